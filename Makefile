@@ -1,0 +1,42 @@
+# workledger — the two commands of the README, plus a few helpers. Wraps CMake and ctest.
+#   make serve   install missing deps, build, run the MCP server over stdio on .motus/
+#   make test    install missing deps, build with ASan+UBSan and -Werror, run every test
+# Build chatter goes to stderr so that `make serve` keeps stdout for the protocol.
+BUILD      ?= build/release
+TESTBUILD  ?= build/asan
+FUZZBUILD  ?= build/fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_GEN  := -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+MAKEFLAGS  += --no-print-directory
+
+.PHONY: all deps build serve test unit e2e fuzz bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh >&2
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_GEN) >&2
+	@cmake --build $(BUILD) -j $(JOBS) >&2
+
+serve: build
+	@$(BUILD)/workledger init --quiet >&2
+	@exec $(BUILD)/workledger serve $(ARGS)
+
+test: deps
+	@cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DWL_SANITIZE=ON -DWL_WERROR=ON $(CMAKE_GEN)
+	@cmake --build $(TESTBUILD) -j $(JOBS)
+	@cd $(TESTBUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) fuzz
+
+fuzz: deps
+	@cmake -S . -B $(FUZZBUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DWL_FUZZ=ON $(CMAKE_GEN)
+	@cmake --build $(FUZZBUILD) -j $(JOBS)
+	@cd $(FUZZBUILD) && ctest --output-on-failure -L fuzz
+
+bench: build
+	@./bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cli/cli.h — the subcommands of the workledger binary and the few helpers they share (store and
+ * .motus paths, one-line errors). Each subcommand lives in cli/cmd_<name>.c and has the signature
+ * int cmd_<name>(int argc, char **argv), where argv[0] is the subcommand's own name; it returns
+ * the process exit status. Exit codes: 0 ok, 1 failure/invalid (command-specific), 2 usage or
+ * unreadable input. Errors are one line on stderr, prefixed "workledger: ". */
+#ifndef WL_CLI_H
+#define WL_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+int cmd_version(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_identity(int argc, char **argv);
+int cmd_wrap(int argc, char **argv);
+int cmd_work(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_approvals(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_deny(int argc, char **argv);
+int cmd_tasks(int argc, char **argv);
+int cmd_receipts(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_call(int argc, char **argv);
+
+/* Prints "workledger: <msg>\n" to stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The Store path: `opt` (from --store) if non-NULL, else $MOTUS_KERNEL_STORE_PATH, else
+ * $MOTUS_STORE_PATH, else ".motus/kernel-store.db". Borrowed (static or from the environment). */
+const char *cli_store_path(const char *opt);
+
+/* The .motus directory that holds the Store: the directory part of cli_store_path(opt) when
+ * it ends in "/kernel-store.db"-style file, written into `out` (size `cap`). */
+void cli_motus_dir(char *out, size_t cap, const char *store_path);
+
+/* Global options parsed by main() before the subcommand: --store PATH, --json. */
+extern const char *cli_opt_store;
+extern int cli_opt_json;
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * crypto/seal.h — the public interface of crypto/: canonical JSON (motebit JCS and Motus
+ * json.sorted.compact.v0), SHA-256, lowercase hex, base64url, base58btc, did:key, sovereign
+ * motebit ids, Ed25519 keys held in sodium_malloc memory, and raw sign/verify. Artifact-level
+ * signing and verification (receipts, tokens, identity files, Work Receipts) is declared in
+ * crypto/artifacts.h. Nothing here does I/O beyond reading a key file, and nothing logs.
+ *
+ * Errors: functions return SEAL_OK (0) or a negative seal_rc; a few take an optional
+ * `seal_err *err` (may be NULL) that receives a one-line message. Thread-safe after
+ * seal_init(); keys are immutable once loaded and may be shared between threads. */
+#ifndef WL_CRYPTO_SEAL_H
+#define WL_CRYPTO_SEAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define SEAL_WUR __attribute__((warn_unused_result))
+#else
+#define SEAL_WUR
+#endif
+
+#define SEAL_PK_BYTES 32
+#define SEAL_SEED_BYTES 32
+#define SEAL_SIG_BYTES 64
+#define SEAL_SHA256_BYTES 32
+#define SEAL_SHA256_HEX 65      /* 64 hex chars + NUL */
+#define SEAL_PK_HEX 65          /* 64 hex chars + NUL */
+#define SEAL_SIG_B64 87         /* 86 base64url chars (no padding) + NUL */
+#define SEAL_SIG_HEX 129        /* 128 hex chars + NUL */
+#define SEAL_DID_KEY_MAX 64     /* "did:key:z" + base58 of 34 bytes + NUL */
+#define SEAL_SOVEREIGN_ID 37    /* UUID text + NUL */
+#define SEAL_CANON_MAX_DEPTH 64 /* nesting limit of the canonical serializer */
+
+typedef enum seal_rc {
+  SEAL_OK = 0,
+  SEAL_ERROR = -1,    /* unexpected: out of memory, libsodium failure */
+  SEAL_EINVAL = -2,   /* malformed input: bad hex/base64/JSON shape, wrong length */
+  SEAL_EREAL = -3,    /* a real number in a body that must hold integers only */
+  SEAL_EDEPTH = -4,   /* nesting deeper than the limit */
+  SEAL_EVERIFY = -5,  /* signature or digest does not verify */
+  SEAL_EEXPIRED = -6, /* a token or delegation outside its validity window */
+  SEAL_ESCOPE = -7,   /* capability not within a delegated scope */
+  SEAL_EIO = -8,      /* reading or writing a key file failed (errno in err->cause) */
+} seal_rc;
+
+typedef struct seal_err {
+  int code;       /* a seal_rc */
+  int cause;      /* errno or 0 */
+  char msg[200];  /* one line, no trailing newline; never holds secret material */
+} seal_err;
+
+/* Initialise libsodium. Call once before anything else (idempotent). Returns SEAL_OK or SEAL_ERROR. */
+int seal_init(void) SEAL_WUR;
+
+/* Static one-line description of a seal_rc. */
+const char *seal_strerror(int rc);
+
+/* ---- canonical JSON ------------------------------------------------------------------------- */
+
+typedef enum seal_canon_flavor {
+  SEAL_CANON_JCS = 0,   /* motebit "JCS as implemented": keys by UTF-16 code units; integers only */
+  SEAL_CANON_MOTUS = 1, /* Motus json.sorted.compact.v0: keys by code point (UTF-8 bytes); integers only */
+} seal_canon_flavor;
+
+/* Serialise `v` (borrowed) canonically: no whitespace, sorted keys, raw UTF-8, only `"` `\`
+ * and control characters escaped (\b \f \n \r \t short forms, others \u00xx lowercase), `/`
+ * never escaped. Reals are refused (SEAL_EREAL) in both flavours; depth > SEAL_CANON_MAX_DEPTH
+ * gives SEAL_EDEPTH. `*out` receives a malloc'd NUL-terminated buffer (free with free()) and
+ * `*out_len` its length without the NUL; both are untouched on failure. */
+int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor flavor,
+               seal_err *err) SEAL_WUR;
+
+/* Same, but `omit_key` (may be NULL) is left out of the TOP-LEVEL object only: used for
+ * "everything except signature". */
+int seal_canon_without(char **out, size_t *out_len, const json_t *v, const char *omit_key,
+                       seal_canon_flavor flavor, seal_err *err) SEAL_WUR;
+
+/* sha256 of the canonical bytes of `v`, as 64 lowercase hex chars into out[SEAL_SHA256_HEX]. */
+int seal_canon_sha256_hex(char out[SEAL_SHA256_HEX], const json_t *v, seal_canon_flavor flavor,
+                          seal_err *err) SEAL_WUR;
+
+/* Parse JSON text strictly for verification: duplicate keys refused, NUL refused, depth limit.
+ * Returns a new reference or NULL (err filled). */
+json_t *seal_json_parse_strict(const char *text, size_t len, seal_err *err);
+
+/* ---- digests and encodings ------------------------------------------------------------------ */
+
+void seal_sha256(uint8_t out[SEAL_SHA256_BYTES], const void *data, size_t len);
+/* out receives 64 lowercase hex chars and a NUL. */
+void seal_sha256_hex(char out[SEAL_SHA256_HEX], const void *data, size_t len);
+
+/* Lowercase hex of `len` bytes into `out` (2*len+1 bytes). */
+void seal_hex_encode(char *out, const uint8_t *in, size_t len);
+/* Decode exactly `len` bytes from a 2*len char hex string. `lower_only` refuses uppercase.
+ * Returns SEAL_OK or SEAL_EINVAL. */
+int seal_hex_decode(uint8_t *out, size_t len, const char *hex, int lower_only) SEAL_WUR;
+
+/* base64url without padding. Returns a malloc'd NUL-terminated string or NULL on OOM. */
+char *seal_b64url_encode(const uint8_t *in, size_t len);
+/* Decode base64url; trailing '=' padding tolerated. `*out` malloc'd (free()), `*out_len` set.
+ * Returns SEAL_OK or SEAL_EINVAL/SEAL_ERROR. */
+int seal_b64url_decode(uint8_t **out, size_t *out_len, const char *in, size_t in_len) SEAL_WUR;
+
+/* base58btc (Bitcoin alphabet). encode: malloc'd string or NULL. decode: SEAL_OK/SEAL_EINVAL. */
+char *seal_b58_encode(const uint8_t *in, size_t len);
+int seal_b58_decode(uint8_t **out, size_t *out_len, const char *in) SEAL_WUR;
+
+/* did:key for an Ed25519 public key: "did:key:z" + base58btc(0xed 0x01 || pk). */
+int seal_did_key_from_pk(char out[SEAL_DID_KEY_MAX], const uint8_t pk[SEAL_PK_BYTES]) SEAL_WUR;
+int seal_pk_from_did_key(uint8_t pk[SEAL_PK_BYTES], const char *did) SEAL_WUR;
+
+/* The sovereign motebit_id of a public key (UUIDv8 from sha256(pk)[0:16], motebit.md §5.2). */
+void seal_sovereign_id(char out[SEAL_SOVEREIGN_ID], const uint8_t pk[SEAL_PK_BYTES]);
+
+/* Constant-time comparison; 0 when equal. */
+int seal_memcmp(const void *a, const void *b, size_t len);
+
+/* Fill with random bytes. */
+void seal_random(void *buf, size_t len);
+/* A random UUID v4 into out[37]. */
+void seal_uuid4(char out[SEAL_SOVEREIGN_ID]);
+
+/* ---- keys ----------------------------------------------------------------------------------- */
+
+/* An Ed25519 key pair; the secret half lives in sodium_malloc memory (guarded, read-only after
+ * creation, wiped on free). Opaque. */
+typedef struct seal_key seal_key;
+
+/* Create from a 32-byte seed (the seed buffer is not kept; wipe your copy). */
+int seal_key_from_seed(seal_key **out, const uint8_t seed[SEAL_SEED_BYTES]) SEAL_WUR;
+/* Create a fresh random key. */
+int seal_key_generate(seal_key **out) SEAL_WUR;
+/* Wipes and frees; NULL is a no-op. */
+void seal_key_free(seal_key *key);
+/* Borrowed from key, valid while key lives. */
+const uint8_t *seal_key_pk(const seal_key *key);
+/* Lowercase hex of the public key; borrowed from key. */
+const char *seal_key_pk_hex(const seal_key *key);
+/* Copies the 32-byte seed out (for writing a key file). Caller wipes `out`. */
+void seal_key_seed(const seal_key *key, uint8_t out[SEAL_SEED_BYTES]);
+
+/* Detached Ed25519 signature over `msg`. */
+int seal_sign(uint8_t sig[SEAL_SIG_BYTES], const seal_key *key, const void *msg, size_t len) SEAL_WUR;
+/* SEAL_OK when `sig` is valid for `msg` under `pk`, SEAL_EVERIFY otherwise. */
+int seal_verify(const uint8_t sig[SEAL_SIG_BYTES], const uint8_t pk[SEAL_PK_BYTES], const void *msg,
+                size_t len) SEAL_WUR;
+
+/* Key files: the 32-byte seed, raw (mode 0600), or encrypted with argon2id + secretbox when
+ * `passphrase` is non-NULL and non-empty. The file format is spec/identity.md. */
+int seal_key_save(const seal_key *key, const char *path, const char *passphrase, seal_err *err) SEAL_WUR;
+int seal_key_load(seal_key **out, const char *path, const char *passphrase, seal_err *err) SEAL_WUR;
+
+#endif
