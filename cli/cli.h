@@ -30,6 +30,8 @@ int cmd_tasks(int argc, char **argv);
 int cmd_receipts(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+/* `serve --http HOST:PORT ...`: cmd_serve() hands the whole argv here when --http is present. */
+int cmd_serve_http(int argc, char **argv);
 
 /* Prints "workledger: <msg>\n" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

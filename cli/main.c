@@ -70,6 +70,7 @@ WL_STUB(tasks)
 WL_STUB(receipts)
 WL_STUB(token)
 WL_STUB(call)
+WL_STUB(serve_http)
 
 int cmd_version(int argc, char **argv)
 {
