@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mcp/mcp.h — the transport-agnostic MCP server core: JSON-RPC 2.0 parsing with limits, the
+ * dual-era lifecycle (legacy initialize-based 2025-11-25/06-18/03-26 and modern 2026-07-28
+ * per-request _meta), the tool registry driven by schemas/tools/*.json, the policy gate call,
+ * the signed ToolInvocationReceipt and the Store commit that precedes every response.
+ * Transports (stdio in cli/cmd_serve.c + transports/stdio.c, HTTP in the HTTP helper's files)
+ * hand it raw messages and get raw messages back; it never touches a file descriptor itself.
+ *
+ * Threading model. One mcp_server owns a bounded worker pool (opts.workers threads) and an
+ * in-flight window (opts.window requests). A transport opens one mcp_session per connection
+ * (stdio: the process; HTTP: one per POST when served statelessly) and calls mcp_submit() for
+ * every received message. Requests that need work (tools/call, tools/list, ...) run on the pool;
+ * trivial ones (ping, errors, notifications, responses to our own requests) are answered inline,
+ * on the submitting thread, before mcp_submit returns. The emit callback may therefore run on
+ * the submitter's thread or on a worker thread; it must be thread-safe for the session.
+ *
+ * Errors: functions return MCP_OK (0) or a negative mcp_rc. Protocol faults never come back as
+ * return codes: they are JSON-RPC error messages delivered through the emit callback. */
+#ifndef WL_MCP_MCP_H
+#define WL_MCP_MCP_H
+
+#include "crypto/seal.h"
+#include "mcp/policy.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define MCP_WUR __attribute__((warn_unused_result))
+#define MCP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MCP_WUR
+#define MCP_PRINTF(a, b)
+#endif
+
+typedef enum mcp_rc {
+  MCP_OK = 0,
+  MCP_ERROR = -1,    /* unexpected: out of memory, thread creation, Store failure */
+  MCP_EINVAL = -2,   /* bad options or arguments */
+  MCP_ECLOSED = -3,  /* the session or server is shutting down; the message was not taken */
+} mcp_rc;
+
+/* Protocol revisions we speak. */
+#define MCP_VERSION_MODERN "2026-07-28"
+#define MCP_VERSION_LEGACY_LATEST "2025-11-25"
+
+/* JSON-RPC / MCP error codes (reference/mcp.md §1.6). */
+#define MCP_JSONRPC_PARSE_ERROR -32700
+#define MCP_JSONRPC_INVALID_REQUEST -32600
+#define MCP_JSONRPC_METHOD_NOT_FOUND -32601
+#define MCP_JSONRPC_INVALID_PARAMS -32602
+#define MCP_JSONRPC_INTERNAL_ERROR -32603
+#define MCP_ERR_HEADER_MISMATCH -32020
+#define MCP_ERR_MISSING_CAPABILITY -32021
+#define MCP_ERR_UNSUPPORTED_VERSION -32022
+
+/* Default limits (all overridable in mcp_server_opts; 0 = default). */
+#define MCP_DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u) /* bytes of one JSON-RPC message */
+#define MCP_DEFAULT_MAX_DEPTH 64                     /* JSON nesting depth */
+#define MCP_DEFAULT_MAX_STRING (1024u * 1024u)       /* bytes of one JSON string */
+#define MCP_DEFAULT_WORKERS 4
+#define MCP_DEFAULT_WINDOW 32
+
+struct ledger; /* ledger/ledger.h */
+
+typedef struct mcp_server_opts {
+  struct ledger *store;       /* borrowed, must outlive the server; NULL = record nothing (tests) */
+  const seal_key *key;        /* borrowed, must outlive the server; signs receipts (required) */
+  const char *motebit_id;     /* borrowed/copied; NULL = sovereign id derived from the key */
+  const char *device_id;      /* copied; NULL = "workledger" */
+  const json_t *config;       /* borrowed/increfed: the whole .motus/config.json object, or NULL */
+  const char *profile;        /* "personal" (default), "service" or "collaborative"; copied */
+  const char *server_name;    /* serverInfo.name; NULL = "workledger" */
+  const char *instructions;   /* optional instructions text; copied */
+  int workers;                /* worker threads; 0 = MCP_DEFAULT_WORKERS */
+  int window;                 /* max requests in flight per server; 0 = MCP_DEFAULT_WINDOW */
+  size_t max_message;         /* 0 = MCP_DEFAULT_MAX_MESSAGE */
+  int max_depth;              /* 0 = MCP_DEFAULT_MAX_DEPTH */
+  size_t max_string;          /* 0 = MCP_DEFAULT_MAX_STRING */
+  int page_size;              /* tools/list page size; 0 = 50 */
+  int progress_interval_ms;   /* heartbeat progress for long calls; 0 = 10000 */
+} mcp_server_opts;
+
+typedef struct mcp_server mcp_server;
+typedef struct mcp_session mcp_session;
+
+/* Creates a server and starts its worker pool. Returns MCP_OK, MCP_EINVAL (no key, bad
+ * profile, invalid policy configuration; message in err) or MCP_ERROR. `*out` untouched on
+ * failure. err may be NULL. */
+int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, size_t errlen) MCP_WUR;
+
+/* Stops the pool after the in-flight requests of every session finished; frees. Sessions must be
+ * freed first. NULL is a no-op. */
+void mcp_server_free(mcp_server *srv);
+
+/* ---- sessions and the submit API ---------------------------------------------------------- */
+
+/* Flags passed to the emit callback. */
+#define MCP_EMIT_FINAL 1u        /* last message of this submission; msg may be NULL (nothing to send:
+                                    a notification, a cancelled request, a response we consumed) */
+#define MCP_EMIT_NOTIFICATION 2u /* msg is a notification (progress, message) related to the request */
+#define MCP_EMIT_REQUEST 4u      /* msg is a server->client request (elicitation/create) */
+
+/* Receives the outgoing messages of one submission, in order: zero or more notifications, then
+ * exactly one call with MCP_EMIT_FINAL (the response, or msg == NULL when there is none).
+ * `msg` is compact JSON without a trailing newline, NUL-terminated, borrowed for the duration
+ * of the call. May be called on any thread, but never concurrently for the same submission. */
+typedef void (*mcp_emit_fn)(const char *msg, size_t len, unsigned flags, void *payload);
+
+typedef struct mcp_session_opts {
+  mcp_caller caller;          /* copied (strings duplicated) */
+  int stateless;              /* 1 = HTTP: legacy `initialize` is answered but nothing is remembered;
+                                 every non-initialize request is served as already initialized */
+  /* Out-of-band channel for server->client requests (elicitation/create) and session-wide
+   * notifications. NULL = none (then elicitation is never used). Same contract as mcp_emit_fn
+   * except MCP_EMIT_FINAL is never set. */
+  mcp_emit_fn send;
+  void *send_payload;
+} mcp_session_opts;
+
+/* Opens a session on `srv`. Returns MCP_OK or MCP_ERROR. */
+int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *opts) MCP_WUR;
+
+/* Submits one raw message (`len` bytes, need not be NUL-terminated). Every outcome, including
+ * parse errors and oversize messages, comes back through `emit` (exactly one MCP_EMIT_FINAL call
+ * per accepted submission, possibly before mcp_submit returns). When the in-flight window is full
+ * this call blocks until a slot frees (backpressure on the reader). `*ticket_out` (may be NULL)
+ * receives a handle for mcp_cancel; 0 when the message completed inline.
+ * Returns MCP_OK, or MCP_ECLOSED when the session is draining (emit is then not called). */
+int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, void *payload,
+               uint64_t *ticket_out);
+
+/* Cancels a submission (HTTP: the client closed the stream). The request stops at its next
+ * cancellation point and its FINAL callback carries msg == NULL. Unknown/finished tickets are
+ * ignored. Stdio clients cancel with notifications/cancelled instead, which the core handles. */
+void mcp_cancel(mcp_session *s, uint64_t ticket);
+
+/* Stops accepting messages and waits until every in-flight submission of the session delivered
+ * its FINAL callback. */
+void mcp_session_drain(mcp_session *s);
+
+/* Drains, then frees. NULL is a no-op. */
+void mcp_session_free(mcp_session *s);
+
+/* Number of submissions of the session still in flight (for tests and HTTP accounting). */
+int mcp_session_inflight(mcp_session *s);
+
+/* ---- logging ------------------------------------------------------------------------------ */
+
+typedef enum mcp_log_level {
+  MCP_LOG_DEBUG = 0, MCP_LOG_INFO, MCP_LOG_NOTICE, MCP_LOG_WARNING, MCP_LOG_ERROR,
+  MCP_LOG_CRITICAL, MCP_LOG_ALERT, MCP_LOG_EMERGENCY
+} mcp_log_level;
+
+/* Minimum level written to stderr (default MCP_LOG_INFO; WORKLEDGER_LOG=debug|info|... sets it). */
+void mcp_log_set_level(mcp_log_level lvl);
+/* One line to stderr: "<UTC ISO-8601 ms> <level> <message>". Thread-safe. Never writes stdout. */
+void mcp_log(mcp_log_level lvl, const char *fmt, ...) MCP_PRINTF(2, 3);
+/* "debug".."emergency" <-> level; parse returns -1 for an unknown name. */
+const char *mcp_log_level_name(mcp_log_level lvl);
+int mcp_log_level_parse(const char *name);
+
+/* ---- introspection (tests, HTTP) ------------------------------------------------------------ */
+
+/* The tool names registered, in tools/list order (static strings; NULL-terminated array, static). */
+const char *const *mcp_tool_names(void);
+
+/* The method of a raw JSON-RPC message and the tool name of a tools/call, for the HTTP helper's
+ * Mcp-Method / Mcp-Name header checks. Returns MCP_OK (method_out set, name_out set or "") or
+ * MCP_EINVAL when the message is not a JSON object with a string method. Buffers are NUL-terminated
+ * and truncated to their capacity. */
+int mcp_peek_method(const char *msg, size_t len, char *method_out, size_t mcap, char *name_out,
+                    size_t ncap);
+
+#endif
