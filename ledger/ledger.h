@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * ledger/ledger.h — the public interface of the Store: a SQLite file (WAL, synchronous=FULL by
+ * default) holding Motus runs and append-only events, event-kind versions, fenced locks, and our
+ * own tables (receipts, approvals, memories with FTS5, leases as a view of runs). Writes go
+ * through ledger_tx(): one writer thread owns the write connection and commits the jobs of all
+ * in-flight callers in one transaction (group commit; each job in its own SAVEPOINT, so a failing
+ * job rolls back alone). ledger_tx() returns only after the COMMIT is durable. Reads use their
+ * own connections (a small pool) and see only committed data. Several processes may share one
+ * Store file (BEGIN IMMEDIATE + busy timeout). The schema and projection rules are in
+ * spec/store.md. Nothing here prints; errors come back as codes plus an optional ledger_err.
+ *
+ * Thread-safety: a `ledger *` may be used from any number of threads at once (ledger_tx and the
+ * read functions); ledger_close() must not race with other calls. A `ledger_txn *` is valid only
+ * inside the callback it was passed to, on the writer thread.
+ *
+ * Timestamps: every stored timestamp is RFC 3339 UTC text with millisecond precision,
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" (LEDGER_TS_LEN chars). Caller-supplied timestamps must use exactly
+ * this form or the second-precision form "YYYY-MM-DDTHH:MM:SSZ" (stored as given). */
+#ifndef WL_LEDGER_LEDGER_H
+#define WL_LEDGER_LEDGER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define LEDGER_WUR __attribute__((warn_unused_result))
+#else
+#define LEDGER_WUR
+#endif
+
+#define LEDGER_SCHEMA_VERSION 1
+#define LEDGER_APPLICATION_ID 0x574c4447 /* "WLDG" */
+#define LEDGER_ID_MAX 128                /* max length of any id we store, incl. NUL */
+#define LEDGER_TS_LEN 24                 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+#define LEDGER_TS_MAX 32                 /* buffer size for a timestamp */
+#define LEDGER_HASH_MAX 72               /* "sha256:" + 64 hex + NUL */
+
+typedef enum ledger_rc {
+  LEDGER_OK = 0,
+  LEDGER_ERROR = -1,      /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
+  LEDGER_ENOTFOUND = -2,  /* run, lease, event, receipt or approval does not exist */
+  LEDGER_EINVAL = -3,     /* bad input: unknown kind, missing payload member, bad word, real number */
+  LEDGER_ECLOSED = -4,    /* the run is closed and accepts no more events */
+  LEDGER_EBUSY = -5,      /* the resource is held (active lease / lock) */
+  LEDGER_ECONFLICT = -6,  /* an idempotency key or id replayed with different content */
+  LEDGER_ENOTSTORE = -7,  /* the file is not a workledger Store (application_id / tables) */
+  LEDGER_ENEWER = -8,     /* the Store has a newer schema than this build understands */
+  LEDGER_ECORRUPT = -9,   /* stored facts fail a check (hash, seq, integrity) */
+  LEDGER_EEXPIRED = -10,  /* the lease expired */
+  LEDGER_ESTALE = -11,    /* fencing token no longer current (lock taken over) */
+} ledger_rc;
+
+typedef struct ledger_err {
+  int code;       /* a ledger_rc */
+  int cause;      /* SQLite extended rc, errno, or 0 */
+  char msg[200];  /* one line, no trailing newline */
+} ledger_err;
+
+/* Static one-line description of a ledger_rc. */
+const char *ledger_strerror(int rc);
+
+typedef struct ledger ledger;
+typedef struct ledger_txn ledger_txn;
+
+typedef enum ledger_durability {
+  LEDGER_DURABLE_FULL = 0,   /* synchronous=FULL: a returned ledger_tx survives power loss */
+  LEDGER_DURABLE_NORMAL = 1, /* synchronous=NORMAL: survives a process crash, not power loss */
+} ledger_durability;
+
+typedef struct ledger_opts {
+  int version;                  /* LEDGER_OPTS_VERSION */
+  ledger_durability durability; /* default FULL */
+  int create;                   /* 1: create the file (and parent dir must exist) if missing */
+  int read_only;                /* 1: never write (no migration, no writer thread) */
+  int busy_timeout_ms;          /* 0 = default 5000 */
+  int readers;                  /* size of the read-connection pool; 0 = default 4 */
+} ledger_opts;
+#define LEDGER_OPTS_VERSION 1
+#define LEDGER_OPTS_INIT {LEDGER_OPTS_VERSION, LEDGER_DURABLE_FULL, 0, 0, 0, 0}
+
+/* Open (and with opts->create, create) the Store at `path`; migrate it to LEDGER_SCHEMA_VERSION
+ * unless read_only. `opts` may be NULL (= LEDGER_OPTS_INIT: open existing, durable).
+ * @param[out] out caller-owned, free with ledger_close(); NULL on failure.
+ * @return LEDGER_OK; LEDGER_ENOTFOUND (missing file and !create); LEDGER_ENOTSTORE (not a
+ *         workledger Store: other application_id, or not SQLite); LEDGER_ENEWER (user_version
+ *         above LEDGER_SCHEMA_VERSION); LEDGER_ERROR. */
+int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_err *err) LEDGER_WUR;
+/* Stop the writer (after finishing queued jobs) and close every connection. NULL is a no-op. */
+void ledger_close(ledger *l);
+/* The path given to ledger_open; borrowed from l. */
+const char *ledger_path(const ledger *l);
+
+/* ---- writing: group commit ------------------------------------------------------------------ */
+
+/* A job: runs on the writer thread inside a SAVEPOINT of the shared transaction. Return
+ * LEDGER_OK to keep its writes, a negative ledger_rc to roll them back (that value is returned
+ * by ledger_tx). Fill `err` (the caller's, may be NULL) through ledger_txn functions' err args.
+ * Must not block on anything but the Store and must not call ledger_tx (deadlock). */
+typedef int (*ledger_tx_fn)(ledger_txn *t, void *payload, ledger_err *err);
+
+/* Run `fn` on the writer thread; returns after the COMMIT containing its writes is durable, with
+ * fn's return code (or LEDGER_ERROR if the COMMIT failed, in which case nothing was kept).
+ * `err` may be NULL. */
+int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER_WUR;
+
+/* Current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out[LEDGER_TS_MAX]. */
+void ledger_now(char out[LEDGER_TS_MAX]);
+/* Parse a stored/accepted timestamp to milliseconds since the epoch; LEDGER_EINVAL if bad. */
+int ledger_ts_parse(int64_t *ms_out, const char *ts) LEDGER_WUR;
+/* Format ms since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+void ledger_ts_format(char out[LEDGER_TS_MAX], int64_t ms);
+
+/* -- runs -- */
+typedef struct ledger_run_in {
+  const char *run_id;      /* NULL: generate "run_<20-digit ns>_<12 hex>" */
+  const char *work_id;     /* may be NULL */
+  const char *producer_id; /* e.g. "workledger.cli", "workledger.mcp"; may be NULL */
+  const char *started_at;  /* NULL: now */
+} ledger_run_in;
+
+/* Open a run (status "open"). Replaying an existing run_id with the same work_id is OK
+ * (*replayed_out = 1); different work_id → LEDGER_ECONFLICT.
+ * @param run_id_out receives the run id (LEDGER_ID_MAX bytes). replayed_out may be NULL.
+ * @return LEDGER_OK, LEDGER_EINVAL, LEDGER_ECONFLICT, LEDGER_ERROR. */
+int ledger_txn_run_open(ledger_txn *t, const ledger_run_in *in, char run_id_out[LEDGER_ID_MAX],
+                        int *replayed_out, ledger_err *err) LEDGER_WUR;
+
+/* -- events -- */
+typedef struct ledger_event_in {
+  const char *run_id;
+  const char *event_kind;      /* must be registered in kind_versions */
+  const char *idempotency_key; /* non-empty; unique per run */
+  const char *occurred_at;     /* NULL: now */
+  const char *producer_id;     /* NULL: the run's producer_id (may stay NULL) */
+  const json_t *payload;       /* borrowed; an object; no reals; must hold the kind's required members */
+} ledger_event_in;
+
+typedef struct ledger_event_ref {
+  int64_t seq;
+  char event_id[LEDGER_HASH_MAX]; /* "sha256:<hex>" */
+  int replayed;                   /* 1 when the idempotency key already existed */
+} ledger_event_ref;
+
+/* Append one event at seq = last+1 of its run. The event_id, payload_hash and schema_hash are
+ * computed per the Motus work-event schema (spec/store.md). A replayed (run_id, idempotency_key)
+ * with an identical payload returns the original event (out->replayed = 1, no new row), even on
+ * a closed run; with a different payload → LEDGER_ECONFLICT.
+ * @return LEDGER_OK, LEDGER_ENOTFOUND (run), LEDGER_ECLOSED, LEDGER_EINVAL, LEDGER_ECONFLICT,
+ *         LEDGER_ERROR. `out` may be NULL. */
+int ledger_txn_event_append(ledger_txn *t, const ledger_event_in *in, ledger_event_ref *out,
+                            ledger_err *err) LEDGER_WUR;
+
+/* Close a run: appends `closing` (its event_kind defaults to "work.closed" when NULL; payload
+ * must contain outcome.status, and closed_at is taken from outcome.closed_at or else the event's
+ * occurred_at) and marks the run closed with outcome_status/closed_at. Closing an already closed
+ * run with the same idempotency key is a replay (OK, out->replayed = 1); otherwise
+ * LEDGER_ECLOSED. @return as ledger_txn_event_append. */
+int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_event_ref *out,
+                         ledger_err *err) LEDGER_WUR;
+
+/* Register an event kind: schema_hash = sha256 of canonical {schema_version:
+ * "motus.event-kind-schema.v0.1", event_kind, required_payload}. `required_payload` borrowed,
+ * array of strings (order matters). Re-registering identically is OK; differently →
+ * LEDGER_ECONFLICT. The four Motus reference kinds and our own kinds (spec/store.md) are
+ * registered by the migration. */
+int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t *required_payload,
+                             ledger_err *err) LEDGER_WUR;
+
+/* -- fenced locks -- */
+/* Acquire `resource` for `holder` until expires_at (NULL = no expiry). A lock that is free or
+ * whose expires_at <= now is taken over; the fencing token increases by one on every
+ * acquisition and never decreases. @param token_out the new fencing token.
+ * @return LEDGER_OK, LEDGER_EBUSY (held and not expired; err names the holder), LEDGER_ERROR. */
+int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *holder,
+                            const char *expires_at, int64_t *token_out, ledger_err *err) LEDGER_WUR;
+/* Release if `token` is still current; LEDGER_ESTALE otherwise (someone took it over),
+ * LEDGER_ENOTFOUND for an unknown resource. */
+int ledger_txn_lock_release(ledger_txn *t, const char *resource, int64_t token, ledger_err *err) LEDGER_WUR;
+/* LEDGER_OK if `token` is the current token of a held lock on `resource`, else LEDGER_ESTALE. */
+int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, ledger_err *err) LEDGER_WUR;
+
+/* -- receipts we issued -- */
+/* Store a signed artifact. `json` borrowed (stored as canonical text). Same id + same text is a
+ * no-op; same id + different text → LEDGER_ECONFLICT. run_id/task_id may be NULL. */
+int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *kind,
+                           const char *run_id, const char *task_id, const json_t *json,
+                           ledger_err *err) LEDGER_WUR;
+
+/* -- approvals -- */
+typedef struct ledger_approval_in {
+  const char *approval_id; /* NULL: generate "appr_<uuid4>" */
+  const char *tool;
+  const char *args_hash;   /* "sha256:<hex>" of the canonical arguments */
+  int risk;                /* 0..4 */
+  const char *caller;      /* caller identity text */
+  const json_t *request;   /* borrowed, may be NULL: extra context stored with the row */
+} ledger_approval_in;
+/* Create a pending approval. @param id_out receives the id (LEDGER_ID_MAX). Existing id →
+ * LEDGER_ECONFLICT. */
+int ledger_txn_approval_create(ledger_txn *t, const ledger_approval_in *in,
+                               char id_out[LEDGER_ID_MAX], ledger_err *err) LEDGER_WUR;
+/* Resolve a pending approval: status "approved" or "denied"; reason may be NULL; decision
+ * (borrowed, may be NULL) is the signed ApprovalDecision. LEDGER_ENOTFOUND; LEDGER_ECONFLICT if
+ * already resolved (differently or not); LEDGER_EINVAL for another status word. */
+int ledger_txn_approval_resolve(ledger_txn *t, const char *approval_id, const char *status,
+                                const char *reason, const json_t *decision, ledger_err *err) LEDGER_WUR;
+
+/* -- memories -- */
+/* Store a memory (content indexed by FTS5). sensitivity: free word ("none", "personal", ...);
+ * confidence 0..100. @param id_out receives "mem_<uuid4>" (LEDGER_ID_MAX). */
+int ledger_txn_memory_put(ledger_txn *t, const char *content, const char *sensitivity,
+                          int confidence, char id_out[LEDGER_ID_MAX], ledger_err *err) LEDGER_WUR;
+
+/* -- lease housekeeping -- */
+/* Mark every active lease whose expires_at <= now as "expired" (never deleted; its run stays
+ * open). @param count_out may be NULL. */
+int ledger_txn_leases_expire(ledger_txn *t, int *count_out, ledger_err *err) LEDGER_WUR;
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+/* A run as JSON: {run_id, work_id?, status, started_at, closed_at?, outcome_status?, producer_id?,
+ * event_count, lease?:{lease_id, status, expires_at, actor_id, fencing_token}}.
+ * @param[out] out new reference on success. @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_ERROR. */
+int ledger_run_get(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
+
+/* Runs, newest first (started_at DESC, run_id ASC). open_only: only status "open". limit 0 =
+ * 100. @param[out] out new reference: array of run objects as ledger_run_get. */
+int ledger_run_list(ledger *l, int open_only, int limit, json_t **out, ledger_err *err) LEDGER_WUR;
+
+/* The events of a run in seq order, each exactly the Motus work-event object (schema_version,
+ * event_id, run_id, seq, event_kind, occurred_at, idempotency_key, payload_hash, schema_hash,
+ * payload, producer_id?). @param[out] out new reference: array. */
+int ledger_run_events(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
+
+/* A stored receipt (new reference, parsed) by id. LEDGER_ENOTFOUND. */
+int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_err *err) LEDGER_WUR;
+/* Receipts of a run or a task (either may be NULL, not both), oldest first: array of
+ * {receipt_id, kind, run_id?, task_id?, created_at, json}. new reference. */
+int ledger_receipt_list(ledger *l, const char *run_id, const char *task_id, json_t **out,
+                        ledger_err *err) LEDGER_WUR;
+
+/* One approval: {approval_id, tool, args_hash, risk, caller, status, reason?, request?,
+ * decision?, created_at, resolved_at?}. new reference. LEDGER_ENOTFOUND. */
+int ledger_approval_get(ledger *l, const char *approval_id, json_t **out, ledger_err *err) LEDGER_WUR;
+/* Approvals with `status` ("pending", "approved", "denied", or NULL for all), oldest first.
+ * new reference: array. */
+int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err *err) LEDGER_WUR;
+
+/* Full-text search of memories (FTS5 MATCH syntax is NOT exposed: `query` is split into words,
+ * each quoted). Returns array of {memory_id, content, sensitivity, confidence, created_at},
+ * best first, at most `limit` (0 = 20). new reference. */
+int ledger_memory_search(ledger *l, const char *query, int limit, json_t **out, ledger_err *err) LEDGER_WUR;
+
+/* ---- projections (pure functions of stored facts; spec/store.md) ----------------------------- */
+
+/* The canonical Motus store export of one run: {schema_version:"motus.store-export.v0.1",
+ * exported_at, canonicalization, runs:[run], events:[...]}. exported_at is the run's closed_at
+ * (or its last event's occurred_at while open). @param[out] out new reference. */
+int ledger_export_run(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
+
+/* ---- checks (doctor) ------------------------------------------------------------------------ */
+
+/* Run every consistency check and return {status:"pass"|"fail", checks:[{name, status
+ * "pass"|"warn"|"fail", message}]}: schema version, integrity_check, foreign keys, triggers
+ * present, event hashes recomputed, seq contiguity, closed-run consistency, expired leases.
+ * With `fix`, creates missing triggers/indexes and marks expired leases (never deletes).
+ * @param[out] out new reference. @return LEDGER_OK (even when checks fail), LEDGER_ERROR. */
+int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err) LEDGER_WUR;
+
+#endif
