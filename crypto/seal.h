@@ -62,12 +62,20 @@ const char *seal_strerror(int rc);
 typedef enum seal_canon_flavor {
   SEAL_CANON_JCS = 0,   /* motebit "JCS as implemented": keys by UTF-16 code units; integers only */
   SEAL_CANON_MOTUS = 1, /* Motus json.sorted.compact.v0: keys by code point (UTF-8 bytes); integers only */
+  SEAL_CANON_JCS_REALS = 2, /* JCS key order, reals allowed and printed in ECMAScript shortest
+                               round-trip form (eddsa-jcs-2022 credential subjects only) */
 } seal_canon_flavor;
+
+#define SEAL_ES_NUMBER_MAX 32 /* longest ECMAScript number text + NUL */
+
+/* ECMAScript Number::toString of a finite double (shortest round-trip digits; "1e+21", "5e-7",
+ * "-0" -> "0", "1.0" -> "1"). SEAL_OK, or SEAL_EINVAL for NaN/Infinity. */
+int seal_es_number(char out[SEAL_ES_NUMBER_MAX], double v) SEAL_WUR;
 
 /* Serialise `v` (borrowed) canonically: no whitespace, sorted keys, raw UTF-8, only `"` `\`
  * and control characters escaped (\b \f \n \r \t short forms, others \u00xx lowercase), `/`
- * never escaped. Reals are refused (SEAL_EREAL) in both flavours; depth > SEAL_CANON_MAX_DEPTH
- * gives SEAL_EDEPTH. `*out` receives a malloc'd NUL-terminated buffer (free with free()) and
+ * never escaped. Reals are refused (SEAL_EREAL) except in SEAL_CANON_JCS_REALS; more than
+ * SEAL_CANON_MAX_DEPTH nested arrays/objects gives SEAL_EDEPTH. Rules: spec/canonical-json.md. `*out` receives a malloc'd NUL-terminated buffer (free with free()) and
  * `*out_len` its length without the NUL; both are untouched on failure. */
 int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor flavor,
                seal_err *err) SEAL_WUR;
@@ -81,8 +89,9 @@ int seal_canon_without(char **out, size_t *out_len, const json_t *v, const char 
 int seal_canon_sha256_hex(char out[SEAL_SHA256_HEX], const json_t *v, seal_canon_flavor flavor,
                           seal_err *err) SEAL_WUR;
 
-/* Parse JSON text strictly for verification: duplicate keys refused, NUL refused, depth limit.
- * Returns a new reference or NULL (err filled). */
+/* Parse JSON text strictly for verification: duplicate keys refused, NUL bytes and \u0000
+ * refused, trailing data refused, more than SEAL_CANON_MAX_DEPTH nested containers refused.
+ * Any JSON value is accepted at the top. Returns a new reference or NULL (err filled). */
 json_t *seal_json_parse_strict(const char *text, size_t len, seal_err *err);
 
 /* ---- digests and encodings ------------------------------------------------------------------ */
@@ -148,7 +157,8 @@ int seal_verify(const uint8_t sig[SEAL_SIG_BYTES], const uint8_t pk[SEAL_PK_BYTE
                 size_t len) SEAL_WUR;
 
 /* Key files: the 32-byte seed, raw (mode 0600), or encrypted with argon2id + secretbox when
- * `passphrase` is non-NULL and non-empty. The file format is spec/identity.md. */
+ * `passphrase` is non-NULL and non-empty. The file format is spec/signing.md ("Key files").
+ * Load detects the format; SEAL_EVERIFY for a wrong passphrase, SEAL_EINVAL for a bad file. */
 int seal_key_save(const seal_key *key, const char *path, const char *passphrase, seal_err *err) SEAL_WUR;
 int seal_key_load(seal_key **out, const char *path, const char *passphrase, seal_err *err) SEAL_WUR;
 

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * crypto/seal_core.c — libsodium start-up, error strings, SHA-256, lowercase hex, base64url,
+ * base58btc, did:key, sovereign motebit ids, UUIDs, constant-time compare and the small
+ * buffer/error helpers of seal_int.h. Canonical JSON is in canon.c, keys in keys.c; nothing
+ * here allocates secret material or does I/O. */
+#include "crypto/seal_int.h"
+
+#include <sodium.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int seal_init(void)
+{
+  return sodium_init() < 0 ? SEAL_ERROR : SEAL_OK;
+}
+
+const char *seal_strerror(int rc)
+{
+  switch (rc) {
+  case SEAL_OK: return "ok";
+  case SEAL_ERROR: return "internal error";
+  case SEAL_EINVAL: return "malformed input";
+  case SEAL_EREAL: return "real number in a signed body";
+  case SEAL_EDEPTH: return "nesting too deep";
+  case SEAL_EVERIFY: return "signature or digest did not verify";
+  case SEAL_EEXPIRED: return "outside validity window";
+  case SEAL_ESCOPE: return "capability outside delegated scope";
+  case SEAL_EIO: return "key file I/O error";
+  default: return "unknown error";
+  }
+}
+
+int seal_errf(seal_err *err, int code, int cause, const char *fmt, ...)
+{
+  if (err) {
+    va_list ap;
+    err->code = code;
+    err->cause = cause;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+  }
+  return code;
+}
+
+/* ---- buffer --------------------------------------------------------------------------------- */
+
+void seal_buf_put(seal_buf *b, const void *data, size_t len)
+{
+  if (b->oom)
+    return;
+  if (b->len + len + 1 > b->cap) {
+    size_t ncap = b->cap ? b->cap : 256;
+    char *n;
+    while (ncap < b->len + len + 1)
+      ncap *= 2;
+    n = realloc(b->buf, ncap);
+    if (!n) {
+      b->oom = 1;
+      return;
+    }
+    b->buf = n;
+    b->cap = ncap;
+  }
+  if (len)
+    memcpy(b->buf + b->len, data, len);
+  b->len += len;
+  b->buf[b->len] = '\0';
+}
+
+void seal_buf_putc(seal_buf *b, char c)
+{
+  seal_buf_put(b, &c, 1);
+}
+
+void seal_buf_puts(seal_buf *b, const char *s)
+{
+  seal_buf_put(b, s, strlen(s));
+}
+
+void seal_buf_free(seal_buf *b)
+{
+  free(b->buf);
+  b->buf = NULL;
+  b->len = b->cap = 0;
+}
+
+/* ---- digests -------------------------------------------------------------------------------- */
+
+void seal_sha256(uint8_t out[SEAL_SHA256_BYTES], const void *data, size_t len)
+{
+  crypto_hash_sha256(out, (const unsigned char *)data, len);
+}
+
+void seal_sha256_hex(char out[SEAL_SHA256_HEX], const void *data, size_t len)
+{
+  uint8_t h[SEAL_SHA256_BYTES];
+  seal_sha256(h, data, len);
+  seal_hex_encode(out, h, sizeof h);
+}
+
+/* ---- hex ------------------------------------------------------------------------------------ */
+
+void seal_hex_encode(char *out, const uint8_t *in, size_t len)
+{
+  static const char digits[] = "0123456789abcdef";
+  size_t i;
+  for (i = 0; i < len; i++) {
+    out[2 * i] = digits[in[i] >> 4];
+    out[2 * i + 1] = digits[in[i] & 15];
+  }
+  out[2 * len] = '\0';
+}
+
+static int hexval(char c, int lower_only)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (!lower_only && c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+int seal_hex_decode(uint8_t *out, size_t len, const char *hex, int lower_only)
+{
+  size_t i;
+  if (!hex || strlen(hex) != 2 * len)
+    return SEAL_EINVAL;
+  for (i = 0; i < len; i++) {
+    int hi = hexval(hex[2 * i], lower_only), lo = hexval(hex[2 * i + 1], lower_only);
+    if (hi < 0 || lo < 0)
+      return SEAL_EINVAL;
+    out[i] = (uint8_t)(hi << 4 | lo);
+  }
+  return SEAL_OK;
+}
+
+/* ---- base64url ------------------------------------------------------------------------------ */
+
+char *seal_b64url_encode(const uint8_t *in, size_t len)
+{
+  size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  char *out = malloc(cap);
+  if (!out)
+    return NULL;
+  sodium_bin2base64(out, cap, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
+int seal_b64url_decode(uint8_t **out, size_t *out_len, const char *in, size_t in_len)
+{
+  uint8_t *buf;
+  size_t n = 0, i;
+  const char *end = NULL;
+  while (in_len > 0 && in[in_len - 1] == '=')
+    in_len--;
+  for (i = 0; i < in_len; i++) {
+    char c = in[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
+      return SEAL_EINVAL;
+  }
+  buf = malloc(in_len * 3 / 4 + 1);
+  if (!buf)
+    return SEAL_ERROR;
+  if (sodium_base642bin(buf, in_len * 3 / 4 + 1, in, in_len, NULL, &n, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != in + in_len) {
+    free(buf);
+    return SEAL_EINVAL;
+  }
+  *out = buf;
+  *out_len = n;
+  return SEAL_OK;
+}
+
+/* ---- base58btc ------------------------------------------------------------------------------ */
+
+static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+char *seal_b58_encode(const uint8_t *in, size_t len)
+{
+  size_t zeros = 0, size, i, j, k;
+  uint8_t *b;
+  char *out;
+  while (zeros < len && in[zeros] == 0)
+    zeros++;
+  size = (len - zeros) * 138 / 100 + 1;
+  b = calloc(size ? size : 1, 1);
+  if (!b)
+    return NULL;
+  for (i = zeros; i < len; i++) {
+    unsigned carry = in[i];
+    for (j = size; j > 0; j--) {
+      carry += 256u * b[j - 1];
+      b[j - 1] = (uint8_t)(carry % 58);
+      carry /= 58;
+    }
+  }
+  for (j = 0; j < size && b[j] == 0; j++)
+    ;
+  out = malloc(zeros + (size - j) + 1);
+  if (!out) {
+    free(b);
+    return NULL;
+  }
+  for (k = 0; k < zeros; k++)
+    out[k] = '1';
+  for (; j < size; j++)
+    out[k++] = b58_alphabet[b[j]];
+  out[k] = '\0';
+  free(b);
+  return out;
+}
+
+int seal_b58_decode(uint8_t **out, size_t *out_len, const char *in)
+{
+  size_t len = strlen(in), zeros = 0, size, i, j, k;
+  uint8_t *b, *res;
+  while (zeros < len && in[zeros] == '1')
+    zeros++;
+  size = len * 733 / 1000 + 1;
+  b = calloc(size, 1);
+  if (!b)
+    return SEAL_ERROR;
+  for (i = zeros; i < len; i++) {
+    const char *p = strchr(b58_alphabet, in[i]);
+    unsigned carry;
+    if (!p || !*p) {
+      free(b);
+      return SEAL_EINVAL;
+    }
+    carry = (unsigned)(p - b58_alphabet);
+    for (j = size; j > 0; j--) {
+      carry += 58u * b[j - 1];
+      b[j - 1] = (uint8_t)(carry & 0xff);
+      carry >>= 8;
+    }
+  }
+  for (j = 0; j < size && b[j] == 0; j++)
+    ;
+  res = malloc(zeros + (size - j) + 1);
+  if (!res) {
+    free(b);
+    return SEAL_ERROR;
+  }
+  memset(res, 0, zeros);
+  k = zeros;
+  for (; j < size; j++)
+    res[k++] = b[j];
+  free(b);
+  *out = res;
+  *out_len = k;
+  return SEAL_OK;
+}
+
+/* ---- did:key, sovereign id, uuid ------------------------------------------------------------ */
+
+int seal_did_key_from_pk(char out[SEAL_DID_KEY_MAX], const uint8_t pk[SEAL_PK_BYTES])
+{
+  uint8_t mc[2 + SEAL_PK_BYTES] = {0xed, 0x01};
+  char *b58;
+  memcpy(mc + 2, pk, SEAL_PK_BYTES);
+  b58 = seal_b58_encode(mc, sizeof mc);
+  if (!b58)
+    return SEAL_ERROR;
+  if (strlen(b58) + 10 > SEAL_DID_KEY_MAX) {
+    free(b58);
+    return SEAL_ERROR;
+  }
+  snprintf(out, SEAL_DID_KEY_MAX, "did:key:z%s", b58);
+  free(b58);
+  return SEAL_OK;
+}
+
+int seal_pk_from_did_key(uint8_t pk[SEAL_PK_BYTES], const char *did)
+{
+  uint8_t *raw = NULL;
+  size_t n = 0;
+  const char *hash;
+  char tmp[SEAL_DID_KEY_MAX];
+  if (!did || strncmp(did, "did:key:z", 9) != 0)
+    return SEAL_EINVAL;
+  /* tolerate a "#fragment" (verificationMethod form) */
+  hash = strchr(did, '#');
+  if (hash) {
+    size_t l = (size_t)(hash - did);
+    if (l >= sizeof tmp)
+      return SEAL_EINVAL;
+    memcpy(tmp, did, l);
+    tmp[l] = '\0';
+    did = tmp;
+  }
+  if (seal_b58_decode(&raw, &n, did + 9) != SEAL_OK)
+    return SEAL_EINVAL;
+  if (n != 2 + SEAL_PK_BYTES || raw[0] != 0xed || raw[1] != 0x01) {
+    free(raw);
+    return SEAL_EINVAL;
+  }
+  memcpy(pk, raw + 2, SEAL_PK_BYTES);
+  free(raw);
+  return SEAL_OK;
+}
+
+static void uuid_format(char out[SEAL_SOVEREIGN_ID], const uint8_t h[16])
+{
+  char hex[33];
+  seal_hex_encode(hex, h, 16);
+  snprintf(out, SEAL_SOVEREIGN_ID, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+           hex + 20);
+}
+
+void seal_sovereign_id(char out[SEAL_SOVEREIGN_ID], const uint8_t pk[SEAL_PK_BYTES])
+{
+  uint8_t h[SEAL_SHA256_BYTES];
+  seal_sha256(h, pk, SEAL_PK_BYTES);
+  h[6] = (uint8_t)(0x80 | (h[6] & 0x0f));
+  h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
+  uuid_format(out, h);
+}
+
+int seal_memcmp(const void *a, const void *b, size_t len)
+{
+  return sodium_memcmp(a, b, len) == 0 ? 0 : 1;
+}
+
+void seal_random(void *buf, size_t len)
+{
+  randombytes_buf(buf, len);
+}
+
+void seal_uuid4(char out[SEAL_SOVEREIGN_ID])
+{
+  uint8_t h[16];
+  randombytes_buf(h, sizeof h);
+  h[6] = (uint8_t)(0x40 | (h[6] & 0x0f));
+  h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
+  uuid_format(out, h);
+}
