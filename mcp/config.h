@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mcp/config.h — loading and validating .motus/config.json (spec/config.md): the node's profile,
+ * the policy gate, the HTTP listener, command executors, delegation peers, the service listing
+ * and memory settings. Loading yields ONE json_t object with every default filled in, so the
+ * other modules read plain values through the small getters below instead of re-validating.
+ * Unknown keys anywhere are refused (a typo must not silently weaken the policy).
+ *
+ * Errors: mcp_config_load / mcp_config_normalize return 0 or -1 with a one-line message naming
+ * the offending key ("policy.budget.calls: must be an integer >= -1") in err (size errlen;
+ * err may be NULL). Getters never fail: they return the default or NULL.
+ * Ownership: every getter returning json_t* or const char* returns a pointer BORROWED from the
+ * config object, valid while it lives. The loaded config is immutable by convention, so it may
+ * be read from several threads at once. */
+#ifndef WL_MCP_CONFIG_H
+#define WL_MCP_CONFIG_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MCP_CONFIG_FILE "config.json"
+#define MCP_CONFIG_MAX_BYTES (1024 * 1024) /* a larger config.json is refused */
+
+/* Loads <motus_dir>/config.json. A missing file gives the defaults (0). Invalid JSON, an
+ * unknown key or a bad value gives -1 and a one-line message naming the key (and, for a JSON
+ * syntax error, the line). `*out`: new reference on success (every default filled in), NULL on
+ * failure. `motus_dir` borrowed; NULL means ".motus". */
+int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errlen);
+
+/* Validates `in` (borrowed; a parsed config.json object, or NULL for an empty one) and returns
+ * through `*out` a NEW object with defaults filled in and band names ("R2") turned into integers.
+ * Returns 0, or -1 with the message in err (then *out = NULL). */
+int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errlen);
+
+/* ---- getters (cfg borrowed; may be NULL, then defaults are returned) ------------------------ */
+
+/* "personal" (default), "service" or "collaborative". Borrowed / static. */
+const char *mcp_config_profile(const json_t *cfg);
+/* The "policy" object (borrowed) to hand to mcp_policy_new(), or NULL when cfg is NULL. */
+const json_t *mcp_config_policy(const json_t *cfg);
+/* The configured motebit_id / device_id override, or NULL when not configured. Borrowed. */
+const char *mcp_config_motebit_id(const json_t *cfg);
+const char *mcp_config_device_id(const json_t *cfg);
+
+/* The whole "http" object (bind, tokens, known_callers, trust_on_first_use, audiences,
+ * allowed_hosts, allowed_origins, max_body_bytes), borrowed; NULL when cfg is NULL. */
+const json_t *mcp_config_http(const json_t *cfg);
+/* The name of the static bearer token equal to `token` (constant-time compare over every
+ * entry), or NULL when none matches. Borrowed. */
+const char *mcp_config_http_token_name(const json_t *cfg, const char *token);
+/* The pinned hex public key of a known caller (http.known_callers), or NULL. Borrowed. */
+const char *mcp_config_known_caller(const json_t *cfg, const char *motebit_id);
+
+/* The executor of a capability ({type, argv, stdin, env_var?, timeout_s, max_output_bytes}),
+ * or NULL when none is configured. Borrowed. */
+const json_t *mcp_config_executor(const json_t *cfg, const char *capability);
+/* The "executors" object ({capability: executor}); never NULL when cfg is non-NULL. Borrowed. */
+const json_t *mcp_config_executors(const json_t *cfg);
+/* The "peers" array ([{name, url, public_key?, capabilities, token?, motebit_token}]). Borrowed. */
+const json_t *mcp_config_peers(const json_t *cfg);
+/* The "service_listing" object, or NULL when none is configured. Borrowed. */
+const json_t *mcp_config_service_listing(const json_t *cfg);
+/* memory.half_life_days (default 7). */
+double mcp_config_memory_half_life_days(const json_t *cfg);
+
+/* Generic access by dotted path ("http.max_body_bytes"): the value (borrowed) or NULL. */
+const json_t *mcp_config_get(const json_t *cfg, const char *dotted_path);
+/* Typed conveniences over mcp_config_get: the value, or `def` when absent or of another type. */
+int64_t mcp_config_int(const json_t *cfg, const char *dotted_path, int64_t def);
+const char *mcp_config_str(const json_t *cfg, const char *dotted_path, const char *def);
+int mcp_config_bool(const json_t *cfg, const char *dotted_path, int def);
+
+#endif
