@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * transports/http_client.c — libcurl easy-handle requests for transports/http_client.h: bounded
+ * response buffering, header capture (Content-Type, WWW-Authenticate) and an incremental SSE
+ * parser (event/data fields, blank-line dispatch, ":" comments ignored, CRLF tolerated). It
+ * does not retry, follow redirects, or keep connections between calls. */
+#include "transports/http_client.h"
+
+#include <curl/curl.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEF_TIMEOUT_MS 30000L
+#define DEF_CONNECT_MS 10000L
+#define DEF_MAX_RESPONSE (8u * 1024u * 1024u)
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static int g_init_rc;
+static void global_init(void) { g_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
+
+typedef struct buf {
+  char *p;
+  size_t len, cap;
+} buf;
+
+static int buf_add(buf *b, const char *d, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + n + 1) cap *= 2;
+    char *np = realloc(b->p, cap);
+    if (!np) return -1;
+    b->p = np;
+    b->cap = cap;
+  }
+  if (n) memcpy(b->p + b->len, d, n);
+  b->len += n;
+  b->p[b->len] = 0;
+  return 0;
+}
+
+typedef struct xfer {
+  buf body;
+  size_t max;
+  int too_big, aborted, oom, is_sse;
+  const tp_httpc_opts *o;
+  tp_httpc_response *resp;
+  /* SSE state */
+  buf line, data;
+  char event[64];
+  int has_data;
+} xfer;
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* One complete SSE line (without its terminator). */
+static int sse_line(xfer *x, const char *l, size_t n) {
+  if (n == 0) { /* dispatch */
+    int stop = 0;
+    if (x->has_data && x->o->on_event)
+      stop = x->o->on_event(x->event, x->data.p ? x->data.p : "", x->data.len, x->o->payload);
+    x->data.len = 0;
+    if (x->data.p) x->data.p[0] = 0;
+    x->event[0] = 0;
+    x->has_data = 0;
+    return stop;
+  }
+  if (l[0] == ':') return 0;
+  const char *colon = memchr(l, ':', n);
+  size_t flen = colon ? (size_t)(colon - l) : n;
+  const char *v = colon ? colon + 1 : l + n;
+  size_t vlen = colon ? n - flen - 1 : 0;
+  if (vlen && *v == ' ') v++, vlen--;
+  if (flen == 4 && memcmp(l, "data", 4) == 0) {
+    if (x->has_data && buf_add(&x->data, "\n", 1)) return -1;
+    if (buf_add(&x->data, v, vlen)) return -1;
+    x->has_data = 1;
+  } else if (flen == 5 && memcmp(l, "event", 5) == 0) {
+    size_t k = vlen < sizeof x->event - 1 ? vlen : sizeof x->event - 1;
+    memcpy(x->event, v, k);
+    x->event[k] = 0;
+  }
+  return 0;
+}
+
+static int sse_feed(xfer *x, const char *d, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char c = d[i];
+    if (c == '\n') {
+      size_t l = x->line.len;
+      if (l && x->line.p[l - 1] == '\r') l--;
+      int rc = sse_line(x, x->line.p ? x->line.p : "", l);
+      x->line.len = 0;
+      if (rc) return rc;
+    } else if (buf_add(&x->line, &c, 1)) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud) {
+  xfer *x = ud;
+  size_t n = size * nmemb;
+  if (x->body.len + n > x->max) {
+    x->too_big = 1;
+    return 0;
+  }
+  if (buf_add(&x->body, ptr, n)) {
+    x->oom = 1;
+    return 0;
+  }
+  if (x->is_sse) {
+    int rc = sse_feed(x, ptr, n);
+    if (rc < 0) x->oom = 1;
+    if (rc) {
+      x->aborted = rc > 0;
+      return 0;
+    }
+  }
+  return n;
+}
+
+static char *dup_trim(const char *v, size_t n) {
+  while (n && (*v == ' ' || *v == '\t')) v++, n--;
+  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ')) n--;
+  char *s = malloc(n + 1);
+  if (!s) return NULL;
+  memcpy(s, v, n);
+  s[n] = 0;
+  return s;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
+  xfer *x = ud;
+  size_t n = size * nmemb;
+  static const char ct[] = "content-type:", wa[] = "www-authenticate:";
+  if (n >= sizeof ct - 1 && strncasecmp(ptr, ct, sizeof ct - 1) == 0) {
+    free(x->resp->content_type);
+    x->resp->content_type = dup_trim(ptr + sizeof ct - 1, n - (sizeof ct - 1));
+    x->is_sse = x->resp->content_type && strncasecmp(x->resp->content_type, "text/event-stream", 17) == 0;
+  } else if (n >= sizeof wa - 1 && strncasecmp(ptr, wa, sizeof wa - 1) == 0) {
+    free(x->resp->www_authenticate);
+    x->resp->www_authenticate = dup_trim(ptr + sizeof wa - 1, n - (sizeof wa - 1));
+  } else if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) { /* a new response (e.g. after 100) */
+    x->is_sse = 0;
+  }
+  return n;
+}
+
+int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url,
+                     const char *const *headers, const char *body, size_t len,
+                     const tp_httpc_opts *opts, char *err, size_t errlen) {
+  static const tp_httpc_opts defaults;
+  if (!out || !method || !url) {
+    set_err(err, errlen, "missing method or URL");
+    return TP_HTTPC_EINVAL;
+  }
+  memset(out, 0, sizeof *out);
+  pthread_once(&g_once, global_init);
+  if (g_init_rc) {
+    set_err(err, errlen, "libcurl initialisation failed");
+    return TP_HTTPC_ERROR;
+  }
+  const tp_httpc_opts *o = opts ? opts : &defaults;
+  xfer x = {.max = o->max_response ? o->max_response : DEF_MAX_RESPONSE, .o = o, .resp = out};
+  CURL *h = curl_easy_init();
+  struct curl_slist *hl = NULL;
+  int rc = TP_HTTPC_ERROR;
+  if (!h) goto done;
+  for (size_t i = 0; headers && headers[i]; i++) {
+    struct curl_slist *nl = curl_slist_append(hl, headers[i]);
+    if (!nl) goto done;
+    hl = nl;
+  }
+  if (body) { /* no "Expect: 100-continue" round trip */
+    struct curl_slist *nl = curl_slist_append(hl, "Expect:");
+    if (!nl) goto done;
+    hl = nl;
+  }
+  char ebuf[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+  if (strcmp(method, "GET") == 0) curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  if (body) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+  }
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+  if (o->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+  if (o->insecure_tls) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  CURLcode cc = curl_easy_perform(h);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+  if (!x.body.p && buf_add(&x.body, "", 0)) {
+    rc = TP_HTTPC_ERROR;
+    goto done;
+  }
+  if (cc == CURLE_OK) {
+    rc = TP_HTTPC_OK;
+  } else if (x.oom) {
+    set_err(err, errlen, "out of memory reading the response");
+    rc = TP_HTTPC_ERROR;
+  } else if (x.too_big) {
+    set_err(err, errlen, "response larger than %zu bytes", x.max);
+    rc = TP_HTTPC_ETOOBIG;
+  } else if (x.aborted) {
+    set_err(err, errlen, "stopped by the event callback");
+    rc = TP_HTTPC_EABORTED;
+  } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+    set_err(err, errlen, "%s: timed out", url);
+    rc = TP_HTTPC_ETIMEOUT;
+  } else if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL) {
+    set_err(err, errlen, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    rc = TP_HTTPC_EINVAL;
+  } else {
+    set_err(err, errlen, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    rc = TP_HTTPC_ECONNECT;
+  }
+  out->body = x.body.p;
+  out->len = x.body.len;
+  x.body.p = NULL;
+done:
+  curl_slist_free_all(hl);
+  if (h) curl_easy_cleanup(h);
+  free(x.body.p);
+  free(x.line.p);
+  free(x.data.p);
+  if (rc != TP_HTTPC_OK && rc != TP_HTTPC_ETOOBIG && rc != TP_HTTPC_EABORTED) {
+    tp_httpc_response_free(out);
+  }
+  return rc;
+}
+
+void tp_httpc_response_free(tp_httpc_response *r) {
+  if (!r) return;
+  free(r->content_type);
+  free(r->www_authenticate);
+  free(r->body);
+  memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * transports/http_server.c — the libmicrohttpd listener behind transports/http_server.h. One
+ * internal polling thread (epoll; optionally an MHD thread pool) accepts connections, collects
+ * each request body under a size limit and calls the upper layer's handler. A response the upper
+ * layer does not give at once parks the connection with MHD_suspend_connection(); the answering
+ * thread resumes it. Streams are chunked callback responses whose reader suspends the connection
+ * when its queue is empty. MHD neither times out nor notices a disconnect on a suspended
+ * connection, so a watchdog thread polls every suspended socket for POLLRDHUP and, on streams,
+ * queues an SSE comment when idle. It does not parse JSON, does no auth and decides no routes. */
+#include "transports/http_server.h"
+
+#include <microhttpd.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEF_MAX_BODY (4u * 1024u * 1024u)
+#define DEF_MAX_CONN 256u
+#define DEF_MAX_HEADER (32u * 1024u)
+#define DEF_IDLE_S 30u
+#define DEF_KEEPALIVE_MS 15000u
+#define DEF_WATCH_MS 250u
+#define EARLY_REJECT_BYTES (64u * 1024u * 1024u) /* beyond this a too-big body is not even read */
+
+enum { R_NONE = 0, R_WHOLE, R_STREAM };
+
+struct tp_http_req {
+  tp_http_server *srv;
+  struct MHD_Connection *conn; /* NULL once MHD completed the request */
+  int fd;
+  pthread_mutex_t mu;          /* guards everything below */
+  pthread_mutex_t cb_mu;       /* recursive: abort callback vs terminal call */
+  int refs;                    /* MHD's + the upper layer's (once dispatched) */
+  char method[16];
+  char *path;
+  char *body;
+  size_t body_len, body_cap;
+  int too_big, dispatched, queued, suspended, completed, aborted, upper_done;
+  int kind;
+  unsigned status;
+  char *ctype;
+  char **hdrs;                 /* NULL-terminated name/value pairs */
+  char *out;                   /* whole body or stream queue */
+  size_t out_len, out_cap, out_off;
+  int ended;                   /* stream ended by the upper layer */
+  int sse;
+  int64_t last_ms;
+  tp_http_abort_fn abort_fn;
+  void *abort_payload;
+  char peer[INET6_ADDRSTRLEN];
+  int loopback;
+  tp_http_req *prev, *next;    /* srv->pending list (dispatched, not completed) */
+};
+
+struct tp_http_server {
+  struct MHD_Daemon *d;
+  int lfd;
+  uint16_t port;
+  int tls;
+  size_t max_body;
+  char *too_big_body;
+  unsigned keepalive_ms, watch_ms;
+  tp_http_handler_fn handler;
+  void *payload;
+  tp_http_log_fn log;
+  void *log_payload;
+  pthread_mutex_t mu;          /* guards the pending list, stop, npending */
+  pthread_cond_t cv;
+  tp_http_req *pending;
+  int npending;                /* dispatched and not yet ended by the upper layer */
+  int stopping;
+  pthread_t watchdog;
+  int watchdog_started;
+};
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void logf_(tp_http_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void logf_(tp_http_server *s, int level, const char *fmt, ...) {
+  if (!s->log) return;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  s->log(s->log_payload, level, buf);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap) {
+  tp_http_server *s = cls;
+  if (!s->log) return;
+  char buf[512];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  size_t n = strlen(buf);
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+  s->log(s->log_payload, 2, buf);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- request objects ------------------------------------------------------------------------ */
+
+static void free_hdrs(char **h) {
+  if (!h) return;
+  for (char **p = h; *p; p++) free(*p);
+  free(h);
+}
+
+static void req_unref(tp_http_req *r) {
+  pthread_mutex_lock(&r->mu);
+  int left = --r->refs;
+  pthread_mutex_unlock(&r->mu);
+  if (left) return;
+  pthread_mutex_destroy(&r->mu);
+  pthread_mutex_destroy(&r->cb_mu);
+  free(r->path);
+  free(r->body);
+  free(r->ctype);
+  free_hdrs(r->hdrs);
+  free(r->out);
+  free(r);
+}
+
+static void peer_of(tp_http_req *r, struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  snprintf(r->peer, sizeof r->peer, "?");
+  if (!ci || !ci->client_addr) return;
+  const struct sockaddr *sa = ci->client_addr;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+    inet_ntop(AF_INET, &in->sin_addr, r->peer, sizeof r->peer);
+    r->loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+    inet_ntop(AF_INET6, &in6->sin6_addr, r->peer, sizeof r->peer);
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) r->loopback = 1;
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127) r->loopback = 1;
+  }
+}
+
+static tp_http_req *req_new(tp_http_server *s, struct MHD_Connection *c, const char *url,
+                            const char *method) {
+  tp_http_req *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+  pthread_mutex_init(&r->cb_mu, &a);
+  pthread_mutexattr_destroy(&a);
+  pthread_mutex_init(&r->mu, NULL);
+  r->srv = s;
+  r->conn = c;
+  r->refs = 1;
+  r->fd = -1;
+  snprintf(r->method, sizeof r->method, "%s", method ? method : "");
+  const char *q = url ? strchr(url, '?') : NULL;
+  size_t plen = url ? (q ? (size_t)(q - url) : strlen(url)) : 0;
+  r->path = malloc(plen + 1);
+  if (!r->path) {
+    req_unref(r);
+    return NULL;
+  }
+  if (plen) memcpy(r->path, url, plen);
+  r->path[plen] = 0;
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (ci) r->fd = ci->connect_fd;
+  peer_of(r, c);
+  return r;
+}
+
+/* Calls the abort callback once, unless the upper layer already ended the request. */
+static void fire_abort(tp_http_req *r) {
+  pthread_mutex_lock(&r->cb_mu);
+  pthread_mutex_lock(&r->mu);
+  tp_http_abort_fn fn = r->upper_done ? NULL : r->abort_fn;
+  void *p = r->abort_payload;
+  r->abort_fn = NULL;
+  pthread_mutex_unlock(&r->mu);
+  if (fn) fn(r, p);
+  pthread_mutex_unlock(&r->cb_mu);
+}
+
+/* Marks the upper layer's part done (terminal call) and drops its reference. */
+static void upper_release(tp_http_req *r) {
+  tp_http_server *s = r->srv;
+  pthread_mutex_lock(&s->mu);
+  s->npending--;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  req_unref(r);
+}
+
+/* Must hold r->mu. */
+static void resume_locked(tp_http_req *r) {
+  if (r->suspended && r->conn) {
+    r->suspended = 0;
+    MHD_resume_connection(r->conn);
+  }
+}
+
+/* ---- MHD callbacks -------------------------------------------------------------------------- */
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+  tp_http_req *r = cls;
+  (void)pos;
+  ssize_t n;
+  pthread_mutex_lock(&r->mu);
+  if (r->aborted) {
+    n = MHD_CONTENT_READER_END_WITH_ERROR;
+  } else if (r->out_len > r->out_off) {
+    size_t k = r->out_len - r->out_off;
+    if (k > max) k = max;
+    memcpy(buf, r->out + r->out_off, k);
+    r->out_off += k;
+    if (r->out_off == r->out_len) r->out_off = r->out_len = 0;
+    r->last_ms = now_ms();
+    n = (ssize_t)k;
+  } else if (r->ended) {
+    n = MHD_CONTENT_READER_END_OF_STREAM;
+  } else {
+    r->suspended = 1;
+    MHD_suspend_connection(r->conn);
+    n = 0;
+  }
+  pthread_mutex_unlock(&r->mu);
+  return n;
+}
+
+static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs) {
+  if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  for (char **p = hdrs; p && p[0] && p[1]; p += 2) MHD_add_response_header(resp, p[0], p[1]);
+}
+
+static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, const char *ctype,
+                                    const char *body) {
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+  if (!resp) return MHD_NO;
+  if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  enum MHD_Result ret = MHD_queue_response(c, status, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+  tp_http_server *s = cls;
+  tp_http_req *r = *con_cls;
+  (void)version;
+  if (!r) {
+    r = req_new(s, c, url, method);
+    if (!r) return MHD_NO;
+    *con_cls = r;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+      char *end = NULL;
+      errno = 0;
+      unsigned long long v = strtoull(cl, &end, 10);
+      if (errno || end == cl || v > s->max_body) {
+        r->too_big = 1;
+        const char *ex = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        if ((ex && strcasecmp(ex, "100-continue") == 0) || errno || v > EARLY_REJECT_BYTES) {
+          r->queued = 1; /* MHD discards the body and closes after this reply */
+          return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
+        }
+      }
+    }
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    size_t n = *upload_size;
+    *upload_size = 0;
+    if (r->too_big || r->queued) return MHD_YES;
+    if (r->body_len + n > s->max_body) {
+      r->too_big = 1;
+      free(r->body);
+      r->body = NULL;
+      r->body_len = r->body_cap = 0;
+      return MHD_YES;
+    }
+    if (r->body_len + n + 1 > r->body_cap) {
+      size_t cap = r->body_cap ? r->body_cap : 1024;
+      while (cap < r->body_len + n + 1) cap *= 2;
+      if (cap > s->max_body + 1) cap = s->max_body + 1;
+      char *nb = realloc(r->body, cap);
+      if (!nb) return MHD_NO;
+      r->body = nb;
+      r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, upload, n);
+    r->body_len += n;
+    r->body[r->body_len] = 0;
+    return MHD_YES;
+  }
+  if (r->queued && !r->dispatched) return MHD_YES;
+  if (r->too_big) {
+    r->queued = 1;
+    return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
+  }
+  if (!r->dispatched) {
+    r->dispatched = 1;
+    r->last_ms = now_ms();
+    pthread_mutex_lock(&s->mu);
+    r->refs++; /* the upper layer's reference (no other thread knows r yet) */
+    s->npending++;
+    r->next = s->pending;
+    if (s->pending) s->pending->prev = r;
+    s->pending = r;
+    pthread_mutex_unlock(&s->mu);
+    s->handler(r, s->payload);
+  }
+  pthread_mutex_lock(&r->mu);
+  enum MHD_Result ret = MHD_YES;
+  if (r->aborted) {
+    ret = MHD_NO;
+  } else if (!r->queued && r->kind == R_WHOLE) {
+    struct MHD_Response *resp = MHD_create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
+                                                                MHD_RESPMEM_MUST_COPY);
+    r->queued = 1;
+    if (!resp) {
+      ret = MHD_NO;
+    } else {
+      add_headers(resp, r->ctype, r->hdrs);
+      ret = MHD_queue_response(c, r->status, resp);
+      MHD_destroy_response(resp);
+    }
+  } else if (!r->queued && r->kind == R_STREAM) {
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+                                                                  stream_reader, r, NULL);
+    r->queued = 1;
+    if (!resp) {
+      ret = MHD_NO;
+    } else {
+      add_headers(resp, r->ctype, r->hdrs);
+      ret = MHD_queue_response(c, r->status, resp);
+      MHD_destroy_response(resp);
+    }
+  } else if (!r->queued) {
+    if (s->stopping) {
+      ret = MHD_NO;
+    } else {
+      r->suspended = 1;
+      MHD_suspend_connection(c);
+    }
+  }
+  pthread_mutex_unlock(&r->mu);
+  return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  tp_http_server *s = cls;
+  tp_http_req *r = *con_cls;
+  (void)c;
+  if (!r) return;
+  *con_cls = NULL;
+  if (r->dispatched) {
+    pthread_mutex_lock(&s->mu);
+    if (r->prev) r->prev->next = r->next;
+    else s->pending = r->next;
+    if (r->next) r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+    pthread_mutex_unlock(&s->mu);
+  }
+  pthread_mutex_lock(&r->mu);
+  r->completed = 1;
+  r->conn = NULL;
+  r->suspended = 0;
+  int fire = 0;
+  if (r->dispatched && !r->upper_done && !r->aborted) {
+    r->aborted = 1;
+    fire = 1;
+  }
+  (void)toe;
+  pthread_mutex_unlock(&r->mu);
+  if (fire) fire_abort(r);
+  req_unref(r);
+}
+
+static int append_out(tp_http_req *r, const char *data, size_t len);
+
+/* ---- watchdog: disconnects and keep-alives of suspended connections ------------------------- */
+
+static void *watchdog_main(void *arg) {
+  tp_http_server *s = arg;
+  pthread_mutex_lock(&s->mu);
+  while (!s->stopping) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)(s->watch_ms % 1000) * 1000000L;
+    ts.tv_sec += s->watch_ms / 1000 + ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    if (s->stopping) break;
+    tp_http_req *gone[64];
+    int ngone = 0;
+    int64_t now = now_ms();
+    for (tp_http_req *r = s->pending; r && ngone < 64; r = r->next) {
+      pthread_mutex_lock(&r->mu);
+      if (r->suspended && !r->aborted && r->fd >= 0) {
+        struct pollfd p = {.fd = r->fd, .events = POLLRDHUP};
+        if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))) {
+          r->aborted = 1;
+          r->refs++;
+          gone[ngone++] = r;
+          resume_locked(r);
+        } else if (r->kind == R_STREAM && r->queued && r->sse && !r->ended &&
+                   now - r->last_ms >= (int64_t)s->keepalive_ms) {
+          static const char ka[] = ": keep-alive\n\n";
+          (void)append_out(r, ka, sizeof ka - 1);
+          r->last_ms = now;
+          resume_locked(r);
+        }
+      }
+      pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < ngone; i++) {
+      logf_(s, 0, "client %s went away during %s %s", gone[i]->peer, gone[i]->method, gone[i]->path);
+      fire_abort(gone[i]);
+      req_unref(gone[i]);
+    }
+    pthread_mutex_lock(&s->mu);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/* ---- server --------------------------------------------------------------------------------- */
+
+static int make_listener(tp_http_server *s, const char *host, uint16_t port, char *err, size_t errlen) {
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+  struct addrinfo *res = NULL;
+  char ps[8];
+  snprintf(ps, sizeof ps, "%u", (unsigned)port);
+  int g = getaddrinfo(host, ps, &hints, &res);
+  if (g != 0) {
+    set_err(err, errlen, "cannot resolve %s: %s", host, gai_strerror(g));
+    return TP_HTTP_EINVAL;
+  }
+  int fd = -1, saved = 0;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      saved = errno;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) break;
+    saved = errno;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) {
+    set_err(err, errlen, "cannot listen on %s:%u: %s", host, (unsigned)port, strerror(saved));
+    return TP_HTTP_EBIND;
+  }
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+    if (ss.ss_family == AF_INET) s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else if (ss.ss_family == AF_INET6) s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  }
+  s->lfd = fd;
+  return TP_HTTP_OK;
+}
+
+int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err, size_t errlen) {
+  if (!out || !o || !o->handler) {
+    set_err(err, errlen, "no request handler");
+    return TP_HTTP_EINVAL;
+  }
+  if (!!o->tls_cert_pem != !!o->tls_key_pem) {
+    set_err(err, errlen, "TLS needs both a certificate and a key");
+    return TP_HTTP_EINVAL;
+  }
+  tp_http_server *s = calloc(1, sizeof *s);
+  if (!s) return TP_HTTP_ERROR;
+  s->lfd = -1;
+  s->max_body = o->max_body ? o->max_body : DEF_MAX_BODY;
+  s->too_big_body = strdup(o->too_big_body ? o->too_big_body : "{}");
+  s->keepalive_ms = o->keepalive_ms ? o->keepalive_ms : DEF_KEEPALIVE_MS;
+  s->watch_ms = o->watch_ms ? o->watch_ms : DEF_WATCH_MS;
+  s->handler = o->handler;
+  s->payload = o->payload;
+  s->log = o->log;
+  s->log_payload = o->log_payload;
+  s->tls = o->tls_cert_pem != NULL;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  int rc = s->too_big_body ? make_listener(s, o->host ? o->host : "127.0.0.1", o->port, err, errlen)
+                           : TP_HTTP_ERROR;
+  if (rc != TP_HTTP_OK) {
+    tp_http_server_stop(s);
+    return rc;
+  }
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                   MHD_USE_ERROR_LOG;
+  if (s->tls) flags |= MHD_USE_TLS;
+  unsigned threads = o->threads > 1 ? o->threads : 1;
+  struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_LISTEN_SOCKET, s->lfd, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : DEF_MAX_CONN, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s ? o->idle_timeout_s : DEF_IDLE_S, NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(o->max_header ? o->max_header : DEF_MAX_HEADER), NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s},
+      {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+      {s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_cert_pem},
+      {s->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_key_pem},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  /* MHD stops at the first MHD_OPTION_END: compact the array so optional items can be skipped. */
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    if (ops[i].option != MHD_OPTION_END) ops[n++] = ops[i];
+  ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+  if (!s->d) {
+    set_err(err, errlen, s->tls ? "cannot start the HTTPS listener (bad certificate or key?)"
+                                : "cannot start the HTTP listener");
+    tp_http_server_stop(s);
+    return s->tls ? TP_HTTP_EINVAL : TP_HTTP_ERROR;
+  }
+  if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
+    tp_http_server_stop(s);
+    set_err(err, errlen, "cannot start the watchdog thread");
+    return TP_HTTP_ERROR;
+  }
+  s->watchdog_started = 1;
+  logf_(s, 1, "listening on port %u%s", (unsigned)s->port, s->tls ? " (TLS)" : "");
+  *out = s;
+  return TP_HTTP_OK;
+}
+
+uint16_t tp_http_server_port(const tp_http_server *s) { return s ? s->port : 0; }
+
+int tp_http_server_pending(tp_http_server *s) {
+  pthread_mutex_lock(&s->mu);
+  int n = s->npending;
+  pthread_mutex_unlock(&s->mu);
+  return n;
+}
+
+void tp_http_server_stop(tp_http_server *s) {
+  if (!s) return;
+  pthread_mutex_lock(&s->mu);
+  s->stopping = 1;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  if (s->watchdog_started) pthread_join(s->watchdog, NULL);
+  if (s->d) {
+    /* MHD refuses to stop with suspended connections: abort and resume every pending one, then
+     * wait (bounded) until MHD has woken them all. */
+    for (int round = 0; round < 200; round++) {
+      tp_http_req *gone[64];
+      int ngone = 0, still = 0;
+      pthread_mutex_lock(&s->mu);
+      for (tp_http_req *r = s->pending; r; r = r->next) {
+        pthread_mutex_lock(&r->mu);
+        if (r->suspended) {
+          still = 1;
+          if (!r->aborted && ngone < 64) {
+            r->aborted = 1;
+            r->refs++;
+            gone[ngone++] = r;
+          }
+          if (r->aborted) resume_locked(r);
+        }
+        pthread_mutex_unlock(&r->mu);
+      }
+      pthread_mutex_unlock(&s->mu);
+      for (int i = 0; i < ngone; i++) {
+        fire_abort(gone[i]);
+        req_unref(gone[i]);
+      }
+      if (!still && round > 0) break;
+      usleep(10000);
+    }
+    MHD_stop_daemon(s->d);
+  }
+  if (s->lfd >= 0) close(s->lfd);
+  pthread_cond_destroy(&s->cv);
+  pthread_mutex_destroy(&s->mu);
+  free(s->too_big_body);
+  free(s);
+}
+
+/* ---- request accessors ---------------------------------------------------------------------- */
+
+const char *tp_http_req_method(const tp_http_req *r) { return r->method; }
+const char *tp_http_req_path(const tp_http_req *r) { return r->path; }
+
+const char *tp_http_req_header(const tp_http_req *r, const char *name) {
+  if (!r->conn) return NULL;
+  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *tp_http_req_body(const tp_http_req *r, size_t *len) {
+  if (len) *len = r->body_len;
+  return r->body ? r->body : "";
+}
+
+const char *tp_http_req_peer(const tp_http_req *r) { return r->peer; }
+int tp_http_req_peer_is_loopback(const tp_http_req *r) { return r->loopback; }
+int tp_http_req_is_tls(const tp_http_req *r) { return r->srv->tls; }
+
+void tp_http_req_on_abort(tp_http_req *r, tp_http_abort_fn fn, void *payload) {
+  pthread_mutex_lock(&r->mu);
+  r->abort_fn = fn;
+  r->abort_payload = payload;
+  pthread_mutex_unlock(&r->mu);
+}
+
+int tp_http_req_aborted(tp_http_req *r) {
+  pthread_mutex_lock(&r->mu);
+  int a = r->aborted;
+  pthread_mutex_unlock(&r->mu);
+  return a;
+}
+
+/* ---- answering ------------------------------------------------------------------------------ */
+
+static char **copy_hdrs(const char *const *h) {
+  size_t n = 0;
+  while (h && h[n] && h[n + 1]) n += 2;
+  char **c = calloc(n + 1, sizeof *c);
+  if (!c) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    c[i] = strdup(h[i]);
+    if (!c[i]) {
+      free_hdrs(c);
+      return NULL;
+    }
+  }
+  return c;
+}
+
+/* Sets status/type/headers; must hold r->mu. */
+static int set_head(tp_http_req *r, int kind, unsigned status, const char *ctype, const char *const *headers) {
+  char **h = copy_hdrs(headers);
+  char *ct = ctype ? strdup(ctype) : NULL;
+  if (!h || (ctype && !ct)) {
+    free_hdrs(h);
+    free(ct);
+    return TP_HTTP_ERROR;
+  }
+  r->kind = kind;
+  r->status = status;
+  r->ctype = ct;
+  r->hdrs = h;
+  r->sse = ctype && strncmp(ctype, "text/event-stream", 17) == 0;
+  return TP_HTTP_OK;
+}
+
+static int append_out(tp_http_req *r, const char *data, size_t len) {
+  if (!len) return TP_HTTP_OK;
+  if (r->out_len + len > r->out_cap) {
+    size_t cap = r->out_cap ? r->out_cap : 256;
+    while (cap < r->out_len + len) cap *= 2;
+    char *nb = realloc(r->out, cap);
+    if (!nb) return TP_HTTP_ERROR;
+    r->out = nb;
+    r->out_cap = cap;
+  }
+  memcpy(r->out + r->out_len, data, len);
+  r->out_len += len;
+  return TP_HTTP_OK;
+}
+
+int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
+                  const char *const *headers, const char *body, size_t len) {
+  pthread_mutex_lock(&r->cb_mu);
+  pthread_mutex_lock(&r->mu);
+  int rc = TP_HTTP_OK;
+  if (r->upper_done || r->kind != R_NONE) {
+    rc = TP_HTTP_EINVAL;
+  } else if (r->aborted || r->completed) {
+    rc = TP_HTTP_ECLOSED;
+  } else {
+    rc = set_head(r, R_WHOLE, status, content_type, headers);
+    if (rc == TP_HTTP_OK) rc = append_out(r, body, len);
+    if (rc != TP_HTTP_OK) { /* out of memory: answer 500 without a body */
+      r->out_len = 0;
+      r->status = 500;
+      r->kind = R_WHOLE;
+    }
+    resume_locked(r);
+  }
+  int was_done = r->upper_done;
+  r->upper_done = 1;
+  pthread_mutex_unlock(&r->mu);
+  pthread_mutex_unlock(&r->cb_mu);
+  if (!was_done) upper_release(r);
+  return rc;
+}
+
+int tp_http_stream_begin(tp_http_req *r, unsigned status, const char *content_type,
+                         const char *const *headers) {
+  pthread_mutex_lock(&r->mu);
+  int rc;
+  if (r->upper_done || r->kind != R_NONE) rc = TP_HTTP_EINVAL;
+  else if (r->aborted || r->completed) rc = TP_HTTP_ECLOSED;
+  else {
+    rc = set_head(r, R_STREAM, status, content_type, headers);
+    if (rc == TP_HTTP_OK) r->last_ms = now_ms();
+    resume_locked(r);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return rc;
+}
+
+int tp_http_stream_write(tp_http_req *r, const char *data, size_t len) {
+  pthread_mutex_lock(&r->mu);
+  int rc;
+  if (r->kind != R_STREAM || r->upper_done) rc = TP_HTTP_EINVAL;
+  else if (r->aborted || r->completed) rc = TP_HTTP_ECLOSED;
+  else {
+    rc = append_out(r, data, len);
+    resume_locked(r);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return rc;
+}
+
+void tp_http_stream_end(tp_http_req *r) {
+  pthread_mutex_lock(&r->cb_mu);
+  pthread_mutex_lock(&r->mu);
+  int was_done = r->upper_done;
+  if (!was_done) {
+    if (r->kind == R_NONE) {
+      r->kind = R_WHOLE;
+      r->status = 500;
+      r->out_len = 0;
+    }
+    r->ended = 1;
+    r->upper_done = 1;
+    resume_locked(r);
+  }
+  pthread_mutex_unlock(&r->mu);
+  pthread_mutex_unlock(&r->cb_mu);
+  if (!was_done) upper_release(r);
+}
