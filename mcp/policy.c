@@ -381,6 +381,10 @@ static mcp_trust effective_trust(const mcp_policy *p, const mcp_caller *caller)
 {
   if (!caller)
     return MCP_TRUST_LOCAL;
+  /* The reserved id of the stdio operator never skips the approval band, whatever level the
+   * transport put on it (a downgrade from TRUSTED only). */
+  if (caller->id && strcmp(caller->id, MCP_CALLER_LOCAL) == 0 && caller->trust != MCP_TRUST_BLOCKED)
+    return MCP_TRUST_LOCAL;
   if (caller->trust == MCP_TRUST_LOCAL || caller->trust == MCP_TRUST_BLOCKED || !caller->id)
     return caller->trust;
   for (size_t i = 0; i < p->ncallers; i++)

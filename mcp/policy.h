@@ -23,6 +23,10 @@ typedef enum mcp_trust {
                             skip the approval band entirely (motebit.md §6.2 step 4). */
 } mcp_trust;
 
+/* The caller id of the local operator on stdio. A caller with this id is treated as
+ * MCP_TRUST_LOCAL whatever its trust field says (unless BLOCKED), so the bands always apply to it. */
+#define MCP_CALLER_LOCAL "local-operator"
+
 typedef struct mcp_caller {
   const char *id;        /* motebit_id, token name, or "local-operator"; borrowed */
   mcp_trust trust;

@@ -357,6 +357,10 @@ START_TEST(test_policy_trust__levels)
   ASSERT_D(decide(p, "t", MCP_R2_WRITE, NULL, NULL, 0), MCP_NEEDS_APPROVAL, "approval_band");
   c.trust = MCP_TRUST_LOCAL;
   ASSERT_D(decide(p, "t", MCP_R1_DRAFT, NULL, &c, 0), MCP_ALLOW, "allow");
+  /* the reserved stdio operator id keeps the bands even when marked trusted */
+  mcp_caller op = {MCP_CALLER_LOCAL, MCP_TRUST_TRUSTED, NULL};
+  ASSERT_D(decide(p, "t", MCP_R2_WRITE, NULL, &op, 0), MCP_NEEDS_APPROVAL, "approval_band");
+  ASSERT_D(decide(p, "t", MCP_R1_DRAFT, NULL, &op, 0), MCP_ALLOW, "allow");
   /* unknown / first contact: approval for everything */
   c.trust = MCP_TRUST_UNKNOWN;
   ASSERT_D(decide(p, "t", MCP_R0_READ, NULL, &c, 0), MCP_NEEDS_APPROVAL, "caller_trust");
