@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * ledger/ledger_int.h — private declarations shared by the ledger/ sources: the Store handle,
+ * a SQLite connection with its prepared-statement cache, error helpers, and the internal
+ * run/event loaders and projection builders used by work.c, wrap.c and the tests. Never
+ * included from outside ledger/ (tests/unit/ledger may use it to test internals). */
+#ifndef WL_LEDGER_LEDGER_INT_H
+#define WL_LEDGER_LEDGER_INT_H
+
+#include "crypto/seal.h"
+#include "ledger/ledger.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#define LCONN_CACHE 64
+
+/* One SQLite connection plus cached prepared statements keyed by the SQL text's address
+ * (statements are always string literals / static const strings). */
+typedef struct lconn {
+  sqlite3 *db;
+  struct {
+    const char *sql;
+    sqlite3_stmt *st;
+  } cache[LCONN_CACHE];
+  int ncache;
+  int busy; /* reader pool: in use */
+} lconn;
+
+typedef struct ledger_job {
+  ledger_tx_fn fn;
+  void *payload;
+  ledger_err *err;
+  int rc;
+  int done;
+  struct ledger_job *next;
+} ledger_job;
+
+struct ledger {
+  char *path;
+  ledger_opts opts;
+  lconn *wconn; /* owned by the writer thread once started */
+  pthread_t writer;
+  int writer_started;
+  pthread_mutex_t mu;
+  pthread_cond_t work_cv;
+  pthread_cond_t done_cv;
+  ledger_job *head, *tail;
+  int stop;
+  /* reader pool */
+  pthread_mutex_t rmu;
+  lconn **readers;
+  int nreaders;
+  /* stats (bench) */
+  uint64_t commits, jobs;
+};
+
+struct ledger_txn {
+  ledger *l;
+  lconn *c;
+};
+
+/* Fill err (may be NULL) and return code. */
+int ledger__errf(ledger_err *err, int code, int cause, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* err from the connection's last SQLite error: code LEDGER_ERROR unless mapped. */
+int ledger__sqlerr(ledger_err *err, lconn *c, int rc, const char *what);
+
+/* Prepared statement from the cache (reset, bindings cleared). NULL on error (err filled). */
+sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err);
+int ledger__exec(lconn *c, const char *sql, ledger_err *err);
+int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o, ledger_err *err);
+void ledger__conn_close(lconn *c);
+
+/* Reader pool. */
+lconn *ledger__reader_get(ledger *l, ledger_err *err);
+void ledger__reader_put(ledger *l, lconn *c);
+
+/* Schema. */
+int ledger__migrate(lconn *c, ledger_err *err);
+int ledger__check_store(lconn *c, int *version_out, ledger_err *err);
+/* Names of the triggers the schema requires (NULL-terminated). */
+extern const char *const ledger__triggers[];
+/* Re-create missing triggers/indexes/views (IF NOT EXISTS). */
+int ledger__schema_fix(lconn *c, ledger_err *err);
+
+/* Canonical helpers. */
+int ledger__canon(char **out, size_t *len, const json_t *v, ledger_err *err);
+int ledger__hash_prefixed(char out[LEDGER_HASH_MAX], const json_t *v, ledger_err *err);
+int ledger__digest_obj(json_t **out, const json_t *v, ledger_err *err); /* {algorithm,value,canonicalization} */
+json_t *ledger__digest_text(const char *text, size_t len, const char *canonicalization);
+int ledger__kind_schema_hash(char out[LEDGER_HASH_MAX], const char *kind, const json_t *required,
+                             ledger_err *err);
+/* Random lowercase hex of n bytes into out (2n+1). */
+void ledger__rand_hex(char *out, size_t nbytes);
+int ledger__valid_ts(const char *ts);
+
+/* Loaders over any connection (no transaction handling). */
+int ledger__run_json(lconn *c, const char *run_id, json_t **out, ledger_err *err);
+int ledger__events_json(lconn *c, const char *run_id, json_t **out, ledger_err *err);
+/* Motus work-run object for the export (schema_version, run_id, work_id?, status, started_at,
+ * closed_at?, producer_id?, outcome_status?). */
+int ledger__export_json(lconn *c, const char *run_id, const char *exported_at, json_t **out,
+                        ledger_err *err);
+/* Resolve a lease id or run id to a run id (LEDGER_ENOTFOUND). */
+int ledger__resolve_id(lconn *c, const char *id, char run_id[LEDGER_ID_MAX], ledger_err *err);
+
+/* Projection: build the Work Receipt from a store export (pure). runtime borrowed (object);
+ * created_at; events_uri may be NULL; key may be NULL (unsigned). */
+typedef struct ledger_receipt_params {
+  const json_t *runtime;
+  const char *created_at;
+  const char *events_uri;
+  const seal_key *key;
+  const char *signer;
+} ledger_receipt_params;
+int ledger__receipt_build(const json_t *store_export, const ledger_receipt_params *p, json_t **out,
+                          ledger_err *err);
+int ledger__manifest_build(const json_t *store_export, const json_t *receipt,
+                           const char *projection_id, json_t **out, ledger_err *err);
+
+/* Store a receipt / fetch the stored one of a run (kind motus.work-receipt). */
+int ledger__receipt_of_run(lconn *c, const char *run_id, json_t **out, ledger_err *err);
+
+/* Readers: run fn with a read connection inside BEGIN/COMMIT. */
+typedef int (*ledger_read_fn)(lconn *c, void *payload, ledger_err *err);
+int ledger__read(ledger *l, ledger_read_fn fn, void *payload, ledger_err *err);
+
+#endif
