@@ -125,6 +125,28 @@ START_TEST(test_config_load__full_example)
 }
 END_TEST
 
+/* R-CONFIG-002: the example in spec/config.md is valid. */
+START_TEST(test_config_load__spec_example)
+{
+  char *md = ts_read_file(ts_source_path("spec/config.md"), NULL);
+  ck_assert_ptr_nonnull(md);
+  char *start = strstr(md, "```json\n");
+  ck_assert_ptr_nonnull(start);
+  start += 8;
+  char *end = strstr(start, "```");
+  ck_assert_ptr_nonnull(end);
+  *end = 0;
+  write_cfg(start);
+  free(md);
+  json_t *cfg = NULL;
+  char err[256] = "";
+  ck_assert_msg(mcp_config_load(&cfg, dir, err, sizeof err) == 0, "%s", err);
+  ck_assert_str_eq(mcp_config_profile(cfg), "service");
+  ck_assert_int_eq(mcp_config_int(cfg, "policy.budget.calls", 0), 100);
+  json_decref(cfg);
+}
+END_TEST
+
 /* R-CONFIG-003: every bad value is refused with a one-line message naming the key. */
 START_TEST(test_config_load__errors_name_the_key)
 {
@@ -231,6 +253,7 @@ Suite *config_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_config_load__missing_file_defaults);
   tcase_add_test(tc, test_config_load__full_example);
+  tcase_add_test(tc, test_config_load__spec_example);
   tcase_add_test(tc, test_config_load__errors_name_the_key);
   tcase_add_test(tc, test_config_load__invalid_json);
   tcase_add_test(tc, test_config_normalize__idempotent);
