@@ -83,7 +83,7 @@ static int cmp_bytes(const void *a, const void *b)
 }
 
 /* R-CANON-002/003 */
-static void put_string(seal_buf *b, const char *s, size_t len)
+void seal_buf_json_string(seal_buf *b, const char *s, size_t len)
 {
   static const char hex[] = "0123456789abcdef";
   size_t i, start = 0;
@@ -198,7 +198,7 @@ static int emit(seal_buf *b, const json_t *v, seal_canon_flavor fl, int depth, c
     seal_buf_puts(b, num);
     return SEAL_OK;
   case JSON_STRING:
-    put_string(b, json_string_value(v), json_string_length(v));
+    seal_buf_json_string(b, json_string_value(v), json_string_length(v));
     return SEAL_OK;
   case JSON_ARRAY: {
     size_t i, n = json_array_size(v);
@@ -234,7 +234,7 @@ static int emit(seal_buf *b, const json_t *v, seal_canon_flavor fl, int depth, c
     for (i = 0; i < m && rc == SEAL_OK; i++) {
       if (i)
         seal_buf_putc(b, ',');
-      put_string(b, ms[i].key, ms[i].len);
+      seal_buf_json_string(b, ms[i].key, ms[i].len);
       seal_buf_putc(b, ':');
       rc = emit(b, ms[i].value, fl, depth + 1, NULL, err);
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int seal_init(void)
 {
@@ -321,6 +322,13 @@ void seal_sovereign_id(char out[SEAL_SOVEREIGN_ID], const uint8_t pk[SEAL_PK_BYT
   h[6] = (uint8_t)(0x80 | (h[6] & 0x0f));
   h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
   uuid_format(out, h);
+}
+
+int64_t seal_now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int seal_memcmp(const void *a, const void *b, size_t len)

@@ -24,5 +24,9 @@ void seal_buf_put(seal_buf *b, const void *data, size_t len);
 void seal_buf_putc(seal_buf *b, char c);
 void seal_buf_puts(seal_buf *b, const char *s);
 void seal_buf_free(seal_buf *b);
+/* Appends `s` as a JSON string with the canonical escapes (spec/canonical-json.md R-CANON-002). */
+void seal_buf_json_string(seal_buf *b, const char *s, size_t len);
+/* Current time in epoch milliseconds. */
+int64_t seal_now_ms(void);
 
 #endif
