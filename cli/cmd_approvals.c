@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cli/cmd_approvals.c — the operator's side of the approval band (spec/policy.md R-POLICY-06x):
+ * `workledger approvals [--json]` lists pending approvals; `workledger approve ID` and
+ * `workledger deny ID --reason R` resolve one with a signed ApprovalDecision (motebit.md §3.6),
+ * stored with the approval, as a receipt, and announced by an `approval.resolved` event, all in
+ * one Store transaction. It does not decide policy or run the held call: the agent's retry is
+ * matched and consumed by the MCP dispatcher (mcp/record.c). */
+#include "cli/cli.h"
+#include "crypto/artifacts.h"
+#include "crypto/seal.h"
+#include "ledger/ledger.h"
+#include "mcp/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define APPROVALS_RUN_ID "run_workledger_approvals"
+#define APPROVALS_WORK_ID "workledger.approvals"
+#define DECISION_RECEIPT_KIND "motebit.approval-decision"
+
+typedef struct opts {
+  int json;
+  const char *store;
+  const char *id;
+  const char *reason;
+} opts;
+
+/* Parses [--json] [--store PATH] [--reason R] [ID]; returns 0 or prints usage and returns -1. */
+static int parse(int argc, char **argv, opts *o, int want_id, int want_reason)
+{
+  memset(o, 0, sizeof *o);
+  o->json = cli_opt_json;
+  o->store = cli_opt_store;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--json") == 0)
+      o->json = 1;
+    else if (strcmp(a, "--store") == 0 && i + 1 < argc)
+      o->store = argv[++i];
+    else if (strncmp(a, "--store=", 8) == 0)
+      o->store = a + 8;
+    else if (want_reason && strcmp(a, "--reason") == 0 && i + 1 < argc)
+      o->reason = argv[++i];
+    else if (want_reason && strncmp(a, "--reason=", 9) == 0)
+      o->reason = a + 9;
+    else if (want_id && !o->id && a[0] != '-')
+      o->id = a;
+    else {
+      cli_errorf("%s: unexpected argument '%s'", argv[0], a);
+      return -1;
+    }
+  }
+  if (want_id && !o->id) {
+    cli_errorf("usage: workledger %s ID%s [--json]", argv[0], want_reason ? " --reason R" : "");
+    return -1;
+  }
+  if (want_reason && (!o->reason || !*o->reason)) {
+    cli_errorf("usage: workledger deny ID --reason R [--json] (a reason is required)");
+    return -1;
+  }
+  return 0;
+}
+
+static ledger *open_store(const char *store_opt, int read_only, char *motus_dir, size_t cap)
+{
+  const char *path = cli_store_path(store_opt);
+  ledger_opts lo = LEDGER_OPTS_INIT;
+  ledger_err lerr;
+  ledger *l = NULL;
+  lo.read_only = read_only;
+  memset(&lerr, 0, sizeof lerr);
+  if (motus_dir)
+    cli_motus_dir(motus_dir, cap, path);
+  if (ledger_open(&l, path, &lo, &lerr) != LEDGER_OK) {
+    if (lerr.code == LEDGER_ENOTFOUND)
+      cli_errorf("no Store at %s (run `workledger init`)", path);
+    else
+      cli_errorf("cannot open the Store %s: %s", path, lerr.msg[0] ? lerr.msg : ledger_strerror(lerr.code));
+    return NULL;
+  }
+  return l;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* ---- workledger approvals ------------------------------------------------------------------- */
+
+int cmd_approvals(int argc, char **argv)
+{
+  opts o;
+  ledger *l;
+  json_t *list = NULL, *out = NULL, *a;
+  ledger_err lerr;
+  size_t i;
+  int rc = CLI_EXIT_FAIL;
+  if (parse(argc, argv, &o, 0, 0) != 0)
+    return CLI_EXIT_USAGE;
+  if (!(l = open_store(o.store, 1, NULL, 0)))
+    return CLI_EXIT_FAIL;
+  memset(&lerr, 0, sizeof lerr);
+  if (ledger_approval_list(l, "pending", &list, &lerr) != LEDGER_OK) {
+    cli_errorf("cannot list approvals: %s", lerr.msg);
+    goto done;
+  }
+  out = json_array();
+  json_array_foreach(list, i, a) {
+    json_t *row = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s}", "approval_id", jstr(a, "approval_id"), "tool",
+                            jstr(a, "tool"), "risk", json_object_get(a, "risk"), "args_hash",
+                            jstr(a, "args_hash"), "caller", jstr(a, "caller"), "created_at",
+                            jstr(a, "created_at"));
+    json_t *args = json_object_get(json_object_get(a, "request"), "arguments");
+    if (row && args)
+      json_object_set(row, "arguments", args);
+    if (row)
+      json_array_append_new(out, row);
+  }
+  if (o.json) {
+    char *s = json_dumps(out, JSON_COMPACT);
+    if (s)
+      printf("%s\n", s);
+    free(s);
+  } else if (json_array_size(out) == 0) {
+    printf("no pending approvals\n");
+  } else {
+    json_array_foreach(out, i, a) {
+      char *args = json_object_get(a, "arguments") ? json_dumps(json_object_get(a, "arguments"), JSON_COMPACT)
+                                                   : NULL;
+      printf("%s  %s  R%lld  %s  caller=%s  %s\n", jstr(a, "approval_id"), jstr(a, "tool"),
+             (long long)json_integer_value(json_object_get(a, "risk")), jstr(a, "args_hash"), jstr(a, "caller"),
+             jstr(a, "created_at"));
+      if (args)
+        printf("    arguments: %.200s%s\n", args, strlen(args) > 200 ? "..." : "");
+      free(args);
+    }
+    printf("resolve with: workledger approve ID | workledger deny ID --reason R\n");
+  }
+  rc = CLI_EXIT_OK;
+done:
+  json_decref(list);
+  json_decref(out);
+  ledger_close(l);
+  return rc;
+}
+
+/* ---- approve / deny ------------------------------------------------------------------------- */
+
+/* The node key (<motus>/identity/key, encrypted when WORKLEDGER_PASSPHRASE is set). */
+static seal_key *load_node_key(const char *motus_dir)
+{
+  char path[4096];
+  seal_key *key = NULL;
+  seal_err serr;
+  memset(&serr, 0, sizeof serr);
+  snprintf(path, sizeof path, "%s/identity/key", motus_dir);
+  if (access(path, F_OK) != 0) {
+    cli_errorf("no node key at %s (run `workledger init`)", path);
+    return NULL;
+  }
+  if (seal_key_load(&key, path, getenv("WORKLEDGER_PASSPHRASE"), &serr) != SEAL_OK) {
+    cli_errorf("cannot load the node key %s: %s", path, serr.msg);
+    return NULL;
+  }
+  return key;
+}
+
+typedef struct resolve_job {
+  const char *approval_id;
+  const char *status;
+  const char *reason;
+  const json_t *decision;
+  const json_t *row;
+  const char *run_id; /* the run that receives approval.resolved */
+  int own_run;        /* 1: the Store's approvals run (opened on demand) */
+} resolve_job;
+
+static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  resolve_job *j = payload;
+  char receipt_id[LEDGER_ID_MAX + 16], key[LEDGER_ID_MAX + 32], run_id[LEDGER_ID_MAX];
+  ledger_event_in ev;
+  json_t *p;
+  int rc;
+  if ((rc = ledger_txn_approval_resolve(t, j->approval_id, j->status, j->reason, j->decision, err)))
+    return rc;
+  snprintf(receipt_id, sizeof receipt_id, "approval:%s", j->approval_id);
+  if ((rc = ledger_txn_receipt_put(t, receipt_id, DECISION_RECEIPT_KIND,
+                                   j->own_run ? NULL : j->run_id, NULL, j->decision, err)))
+    return rc;
+  if (j->own_run) {
+    ledger_run_in ri = {APPROVALS_RUN_ID, APPROVALS_WORK_ID, "workledger.cli", NULL};
+    if ((rc = ledger_txn_run_open(t, &ri, run_id, NULL, err)))
+      return rc;
+  }
+  p = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "approval_id", j->approval_id, "status", j->status, "tool",
+                jstr(j->row, "tool"), "args_hash", jstr(j->row, "args_hash"), "risk",
+                json_object_get(j->row, "risk"), "resolved_by", "cli");
+  if (!p)
+    return LEDGER_ERROR;
+  if (j->reason)
+    json_object_set_new(p, "reason", json_string(j->reason));
+  snprintf(key, sizeof key, "approval.resolved:%s", j->approval_id);
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = j->run_id;
+  ev.event_kind = "approval.resolved";
+  ev.idempotency_key = key;
+  ev.producer_id = "workledger.cli";
+  ev.payload = p;
+  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  json_decref(p);
+  return rc;
+}
+
+/* Builds and signs the ApprovalDecision for `row` (a ledger_approval_get object). */
+static json_t *sign_decision(const json_t *row, const char *verdict, const char *reason, const seal_key *key,
+                             const json_t *cfg)
+{
+  char motebit_id[SEAL_SOVEREIGN_ID + 200];
+  const char *args_hash = jstr(row, "args_hash");
+  int64_t requested_at = 0;
+  json_t *body, *signed_ = NULL;
+  seal_err serr;
+  char now[LEDGER_TS_MAX];
+  int64_t resolved_at = 0;
+  if (strncmp(args_hash, "sha256:", 7) == 0)
+    args_hash += 7;
+  if (ledger_ts_parse(&requested_at, jstr(row, "created_at")) != LEDGER_OK) {
+    cli_errorf("approval %s has an unreadable created_at", jstr(row, "approval_id"));
+    return NULL;
+  }
+  ledger_now(now);
+  if (ledger_ts_parse(&resolved_at, now) != LEDGER_OK)
+    return NULL;
+  if (mcp_config_motebit_id(cfg))
+    snprintf(motebit_id, sizeof motebit_id, "%s", mcp_config_motebit_id(cfg));
+  else
+    seal_sovereign_id(motebit_id, seal_key_pk(key));
+  const char *device_id = mcp_config_device_id(cfg) ? mcp_config_device_id(cfg) : "workledger";
+  body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:I}", "approval_id", jstr(row, "approval_id"), "motebit_id",
+                   motebit_id, "device_id", device_id, "tool_name", jstr(row, "tool"), "args_hash", args_hash,
+                   "risk_level", json_object_get(row, "risk"), "verdict", verdict, "requested_at",
+                   (json_int_t)requested_at, "resolved_at", (json_int_t)resolved_at);
+  if (!body)
+    return NULL;
+  if (reason)
+    json_object_set_new(body, "denied_reason", json_string(reason));
+  const char *run_id = json_string_value(json_object_get(json_object_get(row, "request"), "run_id"));
+  if (run_id && *run_id)
+    json_object_set_new(body, "run_id", json_string(run_id));
+  memset(&serr, 0, sizeof serr);
+  if (seal_sign_approval_decision(&signed_, body, key, &serr) != SEAL_OK) {
+    cli_errorf("cannot sign the decision: %s", serr.msg[0] ? serr.msg : seal_strerror(serr.code));
+    signed_ = NULL;
+  }
+  json_decref(body);
+  return signed_;
+}
+
+static int resolve(int argc, char **argv, int approve)
+{
+  opts o;
+  char motus_dir[4096], cerr[512];
+  ledger *l = NULL;
+  json_t *row = NULL, *cfg = NULL, *decision = NULL, *run = NULL;
+  seal_key *key = NULL;
+  ledger_err lerr;
+  int rc = CLI_EXIT_FAIL, lrc;
+  const char *status = approve ? "approved" : "denied";
+  if (parse(argc, argv, &o, 1, !approve) != 0)
+    return CLI_EXIT_USAGE;
+  if (!(l = open_store(o.store, 0, motus_dir, sizeof motus_dir)))
+    return CLI_EXIT_FAIL;
+  memset(&lerr, 0, sizeof lerr);
+  lrc = ledger_approval_get(l, o.id, &row, &lerr);
+  if (lrc == LEDGER_ENOTFOUND) {
+    cli_errorf("no approval '%s'", o.id);
+    goto done;
+  }
+  if (lrc != LEDGER_OK) {
+    cli_errorf("cannot read approval %s: %s", o.id, lerr.msg);
+    goto done;
+  }
+  if (strcmp(jstr(row, "status"), "pending") != 0) {
+    cli_errorf("approval %s is already %s", o.id, jstr(row, "status"));
+    goto done;
+  }
+  if (mcp_config_load(&cfg, motus_dir, cerr, sizeof cerr) != 0) {
+    cli_errorf("%s", cerr);
+    goto done;
+  }
+  if (!(key = load_node_key(motus_dir)))
+    goto done;
+  if (!(decision = sign_decision(row, status, approve ? NULL : o.reason, key, cfg)))
+    goto done;
+
+  /* The event goes to the run that asked when it is still open, else to the approvals run. */
+  resolve_job j = {o.id, status, approve ? NULL : o.reason, decision, row, APPROVALS_RUN_ID, 1};
+  const char *req_run = json_string_value(json_object_get(json_object_get(row, "request"), "run_id"));
+  if (req_run && *req_run && ledger_run_get(l, req_run, &run, NULL) == LEDGER_OK &&
+      strcmp(jstr(run, "status"), "open") == 0) {
+    j.run_id = req_run;
+    j.own_run = 0;
+  }
+  memset(&lerr, 0, sizeof lerr);
+  lrc = ledger_tx(l, resolve_fn, &j, &lerr);
+  if ((lrc == LEDGER_ECLOSED || lrc == LEDGER_ENOTFOUND) && !j.own_run) {
+    /* the session's run closed in between: record in the approvals run instead */
+    j.run_id = APPROVALS_RUN_ID;
+    j.own_run = 1;
+    memset(&lerr, 0, sizeof lerr);
+    lrc = ledger_tx(l, resolve_fn, &j, &lerr);
+  }
+  if (lrc == LEDGER_ECONFLICT) {
+    cli_errorf("approval %s is already resolved", o.id);
+    goto done;
+  }
+  if (lrc != LEDGER_OK) {
+    cli_errorf("cannot resolve approval %s: %s", o.id, lerr.msg[0] ? lerr.msg : ledger_strerror(lrc));
+    goto done;
+  }
+  if (o.json) {
+    char *s = json_dumps(decision, JSON_COMPACT);
+    if (s)
+      printf("%s\n", s);
+    free(s);
+  } else {
+    printf("%s %s (tool %s, R%lld)%s%s\n", status, o.id, jstr(row, "tool"),
+           (long long)json_integer_value(json_object_get(row, "risk")), approve ? "" : ": ",
+           approve ? "" : o.reason);
+  }
+  rc = CLI_EXIT_OK;
+done:
+  json_decref(run);
+  json_decref(row);
+  json_decref(cfg);
+  json_decref(decision);
+  seal_key_free(key);
+  ledger_close(l);
+  return rc;
+}
+
+int cmd_approve(int argc, char **argv)
+{
+  return resolve(argc, argv, 1);
+}
+
+int cmd_deny(int argc, char **argv)
+{
+  return resolve(argc, argv, 0);
+}
