@@ -22,8 +22,9 @@
 #define MCP_CONFIG_MAX_BYTES (1024 * 1024) /* a larger config.json is refused */
 
 /* Loads <motus_dir>/config.json. A missing file gives the defaults (0). Invalid JSON, an
- * unknown key or a bad value gives -1 and a one-line message naming the key (and, for a JSON
- * syntax error, the line). `*out`: new reference on success (every default filled in), NULL on
+ * unknown key or a bad value gives -1 and a one-line message that already starts with the file
+ * path and names the key ("<dir>/config.json: policy.deny_above: must be ..."; for a JSON
+ * syntax error, the line), so callers print it as is. `*out`: new reference on success (every default filled in), NULL on
  * failure. `motus_dir` borrowed; NULL means ".motus". */
 int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errlen);
 
