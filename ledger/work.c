@@ -1,0 +1,920 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * ledger/work.c — the Motus work loop over the Store: claim (a run + a fenced lock on the work
+ * id, recorded as work.started), evidence and decision (evidence.referenced), release
+ * (work.closed, lock released, signed Work Receipt stored), and the read-side views (receipt,
+ * export with manifest, status, list, packet). Arguments and results are JSON objects shaped
+ * like the CLI's --json output (ledger/work.h). It writes only the four Motus reference kinds. */
+#include "ledger/ledger_int.h"
+#include "ledger/work.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef WL_VERSION
+#define WL_VERSION "0.0.0"
+#endif
+
+#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
+/* ---- argument helpers ----------------------------------------------------------------------- */
+
+static const char *arg_str(const json_t *args, const char *k)
+{
+  const char *s = json_string_value(json_object_get(args, k));
+  return s && *s ? s : NULL;
+}
+
+static int arg_count(const json_t *args, const char *k, json_int_t *out, ledger_err *err)
+{
+  json_t *v = json_object_get(args, k);
+  *out = -1;
+  if (!v || json_is_null(v))
+    return LEDGER_OK;
+  if (!json_is_integer(v) || json_integer_value(v) < 0)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "%s must be a non-negative integer", k);
+  *out = json_integer_value(v);
+  return LEDGER_OK;
+}
+
+static int plain_text(const char *s, size_t max)
+{
+  if (!s || !*s || strlen(s) > max)
+    return 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return 0;
+  return 1;
+}
+
+static int word_ok(const char *s)
+{
+  if (!s || !*s || strlen(s) > 64)
+    return 0;
+  for (const char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '_' || *p == '-' || *p == '.'))
+      return 0;
+  return 1;
+}
+
+static const char *ctx_kind(const ledger_work_ctx *ctx)
+{
+  return ctx && ctx->runtime_kind ? ctx->runtime_kind : "cli";
+}
+
+static json_t *ctx_runtime(const ledger_work_ctx *ctx)
+{
+  return json_pack("{s:s,s:s,s:s}", "name", "workledger", "kind", ctx_kind(ctx), "version",
+                   ctx && ctx->runtime_version ? ctx->runtime_version : WL_VERSION);
+}
+
+static json_t *ctx_actor(const ledger_work_ctx *ctx, const char *actor_id)
+{
+  const char *type = ctx && ctx->actor_type ? ctx->actor_type
+                     : strcmp(ctx_kind(ctx), "mcp") == 0 ? "agent"
+                                                          : "human";
+  const char *id = actor_id ? actor_id
+                   : ctx && ctx->default_actor ? ctx->default_actor
+                                               : "local-operator";
+  return json_pack("{s:s,s:s}", "type", type, "id", id);
+}
+
+static json_t *ctx_trigger(const ledger_work_ctx *ctx)
+{
+  const char *k = ctx && ctx->trigger_kind ? ctx->trigger_kind
+                  : strcmp(ctx_kind(ctx), "mcp") == 0 ? "tool_call"
+                                                       : "manual";
+  return json_pack("{s:s}", "kind", k);
+}
+
+static void rand_id(char *out, size_t cap, const char *prefix)
+{
+  char hex[13];
+  ledger__rand_hex(hex, 6);
+  snprintf(out, cap, "%s-%s", prefix, hex);
+}
+
+/* ---- lease lookup inside a transaction ------------------------------------------------------ */
+
+typedef struct lease_row {
+  char run_id[LEDGER_ID_MAX];
+  char lease_id[LEDGER_ID_MAX];
+  char work_id[LEDGER_ID_MAX];
+  char status[16];      /* run status */
+  char lease_status[16];
+  char expires_at[LEDGER_TS_MAX];
+  int64_t token;
+} lease_row;
+
+static const char SQL_LEASE[] =
+    "SELECT run_id, lease_id, work_id, status, lease_status, lease_expires_at, lease_token"
+    " FROM runs WHERE lease_id = ?1 OR (run_id = ?1 AND lease_id IS NOT NULL) LIMIT 1";
+
+static int lease_get(lconn *c, const char *id, lease_row *r, ledger_err *err)
+{
+  if (!id)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
+  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASE, err);
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "unknown lease '%s'", id)
+                             : ledger__sqlerr(err, c, rc, "read lease");
+  }
+  memset(r, 0, sizeof *r);
+  snprintf(r->run_id, sizeof r->run_id, "%s", COLTXT(st, 0));
+  snprintf(r->lease_id, sizeof r->lease_id, "%s", COLTXT(st, 1));
+  snprintf(r->work_id, sizeof r->work_id, "%s", COLTXT(st, 2) ? COLTXT(st, 2) : "");
+  snprintf(r->status, sizeof r->status, "%s", COLTXT(st, 3));
+  snprintf(r->lease_status, sizeof r->lease_status, "%s", COLTXT(st, 4) ? COLTXT(st, 4) : "");
+  snprintf(r->expires_at, sizeof r->expires_at, "%s", COLTXT(st, 5) ? COLTXT(st, 5) : "");
+  r->token = sqlite3_column_int64(st, 6);
+  sqlite3_reset(st);
+  return LEDGER_OK;
+}
+
+static int set_lease_status(lconn *c, const char *run_id, const char *status, ledger_err *err)
+{
+  static const char SQL[] = "UPDATE runs SET lease_status = ?2 WHERE run_id = ?1";
+  sqlite3_stmt *st = ledger__stmt(c, SQL, err);
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "update lease");
+}
+
+/* An active, unexpired lease whose fencing token is still current. */
+static int lease_usable(ledger_txn *t, const lease_row *r, ledger_err *err)
+{
+  char res[LEDGER_ID_MAX + 8], now[LEDGER_TS_MAX];
+  int64_t now_ms, exp_ms;
+  if (strcmp(r->status, "closed") == 0)
+    return ledger__errf(err, LEDGER_ECLOSED, 0, "lease %s is released; its run %s is closed",
+                        r->lease_id, r->run_id);
+  if (strcmp(r->lease_status, "active") != 0)
+    return ledger__errf(err, LEDGER_EEXPIRED, 0, "lease %s is %s", r->lease_id, r->lease_status);
+  ledger_now(now);
+  if (ledger_ts_parse(&now_ms, now) == 0 && ledger_ts_parse(&exp_ms, r->expires_at) == 0 &&
+      exp_ms <= now_ms)
+    return ledger__errf(err, LEDGER_EEXPIRED, 0, "lease %s expired at %s", r->lease_id,
+                        r->expires_at);
+  snprintf(res, sizeof res, "work:%s", r->work_id);
+  return ledger_txn_lock_check(t, res, r->token, err);
+}
+
+/* ---- claim ---------------------------------------------------------------------------------- */
+
+struct claim_job {
+  const ledger_work_ctx *ctx;
+  const char *work_id, *intent, *actor;
+  json_int_t ttl;
+  json_t *out;
+};
+
+static const char SQL_EXPIRE_OTHERS[] =
+    "UPDATE runs SET lease_status = 'expired' WHERE work_id = ?1 AND lease_status = 'active'";
+static const char SQL_SET_LEASE[] =
+    "UPDATE runs SET lease_id = ?2, lease_status = 'active', lease_actor = ?3,"
+    " lease_expires_at = ?4, lease_token = ?5 WHERE run_id = ?1";
+
+static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct claim_job *j = p;
+  char lease_id[LEDGER_ID_MAX], run_id[LEDGER_ID_MAX], res[LEDGER_ID_MAX + 8];
+  char now[LEDGER_TS_MAX], exp[LEDGER_TS_MAX], producer[32];
+  int64_t now_ms, token;
+  int rc;
+  ledger_now(now);
+  if (ledger_ts_parse(&now_ms, now))
+    return ledger__errf(err, LEDGER_ERROR, 0, "clock error");
+  ledger_ts_format(exp, now_ms + (int64_t)j->ttl * 1000);
+  {
+    char hex[9];
+    ledger__rand_hex(hex, 4);
+    snprintf(lease_id, sizeof lease_id, "lease-%.4s%.2s%.2s-%s", now, now + 5, now + 8, hex);
+  }
+  snprintf(res, sizeof res, "work:%s", j->work_id);
+  if ((rc = ledger_txn_lock_acquire(t, res, lease_id, exp, &token, err))) {
+    if (rc == LEDGER_EBUSY)
+      ledger__errf(err, LEDGER_EBUSY, 0, "work %s is busy: an active lease holds it", j->work_id);
+    return rc;
+  }
+  /* we hold the lock now: any lease still marked active on this work id has expired */
+  sqlite3_stmt *st = ledger__stmt(t->c, SQL_EXPIRE_OTHERS, err);
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_text(st, 1, j->work_id, -1, SQLITE_TRANSIENT);
+  if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+    sqlite3_reset(st);
+    return ledger__sqlerr(err, t->c, rc, "expire old leases");
+  }
+  sqlite3_reset(st);
+  snprintf(producer, sizeof producer, "workledger.%s", ctx_kind(j->ctx));
+  ledger_run_in rin = {NULL, j->work_id, producer, now};
+  if ((rc = ledger_txn_run_open(t, &rin, run_id, NULL, err)))
+    return rc;
+  json_t *actor = ctx_actor(j->ctx, j->actor);
+  if (!(st = ledger__stmt(t->c, SQL_SET_LEASE, err))) {
+    json_decref(actor);
+    return LEDGER_ERROR;
+  }
+  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, lease_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, json_string_value(json_object_get(actor, "id")), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, exp, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 5, token);
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(actor);
+    return ledger__sqlerr(err, t->c, rc, "record lease");
+  }
+  json_t *payload = json_pack(
+      "{s:s,s:o,s:o,s:{s:s,s:s,s:s},s:{s:s,s:I,s:s,s:I},s:o}", "work_id", j->work_id, "actor",
+      actor, "trigger", ctx_trigger(j->ctx), "instruction", "kind", "ticket", "summary",
+      j->intent ? j->intent : "", "canonical_text", j->intent ? j->intent : j->work_id, "lease",
+      "lease_id", lease_id, "ttl_s", j->ttl, "expires_at", exp, "fencing_token",
+      (json_int_t)token, "runtime", ctx_runtime(j->ctx));
+  char key[LEDGER_ID_MAX + 8];
+  snprintf(key, sizeof key, "claim:%s", lease_id);
+  ledger_event_in ev = {run_id, "work.started", key, now, NULL, payload};
+  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  json_decref(payload);
+  if (rc)
+    return rc;
+  j->out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "lease_id", lease_id, "run_id", run_id,
+                     "work_id", j->work_id, "expires_at", exp, "fencing_token", (json_int_t)token,
+                     "claimed_at", now);
+  return LEDGER_OK;
+}
+
+int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                      ledger_err *err)
+{
+  struct claim_job j = {ctx, arg_str(args, "work_id"), arg_str(args, "intent"),
+                        arg_str(args, "actor"), 3600, NULL};
+  *out = NULL;
+  if (!plain_text(j.work_id, 120))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "work id must be 1..120 printable characters");
+  if (j.intent && strlen(j.intent) > 4000)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "intent is longer than 4000 bytes");
+  if (j.actor && !plain_text(j.actor, 120))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "actor must be 1..120 printable characters");
+  json_t *ttl = json_object_get(args, "ttl");
+  if (ttl && !json_is_null(ttl)) {
+    if (!json_is_integer(ttl) || json_integer_value(ttl) <= 0 ||
+        json_integer_value(ttl) > 366LL * 86400)
+      return ledger__errf(err, LEDGER_EINVAL, 0, "ttl must be an integer number of seconds (1..31622400)");
+    j.ttl = json_integer_value(ttl);
+  }
+  int rc = ledger_tx(l, claim_fn, &j, err);
+  if (rc) {
+    json_decref(j.out);
+    return rc;
+  }
+  *out = j.out;
+  return LEDGER_OK;
+}
+
+/* ---- evidence and decision ------------------------------------------------------------------ */
+
+struct ev_job {
+  const char *lease_id;
+  json_t *payload; /* evidence_refs etc. (owned by caller) */
+  const char *id;  /* evidence/decision id */
+  const char *key_prefix;
+  json_t *out;
+};
+
+static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct ev_job *j = p;
+  lease_row r;
+  int rc;
+  if ((rc = lease_get(t->c, j->lease_id, &r, err)) || (rc = lease_usable(t, &r, err)))
+    return rc;
+  char key[LEDGER_ID_MAX * 2];
+  snprintf(key, sizeof key, "%s:%s", j->key_prefix, j->id);
+  json_object_set_new(j->payload, "lease_id", json_string(r.lease_id));
+  ledger_event_in ev = {r.run_id, "evidence.referenced", key, NULL, NULL, j->payload};
+  ledger_event_ref ref;
+  if ((rc = ledger_txn_event_append(t, &ev, &ref, err)))
+    return rc;
+  j->out = json_pack("{s:s,s:s,s:s,s:I}", strcmp(j->key_prefix, "decision") == 0 ? "decision_id"
+                                                                                    : "evidence_id",
+                     j->id, "run_id", r.run_id, "lease_id", r.lease_id, "seq", (json_int_t)ref.seq);
+  return LEDGER_OK;
+}
+
+static int file_digest(const char *path, char hex[SEAL_SHA256_HEX], ledger_err *err)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return ledger__errf(err, LEDGER_EINVAL, errno, "cannot read %s: %s", path, strerror(errno));
+  /* stream through a growable buffer (crypto/ offers one-shot sha256 only) */
+  size_t cap = 1 << 16, n = 0, r;
+  char *buf = malloc(cap);
+  while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += r;
+    if (n == cap) {
+      if (cap >= ((size_t)1 << 30)) {
+        free(buf);
+        fclose(f);
+        return ledger__errf(err, LEDGER_EINVAL, 0, "%s is larger than 1 GiB", path);
+      }
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  int bad = ferror(f);
+  int e = errno;
+  fclose(f);
+  if (!buf)
+    return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory reading %s", path);
+  if (bad) {
+    free(buf);
+    return ledger__errf(err, LEDGER_EINVAL, e, "cannot read %s: %s", path, strerror(e));
+  }
+  seal_sha256_hex(hex, buf, n);
+  free(buf);
+  return LEDGER_OK;
+}
+
+static int hex64(const char *s)
+{
+  if (!s || strlen(s) != 64)
+    return 0;
+  for (; *s; s++)
+    if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+      return 0;
+  return 1;
+}
+
+int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                         ledger_err *err)
+{
+  (void)ctx;
+  const char *kind = arg_str(args, "kind"), *uri = arg_str(args, "uri"),
+             *file = arg_str(args, "file"), *digest = arg_str(args, "digest"),
+             *summary = arg_str(args, "summary");
+  json_int_t passed, failed, skipped;
+  char id[48], hex[SEAL_SHA256_HEX], sumbuf[160];
+  int rc;
+  *out = NULL;
+  if (!arg_str(args, "lease_id"))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
+  if (!word_ok(kind))
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "evidence kind must be a word of letters, digits, '_', '-', '.'");
+  if ((rc = arg_count(args, "passed", &passed, err)) || (rc = arg_count(args, "failed", &failed, err)) ||
+      (rc = arg_count(args, "skipped", &skipped, err)))
+    return rc;
+  if (uri && !plain_text(uri, 2000))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "uri must be printable and at most 2000 bytes");
+  if (summary && strlen(summary) > 2000)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than 2000 bytes");
+  if (digest && !hex64(digest))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "digest must be 64 lowercase hex characters");
+  rand_id(id, sizeof id, "evidence");
+  json_t *counts = json_object();
+  if (passed >= 0)
+    json_object_set_new(counts, "passed", json_integer(passed));
+  if (failed >= 0)
+    json_object_set_new(counts, "failed", json_integer(failed));
+  if (skipped >= 0)
+    json_object_set_new(counts, "skipped", json_integer(skipped));
+  json_t *dig = NULL;
+  if (file) {
+    if ((rc = file_digest(file, hex, err))) {
+      json_decref(counts);
+      return rc;
+    }
+    dig = json_pack("{s:s,s:s,s:s}", "algorithm", "sha256", "value", hex, "canonicalization",
+                    "bytes.raw.v0");
+  } else if (digest) {
+    dig = json_pack("{s:s,s:s,s:s}", "algorithm", "sha256", "value", digest, "canonicalization",
+                    "external");
+  } else {
+    json_t *basis = json_pack("{s:s,s:O}", "kind", kind, "counts", counts);
+    if (uri)
+      json_object_set_new(basis, "uri", json_string(uri));
+    if (summary)
+      json_object_set_new(basis, "summary", json_string(summary));
+    rc = ledger__digest_obj(&dig, basis, err);
+    json_decref(basis);
+    if (rc) {
+      json_decref(counts);
+      return rc;
+    }
+  }
+  if (!summary && json_object_size(counts)) {
+    snprintf(sumbuf, sizeof sumbuf, "passed %lld, failed %lld, skipped %lld",
+             (long long)(passed > 0 ? passed : 0), (long long)(failed > 0 ? failed : 0),
+             (long long)(skipped > 0 ? skipped : 0));
+    summary = sumbuf;
+  }
+  json_t *ref = json_pack("{s:s,s:s,s:O,s:{s:s}}", "evidence_id", id, "kind", kind, "digest", dig,
+                          "redaction", "status", "none");
+  if (uri)
+    json_object_set_new(ref, "uri", json_string(uri));
+  if (summary)
+    json_object_set_new(ref, "summary", json_string(summary));
+  json_t *payload = json_pack("{s:[o]}", "evidence_refs", ref);
+  if (json_object_size(counts))
+    json_object_set(payload, "counts", counts);
+  json_decref(counts);
+  struct ev_job j = {arg_str(args, "lease_id"), payload, id, "evidence", NULL};
+  rc = ledger_tx(l, evidence_fn, &j, err);
+  json_decref(payload);
+  if (rc) {
+    json_decref(dig);
+    json_decref(j.out);
+    return rc;
+  }
+  json_object_set_new(j.out, "digest", dig);
+  *out = j.out;
+  return LEDGER_OK;
+}
+
+int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                         ledger_err *err)
+{
+  (void)ctx;
+  const char *text = arg_str(args, "text"), *rationale = arg_str(args, "rationale");
+  char id[48];
+  int rc;
+  *out = NULL;
+  if (!arg_str(args, "lease_id"))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
+  if (!text || strlen(text) > 4000)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "decision text must be 1..4000 bytes");
+  if (rationale && strlen(rationale) > 4000)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "rationale is longer than 4000 bytes");
+  rand_id(id, sizeof id, "decision");
+  json_t *decision = json_pack("{s:s,s:s}", "decision_id", id, "text", text);
+  if (rationale)
+    json_object_set_new(decision, "rationale", json_string(rationale));
+  json_t *dig = NULL;
+  if ((rc = ledger__digest_obj(&dig, decision, err))) {
+    json_decref(decision);
+    return rc;
+  }
+  json_t *payload = json_pack("{s:[{s:s,s:s,s:o,s:s,s:{s:s}}],s:o}", "evidence_refs",
+                              "evidence_id", id, "kind", "decision", "digest", dig, "summary", text,
+                              "redaction", "status", "none", "decision", decision);
+  struct ev_job j = {arg_str(args, "lease_id"), payload, id, "decision", NULL};
+  rc = ledger_tx(l, evidence_fn, &j, err);
+  json_decref(payload);
+  if (rc) {
+    json_decref(j.out);
+    return rc;
+  }
+  *out = j.out;
+  return LEDGER_OK;
+}
+
+/* ---- release -------------------------------------------------------------------------------- */
+
+struct rel_job {
+  const ledger_work_ctx *ctx;
+  const char *lease_id, *outcome, *summary;
+  json_t *out;
+};
+
+/* Build, store and return (borrowed in *receipt_out as a new ref) the receipt of a closed run. */
+static int store_receipt(ledger_txn *t, const ledger_work_ctx *ctx, const char *run_id,
+                         json_t **receipt_out, ledger_err *err)
+{
+  json_t *exp = NULL, *rc_json = NULL;
+  int rc = ledger__export_json(t->c, run_id, NULL, &exp, err);
+  if (rc)
+    return rc;
+  ledger_receipt_params p = {NULL, NULL, NULL, ctx ? ctx->key : NULL, ctx ? ctx->signer : NULL};
+  rc = ledger__receipt_build(exp, &p, &rc_json, err);
+  json_decref(exp);
+  if (rc)
+    return rc;
+  rc = ledger_txn_receipt_put(t, json_string_value(json_object_get(rc_json, "receipt_id")),
+                              LEDGER_RECEIPT_KIND, run_id, NULL, rc_json, err);
+  if (rc) {
+    json_decref(rc_json);
+    return rc;
+  }
+  *receipt_out = rc_json;
+  return LEDGER_OK;
+}
+
+static json_t *closed_payload(const char *outcome, const char *summary, const char *now,
+                              json_t *actor_borrowed)
+{
+  const char *acc = strcmp(outcome, "success") == 0   ? "accepted"
+                    : strcmp(outcome, "partial") == 0 ? "pending"
+                                                      : "rejected";
+  json_t *acceptance = json_pack("{s:s,s:s}", "status", acc, "method", "terminal_outcome");
+  if (actor_borrowed) {
+    json_object_set_new(acceptance, "actor",
+                        json_pack("{s:O,s:O}", "type", json_object_get(actor_borrowed, "type"),
+                                  "id", json_object_get(actor_borrowed, "id")));
+    if (strcmp(acc, "pending") != 0)
+      json_object_set_new(acceptance, "accepted_at", json_string(now));
+  }
+  json_t *route, *handoff;
+  if (strcmp(outcome, "success") == 0) {
+    route = json_pack("{s:s}", "status", "complete");
+    handoff = json_pack("{s:s}", "status", "none");
+  } else if (strcmp(outcome, "partial") == 0) {
+    route = json_pack("{s:s,s:s}", "status", "handoff", "reason", "partial outcome: work remains");
+    handoff = json_pack("{s:s,s:s}", "status", "ready", "reason", "partial outcome: work remains");
+  } else if (strcmp(outcome, "failure") == 0) {
+    route = json_pack("{s:s,s:s}", "status", "blocked", "reason", "outcome failure");
+    handoff = json_pack("{s:s}", "status", "none");
+  } else {
+    route = json_pack("{s:s}", "status", "none");
+    handoff = json_pack("{s:s}", "status", "none");
+  }
+  char sbuf[96];
+  if (!summary) {
+    snprintf(sbuf, sizeof sbuf, "released with outcome %s", outcome);
+    summary = sbuf;
+  }
+  return json_pack("{s:{s:s,s:s,s:s},s:o,s:o,s:o,s:{s:s}}", "outcome", "status", outcome,
+                   "summary", summary, "closed_at", now, "acceptance", acceptance,
+                   "route_summary", route, "handoff", handoff, "redaction", "status", "none");
+}
+
+static int started_actor(lconn *c, const char *run_id, json_t **actor, ledger_err *err)
+{
+  json_t *events = NULL;
+  int rc = ledger__events_json(c, run_id, &events, err);
+  if (rc)
+    return rc;
+  json_t *p = json_object_get(json_array_get(events, 0), "payload");
+  *actor = json_object_get(p, "actor");
+  json_incref(*actor);
+  json_decref(events);
+  return LEDGER_OK;
+}
+
+static int release_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct rel_job *j = p;
+  lease_row r;
+  json_t *receipt = NULL;
+  int rc, replayed = 0;
+  if ((rc = lease_get(t->c, j->lease_id, &r, err)))
+    return rc;
+  if (strcmp(r.status, "closed") == 0) {
+    replayed = 1;
+    rc = ledger__receipt_of_run(t->c, r.run_id, &receipt, err);
+    if (rc == LEDGER_ENOTFOUND)
+      rc = store_receipt(t, j->ctx, r.run_id, &receipt, err);
+    if (rc)
+      return rc;
+  } else {
+    char now[LEDGER_TS_MAX], key[LEDGER_ID_MAX + 16], res[LEDGER_ID_MAX + 8];
+    json_t *actor = NULL;
+    ledger_now(now);
+    if ((rc = started_actor(t->c, r.run_id, &actor, err)))
+      return rc;
+    json_t *payload = closed_payload(j->outcome, j->summary, now, actor);
+    json_decref(actor);
+    snprintf(key, sizeof key, "release:%s", r.lease_id);
+    ledger_event_in ev = {r.run_id, "work.closed", key, now, NULL, payload};
+    rc = ledger_txn_run_close(t, &ev, NULL, err);
+    json_decref(payload);
+    if (rc)
+      return rc;
+    if (strcmp(r.lease_status, "active") == 0 &&
+        (rc = set_lease_status(t->c, r.run_id,
+                               strcmp(j->outcome, "aborted") == 0 ? "aborted" : "released", err)))
+      return rc;
+    snprintf(res, sizeof res, "work:%s", r.work_id);
+    rc = ledger_txn_lock_release(t, res, r.token, NULL); /* stale: someone took it over; fine */
+    (void)rc;
+    if ((rc = store_receipt(t, j->ctx, r.run_id, &receipt, err)))
+      return rc;
+  }
+  j->out = json_pack("{s:O,s:s,s:s,s:O,s:b}", "receipt_id", json_object_get(receipt, "receipt_id"),
+                     "run_id", r.run_id, "lease_id", r.lease_id, "outcome",
+                     json_object_get(json_object_get(receipt, "outcome"), "status"), "replayed",
+                     replayed);
+  json_decref(receipt);
+  return j->out ? LEDGER_OK : ledger__errf(err, LEDGER_ERROR, 0, "stored receipt is malformed");
+}
+
+int ledger_work_release(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                        ledger_err *err)
+{
+  static const char *const words[] = {"success", "failure", "partial", "aborted", NULL};
+  struct rel_job j = {ctx, arg_str(args, "lease_id"), arg_str(args, "outcome"),
+                      arg_str(args, "summary"), NULL};
+  int ok = 0;
+  *out = NULL;
+  if (!j.lease_id)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
+  for (int i = 0; j.outcome && words[i]; i++)
+    ok |= strcmp(j.outcome, words[i]) == 0;
+  if (!ok)
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "outcome must be success, failure, partial or aborted (got '%s')",
+                        j.outcome ? j.outcome : "");
+  if (j.summary && strlen(j.summary) > 2000)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than 2000 bytes");
+  int rc = ledger_tx(l, release_fn, &j, err);
+  if (rc) {
+    json_decref(j.out);
+    return rc;
+  }
+  *out = j.out;
+  return LEDGER_OK;
+}
+
+/* ---- read side ------------------------------------------------------------------------------ */
+
+struct view {
+  const ledger_work_ctx *ctx;
+  const json_t *args;
+  json_t *out;
+};
+
+static int closed_run(lconn *c, const json_t *args, char run_id[LEDGER_ID_MAX], ledger_err *err)
+{
+  const char *id = arg_str(args, "id");
+  if (!id)
+    id = arg_str(args, "lease_id");
+  if (!id)
+    id = arg_str(args, "run_id");
+  int rc = ledger__resolve_id(c, id, run_id, err);
+  if (rc)
+    return rc;
+  json_t *run = NULL;
+  if ((rc = ledger__run_json(c, run_id, &run, err)))
+    return rc;
+  int closed = strcmp(json_string_value(json_object_get(run, "status")), "closed") == 0;
+  json_decref(run);
+  if (!closed)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "run %s is still open (release it first)", run_id);
+  return LEDGER_OK;
+}
+
+static int receipt_for(lconn *c, const ledger_work_ctx *ctx, const char *run_id,
+                       const json_t *exp, json_t **out, ledger_err *err)
+{
+  int rc = ledger__receipt_of_run(c, run_id, out, err);
+  if (rc != LEDGER_ENOTFOUND)
+    return rc;
+  ledger_receipt_params p = {NULL, NULL, NULL, ctx ? ctx->key : NULL, ctx ? ctx->signer : NULL};
+  return ledger__receipt_build(exp, &p, out, err);
+}
+
+static int receipt_view(lconn *c, void *p, ledger_err *err)
+{
+  struct view *v = p;
+  char run_id[LEDGER_ID_MAX];
+  json_t *exp = NULL;
+  int rc = closed_run(c, v->args, run_id, err);
+  if (rc || (rc = ledger__export_json(c, run_id, NULL, &exp, err)))
+    return rc;
+  rc = receipt_for(c, v->ctx, run_id, exp, &v->out, err);
+  json_decref(exp);
+  return rc;
+}
+
+int ledger_work_receipt(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                        ledger_err *err)
+{
+  struct view v = {ctx, args, NULL};
+  int rc = ledger__read(l, receipt_view, &v, err);
+  *out = rc ? NULL : v.out;
+  return rc;
+}
+
+static int export_view(lconn *c, void *p, ledger_err *err)
+{
+  struct view *v = p;
+  char run_id[LEDGER_ID_MAX], pid[LEDGER_ID_MAX + 16];
+  json_t *exp = NULL, *receipt = NULL, *manifest = NULL;
+  int rc = closed_run(c, v->args, run_id, err);
+  if (rc || (rc = ledger__export_json(c, run_id, NULL, &exp, err)))
+    return rc;
+  if ((rc = receipt_for(c, v->ctx, run_id, exp, &receipt, err))) {
+    json_decref(exp);
+    return rc;
+  }
+  snprintf(pid, sizeof pid, "projection_%s", run_id);
+  if ((rc = ledger__manifest_build(exp, receipt, pid, &manifest, err))) {
+    json_decref(exp);
+    json_decref(receipt);
+    return rc;
+  }
+  v->out = json_pack("{s:o,s:o,s:o}", "receipt", receipt, "store_export", exp,
+                     "projection_manifest", manifest);
+  return LEDGER_OK;
+}
+
+int ledger_work_export(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                       ledger_err *err)
+{
+  struct view v = {ctx, args, NULL};
+  int rc = ledger__read(l, export_view, &v, err);
+  *out = rc ? NULL : v.out;
+  return rc;
+}
+
+/* Collects a run's facts for status/packet. */
+static int run_facts(lconn *c, const json_t *args, json_t **run, json_t **events, ledger_err *err)
+{
+  char run_id[LEDGER_ID_MAX];
+  const char *id = arg_str(args, "id");
+  if (!id)
+    id = arg_str(args, "lease_id");
+  if (!id)
+    id = arg_str(args, "run_id");
+  int rc = ledger__resolve_id(c, id, run_id, err);
+  if (rc || (rc = ledger__run_json(c, run_id, run, err)))
+    return rc;
+  if ((rc = ledger__events_json(c, run_id, events, err))) {
+    json_decref(*run);
+    *run = NULL;
+  }
+  return rc;
+}
+
+static void split_evidence(const json_t *events, json_t *evidence, json_t *decisions, json_t *tools)
+{
+  size_t i;
+  json_t *e;
+  json_array_foreach(events, i, e)
+  {
+    const char *k = json_string_value(json_object_get(e, "event_kind"));
+    json_t *p = json_object_get(e, "payload");
+    if (strcmp(k, "tool.used") == 0 && tools) {
+      json_array_extend(tools, json_object_get(p, "tool_refs"));
+      continue;
+    }
+    if (strcmp(k, "evidence.referenced") != 0)
+      continue;
+    json_t *d = json_object_get(p, "decision");
+    if (d) {
+      json_array_append(decisions, d);
+      continue;
+    }
+    json_array_extend(evidence, json_object_get(p, "evidence_refs"));
+  }
+}
+
+static json_t *closed_of(const json_t *events)
+{
+  size_t n = json_array_size(events);
+  json_t *last = n ? json_array_get(events, n - 1) : NULL;
+  const char *k = json_string_value(json_object_get(last, "event_kind"));
+  return k && strcmp(k, "work.closed") == 0 ? json_object_get(last, "payload") : NULL;
+}
+
+static int status_view(lconn *c, void *p, ledger_err *err)
+{
+  struct view *v = p;
+  json_t *run = NULL, *events = NULL;
+  int rc = run_facts(c, v->args, &run, &events, err);
+  if (rc)
+    return rc;
+  json_t *evidence = json_array(), *decisions = json_array();
+  split_evidence(events, evidence, decisions, NULL);
+  json_t *o = json_pack("{s:O,s:O,s:I,s:o,s:o}", "run_id", json_object_get(run, "run_id"),
+                        "status", json_object_get(run, "status"), "events",
+                        (json_int_t)json_array_size(events), "evidence", evidence, "decisions",
+                        decisions);
+  if (json_object_get(run, "work_id"))
+    json_object_set(o, "work_id", json_object_get(run, "work_id"));
+  if (json_object_get(run, "lease"))
+    json_object_set(o, "lease", json_object_get(run, "lease"));
+  json_t *closed = closed_of(events);
+  if (closed)
+    json_object_set(o, "outcome", json_object_get(closed, "outcome"));
+  json_t *receipt = NULL;
+  if (ledger__receipt_of_run(c, json_string_value(json_object_get(run, "run_id")), &receipt, NULL) ==
+      LEDGER_OK) {
+    json_object_set(o, "receipt_id", json_object_get(receipt, "receipt_id"));
+    json_decref(receipt);
+  }
+  json_decref(run);
+  json_decref(events);
+  v->out = o;
+  return LEDGER_OK;
+}
+
+int ledger_work_status(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                       ledger_err *err)
+{
+  struct view v = {ctx, args, NULL};
+  int rc = ledger__read(l, status_view, &v, err);
+  *out = rc ? NULL : v.out;
+  return rc;
+}
+
+static const char SQL_LEASES[] =
+    "SELECT lease_id, run_id, work_id, actor_id, claimed_at, expires_at, status FROM leases"
+    " WHERE (?1 = 0 OR status = 'active') ORDER BY claimed_at DESC, lease_id LIMIT 1000";
+
+static int list_view(lconn *c, void *p, ledger_err *err)
+{
+  struct view *v = p;
+  json_t *open = json_object_get(v->args, "open");
+  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASES, err);
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_int(st, 1, json_is_true(open) ? 1 : 0);
+  json_t *items = json_array();
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    json_array_append_new(items, json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?}", "lease_id",
+                                           COLTXT(st, 0), "run_id", COLTXT(st, 1), "work_id",
+                                           COLTXT(st, 2), "actor_id", COLTXT(st, 3), "claimed_at",
+                                           COLTXT(st, 4), "expires_at", COLTXT(st, 5), "status",
+                                           COLTXT(st, 6)));
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(items);
+    return ledger__sqlerr(err, c, rc, "list leases");
+  }
+  v->out = json_pack("{s:I,s:o}", "count", (json_int_t)json_array_size(items), "items", items);
+  return LEDGER_OK;
+}
+
+int ledger_work_list(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                     ledger_err *err)
+{
+  struct view v = {ctx, args, NULL};
+  int rc = ledger__read(l, list_view, &v, err);
+  *out = rc ? NULL : v.out;
+  return rc;
+}
+
+static int packet_view(lconn *c, void *p, ledger_err *err)
+{
+  struct view *v = p;
+  json_t *run = NULL, *events = NULL;
+  int rc = run_facts(c, v->args, &run, &events, err);
+  if (rc)
+    return rc;
+  json_t *evidence = json_array(), *decisions = json_array(), *tools = json_array();
+  split_evidence(events, evidence, decisions, tools);
+  json_t *first = json_object_get(json_array_get(events, 0), "payload");
+  json_t *o = json_pack("{s:O,s:O,s:O,s:o,s:o,s:o}", "run_id", json_object_get(run, "run_id"),
+                        "status", json_object_get(run, "status"), "started_at",
+                        json_object_get(run, "started_at"), "evidence", evidence, "decisions",
+                        decisions, "tools", tools);
+  if (json_object_get(run, "work_id"))
+    json_object_set(o, "work_id", json_object_get(run, "work_id"));
+  if (json_object_get(first, "actor"))
+    json_object_set(o, "owner", json_object_get(first, "actor"));
+  json_t *ins = json_object_get(first, "instruction");
+  if (ins)
+    json_object_set_new(o, "intent", json_string(json_string_value(json_object_get(ins, "summary"))
+                                                     ? json_string_value(json_object_get(ins, "summary"))
+                                                     : ""));
+  if (json_object_get(run, "lease"))
+    json_object_set(o, "lease", json_object_get(run, "lease"));
+  json_t *closed = closed_of(events);
+  if (closed) {
+    json_object_set(o, "closed_at", json_object_get(run, "closed_at"));
+    json_object_set(o, "outcome", json_object_get(closed, "outcome"));
+    json_object_set(o, "acceptance", json_object_get(closed, "acceptance"));
+    json_object_set(o, "next_route", json_object_get(closed, "route_summary"));
+    json_object_set(o, "handoff", json_object_get(closed, "handoff"));
+    json_t *receipt = NULL;
+    if (ledger__receipt_of_run(c, json_string_value(json_object_get(run, "run_id")), &receipt,
+                               NULL) == LEDGER_OK) {
+      json_object_set(o, "receipt_id", json_object_get(receipt, "receipt_id"));
+      json_decref(receipt);
+    }
+  }
+  json_object_set_new(o, "events", json_integer((json_int_t)json_array_size(events)));
+  json_decref(run);
+  json_decref(events);
+  v->out = o;
+  return LEDGER_OK;
+}
+
+int ledger_work_packet(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                       ledger_err *err)
+{
+  struct view v = {ctx, args, NULL};
+  int rc = ledger__read(l, packet_view, &v, err);
+  *out = rc ? NULL : v.out;
+  return rc;
+}
