@@ -661,7 +661,10 @@ seal_kind seal_detect(const json_t *v)
     return SEAL_KIND_APPROVAL_DECISION;
   if (has(v, "invocation_id"))
     return SEAL_KIND_TOOL_INVOCATION_RECEIPT;
-  if (has(v, "task_id") && (has(v, "prompt_hash") || has(v, "result")))
+  /* any two receipt-specific fields, so a receipt with one renamed key is still judged (and
+   * rejected) as a receipt rather than as an unknown shape */
+  if (has(v, "task_id") + has(v, "prompt_hash") + has(v, "result_hash") + has(v, "tools_used") +
+          has(v, "memories_formed") >= 2)
     return SEAL_KIND_EXECUTION_RECEIPT;
   if (has(v, "old_public_key") && has(v, "new_public_key"))
     return SEAL_KIND_KEY_SUCCESSION;

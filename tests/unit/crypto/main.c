@@ -27,6 +27,6 @@ int main(void)
 {
   if (seal_init() != SEAL_OK)
     return 1;
-  Suite *s[] = {suite_seal()};
+  Suite *s[] = {suite_seal(), suite_fixtures()};
   return ts_run(s, sizeof s / sizeof s[0]);
 }
