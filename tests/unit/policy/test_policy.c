@@ -113,7 +113,7 @@ START_TEST(test_policy_presets__explicit_bands)
 }
 END_TEST
 
-/* A whole config object is accepted and its policy member used. */
+/* mcp_policy_new: a whole config object is accepted and its policy member used. */
 START_TEST(test_policy_presets__whole_config)
 {
   mcp_policy *p = mk("{\"profile\":\"service\",\"policy\":{\"denylist\":[\"x\"]}}", NULL);
@@ -399,6 +399,7 @@ START_TEST(test_policy_trust__levels)
 }
 END_TEST
 
+/* R-POLICY-001/050/051: risk names, annotations, visibility. */
 START_TEST(test_policy_misc__risk_names_annotations_visible)
 {
   ck_assert_str_eq(mcp_risk_name(MCP_R0_READ), "R0");
@@ -437,7 +438,7 @@ START_TEST(test_policy_misc__risk_names_annotations_visible)
 }
 END_TEST
 
-/* Invalid policy configuration is refused with the key named. */
+/* R-CONFIG-003: invalid policy configuration is refused with the key named. */
 START_TEST(test_policy_new__invalid)
 {
   static const struct {
