@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mcp/mcp.h — the transport-agnostic MCP server core: JSON-RPC 2.0 parsing with limits, the
  * dual-era lifecycle (legacy initialize-based 2025-11-25/06-18/03-26 and modern 2026-07-28
- * per-request _meta), the tool registry driven by schemas/tools/*.json, the policy gate call,
+ * per-request _meta), the tool registry driven by schemas/tools/<name>.json, the policy gate call,
  * the signed ToolInvocationReceipt and the Store commit that precedes every response.
  * Transports (stdio in cli/cmd_serve.c + transports/stdio.c, HTTP in the HTTP helper's files)
  * hand it raw messages and get raw messages back; it never touches a file descriptor itself.
@@ -130,6 +130,11 @@ int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *
  * Returns MCP_OK, or MCP_ECLOSED when the session is draining (emit is then not called). */
 int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, void *payload,
                uint64_t *ticket_out);
+
+/* Answers a message the transport could not even hand over (e.g. a stdio line over the size limit,
+ * already discarded): emits one JSON-RPC error with id null and the given code/message through
+ * `emit` with MCP_EMIT_FINAL. Returns MCP_OK. */
+int mcp_reject(mcp_session *s, int code, const char *message, mcp_emit_fn emit, void *payload);
 
 /* Cancels a submission (HTTP: the client closed the stream). The request stops at its next
  * cancellation point and its FINAL callback carries msg == NULL. Unknown/finished tickets are

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mcp/record.c — durable recording of MCP calls in the Store (spec/mcp.md "Where events go").
+ * Each server process opens ONE Store run (work_id "mcp-session-<uuid>", producer
+ * "workledger.mcp") when it starts and closes it when it stops. Every tools/call that named a
+ * known tool — allowed, denied, held for approval, invalid or failed — appends two events to that
+ * run in one ledger_tx job (group commit): `policy.decided` and `mcp.call`, and stores the signed
+ * ToolInvocationReceipt (kind "motebit.tool-invocation-receipt", id = invocation_id). The job is
+ * committed before the response is written. Work-loop tools additionally write their own work run
+ * through ledger/work.h; the mcp.call event names that run in work_run_id. Also: approvals
+ * (pending, one-shot consumption, decisions obtained through elicitation). */
+#include "ledger/ledger.h"
+#include "mcp/mcp_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KIND_CALL "mcp.call"
+
+#define KIND_POLICY "policy.decided"
+#define RECEIPT_KIND "motebit.tool-invocation-receipt"
+#define APPROVAL_KIND "motebit.approval-decision"
+#define APPROVAL_USE_KIND "workledger.approval-use"
+
+static const char *jstr(const json_t *o, const char *k)
+{
+  const char *v = json_string_value(json_object_get(o, k));
+  return v ? v : "";
+}
+
+typedef struct open_job {
+  mcp_server *srv;
+  char work_id[80];
+} open_job;
+
+static int kind_reg(ledger_txn *t, const char *kind, json_t *required, ledger_err *err)
+{
+  int rc = ledger_txn_kind_register(t, kind, required, err);
+  json_decref(required);
+  if (rc == LEDGER_ECONFLICT) {
+    mcp_log(MCP_LOG_WARNING, "event kind %s already registered with other required members", kind);
+    return LEDGER_OK;
+  }
+  return rc;
+}
+
+static int open_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  open_job *j = payload;
+  mcp_server *srv = j->srv;
+  ledger_run_in in;
+  ledger_event_in ev;
+  json_t *p;
+  int rc;
+
+  if ((rc = kind_reg(t, KIND_CALL, json_pack("[s,s,s]", "tool", "invocation_id", "status"), err)))
+    return rc;
+  if ((rc = kind_reg(t, KIND_POLICY, json_pack("[s,s,s]", "tool", "verdict", "rule"), err)))
+    return rc;
+  memset(&in, 0, sizeof in);
+  in.work_id = j->work_id;
+  in.producer_id = "workledger.mcp";
+  if ((rc = ledger_txn_run_open(t, &in, srv->run_id, NULL, err)))
+    return rc;
+  p = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s}}", "work_id", j->work_id, "actor", "id",
+                srv->motebit_id, "type", "service", "trigger", "kind", "mcp_session", "instruction",
+                "summary", "MCP server session: one mcp.call event per tools/call");
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = srv->run_id;
+  ev.event_kind = "work.started";
+  ev.idempotency_key = "session-start";
+  ev.payload = p;
+  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  json_decref(p);
+  return rc;
+}
+
+int mcp__record_open(mcp_server *srv, char *err, size_t errlen)
+{
+  open_job j;
+  ledger_err lerr;
+  char uuid[SEAL_SOVEREIGN_ID];
+  int rc;
+  if (!srv->store)
+    return 0;
+  seal_uuid4(uuid);
+  j.srv = srv;
+  snprintf(j.work_id, sizeof j.work_id, "mcp-session-%s", uuid);
+  memset(&lerr, 0, sizeof lerr);
+  rc = ledger_tx(srv->store, open_fn, &j, &lerr);
+  if (rc != LEDGER_OK) {
+    if (err && errlen)
+      snprintf(err, errlen, "cannot open the session run in the Store: %s",
+               lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
+    srv->run_id[0] = '\0';
+    return -1;
+  }
+  srv->run_open = 1;
+  mcp_log(MCP_LOG_INFO, "session run %s (%s)", srv->run_id, j.work_id);
+  return 0;
+}
+
+static int close_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  mcp_server *srv = payload;
+  ledger_event_in ev;
+  json_t *p = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status", "success",
+                        "acceptance", "status", "not_evaluated", "route_summary", "route",
+                        "mcp_session", "handoff", "next", "none");
+  int rc;
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = srv->run_id;
+  ev.event_kind = "work.closed";
+  ev.idempotency_key = "session-close";
+  ev.payload = p;
+  rc = ledger_txn_run_close(t, &ev, NULL, err);
+  json_decref(p);
+  return rc;
+}
+
+void mcp__record_close(mcp_server *srv)
+{
+  ledger_err lerr;
+  int rc;
+  if (!srv->store || !srv->run_open)
+    return;
+  memset(&lerr, 0, sizeof lerr);
+  rc = ledger_tx(srv->store, close_fn, srv, &lerr);
+  if (rc != LEDGER_OK)
+    mcp_log(MCP_LOG_WARNING, "cannot close session run %s: %s", srv->run_id,
+            lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
+  srv->run_open = 0;
+}
+
+typedef struct call_job {
+  mcp_server *srv;
+  const mcp_call_record *rec;
+} call_job;
+
+static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  call_job *j = payload;
+  const mcp_call_record *rec = j->rec;
+  char key[96], ts[LEDGER_TS_MAX];
+  ledger_event_in ev;
+  json_t *p;
+  int rc;
+
+  ledger_ts_format(ts, rec->started_at);
+  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tool", rec->tool, "verdict", rec->verdict, "rule",
+                rec->rule ? rec->rule : "", "reason", rec->reason ? rec->reason : "", "risk",
+                mcp_risk_name(rec->risk), "caller", rec->caller_id ? rec->caller_id : "",
+                "invocation_id", rec->invocation_id);
+  if (rec->approval_id)
+    json_object_set_new(p, "approval_id", json_string(rec->approval_id));
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = j->srv->run_id;
+  ev.event_kind = KIND_POLICY;
+  snprintf(key, sizeof key, "%s:policy", rec->invocation_id);
+  ev.idempotency_key = key;
+  ev.occurred_at = ts;
+  ev.payload = p;
+  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  json_decref(p);
+  if (rc)
+    return rc;
+
+  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "tool", rec->tool, "invocation_id",
+                rec->invocation_id, "status", rec->status, "verdict", rec->verdict, "caller",
+                rec->caller_id ? rec->caller_id : "", "risk", mcp_risk_name(rec->risk), "args_hash",
+                rec->args_hash, "result_hash", rec->result_hash, "started_at_ms",
+                (json_int_t)rec->started_at, "completed_at_ms", (json_int_t)rec->completed_at);
+  if (rec->work_run_id)
+    json_object_set_new(p, "work_run_id", json_string(rec->work_run_id));
+  if (rec->approval_id)
+    json_object_set_new(p, "approval_id", json_string(rec->approval_id));
+  json_object_set_new(p, "receipt_id", json_string(rec->invocation_id));
+  ledger_ts_format(ts, rec->completed_at);
+  ev.event_kind = KIND_CALL;
+  snprintf(key, sizeof key, "%s:call", rec->invocation_id);
+  ev.idempotency_key = key;
+  ev.occurred_at = ts;
+  ev.payload = p;
+  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  json_decref(p);
+  if (rc)
+    return rc;
+  return ledger_txn_receipt_put(t, rec->invocation_id, RECEIPT_KIND, j->srv->run_id, j->srv->run_id,
+                                rec->receipt, err);
+}
+
+int mcp__record_call(mcp_server *srv, const mcp_call_record *rec, char *err, size_t errlen)
+{
+  call_job j = {srv, rec};
+  ledger_err lerr;
+  int rc;
+  if (!srv->store)
+    return 0;
+  memset(&lerr, 0, sizeof lerr);
+  rc = ledger_tx(srv->store, call_fn, &j, &lerr);
+  if (rc != LEDGER_OK) {
+    if (err && errlen)
+      snprintf(err, errlen, "%s", lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- approvals ------------------------------------------------------------------------------ */
+
+typedef struct use_job {
+  const char *approval_id;
+  const char *invocation_id;
+} use_job;
+
+static int use_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  use_job *u = payload;
+  char id[LEDGER_ID_MAX + 16];
+  json_t *body = json_pack("{s:s,s:s}", "approval_id", u->approval_id, "used_by", u->invocation_id);
+  int rc;
+  snprintf(id, sizeof id, "approval-use:%s", u->approval_id);
+  rc = ledger_txn_receipt_put(t, id, APPROVAL_USE_KIND, NULL, NULL, body, err);
+  json_decref(body);
+  return rc;
+}
+
+static int approval_used(mcp_server *srv, const char *approval_id)
+{
+  char id[LEDGER_ID_MAX + 16];
+  json_t *got = NULL;
+  int rc;
+  snprintf(id, sizeof id, "approval-use:%s", approval_id);
+  rc = ledger_receipt_get(srv->store, id, &got, NULL);
+  json_decref(got);
+  return rc == LEDGER_OK;
+}
+
+int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash, char *approval_id,
+                       size_t cap, char *reason, size_t rcap, const char *invocation_id)
+{
+  json_t *list = NULL, *a;
+  char want[LEDGER_HASH_MAX];
+  size_t i;
+  int found = 0;
+  if (!srv->store)
+    return 0;
+  snprintf(want, sizeof want, "sha256:%s", args_hash);
+  if (ledger_approval_list(srv->store, NULL, &list, NULL) != LEDGER_OK)
+    return -1;
+  json_array_foreach(list, i, a) {
+    const char *st = json_string_value(json_object_get(a, "status"));
+    const char *id = json_string_value(json_object_get(a, "approval_id"));
+    if (!st || !id || strcmp(jstr(a, "tool"), tool) != 0 ||
+        strcmp(jstr(a, "args_hash"), want) != 0)
+      continue;
+    if (strcmp(st, "approved") == 0 && !approval_used(srv, id)) {
+      use_job u = {id, invocation_id};
+      if (ledger_tx(srv->store, use_fn, &u, NULL) == LEDGER_OK) {
+        snprintf(approval_id, cap, "%s", id);
+        found = 1;
+        break;
+      }
+    } else if (strcmp(st, "denied") == 0 && !approval_used(srv, id)) {
+      use_job u = {id, invocation_id};
+      if (ledger_tx(srv->store, use_fn, &u, NULL) == LEDGER_OK) {
+        const char *r = json_string_value(json_object_get(a, "reason"));
+        snprintf(approval_id, cap, "%s", id);
+        snprintf(reason, rcap, "%s", r ? r : "");
+        found = 2;
+        break;
+      }
+    }
+  }
+  json_decref(list);
+  return found;
+}
+
+typedef struct req_job {
+  const ledger_approval_in *in;
+  char id[LEDGER_ID_MAX];
+} req_job;
+
+static int req_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  req_job *j = payload;
+  return ledger_txn_approval_create(t, j->in, j->id, err);
+}
+
+int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_hash, mcp_risk risk,
+                          const json_t *args, const char *caller_id, char *approval_id, size_t cap)
+{
+  json_t *list = NULL, *a, *request;
+  char want[LEDGER_HASH_MAX];
+  ledger_approval_in in;
+  req_job j;
+  size_t i;
+  int rc;
+  if (!srv->store)
+    return -1;
+  snprintf(want, sizeof want, "sha256:%s", args_hash);
+  /* an identical request already pending: hand out the same id */
+  if (ledger_approval_list(srv->store, "pending", &list, NULL) == LEDGER_OK) {
+    json_array_foreach(list, i, a) {
+      if (strcmp(jstr(a, "tool"), tool) == 0 &&
+          strcmp(jstr(a, "args_hash"), want) == 0) {
+        snprintf(approval_id, cap, "%s", json_string_value(json_object_get(a, "approval_id")));
+        json_decref(list);
+        return 0;
+      }
+    }
+    json_decref(list);
+  }
+  request = json_pack("{s:O,s:s,s:s}", "arguments", args, "motebit_id", srv->motebit_id, "run_id",
+                      srv->run_id);
+  memset(&in, 0, sizeof in);
+  in.tool = tool;
+  in.args_hash = want;
+  in.risk = (int)risk;
+  in.caller = caller_id;
+  in.request = request;
+  memset(&j, 0, sizeof j);
+  j.in = &in;
+  rc = ledger_tx(srv->store, req_fn, &j, NULL);
+  json_decref(request);
+  if (rc != LEDGER_OK)
+    return -1;
+  snprintf(approval_id, cap, "%s", j.id);
+  mcp_log(MCP_LOG_NOTICE, "approval %s pending for tool %s (workledger approve %s)", j.id, tool, j.id);
+  return 0;
+}
+
+typedef struct elicit_job {
+  const ledger_approval_in *in;
+  const char *status;
+  const char *reason;
+  json_t *decision;
+  const char *invocation_id;
+  char id[LEDGER_ID_MAX];
+} elicit_job;
+
+static int elicit_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  elicit_job *j = payload;
+  int rc = ledger_txn_approval_create(t, j->in, j->id, err);
+  if (rc)
+    return rc;
+  if ((rc = ledger_txn_approval_resolve(t, j->id, j->status, j->reason, j->decision, err)))
+    return rc;
+  {
+    char id[LEDGER_ID_MAX + 16];
+    json_t *body = json_pack("{s:s,s:s}", "approval_id", j->id, "used_by", j->invocation_id);
+    snprintf(id, sizeof id, "approval-use:%s", j->id);
+    rc = ledger_txn_receipt_put(t, id, APPROVAL_USE_KIND, NULL, NULL, body, err);
+    json_decref(body);
+  }
+  return rc;
+}
+
+int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_hash, mcp_risk risk,
+                           int approved, const char *reason, int64_t requested_at,
+                           char *approval_id, size_t cap)
+{
+  char want[LEDGER_HASH_MAX], uuid[SEAL_SOVEREIGN_ID], id[LEDGER_ID_MAX];
+  ledger_approval_in in;
+  elicit_job j;
+  json_t *decision;
+  char *canon = NULL;
+  size_t clen;
+  uint8_t sig[SEAL_SIG_BYTES];
+  char *b64;
+  int rc;
+
+  if (approval_id[0]) {
+    snprintf(id, sizeof id, "%s", approval_id); /* the triad: approval_id == invocation_id */
+  } else {
+    seal_uuid4(uuid);
+    snprintf(id, sizeof id, "appr_%s", uuid);
+    snprintf(approval_id, cap, "%s", id);
+  }
+  decision = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:I,s:s}", "approval_id", id,
+                       "motebit_id", srv->motebit_id, "public_key", seal_key_pk_hex(srv->key),
+                       "device_id", srv->device_id, "tool_name", tool, "args_hash", args_hash,
+                       "risk_level", (int)risk, "verdict", approved ? "approved" : "denied",
+                       "requested_at", (json_int_t)requested_at, "resolved_at",
+                       (json_int_t)mcp__now_ms(), "suite", "motebit-jcs-ed25519-b64-v1");
+  if (!approved && reason)
+    json_object_set_new(decision, "denied_reason", json_string(reason));
+  if (srv->run_id[0])
+    json_object_set_new(decision, "run_id", json_string(srv->run_id));
+  if (seal_canon_without(&canon, &clen, decision, "signature", SEAL_CANON_JCS, NULL) != SEAL_OK ||
+      seal_sign(sig, srv->key, canon, clen) != SEAL_OK || !(b64 = seal_b64url_encode(sig, sizeof sig))) {
+    free(canon);
+    json_decref(decision);
+    return -1;
+  }
+  free(canon);
+  json_object_set_new(decision, "signature", json_string(b64));
+  free(b64);
+  if (!srv->store) {
+    json_decref(decision);
+    return 0;
+  }
+  snprintf(want, sizeof want, "sha256:%s", args_hash);
+  memset(&in, 0, sizeof in);
+  in.approval_id = id;
+  in.tool = tool;
+  in.args_hash = want;
+  in.risk = (int)risk;
+  in.caller = "elicitation";
+  memset(&j, 0, sizeof j);
+  j.in = &in;
+  j.status = approved ? "approved" : "denied";
+  j.reason = reason;
+  j.decision = decision;
+  j.invocation_id = id;
+  rc = ledger_tx(srv->store, elicit_fn, &j, NULL);
+  json_decref(decision);
+  return rc == LEDGER_OK ? 0 : -1;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mcp/tool.h — what a tool handler sees. Each tool group lives in its own file
+ * (mcp/tools_motebit.c, mcp/tools_motus.c, ...) and exports a table of mcp_tool_impl terminated
+ * by a {NULL} entry; mcp/registry.c lists the groups. The schema of every tool (description,
+ * risk, inputSchema, outputSchema) comes from schemas/tools/<name>.json, never from C. A handler
+ * runs on a worker thread after its arguments were validated against inputSchema and the policy
+ * gate allowed the call; it fills mcp_tool_out and returns 0, or returns -1 with out->error set
+ * (the call becomes an isError result). The core signs the receipt and commits the call's events
+ * afterwards; handlers that write to the Store themselves (the work loop) do so through the
+ * ledger API and report the run they touched in out->run_id. */
+#ifndef WL_MCP_TOOL_H
+#define WL_MCP_TOOL_H
+
+#include "mcp/mcp.h"
+
+#include <jansson.h>
+
+typedef struct mcp_ctx mcp_ctx;
+
+typedef struct mcp_tool_out {
+  json_t *payload;    /* new reference (stolen by the core): the JSON written as the text content
+                         (compact). Required on success. */
+  json_t *structured; /* new reference or NULL: structuredContent; NULL = payload when it is an
+                         object. Must validate against the tool's outputSchema. */
+  char error[512];    /* on failure: one message a model can act on */
+  char run_id[128];   /* optional: id of the Store run the call acted on ("" = none) */
+} mcp_tool_out;
+
+typedef int (*mcp_tool_fn)(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out);
+
+typedef struct mcp_tool_impl {
+  const char *name; /* must equal the "name" of schemas/tools/<name>.json */
+  mcp_tool_fn fn;
+} mcp_tool_impl;
+
+/* Accessors (all borrowed, valid during the handler call). */
+struct ledger *mcp_ctx_store(mcp_ctx *ctx);
+const seal_key *mcp_ctx_key(mcp_ctx *ctx);
+const char *mcp_ctx_motebit_id(mcp_ctx *ctx);
+const char *mcp_ctx_device_id(mcp_ctx *ctx);
+const char *mcp_ctx_profile(mcp_ctx *ctx);
+const json_t *mcp_ctx_config(mcp_ctx *ctx);
+const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx);
+mcp_server *mcp_ctx_server(mcp_ctx *ctx);
+/* The invocation id of this call (UUID text), also the receipt's invocation_id. */
+const char *mcp_ctx_invocation_id(mcp_ctx *ctx);
+
+/* 1 when the client cancelled the call; long handlers poll it and return early. */
+int mcp_ctx_cancelled(mcp_ctx *ctx);
+/* Sends notifications/progress when the request carried a progressToken (no-op otherwise).
+ * `progress` must increase between calls; total <= 0 means unknown; msg may be NULL. */
+void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *msg);
+/* Logs to stderr and, when the client asked for logs at this level, as notifications/message. */
+void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...) MCP_PRINTF(3, 4);
+
+/* The tools `caller` may use: [{name, description, risk}] in tools/list order (new reference).
+ * Tools the policy denies outright for this caller are left out. */
+json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller);
+
+#endif
