@@ -1,0 +1,918 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * tests/unit/ledger/check_ledger.c — Check suites for ledger/: schema and migrations (refusing
+ * non-Stores and newer schemas), append with idempotency replay, the append-only triggers,
+ * seq contiguity, hash recomputation by doctor, the golden Motus event-backed vectors (store
+ * export digest and receipt_id), the work loop (BUSY, evidence, decision, release replay, signed
+ * receipt, lineage, deterministic export, Level 1 checks), bad input leaving the Store
+ * unchanged, group commit from threads, two processes appending, and SIGKILL crash trials. */
+#include "crypto/seal.h"
+#include "ledger/ledger.h"
+#include "ledger/ledger_int.h"
+#include "ledger/work.h"
+#include "tests/support/test_support.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *tmp;
+static char store[4096];
+
+static void setup(void)
+{
+  ck_assert_int_eq(seal_init(), 0);
+  tmp = ts_tmpdir();
+  snprintf(store, sizeof store, "%s/kernel-store.db", tmp);
+}
+
+static void teardown(void)
+{
+  ts_rmrf(tmp);
+  free(tmp);
+  tmp = NULL;
+}
+
+static ledger *open_new(void)
+{
+  ledger_opts o = LEDGER_OPTS_INIT;
+  o.create = 1;
+  ledger *l = NULL;
+  ledger_err e = {0};
+  int rc = ledger_open(&l, store, &o, &e);
+  ck_assert_msg(rc == 0, "open: %s", e.msg);
+  return l;
+}
+
+/* ---- small transaction jobs ----------------------------------------------------------------- */
+
+struct job {
+  const char *run_id, *kind, *key, *at;
+  json_t *payload;
+  ledger_event_ref ref;
+  char out_run[LEDGER_ID_MAX];
+  const char *work_id, *producer, *started_at;
+  int close;
+};
+
+static int job_open(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct job *j = p;
+  ledger_run_in in = {j->run_id, j->work_id, j->producer, j->started_at};
+  return ledger_txn_run_open(t, &in, j->out_run, NULL, err);
+}
+
+static int job_append(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct job *j = p;
+  ledger_event_in in = {j->run_id, j->kind, j->key, j->at, NULL, j->payload};
+  return j->close ? ledger_txn_run_close(t, &in, &j->ref, err)
+                  : ledger_txn_event_append(t, &in, &j->ref, err);
+}
+
+static void open_run(ledger *l, const char *run_id, char out[LEDGER_ID_MAX])
+{
+  struct job j = {0};
+  j.run_id = run_id;
+  j.work_id = "W-1";
+  j.producer = "test";
+  ledger_err e = {0};
+  ck_assert_msg(ledger_tx(l, job_open, &j, &e) == 0, "%s", e.msg);
+  memcpy(out, j.out_run, LEDGER_ID_MAX);
+}
+
+static int append(ledger *l, const char *run_id, const char *kind, const char *key, json_t *payload,
+                  ledger_event_ref *ref, ledger_err *e)
+{
+  struct job j = {0};
+  j.run_id = run_id;
+  j.kind = kind;
+  j.key = key;
+  j.payload = payload;
+  int rc = ledger_tx(l, job_append, &j, e);
+  if (ref)
+    *ref = j.ref;
+  return rc;
+}
+
+static json_t *tool_payload(int n)
+{
+  char name[32];
+  snprintf(name, sizeof name, "tool-%d", n);
+  return json_pack("{s:[{s:s}]}", "tool_refs", "name", name);
+}
+
+static long count_events(const char *path, const char *run_id)
+{
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  long n = -1;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_prepare_v2(db, run_id ? "SELECT count(*) FROM events WHERE run_id=?1"
+                                : "SELECT count(*) FROM events",
+                     -1, &st, NULL);
+  if (run_id)
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+static int raw_exec(const char *path, const char *sql, char *msg, size_t cap)
+{
+  sqlite3 *db;
+  char *m = NULL;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &m);
+  if (msg)
+    snprintf(msg, cap, "%s", m ? m : "");
+  sqlite3_free(m);
+  sqlite3_close(db);
+  return rc;
+}
+
+static const char *doctor_status(ledger *l, json_t **out)
+{
+  json_t *d = NULL;
+  ledger_err e = {0};
+  ck_assert_int_eq(ledger_doctor(l, 0, &d, &e), 0);
+  if (out)
+    *out = d;
+  static char s[16];
+  snprintf(s, sizeof s, "%s", json_string_value(json_object_get(d, "status")));
+  if (strcmp(s, "pass") != 0) {
+    char *txt = json_dumps(d, JSON_INDENT(1));
+    fprintf(stderr, "doctor: %s\n", txt);
+    free(txt);
+  }
+  if (!out)
+    json_decref(d);
+  return s;
+}
+
+/* ---- schema --------------------------------------------------------------------------------- */
+
+START_TEST(test_open_and_reopen)
+{
+  ledger *l = open_new();
+  json_t *d = NULL;
+  ck_assert_str_eq(doctor_status(l, &d), "pass");
+  json_decref(d);
+  ledger_close(l);
+  /* reopen without create: the migration is a no-op */
+  ledger_err e = {0};
+  ck_assert_int_eq(ledger_open(&l, store, NULL, &e), 0);
+  ledger_close(l);
+  char msg[200];
+  ck_assert_int_eq(raw_exec(store, "PRAGMA application_id", msg, sizeof msg), SQLITE_OK);
+}
+END_TEST
+
+START_TEST(test_missing_store)
+{
+  ledger *l = NULL;
+  ledger_err e = {0};
+  ck_assert_int_eq(ledger_open(&l, store, NULL, &e), LEDGER_ENOTFOUND);
+  ck_assert_ptr_null(l);
+  struct stat st;
+  ck_assert_int_ne(stat(store, &st), 0);
+}
+END_TEST
+
+START_TEST(test_not_a_store)
+{
+  FILE *f = fopen(store, "w");
+  for (int i = 0; i < 100; i++)
+    fputs("this is not a database, just text\n", f);
+  fclose(f);
+  size_t before_len, after_len;
+  char *before = ts_read_file(store, &before_len);
+  ledger_opts o = LEDGER_OPTS_INIT;
+  o.create = 1;
+  ledger *l = NULL;
+  ledger_err e = {0};
+  ck_assert_int_eq(ledger_open(&l, store, &o, &e), LEDGER_ENOTSTORE);
+  char *after = ts_read_file(store, &after_len);
+  ck_assert_uint_eq(before_len, after_len);
+  ck_assert_int_eq(memcmp(before, after, before_len), 0);
+  free(before);
+  free(after);
+  /* another application's SQLite database */
+  char other[4096];
+  snprintf(other, sizeof other, "%s/other.db", tmp);
+  ck_assert_int_eq(raw_exec(other, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", NULL, 0), 0);
+  ck_assert_int_eq(ledger_open(&l, other, &o, &e), LEDGER_ENOTSTORE);
+  ck_assert_ptr_nonnull(strstr(e.msg, "not a workledger Store"));
+}
+END_TEST
+
+START_TEST(test_newer_schema)
+{
+  ledger *l = open_new();
+  ledger_close(l);
+  ck_assert_int_eq(raw_exec(store, "PRAGMA user_version=99", NULL, 0), 0);
+  ledger_err e = {0};
+  ck_assert_int_eq(ledger_open(&l, store, NULL, &e), LEDGER_ENEWER);
+  ck_assert_ptr_nonnull(strstr(e.msg, "newer"));
+}
+END_TEST
+
+/* ---- append --------------------------------------------------------------------------------- */
+
+START_TEST(test_append_and_replay)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  open_run(l, NULL, run);
+  ck_assert(strncmp(run, "run_", 4) == 0);
+  ledger_event_ref a, b, c;
+  ledger_err e = {0};
+  json_t *p = tool_payload(1);
+  ck_assert_int_eq(append(l, run, "tool.used", "k1", p, &a, &e), 0);
+  ck_assert_int_eq(a.seq, 1);
+  ck_assert_int_eq(a.replayed, 0);
+  ck_assert(strncmp(a.event_id, "sha256:", 7) == 0 && strlen(a.event_id) == 71);
+  /* replay: same key, same payload -> original event, no new row */
+  ck_assert_int_eq(append(l, run, "tool.used", "k1", p, &b, &e), 0);
+  ck_assert_int_eq(b.replayed, 1);
+  ck_assert_int_eq(b.seq, 1);
+  ck_assert_str_eq(b.event_id, a.event_id);
+  ck_assert_int_eq(count_events(store, run), 1);
+  /* same key, other payload -> conflict */
+  json_t *q = tool_payload(2);
+  ck_assert_int_eq(append(l, run, "tool.used", "k1", q, &c, &e), LEDGER_ECONFLICT);
+  ck_assert_int_eq(append(l, run, "tool.used", "k2", q, &c, &e), 0);
+  ck_assert_int_eq(c.seq, 2);
+  /* unknown kind, missing required member, reals */
+  ck_assert_int_eq(append(l, run, "no.such.kind", "k3", q, &c, &e), LEDGER_EINVAL);
+  json_t *bad = json_pack("{s:i}", "x", 1);
+  ck_assert_int_eq(append(l, run, "tool.used", "k4", bad, &c, &e), LEDGER_EINVAL);
+  ck_assert_ptr_nonnull(strstr(e.msg, "tool_refs"));
+  json_t *real = json_pack("{s:[],s:f}", "tool_refs", "x", 0.5);
+  ck_assert_int_eq(append(l, run, "tool.used", "k5", real, &c, &e), LEDGER_EINVAL);
+  ck_assert_int_eq(append(l, "run_nope", "tool.used", "k6", q, &c, &e), LEDGER_ENOTFOUND);
+  ck_assert_int_eq(count_events(store, run), 2);
+  json_decref(p);
+  json_decref(q);
+  json_decref(bad);
+  json_decref(real);
+  /* events read back as Motus work-event objects whose hashes recompute */
+  json_t *evs = NULL;
+  ck_assert_int_eq(ledger_run_events(l, run, &evs, &e), 0);
+  ck_assert_int_eq(json_array_size(evs), 2);
+  json_t *ev0 = json_deep_copy(json_array_get(evs, 0));
+  const char *id = json_string_value(json_object_get(ev0, "event_id"));
+  char want[80];
+  snprintf(want, sizeof want, "%s", id);
+  json_object_del(ev0, "event_id");
+  char hex[SEAL_SHA256_HEX], got[80];
+  ck_assert_int_eq(seal_canon_sha256_hex(hex, ev0, SEAL_CANON_MOTUS, NULL), 0);
+  snprintf(got, sizeof got, "sha256:%s", hex);
+  ck_assert_str_eq(got, want);
+  ck_assert_int_eq(seal_canon_sha256_hex(hex, json_object_get(ev0, "payload"), SEAL_CANON_MOTUS, NULL), 0);
+  snprintf(got, sizeof got, "sha256:%s", hex);
+  ck_assert_str_eq(got, json_string_value(json_object_get(ev0, "payload_hash")));
+  ck_assert_str_eq(json_string_value(json_object_get(ev0, "schema_hash")),
+                   "sha256:6027fbfb36e5e348059f8d465a60feb26c22b80c9a9516833f50c6134aad95b5");
+  json_decref(ev0);
+  json_decref(evs);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_triggers)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_trig", run);
+  ledger_err e = {0};
+  json_t *p = tool_payload(1);
+  ck_assert_int_eq(append(l, run, "tool.used", "k1", p, NULL, &e), 0);
+  char msg[200];
+  ck_assert_int_ne(raw_exec(store, "UPDATE events SET occurred_at='x'", msg, sizeof msg), SQLITE_OK);
+  ck_assert_ptr_nonnull(strstr(msg, "append-only"));
+  ck_assert_int_ne(raw_exec(store, "DELETE FROM events", msg, sizeof msg), SQLITE_OK);
+  ck_assert_int_ne(raw_exec(store, "DELETE FROM runs", msg, sizeof msg), SQLITE_OK);
+  /* a gap in seq is refused */
+  ck_assert_int_ne(raw_exec(store,
+                            "INSERT INTO events VALUES ('run_trig', 5, 'sha256:x', 'tool.used',"
+                            " 't', 'gap', NULL, '{}', 'h', 's')",
+                            msg, sizeof msg),
+                   SQLITE_OK);
+  ck_assert_ptr_nonnull(strstr(msg, "contiguous"));
+  /* close the run; then appends are refused, by the API and by the trigger */
+  json_t *closed = json_pack("{s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status",
+                             "success", "acceptance", "status", "accepted", "method", "manual",
+                             "route_summary", "status", "complete", "handoff", "status", "none",
+                             "redaction", "status", "none");
+  struct job j = {0};
+  j.run_id = run;
+  j.kind = "work.closed";
+  j.key = "close";
+  j.payload = closed;
+  j.close = 1;
+  ck_assert_msg(ledger_tx(l, job_append, &j, &e) == 0, "%s", e.msg);
+  json_t *q = tool_payload(2);
+  ck_assert_int_eq(append(l, run, "tool.used", "k2", q, NULL, &e), LEDGER_ECLOSED);
+  ck_assert_int_ne(raw_exec(store,
+                            "INSERT INTO events VALUES ('run_trig', 3, 'sha256:y', 'tool.used',"
+                            " 't', 'late', NULL, '{}', 'h', 's')",
+                            msg, sizeof msg),
+                   SQLITE_OK);
+  ck_assert_ptr_nonnull(strstr(msg, "closed"));
+  ck_assert_int_ne(raw_exec(store, "UPDATE runs SET status='open', closed_at=NULL, outcome_status=NULL",
+                            msg, sizeof msg),
+                   SQLITE_OK);
+  /* closing again with the same key is a replay */
+  ck_assert_int_eq(ledger_tx(l, job_append, &j, &e), 0);
+  ck_assert_int_eq(j.ref.replayed, 1);
+  ck_assert_int_eq(count_events(store, run), 2);
+  json_decref(p);
+  json_decref(q);
+  json_decref(closed);
+  ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_doctor_detects_tampering)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_tamper", run);
+  ledger_err e = {0};
+  for (int i = 0; i < 5; i++) {
+    char k[16];
+    snprintf(k, sizeof k, "k%d", i);
+    json_t *p = tool_payload(i);
+    ck_assert_int_eq(append(l, run, "tool.used", k, p, NULL, &e), 0);
+    json_decref(p);
+  }
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  /* an attacker with file access drops the trigger and rewrites a payload */
+  ck_assert_int_eq(raw_exec(store,
+                            "DROP TRIGGER events_no_update;"
+                            "UPDATE events SET payload='{\"tool_refs\":[{\"name\":\"evil\"}]}'"
+                            " WHERE seq=3",
+                            NULL, 0),
+                   0);
+  json_t *d = NULL;
+  ck_assert_str_eq(doctor_status(l, &d), "fail");
+  char *txt = json_dumps(d, 0);
+  ck_assert_ptr_nonnull(strstr(txt, "payload_hash does not recompute"));
+  ck_assert_ptr_nonnull(strstr(txt, "events_no_update"));
+  free(txt);
+  json_decref(d);
+  /* --fix re-creates the trigger but never rewrites facts: hashes still fail */
+  ck_assert_int_eq(ledger_doctor(l, 1, &d, &e), 0);
+  txt = json_dumps(d, 0);
+  ck_assert_ptr_nonnull(strstr(txt, "\"append-only triggers present\""));
+  ck_assert_ptr_nonnull(strstr(txt, "payload_hash does not recompute"));
+  free(txt);
+  json_decref(d);
+  ledger_close(l);
+}
+END_TEST
+
+/* ---- golden: the Motus event-backed reference vectors --------------------------------------- */
+
+static void golden(const char *rel, const char *want_export, const char *want_receipt)
+{
+  const char *path = ts_shared_path(rel);
+  if (!path)
+    return;
+  json_t *src = ts_load_json(path);
+  ledger *l = open_new();
+  ledger_err e = {0};
+  struct job j = {0};
+  j.run_id = json_string_value(json_object_get(src, "run_id"));
+  j.work_id = json_string_value(json_object_get(src, "work_id"));
+  j.producer = json_string_value(json_object_get(src, "producer_id"));
+  j.started_at = json_string_value(json_object_get(src, "started_at"));
+  ck_assert_msg(ledger_tx(l, job_open, &j, &e) == 0, "%s", e.msg);
+  size_t i;
+  json_t *ev;
+  json_array_foreach(json_object_get(src, "events"), i, ev)
+  {
+    struct job a = {0};
+    a.run_id = j.run_id;
+    a.kind = json_string_value(json_object_get(ev, "event_kind"));
+    a.key = json_string_value(json_object_get(ev, "idempotency_key"));
+    a.at = json_string_value(json_object_get(ev, "occurred_at"));
+    a.payload = json_object_get(ev, "payload");
+    a.close = strcmp(a.kind, "work.closed") == 0;
+    ck_assert_msg(ledger_tx(l, job_append, &a, &e) == 0, "%s", e.msg);
+  }
+  lconn *c = ledger__reader_get(l, &e);
+  ck_assert_ptr_nonnull(c);
+  json_t *exp = NULL;
+  ck_assert_int_eq(ledger__export_json(c, j.run_id,
+                                       json_string_value(json_object_get(src, "exported_at")), &exp,
+                                       &e),
+                   0);
+  ledger__reader_put(l, c);
+  char hex[SEAL_SHA256_HEX];
+  ck_assert_int_eq(seal_canon_sha256_hex(hex, exp, SEAL_CANON_MOTUS, NULL), 0);
+  ck_assert_str_eq(hex, want_export);
+  json_t *rt = json_pack("{s:s,s:s,s:s}", "name", "motus-event-backed-python", "kind", "sdk",
+                         "version", "0.1.0");
+  ledger_receipt_params p = {rt, json_string_value(json_object_get(src, "receipt_created_at")),
+                             json_string_value(json_object_get(src, "events_ref_uri")), NULL, NULL};
+  json_t *r = NULL;
+  ck_assert_msg(ledger__receipt_build(exp, &p, &r, &e) == 0, "%s", e.msg);
+  ck_assert_str_eq(json_string_value(json_object_get(r, "receipt_id")), want_receipt);
+  ck_assert_int_eq(ledger_receipt_verify(r, NULL, &e), 0);
+  json_decref(rt);
+  json_decref(r);
+  json_decref(exp);
+  json_decref(src);
+  ledger_close(l);
+}
+
+START_TEST(test_golden_event_backed)
+{
+  golden("fixtures/motus/event-inputs/event-backed-python--input.example.json",
+         "ab2422f349a932b94c5bf440b48c67bfd163ec93177bbdee8211cb6a4ea1275c",
+         "sha256:f096780905209ca91560faed41dfda04c6830aabe95fdfda4684e8fa7540e502");
+}
+END_TEST
+
+START_TEST(test_golden_governed_handoff)
+{
+  golden("fixtures/motus/event-inputs/event-backed-python--input.governed-handoff.json",
+         "0b33c61c5537bba41b7106e213cc46b875d1ec8d8b10762d1b567777630e9882",
+         "sha256:e9583613e4a786d2aa60c57dce6257a18e7a18e2e36a89986a0732834d3a4bef");
+}
+END_TEST
+
+/* ---- the work loop -------------------------------------------------------------------------- */
+
+static json_t *args(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  json_error_t je;
+  json_t *v = json_vpack_ex(&je, 0, fmt, ap);
+  va_end(ap);
+  ck_assert_msg(v != NULL, "pack: %s", je.text);
+  return v;
+}
+
+/* Level 1 checks of motus.md §4.3 on an export + receipt. */
+static void level1(const json_t *exp, const json_t *receipt)
+{
+  static const char *kinds[][2] = {
+      {"work.started", "sha256:069eba0b9766a44a1ede3a0bd8713971bf0a2f14a81b5dfa783dc44be11cd438"},
+      {"tool.used", "sha256:6027fbfb36e5e348059f8d465a60feb26c22b80c9a9516833f50c6134aad95b5"},
+      {"evidence.referenced", "sha256:7a3920cb0b91eecb3520bb88c25cb97f124dca55aec7a57488788028de48bf6b"},
+      {"work.closed", "sha256:8c0c9045fa311e4ed98eec8978d1158217c3a618d356b566de1a86334d8354c1"}};
+  json_t *events = json_object_get(exp, "events");
+  json_t *run = json_array_get(json_object_get(exp, "runs"), 0);
+  size_t n = json_array_size(events), i;
+  json_t *ev;
+  int started = 0, closedn = 0;
+  char hex[SEAL_SHA256_HEX], buf[80];
+  json_array_foreach(events, i, ev)
+  {
+    ck_assert_int_eq(json_integer_value(json_object_get(ev, "seq")), (json_int_t)i + 1);
+    ck_assert(json_equal(json_object_get(ev, "run_id"), json_object_get(run, "run_id")));
+    const char *k = json_string_value(json_object_get(ev, "event_kind"));
+    int known = 0;
+    for (int q = 0; q < 4; q++)
+      if (strcmp(k, kinds[q][0]) == 0) {
+        known = 1;
+        ck_assert_str_eq(json_string_value(json_object_get(ev, "schema_hash")), kinds[q][1]);
+      }
+    ck_assert_msg(known, "non-reference kind %s in a Level 1 export", k);
+    started += strcmp(k, "work.started") == 0;
+    closedn += strcmp(k, "work.closed") == 0;
+    json_t *c = json_deep_copy(ev);
+    json_object_del(c, "event_id");
+    ck_assert_int_eq(seal_canon_sha256_hex(hex, c, SEAL_CANON_MOTUS, NULL), 0);
+    snprintf(buf, sizeof buf, "sha256:%s", hex);
+    ck_assert_str_eq(buf, json_string_value(json_object_get(ev, "event_id")));
+    json_decref(c);
+  }
+  ck_assert_int_eq(started, 1);
+  ck_assert_int_eq(closedn, 1);
+  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, 0), "event_kind")),
+                   "work.started");
+  json_t *closed = json_object_get(json_array_get(events, n - 1), "payload");
+  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, n - 1), "event_kind")),
+                   "work.closed");
+  ck_assert_ptr_nonnull(json_object_get(closed, "redaction"));
+  ck_assert_ptr_nonnull(json_object_get(receipt, "handoff"));
+  static const char *same[] = {"outcome", "acceptance", "route_summary", "handoff", "redaction"};
+  for (int q = 0; q < 5; q++)
+    ck_assert_msg(json_equal(json_object_get(receipt, same[q]), json_object_get(closed, same[q])),
+                  "receipt.%s differs from work.closed", same[q]);
+  json_t *sp = json_object_get(json_array_get(events, 0), "payload");
+  ck_assert(json_equal(json_object_get(receipt, "actor"), json_object_get(sp, "actor")));
+  ck_assert(json_equal(json_object_get(receipt, "trigger"), json_object_get(sp, "trigger")));
+  ck_assert(json_equal(json_object_get(receipt, "work_id"), json_object_get(run, "work_id")));
+  ck_assert(json_equal(json_object_get(receipt, "run_id"), json_object_get(run, "run_id")));
+  ck_assert_str_eq(json_string_value(json_object_get(run, "status")), "closed");
+  ck_assert(json_equal(json_object_get(run, "outcome_status"),
+                       json_object_get(json_object_get(closed, "outcome"), "status")));
+  ck_assert(json_equal(json_object_get(run, "closed_at"),
+                       json_object_get(json_object_get(closed, "outcome"), "closed_at")));
+}
+
+START_TEST(test_work_loop)
+{
+  ledger *l = open_new();
+  seal_key *key = NULL;
+  uint8_t seed[32];
+  memset(seed, 7, sizeof seed);
+  ck_assert_int_eq(seal_key_from_seed(&key, seed), 0);
+  ledger_work_ctx ctx = {"cli", "0.1.0", "tester", NULL, NULL, key, NULL};
+  ledger_err e = {0};
+  json_t *a = args("{s:s,s:s}", "work_id", "ADHOC-QUICKSTART-001", "intent", "First local work item");
+  json_t *claim = NULL, *again = NULL;
+  ck_assert_msg(ledger_work_claim(l, &ctx, a, &claim, &e) == 0, "%s", e.msg);
+  const char *lease = json_string_value(json_object_get(claim, "lease_id"));
+  ck_assert(strncmp(lease, "lease-", 6) == 0);
+  ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &again, &e), LEDGER_EBUSY);
+  ck_assert_ptr_nonnull(strstr(e.msg, "busy"));
+  json_t *ev = args("{s:s,s:s,s:i,s:i}", "lease_id", lease, "kind", "test_result", "passed", 1,
+                    "failed", 0);
+  json_t *out = NULL;
+  ck_assert_msg(ledger_work_evidence(l, &ctx, ev, &out, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(json_integer_value(json_object_get(out, "seq")), 2);
+  json_decref(out);
+  json_t *dec = args("{s:s,s:s,s:s}", "lease_id", lease, "text", "ship it", "rationale", "tests pass");
+  ck_assert_msg(ledger_work_decision(l, &ctx, dec, &out, &e) == 0, "%s", e.msg);
+  json_decref(out);
+  json_t *st = NULL;
+  json_t *sa = args("{s:s}", "id", lease);
+  ck_assert_int_eq(ledger_work_status(l, &ctx, sa, &st, &e), 0);
+  ck_assert_int_eq(json_array_size(json_object_get(st, "evidence")), 1);
+  ck_assert_int_eq(json_array_size(json_object_get(st, "decisions")), 1);
+  json_decref(st);
+  /* receipt of an open run is refused */
+  ck_assert_int_eq(ledger_work_receipt(l, &ctx, sa, &out, &e), LEDGER_EINVAL);
+  json_t *rel = args("{s:s,s:s}", "lease_id", lease, "outcome", "success");
+  json_t *r1 = NULL, *r2 = NULL;
+  ck_assert_msg(ledger_work_release(l, &ctx, rel, &r1, &e) == 0, "%s", e.msg);
+  ck_assert(json_is_false(json_object_get(r1, "replayed")));
+  ck_assert_int_eq(ledger_work_release(l, &ctx, rel, &r2, &e), 0);
+  ck_assert(json_is_true(json_object_get(r2, "replayed")));
+  ck_assert(json_equal(json_object_get(r1, "receipt_id"), json_object_get(r2, "receipt_id")));
+  /* the work id is free again */
+  ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &again, &e), 0);
+  json_decref(again);
+  /* export: lineage, signature, Level 1, determinism */
+  json_t *x1 = NULL, *x2 = NULL;
+  ck_assert_int_eq(ledger_work_export(l, &ctx, sa, &x1, &e), 0);
+  ck_assert_int_eq(ledger_work_export(l, &ctx, sa, &x2, &e), 0);
+  char *b1 = NULL, *b2 = NULL;
+  size_t n1, n2;
+  ck_assert_int_eq(seal_canon(&b1, &n1, x1, SEAL_CANON_MOTUS, NULL), 0);
+  ck_assert_int_eq(seal_canon(&b2, &n2, x2, SEAL_CANON_MOTUS, NULL), 0);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert_int_eq(memcmp(b1, b2, n1), 0);
+  free(b1);
+  free(b2);
+  json_t *receipt = json_object_get(x1, "receipt");
+  json_t *exp = json_object_get(x1, "store_export");
+  json_t *man = json_object_get(x1, "projection_manifest");
+  ck_assert(json_equal(json_object_get(receipt, "receipt_id"), json_object_get(r1, "receipt_id")));
+  int signed_ok = 0;
+  ck_assert_msg(ledger_receipt_verify(receipt, &signed_ok, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(signed_ok, 1);
+  char hex[SEAL_SHA256_HEX], buf[80];
+  ck_assert_int_eq(seal_canon_sha256_hex(hex, exp, SEAL_CANON_MOTUS, NULL), 0);
+  json_t *d1 = json_object_get(json_object_get(receipt, "events_ref"), "digest");
+  json_t *d2 = json_object_get(json_object_get(receipt, "hashes"), "source_export");
+  ck_assert(json_equal(d1, d2));
+  ck_assert_str_eq(json_string_value(json_object_get(d1, "value")), hex);
+  snprintf(buf, sizeof buf, "sha256:%s", hex);
+  ck_assert_str_eq(json_string_value(json_object_get(man, "source_export_hash")), buf);
+  ck_assert(json_equal(json_object_get(json_object_get(json_object_get(man, "projections"),
+                                                       "work_receipt"),
+                                       "digest"),
+                       json_object_get(receipt, "receipt_id")));
+  ck_assert_str_eq(json_string_value(json_object_get(json_object_get(receipt, "runtime"), "name")),
+                   "workledger");
+  level1(exp, receipt);
+  /* a tampered receipt fails: digest, then signature after re-digesting */
+  json_t *bad = json_deep_copy(receipt);
+  json_object_set_new(json_object_get(bad, "outcome"), "status", json_string("failure"));
+  ck_assert_int_eq(ledger_receipt_verify(bad, NULL, &e), LEDGER_ECORRUPT);
+  json_decref(bad);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  json_decref(x1);
+  json_decref(x2);
+  json_decref(r1);
+  json_decref(r2);
+  json_decref(rel);
+  json_decref(sa);
+  json_decref(dec);
+  json_decref(ev);
+  json_decref(claim);
+  json_decref(a);
+  seal_key_free(key);
+  ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_bad_input_leaves_store_unchanged)
+{
+  ledger *l = open_new();
+  ledger_work_ctx ctx = {"cli", NULL, NULL, NULL, NULL, NULL, NULL};
+  ledger_err e = {0};
+  json_t *a = args("{s:s}", "work_id", "W-BAD");
+  json_t *claim = NULL, *out = NULL;
+  ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &claim, &e), 0);
+  const char *lease = json_string_value(json_object_get(claim, "lease_id"));
+  long before = count_events(store, NULL);
+  json_t *x;
+  x = args("{s:s,s:s}", "lease_id", "lease-nope", "kind", "test_result");
+  ck_assert_int_eq(ledger_work_evidence(l, &ctx, x, &out, &e), LEDGER_ENOTFOUND);
+  json_decref(x);
+  x = args("{s:s,s:s}", "lease_id", lease, "outcome", "done");
+  ck_assert_int_eq(ledger_work_release(l, &ctx, x, &out, &e), LEDGER_EINVAL);
+  json_decref(x);
+  x = args("{s:s,s:s,s:s}", "lease_id", lease, "kind", "log", "file", "/nonexistent/file.txt");
+  ck_assert_int_eq(ledger_work_evidence(l, &ctx, x, &out, &e), LEDGER_EINVAL);
+  ck_assert_ptr_nonnull(strstr(e.msg, "cannot read"));
+  json_decref(x);
+  x = args("{s:s,s:s,s:i}", "lease_id", lease, "kind", "test_result", "passed", -1);
+  ck_assert_int_eq(ledger_work_evidence(l, &ctx, x, &out, &e), LEDGER_EINVAL);
+  json_decref(x);
+  x = args("{s:s,s:s}", "lease_id", lease, "kind", "bad kind!");
+  ck_assert_int_eq(ledger_work_evidence(l, &ctx, x, &out, &e), LEDGER_EINVAL);
+  json_decref(x);
+  ck_assert_int_eq(count_events(store, NULL), before);
+  /* closed run */
+  x = args("{s:s,s:s}", "lease_id", lease, "outcome", "aborted");
+  ck_assert_int_eq(ledger_work_release(l, &ctx, x, &out, &e), 0);
+  json_decref(out);
+  json_decref(x);
+  before = count_events(store, NULL);
+  x = args("{s:s,s:s}", "lease_id", lease, "kind", "test_result");
+  ck_assert_int_eq(ledger_work_evidence(l, &ctx, x, &out, &e), LEDGER_ECLOSED);
+  json_decref(x);
+  x = args("{s:s,s:s}", "lease_id", lease, "text", "too late");
+  ck_assert_int_eq(ledger_work_decision(l, &ctx, x, &out, &e), LEDGER_ECLOSED);
+  json_decref(x);
+  ck_assert_int_eq(count_events(store, NULL), before);
+  json_decref(claim);
+  json_decref(a);
+  ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_lease_expiry)
+{
+  ledger *l = open_new();
+  ledger_work_ctx ctx = {"mcp", NULL, NULL, NULL, NULL, NULL, NULL};
+  ledger_err e = {0};
+  json_t *a = args("{s:s,s:i}", "work_id", "W-EXP", "ttl", 1);
+  json_t *c1 = NULL, *c2 = NULL, *out = NULL;
+  ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &c1, &e), 0);
+  ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &c2, &e), LEDGER_EBUSY);
+  /* move the lease and its lock into the past instead of sleeping */
+  ck_assert_int_eq(raw_exec(store,
+                            "UPDATE runs SET lease_expires_at='2000-01-01T00:00:00.000Z'"
+                            " WHERE work_id='W-EXP';"
+                            "UPDATE locks SET expires_at='2000-01-01T00:00:00.000Z'",
+                            NULL, 0),
+                   0);
+  json_t *x = args("{s:s,s:s}", "lease_id", json_string_value(json_object_get(c1, "lease_id")),
+                   "kind", "test_result");
+  ck_assert_int_eq(ledger_work_evidence(l, &ctx, x, &out, &e), LEDGER_EEXPIRED);
+  json_t *d = NULL;
+  ck_assert_int_eq(ledger_doctor(l, 0, &d, &e), 0);
+  char *txt = json_dumps(d, 0);
+  ck_assert_ptr_nonnull(strstr(txt, "past expires_at"));
+  free(txt);
+  json_decref(d);
+  /* a new claim takes the lock over with a higher fencing token */
+  ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &c2, &e), 0);
+  ck_assert_int_gt(json_integer_value(json_object_get(c2, "fencing_token")),
+                   json_integer_value(json_object_get(c1, "fencing_token")));
+  json_t *list = NULL, *la = args("{s:b}", "open", 0);
+  ck_assert_int_eq(ledger_work_list(l, &ctx, la, &list, &e), 0);
+  ck_assert_int_eq(json_integer_value(json_object_get(list, "count")), 2);
+  json_decref(list);
+  json_decref(la);
+  json_decref(x);
+  json_decref(a);
+  json_decref(c1);
+  json_decref(c2);
+  ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_approvals_receipts_memories)
+{
+  ledger *l = open_new();
+  ledger_err e = {0};
+  json_t *list = NULL;
+  ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
+  ck_assert_int_eq(json_array_size(list), 0);
+  json_decref(list);
+  ck_assert_int_eq(ledger_memory_search(l, "anything \"quoted\"", 5, &list, &e), 0);
+  ck_assert_int_eq(json_array_size(list), 0);
+  json_decref(list);
+  ck_assert_int_eq(ledger_approval_get(l, "appr_nope", &list, &e), LEDGER_ENOTFOUND);
+  ck_assert_int_eq(ledger_receipt_get(l, "nope", &list, &e), LEDGER_ENOTFOUND);
+  ledger_close(l);
+}
+END_TEST
+
+/* ---- concurrency ---------------------------------------------------------------------------- */
+
+struct thr {
+  ledger *l;
+  char run[LEDGER_ID_MAX];
+  int n, fails;
+};
+
+static void *thr_main(void *p)
+{
+  struct thr *t = p;
+  for (int i = 0; i < t->n; i++) {
+    char k[32];
+    snprintf(k, sizeof k, "t-%d", i);
+    json_t *pl = tool_payload(i);
+    ledger_err e = {0};
+    if (append(t->l, t->run, "tool.used", k, pl, NULL, &e))
+      t->fails++;
+    json_decref(pl);
+  }
+  return NULL;
+}
+
+START_TEST(test_group_commit_threads)
+{
+  ledger_opts o = LEDGER_OPTS_INIT;
+  o.create = 1;
+  o.durability = LEDGER_DURABLE_NORMAL;
+  ledger *l = NULL;
+  ck_assert_int_eq(ledger_open(&l, store, &o, NULL), 0);
+  struct thr t[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    t[i].l = l;
+    t[i].n = 100;
+    t[i].fails = 0;
+    char id[32];
+    snprintf(id, sizeof id, "run_thr_%d", i);
+    open_run(l, id, t[i].run);
+    pthread_create(&th[i], NULL, thr_main, &t[i]);
+  }
+  for (int i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(t[i].fails, 0);
+    ck_assert_int_eq(count_events(store, t[i].run), 100);
+  }
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
+/* child: append `n` events to run `run`, reporting each acknowledged seq on fd `ack` */
+static void child_append(const char *run, int n, const char *tag, int ack)
+{
+  ledger *l = NULL;
+  if (ledger_open(&l, store, NULL, NULL))
+    _exit(3);
+  for (int i = 0; i < n; i++) {
+    char k[64];
+    snprintf(k, sizeof k, "%s-%d", tag, i);
+    json_t *pl = tool_payload(i);
+    ledger_event_ref ref;
+    if (append(l, run, "tool.used", k, pl, &ref, NULL))
+      _exit(4);
+    json_decref(pl);
+    if (ack >= 0) {
+      int64_t s = ref.seq;
+      if (write(ack, &s, sizeof s) != (ssize_t)sizeof s)
+        _exit(5);
+    }
+  }
+  ledger_close(l);
+  _exit(0);
+}
+
+START_TEST(test_two_processes)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_two", run);
+  ledger_close(l);
+  pid_t a = fork();
+  if (a == 0)
+    child_append(run, 150, "a", -1);
+  pid_t b = fork();
+  if (b == 0)
+    child_append(run, 150, "b", -1);
+  int sa, sb;
+  waitpid(a, &sa, 0);
+  waitpid(b, &sb, 0);
+  ck_assert(WIFEXITED(sa) && WEXITSTATUS(sa) == 0);
+  ck_assert(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+  ck_assert_int_eq(count_events(store, run), 300);
+  ck_assert_int_eq(ledger_open(&l, store, NULL, NULL), 0);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
+START_TEST(test_sigkill_crash_trials)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_crash", run);
+  ledger_close(l);
+  srand((unsigned)getpid());
+  struct timespec t0, now;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int trials = 0;
+  int64_t acked_max = 0;
+  for (; trials < 300; trials++) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - t0.tv_sec >= 18 && trials >= 100)
+      break;
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t p = fork();
+    if (p == 0) {
+      close(fds[0]);
+      char tag[32];
+      snprintf(tag, sizeof tag, "trial%d", trials);
+      child_append(run, 1000000, tag, fds[1]);
+    }
+    close(fds[1]);
+    /* read acknowledgements for a random number of appends (0..7), then kill mid-flight */
+    int want = rand() % 8, got = 0;
+    int64_t s;
+    while (got < want && read(fds[0], &s, sizeof s) == (ssize_t)sizeof s) {
+      acked_max = s > acked_max ? s : acked_max;
+      got++;
+    }
+    struct timespec d = {0, (rand() % 3000) * 1000L};
+    nanosleep(&d, NULL);
+    kill(p, SIGKILL);
+    int status;
+    waitpid(p, &status, 0);
+    while (read(fds[0], &s, sizeof s) == (ssize_t)sizeof s)
+      acked_max = s > acked_max ? s : acked_max;
+    close(fds[0]);
+    /* every acknowledged event is there */
+    ck_assert_int_ge(count_events(store, run), acked_max);
+  }
+  ck_assert_int_ge(trials, 100);
+  ck_assert_int_eq(ledger_open(&l, store, NULL, NULL), 0);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+  fprintf(stderr, "crash trials: %d, events kept: %ld (acknowledged max seq %lld)\n", trials,
+          count_events(store, run), (long long)acked_max);
+}
+END_TEST
+
+static Suite *ledger_suite(void)
+{
+  Suite *s = suite_create("ledger");
+  TCase *tc = tcase_create("store");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_open_and_reopen);
+  tcase_add_test(tc, test_missing_store);
+  tcase_add_test(tc, test_not_a_store);
+  tcase_add_test(tc, test_newer_schema);
+  tcase_add_test(tc, test_append_and_replay);
+  tcase_add_test(tc, test_triggers);
+  tcase_add_test(tc, test_doctor_detects_tampering);
+  tcase_add_test(tc, test_golden_event_backed);
+  tcase_add_test(tc, test_golden_governed_handoff);
+  tcase_add_test(tc, test_work_loop);
+  tcase_add_test(tc, test_bad_input_leaves_store_unchanged);
+  tcase_add_test(tc, test_lease_expiry);
+  tcase_add_test(tc, test_approvals_receipts_memories);
+  tcase_add_test(tc, test_group_commit_threads);
+  tcase_add_test(tc, test_two_processes);
+  tcase_add_test(tc, test_sigkill_crash_trials);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  Suite *s[] = {ledger_suite()};
+  return ts_run(s, 1);
+}
