@@ -27,6 +27,6 @@ int main(void)
 {
   if (seal_init() != SEAL_OK)
     return 1;
-  Suite *s[] = {suite_seal(), suite_fixtures()};
+  Suite *s[] = {suite_seal(), suite_artifacts(), suite_fixtures(), suite_motus()};
   return ts_run(s, sizeof s / sizeof s[0]);
 }
