@@ -605,6 +605,20 @@ void tp_http_server_stop(tp_http_server *s) {
     MHD_stop_daemon(s->d);
   }
   if (s->lfd >= 0) close(s->lfd);
+  /* Requests the upper layer still holds reference the server in their terminal call: wait
+   * (bounded) for them; if they never come, leak the server rather than free it under them. */
+  pthread_mutex_lock(&s->mu);
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 30;
+  while (s->npending > 0)
+    if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0) break;
+  int left = s->npending;
+  pthread_mutex_unlock(&s->mu);
+  if (left > 0) {
+    logf_(s, 3, "%d request(s) never ended by the upper layer; leaking the listener state", left);
+    return;
+  }
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->mu);
   free(s->too_big_body);

@@ -79,8 +79,9 @@ uint16_t tp_http_server_port(const tp_http_server *s);
 /* Number of requests currently handed to the upper layer and not yet ended by it. */
 int tp_http_server_pending(tp_http_server *s);
 /* Stops listening, closes every connection (pending requests get their abort callback), waits
- * for the listener threads. Requests the upper layer has not ended yet stay valid until their
- * terminal call. NULL is a no-op. */
+ * for the listener threads, then waits (up to 30 s) until the upper layer has ended every
+ * pending request (its terminal call may come from another thread after the abort). NULL is a
+ * no-op. */
 void tp_http_server_stop(tp_http_server *s);
 
 /* ---- reading a request (handler thread only; strings borrowed until the terminal call) ---- */
