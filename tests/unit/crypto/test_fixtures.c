@@ -204,6 +204,47 @@ static json_t *build_nested_chain(void)
   return outer;
 }
 
+/* R-SIGN-015: our own 3-level vector tests/vectors/nested-chain-depth2.json (used by the e2e
+ * test) is exactly what the signer produces from seeds 0x61.., 0x01.. and 0x21.. around the
+ * §3.5 chain. WL_REGEN_VECTORS=1 rewrites it. */
+START_TEST(generated_depth2_vector)
+{
+  json_t *mid = build_nested_chain(); /* depth 1 */
+  uint8_t seed[32];
+  seal_key *k = NULL;
+  char ph[SEAL_SHA256_HEX], rh[SEAL_SHA256_HEX];
+  tc_seed_seq(seed, 0x61);
+  ck_assert_int_eq(seal_key_from_seed(&k, seed), SEAL_OK);
+  char id[SEAL_SOVEREIGN_ID];
+  seal_sovereign_id(id, seal_key_pk(k));
+  seal_sha256_hex(ph, "top prompt", 10);
+  const char *res = "top result \xc3\xa9\t\x1f";
+  seal_sha256_hex(rh, res, strlen(res));
+  json_t *b = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:[s],s:i,s:s,s:s,s:s,s:s,s:[o]}", "task_id",
+                        "top-task-1", "motebit_id", id, "device_id", "dev-top", "submitted_at",
+                        (json_int_t)1699999999000, "completed_at", (json_int_t)1700000004000,
+                        "status", "completed", "result", res, "tools_used", "motebit_task",
+                        "memories_formed", 2, "prompt_hash", ph, "result_hash", rh,
+                        "invocation_origin", "ai-loop", "delegated_scope", "*",
+                        "delegation_receipts", mid);
+  json_t *top = NULL;
+  ck_assert_int_eq(seal_sign_execution_receipt(&top, b, k, NULL), SEAL_OK);
+  const char *path = ts_source_path("tests/vectors/nested-chain-depth2.json");
+  if (getenv("WL_REGEN_VECTORS"))
+    ck_assert_int_eq(json_dump_file(top, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER), 0);
+  json_t *onfile = ts_load_json(path);
+  ck_assert_msg(json_equal(onfile, top), "tests/vectors/nested-chain-depth2.json is stale");
+  seal_verdict v;
+  ck_assert_int_eq(seal_verify_execution_receipt(onfile, NULL, &v), SEAL_OK);
+  ck_assert_int_eq(v.depth, 2);
+  seal_verdict_clear(&v);
+  json_decref(onfile);
+  json_decref(top);
+  json_decref(b);
+  seal_key_free(k);
+}
+END_TEST
+
 /* R-SIGN-012: the derived nested chain of §3.5, built from the seeds */
 START_TEST(nested_chain_from_seeds)
 {
@@ -478,6 +519,7 @@ Suite *suite_fixtures(void)
   tcase_add_test(tc, resign_reproduces);
   tcase_add_test(tc, nested_chain_from_seeds);
   tcase_add_test(tc, nested_chain_tamper_every_byte);
+  tcase_add_test(tc, generated_depth2_vector);
   tcase_add_test(tc, fixture_tamper_kinds);
   tcase_add_test(tc, strict_hash_and_depth);
   tcase_add_test(tc, verdict_corpus);
