@@ -6,6 +6,7 @@
  * outputSchema), the signed ToolInvocationReceipt in _meta["io.motebit/receipt"], and the
  * durable recording of the call in the Store before the result is returned to the transport.
  * It does not parse JSON-RPC (server.c) or touch the Store directly (record.c). */
+#include "crypto/artifacts.h"
 #include "crypto/jschema.h"
 #include "mcp/mcp_int.h"
 
@@ -15,29 +16,6 @@
 
 #define RECEIPT_SUITE "motebit-jcs-ed25519-b64-v1"
 #define ELICIT_TIMEOUT_MS (10 * 60 * 1000)
-
-/* Signs `body` in place (suite must be set): JCS of everything but "signature", Ed25519,
- * base64url without padding. Returns 0 or -1. */
-static int sign_b64(json_t *body, const seal_key *key)
-{
-  char *canon = NULL;
-  size_t clen = 0;
-  uint8_t sig[SEAL_SIG_BYTES];
-  char *b64;
-  if (seal_canon_without(&canon, &clen, body, "signature", SEAL_CANON_JCS, NULL) != SEAL_OK)
-    return -1;
-  if (seal_sign(sig, key, canon, clen) != SEAL_OK) {
-    free(canon);
-    return -1;
-  }
-  free(canon);
-  b64 = seal_b64url_encode(sig, sizeof sig);
-  if (!b64)
-    return -1;
-  json_object_set_new(body, "signature", json_string(b64));
-  free(b64);
-  return 0;
-}
 
 static json_t *text_result(const char *text, int is_error)
 {
@@ -65,18 +43,24 @@ typedef struct call_state {
 static json_t *make_receipt(call_state *cs)
 {
   mcp_server *srv = cs->srv;
+  json_t *signed_rc = NULL;
+  seal_err serr;
+  const char *origin = cs->r->s->caller.trust == MCP_TRUST_LOCAL ? "ai-loop" : "agent-to-agent";
   json_t *rc = json_pack(
       "{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "invocation_id", cs->invocation_id,
       "task_id", srv->run_id[0] ? srv->run_id : cs->invocation_id, "motebit_id", srv->motebit_id,
       "public_key", seal_key_pk_hex(srv->key), "device_id", srv->device_id, "tool_name",
       cs->tool->name, "started_at", (json_int_t)cs->started_at, "completed_at",
       (json_int_t)cs->completed_at, "status", cs->status, "args_hash", cs->args_hash, "result_hash",
-      cs->result_hash, "invocation_origin", "mcp", "suite", RECEIPT_SUITE);
-  if (!rc || sign_b64(rc, srv->key) != 0) {
+      cs->result_hash, "invocation_origin", origin, "suite", RECEIPT_SUITE);
+  memset(&serr, 0, sizeof serr);
+  if (!rc || seal_sign_tool_invocation_receipt(&signed_rc, rc, srv->key, &serr) != SEAL_OK) {
+    mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s", serr.msg);
     json_decref(rc);
     return NULL;
   }
-  return rc;
+  json_decref(rc);
+  return signed_rc;
 }
 
 /* Finishes a call: hashes the text, signs the receipt, records everything, attaches _meta. */

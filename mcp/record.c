@@ -3,11 +3,13 @@
  * Each server process opens ONE Store run (work_id "mcp-session-<uuid>", producer
  * "workledger.mcp") when it starts and closes it when it stops. Every tools/call that named a
  * known tool — allowed, denied, held for approval, invalid or failed — appends two events to that
- * run in one ledger_tx job (group commit): `policy.decided` and `mcp.call`, and stores the signed
+ * run in one ledger_tx job (group commit): `policy.decided` and `mcp.call` (kinds registered by the
+ * Store migration, spec/store.md), and stores the signed
  * ToolInvocationReceipt (kind "motebit.tool-invocation-receipt", id = invocation_id). The job is
  * committed before the response is written. Work-loop tools additionally write their own work run
  * through ledger/work.h; the mcp.call event names that run in work_run_id. Also: approvals
  * (pending, one-shot consumption, decisions obtained through elicitation). */
+#include "crypto/artifacts.h"
 #include "ledger/ledger.h"
 #include "mcp/mcp_int.h"
 
@@ -33,17 +35,6 @@ typedef struct open_job {
   char work_id[80];
 } open_job;
 
-static int kind_reg(ledger_txn *t, const char *kind, json_t *required, ledger_err *err)
-{
-  int rc = ledger_txn_kind_register(t, kind, required, err);
-  json_decref(required);
-  if (rc == LEDGER_ECONFLICT) {
-    mcp_log(MCP_LOG_WARNING, "event kind %s already registered with other required members", kind);
-    return LEDGER_OK;
-  }
-  return rc;
-}
-
 static int open_fn(ledger_txn *t, void *payload, ledger_err *err)
 {
   open_job *j = payload;
@@ -53,10 +44,6 @@ static int open_fn(ledger_txn *t, void *payload, ledger_err *err)
   json_t *p;
   int rc;
 
-  if ((rc = kind_reg(t, KIND_CALL, json_pack("[s,s,s]", "tool", "invocation_id", "status"), err)))
-    return rc;
-  if ((rc = kind_reg(t, KIND_POLICY, json_pack("[s,s,s]", "tool", "verdict", "rule"), err)))
-    return rc;
   memset(&in, 0, sizeof in);
   in.work_id = j->work_id;
   in.producer_id = "workledger.mcp";
@@ -147,7 +134,8 @@ static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
   int rc;
 
   ledger_ts_format(ts, rec->started_at);
-  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tool", rec->tool, "verdict", rec->verdict, "rule",
+  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tool", rec->tool, "decision", rec->verdict,
+                "verdict", rec->verdict, "rule",
                 rec->rule ? rec->rule : "", "reason", rec->reason ? rec->reason : "", "risk",
                 mcp_risk_name(rec->risk), "caller", rec->caller_id ? rec->caller_id : "",
                 "invocation_id", rec->invocation_id);
@@ -278,13 +266,30 @@ int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash,
 
 typedef struct req_job {
   const ledger_approval_in *in;
+  const char *run_id;
   char id[LEDGER_ID_MAX];
 } req_job;
 
 static int req_fn(ledger_txn *t, void *payload, ledger_err *err)
 {
   req_job *j = payload;
-  return ledger_txn_approval_create(t, j->in, j->id, err);
+  ledger_event_in ev;
+  char key[LEDGER_ID_MAX + 16];
+  json_t *p;
+  int rc = ledger_txn_approval_create(t, j->in, j->id, err);
+  if (rc || !j->run_id[0])
+    return rc;
+  p = json_pack("{s:s,s:s,s:i,s:s,s:s}", "approval_id", j->id, "tool", j->in->tool, "risk",
+                j->in->risk, "args_hash", j->in->args_hash, "caller", j->in->caller ? j->in->caller : "");
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = j->run_id;
+  ev.event_kind = "approval.requested";
+  snprintf(key, sizeof key, "%s:requested", j->id);
+  ev.idempotency_key = key;
+  ev.payload = p;
+  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  json_decref(p);
+  return rc;
 }
 
 int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_hash, mcp_risk risk,
@@ -321,6 +326,7 @@ int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_ha
   in.request = request;
   memset(&j, 0, sizeof j);
   j.in = &in;
+  j.run_id = srv->run_id;
   rc = ledger_tx(srv->store, req_fn, &j, NULL);
   json_decref(request);
   if (rc != LEDGER_OK)
@@ -365,10 +371,6 @@ int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_h
   ledger_approval_in in;
   elicit_job j;
   json_t *decision;
-  char *canon = NULL;
-  size_t clen;
-  uint8_t sig[SEAL_SIG_BYTES];
-  char *b64;
   int rc;
 
   if (approval_id[0]) {
@@ -388,15 +390,14 @@ int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_h
     json_object_set_new(decision, "denied_reason", json_string(reason));
   if (srv->run_id[0])
     json_object_set_new(decision, "run_id", json_string(srv->run_id));
-  if (seal_canon_without(&canon, &clen, decision, "signature", SEAL_CANON_JCS, NULL) != SEAL_OK ||
-      seal_sign(sig, srv->key, canon, clen) != SEAL_OK || !(b64 = seal_b64url_encode(sig, sizeof sig))) {
-    free(canon);
+  {
+    json_t *signed_d = NULL;
+    int src = seal_sign_approval_decision(&signed_d, decision, srv->key, NULL);
     json_decref(decision);
-    return -1;
+    if (src != SEAL_OK)
+      return -1;
+    decision = signed_d;
   }
-  free(canon);
-  json_object_set_new(decision, "signature", json_string(b64));
-  free(b64);
   if (!srv->store) {
     json_decref(decision);
     return 0;

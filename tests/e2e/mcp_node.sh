@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# tests/e2e/mcp_node.sh — runs tests/e2e/node/stdio.test.mjs: the official MCP TypeScript SDK
+# client against the real `workledger serve` over stdio. Installs the pinned test dependencies
+# from package-lock.json (`npm ci`) when node_modules is missing. Exit 77 (skip) only when node
+# or npm is absent.
+set -euo pipefail
+BIN=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
+DIR=${WL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/node
+command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
+command -v npm >/dev/null || { echo "SKIP: npm is not installed"; exit 77; }
+cd "$DIR"
+if [ ! -d node_modules/@modelcontextprotocol/sdk ]; then
+  npm ci --silent --no-audit --no-fund >&2
+fi
+exec node stdio.test.mjs "$BIN"
