@@ -47,6 +47,7 @@ void seal_verdict_clear(seal_verdict *v)
 void seal_verdict_fail(seal_verdict *v, const char *fmt, ...)
 {
   char msg[512];
+  json_t *s;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
@@ -54,7 +55,15 @@ void seal_verdict_fail(seal_verdict *v, const char *fmt, ...)
   v->valid = 0;
   if (!v->reasons)
     v->reasons = json_array();
-  json_array_append_new(v->reasons, json_string(msg));
+  s = json_string(msg);
+  if (!s) { /* not valid UTF-8 (a truncated or echoed input byte): keep ASCII only */
+    char *p;
+    for (p = msg; *p; p++)
+      if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+        *p = '?';
+    s = json_string(msg);
+  }
+  json_array_append_new(v->reasons, s);
 }
 
 json_t *seal_verdict_json(const seal_verdict *v)
