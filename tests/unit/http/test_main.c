@@ -6,8 +6,9 @@
 #include <check.h>
 
 Suite *http_transport_suite(void);
+Suite *http_auth_suite(void);
 
 int main(void) {
-  Suite *suites[] = {http_transport_suite()};
+  Suite *suites[] = {http_transport_suite(), http_auth_suite()};
   return ts_run(suites, sizeof suites / sizeof suites[0]);
 }
