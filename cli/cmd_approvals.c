@@ -16,6 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include("cli/node.h")
+#include "cli/node.h"
+#define WL_HAVE_NODE_H 1
+#endif
+#endif
+
 #define APPROVALS_RUN_ID "run_workledger_approvals"
 #define APPROVALS_WORK_ID "workledger.approvals"
 #define DECISION_RECEIPT_KIND "motebit.approval-decision"
@@ -150,12 +157,25 @@ done:
 
 /* ---- approve / deny ------------------------------------------------------------------------- */
 
-/* The node key (<motus>/identity/key, encrypted when WORKLEDGER_PASSPHRASE is set). */
-static seal_key *load_node_key(const char *motus_dir)
+/* The node key: cli_node_load() when cli/node.h is present, else <motus>/identity/key (encrypted
+ * when WORKLEDGER_PASSPHRASE is set). `motebit_id` receives the node's id when known, else "". */
+static seal_key *load_node_key(const char *motus_dir, char *motebit_id, size_t idcap)
 {
+  motebit_id[0] = 0;
+#ifdef WL_HAVE_NODE_H
+  cli_node node;
+  char err[512];
+  if (cli_node_load(&node, motus_dir, err, sizeof err) != 0) {
+    cli_errorf("%s", err);
+    return NULL;
+  }
+  snprintf(motebit_id, idcap, "%s", node.motebit_id);
+  return node.key;
+#else
   char path[4096];
   seal_key *key = NULL;
   seal_err serr;
+  (void)idcap;
   memset(&serr, 0, sizeof serr);
   snprintf(path, sizeof path, "%s/identity/key", motus_dir);
   if (access(path, F_OK) != 0) {
@@ -167,6 +187,7 @@ static seal_key *load_node_key(const char *motus_dir)
     return NULL;
   }
   return key;
+#endif
 }
 
 typedef struct resolve_job {
@@ -218,7 +239,7 @@ static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
 
 /* Builds and signs the ApprovalDecision for `row` (a ledger_approval_get object). */
 static json_t *sign_decision(const json_t *row, const char *verdict, const char *reason, const seal_key *key,
-                             const json_t *cfg)
+                             const json_t *cfg, const char *node_motebit_id)
 {
   char motebit_id[SEAL_SOVEREIGN_ID + 200];
   const char *args_hash = jstr(row, "args_hash");
@@ -236,7 +257,9 @@ static json_t *sign_decision(const json_t *row, const char *verdict, const char 
   ledger_now(now);
   if (ledger_ts_parse(&resolved_at, now) != LEDGER_OK)
     return NULL;
-  if (mcp_config_motebit_id(cfg))
+  if (node_motebit_id && *node_motebit_id)
+    snprintf(motebit_id, sizeof motebit_id, "%s", node_motebit_id);
+  else if (mcp_config_motebit_id(cfg))
     snprintf(motebit_id, sizeof motebit_id, "%s", mcp_config_motebit_id(cfg));
   else
     seal_sovereign_id(motebit_id, seal_key_pk(key));
@@ -264,7 +287,7 @@ static json_t *sign_decision(const json_t *row, const char *verdict, const char 
 static int resolve(int argc, char **argv, int approve)
 {
   opts o;
-  char motus_dir[4096], cerr[512];
+  char motus_dir[4096], cerr[512], node_id[LEDGER_ID_MAX];
   ledger *l = NULL;
   json_t *row = NULL, *cfg = NULL, *decision = NULL, *run = NULL;
   seal_key *key = NULL;
@@ -293,9 +316,9 @@ static int resolve(int argc, char **argv, int approve)
     cli_errorf("%s", cerr);
     goto done;
   }
-  if (!(key = load_node_key(motus_dir)))
+  if (!(key = load_node_key(motus_dir, node_id, sizeof node_id)))
     goto done;
-  if (!(decision = sign_decision(row, status, approve ? NULL : o.reason, key, cfg)))
+  if (!(decision = sign_decision(row, status, approve ? NULL : o.reason, key, cfg, node_id)))
     goto done;
 
   /* The event goes to the run that asked when it is still open, else to the approvals run. */
