@@ -6,8 +6,10 @@
  * it to the MCP core, which answers out of order on its worker pool. stdin EOF: finish the calls
  * in flight, close the session run, exit 0. Options: --store PATH, --profile P,
  * --durability full|normal, --workers N, --window N, --max-line BYTES, --no-store (tests/bench:
- * record nothing), --stdio (explicit default), --json (accepted, no effect). */
+ * record nothing), --ephemeral-key (no `workledger init` needed: a throwaway key),
+ * --stdio (explicit default), --json (accepted, no effect). */
 #include "cli/cli.h"
+#include "cli/node.h"
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
 #include "mcp/config.h"
@@ -21,12 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include("cli/node.h")
-#include "cli/node.h"
-#define WL_HAVE_NODE_H 1
-#endif
-#endif
 
 static void stdio_emit(const char *msg, size_t len, unsigned flags, void *payload)
 {
@@ -66,37 +62,12 @@ static int parse_int(const char *s, long lo, long hi, long *out)
   return 0;
 }
 
-/* The node key: cli_node_load when the CLI helper provides it; else <motus>/identity/key. */
-static seal_key *load_key(const char *motus_dir, char *motebit_id, size_t idcap)
-{
-  seal_key *key = NULL;
-  seal_err serr;
-  char path[4096];
-  const char *pass = getenv("WORKLEDGER_PASSPHRASE");
-  (void)motebit_id;
-  (void)idcap;
-  snprintf(path, sizeof path, "%s/identity/key", motus_dir);
-  memset(&serr, 0, sizeof serr);
-  if (access(path, F_OK) == 0) {
-    if (seal_key_load(&key, path, pass, &serr) != SEAL_OK) {
-      cli_errorf("cannot load the node key %s: %s", path, serr.msg);
-      return NULL;
-    }
-    return key;
-  }
-  fprintf(stderr, "workledger: warning: no node key at %s (run `workledger init`); using an "
-                  "ephemeral key for this session\n", path);
-  if (seal_key_generate(&key) != SEAL_OK)
-    return NULL;
-  return key;
-}
-
 int cmd_serve(int argc, char **argv)
 {
   const char *store_opt = cli_opt_store, *profile = NULL;
   ledger_opts lopts = LEDGER_OPTS_INIT;
   long workers = 0, window = 0, max_line = 0;
-  int no_store = 0, rc = CLI_EXIT_FAIL, proto_fd = -1;
+  int no_store = 0, ephemeral = 0, rc = CLI_EXIT_FAIL, proto_fd = -1;
   char motus_dir[4096], err[512], motebit_id[64] = "";
   const char *store_path;
   json_t *cfg = NULL;
@@ -151,12 +122,15 @@ int cmd_serve(int argc, char **argv)
       i++;
     } else if (strcmp(a, "--no-store") == 0) {
       no_store = 1;
+    } else if (strcmp(a, "--ephemeral-key") == 0) {
+      ephemeral = 1;
     } else if (strcmp(a, "--stdio") == 0 || strcmp(a, "--json") == 0) {
       /* default transport / accepted for uniformity */
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       fprintf(stderr, "usage: workledger serve [--store PATH] [--profile personal|service|collaborative]\n"
                       "                        [--durability full|normal] [--workers N] [--window N]\n"
-                      "                        [--max-line BYTES] [--no-store] [--http HOST:PORT ...]\n");
+                      "                        [--max-line BYTES] [--no-store] [--ephemeral-key]\n"
+                      "                        [--http HOST:PORT ...]\n");
       return CLI_EXIT_OK;
     } else {
       cli_errorf("serve: unknown option %s (see workledger serve --help)", a);
@@ -190,22 +164,21 @@ int cmd_serve(int argc, char **argv)
       goto out;
     }
   }
-#ifdef WL_HAVE_NODE_H
-  (void)load_key;
   {
     cli_node node;
-    if (cli_node_load(&node, motus_dir, err, sizeof err) != 0) {
+    memset(&node, 0, sizeof node);
+    if (cli_node_load(&node, motus_dir, err, sizeof err) == 0) {
+      key = node.key;
+      snprintf(motebit_id, sizeof motebit_id, "%s", node.motebit_id);
+    } else if (ephemeral) {
+      mcp_log(MCP_LOG_WARNING, "no node identity (%s); using an ephemeral key", err);
+      if (seal_key_generate(&key) != SEAL_OK)
+        goto out;
+    } else {
       cli_errorf("serve: %s", err);
       goto out;
     }
-    key = node.key;
-    snprintf(motebit_id, sizeof motebit_id, "%s", node.motebit_id);
   }
-#else
-  key = load_key(motus_dir, motebit_id, sizeof motebit_id);
-#endif
-  if (!key)
-    goto out;
 
   memset(&so, 0, sizeof so);
   so.store = store;
