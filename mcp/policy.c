@@ -476,6 +476,8 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
   if (!tool)
     tool = "";
   mcp_trust trust = effective_trust(p, caller);
+  if ((unsigned)trust > (unsigned)MCP_TRUST_LOCAL)
+    trust = MCP_TRUST_UNKNOWN; /* an out-of-range level is treated as unauthenticated */
 
   /* 1. denylist, allowlist */
   if (strlist_has(&p->deny, tool)) {
