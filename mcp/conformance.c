@@ -46,7 +46,9 @@ static void error(mcp_emit_fn emit, void *payload, const json_t *id, int code, c
   send_json(emit, payload, json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "error", e), MCP_EMIT_FINAL);
 }
 
-static json_t *caps(void) {
+static json_t *caps(int modern) {
+  if (modern) /* 2026-07-28: no resources/subscribe, no logging capability, no listChanged streams */
+    return json_pack("{s:{},s:{},s:{},s:{}}", "tools", "resources", "prompts", "completions");
   return json_pack("{s:{s:b},s:{s:b,s:b},s:{s:b},s:{},s:{}}", "tools", "listChanged", 0, "resources", "subscribe", 1,
                    "listChanged", 0, "prompts", "listChanged", 0, "logging", "completions");
 }
@@ -58,11 +60,16 @@ static json_t *tool(const char *name, const char *desc, json_t *schema) {
 }
 
 static json_t *tools_list(void) {
-  json_t *schema2020 = json_pack(
-      "{s:s,s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s}}}},s:{s:{s:s},s:{s:s}},s:b}", "$schema",
-      "https://json-schema.org/draft/2020-12/schema", "type", "object", "$defs", "address", "type", "object",
-      "properties", "street", "type", "string", "city", "type", "string", "properties", "name", "type", "string",
-      "address", "$ref", "#/$defs/address", "additionalProperties", 0);
+  json_t *schema2020 = json_loads(
+      "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
+      "\"$defs\":{\"address\":{\"$anchor\":\"address\",\"type\":\"object\",\"properties\":"
+      "{\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},"
+      "\"properties\":{\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"}},"
+      "\"allOf\":[{\"anyOf\":[{\"required\":[\"name\"]},{\"required\":[\"address\"]},{\"maxProperties\":0}]}],"
+      "\"if\":{\"required\":[\"address\"]},\"then\":{\"properties\":{\"address\":{\"type\":\"object\"}}},"
+      "\"else\":{\"properties\":{\"name\":{\"type\":\"string\"}}},"
+      "\"additionalProperties\":false}",
+      0, NULL);
   return json_pack(
       "[o,o,o,o,o,o,o,o,o,o,o]", tool("test_simple_text", "Tests simple text content response", NULL),
       tool("test_image_content", "Tests image content response", NULL),
@@ -262,7 +269,7 @@ int mcp_conformance_handle(const json_t *msg, int modern, mcp_emit_fn emit, void
     const char *ver = MCP_VERSION_LEGACY_LATEST;
     if (req && (!strcmp(req, "2025-11-25") || !strcmp(req, "2025-06-18") || !strcmp(req, "2025-03-26"))) ver = req;
     result(emit, payload, id,
-           json_pack("{s:s,s:o,s:{s:s,s:s}}", "protocolVersion", ver, "capabilities", caps(), "serverInfo", "name",
+           json_pack("{s:s,s:o,s:{s:s,s:s}}", "protocolVersion", ver, "capabilities", caps(0), "serverInfo", "name",
                      SERVER_NAME, "version", WL_VERSION),
            0, 0);
     return 1;
@@ -270,7 +277,7 @@ int mcp_conformance_handle(const json_t *msg, int modern, mcp_emit_fn emit, void
   if (modern && !strcmp(m, "server/discover")) {
     result(emit, payload, id,
            json_pack("{s:[s,s,s,s],s:o}", "supportedVersions", MCP_VERSION_MODERN, "2025-11-25", "2025-06-18",
-                     "2025-03-26", "capabilities", caps()),
+                     "2025-03-26", "capabilities", caps(1)),
            1, 1);
     return 1;
   }

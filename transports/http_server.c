@@ -524,12 +524,12 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
   if (s->tls) flags |= MHD_USE_TLS;
   unsigned threads = o->threads > 1 ? o->threads : 1;
   struct MHD_OptionItem ops[] = {
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s},
       {MHD_OPTION_LISTEN_SOCKET, s->lfd, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : DEF_MAX_CONN, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s ? o->idle_timeout_s : DEF_IDLE_S, NULL},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(o->max_header ? o->max_header : DEF_MAX_HEADER), NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s},
       {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
       {s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_cert_pem},
       {s->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_key_pem},
