@@ -278,7 +278,7 @@ START_TEST(identity_vectors)
 }
 END_TEST
 
-/* R-SIGN-020/021: key files, raw (0600) and passphrase-encrypted */
+/* R-SIGN-090/091: key files, raw (0600) and passphrase-encrypted */
 START_TEST(key_files)
 {
   char *dir = ts_tmpdir();
