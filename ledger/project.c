@@ -5,6 +5,7 @@
  * every timestamp comes from the export. */
 #include "ledger/ledger_int.h"
 #include "ledger/work.h"
+#include "crypto/artifacts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,28 +142,14 @@ int ledger__receipt_build(const json_t *store_export, const ledger_receipt_param
   if (!r)
     return ledger__errf(err, LEDGER_ERROR, 0, "cannot build the receipt (missing members?)");
   if (p->key) {
-    char *buf = NULL;
-    size_t len = 0;
-    uint8_t sig[SEAL_SIG_BYTES];
-    if ((rc = signing_bytes(r, &buf, &len, err))) {
+    json_t *signed_r = NULL;
+    seal_err se = {0};
+    if (seal_work_receipt_sign(&signed_r, r, p->key, p->signer, &se) != SEAL_OK) {
       json_decref(r);
-      return rc;
+      return ledger__errf(err, LEDGER_ERROR, 0, "signing the receipt failed: %s", se.msg);
     }
-    rc = seal_sign(sig, p->key, buf, len);
-    free(buf);
-    char *b64 = rc ? NULL : seal_b64url_encode(sig, sizeof sig);
-    if (!b64) {
-      json_decref(r);
-      return ledger__errf(err, LEDGER_ERROR, 0, "signing the receipt failed");
-    }
-    char did[SEAL_DID_KEY_MAX];
-    if (seal_did_key_from_pk(did, seal_key_pk(p->key)) != SEAL_OK)
-      did[0] = 0;
-    json_object_set_new(r, "signatures_optional",
-                        json_pack("[{s:s,s:s,s:s,s:s}]", "suite", LEDGER_RECEIPT_SUITE, "public_key",
-                                  seal_key_pk_hex(p->key), "signature", b64, "signer",
-                                  p->signer ? p->signer : did));
-    free(b64);
+    json_decref(r);
+    r = signed_r;
   }
   char hex[SEAL_SHA256_HEX], id[LEDGER_HASH_MAX];
   if ((rc = receipt_digest(r, hex, err))) {

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cli/cmd_wrap.c — `workledger wrap [--work-id ID] [--timeout S] [--keep-output] [--json] --
+ * CMD [ARG...]`: runs CMD (no shell) as one recorded Store run through ledger_wrap_run(),
+ * passing stdin through and streaming stdout/stderr unchanged; exits with the command's status
+ * (124 timeout, 125 internal error, 127 not found, 128+n signal). The run id and how to get the
+ * receipt are printed on stderr (as one JSON line with --json). */
+#include "cli/cli.h"
+#include "cli/node.h"
+#include "ledger/wrap.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int sink_fd(void *payload, const char *data, size_t len)
+{
+  int fd = *(int *)payload;
+  while (len) {
+    ssize_t w = write(fd, data, len);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    data += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}
+
+int cmd_wrap(int argc, char **argv)
+{
+  const char *work_id = NULL;
+  long timeout = 0;
+  int keep = 0, json = cli_opt_json, i;
+  for (i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    if (strcmp(s, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(s, "--work-id") == 0 && i + 1 < argc) {
+      work_id = argv[++i];
+    } else if (strncmp(s, "--work-id=", 10) == 0) {
+      work_id = s + 10;
+    } else if ((strcmp(s, "--timeout") == 0 && i + 1 < argc) || strncmp(s, "--timeout=", 10) == 0) {
+      const char *v = s[9] == '=' ? s + 10 : argv[++i];
+      char *end = NULL;
+      errno = 0;
+      timeout = strtol(v, &end, 10);
+      if (errno || !end || *end || !*v || timeout <= 0 || timeout > 86400 * 7) {
+        cli_errorf("wrap: --timeout must be a number of seconds (1..604800), got '%s'", v);
+        return CLI_EXIT_USAGE;
+      }
+    } else if (strcmp(s, "--keep-output") == 0) {
+      keep = 1;
+    } else if (strcmp(s, "--json") == 0) {
+      json = 1;
+    } else if (s[0] == '-') {
+      cli_errorf("wrap: unknown option '%s' (usage: wrap [--work-id ID] [--timeout S] "
+                 "[--keep-output] -- CMD [ARG...])", s);
+      return CLI_EXIT_USAGE;
+    } else {
+      break; /* the command starts here (no "--") */
+    }
+  }
+  if (i >= argc) {
+    cli_errorf("wrap: missing command (usage: wrap [--work-id ID] [--timeout S] [--keep-output] "
+               "-- CMD [ARG...])");
+    return CLI_EXIT_USAGE;
+  }
+  if (work_id && (!*work_id || strlen(work_id) > 120)) {
+    cli_errorf("wrap: --work-id must be 1..120 characters");
+    return CLI_EXIT_USAGE;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  ledger *l = NULL;
+  if (cli_store_open(&l, 1))
+    return 125;
+  cli_node node;
+  char motus_dir[4096], err[512];
+  cli_motus_dir(motus_dir, sizeof motus_dir, cli_store_path(cli_opt_store));
+  if (cli_node_init(&node, motus_dir, NULL, err, sizeof err)) {
+    cli_errorf("wrap: %s", err);
+    ledger_close(l);
+    return 125;
+  }
+  ledger_work_ctx ctx = {"cli", NULL, NULL, NULL, NULL, node.key, node.motebit_id};
+  int out_fd = STDOUT_FILENO, err_fd = STDERR_FILENO;
+  fflush(stdout);
+  ledger_wrap_opts o = {argv + i, work_id, (int)timeout, keep, STDIN_FILENO,
+                        sink_fd, &out_fd, sink_fd, &err_fd};
+  ledger_wrap_result r;
+  ledger_err e = {0};
+  int rc = ledger_wrap_run(l, &ctx, &o, &r, &e);
+  int status = r.exit_status;
+  if (rc) {
+    cli_errorf("wrap: the run could not be recorded: %s", e.msg);
+    status = 125;
+  } else if (json) {
+    json_t *j = ledger_wrap_result_json(&r);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    if (s)
+      fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(j);
+  } else {
+    if (r.exit_status == 127)
+      fprintf(stderr, "workledger: %s: command not found or not executable\n", argv[i]);
+    fprintf(stderr, "workledger: recorded %s (%s, exit %d)\nNext: workledger work receipt %s\n",
+            r.run_id, r.outcome, r.exit_status, r.run_id);
+  }
+  cli_node_free(&node);
+  ledger_close(l);
+  return status;
+}
