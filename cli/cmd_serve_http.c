@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
+#include "mcp/auth.h"
 #include "mcp/config.h"
 #include "mcp/http.h"
 #include "mcp/mcp.h"
@@ -188,6 +189,25 @@ int cmd_serve_http(int argc, char **argv) {
     cli_errorf("serve: --http must be HOST:PORT, got %s", bind);
     json_decref(cfg);
     return CLI_EXIT_USAGE;
+  }
+  {
+    /* Refuse an unauthenticated public bind before touching the Store or the key. */
+    int loop = !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
+    mcp_auth *probe = NULL;
+    int need = 0;
+    if (mcp_auth_new(&probe, cfg, getenv("WORKLEDGER_TOKEN")) == MCP_OK) need = mcp_auth_required(probe);
+    mcp_auth_free(probe);
+    if (!loop && conformance) {
+      cli_errorf("serve: --conformance serves loopback addresses only");
+      rc = CLI_EXIT_USAGE;
+      goto out;
+    }
+    if (!loop && !need && !insecure) {
+      cli_errorf("serve: refusing to serve %s without authentication: configure http.tokens, WORKLEDGER_TOKEN "
+                 "or http.known_callers, or pass --insecure-no-auth", host);
+      rc = CLI_EXIT_USAGE;
+      goto out;
+    }
   }
   if (cert_file) {
     cert = read_file(cert_file);

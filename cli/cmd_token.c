@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli/cmd_token.c — `workledger token mint --aud AUD [--ttl S]`: prints a motebit signed bearer
  * token (motebit-jwt-ed25519-v1, crypto/artifacts.h) made with this node's key, for calling a
- * peer as `Authorization: Bearer motebit:<token>`. With --json prints {token, header, mid, aud,
+ * peer as `Authorization: Bearer motebit:<token>` (--now overrides the clock). With --json prints {token, header, mid, aud,
  * exp}. Also `token pubkey`: the hex public key a peer pins in http.known_callers (or sends as
  * Motebit-Public-Key on first contact). */
 #include "cli/cli.h"
@@ -25,7 +25,7 @@
 #endif
 
 static int usage(void) {
-  fprintf(stderr, "usage: workledger token mint --aud AUD [--ttl SECONDS] [--json]\n"
+  fprintf(stderr, "usage: workledger token mint --aud AUD [--ttl SECONDS] [--now EPOCH_MS] [--json]\n"
                   "       workledger token pubkey [--json]\n");
   return CLI_EXIT_USAGE;
 }
@@ -33,6 +33,7 @@ static int usage(void) {
 int cmd_token(int argc, char **argv) {
   const char *aud = NULL;
   long ttl = 300;
+  long long now_opt = 0;
   int json = cli_opt_json, rc = CLI_EXIT_FAIL;
   if (argc < 2) return usage();
   const char *sub = argv[1];
@@ -45,6 +46,14 @@ int cmd_token(int argc, char **argv) {
       ttl = strtol(argv[++i], &end, 10);
       if (errno || !end || *end || ttl < 1 || ttl > 86400 * 30) {
         cli_errorf("token: --ttl must be 1..2592000 seconds");
+        return CLI_EXIT_USAGE;
+      }
+    } else if (!strcmp(argv[i], "--now") && i + 1 < argc) { /* clock override (ms): tests, offline minting */
+      char *end = NULL;
+      errno = 0;
+      now_opt = strtoll(argv[++i], &end, 10);
+      if (errno || !end || *end || now_opt <= 0) {
+        cli_errorf("token: --now must be epoch milliseconds");
         return CLI_EXIT_USAGE;
       }
     } else if (!strcmp(argv[i], "--json")) json = 1;
@@ -100,7 +109,7 @@ int cmd_token(int argc, char **argv) {
   }
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  int64_t now = now_opt ? (int64_t)now_opt : (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
   char *tok = NULL;
   seal_err se;
   memset(&se, 0, sizeof se);
