@@ -111,9 +111,14 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
     json_object_set_new(result, "_meta", meta);
   }
   json_object_set_new(meta, "io.motebit/receipt", receipt);
-  mcp_log(MCP_LOG_INFO, "tools/call %s by %s: %s (%s) %lldms", cs->tool->name,
-          cs->r->s->caller.id, cs->status, cs->verdict,
-          (long long)(cs->completed_at - cs->started_at));
+  {
+    char line[300];
+    snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
+             cs->r->s->caller.id, cs->status, cs->verdict,
+             (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
+    mcp_log(MCP_LOG_INFO, "%s", line);
+    mcp__client_log(cs->r, strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING, line);
+  }
   return result;
 }
 

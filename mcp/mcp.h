@@ -59,8 +59,8 @@ typedef enum mcp_rc {
 #define MCP_DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u) /* bytes of one JSON-RPC message */
 #define MCP_DEFAULT_MAX_DEPTH 64                     /* JSON nesting depth */
 #define MCP_DEFAULT_MAX_STRING (1024u * 1024u)       /* bytes of one JSON string */
-#define MCP_DEFAULT_WORKERS 4
-#define MCP_DEFAULT_WINDOW 32
+#define MCP_DEFAULT_WORKERS 16
+#define MCP_DEFAULT_WINDOW 64
 
 struct ledger; /* ledger/ledger.h */
 

@@ -127,6 +127,8 @@ json_t *mcp__result_msg(const json_t *id, json_t *result); /* new ref; steals re
  * cancellation). Returns the response message (new reference) or NULL. */
 json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int timeout_ms);
 int64_t mcp__now_ms(void);
+/* Sends notifications/message for r when its client asked for logs at `lvl` or below. */
+void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text);
 /* 1 when the request may ask the user through elicitation/create (legacy session with a
  * server->client channel and the client's elicitation capability). */
 int mcp__req_can_elicit(const mcp_req *r);

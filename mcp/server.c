@@ -547,7 +547,7 @@ void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *m
   mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
 }
 
-static void client_log(mcp_req *r, mcp_log_level lvl, const char *text)
+void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text)
 {
   json_t *note;
   if (r->log_level < 0 || (int)lvl < r->log_level || atomic_load(&r->cancelled))
@@ -565,7 +565,7 @@ void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...)
   vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
   mcp_log(lvl, "%s", text);
-  client_log(ctx->req, lvl, text);
+  mcp__client_log(ctx->req, lvl, text);
 }
 
 int mcp_ctx_cancelled(mcp_ctx *ctx) { return atomic_load(&ctx->req->cancelled); }

@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The wrap runner may be absent from a partial build of ledger/: resolve it weakly and say so. */
-#pragma weak ledger_wrap_run
-#pragma weak ledger_wrap_result_json
-
 typedef int (*work_fn)(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                        ledger_err *err);
 
@@ -114,10 +110,6 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 
   if (!l) {
     snprintf(out->error, sizeof out->error, "Error: no Store is open on this server");
-    return -1;
-  }
-  if (!ledger_wrap_run || !ledger_wrap_result_json) {
-    snprintf(out->error, sizeof out->error, "Error: motus_wrap is not available in this build");
     return -1;
   }
   argv = calloc(n + 1, sizeof *argv);

@@ -256,6 +256,40 @@ START_TEST(call_identity)
 }
 END_TEST
 
+START_TEST(logging_notifications)
+{
+  harness h;
+  json_t *r;
+  int notes = 0, final_at = -1, note_at = -1;
+  h_start(&h, NULL, 0, 0);
+  h_init(&h, NULL);
+  r = h_call(&h, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"motebit_identity\"}}");
+  json_decref(r);
+  for (int i = 0; i < h.nmsgs; i++)
+    ck_assert(!(h.msgs[i].flags & MCP_EMIT_NOTIFICATION)); /* no level set: no log notes */
+  r = h_call(&h, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"info\"}}");
+  json_decref(r);
+  r = h_call(&h, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"motebit_identity\"}}");
+  json_decref(r);
+  for (int i = 0; i < h.nmsgs; i++) {
+    if (h.msgs[i].flags & MCP_EMIT_NOTIFICATION) {
+      json_t *m = json_loads(h.msgs[i].text, 0, NULL);
+      ck_assert_str_eq(json_string_value(json_object_get(m, "method")), "notifications/message");
+      ck_assert_str_eq(json_string_value(json_object_get(json_object_get(m, "params"), "level")), "info");
+      ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(m, "params"), "data")), "motebit_identity"));
+      json_decref(m);
+      notes++;
+      note_at = i;
+    }
+    if (h.msgs[i].text && strstr(h.msgs[i].text, "\"id\":3"))
+      final_at = i;
+  }
+  ck_assert_int_eq(notes, 1);
+  ck_assert_int_lt(note_at, final_at); /* notifications precede the response */
+  h_stop(&h);
+}
+END_TEST
+
 START_TEST(call_errors)
 {
   harness h;
@@ -449,6 +483,7 @@ Suite *core_suite(void)
   tcase_add_test(tc, tools_list_pages);
   tcase_add_test(tc, call_identity);
   tcase_add_test(tc, call_errors);
+  tcase_add_test(tc, logging_notifications);
   tcase_add_test(tc, policy_deny_and_approval);
   tcase_add_test(tc, elicitation_and_cancel);
   tcase_add_test(tc, ticket_cancel);
