@@ -16,6 +16,7 @@ T=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
+(cd "$T" && "$W" init >/dev/null 2>&1) || { echo "FAIL init"; exit 1; }
 (cd "$T" && exec "$W" serve --http 127.0.0.1:0 --conformance --no-store --port-file "$T/port" 2>"$T/server.err") &
 PID=$!
 for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
