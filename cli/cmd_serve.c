@@ -5,7 +5,8 @@
  * protocol stream, fd 1 points at stderr), then reads one JSON-RPC message per line and submits
  * it to the MCP core, which answers out of order on its worker pool. stdin EOF: finish the calls
  * in flight, close the session run, exit 0. Options: --store PATH, --profile P,
- * --durability full|normal, --workers N, --window N, --max-line BYTES, --no-store (tests/bench:
+ * --durability full|normal, --workers N, --window N, --max-line BYTES, --heartbeat-ms MS
+ * (progress heartbeat of long calls, default 10000), --no-store (tests/bench:
  * record nothing), --ephemeral-key (no `workledger init` needed: a throwaway key),
  * --stdio (explicit default), --json (accepted, no effect). */
 #include "cli/cli.h"
@@ -66,7 +67,7 @@ int cmd_serve(int argc, char **argv)
 {
   const char *store_opt = cli_opt_store, *profile = NULL;
   ledger_opts lopts = LEDGER_OPTS_INIT;
-  long workers = 0, window = 0, max_line = 0;
+  long workers = 0, window = 0, max_line = 0, heartbeat = 0;
   int no_store = 0, ephemeral = 0, rc = CLI_EXIT_FAIL, proto_fd = -1;
   char motus_dir[4096], err[512], motebit_id[64] = "";
   const char *store_path;
@@ -120,6 +121,12 @@ int cmd_serve(int argc, char **argv)
         return CLI_EXIT_USAGE;
       }
       i++;
+    } else if (strcmp(a, "--heartbeat-ms") == 0 && v) {
+      if (parse_int(v, 10, 600000, &heartbeat)) {
+        cli_errorf("serve: --heartbeat-ms must be 10..600000");
+        return CLI_EXIT_USAGE;
+      }
+      i++;
     } else if (strcmp(a, "--no-store") == 0) {
       no_store = 1;
     } else if (strcmp(a, "--ephemeral-key") == 0) {
@@ -129,7 +136,7 @@ int cmd_serve(int argc, char **argv)
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       fprintf(stderr, "usage: workledger serve [--store PATH] [--profile personal|service|collaborative]\n"
                       "                        [--durability full|normal] [--workers N] [--window N]\n"
-                      "                        [--max-line BYTES] [--no-store] [--ephemeral-key]\n"
+                      "                        [--max-line BYTES] [--heartbeat-ms MS] [--no-store] [--ephemeral-key]\n"
                       "                        [--http HOST:PORT ...]\n");
       return CLI_EXIT_OK;
     } else {
@@ -189,6 +196,7 @@ int cmd_serve(int argc, char **argv)
   so.profile = profile;
   so.workers = (int)workers;
   so.window = (int)window;
+  so.progress_interval_ms = (int)heartbeat;
   if (max_line > 0)
     so.max_message = (size_t)max_line;
   if (mcp_server_new(&srv, &so, err, sizeof err) != MCP_OK) {

@@ -304,7 +304,12 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   ctx.req = r;
   ctx.tool = cs.tool;
   memcpy(ctx.invocation_id, cs.invocation_id, sizeof cs.invocation_id);
-  rc = cs.tool->fn(&ctx, args, &out);
+  {
+    mcp_heartbeat hb;
+    mcp__heartbeat_start(&hb, &ctx);
+    rc = cs.tool->fn(&ctx, args, &out);
+    mcp__heartbeat_stop(&hb);
+  }
   json_decref(args);
   if (out.run_id[0])
     snprintf(cs.work_run, sizeof cs.work_run, "%s", out.run_id);

@@ -101,6 +101,7 @@ struct mcp_req {
   int log_level;        /* effective level for notifications/message; -1 = none */
   json_t *progress_token; /* owned or NULL */
   double progress_last;
+  pthread_mutex_t progress_mu; /* serialises progress between the handler and the heartbeat */
   json_t *client_caps;  /* owned: effective client capabilities */
   mcp_req *q_next;
   mcp_req *live_next;
@@ -129,6 +130,18 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
 int64_t mcp__now_ms(void);
 /* Sends notifications/message for r when its client asked for logs at `lvl` or below. */
 void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text);
+/* Heartbeat progress: while a handler runs and the request carried a progressToken, a helper
+ * thread sends "still running" progress every progress_interval_ms. stop joins it. */
+typedef struct mcp_heartbeat {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int running;
+  int stop;
+  mcp_ctx *ctx;
+} mcp_heartbeat;
+void mcp__heartbeat_start(mcp_heartbeat *hb, mcp_ctx *ctx);
+void mcp__heartbeat_stop(mcp_heartbeat *hb);
 /* 1 when the request may ask the user through elicitation/create (legacy session with a
  * server->client channel and the client's elicitation capability). */
 int mcp__req_can_elicit(const mcp_req *r);

@@ -162,6 +162,7 @@ static void req_free(mcp_req *r)
   json_decref(r->id);
   json_decref(r->params);
   json_decref(r->progress_token);
+  pthread_mutex_destroy(&r->progress_mu);
   json_decref(r->client_caps);
   free(r);
 }
@@ -365,6 +366,7 @@ void mcp_session_drain(mcp_session *s)
     return;
   pthread_mutex_lock(&s->mu);
   s->draining = 1;
+  pthread_cond_broadcast(&s->cv); /* requests waiting for a client answer give up now */
   while (s->inflight > 0)
     pthread_cond_wait(&s->cv, &s->mu);
   pthread_mutex_unlock(&s->mu);
@@ -500,7 +502,7 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
     deadline.tv_nsec -= 1000000000L;
   }
   pthread_mutex_lock(&s->mu);
-  while (text && !o->done && !atomic_load(&r->cancelled)) {
+  while (text && !o->done && !atomic_load(&r->cancelled) && !s->draining) {
     if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT)
       break;
   }
@@ -527,8 +529,13 @@ void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *m
 {
   mcp_req *r = ctx->req;
   json_t *p, *note;
-  if (!r->progress_token || atomic_load(&r->cancelled) || progress <= r->progress_last)
+  if (!r->progress_token || atomic_load(&r->cancelled))
     return;
+  pthread_mutex_lock(&r->progress_mu);
+  if (progress <= r->progress_last) {
+    pthread_mutex_unlock(&r->progress_mu);
+    return;
+  }
   r->progress_last = progress;
   p = json_pack("{s:O}", "progressToken", r->progress_token);
   if (progress == (double)(json_int_t)progress)
@@ -545,6 +552,65 @@ void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *m
     json_object_set_new(p, "message", json_string(msg));
   note = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", "notifications/progress", "params", p);
   mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
+  pthread_mutex_unlock(&r->progress_mu);
+}
+
+static void *heartbeat_main(void *arg)
+{
+  mcp_heartbeat *hb = arg;
+  mcp_req *r = hb->ctx->req;
+  int interval = r->s->srv->progress_interval_ms;
+  pthread_mutex_lock(&hb->mu);
+  while (!hb->stop) {
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += interval / 1000;
+    dl.tv_nsec += (long)(interval % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+      dl.tv_sec++;
+      dl.tv_nsec -= 1000000000L;
+    }
+    if (pthread_cond_timedwait(&hb->cv, &hb->mu, &dl) == ETIMEDOUT && !hb->stop) {
+      double next;
+      pthread_mutex_unlock(&hb->mu);
+      pthread_mutex_lock(&r->progress_mu);
+      next = r->progress_last + 1;
+      pthread_mutex_unlock(&r->progress_mu);
+      mcp_ctx_progress(hb->ctx, next, 0, "still running");
+      pthread_mutex_lock(&hb->mu);
+    }
+  }
+  pthread_mutex_unlock(&hb->mu);
+  return NULL;
+}
+
+void mcp__heartbeat_start(mcp_heartbeat *hb, mcp_ctx *ctx)
+{
+  memset(hb, 0, sizeof *hb);
+  hb->ctx = ctx;
+  if (!ctx->req->progress_token)
+    return;
+  pthread_mutex_init(&hb->mu, NULL);
+  pthread_cond_init(&hb->cv, NULL);
+  hb->running = pthread_create(&hb->th, NULL, heartbeat_main, hb) == 0;
+  if (!hb->running) {
+    pthread_mutex_destroy(&hb->mu);
+    pthread_cond_destroy(&hb->cv);
+  }
+}
+
+void mcp__heartbeat_stop(mcp_heartbeat *hb)
+{
+  if (!hb->running)
+    return;
+  pthread_mutex_lock(&hb->mu);
+  hb->stop = 1;
+  pthread_cond_signal(&hb->cv);
+  pthread_mutex_unlock(&hb->mu);
+  pthread_join(hb->th, NULL);
+  pthread_mutex_destroy(&hb->mu);
+  pthread_cond_destroy(&hb->cv);
+  hb->running = 0;
 }
 
 void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text)
@@ -929,6 +995,7 @@ int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, vo
     return MCP_OK;
   }
   r->s = s;
+  pthread_mutex_init(&r->progress_mu, NULL);
   r->id = json_incref(id);
   snprintf(r->method, sizeof r->method, "%s", m);
   r->params = params ? json_incref(params) : json_object();

@@ -27,9 +27,9 @@ function storeDir(config) {
   return { dir: d, env };
 }
 
-async function connect(store, capabilities = {}) {
+async function connect(store, capabilities = {}, extra = []) {
   const transport = new StdioClientTransport({
-    command: BIN, args: ['serve'], cwd: store.dir, env: store.env, stderr: 'pipe',
+    command: BIN, args: ['serve', ...extra], cwd: store.dir, env: store.env, stderr: 'pipe',
   });
   const client = new Client({ name: 'workledger-e2e', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
@@ -71,7 +71,7 @@ const main = storeDir(null);
 let client;
 
 step('initialize and list every page', async () => {
-  client = await connect(main);
+  client = await connect(main, {}, ['--heartbeat-ms', '150']);
   const v = client.getServerVersion();
   assert.equal(v.name, 'workledger');
   const tools = await listAll(client);
@@ -133,6 +133,18 @@ step('progress notifications', async () => {
   ok(r2, 'wrap with progress');
   assert.ok(seen.length >= 2, `progress notifications: ${seen}`);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] > seen[i - 1], 'progress increases');
+});
+
+step('heartbeat progress for a quiet long call', async () => {
+  const args = { argv: ['sleep', '1'] };
+  const r1 = await client.callTool({ name: 'motus_wrap', arguments: args });
+  const id = /Pending approval: (\S+?)\./.exec(text(r1))[1];
+  assert.equal(spawnSync(BIN, ['approve', id], { cwd: main.dir, env: main.env }).status, 0);
+  const seen = [];
+  const r2 = await client.callTool({ name: 'motus_wrap', arguments: args }, undefined,
+    { onprogress: (p) => seen.push(p), resetTimeoutOnProgress: true, timeout: 800 });
+  ok(r2, 'quiet wrap');
+  assert.ok(seen.filter((p) => p.message === 'still running').length >= 3, JSON.stringify(seen));
 });
 
 step('a denied call', async () => {

@@ -445,6 +445,27 @@ START_TEST(ticket_cancel)
 }
 END_TEST
 
+START_TEST(drain_abandons_elicitation)
+{
+  /* stdin EOF while the server waits for the user's answer: the call falls back to a pending
+   * approval and is answered; drain returns instead of waiting for the 10-minute timeout */
+  harness h;
+  json_t *r;
+  const char *text;
+  h_start(&h, NULL, 0, 1);
+  h_init(&h, "{\"elicitation\":{}}");
+  h_send(&h, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"x\"]}}}");
+  h_wait_out(&h, 1);
+  mcp_session_drain(h.sess);
+  r = h_final(&h, h.finals - 1);
+  ck_assert_ptr_nonnull(r);
+  text = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(r, "result"), "content"), 0), "text"));
+  ck_assert_msg(strncmp(text, "Governance:", 11) == 0, "%s", text);
+  json_decref(r);
+  h_stop(&h);
+}
+END_TEST
+
 START_TEST(schema_table_match)
 {
   const char *const *names = mcp_tool_names();
@@ -487,6 +508,7 @@ Suite *core_suite(void)
   tcase_add_test(tc, policy_deny_and_approval);
   tcase_add_test(tc, elicitation_and_cancel);
   tcase_add_test(tc, ticket_cancel);
+  tcase_add_test(tc, drain_abandons_elicitation);
   tcase_add_test(tc, schema_table_match);
   suite_add_tcase(s, tc);
   return s;
