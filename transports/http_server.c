@@ -542,10 +542,11 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
   ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
   s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
   if (!s->d) {
-    set_err(err, errlen, s->tls ? "cannot start the HTTPS listener (bad certificate or key?)"
-                                : "cannot start the HTTP listener");
+    int tls = s->tls;
+    set_err(err, errlen, tls ? "cannot start the HTTPS listener (bad certificate or key?)"
+                             : "cannot start the HTTP listener");
     tp_http_server_stop(s);
-    return s->tls ? TP_HTTP_EINVAL : TP_HTTP_ERROR;
+    return tls ? TP_HTTP_EINVAL : TP_HTTP_ERROR;
   }
   if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
     tp_http_server_stop(s);

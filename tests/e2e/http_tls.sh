@@ -16,8 +16,10 @@ cd "$T" && "$W" init >/dev/null 2>&1 || { echo "FAIL init"; exit 1; }
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost >/dev/null 2>&1 || { echo "SKIP: openssl cannot make a certificate"; exit 77; }
 openssl req -x509 -newkey rsa:2048 -nodes -keyout other.pem -out other-cert.pem -days 1 -subj /CN=x >/dev/null 2>&1
-"$W" serve --http 127.0.0.1:0 --tls-cert cert.pem --tls-key other.pem --no-store 2>mismatch.err
-[ $? -ne 0 ] && echo "ok   mismatched key refused" || { echo "FAIL mismatched key accepted"; fails=$((fails + 1)); }
+timeout 20 "$W" serve --http 127.0.0.1:0 --tls-cert cert.pem --tls-key other.pem --no-store 2>mismatch.err
+rc=$?
+if [ $rc -eq 2 ] && grep -q "cannot start the HTTPS listener" mismatch.err; then echo "ok   mismatched key refused"
+else echo "FAIL mismatched key: exit $rc: $(tail -3 mismatch.err)"; fails=$((fails + 1)); fi
 "$W" serve --http 127.0.0.1:0 --tls-cert cert.pem --tls-key key.pem --no-store --port-file port 2>server.err &
 PID=$!
 for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.1; done
