@@ -154,7 +154,7 @@ static int check_motebit(mcp_auth *a, const char *tok, const char *presented_pk,
     goto done;
   }
   out->trust = known ? MCP_TRUST_VERIFIED : (pinned_now ? MCP_TRUST_FIRST_CONTACT : MCP_TRUST_VERIFIED);
-  if (pinned_now) {
+  if (pinned_now && configured_trust(a, mid, MCP_TRUST_VERIFIED) != MCP_TRUST_BLOCKED) {
     pthread_mutex_lock(&a->mu);
     int dup = 0;
     for (int i = 0; i < a->ntofu; i++) dup |= strcmp(a->tofu[i].mid, mid) == 0;

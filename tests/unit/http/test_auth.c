@@ -165,6 +165,7 @@ START_TEST(test_http_auth__tofu_and_blocked) {
   free(h);
   h = bearer(evil, "bad-actor", 300000, "task:submit");
   ck_assert_int_eq(mcp_auth_check(a, h, seal_key_pk_hex(evil), 0, &r), MCP_AUTH_EFORBIDDEN);
+  ck_assert_int_eq(mcp_auth_tofu_count(a), 1); /* a blocked caller's key is not pinned */
   free(h);
   mcp_auth_free(a);
   json_decref(cfg);

@@ -110,6 +110,25 @@ START_TEST(test_http_transport__echo) {
 }
 END_TEST
 
+START_TEST(test_http_transport__client_limits) {
+  tp_http_server *s = start(0);
+  char u[100];
+  url_of(u, sizeof u, s, "/echo");
+  char body[4096];
+  memset(body, 'x', sizeof body);
+  tp_httpc_opts o = {.max_response = 1000};
+  tp_httpc_response r;
+  char err[200] = "";
+  ck_assert_int_eq(tp_httpc_request(&r, "POST", u, NULL, body, sizeof body, &o, err, sizeof err), TP_HTTPC_ETOOBIG);
+  ck_assert_ptr_nonnull(strstr(err, "larger than 1000"));
+  ck_assert_uint_le(r.len, 1000);
+  tp_httpc_response_free(&r);
+  ck_assert_int_eq(tp_httpc_request(&r, "POST", "notaurl://x", NULL, NULL, 0, NULL, err, sizeof err), TP_HTTPC_EINVAL);
+  ck_assert_int_eq(tp_httpc_request(&r, NULL, u, NULL, NULL, 0, NULL, NULL, 0), TP_HTTPC_EINVAL);
+  tp_http_server_stop(s);
+}
+END_TEST
+
 START_TEST(test_http_transport__deferred) {
   C.mode = 1;
   tp_http_server *s = start(0);
@@ -290,6 +309,7 @@ Suite *http_transport_suite(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_http_transport__echo);
   tcase_add_test(tc, test_http_transport__deferred);
+  tcase_add_test(tc, test_http_transport__client_limits);
   tcase_add_test(tc, test_http_transport__sse);
   tcase_add_test(tc, test_http_transport__too_big);
   tcase_add_test(tc, test_http_transport__header_too_big);
