@@ -12,6 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static const char *or_dash(const char *s)
+{
+  return s ? s : "-";
+}
+
 typedef struct opt {
   const char *name; /* "--intent" */
   int is_int;
@@ -307,7 +312,7 @@ int cmd_work(int argc, char **argv)
       json_t *lease = json_object_get(out, "lease");
       printf("run %s (%s) work %s: %s", json_string_value(json_object_get(out, "run_id")),
              json_string_value(json_object_get(out, "status")),
-             json_string_value(json_object_get(out, "work_id")) ?: "-",
+             or_dash(json_string_value(json_object_get(out, "work_id"))),
              lease ? json_string_value(json_object_get(lease, "status")) : "no lease");
       json_t *oc = json_object_get(out, "outcome");
       if (oc)
@@ -339,9 +344,9 @@ int cmd_work(int argc, char **argv)
       json_array_foreach(json_object_get(out, "items"), i, it)
       {
         printf("%-24s %-8s %-28s %s\n", json_string_value(json_object_get(it, "lease_id")),
-               json_string_value(json_object_get(it, "status")) ?: "-",
-               json_string_value(json_object_get(it, "work_id")) ?: "-",
-               json_string_value(json_object_get(it, "expires_at")) ?: "-");
+               or_dash(json_string_value(json_object_get(it, "status"))),
+               or_dash(json_string_value(json_object_get(it, "work_id"))),
+               or_dash(json_string_value(json_object_get(it, "expires_at"))));
       }
       if (!json_array_size(json_object_get(out, "items")))
         printf("no leases\n");

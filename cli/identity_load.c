@@ -5,6 +5,7 @@
  * <motus>/identity/motebit_id, else the sovereign id of the public key). It creates files only in
  * cli_node_init(); it never overwrites an existing key. */
 #include "cli/node.h"
+#include "cli/cli.h"
 #include "crypto/artifacts.h"
 #include "ledger/ledger.h"
 
@@ -148,8 +149,6 @@ void cli_node_free(cli_node *n)
 }
 
 /* ---- helpers shared by the Store commands ------------------------------------------------- */
-
-#include "cli/cli.h"
 
 int cli_store_open(ledger **out, int create)
 {

@@ -679,7 +679,7 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
                          o.durability == LEDGER_DURABLE_NORMAL ? "PRAGMA synchronous=NORMAL"
                                                                : "PRAGMA synchronous=FULL",
                          err)) ||
-      (rc = ledger__exec(l->wconn, "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF", err)))
+      (rc = ledger__exec(l->wconn, "PRAGMA foreign_keys=ON", err)))
     goto fail;
   if ((rc = ledger__migrate(l->wconn, err)))
     goto fail;

@@ -716,11 +716,61 @@ START_TEST(test_lease_expiry)
 }
 END_TEST
 
+struct misc_job {
+  int step;
+  char id[LEDGER_ID_MAX];
+};
+
+static int misc_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct misc_job *j = p;
+  if (j->step == 0) {
+    ledger_approval_in in = {NULL, "motus_wrap", "sha256:00", 3, "caller-1", NULL};
+    return ledger_txn_approval_create(t, &in, j->id, err);
+  }
+  if (j->step == 1)
+    return ledger_txn_approval_resolve(t, j->id, "approved", "looks fine", NULL, err);
+  if (j->step == 2) {
+    char mid[LEDGER_ID_MAX];
+    return ledger_txn_memory_put(t, "the deploy key rotates every friday", "personal", 80, mid, err);
+  }
+  if (j->step == 3) {
+    json_t *r = json_pack("{s:s,s:i}", "kind", "test", "n", 1);
+    int rc = ledger_txn_receipt_put(t, "rcpt-1", "test.receipt", NULL, "task-1", r, err);
+    json_decref(r);
+    return rc;
+  }
+  return LEDGER_EINVAL;
+}
+
 START_TEST(test_approvals_receipts_memories)
 {
   ledger *l = open_new();
   ledger_err e = {0};
   json_t *list = NULL;
+  struct misc_job j = {0, ""};
+  ck_assert_msg(ledger_tx(l, misc_fn, &j, &e) == 0, "%s", e.msg);
+  ck_assert(strncmp(j.id, "appr_", 5) == 0);
+  ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
+  ck_assert_int_eq(json_array_size(list), 1);
+  json_decref(list);
+  j.step = 1;
+  ck_assert_int_eq(ledger_tx(l, misc_fn, &j, &e), 0);
+  ck_assert_int_eq(ledger_tx(l, misc_fn, &j, &e), LEDGER_ECONFLICT); /* resolved once */
+  ck_assert_int_eq(ledger_approval_get(l, j.id, &list, &e), 0);
+  ck_assert_str_eq(json_string_value(json_object_get(list, "status")), "approved");
+  json_decref(list);
+  j.step = 2;
+  ck_assert_msg(ledger_tx(l, misc_fn, &j, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(ledger_memory_search(l, "deploy friday", 5, &list, &e), 0);
+  ck_assert_int_eq(json_array_size(list), 1);
+  json_decref(list);
+  j.step = 3;
+  ck_assert_int_eq(ledger_tx(l, misc_fn, &j, &e), 0);
+  ck_assert_int_eq(ledger_tx(l, misc_fn, &j, &e), 0); /* same content: no-op */
+  ck_assert_int_eq(ledger_receipt_list(l, NULL, "task-1", &list, &e), 0);
+  ck_assert_int_eq(json_array_size(list), 1);
+  json_decref(list);
   ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
   ck_assert_int_eq(json_array_size(list), 0);
   json_decref(list);
