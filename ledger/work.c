@@ -422,9 +422,14 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
     }
   }
   if (!summary && json_object_size(counts)) {
-    snprintf(sumbuf, sizeof sumbuf, "passed %lld, failed %lld, skipped %lld",
-             (long long)(passed > 0 ? passed : 0), (long long)(failed > 0 ? failed : 0),
-             (long long)(skipped > 0 ? skipped : 0));
+    size_t k = 0;
+    sumbuf[0] = 0;
+    static const char *const names[3] = {"passed", "failed", "skipped"};
+    json_int_t vals[3] = {passed, failed, skipped};
+    for (int q = 0; q < 3; q++)
+      if (vals[q] >= 0 && k < sizeof sumbuf)
+        k += (size_t)snprintf(sumbuf + k, sizeof sumbuf - k, "%s%s %lld", k ? ", " : "", names[q],
+                              (long long)vals[q]);
     summary = sumbuf;
   }
   json_t *ref = json_pack("{s:s,s:s,s:O,s:{s:s}}", "evidence_id", id, "kind", kind, "digest", dig,
