@@ -5,9 +5,10 @@
 
 Suite *core_suite(void);
 Suite *jschema_suite(void);
+Suite *store_suite(void);
 
 int main(void)
 {
-  Suite *s[] = {jschema_suite(), core_suite()};
+  Suite *s[] = {jschema_suite(), core_suite(), store_suite()};
   return ts_run(s, sizeof s / sizeof *s);
 }
