@@ -32,7 +32,7 @@ test: deps
 
 fuzz: deps
 	@cmake -S . -B $(FUZZBUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DWL_FUZZ=ON $(CMAKE_GEN)
-	@cmake --build $(FUZZBUILD) -j $(JOBS)
+	@cmake --build $(FUZZBUILD) -j $(JOBS) --target fuzz_targets
 	@cd $(FUZZBUILD) && ctest --output-on-failure -L fuzz
 
 bench: build
