@@ -1,15 +1,17 @@
 # workledger — the two commands of the README, plus a few helpers. Wraps CMake and ctest.
 #   make serve   install missing deps, build, run the MCP server over stdio on .motus/
-#   make test    install missing deps, build with ASan+UBSan and -Werror, run every test
+#   make test    install missing deps, build with ASan+UBSan and -Werror, run every test, then
+#                the optimised build with -Werror and the fuzz targets
 # Build chatter goes to stderr so that `make serve` keeps stdout for the protocol.
 BUILD      ?= build/release
 TESTBUILD  ?= build/asan
 FUZZBUILD  ?= build/fuzz
+STRICTBUILD ?= build/strict
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  := -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build serve test unit e2e fuzz bench clean
+.PHONY: all deps build strict serve test unit e2e fuzz bench clean
 
 all: build
 
@@ -28,7 +30,14 @@ test: deps
 	@cmake -S . -B $(TESTBUILD) -DCMAKE_BUILD_TYPE=Debug -DWL_SANITIZE=ON -DWL_WERROR=ON $(CMAKE_GEN)
 	@cmake --build $(TESTBUILD) -j $(JOBS)
 	@cd $(TESTBUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) strict
 	@$(MAKE) fuzz
+
+# The optimised build with -Werror: -O2 enables warnings (-Wformat-truncation, ...) that the
+# Debug sanitizer build cannot see.
+strict: deps
+	@cmake -S . -B $(STRICTBUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWL_WERROR=ON -DWL_TESTS=OFF $(CMAKE_GEN)
+	@cmake --build $(STRICTBUILD) -j $(JOBS)
 
 fuzz: deps
 	@cmake -S . -B $(FUZZBUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DWL_FUZZ=ON $(CMAKE_GEN)

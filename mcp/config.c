@@ -36,17 +36,24 @@ static int fail(vctx *c, const char *path, const char *fmt, ...)
   return -1;
 }
 
+/* Key paths only name things in error messages: an overlong one ends in "..." */
+static void path_cut(char *out, int n)
+{
+  if (n >= PATH_CAP)
+    memcpy(out + PATH_CAP - 4, "...", 4);
+}
+
 static void join(char *out, const char *base, const char *key)
 {
   if (base && *base)
-    snprintf(out, PATH_CAP, "%s.%s", base, key);
+    path_cut(out, snprintf(out, PATH_CAP, "%s.%s", base, key));
   else
-    snprintf(out, PATH_CAP, "%s", key);
+    path_cut(out, snprintf(out, PATH_CAP, "%s", key));
 }
 
 static void join_idx(char *out, const char *base, size_t i)
 {
-  snprintf(out, PATH_CAP, "%s[%zu]", base, i);
+  path_cut(out, snprintf(out, PATH_CAP, "%s[%zu]", base, i));
 }
 
 /* Refuses keys of `obj` not in the NULL-terminated `allowed` list. */

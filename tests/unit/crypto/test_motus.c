@@ -73,7 +73,7 @@ static json_t *walk(json_t *root, const char *path, char *last, size_t cap)
     ck_assert_ptr_nonnull(cur);
     seg = dot + 1;
   }
-  snprintf(last, cap, "%s", seg);
+  ck_assert_int_lt(snprintf(last, cap, "%s", seg), (int)cap);
   return cur;
 }
 
