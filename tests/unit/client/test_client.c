@@ -419,6 +419,12 @@ static tp_http_server *fake_start(int mode, char *url, size_t cap) {
   return s;
 }
 
+static void fake_stop(tp_http_server *s) {
+  tp_http_server_stop(s);
+  free(F.body);
+  F.body = NULL;
+}
+
 static void fake_reply(unsigned status, const char *ctype, const char *body) {
   pthread_mutex_lock(&F.mu);
   F.status = status;
@@ -452,7 +458,7 @@ START_TEST(test_client__legacy_session) {
   mcp_client_free(c);
   ck_assert_int_eq(F.deletes, 1);
   ck_assert_str_eq(F.last_session, "sess-2");
-  tp_http_server_stop(s);
+  fake_stop(s);
 }
 END_TEST
 
@@ -471,7 +477,7 @@ START_TEST(test_client__modern_headers_and_versions) {
   ck_assert_str_eq(F.last_session, "");
   mcp_client_free(c);
   ck_assert_int_eq(F.deletes, 0);
-  tp_http_server_stop(s);
+  fake_stop(s);
 
   /* the server picks a version we do not speak */
   s = fake_start(FM_BAD_VERSION, url, sizeof url);
@@ -480,7 +486,7 @@ START_TEST(test_client__modern_headers_and_versions) {
   ck_assert_ptr_nonnull(strstr(e.msg, "2024-11-05"));
   ck_assert_int_eq(F.discovers, 0);
   mcp_client_free(c);
-  tp_http_server_stop(s);
+  fake_stop(s);
 
   /* a recognized modern error: no fallback to initialize */
   s = fake_start(FM_MODERN_ERROR, url, sizeof url);
@@ -495,7 +501,7 @@ START_TEST(test_client__modern_headers_and_versions) {
   ck_assert_int_eq(mcp_client_connect(c, &e), MCP_CLIENT_ERPC);
   ck_assert_int_eq(F.inits, 0);
   mcp_client_free(c);
-  tp_http_server_stop(s);
+  fake_stop(s);
 }
 END_TEST
 
@@ -551,7 +557,7 @@ START_TEST(test_client__bad_replies) {
     json_decref(res);
   }
   mcp_client_free(c);
-  tp_http_server_stop(s);
+  fake_stop(s);
 }
 END_TEST
 
@@ -584,7 +590,7 @@ START_TEST(test_client__oversize) {
   free(b);
   free(sse);
   mcp_client_free(c);
-  tp_http_server_stop(s);
+  fake_stop(s);
 }
 END_TEST
 
@@ -606,7 +612,7 @@ START_TEST(test_client__cancel) {
   ck_assert_int_eq(F.cancels, 1);
   ck_assert_int_eq(F.cancelled_id, 2); /* initialize was 1 */
   mcp_client_free(c);
-  tp_http_server_stop(s);
+  fake_stop(s);
 }
 END_TEST
 
