@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * transports/http_client.c — libcurl easy-handle requests for transports/http_client.h: bounded
- * response buffering, header capture (Content-Type, WWW-Authenticate) and an incremental SSE
- * parser (event/data fields, blank-line dispatch, ":" comments ignored, CRLF tolerated). It
- * does not retry, follow redirects, or keep connections between calls. */
+ * response buffering, header capture (Content-Type, WWW-Authenticate, one caller-named header),
+ * SSE bodies fed to transports/sse.c as they arrive, and the abort hook polled from libcurl's
+ * transfer-progress callback. It does not retry, follow redirects, or keep connections between
+ * calls. */
 #include "transports/http_client.h"
+#include "transports/sse.h"
 
 #include <curl/curl.h>
 
@@ -45,13 +47,10 @@ static int buf_add(buf *b, const char *d, size_t n) {
 typedef struct xfer {
   buf body;
   size_t max;
-  int too_big, aborted, oom, is_sse;
+  int too_big, aborted, oom, is_sse, cancelled;
   const tp_httpc_opts *o;
   tp_httpc_response *resp;
-  /* SSE state */
-  buf line, data;
-  char event[64];
-  int has_data;
+  tp_sse sse;
 } xfer;
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -63,48 +62,17 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* One complete SSE line (without its terminator). */
-static int sse_line(xfer *x, const char *l, size_t n) {
-  if (n == 0) { /* dispatch */
-    int stop = 0;
-    if (x->has_data && x->o->on_event)
-      stop = x->o->on_event(x->event, x->data.p ? x->data.p : "", x->data.len, x->o->payload);
-    x->data.len = 0;
-    if (x->data.p) x->data.p[0] = 0;
-    x->event[0] = 0;
-    x->has_data = 0;
-    return stop;
-  }
-  if (l[0] == ':') return 0;
-  const char *colon = memchr(l, ':', n);
-  size_t flen = colon ? (size_t)(colon - l) : n;
-  const char *v = colon ? colon + 1 : l + n;
-  size_t vlen = colon ? n - flen - 1 : 0;
-  if (vlen && *v == ' ') v++, vlen--;
-  if (flen == 4 && memcmp(l, "data", 4) == 0) {
-    if (x->has_data && buf_add(&x->data, "\n", 1)) return -1;
-    if (buf_add(&x->data, v, vlen)) return -1;
-    x->has_data = 1;
-  } else if (flen == 5 && memcmp(l, "event", 5) == 0) {
-    size_t k = vlen < sizeof x->event - 1 ? vlen : sizeof x->event - 1;
-    memcpy(x->event, v, k);
-    x->event[k] = 0;
-  }
-  return 0;
+static int on_sse(const char *event, const char *data, size_t len, void *payload) {
+  xfer *x = payload;
+  return x->o->on_event ? (x->o->on_event(event, data, len, x->o->payload) ? 1 : 0) : 0;
 }
 
-static int sse_feed(xfer *x, const char *d, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    char c = d[i];
-    if (c == '\n') {
-      size_t l = x->line.len;
-      if (l && x->line.p[l - 1] == '\r') l--;
-      int rc = sse_line(x, x->line.p ? x->line.p : "", l);
-      x->line.len = 0;
-      if (rc) return rc;
-    } else if (buf_add(&x->line, &c, 1)) {
-      return -1;
-    }
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+  xfer *x = ud;
+  (void)dt, (void)dn, (void)ut, (void)un;
+  if (x->o->should_abort && x->o->should_abort(x->o->payload)) {
+    x->cancelled = 1;
+    return 1;
   }
   return 0;
 }
@@ -121,12 +89,11 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud) {
     return 0;
   }
   if (x->is_sse) {
-    int rc = sse_feed(x, ptr, n);
-    if (rc < 0) x->oom = 1;
-    if (rc) {
-      x->aborted = rc > 0;
-      return 0;
-    }
+    int rc = tp_sse_feed(&x->sse, ptr, n);
+    if (rc == TP_SSE_ENOMEM) x->oom = 1;
+    else if (rc == TP_SSE_ETOOBIG) x->too_big = 1;
+    else if (rc > 0) x->aborted = 1;
+    if (rc) return 0;
   }
   return n;
 }
@@ -154,6 +121,12 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
     x->resp->www_authenticate = dup_trim(ptr + sizeof wa - 1, n - (sizeof wa - 1));
   } else if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) { /* a new response (e.g. after 100) */
     x->is_sse = 0;
+  } else if (x->o->capture_header) {
+    size_t hl = strlen(x->o->capture_header);
+    if (hl && n > hl && ptr[hl] == ':' && strncasecmp(ptr, x->o->capture_header, hl) == 0) {
+      free(x->resp->captured);
+      x->resp->captured = dup_trim(ptr + hl + 1, n - hl - 1);
+    }
   }
   return n;
 }
@@ -174,6 +147,7 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   }
   const tp_httpc_opts *o = opts ? opts : &defaults;
   xfer x = {.max = o->max_response ? o->max_response : DEF_MAX_RESPONSE, .o = o, .resp = out};
+  tp_sse_init(&x.sse, o->max_event ? o->max_event : x.max, on_sse, &x);
   CURL *h = curl_easy_init();
   struct curl_slist *hl = NULL;
   int rc = TP_HTTPC_ERROR;
@@ -207,6 +181,16 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+  if (o->should_abort) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    if (o->should_abort(o->payload)) {
+      set_err(err, errlen, "cancelled");
+      rc = TP_HTTPC_ECANCELLED;
+      goto done;
+    }
+  }
   if (o->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
   if (o->insecure_tls) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -229,6 +213,9 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   } else if (x.aborted) {
     set_err(err, errlen, "stopped by the event callback");
     rc = TP_HTTPC_EABORTED;
+  } else if (x.cancelled) {
+    set_err(err, errlen, "cancelled");
+    rc = TP_HTTPC_ECANCELLED;
   } else if (cc == CURLE_OPERATION_TIMEDOUT) {
     set_err(err, errlen, "%s: timed out", url);
     rc = TP_HTTPC_ETIMEOUT;
@@ -246,9 +233,8 @@ done:
   curl_slist_free_all(hl);
   if (h) curl_easy_cleanup(h);
   free(x.body.p);
-  free(x.line.p);
-  free(x.data.p);
-  if (rc != TP_HTTPC_OK && rc != TP_HTTPC_ETOOBIG && rc != TP_HTTPC_EABORTED) {
+  tp_sse_free(&x.sse);
+  if (rc != TP_HTTPC_OK && rc != TP_HTTPC_ETOOBIG && rc != TP_HTTPC_EABORTED && rc != TP_HTTPC_ECANCELLED) {
     tp_httpc_response_free(out);
   }
   return rc;
@@ -258,6 +244,7 @@ void tp_httpc_response_free(tp_httpc_response *r) {
   if (!r) return;
   free(r->content_type);
   free(r->www_authenticate);
+  free(r->captured);
   free(r->body);
   memset(r, 0, sizeof *r);
 }

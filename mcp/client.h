@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mcp/client.h — an MCP client over Streamable HTTP (spec/client.md), used by the `delegate`
+ * executor to call a peer's tools and by `workledger call`. It negotiates the era (by default it
+ * probes 2026-07-28 `server/discover` first and falls back to the legacy `initialize` +
+ * `notifications/initialized` handshake unless the reply is a recognized modern error), carries
+ * `Mcp-Session-Id` and `MCP-Protocol-Version` (legacy) or the per-request `_meta`,
+ * `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers (modern), accepts JSON and
+ * `text/event-stream` replies (notifications of the stream are relayed to callbacks, progress
+ * separately), and authenticates with a static bearer token or a motebit signed token
+ * (`Bearer motebit:<token>`, minted from a borrowed key, audience task:submit by default,
+ * re-minted before it expires). Every request has a connect and a total timeout, a response
+ * size bound, and an optional cancellation hook. It moves no bytes itself (transports/
+ * http_client.h does) and never writes stdout; it does not verify receipts or follow redirects.
+ *
+ * Threading: one mcp_client may be used from several threads at once (calls run concurrently;
+ * connection state and the token are guarded by a mutex). Callbacks run on the calling thread.
+ *
+ * Errors: functions return MCP_CLIENT_OK (0) or a negative mcp_client_rc; when `err` is not
+ * NULL it is filled on every failure (code, HTTP status, JSON-RPC code, one-line message that
+ * never contains a token). */
+#ifndef WL_MCP_CLIENT_H
+#define WL_MCP_CLIENT_H
+
+#include "crypto/seal.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define MCP_CLIENT_WUR __attribute__((warn_unused_result))
+#else
+#define MCP_CLIENT_WUR
+#endif
+
+typedef enum mcp_client_rc {
+  MCP_CLIENT_OK = 0,
+  MCP_CLIENT_ERROR = -1,        /* unexpected: out of memory, libcurl setup, token minting failed */
+  MCP_CLIENT_EINVAL = -2,       /* bad options or arguments (URL, tool name, arguments not an object) */
+  MCP_CLIENT_EUNREACHABLE = -3, /* could not resolve, connect or complete TLS */
+  MCP_CLIENT_ETIMEOUT = -4,     /* the connect or the total timeout elapsed */
+  MCP_CLIENT_ETOOBIG = -5,      /* the response exceeded max_response bytes and was cut off */
+  MCP_CLIENT_ECANCELLED = -6,   /* the cancellation hook asked to stop */
+  MCP_CLIENT_EAUTH = -7,        /* HTTP 401: token missing, wrong, expired or for another audience */
+  MCP_CLIENT_EFORBIDDEN = -8,   /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
+  MCP_CLIENT_ENOTFOUND = -9,    /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL
+                                   (or the legacy session was lost again right after re-initializing) */
+  MCP_CLIENT_EHTTP = -10,       /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
+  MCP_CLIENT_EPROTOCOL = -11,   /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown
+                                   content type, no response in the event stream, unsupported protocol
+                                   version, input_required (MRTR) result */
+  MCP_CLIENT_ERPC = -12,        /* the server answered with a JSON-RPC error (err.rpc_code) */
+  MCP_CLIENT_ETOOL = -13,       /* tools/call returned a result with isError: true (result returned) */
+} mcp_client_rc;
+
+/* Which protocol era to speak. */
+typedef enum mcp_client_era {
+  MCP_CLIENT_ERA_AUTO = 0, /* probe server/discover (2026-07-28), fall back to initialize */
+  MCP_CLIENT_ERA_LEGACY,   /* initialize with 2025-11-25 (accepting 2025-06-18 / 2025-03-26) */
+  MCP_CLIENT_ERA_MODERN,   /* 2026-07-28 only: server/discover must succeed */
+} mcp_client_era;
+
+/* Defaults (0 in the options). */
+#define MCP_CLIENT_DEFAULT_TIMEOUT_MS 60000L
+#define MCP_CLIENT_DEFAULT_CONNECT_MS 10000L
+#define MCP_CLIENT_DEFAULT_MAX_RESPONSE (8u * 1024u * 1024u)
+#define MCP_CLIENT_DEFAULT_TOKEN_TTL_MS 300000L
+#define MCP_CLIENT_MAX_PAGES 100 /* tools/list pages followed at most */
+
+typedef struct mcp_client_err {
+  int code;          /* the mcp_client_rc returned */
+  long http_status;  /* HTTP status of the failing exchange; 0 when none was received */
+  int rpc_code;      /* JSON-RPC error code (ERPC, or carried by an HTTP error body); 0 when none */
+  char msg[320];     /* one line, no trailing newline; never contains a token */
+} mcp_client_err;
+
+typedef struct mcp_client_opts {
+  const char *url;              /* required: http(s)://host[:port]/mcp; copied */
+  mcp_client_era era;           /* default MCP_CLIENT_ERA_AUTO */
+  const char *bearer;           /* static bearer token, copied; NULL = none */
+  const seal_key *motebit_key;  /* borrowed, must outlive the client: authenticate with motebit
+                                   signed tokens made with this key (exclusive with bearer) */
+  const char *motebit_id;       /* the token's `mid` (required with motebit_key); copied */
+  const char *device_id;        /* the token's `did`; NULL = "workledger"; copied */
+  const char *audience;         /* the token's `aud`; NULL = "task:submit"; copied */
+  long token_ttl_ms;            /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
+  int send_public_key;          /* 1 = also send Motebit-Public-Key (first contact with a TOFU peer) */
+  long connect_timeout_ms;      /* 0 = MCP_CLIENT_DEFAULT_CONNECT_MS */
+  long timeout_ms;              /* total per HTTP request; 0 = MCP_CLIENT_DEFAULT_TIMEOUT_MS */
+  size_t max_response;          /* bytes per HTTP response (whole SSE stream); 0 = default */
+  const char *ca_file;          /* PEM bundle for https; NULL = system; copied */
+  int insecure_tls;             /* 1 = do not verify the certificate (tests only) */
+  const char *client_name;      /* clientInfo.name; NULL = "workledger"; copied */
+  const char *client_version;   /* clientInfo.version; NULL = the build version; copied */
+} mcp_client_opts;
+
+/* Progress relayed from the server's notifications/progress for this call's progressToken.
+ * `total` is 0 when the server sent none; `message` may be NULL; both borrowed for the call. */
+typedef void (*mcp_client_progress_fn)(double progress, double total, const char *message, void *payload);
+/* Every notification of the call's response stream (progress included), borrowed for the call. */
+typedef void (*mcp_client_notify_fn)(const json_t *notification, void *payload);
+/* Polled during the call (about once per second at least); non-zero cancels it. */
+typedef int (*mcp_client_cancel_fn)(void *payload);
+
+typedef struct mcp_client_call_opts {
+  mcp_client_progress_fn on_progress;   /* set → a progressToken is sent with the request */
+  mcp_client_notify_fn on_notification; /* optional */
+  mcp_client_cancel_fn cancelled;       /* optional; on cancel a legacy server also gets
+                                           notifications/cancelled (best effort, 2 s) */
+  void *payload;                        /* passed to the three callbacks */
+  long timeout_ms;                      /* this call's total timeout; 0 = the client's */
+  const json_t *meta;                   /* extra params._meta members; borrowed */
+} mcp_client_call_opts;
+
+typedef struct mcp_client mcp_client;
+
+/* Creates a client; no network traffic. Returns MCP_CLIENT_OK, MCP_CLIENT_EINVAL (no URL, a URL
+ * that is not http(s)://, bearer and motebit_key both set, motebit_key without motebit_id) or
+ * MCP_CLIENT_ERROR. `*out` untouched on failure. */
+int mcp_client_new(mcp_client **out, const mcp_client_opts *opts, mcp_client_err *err) MCP_CLIENT_WUR;
+
+/* Negotiates the era (and, for legacy, initializes). Idempotent: returns MCP_CLIENT_OK at once
+ * when already connected. Other calls connect on demand, so calling this is optional. Returns
+ * OK, EUNREACHABLE, ETIMEOUT, ETOOBIG, EAUTH, EFORBIDDEN, ENOTFOUND, EHTTP, EPROTOCOL (e.g. the
+ * server chose a version we do not speak), ERPC, ERROR. */
+int mcp_client_connect(mcp_client *c, mcp_client_err *err) MCP_CLIENT_WUR;
+
+/* The protocol version in use ("2026-07-28", "2025-11-25", ...), or NULL before connecting.
+ * Borrowed from the client. */
+const char *mcp_client_protocol_version(const mcp_client *c);
+/* 1 when the modern (2026-07-28) era is in use, 0 for legacy or not connected. */
+int mcp_client_is_modern(const mcp_client *c);
+/* The server/discover or initialize result, borrowed from the client (valid until it is freed),
+ * or NULL before connecting. */
+const json_t *mcp_client_server_info(const mcp_client *c);
+
+/* Sends one request `method` with `params` (borrowed; NULL = {}) and returns its result object
+ * in `*result_out` (new reference) on MCP_CLIENT_OK, NULL otherwise. co may be NULL. Returns OK or
+ * any failure code of mcp_client_connect plus ECANCELLED and EINVAL (params not an object). */
+int mcp_client_request(mcp_client *c, const char *method, const json_t *params,
+                       const mcp_client_call_opts *co, json_t **result_out,
+                       mcp_client_err *err) MCP_CLIENT_WUR;
+
+/* tools/call `name` with `arguments` (borrowed object; NULL = {}). `*result_out` (new reference)
+ * receives the CallToolResult on MCP_CLIENT_OK and on MCP_CLIENT_ETOOL (isError: true; err.msg
+ * then holds the start of its first text block); NULL otherwise. Other codes as
+ * mcp_client_request. */
+int mcp_client_call_tool(mcp_client *c, const char *name, const json_t *arguments,
+                         const mcp_client_call_opts *co, json_t **result_out,
+                         mcp_client_err *err) MCP_CLIENT_WUR;
+
+/* tools/list, following nextCursor up to MCP_CLIENT_MAX_PAGES pages. `*tools_out` (new
+ * reference): the array of tool objects on OK, NULL otherwise. Codes as mcp_client_request;
+ * EPROTOCOL when a page has no `tools` array or the page limit is hit. */
+int mcp_client_list_tools(mcp_client *c, const mcp_client_call_opts *co, json_t **tools_out,
+                          mcp_client_err *err) MCP_CLIENT_WUR;
+
+/* Ends a legacy session the server issued (DELETE with Mcp-Session-Id, best effort, 2 s; a 405
+ * is fine), then frees. NULL is a no-op. Must not race with calls in flight. */
+void mcp_client_free(mcp_client *c);
+
+/* Static one-word-ish description of a code ("timeout", "unauthorized", ...). */
+const char *mcp_client_strerror(int rc);
+
+#endif
