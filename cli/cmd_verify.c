@@ -219,6 +219,7 @@ int cmd_verify(int argc, char **argv)
       print_verdict(&v);
       seal_verdict_clear(&v);
       cli_errorf("verify: cannot open %s: %s", path, strerror(e));
+      json_decref(chain);
       return CLI_EXIT_USAGE;
     }
     text = read_all(f, &len);
@@ -226,6 +227,7 @@ int cmd_verify(int argc, char **argv)
   }
   if (!text) {
     cli_errorf("verify: cannot read %s: %s", path, strerror(errno));
+    json_decref(chain);
     return CLI_EXIT_USAGE;
   }
   rc = seal_verify_text_succession(text, len, &opts, json_array_size(chain) ? chain : NULL, &v,
