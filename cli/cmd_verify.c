@@ -234,7 +234,7 @@ int cmd_verify(int argc, char **argv)
                                    &link);
   free(text);
   json_decref(chain);
-  print_verdict_link(&v, opts.pinned_pk ? &link : NULL);
+  print_verdict_link(&v, succession ? &link : NULL); /* "key" only when a chain was asked for */
   seal_verdict_clear(&v);
   if (rc == SEAL_OK)
     return CLI_EXIT_OK;
