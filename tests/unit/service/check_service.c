@@ -165,7 +165,8 @@ static void emit(const char *msg, size_t len, unsigned flags, void *payload)
 }
 
 /* One tools/call on a stateless session; returns the result object (new reference). */
-static json_t *call_tool(mcp_server *srv, const char *tool, const char *args)
+static json_t *call_tool_as(mcp_server *srv, const char *caller, mcp_trust trust, const char *tool,
+                            const char *args)
 {
   mcp_session *s = NULL;
   mcp_session_opts so;
@@ -173,8 +174,8 @@ static json_t *call_tool(mcp_server *srv, const char *tool, const char *args)
   char line[1024];
   json_t *res;
   memset(&so, 0, sizeof so);
-  so.caller.id = MCP_CALLER_LOCAL;
-  so.caller.trust = MCP_TRUST_LOCAL;
+  so.caller.id = caller;
+  so.caller.trust = trust;
   so.stateless = 1;
   memset(&c, 0, sizeof c);
   pthread_mutex_init(&c.mu, NULL);
@@ -198,7 +199,12 @@ static json_t *call_tool(mcp_server *srv, const char *tool, const char *args)
   return res;
 }
 
-static mcp_server *server_with(const char *config_text, seal_key **key)
+static json_t *call_tool(mcp_server *srv, const char *tool, const char *args)
+{
+  return call_tool_as(srv, MCP_CALLER_LOCAL, MCP_TRUST_LOCAL, tool, args);
+}
+
+static mcp_server *server_on(const char *config_text, seal_key **key, ledger *store)
 {
   json_t *raw = json_loads(config_text, 0, NULL), *cfg = NULL;
   char err[300] = "";
@@ -210,11 +216,17 @@ static mcp_server *server_with(const char *config_text, seal_key **key)
   ck_assert_int_eq(seal_key_generate(key), 0);
   memset(&o, 0, sizeof o);
   o.key = *key;
+  o.store = store;
   o.config = cfg;
   o.profile = mcp_config_profile(cfg);
   ck_assert_msg(mcp_server_new(&srv, &o, err, sizeof err) == MCP_OK, "%s", err);
   json_decref(cfg); /* the server keeps its own reference */
   return srv;
+}
+
+static mcp_server *server_with(const char *config_text, seal_key **key)
+{
+  return server_on(config_text, key, NULL);
 }
 
 START_TEST(listing_valid_against_upstream_schema)
@@ -279,6 +291,31 @@ START_TEST(config_refuses_unknown_pricing_unit)
   ck_assert_int_eq(mcp_config_normalize(&cfg, raw, err, sizeof err), -1);
   ck_assert_msg(strstr(err, "service_listing.pricing[0].per") != NULL, "%s", err);
   json_decref(raw);
+}
+END_TEST
+
+START_TEST(recall_personal_only_for_the_local_operator)
+{
+  char *dir;
+  ledger *l = open_store(&dir);
+  seal_key *key = NULL;
+  mcp_server *srv;
+  json_t *res;
+  mem_job j = {"tapir notes for the owner", "personal"};
+  ck_assert_int_eq(ledger_tx(l, mem_fn, &j, NULL), LEDGER_OK);
+  srv = server_on("{\"profile\":\"service\"}", &key, l);
+  res = call_tool(srv, "motebit_recall", "{\"query\":\"tapir\"}");
+  ck_assert_int_eq(json_array_size(json_object_get(json_object_get(res, "structuredContent"), "memories")), 1);
+  json_decref(res);
+  res = call_tool_as(srv, "peer-1", MCP_TRUST_TRUSTED, "motebit_recall", "{\"query\":\"tapir\"}");
+  ck_assert(!json_is_true(json_object_get(res, "isError")));
+  ck_assert_int_eq(json_array_size(json_object_get(json_object_get(res, "structuredContent"), "memories")), 0);
+  json_decref(res);
+  mcp_server_free(srv);
+  seal_key_free(key);
+  ledger_close(l);
+  ts_rmrf(dir);
+  free(dir);
 }
 END_TEST
 
@@ -371,6 +408,7 @@ static Suite *service_suite(void)
   tcase_add_test(tc, listing_valid_against_upstream_schema);
   tcase_add_test(tc, listing_absent_and_refused_memory);
   tcase_add_test(tc, config_refuses_unknown_pricing_unit);
+  tcase_add_test(tc, recall_personal_only_for_the_local_operator);
   tcase_add_test(tc, succession_accepts_retired_key_only_before_rotation);
   suite_add_tcase(s, tc);
   return s;
