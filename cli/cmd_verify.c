@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli/cmd_verify.c — `workledger verify FILE|- [--strict-hash] [--public-key HEX] [--now MS]
- * [--json]`: reads one artifact (JSON receipt/decision/token/Work Receipt, optionally followed
+ * [--succession FILE] [--local] [--json]`: reads one artifact (JSON receipt/decision/token/Work Receipt, optionally followed
  * by the MCP tag "\n[motebit:… key:…]"; a motebit.md identity file; or a bearer token), detects
  * its kind, verifies it with crypto/artifacts.h and prints ONE line of JSON
  * {"valid","kind","signer","depth","reasons"} on stdout. Exit 0 valid, 1 invalid (including a
  * well-formed JSON value that is no known artifact), 2 unreadable input (missing file, not
- * JSON, usage). It holds no verification logic of its own. */
+ * JSON, usage). It holds no verification logic of its own.
+ *
+ * Key rotation (spec/signing.md "Key rotation"): --public-key pins the signer's CURRENT key and
+ * --succession FILE supplies its succession chain (JSON Lines or an array); an artifact signed by
+ * a retired key of that chain is then valid when the whole chain verifies and links the key to
+ * the pinned one, and the verdict says so in "key":{"status":"retired", ...}. --local pins the
+ * key of this node's own motebit.md (after verifying that file) and uses its chain
+ * <motus>/identity/succession.jsonl. */
 #include "cli/cli.h"
+#include "cli/succession.h"
 #include "crypto/artifacts.h"
 
 #include <errno.h>
@@ -52,13 +60,23 @@ static char *read_all(FILE *f, size_t *len)
 
 static void usage(void)
 {
-  fputs("usage: workledger verify FILE|- [--strict-hash] [--public-key HEX] [--now MS] [--json]\n",
+  fputs("usage: workledger verify FILE|- [--strict-hash] [--public-key HEX] [--now MS]\n"
+        "                         [--succession FILE] [--local] [--json]\n",
         stderr);
 }
 
-static void print_verdict(const seal_verdict *v)
+static void print_verdict_link(const seal_verdict *v, const seal_key_link *link)
 {
   json_t *j = seal_verdict_json(v);
+  if (j && link && link->current_pk[0] && v->valid) {
+    json_t *k = link->retired
+                    ? json_pack("{s:s,s:s,s:s,s:I,s:i}", "status", "retired", "signer_key",
+                                v->signer_pk, "current_key", link->current_pk, "retired_at",
+                                (json_int_t)link->retired_at_ms, "succession_record", link->record)
+                    : json_pack("{s:s,s:s}", "status", "current", "current_key", link->current_pk);
+    if (k)
+      json_object_set_new(j, "key", k);
+  }
   char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   if (s) {
     fputs(s, stdout);
@@ -66,6 +84,47 @@ static void print_verdict(const seal_verdict *v)
   }
   free(s);
   json_decref(j);
+}
+
+static void print_verdict(const seal_verdict *v)
+{
+  print_verdict_link(v, NULL);
+}
+
+/* --local: the verified identity.public_key of <motus>/identity/motebit.md into pin, and the
+ * chain path. 0, or -1 after printing why. */
+static int local_identity(uint8_t pin[SEAL_PK_BYTES], char *chain_path, size_t cap)
+{
+  char motus[4096], md_path[4200];
+  FILE *f;
+  char *text;
+  size_t len = 0;
+  seal_verdict v;
+  int ok;
+  cli_motus_dir(motus, sizeof motus, cli_store_path(cli_opt_store));
+  snprintf(md_path, sizeof md_path, "%s/identity/motebit.md", motus);
+  if (!(f = fopen(md_path, "rb"))) {
+    cli_errorf("verify: --local: cannot open %s: %s (run `workledger init`)", md_path, strerror(errno));
+    return -1;
+  }
+  text = read_all(f, &len);
+  fclose(f);
+  if (!text) {
+    cli_errorf("verify: --local: cannot read %s", md_path);
+    return -1;
+  }
+  ok = seal_identity_verify(text, len, NULL, &v) == SEAL_OK &&
+       seal_hex_decode(pin, SEAL_PK_BYTES, v.signer_pk, 1) == SEAL_OK;
+  if (!ok) {
+    json_t *r = json_array_get(v.reasons, 0);
+    cli_errorf("verify: --local: %s does not verify: %s", md_path,
+               json_string_value(r) ? json_string_value(r) : "unknown reason");
+  }
+  seal_verdict_clear(&v);
+  free(text);
+  if (ok)
+    cli_succession_path(chain_path, cap, motus);
+  return ok ? 0 : -1;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -76,7 +135,11 @@ int cmd_verify(int argc, char **argv)
   seal_verdict v;
   char *text;
   size_t len = 0;
-  int i, rc;
+  int i, rc, local = 0;
+  const char *succession = NULL;
+  char local_chain[4200] = "";
+  json_t *chain = NULL;
+  seal_key_link link;
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--strict-hash")) {
       opts.strict_hash = 1;
@@ -88,6 +151,10 @@ int cmd_verify(int argc, char **argv)
         return CLI_EXIT_USAGE;
       }
       opts.pinned_pk = pin;
+    } else if (!strcmp(argv[i], "--succession") && i + 1 < argc) {
+      succession = argv[++i];
+    } else if (!strcmp(argv[i], "--local")) {
+      local = 1;
     } else if (!strcmp(argv[i], "--now") && i + 1 < argc) {
       char *end;
       long long ms = strtoll(argv[++i], &end, 10);
@@ -118,6 +185,29 @@ int cmd_verify(int argc, char **argv)
     cli_errorf("verify: libsodium initialisation failed");
     return CLI_EXIT_USAGE;
   }
+  if (local) {
+    if (opts.pinned_pk) {
+      cli_errorf("verify: --local and --public-key exclude each other");
+      return CLI_EXIT_USAGE;
+    }
+    if (local_identity(pin, local_chain, sizeof local_chain))
+      return CLI_EXIT_USAGE;
+    opts.pinned_pk = pin;
+    if (!succession)
+      succession = local_chain;
+  }
+  if (succession) {
+    char err[600];
+    if (!opts.pinned_pk) {
+      cli_errorf("verify: --succession needs the current key (--public-key HEX or --local)");
+      return CLI_EXIT_USAGE;
+    }
+    if (cli_succession_read(&chain, succession, local && succession == local_chain, err,
+                            sizeof err)) {
+      cli_errorf("verify: %s", err);
+      return CLI_EXIT_USAGE;
+    }
+  }
   if (!strcmp(path, "-")) {
     text = read_all(stdin, &len);
   } else {
@@ -129,6 +219,7 @@ int cmd_verify(int argc, char **argv)
       print_verdict(&v);
       seal_verdict_clear(&v);
       cli_errorf("verify: cannot open %s: %s", path, strerror(e));
+      json_decref(chain);
       return CLI_EXIT_USAGE;
     }
     text = read_all(f, &len);
@@ -136,11 +227,14 @@ int cmd_verify(int argc, char **argv)
   }
   if (!text) {
     cli_errorf("verify: cannot read %s: %s", path, strerror(errno));
+    json_decref(chain);
     return CLI_EXIT_USAGE;
   }
-  rc = seal_verify_text(text, len, &opts, &v);
+  rc = seal_verify_text_succession(text, len, &opts, json_array_size(chain) ? chain : NULL, &v,
+                                   &link);
   free(text);
-  print_verdict(&v);
+  json_decref(chain);
+  print_verdict_link(&v, succession ? &link : NULL); /* "key" only when a chain was asked for */
   seal_verdict_clear(&v);
   if (rc == SEAL_OK)
     return CLI_EXIT_OK;

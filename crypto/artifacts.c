@@ -801,3 +801,104 @@ int seal_verify_text(const char *text, size_t len, const seal_verify_opts *opts,
   json_decref(v);
   return rc;
 }
+
+/* ---- verification across a key succession (spec/signing.md "Key rotation") ------------------- */
+
+/* The signing time an artifact states (epoch ms), or -1: completed_at (receipts), resolved_at
+ * (approval decisions), issued_at (delegation tokens), iat (bearer tokens). */
+static int64_t stated_time(const char *text, size_t len)
+{
+  size_t s = 0, e = len;
+  static const char *const fields[] = {"completed_at", "resolved_at", "issued_at", NULL};
+  json_t *v, *r;
+  int64_t t = -1;
+  while (s < e && isspace((unsigned char)text[s]))
+    s++;
+  while (e > s && isspace((unsigned char)text[e - 1]))
+    e--;
+  if (e - s >= 3 && !strncmp(text + s, "---", 3))
+    return -1;
+  if (looks_like_token(text + s, e - s)) {
+    char *tok = strndup(text + s, e - s);
+    json_t *claims = NULL;
+    if (tok && seal_token_peek(&claims, tok, NULL) == SEAL_OK &&
+        json_is_integer(json_object_get(claims, "iat")))
+      t = json_integer_value(json_object_get(claims, "iat"));
+    json_decref(claims);
+    free(tok);
+    return t;
+  }
+  e = s + strip_mcp_tag(text + s, e - s);
+  if (!(v = seal_json_parse_strict(text + s, e - s, NULL)))
+    return -1;
+  r = json_is_object(json_object_get(v, "receipt")) ? json_object_get(v, "receipt") : v;
+  for (int i = 0; fields[i] && t < 0; i++)
+    if (json_is_integer(json_object_get(r, fields[i])))
+      t = json_integer_value(json_object_get(r, fields[i]));
+  json_decref(v);
+  return t;
+}
+
+int seal_verify_text_succession(const char *text, size_t len, const seal_verify_opts *opts,
+                                const json_t *chain, seal_verdict *out, seal_key_link *link)
+{
+  seal_verify_opts o2;
+  seal_err err = {0};
+  char current[SEAL_PK_HEX];
+  int64_t signed_at;
+  size_t i, n;
+  int rc;
+  if (link) {
+    memset(link, 0, sizeof *link);
+    link->record = -1;
+    if (opts && opts->pinned_pk)
+      seal_hex_encode(link->current_pk, opts->pinned_pk, SEAL_PK_BYTES);
+  }
+  rc = seal_verify_text(text, len, opts, out);
+  if (rc == SEAL_OK || !chain || !opts || !opts->pinned_pk || rc == SEAL_EINVAL ||
+      rc == SEAL_EDEPTH || rc == SEAL_ERROR)
+    return rc;
+  seal_hex_encode(current, opts->pinned_pk, SEAL_PK_BYTES);
+  /* Which retired key of the chain signed it? Retry pinned to each old key in turn. */
+  n = json_is_array(chain) ? json_array_size(chain) : 0;
+  for (i = 0; i < n; i++) {
+    const char *old = json_string_value(json_object_get(json_array_get(chain, i), "old_public_key"));
+    uint8_t pk[SEAL_PK_BYTES];
+    seal_verdict v2;
+    if (!old || seal_hex_decode(pk, sizeof pk, old, 1) != SEAL_OK)
+      continue;
+    o2 = *opts;
+    o2.pinned_pk = pk;
+    if (seal_verify_text(text, len, &o2, &v2) != SEAL_OK) {
+      seal_verdict_clear(&v2);
+      continue;
+    }
+    /* Signed by retired key i. The chain must verify and end at the current key... */
+    if (seal_succession_verify_chain(chain, current, &err) != SEAL_OK) {
+      seal_verdict_clear(&v2);
+      seal_verdict_fail(out, "signed by key %.16s…, but the succession chain does not link it to "
+                        "the current key: %s", old, err.msg);
+      return SEAL_EVERIFY;
+    }
+    /* ...and the artifact must not claim a time after the key was retired. */
+    signed_at = stated_time(text, len);
+    {
+      int64_t retired = json_integer_value(json_object_get(json_array_get(chain, i), "timestamp"));
+      if (signed_at > retired) {
+        seal_verdict_clear(&v2);
+        seal_verdict_fail(out, "signed by key %.16s… at %lld ms, after that key was retired at %lld "
+                          "ms (succession[%zu])", old, (long long)signed_at, (long long)retired, i);
+        return SEAL_EVERIFY;
+      }
+      if (link) {
+        link->retired = 1;
+        link->retired_at_ms = retired;
+        link->record = (int)i;
+      }
+    }
+    seal_verdict_clear(out);
+    *out = v2;
+    return SEAL_OK;
+  }
+  return rc;
+}

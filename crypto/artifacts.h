@@ -169,6 +169,23 @@ int seal_succession_verify(const json_t *rec, seal_err *err) SEAL_WUR;
 int seal_succession_verify_chain(const json_t *chain, const char *current_pk_hex,
                                  seal_err *err) SEAL_WUR;
 
+/* Verification against the CURRENT key of a node that rotated (spec/signing.md "Key rotation"):
+ * like seal_verify_text with opts->pinned_pk = the current key, except that an artifact signed
+ * by a RETIRED key is accepted when `chain` (borrowed, a succession array root first, may be
+ * NULL) verifies as a whole (seal_succession_verify_chain ending at the current key), one of its
+ * records has that key as old_public_key, and the artifact states no signing time
+ * (completed_at, resolved_at, issued_at, iat) later than that record's timestamp. A forged or
+ * broken chain makes a retired-key artifact invalid (the reason names the chain). `link` (may be
+ * NULL) receives how the key was accepted. Returns as seal_verify_text. */
+typedef struct seal_key_link {
+  int retired;                  /* 1: the signer is a retired key linked by the chain */
+  char current_pk[SEAL_PK_HEX]; /* the current (pinned) key, hex; "" when not consulted */
+  int64_t retired_at_ms;        /* timestamp of the record that retired the signer */
+  int record;                   /* index of that record in the chain, -1 when not retired */
+} seal_key_link;
+int seal_verify_text_succession(const char *text, size_t len, const seal_verify_opts *opts,
+                                const json_t *chain, seal_verdict *out, seal_key_link *link);
+
 /* ---- eddsa-jcs-2022 proofs -------------------------------------------------------------------------
  * Adds `proof` {type DataIntegrityProof, cryptosuite eddsa-jcs-2022, created, verificationMethod
  * "did:key:z…#z…", proofPurpose, proofValue "z"+base58btc(sig)} to a copy of `doc`; the signed

@@ -268,4 +268,37 @@ int ledger_export_run(ledger *l, const char *run_id, json_t **out, ledger_err *e
  * @param[out] out new reference. @return LEDGER_OK (even when checks fail), LEDGER_ERROR. */
 int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err) LEDGER_WUR;
 
+/* ---- the motebit service surface (ledger/service.c) ------------------------------------------ */
+
+/* `receipts.kind` of the signed ExecutionReceipts motebit_task stores (one row per task). */
+#define LEDGER_KIND_EXECUTION_RECEIPT "motebit.execution-receipt"
+#define LEDGER_RECALL_MAX 1000 /* most candidates ledger_memory_recall returns */
+
+/* What the stored ExecutionReceipts say, by their `status` member. Times are the receipts' own
+ * epoch-millisecond members (never "now"), 0 when no receipt carries them. */
+typedef struct ledger_task_stats {
+  int64_t completed, failed, denied; /* receipts with that status */
+  int64_t other;                     /* receipts with any other (or no) status */
+  int64_t first_ms;                  /* smallest integer submitted_at */
+  int64_t last_ms;                   /* largest integer completed_at */
+  int64_t latency_sum_ms;            /* sum of completed_at - submitted_at over completed and */
+  int64_t latency_n;                 /*   failed receipts having both (>= 0), and their count */
+} ledger_task_stats;
+
+/* Counts the receipts of kind LEDGER_KIND_EXECUTION_RECEIPT, only those whose motebit_id equals
+ * `motebit_id` (borrowed; NULL = all). Nested delegation_receipts are not rows and not counted.
+ * `out` caller-owned, zeroed first (and on failure). @return LEDGER_OK or LEDGER_ERROR. */
+int ledger_task_stats_get(ledger *l, const char *motebit_id, ledger_task_stats *out,
+                          ledger_err *err) LEDGER_WUR;
+
+/* Full-text candidates for motebit_recall: memories matching every word of `query` (each word
+ * quoted; no FTS5 syntax reaches SQLite) whose sensitivity is one of `sensitivities` (borrowed
+ * NULL-terminated array; memories of any other sensitivity are filtered in SQL and never read).
+ * Best bm25 first, ties newest first; at most `limit` rows (0 = 20, capped at LEDGER_RECALL_MAX).
+ * @param[out] out new reference: array of {memory_id, content, sensitivity, confidence 0..100,
+ *             created_at, bm25 (real, lower = better)}; an empty query gives [].
+ * @return LEDGER_OK, LEDGER_EINVAL (query or sensitivities NULL), LEDGER_ERROR. */
+int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities,
+                         int limit, json_t **out, ledger_err *err) LEDGER_WUR;
+
 #endif

@@ -585,6 +585,12 @@ static int norm_listing(vctx *c, json_t *sl)
       join(q, p, "per");
       if (want_str(c, json_object_get(pr, "per"), q, 64) != 0)
         return -1;
+      {
+        /* agent-service-listing-v1 pins the pricing unit */
+        const char *per = json_string_value(json_object_get(pr, "per"));
+        if (strcmp(per, "task") && strcmp(per, "tool_call") && strcmp(per, "token"))
+          return fail(c, q, "must be \"task\", \"tool_call\" or \"token\"");
+      }
     }
   } else {
     json_object_set_new(sl, "pricing", json_array());

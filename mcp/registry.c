@@ -13,7 +13,8 @@
 #include <string.h>
 
 /* Tool groups; a new group (one file) adds one line here. */
-static const mcp_tool_impl *const groups[] = {mcp_tools_motebit, mcp_tools_motus, NULL};
+static const mcp_tool_impl *const groups[] = {mcp_tools_motebit, mcp_tools_motus, mcp_tools_service,
+                                              NULL};
 
 static const char *tool_names_static[64];
 
