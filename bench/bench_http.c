@@ -12,7 +12,7 @@
  * not in tools/list is skipped with a message. Bounded by time and by a global deadline. Output:
  * a human line on stderr, one `RESULT k=v ...` line on stdout.
  * Usage: bench_http [--label L] [--tool NAME] [--args JSON] [--conns 32] [--seconds 5]
- *        [--warmup-seconds 1] [--token T] [--cwd DIR] (--url URL [--pid PID] | -- SERVER [ARG...]) */
+ *        [--warmup-seconds 1] [--token T] [--cwd DIR] [--server-log FILE] (--url URL [--pid PID] | -- SERVER [ARG...]) */
 #include "bench_util.h"
 
 #include <curl/curl.h>
@@ -155,13 +155,14 @@ static int port_open(unsigned port)
 static void usage(void)
 {
   fputs("usage: bench_http [--label L] [--tool NAME] [--args JSON] [--conns 32] [--seconds 5]\n"
-        "                  [--warmup-seconds 1] [--token T] [--cwd DIR] (--url URL [--pid PID] | -- SERVER [ARG...])\n",
+        "                  [--warmup-seconds 1] [--token T] [--cwd DIR] [--server-log FILE] (--url URL [--pid PID] | -- SERVER [ARG...])\n",
         stderr);
 }
 
 int main(int argc, char **argv)
 {
-  const char *label = "http", *tool = "motebit_identity", *args = "{}", *dir = NULL, *url = NULL;
+  const char *label = "http", *tool = "motebit_identity", *args = "{}", *dir = NULL, *url = NULL,
+             *server_log = NULL;
   long pid = 0, nconn = 32;
   double secs = 5.0, warm_s = 1.0;
   int i;
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
     else if (strcmp(a, "--cwd") == 0) dir = argv[++i];
     else if (strcmp(a, "--url") == 0) url = argv[++i];
     else if (strcmp(a, "--pid") == 0) pid = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--server-log") == 0) server_log = argv[++i];
     else {
       usage();
       return 2;
@@ -209,7 +211,7 @@ int main(int argc, char **argv)
     if (child < 0)
       return 1;
     if (child == 0) {
-      if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+      if (!freopen("/dev/null", "w", stdout) || !freopen(server_log ? server_log : "/dev/null", "a", stderr))
         _exit(127);
       bu_exec_server(argv + i, dir, port);
     }

@@ -10,7 +10,7 @@
  * (max of samples) / peak (VmHWM). Every loop is bounded by --calls and --max-seconds; a silent
  * server is killed. Output: a human line on stderr and one `RESULT k=v ...` line on stdout.
  * Usage: bench_stdio [--label L] [--tool NAME] [--args JSON] [--calls N] [--window N]
- *        [--warmup N] [--max-seconds S] [--cwd DIR] [--claim WORK_ID] -- SERVER [ARG...] */
+ *        [--warmup N] [--max-seconds S] [--cwd DIR] [--claim WORK_ID] [--server-log FILE] -- SERVER [ARG...] */
 #include "bench_util.h"
 
 #include <errno.h>
@@ -133,7 +133,7 @@ static long scan_response(const char *s, int *failed)
   return id;
 }
 
-static int start(conn *c, char **argv, const char *dir)
+static int start(conn *c, char **argv, const char *dir, const char *log)
 {
   int to[2], from[2];
   if (pipe(to) || pipe(from))
@@ -148,6 +148,8 @@ static int start(conn *c, char **argv, const char *dir)
     close(to[1]);
     close(from[0]);
     close(from[1]);
+    if (log && !freopen(log, "a", stderr))
+      _exit(127);
     bu_exec_server(argv, dir, 0);
   }
   close(to[0]);
@@ -175,13 +177,14 @@ static char *await_id(conn *c, const char *want)
 static void usage(void)
 {
   fputs("usage: bench_stdio [--label L] [--tool NAME] [--args JSON] [--calls N] [--window N]\n"
-        "                   [--warmup N] [--max-seconds S] [--cwd DIR] [--claim WORK_ID] -- SERVER [ARG...]\n",
+        "                   [--warmup N] [--max-seconds S] [--cwd DIR] [--claim WORK_ID] [--server-log FILE] -- SERVER [ARG...]\n",
         stderr);
 }
 
 int main(int argc, char **argv)
 {
-  const char *label = "stdio", *tool = "motebit_identity", *args_in = "{}", *dir = NULL, *claim = NULL;
+  const char *label = "stdio", *tool = "motebit_identity", *args_in = "{}", *dir = NULL, *claim = NULL,
+             *server_log = NULL;
   long calls = 5000, window = 16, warmup = -1;
   double max_s = 20;
   int i;
@@ -204,6 +207,7 @@ int main(int argc, char **argv)
     else if (strcmp(a, "--max-seconds") == 0) max_s = strtod(argv[++i], NULL);
     else if (strcmp(a, "--cwd") == 0) dir = argv[++i];
     else if (strcmp(a, "--claim") == 0) claim = argv[++i];
+    else if (strcmp(a, "--server-log") == 0) server_log = argv[++i];
     else {
       usage();
       return 2;
@@ -224,7 +228,7 @@ int main(int argc, char **argv)
   char *line;
   int64_t t_exec = bu_now_ns(), t_init;
   c.deadline_ns = t_exec + (int64_t)(max_s * 1e9);
-  if (start(&c, argv + i, dir) != 0) {
+  if (start(&c, argv + i, dir, server_log) != 0) {
     fprintf(stderr, "bench_stdio: cannot start %s\n", argv[i]);
     return 1;
   }
