@@ -223,7 +223,7 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
 
   conn c = {0};
-  char req[8192], args[4200];
+  char req[8192], args[8192];
   size_t n;
   char *line;
   int64_t t_exec = bu_now_ns(), t_init;
@@ -303,9 +303,9 @@ int main(int argc, char **argv)
   while (done < total) {
     /* Fill the window. Requests are small; window * request < pipe buffer, so this never blocks
      * on a server that is itself blocked writing responses. */
-    size_t blen = 0;
+    size_t blen = 0, alen = strlen(args);
     char batch[256 * 600];
-    while (next < total && next - done < window && blen + 4800 < sizeof batch) {
+    while (next < total && next - done < window && blen + alen + 300 < sizeof batch) {
       int k = snprintf(batch + blen, sizeof batch - blen,
                        "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tools/call\",\"params\":{\"name\":"
                        "\"%s\",\"arguments\":%s}}\n",
