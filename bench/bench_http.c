@@ -360,6 +360,8 @@ int main(int argc, char **argv)
   }
   {
     long rss_peak = pid ? bu_proc_kb(pid, "VmHWM:") : -1;
+    if (rss_peak < rss_load) /* VmHWM lags: RSS counters are synced lazily */
+      rss_peak = rss_load;
     double cps = (double)nlat / secs, cpu = cpu1 - cpu0;
     qsort(lat, nlat, sizeof *lat, bu_cmp64);
     fprintf(stderr,

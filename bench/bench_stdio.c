@@ -352,6 +352,8 @@ int main(int argc, char **argv)
       rss_load = r;
   }
   long rss_peak = bu_proc_kb(c.pid, "VmHWM:");
+  if (rss_peak < rss_load) /* VmHWM lags: RSS counters are synced lazily */
+    rss_peak = rss_load;
   close(c.in); /* EOF: the server finishes and exits */
   {
     struct rusage ru;
