@@ -136,7 +136,7 @@ echo "for evidence) after a warm-up; HTTP: $CONNS keep-alive connections, ${SECS
 echo "warm-up. CPU = user+sys of the server process over the measured calls. RSS idle = after"
 echo "initialize (HTTP: after the handshakes), load = max of samples, peak = VmHWM."
 echo
-grep '^SKIP' "$RES" | sed 's/^SKIP /skipped: /'
+grep '^SKIP' "$RES" | sort -u | sed 's/^SKIP /skipped: /'
 awk -v peer=$PEER '
 function f(x, d) { return x == "" ? "–" : sprintf("%." d "f", x) }
 function mb(x) { return x == "" || x < 0 ? "–" : sprintf("%.1f", x / 1024) }
