@@ -1,37 +1,54 @@
 /* SPDX-License-Identifier: Apache-2.0
- * bench/bench_http.c — load generator for `workledger serve --http`: libcurl multi with N
- * keep-alive connections (default 32) on loopback, each sending tools/call motebit_identity
- * (static bearer token) back to back for a fixed time. Reports calls/s, p50/p99/max latency,
- * errors and the server's RSS (VmRSS and peak VmHWM from /proc). With --bin it starts its own
- * server in a fresh temp directory (workledger init + a config with the token); with --url and
- * --pid it measures a running one. Not a test: timings depend on the machine. */
+ * bench/bench_http.c — MCP load generator over Streamable HTTP for ANY server: libcurl multi
+ * with --conns keep-alive connections to 127.0.0.1. It execs SERVER ARGV... itself (a "{PORT}"
+ * argument, or one containing it, becomes a free loopback port, also exported as PORT; the time
+ * until the port accepts is the start-up time) or measures a running one (--url, --pid). Every
+ * connection first runs the lifecycle (initialize, keeping an Mcp-Session-Id when the server hands
+ * one out — server-everything is sessionful, workledger stateless — then notifications/
+ * initialized) and then sends tools/call back to back: a warm-up, then --seconds measured. A call
+ * is good when the answer (JSON or SSE) is 200 with a "result" that is not isError. Reports calls/s,
+ * p50/p90/p99/max, errors, the server's CPU (user+sys over the measured window, and per call) and
+ * RSS (after the handshakes, max of 100 ms samples under load, VmHWM). A scenario whose tool is
+ * not in tools/list is skipped with a message. Bounded by time and by a global deadline. Output:
+ * a human line on stderr, one `RESULT k=v ...` line on stdout.
+ * Usage: bench_http [--label L] [--tool NAME] [--args JSON] [--conns 32] [--seconds 5]
+ *        [--warmup-seconds 1] [--token T] [--cwd DIR] [--server-log FILE] (--url URL [--pid PID] | -- SERVER [ARG...]) */
+#include "bench_util.h"
+
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define BODY "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"motebit_identity\",\"arguments\":{}}}"
+enum { ST_INIT, ST_INITIALIZED, ST_CALL };
 
 typedef struct conn {
   CURL *h;
-  double t0;
-  char buf[8192];
+  int state;
+  int64_t t0;
+  struct curl_slist *hdrs;
+  char session[256];
+  char buf[16384];
   size_t len;
 } conn;
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static const char *g_token, *g_body_call;
+static const char BODY_INIT[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+    "\"capabilities\":{},\"clientInfo\":{\"name\":\"workledger-bench\",\"version\":\"0\"}}}";
+static const char BODY_INITIALIZED[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+static const char BODY_LIST[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}";
 
-static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
+static size_t on_write(char *p, size_t sz, size_t n, void *ud)
+{
   conn *c = ud;
   size_t k = sz * n, room = sizeof c->buf - 1 - c->len;
   memcpy(c->buf + c->len, p, k < room ? k : room);
@@ -40,175 +57,348 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
   return k;
 }
 
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+  conn *c = ud;
+  size_t k = sz * n;
+  if (k > 15 && strncasecmp(p, "mcp-session-id:", 15) == 0) {
+    const char *v = p + 15;
+    size_t vl;
+    while (*v == ' ')
+      v++;
+    vl = (size_t)(p + k - v);
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+      vl--;
+    if (vl < sizeof c->session) {
+      memcpy(c->session, v, vl);
+      c->session[vl] = 0;
+    }
+  }
+  return k;
 }
 
-static long proc_kb(long pid, const char *field) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%ld/status", pid);
-  FILE *f = fopen(path, "r");
-  long v = -1;
-  if (!f) return -1;
-  size_t fl = strlen(field);
-  while (fgets(line, sizeof line, f))
-    if (!strncmp(line, field, fl)) v = strtol(line + fl + 1, NULL, 10);
-  fclose(f);
-  return v;
+/* (Re)build the request headers of a connection: JSON + SSE accepted, bearer token, and after the
+ * handshake the protocol version and the session id when there is one. */
+static void set_headers(conn *c)
+{
+  char line[400];
+  curl_slist_free_all(c->hdrs);
+  c->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+  c->hdrs = curl_slist_append(c->hdrs, "Accept: application/json, text/event-stream");
+  c->hdrs = curl_slist_append(c->hdrs, "Expect:");
+  if (g_token) {
+    snprintf(line, sizeof line, "Authorization: Bearer %s", g_token);
+    c->hdrs = curl_slist_append(c->hdrs, line);
+  }
+  if (c->state != ST_INIT) {
+    c->hdrs = curl_slist_append(c->hdrs, "MCP-Protocol-Version: 2025-11-25");
+    if (c->session[0]) {
+      snprintf(line, sizeof line, "Mcp-Session-Id: %s", c->session);
+      c->hdrs = curl_slist_append(c->hdrs, line);
+    }
+  }
+  curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->hdrs);
 }
 
-static int run(const char *cmd) {
-  int rc = system(cmd);
-  return rc == -1 ? -1 : WEXITSTATUS(rc);
+static void prepare(conn *c, const char *url)
+{
+  c->h = curl_easy_init();
+  curl_easy_setopt(c->h, CURLOPT_URL, url);
+  curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c);
+  curl_easy_setopt(c->h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c->h, CURLOPT_HEADERDATA, c);
+  curl_easy_setopt(c->h, CURLOPT_PRIVATE, c);
+  curl_easy_setopt(c->h, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+  set_headers(c);
 }
 
-int main(int argc, char **argv) {
-  const char *bin = NULL, *url = NULL, *token = "bench-token-0123456789", *durability = "full";
+static void set_body(conn *c, const char *body)
+{
+  c->len = 0;
+  c->buf[0] = 0;
+  curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
+}
+
+/* A free loopback port (bound then released; the server binds it right after). */
+static unsigned free_port(void)
+{
+  struct sockaddr_in a = {0};
+  socklen_t al = sizeof a;
+  unsigned port = 0;
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+      getsockname(s, (struct sockaddr *)&a, &al) == 0)
+    port = ntohs(a.sin_port);
+  if (s >= 0)
+    close(s);
+  return port;
+}
+
+static int port_open(unsigned port)
+{
+  struct sockaddr_in a = {0};
+  int s = socket(AF_INET, SOCK_STREAM, 0), ok;
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons((uint16_t)port);
+  ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+  if (s >= 0)
+    close(s);
+  return ok;
+}
+
+static void usage(void)
+{
+  fputs("usage: bench_http [--label L] [--tool NAME] [--args JSON] [--conns 32] [--seconds 5]\n"
+        "                  [--warmup-seconds 1] [--token T] [--cwd DIR] [--server-log FILE] (--url URL [--pid PID] | -- SERVER [ARG...])\n",
+        stderr);
+}
+
+int main(int argc, char **argv)
+{
+  const char *label = "http", *tool = "motebit_identity", *args = "{}", *dir = NULL, *url = NULL,
+             *server_log = NULL;
   long pid = 0, nconn = 32;
-  double secs = 5.0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--bin") && i + 1 < argc) bin = argv[++i];
-    else if (!strcmp(argv[i], "--url") && i + 1 < argc) url = argv[++i];
-    else if (!strcmp(argv[i], "--pid") && i + 1 < argc) pid = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--token") && i + 1 < argc) token = argv[++i];
-    else if (!strcmp(argv[i], "--conns") && i + 1 < argc) nconn = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) secs = strtod(argv[++i], NULL);
-    else if (!strcmp(argv[i], "--durability") && i + 1 < argc) durability = argv[++i];
+  double secs = 5.0, warm_s = 1.0;
+  int i;
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (i + 1 >= argc) {
+      usage();
+      return 2;
+    }
+    if (strcmp(a, "--label") == 0) label = argv[++i];
+    else if (strcmp(a, "--tool") == 0) tool = argv[++i];
+    else if (strcmp(a, "--args") == 0) args = argv[++i];
+    else if (strcmp(a, "--conns") == 0) nconn = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--seconds") == 0) secs = strtod(argv[++i], NULL);
+    else if (strcmp(a, "--warmup-seconds") == 0) warm_s = strtod(argv[++i], NULL);
+    else if (strcmp(a, "--token") == 0) g_token = argv[++i];
+    else if (strcmp(a, "--cwd") == 0) dir = argv[++i];
+    else if (strcmp(a, "--url") == 0) url = argv[++i];
+    else if (strcmp(a, "--pid") == 0) pid = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--server-log") == 0) server_log = argv[++i];
     else {
-      fprintf(stderr, "usage: bench_http (--bin WORKLEDGER | --url URL [--pid PID]) [--token T] [--conns 32]\n"
-                      "                  [--seconds 5] [--durability full|normal]\n");
+      usage();
       return 2;
     }
   }
-  if ((!bin && !url) || nconn < 1 || nconn > 1024 || secs <= 0) {
-    fprintf(stderr, "bench_http: need --bin or --url (see --help)\n");
+  if ((!url && i >= argc) || nconn < 1 || nconn > 1024 || secs <= 0 || secs > 600 || warm_s < 0 ||
+      warm_s > 60 || strlen(args) > 4096) {
+    usage();
     return 2;
   }
-  char dir[] = "/tmp/wl-bench-XXXXXX", urlbuf[128], cmd[4096];
+  signal(SIGPIPE, SIG_IGN);
+
+  char urlbuf[128], body_call[4400];
   pid_t child = 0;
-  if (bin) {
-    if (!mkdtemp(dir)) return 1;
-    snprintf(cmd, sizeof cmd, "cd %s && '%s' init >/dev/null 2>&1 && printf '%%s' "
-             "'{\"http\":{\"tokens\":[{\"name\":\"bench\",\"token\":\"%s\"}]}}' > .motus/config.json",
-             dir, bin, token);
-    if (run(cmd) != 0) {
-      fprintf(stderr, "bench_http: init failed in %s\n", dir);
+  double ready_ms = -1;
+  if (!url) {
+    unsigned port = free_port();
+    int64_t t_exec = bu_now_ns(), stop = t_exec + 15000000000LL;
+    if (!port)
       return 1;
-    }
     child = fork();
+    if (child < 0)
+      return 1;
     if (child == 0) {
-      if (chdir(dir) != 0) _exit(127);
-      char pf[128];
-      snprintf(pf, sizeof pf, "%s/port", dir);
-      FILE *devnull = freopen("/dev/null", "w", stderr);
-      (void)devnull;
-      execl(bin, bin, "serve", "--http", "127.0.0.1:0", "--port-file", pf, "--durability", durability, (char *)NULL);
-      _exit(127);
+      if (!freopen("/dev/null", "w", stdout) || !freopen(server_log ? server_log : "/dev/null", "a", stderr))
+        _exit(127);
+      bu_exec_server(argv + i, dir, port);
     }
-    char pf[128];
-    snprintf(pf, sizeof pf, "%s/port", dir);
-    unsigned port = 0;
-    for (int i = 0; i < 200 && !port; i++) {
-      FILE *f = fopen(pf, "r");
-      if (f) {
-        if (fscanf(f, "%u", &port) != 1) port = 0;
-        fclose(f);
-      }
-      if (!port) usleep(50000);
-    }
-    if (!port) {
-      fprintf(stderr, "bench_http: server did not start\n");
-      kill(child, SIGTERM);
+    while (!port_open(port) && bu_now_ns() < stop && waitpid(child, NULL, WNOHANG) == 0)
+      usleep(1000);
+    if (!port_open(port)) {
+      fprintf(stderr, "bench_http: %s: server did not listen on 127.0.0.1:%u\n", label, port);
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
       return 1;
     }
+    ready_ms = (double)(bu_now_ns() - t_exec) / 1e6;
     snprintf(urlbuf, sizeof urlbuf, "http://127.0.0.1:%u/mcp", port);
     url = urlbuf;
     pid = child;
   }
+  snprintf(body_call, sizeof body_call,
+           "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\",\"arguments\":%s}}",
+           tool, args);
+  g_body_call = body_call;
   curl_global_init(CURL_GLOBAL_DEFAULT);
+
+  int rc = 1;
+  conn *cs = calloc((size_t)nconn, sizeof *cs);
+  size_t cap = 4u << 20, nlat = 0;
+  int64_t *lat = malloc(cap * sizeof *lat);
   CURLM *m = curl_multi_init();
+  if (!cs || !lat || !m)
+    return 1;
+
+  /* tools/list once (its own connection): skip cleanly when the tool is missing. */
+  {
+    conn probe = {0};
+    prepare(&probe, url);
+    set_body(&probe, BODY_INIT);
+    CURLcode r = curl_easy_perform(probe.h);
+    probe.state = ST_INITIALIZED;
+    set_headers(&probe);
+    set_body(&probe, BODY_INITIALIZED);
+    if (r == CURLE_OK)
+      r = curl_easy_perform(probe.h);
+    set_body(&probe, BODY_LIST);
+    if (r == CURLE_OK)
+      r = curl_easy_perform(probe.h);
+    char pat[200];
+    snprintf(pat, sizeof pat, "\"name\":\"%s\"", tool);
+    int listed = r == CURLE_OK && strstr(probe.buf, pat) != NULL;
+    if (r != CURLE_OK)
+      fprintf(stderr, "bench_http: %s: tools/list failed: %s\n", label, curl_easy_strerror(r));
+    else if (!listed)
+      printf("SKIP %s: the server's tools/list has no %s\n", label, tool);
+    curl_easy_cleanup(probe.h);
+    curl_slist_free_all(probe.hdrs);
+    if (!listed) {
+      rc = r == CURLE_OK ? 0 : 1;
+      goto out;
+    }
+  }
+
   curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, nconn);
   curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, nconn);
-  char auth[512];
-  snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-  struct curl_slist *hl = NULL;
-  hl = curl_slist_append(hl, "Content-Type: application/json");
-  hl = curl_slist_append(hl, "Accept: application/json, text/event-stream");
-  hl = curl_slist_append(hl, auth);
-  hl = curl_slist_append(hl, "Expect:");
-  conn *cs = calloc((size_t)nconn, sizeof *cs);
-  size_t cap = 1 << 20, nlat = 0;
-  double *lat = malloc(cap * sizeof *lat);
-  long errors = 0;
-  if (!cs || !lat) return 1;
-  for (long i = 0; i < nconn; i++) {
-    CURL *h = curl_easy_init();
-    cs[i].h = h;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, BODY);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &cs[i]);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, &cs[i]);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    cs[i].t0 = now_s();
-    curl_multi_add_handle(m, h);
+  for (long k = 0; k < nconn; k++) {
+    prepare(&cs[k], url);
+    set_body(&cs[k], BODY_INIT);
+    cs[k].t0 = bu_now_ns();
+    curl_multi_add_handle(m, cs[k].h);
   }
-  double start = now_s(), warm = start + 0.5, end = warm + secs;
-  long warm_calls = 0;
-  int running = 1;
-  while (running || now_s() < end) {
-    curl_multi_perform(m, &running);
+  long rss_idle = -1, rss_load = -1, handshakes = 0, errors = 0, warm_calls = 0;
+  int64_t start = bu_now_ns(), hard_stop = start + (int64_t)((secs + warm_s + 30) * 1e9);
+  int64_t t_meas0 = 0, t_meas1 = 0, last_sample = 0;
+  double cpu0 = 0, cpu1 = 0;
+  int running = 1, phase = 0; /* 0 handshakes, 1 warm-up, 2 measured, 3 draining */
+  while ((running || phase < 3) && bu_now_ns() < hard_stop) {
     int q;
     CURLMsg *msg;
+    curl_multi_perform(m, &running);
     while ((msg = curl_multi_info_read(m, &q))) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL *h = msg->easy_handle;
       conn *c;
-      curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&c);
       long st = 0;
-      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
-      double t = now_s();
-      int good = msg->data.result == CURLE_OK && st == 200 && strstr(c->buf, "\"result\"") &&
-                 !strstr(c->buf, "\"isError\":true");
-      if (c->t0 >= warm && t <= end) {
-        if (!good) errors++;
-        else if (nlat < cap) lat[nlat++] = (t - c->t0) * 1000.0;
-      } else if (c->t0 < warm) {
-        warm_calls++;
+      int64_t t = bu_now_ns();
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &st);
+      CURLcode res = msg->data.result;
+      curl_multi_remove_handle(m, c->h);
+      if (c->state == ST_INIT || c->state == ST_INITIALIZED) {
+        if (res != CURLE_OK || st < 200 || st >= 300) {
+          fprintf(stderr, "bench_http: %s: handshake failed (%s, HTTP %ld): %.200s\n", label,
+                  curl_easy_strerror(res), st, c->buf);
+          goto out;
+        }
+        c->state++;
+        set_headers(c);
+        if (c->state == ST_CALL)
+          handshakes++;
+      } else {
+        int good = res == CURLE_OK && st == 200 && strstr(c->buf, "\"result\"") &&
+                   !strstr(c->buf, "\"isError\":true");
+        if (phase == 2 && c->t0 >= t_meas0 && t <= t_meas1) {
+          if (!good)
+            errors++;
+          else if (nlat < cap)
+            lat[nlat++] = t - c->t0;
+        } else if (phase == 1) {
+          warm_calls++;
+          if (!good && errors++ < 3)
+            fprintf(stderr, "bench_http: %s: warm-up call failed (HTTP %ld): %.300s\n", label, st, c->buf);
+        }
       }
-      curl_multi_remove_handle(m, h);
-      c->len = 0;
-      if (t < end) {
-        c->t0 = now_s();
-        curl_multi_add_handle(m, h);
+      if (phase < 3) {
+        set_body(c, c->state == ST_INITIALIZED ? BODY_INITIALIZED : g_body_call);
+        c->t0 = bu_now_ns();
+        curl_multi_add_handle(m, c->h);
       }
     }
-    if (now_s() >= end && !running) break;
-    curl_multi_poll(m, NULL, 0, 100, NULL);
+    {
+      int64_t t = bu_now_ns();
+      if (phase == 0 && handshakes == nconn) {
+        phase = 1;
+        rss_idle = bu_proc_kb(pid, "VmRSS:");
+        start = t;
+      } else if (phase == 1 && t >= start + (int64_t)(warm_s * 1e9)) {
+        phase = 2;
+        errors = 0;
+        t_meas0 = t;
+        t_meas1 = t + (int64_t)(secs * 1e9);
+        cpu0 = pid ? bu_proc_cpu_ms(pid) : -1;
+      } else if (phase == 2 && t >= t_meas1) {
+        phase = 3;
+        cpu1 = pid ? bu_proc_cpu_ms(pid) : -1;
+      }
+      if (phase == 2 && pid && t - last_sample > 100000000) {
+        long r = bu_proc_kb(pid, "VmRSS:");
+        if (r > rss_load)
+          rss_load = r;
+        last_sample = t;
+      }
+    }
+    curl_multi_poll(m, NULL, 0, 50, NULL);
   }
-  long rss = pid ? proc_kb(pid, "VmRSS:") : -1, hwm = pid ? proc_kb(pid, "VmHWM:") : -1;
-  qsort(lat, nlat, sizeof *lat, cmp_d);
-  double p50 = nlat ? lat[nlat / 2] : 0, p99 = nlat ? lat[(size_t)((double)nlat * 0.99)] : 0,
-         mx = nlat ? lat[nlat - 1] : 0;
-  printf("{\"url\":\"%s\",\"connections\":%ld,\"seconds\":%.1f,\"durability\":\"%s\",\"calls\":%zu,\"errors\":%ld,"
-         "\"calls_per_s\":%.0f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"server_rss_kb\":%ld,"
-         "\"server_peak_rss_kb\":%ld}\n",
-         url, nconn, secs, bin ? durability : "?", nlat, errors, (double)nlat / secs, p50, p99, mx, rss, hwm);
-  for (long i = 0; i < nconn; i++) {
-    curl_multi_remove_handle(m, cs[i].h);
-    curl_easy_cleanup(cs[i].h);
+  if (phase < 3) {
+    fprintf(stderr, "bench_http: %s: did not finish (phase %d, %ld/%ld handshakes)\n", label, phase,
+            handshakes, nconn);
+    goto out;
   }
+  {
+    long rss_peak = pid ? bu_proc_kb(pid, "VmHWM:") : -1;
+    if (rss_peak < rss_load) /* VmHWM lags: RSS counters are synced lazily */
+      rss_peak = rss_load;
+    double cps = (double)nlat / secs, cpu = cpu1 - cpu0;
+    qsort(lat, nlat, sizeof *lat, bu_cmp64);
+    fprintf(stderr,
+            "%-28s %7zu calls c=%-3ld %8.0f calls/s  p50 %.3f  p90 %.3f  p99 %.3f ms  cpu %.0f us/call  "
+            "rss idle/load/peak %ld/%ld/%ld kB  listen %.1f ms  errors %ld\n",
+            label, nlat, nconn, cps, bu_pct(lat, nlat, .5) / 1e6, bu_pct(lat, nlat, .9) / 1e6,
+            bu_pct(lat, nlat, .99) / 1e6, nlat ? cpu * 1000.0 / (double)nlat : 0, rss_idle, rss_load,
+            rss_peak, ready_ms, errors);
+    bu_result("label=%s transport=http tool=%s calls=%zu conns=%ld secs=%.3f cps=%.0f p50_ms=%.3f "
+              "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%ld cpu_ms=%.0f cpu_us_per_call=%.1f "
+              "rss_idle_kb=%ld rss_load_kb=%ld rss_peak_kb=%ld listen_ms=%.1f sessions=%s",
+              label, tool, nlat, nconn, secs, cps, bu_pct(lat, nlat, .5) / 1e6,
+              bu_pct(lat, nlat, .9) / 1e6, bu_pct(lat, nlat, .99) / 1e6,
+              nlat ? lat[nlat - 1] / 1e6 : 0, errors, cpu, nlat ? cpu * 1000.0 / (double)nlat : 0,
+              rss_idle, rss_load, rss_peak, ready_ms, cs[0].session[0] ? "yes" : "no");
+    rc = errors || nlat == 0 ? 1 : 0;
+  }
+out:
+  for (long k = 0; k < nconn; k++)
+    if (cs[k].h) {
+      curl_multi_remove_handle(m, cs[k].h);
+      curl_easy_cleanup(cs[k].h);
+      curl_slist_free_all(cs[k].hdrs);
+    }
   curl_multi_cleanup(m);
-  curl_slist_free_all(hl);
+  curl_global_cleanup();
   free(cs);
   free(lat);
   if (child) {
+    int64_t stop = bu_now_ns() + 5000000000LL;
     kill(child, SIGTERM);
-    waitpid(child, NULL, 0);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    (void)run(cmd);
+    while (waitpid(child, NULL, WNOHANG) == 0 && bu_now_ns() < stop)
+      usleep(10000);
+    if (waitpid(child, NULL, WNOHANG) == 0) {
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+    }
   }
-  return errors ? 1 : 0;
+  return rc;
 }

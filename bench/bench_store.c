@@ -3,7 +3,9 @@
  * per second (a) with group commit from N threads and (b) with one commit per event (a single
  * caller, so every ledger_tx is its own transaction), for synchronous=FULL and NORMAL; then the
  * time ledger_wrap_run adds to `true` compared with a bare posix_spawn + wait. Not a test: it
- * asserts nothing. Usage: bench_store [DIR] [EVENTS] (defaults: $TMPDIR, 2000). */
+ * asserts nothing. Besides the table it prints one `RESULT k=v ...` line per figure (for
+ * bench/run.sh). Usage: bench_store [DIR] [EVENTS] (defaults: $TMPDIR, 2000). */
+#include "bench_util.h"
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
 #include "ledger/wrap.h"
@@ -184,6 +186,8 @@ int main(int argc, char **argv)
       else
         snprintf(mode, sizeof mode, "group commit, %d threads", threads[k]);
       printf("%-10s %-34s %12.0f %6d\n", d == 0 ? "FULL" : "NORMAL", mode, eps, fails);
+      bu_result("label=store_%s_%dthreads transport=store events=%d eps=%.0f errors=%d",
+                d == 0 ? "full" : "normal", threads[k], total / threads[k] * threads[k], eps, fails);
     }
   }
   int n = 50;
@@ -194,5 +198,9 @@ int main(int argc, char **argv)
   printf("%-34s %10.3f ms\n", "bare posix_spawn + wait", bare * 1e3);
   printf("%-34s %10.3f ms  (+%.3f ms)\n", "ledger_wrap_run, sync FULL", wf * 1e3, (wf - bare) * 1e3);
   printf("%-34s %10.3f ms  (+%.3f ms)\n", "ledger_wrap_run, sync NORMAL", wn * 1e3, (wn - bare) * 1e3);
+  bu_result("label=wrap_lib_full transport=store runs=%d mean_ms=%.3f bare_ms=%.3f overhead_ms=%.3f", n, wf * 1e3,
+            bare * 1e3, (wf - bare) * 1e3);
+  bu_result("label=wrap_lib_normal transport=store runs=%d mean_ms=%.3f bare_ms=%.3f overhead_ms=%.3f", n, wn * 1e3,
+            bare * 1e3, (wn - bare) * 1e3);
   return 0;
 }
