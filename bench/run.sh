@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 BUILD=$(cd "$BUILD" && pwd) || { echo "bench: no build directory $1 (run make build)" >&2; exit 1; }
 B=$BUILD/bench
-WL=$BUILD/cli/workledger
+WL=$BUILD/workledger
 for x in "$WL" "$B/bench_stdio" "$B/bench_http" "$B/bench_exec" "$B/bench_verify" "$B/bench_store"; do
   [ -x "$x" ] || { echo "bench: missing $x (run make build)" >&2; exit 1; }
 done
