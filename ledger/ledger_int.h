@@ -33,6 +33,7 @@ typedef struct ledger_job {
   ledger_err *err;
   int rc;
   int done;
+  pthread_cond_t cv; /* signalled once when done is set: only this job's caller wakes */
   struct ledger_job *next;
 } ledger_job;
 

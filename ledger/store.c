@@ -175,6 +175,27 @@ sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
   return st;
 }
 
+/* Transaction control on the writer runs once or more per job: prepared once, stepped after. The
+ * statement cache is keyed by the address of the SQL text, hence these named arrays. */
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
+static const char SQL_RELEASE[] = "RELEASE job";
+
+static int exec_cached(lconn *c, const char *sql, ledger_err *err)
+{
+  sqlite3_stmt *st = ledger__stmt(c, sql, err);
+  int rc;
+  if (!st)
+    return LEDGER_ERROR;
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE)
+    return ledger__sqlerr(err, c, rc, sql);
+  return LEDGER_OK;
+}
+
 int ledger__exec(lconn *c, const char *sql, ledger_err *err)
 {
   char *msg = NULL;
@@ -549,7 +570,7 @@ static void *writer_main(void *arg)
     pthread_mutex_unlock(&l->mu);
 
     ledger_err berr = {0};
-    int brc = ledger__exec(c, "BEGIN IMMEDIATE", &berr);
+    int brc = exec_cached(c, SQL_BEGIN, &berr);
     int any_ok = 0;
     for (ledger_job *j = batch; j; j = j->next) {
       if (brc) {
@@ -559,20 +580,20 @@ static void *writer_main(void *arg)
         continue;
       }
       ledger_txn t = {l, c};
-      if (ledger__exec(c, "SAVEPOINT job", j->err)) {
+      if (exec_cached(c, SQL_SAVEPOINT, j->err)) {
         j->rc = LEDGER_ERROR;
         continue;
       }
       j->rc = j->fn(&t, j->payload, j->err);
       if (j->rc != LEDGER_OK)
-        ledger__exec(c, "ROLLBACK TO job", NULL);
+        exec_cached(c, SQL_ROLLBACK_TO, NULL);
       else
         any_ok = 1;
-      ledger__exec(c, "RELEASE job", NULL);
+      exec_cached(c, SQL_RELEASE, NULL);
     }
     if (!brc) {
       ledger_err cerr = {0};
-      int crc = ledger__exec(c, "COMMIT", &cerr);
+      int crc = exec_cached(c, SQL_COMMIT, &cerr);
       if (crc) {
         ledger__exec(c, "ROLLBACK", NULL);
         for (ledger_job *j = batch; j; j = j->next)
@@ -588,10 +609,10 @@ static void *writer_main(void *arg)
     l->commits++;
     l->jobs += (uint64_t)n;
     for (ledger_job *j = batch, *nx; j; j = nx) {
-      nx = j->next;
+      nx = j->next; /* read before the caller may return and free j */
       j->done = 1;
+      pthread_cond_signal(&j->cv);
     }
-    pthread_cond_broadcast(&l->done_cv);
     pthread_mutex_unlock(&l->mu);
   }
   return NULL;
@@ -601,7 +622,7 @@ int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
 {
   if (!l->writer_started)
     return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
-  ledger_job j = {fn, payload, err, 0, 0, NULL};
+  ledger_job j = {fn, payload, err, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
   pthread_mutex_lock(&l->mu);
   if (l->tail)
     l->tail->next = &j;
@@ -610,8 +631,9 @@ int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
   l->tail = &j;
   pthread_cond_signal(&l->work_cv);
   while (!j.done)
-    pthread_cond_wait(&l->done_cv, &l->mu);
+    pthread_cond_wait(&j.cv, &l->mu);
   pthread_mutex_unlock(&l->mu);
+  pthread_cond_destroy(&j.cv);
   return j.rc;
 }
 
@@ -679,7 +701,10 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
                          o.durability == LEDGER_DURABLE_NORMAL ? "PRAGMA synchronous=NORMAL"
                                                                : "PRAGMA synchronous=FULL",
                          err)) ||
-      (rc = ledger__exec(l->wconn, "PRAGMA foreign_keys=ON", err)))
+      (rc = ledger__exec(l->wconn, "PRAGMA foreign_keys=ON", err)) ||
+      /* savepoint (statement) journals in memory: they only serve ROLLBACK TO of one job, and
+       * on disk each commit created, wrote and deleted a temp file (bench/README.md) */
+      (rc = ledger__exec(l->wconn, "PRAGMA temp_store=MEMORY", err)))
     goto fail;
   if ((rc = ledger__migrate(l->wconn, err)))
     goto fail;
