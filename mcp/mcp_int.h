@@ -192,5 +192,6 @@ int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_h
 /* tool groups */
 extern const mcp_tool_impl mcp_tools_motebit[];
 extern const mcp_tool_impl mcp_tools_motus[];
+extern const mcp_tool_impl mcp_tools_task[];
 
 #endif
