@@ -213,8 +213,8 @@ static int end_fn(ledger_txn *t, void *p, ledger_err *err)
 
 /* ---- running -------------------------------------------------------------------------------- */
 
-static int spawn_child(pid_t *pid, char *const *argv, char *const *envp, int stdin_fd, int out_w,
-                       int err_w, int *errnum)
+static int spawn_child(pid_t *pid, char *const *argv, char *const *envp, int own_group,
+                       int stdin_fd, int out_w, int err_w, int *errnum)
 {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
@@ -228,7 +228,10 @@ static int spawn_child(pid_t *pid, char *const *argv, char *const *envp, int std
   sigaddset(&dfl, SIGTERM);
   posix_spawnattr_setsigmask(&at, &none);
   posix_spawnattr_setsigdefault(&at, &dfl);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                    (own_group ? POSIX_SPAWN_SETPGROUP : 0));
+  if (own_group)
+    posix_spawnattr_setpgroup(&at, 0);
   if (stdin_fd >= 0)
     posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
   else
@@ -306,8 +309,8 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   pid_t pid = -1;
   if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || (o->stdin_data && pipe2(pi, O_CLOEXEC))) {
     internal = 1;
-  } else if (spawn_child(&pid, o->argv, o->envp, o->stdin_data ? pi[0] : o->stdin_fd, po[1],
-                         pe[1], &spawn_errno)) {
+  } else if (spawn_child(&pid, o->argv, o->envp, o->own_group,
+                         o->stdin_data ? pi[0] : o->stdin_fd, po[1], pe[1], &spawn_errno)) {
     pid = -1;
   }
   if (po[1] >= 0)
@@ -332,6 +335,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
     }
   }
   if (pid > 0) {
+    pid_t kill_target = o->own_group ? -pid : pid;
     int64_t deadline = o->timeout_s > 0 ? mono_ms() + (int64_t)o->timeout_s * 1000 : -1;
     int64_t drain_deadline = -1;
     int tick_ms = o->tick_ms > 0 ? o->tick_ms : 250;
@@ -370,7 +374,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
         next_tick = now + tick_ms;
         if (o->tick(o->tick_payload) != 0) {
           res->cancelled = 1;
-          kill(pid, SIGKILL);
+          kill(kill_target, SIGKILL);
           drain_deadline = mono_ms() + 1000;
           continue;
         }
@@ -379,7 +383,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
         break; /* descendants keep the pipes open: stop reading */
       if (deadline >= 0 && !res->timed_out && drain_deadline < 0 && now >= deadline) {
         res->timed_out = 1; /* checked on every turn: a chatty command times out too */
-        kill(pid, SIGKILL);
+        kill(kill_target, SIGKILL);
         drain_deadline = now + 1000;
         continue;
       }
@@ -417,7 +421,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
           r = (ssize_t)(o->max_stdout_bytes - st->bytes);
           if (!res->output_capped) {
             res->output_capped = 1;
-            kill(pid, SIGKILL);
+            kill(kill_target, SIGKILL);
             drain_deadline = mono_ms() + 1000;
           }
           if (r == 0)
@@ -432,7 +436,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
         void *pl = idx[q] == 0 ? o->out_payload : o->err_payload;
         if (sink && sink(pl, buf, (size_t)r) != 0 && !internal) {
           internal = 1; /* cannot forward: stop the command */
-          kill(pid, SIGKILL);
+          kill(kill_target, SIGKILL);
           drain_deadline = mono_ms() + 1000;
         }
       }

@@ -45,6 +45,8 @@ typedef struct ledger_wrap_opts {
   ledger_wrap_tick tick;      /* NULL: none; called about every tick_ms while the command runs */
   void *tick_payload;
   int tick_ms;                /* 0: 250 */
+  int own_group;              /* 1: the child leads a new process group, and timeout, cap and
+                                 cancellation kill the whole group (no terminal job control) */
 } ledger_wrap_opts;
 
 typedef struct ledger_wrap_result {

@@ -246,6 +246,7 @@ static int command_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rout
   o.err_payload = &st;
   o.tick = tick;
   o.tick_payload = &st;
+  o.own_group = 1; /* a shell's children die with it on timeout, cap or cancel */
   memset(&res, 0, sizeof res);
   memset(&lerr, 0, sizeof lerr);
   if (ledger_wrap_run(mcp_ctx_store(ctx), &w, &o, &res, &lerr) != LEDGER_OK) {
