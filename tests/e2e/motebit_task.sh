@@ -29,7 +29,9 @@ cat > .motus/config.json <<'EOF'
   "slow":  {"type": "command", "argv": ["/bin/sh", "-c", "sleep 60"], "timeout_s": 1},
   "hang":  {"type": "command", "argv": ["/bin/sh", "-c", "echo started; sleep 60"], "timeout_s": 120},
   "big":   {"type": "command", "argv": ["/bin/sh", "-c", "yes hello"], "max_output_bytes": 1000},
-  "mute":  {"type": "command", "argv": ["/bin/true"]}
+  "mute":  {"type": "command", "argv": ["/bin/true"]},
+  "echo":  {"type": "command", "argv": ["cat"]},
+  "bin":   {"type": "command", "argv": ["/bin/sh", "-c", "printf 'ok\\377\\376'"]}
 }}
 EOF
 
@@ -168,6 +170,8 @@ def mint(scope, exp_off=3600_000, nbf_off=None, delegate_pk=None, tamper=False):
     if tamper: t["scope"] = "*"
     return json.dumps(t)
 
+BIG = ("0123456789abcdef\u00e9" * 20000)   # ~340 KB: more than a pipe buffer each way
+
 # ---- 3. one service session with every task case -------------------------------------------
 lines = [INIT, INITED,
          task("up", "hello world", ["upper"], relay_task_id="relay-task-\u00e9-42"),
@@ -178,6 +182,8 @@ lines = [INIT, INITED,
          task("slow", "x", ["slow"]),
          task("big", "x", ["big"]),
          task("mute", "x", ["mute"]),
+         task("echo", BIG, ["echo"]),
+         task("bin", "x", ["bin"]),
          task("badjson", "x", ["upper"], delegation_token="{not json"),
          task("badcaps", "x", "upper"),
          task("badcaps2", "x", [1]),
@@ -208,10 +214,11 @@ assert up["motebit_id"] == ident["motebit_id"] and up["public_key"] == node_pk
 assert "delegated_scope" not in up and "delegation_receipts" not in up
 assert R["env"]["status"] == "completed" and R["env"]["result"] == "desserts", R["env"]   # env, not stdin
 assert "relay_task_id" not in R["env"]
+assert R["echo"]["status"] == "completed" and R["echo"]["result"] == BIG, "a large prompt goes through stdin"
 for i, needle in (("none", 'no executor for the required capabilities ["no_such_capability"]'),
                   ("two", "no executor"), ("boom", "exited with status 3: kaboom"),
                   ("slow", "timed out after 1 s"), ("big", "exceeded max_output_bytes (1000 bytes)"),
-                  ("mute", "produced no output"),
+                  ("mute", "produced no output"), ("bin", "is not UTF-8 text"),
                   ("badjson", "Denied: delegation_token is not valid JSON")):
     rc = R[i]
     assert rc["status"] == ("denied" if i == "badjson" else "failed"), (i, rc)
