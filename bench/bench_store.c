@@ -148,7 +148,7 @@ static double wrapped(const char *dir, int n, ledger_durability dur)
     exit(1);
   ledger_work_ctx ctx = {"cli", NULL, NULL, NULL, NULL, key, NULL};
   char *argv[] = {"true", NULL};
-  ledger_wrap_opts wo = {argv, NULL, 0, 0, -1, NULL, NULL, NULL, NULL};
+  ledger_wrap_opts wo = {.argv = argv, .stdin_fd = -1};
   double t0 = now_s();
   for (int i = 0; i < n; i++) {
     ledger_wrap_result r;

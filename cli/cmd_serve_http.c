@@ -180,7 +180,7 @@ int cmd_serve_http(int argc, char **argv) {
 
   const char *store_path = cli_store_path(store_opt);
   cli_motus_dir(motus_dir, sizeof motus_dir, store_path);
-  if (mcp_config_load(&cfg, motus_dir, err, sizeof err) != 0) {
+  if (mcp_config_load_ex(&cfg, motus_dir, profile, err, sizeof err) != 0) {
     cli_errorf("serve: %s/config.json: %s", motus_dir, err);
     return CLI_EXIT_FAIL;
   }

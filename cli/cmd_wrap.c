@@ -91,8 +91,9 @@ int cmd_wrap(int argc, char **argv)
   ledger_work_ctx ctx = {"cli", NULL, NULL, NULL, NULL, node.key, node.motebit_id};
   int out_fd = STDOUT_FILENO, err_fd = STDERR_FILENO;
   fflush(stdout);
-  ledger_wrap_opts o = {argv + i, work_id, (int)timeout, keep, STDIN_FILENO,
-                        sink_fd, &out_fd, sink_fd, &err_fd};
+  ledger_wrap_opts o = {.argv = argv + i, .work_id = work_id, .timeout_s = (int)timeout,
+                        .keep_output = keep, .stdin_fd = STDIN_FILENO, .out_sink = sink_fd,
+                        .out_payload = &out_fd, .err_sink = sink_fd, .err_payload = &err_fd};
   ledger_wrap_result r;
   ledger_err e = {0};
   int rc = ledger_wrap_run(l, &ctx, &o, &r, &e);

@@ -240,6 +240,13 @@ int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_e
 int ledger_receipt_list(ledger *l, const char *run_id, const char *task_id, json_t **out,
                         ledger_err *err) LEDGER_WUR;
 
+/* Receipts of one `kind` (e.g. "motebit.execution-receipt"), newest first (created_at DESC,
+ * receipt_id), at most `limit` (0 = 100): array of {receipt_id, kind, run_id?, task_id?,
+ * created_at, json}. @param[out] out new reference. @return LEDGER_OK, LEDGER_EINVAL (kind
+ * NULL), LEDGER_ERROR. */
+int ledger_receipt_list_kind(ledger *l, const char *kind, int limit, json_t **out,
+                             ledger_err *err) LEDGER_WUR;
+
 /* One approval: {approval_id, tool, args_hash, risk, caller, status, reason?, request?,
  * decision?, created_at, resolved_at?}. new reference. LEDGER_ENOTFOUND. */
 int ledger_approval_get(ledger *l, const char *approval_id, json_t **out, ledger_err *err) LEDGER_WUR;

@@ -341,6 +341,49 @@ int ledger_receipt_list(ledger *l, const char *run_id, const char *task_id, json
   return rc;
 }
 
+static const char SQL_RCPT_KIND[] =
+    "SELECT receipt_id, kind, run_id, task_id, created_at, json FROM receipts WHERE kind = ?1"
+    " ORDER BY created_at DESC, receipt_id LIMIT ?2";
+
+static int rd_receipt_kind(lconn *c, void *p, ledger_err *err)
+{
+  struct rd *r = p;
+  sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_KIND, err);
+  int rc;
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 2, r->i);
+  r->out = json_array();
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_t *o = json_pack("{s:s,s:s,s:s}", "receipt_id", COLTXT(st, 0), "kind", COLTXT(st, 1),
+                          "created_at", COLTXT(st, 4));
+    set_opt(o, "run_id", st, 2);
+    set_opt(o, "task_id", st, 3);
+    json_t *j = json_loads(COLTXT(st, 5), 0, NULL);
+    json_object_set_new(o, "json", j ? j : json_null());
+    json_array_append_new(r->out, o);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(r->out);
+    r->out = NULL;
+    return ledger__sqlerr(err, c, rc, "list receipts");
+  }
+  return LEDGER_OK;
+}
+
+int ledger_receipt_list_kind(ledger *l, const char *kind, int limit, json_t **out, ledger_err *err)
+{
+  *out = NULL;
+  if (!kind)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "a receipt kind is required");
+  struct rd r = {kind, NULL, limit > 0 ? limit : 100, 0, NULL};
+  int rc = ledger__read(l, rd_receipt_kind, &r, err);
+  *out = rc ? NULL : r.out;
+  return rc;
+}
+
 static const char SQL_APPR_ONE[] =
     "SELECT approval_id, tool, args_hash, risk, caller, status, reason, request, decision,"
     " created_at, resolved_at FROM approvals WHERE approval_id = ?1";

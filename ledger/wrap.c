@@ -4,7 +4,11 @@
  * while counting bytes and newlines, enforces the timeout, then records tool.used,
  * evidence.referenced (output metadata; with keep_output the raw digest plus a redacted copy)
  * and work.closed with the receipt in one transaction. Argument values, environment and raw
- * output are not stored (except the redacted copy when asked). */
+ * output are not stored (except the redacted copy when asked). In "existing run" mode
+ * (opts->run_id) only tool.used and evidence.referenced are appended, to a run the caller opened
+ * and will close. The child's stdin may be fed from a buffer: the write end of its pipe is
+ * non-blocking and served by the same poll loop, with SIGPIPE blocked in this thread (a child
+ * that stops reading early gives EPIPE, never kills the server). */
 #include "ledger/wrap.h"
 #include "ledger/ledger_int.h"
 
@@ -166,7 +170,7 @@ static int start_fn(ledger_txn *t, void *p, ledger_err *err)
 struct end_job {
   const ledger_work_ctx *ctx;
   const char *run_id;
-  json_t *tool, *evidence, *closed;
+  json_t *tool, *evidence, *closed; /* closed NULL: existing-run mode (append only) */
   char receipt_id[LEDGER_HASH_MAX];
 };
 
@@ -181,6 +185,8 @@ static int end_fn(ledger_txn *t, void *p, ledger_err *err)
   if ((rc = ledger_txn_event_append(t, &a, NULL, err)) ||
       (rc = ledger_txn_event_append(t, &b, NULL, err)))
     return rc;
+  if (!j->closed)
+    return LEDGER_OK;
   json_object_set_new(json_object_get(j->closed, "outcome"), "closed_at", json_string(now));
   json_t *acc = json_object_get(j->closed, "acceptance");
   if (json_object_get(acc, "actor"))
@@ -207,7 +213,8 @@ static int end_fn(ledger_txn *t, void *p, ledger_err *err)
 
 /* ---- running -------------------------------------------------------------------------------- */
 
-static int spawn_child(pid_t *pid, char *const *argv, int stdin_fd, int out_w, int err_w, int *errnum)
+static int spawn_child(pid_t *pid, char *const *argv, char *const *envp, int own_group,
+                       int stdin_fd, int out_w, int err_w, int *errnum)
 {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t at;
@@ -221,14 +228,17 @@ static int spawn_child(pid_t *pid, char *const *argv, int stdin_fd, int out_w, i
   sigaddset(&dfl, SIGTERM);
   posix_spawnattr_setsigmask(&at, &none);
   posix_spawnattr_setsigdefault(&at, &dfl);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                    (own_group ? POSIX_SPAWN_SETPGROUP : 0));
+  if (own_group)
+    posix_spawnattr_setpgroup(&at, 0);
   if (stdin_fd >= 0)
     posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
   else
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_w, 1);
   posix_spawn_file_actions_adddup2(&fa, err_w, 2);
-  int rc = posix_spawnp(pid, argv[0], &fa, &at, argv, environ);
+  int rc = posix_spawnp(pid, argv[0], &fa, &at, argv, envp ? envp : environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
   *errnum = rc;
@@ -266,63 +276,135 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
       "workledger", "kind", kind, "version",
       ctx && ctx->runtime_version ? ctx->runtime_version : WL_VERSION, "wrap", "executable", base,
       "argument_count", argc - 1, "timeout_s", o->timeout_s, "keep_output", o->keep_output);
-  struct start_job sj = {ctx, work_id, start, "", ""};
-  int rc = ledger_tx(l, start_fn, &sj, err);
-  json_decref(start);
-  if (rc) {
-    json_decref(actor);
-    return rc;
+  int rc;
+  if (o->run_id) {
+    json_t *run = NULL;
+    json_decref(start);
+    if ((rc = ledger_run_get(l, o->run_id, &run, err))) {
+      json_decref(actor);
+      return rc;
+    }
+    int open = strcmp(json_string_value(json_object_get(run, "status")), "open") == 0;
+    json_decref(run);
+    if (!open) {
+      json_decref(actor);
+      return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", o->run_id);
+    }
+    snprintf(res->run_id, sizeof res->run_id, "%s", o->run_id);
+  } else {
+    struct start_job sj = {ctx, work_id, start, "", ""};
+    rc = ledger_tx(l, start_fn, &sj, err);
+    json_decref(start);
+    if (rc) {
+      json_decref(actor);
+      return rc;
+    }
+    snprintf(res->run_id, sizeof res->run_id, "%s", sj.run_id);
   }
-  snprintf(res->run_id, sizeof res->run_id, "%s", sj.run_id);
 
   /* run the command */
   stream s[2] = {{-1, 0, 0, NULL, 0, 0, 0}, {-1, 0, 0, NULL, 0, 0, 0}};
-  int po[2] = {-1, -1}, pe[2] = {-1, -1}, spawn_errno = 0, internal = 0, status = 0;
+  int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1}, spawn_errno = 0, internal = 0,
+      status = 0;
   pid_t pid = -1;
-  if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
+  if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || (o->stdin_data && pipe2(pi, O_CLOEXEC))) {
     internal = 1;
-  } else if (spawn_child(&pid, o->argv, o->stdin_fd, po[1], pe[1], &spawn_errno)) {
+  } else if (spawn_child(&pid, o->argv, o->envp, o->own_group,
+                         o->stdin_data ? pi[0] : o->stdin_fd, po[1], pe[1], &spawn_errno)) {
     pid = -1;
   }
   if (po[1] >= 0)
     close(po[1]);
   if (pe[1] >= 0)
     close(pe[1]);
+  if (pi[0] >= 0)
+    close(pi[0]);
   s[0].fd = po[0];
   s[1].fd = pe[0];
+  int in_fd = pi[1];
+  size_t in_off = 0;
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  if (in_fd >= 0) {
+    /* EPIPE instead of SIGPIPE when the child stops reading: block it in this thread only */
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    if (fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK) != 0 || o->stdin_len == 0) {
+      close(in_fd);
+      in_fd = -1;
+    }
+  }
   if (pid > 0) {
+    pid_t kill_target = o->own_group ? -pid : pid;
     int64_t deadline = o->timeout_s > 0 ? mono_ms() + (int64_t)o->timeout_s * 1000 : -1;
     int64_t drain_deadline = -1;
+    int tick_ms = o->tick_ms > 0 ? o->tick_ms : 250;
+    int64_t next_tick = o->tick ? mono_ms() + tick_ms : -1;
     char buf[65536];
     while (s[0].fd >= 0 || s[1].fd >= 0) {
-      struct pollfd pf[2];
-      int n = 0, idx[2];
+      struct pollfd pf[3];
+      int n = 0, idx[3];
       for (int k = 0; k < 2; k++)
         if (s[k].fd >= 0) {
           pf[n].fd = s[k].fd;
           pf[n].events = POLLIN;
           idx[n++] = k;
         }
+      if (in_fd >= 0 && drain_deadline < 0) {
+        pf[n].fd = in_fd;
+        pf[n].events = POLLOUT;
+        idx[n++] = 2;
+      }
       int wait_ms = -1;
       int64_t now = mono_ms();
       if (deadline >= 0 && !res->timed_out)
         wait_ms = deadline > now ? (int)(deadline - now) : 0;
+      if (next_tick >= 0 && drain_deadline < 0) {
+        int t = next_tick > now ? (int)(next_tick - now) : 0;
+        if (wait_ms < 0 || t < wait_ms)
+          wait_ms = t;
+      }
       if (drain_deadline >= 0)
         wait_ms = drain_deadline > now ? (int)(drain_deadline - now) : 0;
       int pr = poll(pf, (nfds_t)n, wait_ms);
       if (pr < 0 && errno == EINTR)
         continue;
-      if (pr == 0) {
-        if (drain_deadline >= 0)
-          break; /* descendants keep the pipes open: stop reading */
-        if (deadline >= 0 && !res->timed_out) {
-          res->timed_out = 1;
-          kill(pid, SIGKILL);
+      now = mono_ms();
+      if (next_tick >= 0 && drain_deadline < 0 && now >= next_tick) {
+        next_tick = now + tick_ms;
+        if (o->tick(o->tick_payload) != 0) {
+          res->cancelled = 1;
+          kill(kill_target, SIGKILL);
           drain_deadline = mono_ms() + 1000;
+          continue;
         }
+      }
+      if (drain_deadline >= 0 && now >= drain_deadline)
+        break; /* descendants keep the pipes open: stop reading */
+      if (deadline >= 0 && !res->timed_out && drain_deadline < 0 && now >= deadline) {
+        res->timed_out = 1; /* checked on every turn: a chatty command times out too */
+        kill(kill_target, SIGKILL);
+        drain_deadline = now + 1000;
         continue;
       }
+      if (pr == 0)
+        continue;
       for (int q = 0; q < n; q++) {
+        if (idx[q] == 2) {
+          if (pf[q].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            close(in_fd);
+            in_fd = -1;
+          } else if (pf[q].revents & POLLOUT) {
+            ssize_t w = write(in_fd, o->stdin_data + in_off, o->stdin_len - in_off);
+            if (w > 0)
+              in_off += (size_t)w;
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off == o->stdin_len) {
+              close(in_fd); /* all written (EOF for the child), or the child stopped reading */
+              in_fd = -1;
+            }
+          }
+          continue;
+        }
         if (!(pf[q].revents & (POLLIN | POLLHUP | POLLERR)))
           continue;
         stream *st = &s[idx[q]];
@@ -334,6 +416,17 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
           st->fd = -1;
           continue;
         }
+        if (idx[q] == 0 && o->max_stdout_bytes && st->bytes + (uint64_t)r > o->max_stdout_bytes) {
+          /* over the cap: forward only up to it, then stop the command */
+          r = (ssize_t)(o->max_stdout_bytes - st->bytes);
+          if (!res->output_capped) {
+            res->output_capped = 1;
+            kill(kill_target, SIGKILL);
+            drain_deadline = mono_ms() + 1000;
+          }
+          if (r == 0)
+            continue;
+        }
         st->bytes += (uint64_t)r;
         for (ssize_t b = 0; b < r; b++)
           st->lines += buf[b] == '\n';
@@ -343,7 +436,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
         void *pl = idx[q] == 0 ? o->out_payload : o->err_payload;
         if (sink && sink(pl, buf, (size_t)r) != 0 && !internal) {
           internal = 1; /* cannot forward: stop the command */
-          kill(pid, SIGKILL);
+          kill(kill_target, SIGKILL);
           drain_deadline = mono_ms() + 1000;
         }
       }
@@ -360,6 +453,15 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
       if (s[k].fd >= 0)
         close(s[k].fd);
   }
+  if (in_fd >= 0)
+    close(in_fd);
+  if (pi[1] >= 0) {
+    /* consume a SIGPIPE raised by a write to a closed pipe, then restore the mask */
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
+      ;
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+  }
 
   /* outcome */
   const char *outcome = "failure";
@@ -371,6 +473,18 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   } else if (internal) {
     res->exit_status = 125;
     snprintf(summary, sizeof summary, "output could not be forwarded; command stopped");
+  } else if (res->output_capped) {
+    res->exit_status = 125;
+    snprintf(summary, sizeof summary, "stdout exceeded %llu bytes; command stopped",
+             (unsigned long long)o->max_stdout_bytes);
+    if (WIFSIGNALED(status))
+      res->signal = WTERMSIG(status);
+  } else if (res->cancelled) {
+    res->exit_status = 125;
+    outcome = "aborted";
+    snprintf(summary, sizeof summary, "cancelled by the caller; command stopped");
+    if (WIFSIGNALED(status))
+      res->signal = WTERMSIG(status);
   } else if (res->timed_out) {
     res->exit_status = 124;
     outcome = "aborted";
@@ -452,6 +566,10 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
       o->keep_output ? "raw output stored only as digests and a redacted copy"
                      : "raw output summarized as metadata, not stored");
   json_decref(actor);
+  if (o->run_id) {
+    json_decref(closed);
+    closed = NULL;
+  }
   struct end_job ej = {ctx, res->run_id, tool, evp, closed, ""};
   rc = ledger_tx(l, end_fn, &ej, err);
   json_decref(tool);

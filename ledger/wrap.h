@@ -3,7 +3,9 @@
  * tool.used, evidence.referenced (output metadata: bytes and newline counts per stream, and with
  * keep_output the digest of the raw output plus a redacted copy), work.closed. stdout/stderr are
  * forwarded unchanged to caller-supplied sinks as they arrive; stdin is passed through from a
- * caller fd (or /dev/null). Exit status contract: the child's code; 124 timeout; 125 internal
+ * caller fd (or /dev/null) or fed from a caller buffer. With opts->run_id the command is recorded
+ * into an existing open run instead (tool.used + evidence.referenced only: the caller owns the
+ * run's start and close — motebit_task uses this). Exit status contract: the child's code; 124 timeout; 125 internal
  * error; 127 not found / not executable; 128+n killed by signal n. Nothing here prints. */
 #ifndef WL_LEDGER_WRAP_H
 #define WL_LEDGER_WRAP_H
@@ -18,6 +20,10 @@
  * non-zero if the chunk could not be delivered (the child is then killed; outcome failure, 125). */
 typedef int (*ledger_wrap_sink)(void *payload, const char *data, size_t len);
 
+/* Called periodically while the command runs (progress, cancellation). Return 0 to go on,
+ * non-zero to stop the command (outcome aborted, result->cancelled = 1). */
+typedef int (*ledger_wrap_tick)(void *payload);
+
 typedef struct ledger_wrap_opts {
   char *const *argv;          /* borrowed; argv[0] looked up in PATH; NULL-terminated */
   const char *work_id;        /* NULL: "wrap-<basename>" */
@@ -28,6 +34,19 @@ typedef struct ledger_wrap_opts {
   void *out_payload;
   ledger_wrap_sink err_sink;  /* NULL: discard */
   void *err_payload;
+  /* Extensions (zero = off). */
+  const char *run_id;         /* borrowed; non-NULL: record into this open run (no work.started,
+                                 no work.closed, no Work Receipt); work_id is then unused */
+  const char *stdin_data;     /* borrowed; non-NULL: the child's stdin is a pipe fed with these
+                                 stdin_len bytes, then closed (stdin_fd is ignored) */
+  size_t stdin_len;
+  char *const *envp;          /* borrowed, NULL-terminated; NULL: the parent's environment */
+  uint64_t max_stdout_bytes;  /* 0: unlimited; more stdout stops the command (output_capped) */
+  ledger_wrap_tick tick;      /* NULL: none; called about every tick_ms while the command runs */
+  void *tick_payload;
+  int tick_ms;                /* 0: 250 */
+  int own_group;              /* 1: the child leads a new process group, and timeout, cap and
+                                 cancellation kill the whole group (no terminal job control) */
 } ledger_wrap_opts;
 
 typedef struct ledger_wrap_result {
@@ -39,9 +58,12 @@ typedef struct ledger_wrap_result {
   int timed_out;
   uint64_t stdout_bytes, stdout_lines, stderr_bytes, stderr_lines;
   char outcome[16];          /* success | failure | aborted */
+  int output_capped;         /* stdout went over max_stdout_bytes: the command was stopped */
+  int cancelled;             /* the tick callback stopped the command */
 } ledger_wrap_result;
 
-/* Run the command and record it. Returns LEDGER_OK when the run was recorded (whatever the
+/* Run the command and record it. With opts->run_id, LEDGER_ENOTFOUND / LEDGER_ECLOSED when that
+ * run does not exist or is closed (the command does not start). Returns LEDGER_OK when the run was recorded (whatever the
  * command's exit status — see result->exit_status), LEDGER_EINVAL for an empty argv, or
  * LEDGER_ERROR when the Store could not be written (the command may already have run; then
  * result->exit_status is 125). `ctx` as in work.h (runtime kind, key for the receipt). */

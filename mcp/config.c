@@ -718,6 +718,12 @@ bad:
 
 int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errlen)
 {
+  return mcp_config_load_ex(out, motus_dir, NULL, err, errlen);
+}
+
+int mcp_config_load_ex(json_t **out, const char *motus_dir, const char *profile, char *err,
+                       size_t errlen)
+{
   char path[4096];
   json_error_t jerr;
   json_t *raw = NULL;
@@ -726,8 +732,12 @@ int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errle
   snprintf(path, sizeof path, "%s/%s", motus_dir ? motus_dir : ".motus", MCP_CONFIG_FILE);
   FILE *f = fopen(path, "rb");
   if (!f) {
-    if (errno == ENOENT)
-      return mcp_config_normalize(out, NULL, err, errlen);
+    if (errno == ENOENT) {
+      json_t *empty = profile ? json_pack("{s:s}", "profile", profile) : NULL;
+      rc = mcp_config_normalize(out, empty, err, errlen);
+      json_decref(empty);
+      return rc;
+    }
     if (err && errlen)
       snprintf(err, errlen, "%s: %s", path, strerror(errno));
     return -1;
@@ -749,6 +759,8 @@ int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errle
       snprintf(err, errlen, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
     return -1;
   }
+  if (profile && json_is_object(raw))
+    json_object_set_new(raw, "profile", json_string(profile)); /* before the defaults follow it */
   char inner[300];
   inner[0] = 0;
   rc = mcp_config_normalize(out, raw, inner, sizeof inner);

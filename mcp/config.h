@@ -27,6 +27,12 @@
  * syntax error, the line), so callers print it as is. `*out`: new reference on success (every default filled in), NULL on
  * failure. `motus_dir` borrowed; NULL means ".motus". */
 int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errlen);
+/* As mcp_config_load, with `profile` (borrowed; NULL = the file's) replacing the file's
+ * `profile` BEFORE the defaults are filled in, so `serve --profile service` also selects the
+ * service policy preset unless the file names a preset. A bad profile name fails like a bad key
+ * ("profile: must be ..."). */
+int mcp_config_load_ex(json_t **out, const char *motus_dir, const char *profile, char *err,
+                       size_t errlen);
 
 /* Validates `in` (borrowed; a parsed config.json object, or NULL for an empty one) and returns
  * through `*out` a NEW object with defaults filled in and band names ("R2") turned into integers.

@@ -193,5 +193,6 @@ int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_h
 extern const mcp_tool_impl mcp_tools_motebit[];
 extern const mcp_tool_impl mcp_tools_motus[];
 extern const mcp_tool_impl mcp_tools_service[]; /* tools_service.c */
+extern const mcp_tool_impl mcp_tools_task[];
 
 #endif

@@ -3,8 +3,13 @@
  * description, risk, inputSchema, outputSchema) with the handler tables of the tool groups, builds
  * the tools/list entries (annotations derived from risk) and serves tools/list with cursor
  * pagination. A schema file without a handler is skipped with a warning; a handler without a
- * schema file is a startup error. The order is the sorted schema file order (deterministic). */
+ * schema file is a startup error. The order is the sorted schema file order (deterministic).
+ * Profiles (reference/motebit.md §1, spec/mcp.md §3): the motebit tools a profile REQUIRES are
+ * always registered; an optional motebit tool is registered when it can do something on this
+ * node (profile_rules below); tools outside the motebit vocabulary (motus_*) are registered in
+ * every profile. */
 #include "crypto/jschema.h"
+#include "mcp/config.h"
 #include "mcp/mcp_int.h"
 #include "schemas/schemas.h"
 
@@ -13,8 +18,75 @@
 #include <string.h>
 
 /* Tool groups; a new group (one file) adds one line here. */
-static const mcp_tool_impl *const groups[] = {mcp_tools_motebit, mcp_tools_motus, mcp_tools_service,
-                                              NULL};
+static const mcp_tool_impl *const groups[] = {mcp_tools_motebit, mcp_tools_motus, mcp_tools_task,
+                                              mcp_tools_service, NULL};
+
+/* ---- profiles ---- */
+#define P_PERSONAL 1u
+#define P_SERVICE 2u
+#define P_COLLABORATIVE 4u
+#define P_ALL (P_PERSONAL | P_SERVICE | P_COLLABORATIVE)
+
+static int has_task_route(const mcp_server *srv)
+{
+  /* an executor or a delegation peer: otherwise every task would fail */
+  return json_object_size(mcp_config_executors(srv->config)) > 0 ||
+         json_array_size(mcp_config_peers(srv->config)) > 0;
+}
+static int has_chat_executor(const mcp_server *srv)
+{
+  return mcp_config_executor(srv->config, "chat") != NULL;
+}
+static int always(const mcp_server *srv)
+{
+  (void)srv;
+  return 1;
+}
+
+typedef struct profile_rule {
+  const char *name;
+  unsigned required;                       /* profiles that require the tool */
+  int (*available)(const mcp_server *srv); /* otherwise registered when this says so */
+} profile_rule;
+
+static const profile_rule profile_rules[] = {
+    {"motebit_identity", P_ALL, always},
+    {"motebit_tools", P_ALL, always},
+    {"motebit_task", P_SERVICE, has_task_route},
+    {"motebit_service_listing", P_SERVICE, always},
+    {"motebit_credentials", P_SERVICE, always},
+    {"motebit_query", 0, has_chat_executor},
+    {"motebit_remember", 0, always},
+    {"motebit_recall", 0, always},
+};
+
+static unsigned profile_bit(const char *profile)
+{
+  return !strcmp(profile, "service")         ? P_SERVICE
+         : !strcmp(profile, "collaborative") ? P_COLLABORATIVE
+                                             : P_PERSONAL;
+}
+
+/* 1 when tool `name` is part of this server's surface. */
+static int profile_registers(const mcp_server *srv, const char *name)
+{
+  for (size_t i = 0; i < sizeof profile_rules / sizeof profile_rules[0]; i++)
+    if (strcmp(profile_rules[i].name, name) == 0)
+      return (profile_rules[i].required & profile_bit(srv->profile)) != 0 ||
+             profile_rules[i].available(srv);
+  return 1;
+}
+
+static int schema_has(const char *name)
+{
+  size_t n = strlen(name);
+  for (size_t i = 0; i < schema_files_count; i++) {
+    const char *p = schema_files[i].path;
+    if (strncmp(p, "tools/", 6) == 0 && strncmp(p + 6, name, n) == 0 && strcmp(p + 6 + n, ".json") == 0)
+      return 1;
+  }
+  return 0;
+}
 
 static const char *tool_names_static[64];
 
@@ -102,6 +174,10 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
       json_decref(doc);
       continue;
     }
+    if (!profile_registers(srv, name)) {
+      json_decref(doc);
+      continue;
+    }
     e = &srv->tools[srv->ntools++];
     e->schema_file = doc;
     e->name = name;
@@ -124,7 +200,7 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
   }
   for (int g = 0; groups[g]; g++)
     for (const mcp_tool_impl *t = groups[g]; t->name; t++)
-      if (!mcp__tool_find(srv, t->name)) {
+      if (!schema_has(t->name)) {
         snprintf(err, errlen, "tool %s has a handler but no schemas/tools/%s.json", t->name, t->name);
         return -1;
       }

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * mcp/task.c — the motebit_task tool (reference/motebit.md §1, §2; spec/mcp.md §3.1): checks the
+ * arguments the schema cannot (required_capabilities: the reference declares it untyped), opens
+ * one Store run per task (work_id "task-<task_id>"), checks an optional delegation_token
+ * (JSON, signature, expiry/not_before, addressed to this node, scope ⊇ required capabilities)
+ * and signs a `denied` receipt when it fails, routes by required_capabilities through the
+ * executor table (mcp/executor.h) — no route gives a signed `failed` receipt saying so — runs the
+ * executor, then signs the ExecutionReceipt (every required field, relay_task_id verbatim,
+ * delegated_scope, result_hash = sha256(result)), verifies its own signature, and commits the
+ * task.finished event, work.closed and the receipt (receipts table, id = task_id) in one
+ * transaction before answering. The receipt is the tool's payload: call.c writes it as the text
+ * (JSON + motebit tag) and as structuredContent. Executors live in their own files. */
+#include "crypto/artifacts.h"
+#include "ledger/ledger.h"
+#include "mcp/config.h"
+#include "mcp/executor.h"
+#include "mcp/mcp_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RECEIPT_KIND "motebit.execution-receipt"
+#define KIND_ROUTED "task.routed"
+#define KIND_FINISHED "task.finished"
+#define MAX_CAPS 64
+#define MAX_CAP_LEN 128
+
+/* Executor types, asked in this order (local commands before peers). A new type adds one line. */
+static const mcp_executor *const executor_table[] = {&mcp_executor_command, NULL};
+
+const char *mcp_task_status_name(mcp_task_status st)
+{
+  switch (st) {
+  case MCP_TASK_COMPLETED: return "completed";
+  case MCP_TASK_DENIED: return "denied";
+  default: return "failed";
+  }
+}
+
+char *mcp_task_strf(const char *fmt, ...)
+{
+  va_list ap, aq;
+  int n;
+  char *s;
+  va_start(ap, fmt);
+  va_copy(aq, ap);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (s)
+    vsnprintf(s, (size_t)n + 1, fmt, aq);
+  va_end(aq);
+  return s;
+}
+
+/* ---- Store jobs ------------------------------------------------------------------------------ */
+
+static int register_kinds(ledger_txn *t, ledger_err *err)
+{
+  static const char *const kinds[][5] = {
+      {KIND_ROUTED, "task_id", "executor", "route", NULL},
+      {KIND_FINISHED, "task_id", "status", "result_hash", NULL},
+  };
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    json_t *req = json_array();
+    int rc;
+    for (int k = 1; kinds[i][k]; k++)
+      json_array_append_new(req, json_string(kinds[i][k]));
+    rc = ledger_txn_kind_register(t, kinds[i][0], req, err);
+    json_decref(req);
+    if (rc)
+      return rc;
+  }
+  return LEDGER_OK;
+}
+
+typedef struct start_job {
+  const char *work_id;
+  const json_t *payload;
+  char run_id[LEDGER_ID_MAX];
+} start_job;
+
+static int start_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  start_job *j = p;
+  ledger_run_in in;
+  ledger_event_in ev;
+  int rc;
+  if ((rc = register_kinds(t, err)))
+    return rc;
+  memset(&in, 0, sizeof in);
+  in.work_id = j->work_id;
+  in.producer_id = "workledger.mcp";
+  if ((rc = ledger_txn_run_open(t, &in, j->run_id, NULL, err)))
+    return rc;
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = j->run_id;
+  ev.event_kind = "work.started";
+  ev.idempotency_key = "task:start";
+  ev.payload = j->payload;
+  return ledger_txn_event_append(t, &ev, NULL, err);
+}
+
+typedef struct event_job {
+  const char *run_id, *kind, *key;
+  const json_t *payload;
+} event_job;
+
+static int event_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  event_job *j = p;
+  ledger_event_in ev;
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = j->run_id;
+  ev.event_kind = j->kind;
+  ev.idempotency_key = j->key;
+  ev.payload = j->payload;
+  return ledger_txn_event_append(t, &ev, NULL, err);
+}
+
+int mcp_task_event(mcp_ctx *ctx, const mcp_task *task, const char *kind,
+                   const char *idempotency_key, const json_t *payload, char *err, size_t errlen)
+{
+  event_job j = {task->run_id, kind, idempotency_key, payload};
+  ledger_err lerr;
+  memset(&lerr, 0, sizeof lerr);
+  if (!mcp_ctx_store(ctx) || ledger_tx(mcp_ctx_store(ctx), event_fn, &j, &lerr) != LEDGER_OK) {
+    if (err && errlen)
+      snprintf(err, errlen, "%s", lerr.msg[0] ? lerr.msg : "no Store");
+    return -1;
+  }
+  return 0;
+}
+
+typedef struct finish_job {
+  const char *run_id, *task_id;
+  json_t *finished, *closed;
+  const json_t *receipt;
+} finish_job;
+
+static int finish_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  finish_job *j = p;
+  char now[LEDGER_TS_MAX];
+  ledger_event_in ev;
+  int rc;
+  ledger_now(now);
+  memset(&ev, 0, sizeof ev);
+  ev.run_id = j->run_id;
+  ev.event_kind = KIND_FINISHED;
+  ev.idempotency_key = "task:finished";
+  ev.occurred_at = now;
+  ev.payload = j->finished;
+  if ((rc = ledger_txn_event_append(t, &ev, NULL, err)))
+    return rc;
+  json_object_set_new(json_object_get(j->closed, "outcome"), "closed_at", json_string(now));
+  json_object_set_new(json_object_get(j->closed, "acceptance"), "accepted_at", json_string(now));
+  ev.event_kind = "work.closed";
+  ev.idempotency_key = "task:close";
+  ev.payload = j->closed;
+  if ((rc = ledger_txn_run_close(t, &ev, NULL, err)))
+    return rc;
+  return ledger_txn_receipt_put(t, j->task_id, RECEIPT_KIND, j->run_id, j->task_id, j->receipt, err);
+}
+
+/* ---- delegation_token (reference/motebit.md §1 "When delegation_token is present") ----------- */
+
+/* 0: valid (*tok new reference, *scope borrowed from it); 1: denied (why set). */
+static int check_token(mcp_ctx *ctx, const char *text, const json_t *required, json_t **tok,
+                       const char **scope, char *why, size_t cap)
+{
+  json_error_t jerr;
+  seal_verdict v;
+  int vrc;
+  const char *dpk, *denied = NULL;
+  json_t *t = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+  *tok = NULL;
+  *scope = NULL;
+  if (!t) {
+    snprintf(why, cap, "Denied: delegation_token is not valid JSON");
+    return 1;
+  }
+  vrc = seal_verify_delegation_token(t, NULL, &v);
+  seal_verdict_clear(&v);
+  if (vrc == SEAL_EEXPIRED) {
+    json_int_t exp = json_integer_value(json_object_get(t, "expires_at"));
+    if (exp < mcp__now_ms())
+      snprintf(why, cap, "Denied: delegation token has expired");
+    else
+      snprintf(why, cap, "Denied: delegation token is not yet valid (not_before)");
+    json_decref(t);
+    return 1;
+  }
+  if (vrc != SEAL_OK) {
+    snprintf(why, cap, "Denied: delegation token has invalid signature");
+    json_decref(t);
+    return 1;
+  }
+  /* Stricter than the reference: a token addressed to another agent is not ours to use. */
+  dpk = json_string_value(json_object_get(t, "delegate_public_key"));
+  if (dpk && strcmp(dpk, seal_key_pk_hex(mcp_ctx_key(ctx))) != 0) {
+    snprintf(why, cap, "Denied: delegation token was issued to another agent (delegate_public_key "
+                       "is not this node's key)");
+    json_decref(t);
+    return 1;
+  }
+  *scope = json_string_value(json_object_get(t, "scope"));
+  if (!*scope)
+    *scope = "";
+  if (json_is_array(required) && !seal_scope_covers(*scope, required, &denied)) {
+    snprintf(why, cap, "Denied: capability \"%.128s\" is not within delegated scope \"%.256s\"",
+             denied ? denied : "?", *scope);
+    *scope = NULL;
+    json_decref(t);
+    return 1;
+  }
+  *tok = t;
+  return 0;
+}
+
+/* ---- the tool -------------------------------------------------------------------------------- */
+
+static int caps_check(const json_t *caps, char *msg, size_t cap)
+{
+  size_t i;
+  const json_t *c;
+  if (!json_is_array(caps) || json_array_size(caps) > MAX_CAPS) {
+    snprintf(msg, cap, "Invalid arguments for tool motebit_task: /required_capabilities: must be an "
+                       "array of at most %d capability names (strings)", MAX_CAPS);
+    return -1;
+  }
+  json_array_foreach(caps, i, c) {
+    const char *s = json_string_value(c);
+    if (!s || !*s || strlen(s) >= MAX_CAP_LEN) {
+      snprintf(msg, cap, "Invalid arguments for tool motebit_task: /required_capabilities/%zu: must "
+                         "be a non-empty string of at most %d bytes", i, MAX_CAP_LEN - 1);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static char *caps_text(const json_t *caps)
+{
+  size_t i, len = 1, o = 0;
+  const json_t *c;
+  char *s;
+  json_array_foreach(caps, i, c) len += strlen(json_string_value(c)) + 4;
+  s = malloc(len);
+  if (!s)
+    return NULL;
+  s[0] = '\0';
+  json_array_foreach(caps, i, c)
+    o += (size_t)snprintf(s + o, len - o, "%s\"%s\"", i ? ", " : "", json_string_value(c));
+  return s;
+}
+
+static void route_find(const json_t *cfg, const json_t *required, mcp_route *r)
+{
+  memset(r, 0, sizeof *r);
+  for (int i = 0; executor_table[i]; i++) {
+    mcp_route cand;
+    memset(&cand, 0, sizeof cand);
+    if (executor_table[i]->route(cfg, required, &cand)) {
+      *r = cand;
+      r->executor = executor_table[i];
+      return;
+    }
+  }
+}
+
+static json_t *closed_payload(mcp_task_status st, const char *caller, const char *summary)
+{
+  const char *outcome = st == MCP_TASK_COMPLETED ? "success" : st == MCP_TASK_DENIED ? "aborted" : "failure";
+  return json_pack("{s:{s:s,s:s},s:{s:s,s:s,s:{s:s,s:s}},s:{s:s},s:{s:s},s:{s:s,s:s}}", "outcome",
+                   "status", outcome, "summary", summary, "acceptance", "status",
+                   st == MCP_TASK_COMPLETED ? "accepted" : "rejected", "method", "terminal_outcome",
+                   "actor", "type", "agent", "id", caller, "route_summary", "status",
+                   st == MCP_TASK_COMPLETED ? "complete" : "blocked", "handoff", "status", "none",
+                   "redaction", "status", "redacted", "summary",
+                   "prompt and result stored as digests in events; the result is in the receipt");
+}
+
+static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
+{
+  ledger *l = mcp_ctx_store(ctx);
+  const json_t *cfg = mcp_ctx_config(ctx);
+  const char *prompt = json_string_value(json_object_get(args, "prompt"));
+  size_t prompt_len = json_string_length(json_object_get(args, "prompt"));
+  const json_t *caps_arg = json_object_get(args, "required_capabilities");
+  const json_t *tok_arg = json_object_get(args, "delegation_token");
+  const char *relay = json_string_value(json_object_get(args, "relay_task_id"));
+  const char *caller = mcp_ctx_caller(ctx)->id;
+  json_t *caps = NULL, *tok = NULL, *start = NULL, *body = NULL, *receipt = NULL;
+  json_t *finished = NULL, *closed = NULL;
+  const char *scope = NULL;
+  char task_id[SEAL_SOVEREIGN_ID], work_id[64], prompt_hash[SEAL_SHA256_HEX];
+  char result_hash[SEAL_SHA256_HEX], why[700] = "";
+  mcp_task task;
+  mcp_task_result tr;
+  mcp_route route;
+  start_job sj;
+  finish_job fj;
+  ledger_err lerr;
+  seal_err serr;
+  seal_verdict v;
+  int64_t submitted_at = mcp__now_ms();
+  int rc = -1;
+
+  memset(&tr, 0, sizeof tr);
+  memset(&route, 0, sizeof route);
+  if (!l) {
+    snprintf(out->error, sizeof out->error, "Error: no Store is open on this server");
+    return -1;
+  }
+  if (!prompt || !*prompt) {
+    snprintf(out->error, sizeof out->error,
+             "Invalid arguments for tool motebit_task: /prompt: must be a non-empty string");
+    return -1;
+  }
+  /* the reference declares required_capabilities untyped: anything but an array of names is a
+   * model-correctable error, answered before any run is opened (the Store stays as it was) */
+  if (caps_arg && !json_is_null(caps_arg)) {
+    if (caps_check(caps_arg, out->error, sizeof out->error) != 0)
+      return -1;
+    caps = json_incref((json_t *)caps_arg);
+  } else {
+    caps = json_array();
+  }
+  if (tok_arg && !json_is_string(tok_arg)) {
+    snprintf(out->error, sizeof out->error,
+             "Invalid arguments for tool motebit_task: /delegation_token: must be a string "
+             "(the JSON-encoded DelegationToken)");
+    json_decref(caps);
+    return -1;
+  }
+
+  seal_uuid4(task_id);
+  snprintf(work_id, sizeof work_id, "task-%s", task_id);
+  seal_sha256_hex(prompt_hash, prompt, prompt_len);
+  start = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},"
+                    "s:{s:s,s:s,s:I,s:O,s:b,s:s}}",
+                    "work_id", work_id, "actor", "type", "agent", "id", caller, "trigger", "kind",
+                    "tool_call", "instruction", "kind", "task", "summary", "motebit_task", "canonical_text",
+                    work_id, "runtime", "name", "workledger", "kind", "mcp", "version", WL_VERSION,
+                    "task", "task_id", task_id, "prompt_hash", prompt_hash, "prompt_bytes",
+                    (json_int_t)prompt_len, "required_capabilities", caps, "delegation_token",
+                    tok_arg != NULL, "invocation_id", mcp_ctx_invocation_id(ctx));
+  if (!start)
+    goto oom;
+  if (relay)
+    json_object_set_new(json_object_get(start, "task"), "relay_task_id", json_string(relay));
+  memset(&sj, 0, sizeof sj);
+  sj.work_id = work_id;
+  sj.payload = start;
+  memset(&lerr, 0, sizeof lerr);
+  if (ledger_tx(l, start_fn, &sj, &lerr) != LEDGER_OK) {
+    snprintf(out->error, sizeof out->error, "Error: the task could not be recorded in the Store: %s",
+             lerr.msg[0] ? lerr.msg : "Store error");
+    goto done;
+  }
+  snprintf(out->run_id, sizeof out->run_id, "%s", sj.run_id);
+
+  memset(&task, 0, sizeof task);
+  task.task_id = task_id;
+  task.run_id = sj.run_id;
+  task.prompt = prompt;
+  task.prompt_len = prompt_len;
+  task.required_capabilities = caps;
+  task.relay_task_id = relay;
+  task.submitted_at = submitted_at;
+
+  if (tok_arg && check_token(ctx, json_string_value(tok_arg), caps, &tok, &scope, why, sizeof why)) {
+    tr.status = MCP_TASK_DENIED;
+    tr.result = mcp_task_strf("%s", why);
+  } else {
+    task.delegated_scope = scope;
+    task.delegation_token = tok;
+    route_find(cfg, caps, &route);
+    if (!route.executor) {
+      char *ct = caps_text(caps);
+      tr.status = MCP_TASK_FAILED;
+      if (json_array_size(caps))
+        tr.result = mcp_task_strf("Error: no executor for the required capabilities [%s] on this "
+                                  "node (configure executors.<capability> or a peer)", ct ? ct : "");
+      else
+        tr.result = mcp_task_strf("Error: no executor for a task without required_capabilities on "
+                                  "this node (configure executors.default)");
+      free(ct);
+    } else {
+      json_t *ev = json_pack("{s:s,s:s,s:s}", "task_id", task_id, "executor", route.executor->type,
+                             "route", route.name);
+      char m[200];
+      int erc = ev ? mcp_task_event(ctx, &task, KIND_ROUTED, "task:routed", ev, why, sizeof why) : -1;
+      json_decref(ev);
+      if (erc != 0) {
+        snprintf(out->error, sizeof out->error, "Error: the task could not be recorded in the Store: %.300s",
+                 why);
+        goto done; /* the run stays open: nothing ran, the call is recorded as failed */
+      }
+      snprintf(m, sizeof m, "task %s routed to %s executor \"%.100s\"", task_id, route.executor->type,
+               route.name);
+      mcp_ctx_progress(ctx, 1, 0, m);
+      if (route.executor->run(ctx, &task, &route, &tr) != 0) {
+        tr.status = MCP_TASK_FAILED;
+        if (!tr.result)
+          tr.result = mcp_task_strf("Error: executor \"%s\" failed (internal error)", route.name);
+      }
+      if (tr.status == MCP_TASK_COMPLETED && (!tr.result || !*tr.result)) {
+        free(tr.result);
+        tr.status = MCP_TASK_FAILED;
+        tr.result = mcp_task_strf("Error: executor \"%s\" produced no result", route.name);
+      }
+    }
+  }
+  if (!tr.result)
+    goto oom;
+
+  /* the receipt (reference/motebit.md §2.1): optional fields omitted when absent */
+  seal_sha256_hex(result_hash, tr.result, strlen(tr.result));
+  body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s}", "task_id", task_id,
+                   "motebit_id", mcp_ctx_motebit_id(ctx), "device_id", mcp_ctx_device_id(ctx),
+                   "submitted_at", (json_int_t)submitted_at, "completed_at", (json_int_t)mcp__now_ms(),
+                   "status", mcp_task_status_name(tr.status), "result", tr.result, "tools_used",
+                   tr.tools_used ? json_incref(tr.tools_used) : json_array(), "memories_formed",
+                   (json_int_t)(tr.memories_formed > 0 ? tr.memories_formed : 0), "prompt_hash",
+                   prompt_hash, "result_hash", result_hash, "invocation_origin",
+                   mcp_ctx_caller(ctx)->trust == MCP_TRUST_LOCAL ? "ai-loop" : "agent-to-agent");
+  if (!body)
+    goto oom;
+  if (relay)
+    json_object_set_new(body, "relay_task_id", json_string(relay));
+  if (scope && tr.status != MCP_TASK_DENIED)
+    json_object_set_new(body, "delegated_scope", json_string(scope));
+  if (json_array_size(tr.delegation_receipts))
+    json_object_set(body, "delegation_receipts", tr.delegation_receipts);
+  memset(&serr, 0, sizeof serr);
+  if (seal_sign_execution_receipt(&receipt, body, mcp_ctx_key(ctx), &serr) != SEAL_OK) {
+    snprintf(out->error, sizeof out->error, "Error: the receipt could not be signed: %s", serr.msg);
+    goto done;
+  }
+  {
+    /* self-check, as the reference builder does: our own receipt must verify, hash included */
+    seal_verify_opts vo = SEAL_VERIFY_OPTS_INIT;
+    vo.strict_hash = 1;
+    vo.pinned_pk = seal_key_pk(mcp_ctx_key(ctx));
+    if (seal_verify_execution_receipt(receipt, &vo, &v) != SEAL_OK) {
+      json_t *r0 = json_array_get(v.reasons, 0);
+      snprintf(out->error, sizeof out->error, "Error: the signed receipt does not verify: %s",
+               json_string_value(r0) ? json_string_value(r0) : "?");
+      seal_verdict_clear(&v);
+      goto done;
+    }
+    seal_verdict_clear(&v);
+  }
+
+  finished = json_pack("{s:s,s:s,s:s,s:I,s:s}", "task_id", task_id, "status",
+                       mcp_task_status_name(tr.status), "result_hash", result_hash, "result_bytes",
+                       (json_int_t)strlen(tr.result), "receipt_id", task_id);
+  {
+    char summary[200];
+    snprintf(summary, sizeof summary, "motebit_task %s", mcp_task_status_name(tr.status));
+    closed = closed_payload(tr.status, caller, summary);
+  }
+  if (!finished || !closed)
+    goto oom;
+  if (relay)
+    json_object_set_new(finished, "relay_task_id", json_string(relay));
+  if (route.executor && tr.status != MCP_TASK_DENIED)
+    json_object_set_new(finished, "route", json_string(route.name));
+  memset(&fj, 0, sizeof fj);
+  fj.run_id = sj.run_id;
+  fj.task_id = task_id;
+  fj.finished = finished;
+  fj.closed = closed;
+  fj.receipt = receipt;
+  memset(&lerr, 0, sizeof lerr);
+  if (ledger_tx(l, finish_fn, &fj, &lerr) != LEDGER_OK) {
+    snprintf(out->error, sizeof out->error, "Error: the task receipt could not be stored: %s",
+             lerr.msg[0] ? lerr.msg : "Store error");
+    goto done;
+  }
+  out->payload = receipt;
+  receipt = NULL;
+  rc = 0;
+  goto done;
+oom:
+  snprintf(out->error, sizeof out->error, "Error: out of memory");
+done:
+  free(tr.result);
+  json_decref(tr.tools_used);
+  json_decref(tr.delegation_receipts);
+  json_decref(caps);
+  json_decref(tok);
+  json_decref(start);
+  json_decref(body);
+  json_decref(receipt);
+  json_decref(finished);
+  json_decref(closed);
+  return rc;
+}
+
+const mcp_tool_impl mcp_tools_task[] = {
+    {"motebit_task", task_fn},
+    {NULL, NULL},
+};
