@@ -299,6 +299,30 @@ int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_e
   return rc;
 }
 
+/* Steps `st` (SELECT receipt_id, kind, run_id, task_id, created_at, json) into a new array of
+ * {receipt_id, kind, run_id?, task_id?, created_at, json} at *out. */
+static int receipt_rows(lconn *c, sqlite3_stmt *st, json_t **out, ledger_err *err)
+{
+  int rc;
+  *out = json_array();
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_t *o = json_pack("{s:s,s:s,s:s}", "receipt_id", COLTXT(st, 0), "kind", COLTXT(st, 1),
+                          "created_at", COLTXT(st, 4));
+    set_opt(o, "run_id", st, 2);
+    set_opt(o, "task_id", st, 3);
+    json_t *j = json_loads(COLTXT(st, 5), 0, NULL);
+    json_object_set_new(o, "json", j ? j : json_null());
+    json_array_append_new(*out, o);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(*out);
+    *out = NULL;
+    return ledger__sqlerr(err, c, rc, "list receipts");
+  }
+  return LEDGER_OK;
+}
+
 static int rd_receipt_list(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
@@ -309,24 +333,7 @@ static int rd_receipt_list(lconn *c, void *p, ledger_err *err)
     sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
   if (r->b)
     sqlite3_bind_text(st, 2, r->b, -1, SQLITE_TRANSIENT);
-  r->out = json_array();
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    json_t *o = json_pack("{s:s,s:s,s:s}", "receipt_id", COLTXT(st, 0), "kind", COLTXT(st, 1),
-                          "created_at", COLTXT(st, 4));
-    set_opt(o, "run_id", st, 2);
-    set_opt(o, "task_id", st, 3);
-    json_t *j = json_loads(COLTXT(st, 5), 0, NULL);
-    json_object_set_new(o, "json", j ? j : json_null());
-    json_array_append_new(r->out, o);
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    json_decref(r->out);
-    r->out = NULL;
-    return ledger__sqlerr(err, c, rc, "list receipts");
-  }
-  return LEDGER_OK;
+  return receipt_rows(c, st, &r->out, err);
 }
 
 int ledger_receipt_list(ledger *l, const char *run_id, const char *task_id, json_t **out,
@@ -349,28 +356,11 @@ static int rd_receipt_kind(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
   sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_KIND, err);
-  int rc;
   if (!st)
     return LEDGER_ERROR;
   sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int(st, 2, r->i);
-  r->out = json_array();
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    json_t *o = json_pack("{s:s,s:s,s:s}", "receipt_id", COLTXT(st, 0), "kind", COLTXT(st, 1),
-                          "created_at", COLTXT(st, 4));
-    set_opt(o, "run_id", st, 2);
-    set_opt(o, "task_id", st, 3);
-    json_t *j = json_loads(COLTXT(st, 5), 0, NULL);
-    json_object_set_new(o, "json", j ? j : json_null());
-    json_array_append_new(r->out, o);
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    json_decref(r->out);
-    r->out = NULL;
-    return ledger__sqlerr(err, c, rc, "list receipts");
-  }
-  return LEDGER_OK;
+  return receipt_rows(c, st, &r->out, err);
 }
 
 int ledger_receipt_list_kind(ledger *l, const char *kind, int limit, json_t **out, ledger_err *err)
@@ -484,20 +474,19 @@ static int rd_mem(lconn *c, void *p, ledger_err *err)
   return LEDGER_OK;
 }
 
-int ledger_memory_search(ledger *l, const char *query, int limit, json_t **out, ledger_err *err)
+/* Every whitespace-separated word of `query` becomes one quoted FTS5 string (quotes doubled),
+ * joined by spaces: an implicit AND of literal words, never FTS5 syntax. A word of L bytes with d
+ * quotes takes L + d + 2 bytes and at most one separator, so 3n + 1 bytes always suffice. */
+char *ledger__fts_words(const char *query)
 {
-  *out = NULL;
-  /* every word becomes a quoted FTS5 string, joined by spaces (implicit AND) */
-  size_t n = query ? strlen(query) : 0;
-  char *q = malloc(n * 3 + 3);
-  if (!q)
-    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  size_t k = 0;
+  size_t n = strlen(query), k = 0;
+  char *q = malloc(n * 3 + 2);
   int inword = 0;
+  if (!q)
+    return NULL;
   for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)query[i];
-    int sp = ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-    if (sp) {
+    char ch = query[i];
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
       if (inword) {
         q[k++] = '"';
         q[k++] = ' ';
@@ -511,11 +500,23 @@ int ledger_memory_search(ledger *l, const char *query, int limit, json_t **out, 
     }
     if (ch == '"')
       q[k++] = '"';
-    q[k++] = (char)ch;
+    q[k++] = ch;
   }
   if (inword)
     q[k++] = '"';
-  q[k] = 0;
+  while (k > 0 && q[k - 1] == ' ')
+    k--;
+  q[k] = '\0';
+  return q;
+}
+
+int ledger_memory_search(ledger *l, const char *query, int limit, json_t **out, ledger_err *err)
+{
+  *out = NULL;
+  char *q = ledger__fts_words(query ? query : "");
+  if (!q)
+    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  size_t k = strlen(q);
   if (k == 0) {
     free(q);
     *out = json_array();

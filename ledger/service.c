@@ -133,41 +133,6 @@ static int rd_recall(lconn *c, void *p, ledger_err *err)
   return LEDGER_OK;
 }
 
-/* Every whitespace-separated word of `query` becomes one quoted FTS5 string (quotes doubled),
- * joined by spaces: an implicit AND of literal words, never FTS5 syntax. malloc'd; "" = none. */
-static char *fts_words(const char *query)
-{
-  size_t n = strlen(query), k = 0;
-  char *q = malloc(n * 2 + 3);
-  int inword = 0;
-  if (!q)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char ch = query[i];
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-      if (inword) {
-        q[k++] = '"';
-        q[k++] = ' ';
-        inword = 0;
-      }
-      continue;
-    }
-    if (!inword) {
-      q[k++] = '"';
-      inword = 1;
-    }
-    if (ch == '"')
-      q[k++] = '"';
-    q[k++] = ch;
-  }
-  if (inword)
-    q[k++] = '"';
-  while (k > 0 && q[k - 1] == ' ')
-    k--;
-  q[k] = '\0';
-  return q;
-}
-
 int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities,
                          int limit, json_t **out, ledger_err *err)
 {
@@ -178,7 +143,7 @@ int ledger_memory_recall(ledger *l, const char *query, const char *const *sensit
   *out = NULL;
   if (!query || !sensitivities)
     return ledger__errf(err, LEDGER_EINVAL, 0, "memory recall needs a query and sensitivities");
-  if (!(match = fts_words(query)))
+  if (!(match = ledger__fts_words(query)))
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
   if (!match[0] || !sensitivities[0]) {
     free(match);
