@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXEC_RECEIPT_KIND "motebit.execution-receipt"
+#define EXEC_RECEIPT_KIND LEDGER_KIND_EXECUTION_RECEIPT
 #define TASK_WORK_PREFIX "task-"
 
 static const char *js(const json_t *o, const char *k)

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECEIPT_KIND "motebit.execution-receipt"
+#define RECEIPT_KIND LEDGER_KIND_EXECUTION_RECEIPT
 #define KIND_ROUTED "task.routed"
 #define KIND_FINISHED "task.finished"
 #define MAX_CAPS 64
