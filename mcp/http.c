@@ -325,7 +325,7 @@ static mcp_session *session_for(mcp_http *h, const mcp_auth_result *ar) {
       break;
     }
   if (!s && h->nsessions < MAX_SESSIONS) {
-    mcp_session_opts so = {.caller = {.id = ar->caller_id, .trust = ar->trust, .scope = NULL}, .stateless = 1};
+    mcp_session_opts so = {.caller = {.id = ar->caller_id, .trust = ar->trust, .scope = NULL}, .stateless = 1, .no_wait = 1};
     sess_entry *ns = realloc(h->sessions, (size_t)(h->nsessions + 1) * sizeof *ns);
     if (ns) {
       h->sessions = ns;
@@ -546,8 +546,13 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
   uint64_t ticket = 0;
   int rc = mcp_submit(x->sess, body, len, on_emit, x, &ticket);
   if (rc != MCP_OK) {
+    static const char *const retry[] = {"Retry-After", "1", NULL};
     tp_http_req_on_abort(r, NULL, NULL);
-    reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "server shutting down", NULL);
+    if (rc == MCP_EBUSY)
+      reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR,
+                  "server busy: the in-flight window is full; retry shortly", retry);
+    else
+      reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "server shutting down", NULL);
     hreq_unref(x);
     hreq_unref(x);
     return;

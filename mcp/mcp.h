@@ -39,6 +39,7 @@ typedef enum mcp_rc {
   MCP_ERROR = -1,    /* unexpected: out of memory, thread creation, Store failure */
   MCP_EINVAL = -2,   /* bad options or arguments */
   MCP_ECLOSED = -3,  /* the session or server is shutting down; the message was not taken */
+  MCP_EBUSY = -4,    /* the in-flight window is full and the session has no_wait; not taken */
 } mcp_rc;
 
 /* Protocol revisions we speak. */
@@ -117,6 +118,9 @@ typedef struct mcp_session_opts {
    * except MCP_EMIT_FINAL is never set. */
   mcp_emit_fn send;
   void *send_payload;
+  /* 1 = never block in mcp_submit: a full in-flight window answers MCP_EBUSY (HTTP: the listener
+   * thread serves every connection and must not wait; the client gets 503 + Retry-After). */
+  int no_wait;
 } mcp_session_opts;
 
 /* Opens a session on `srv`. Returns MCP_OK or MCP_ERROR. */
@@ -125,9 +129,10 @@ int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *
 /* Submits one raw message (`len` bytes, need not be NUL-terminated). Every outcome, including
  * parse errors and oversize messages, comes back through `emit` (exactly one MCP_EMIT_FINAL call
  * per accepted submission, possibly before mcp_submit returns). When the in-flight window is full
- * this call blocks until a slot frees (backpressure on the reader). `*ticket_out` (may be NULL)
- * receives a handle for mcp_cancel; 0 when the message completed inline.
- * Returns MCP_OK, or MCP_ECLOSED when the session is draining (emit is then not called). */
+ * this call blocks until a slot frees (backpressure on the reader), or with opts.no_wait returns
+ * MCP_EBUSY at once. `*ticket_out` (may be NULL) receives a handle for mcp_cancel; 0 when the
+ * message completed inline. Returns MCP_OK, MCP_EBUSY, or MCP_ECLOSED when the session is
+ * draining (emit is then not called for MCP_EBUSY and MCP_ECLOSED). */
 int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, void *payload,
                uint64_t *ticket_out);
 

@@ -69,6 +69,7 @@ struct mcp_session {
   char *caller_id;
   char *caller_scope;
   int stateless;
+  int no_wait; /* mcp_submit answers MCP_EBUSY instead of waiting for a window slot */
   mcp_emit_fn send;
   void *send_payload;
 

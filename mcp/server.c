@@ -342,6 +342,7 @@ int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *
   if (opts) {
     s->caller = opts->caller;
     s->stateless = opts->stateless;
+    s->no_wait = opts->no_wait;
     s->send = opts->send;
     s->send_payload = opts->send_payload;
   } else {
@@ -501,11 +502,21 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
     deadline.tv_sec++;
     deadline.tv_nsec -= 1000000000L;
   }
+  /* While it waits for the client, the request lends its window slot back: the answer comes in
+   * through the same reader that a full window blocks, so keeping the slot could stall the
+   * session until the timeout. It takes the slot back without waiting (the window may be
+   * exceeded by the requests that were waiting on their clients). */
+  finish_slot(s->srv);
   pthread_mutex_lock(&s->mu);
   while (text && !o->done && !atomic_load(&r->cancelled) && !s->draining) {
     if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT)
       break;
   }
+  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_lock(&s->srv->mu);
+  s->srv->inflight++;
+  pthread_mutex_unlock(&s->srv->mu);
+  pthread_mutex_lock(&s->mu);
   resp = o->response;
   o->response = NULL;
   for (pp = &s->out; *pp; pp = &(*pp)->next)
@@ -1042,8 +1053,14 @@ int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, vo
     return MCP_OK;
   }
 
-  /* worker methods: take a window slot (blocking = backpressure on the reader) */
+  /* worker methods: take a window slot (blocking = backpressure on the reader; a no_wait
+   * session is told MCP_EBUSY instead, so its listener thread never stalls) */
   pthread_mutex_lock(&srv->mu);
+  if (s->no_wait && srv->inflight >= srv->window && !srv->stopping) {
+    pthread_mutex_unlock(&srv->mu);
+    req_free(r);
+    return MCP_EBUSY;
+  }
   while (srv->inflight >= srv->window && !srv->stopping)
     pthread_cond_wait(&srv->cv_slot, &srv->mu);
   if (srv->stopping) {

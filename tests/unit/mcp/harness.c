@@ -35,6 +35,8 @@ static void channel(const char *msg, size_t len, unsigned flags, void *payload)
   pthread_mutex_unlock(&h->mu);
 }
 
+int h_window, h_no_wait;
+
 void h_start(harness *h, const json_t *config, int page_size, int with_channel)
 {
   mcp_server_opts o;
@@ -50,11 +52,12 @@ void h_start(harness *h, const json_t *config, int page_size, int with_channel)
   o.config = config;
   o.page_size = page_size;
   o.workers = 3;
-  o.window = 8;
+  o.window = h_window > 0 ? h_window : 8;
   ck_assert_msg(mcp_server_new(&h->srv, &o, err, sizeof err) == MCP_OK, "server: %s", err);
   memset(&so, 0, sizeof so);
   so.caller.id = "local-operator";
   so.caller.trust = MCP_TRUST_LOCAL;
+  so.no_wait = h_no_wait;
   if (with_channel) {
     so.send = channel;
     so.send_payload = h;

@@ -32,6 +32,8 @@ typedef struct harness {
 /* config: borrowed, may be NULL; page_size 0 = default; with_channel: give the session a
  * server->client channel (for elicitation). */
 void h_start(harness *h, const json_t *config, int page_size, int with_channel);
+/* The in-flight window (default 8) and the session's no_wait flag of the next h_start. */
+extern int h_window, h_no_wait;
 void h_stop(harness *h);
 /* Submits `line`; returns the ticket. */
 uint64_t h_send(harness *h, const char *line);

@@ -457,6 +457,42 @@ START_TEST(elicitation_and_cancel)
 }
 END_TEST
 
+/* A call waiting on elicitation lends its window slot back: with a window of one, the reader can
+ * still take the next request and then the elicitation answer (before, the second submit blocked
+ * the reader until the 10-minute elicitation timeout). */
+START_TEST(elicitation_frees_its_window_slot)
+{
+  harness h;
+  json_t *req, *r;
+  char line[300];
+  h_window = 1;
+  h_start(&h, NULL, 0, 1);
+  h_window = 0;
+  h_init(&h, "{\"elicitation\":{}}");
+  h_send(&h, "{\"jsonrpc\":\"2.0\",\"id\":\"w1\",\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  h_wait_out(&h, 1);
+  req = json_loads(h.out[0].text, 0, NULL);
+  /* the window's only slot is lent: this call runs to its response */
+  r = h_call(&h, "{\"jsonrpc\":\"2.0\",\"id\":\"i1\",\"method\":\"tools/call\",\"params\":{\"name\":\"motebit_identity\"}}");
+  ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "i1");
+  ck_assert_ptr_nonnull(json_object_get(r, "result"));
+  json_decref(r);
+  snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":\"%s\",\"result\":{\"action\":\"decline\"}}",
+           json_string_value(json_object_get(req, "id")));
+  json_decref(req);
+  {
+    int before = h.finals;
+    h_send(&h, line);
+    h_wait_finals(&h, before + 2);
+  }
+  /* and the window is whole again: one more call goes through */
+  r = h_call(&h, "{\"jsonrpc\":\"2.0\",\"id\":\"i2\",\"method\":\"ping\"}");
+  ck_assert_str_eq(json_string_value(json_object_get(r, "id")), "i2");
+  json_decref(r);
+  h_stop(&h);
+}
+END_TEST
+
 START_TEST(ticket_cancel)
 {
   harness h;
@@ -535,6 +571,7 @@ Suite *core_suite(void)
   tcase_add_test(tc, logging_notifications);
   tcase_add_test(tc, policy_deny_and_approval);
   tcase_add_test(tc, elicitation_and_cancel);
+  tcase_add_test(tc, elicitation_frees_its_window_slot);
   tcase_add_test(tc, ticket_cancel);
   tcase_add_test(tc, drain_abandons_elicitation);
   tcase_add_test(tc, schema_table_match);
