@@ -436,8 +436,9 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     }
   }
   if (json_array_size(prior) > 0) {
-    sent = json_incref(prior);
-    json_array_append(sent, tok);
+    sent = json_copy(prior); /* shallow: the received tokens, then ours */
+    if (!sent || json_array_append(sent, tok) != 0)
+      goto done;
   } else {
     sent = json_incref(tok);
   }
@@ -445,7 +446,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     goto done;
   ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "task_id", task->task_id, "peer", peer,
                  "peer_motebit_id", mid, "peer_public_key", pk, "scope", scope, "chain_length",
-                 (json_int_t)(json_array_size(prior) + 1), "expires_at", (json_int_t)deadline,
+                 (json_int_t)(json_is_array(sent) ? json_array_size(sent) : 1), "expires_at", (json_int_t)deadline,
                  "key_source", key_source, "token_signature",
                  json_string_value(json_object_get(tok, "signature")));
   snprintf(evkey, sizeof evkey, "delegate:%s", peer);
