@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/exec_delegate.c — the `delegate` executor of motebit_task (spec/mcp.md §3.2): a task whose
+ * mcp/exec_delegate.c — the `delegate` executor of motebit_task (spec/mcp.md §3.1.1): a task whose
  * required capabilities no local command serves goes to the first `peers[]` entry whose
  * capabilities cover all of them. run() calls the peer as an MCP client (mcp/client.h) with its
  * credentials (static token, or a motebit signed token with aud task:submit from our key):

@@ -45,7 +45,7 @@ typedef struct mcp_task {
   const json_t *delegation_token;      /* the verified token object (the LAST of a chain, the one
                                           addressed to this node); NULL = none */
   const json_t *delegation_chain;      /* the verified chain, root first, when the caller sent a
-                                          JSON array of tokens (spec/mcp.md §3.2); NULL when it
+                                          JSON array of tokens (spec/mcp.md §3.1.1); NULL when it
                                           sent a single object or none */
   int64_t submitted_at;                /* epoch ms */
 } mcp_task;
@@ -92,7 +92,7 @@ typedef struct mcp_executor {
 extern const mcp_executor mcp_executor_command;
 extern const mcp_executor mcp_executor_delegate;
 
-/* Longest delegation chain (tokens, root first) a task may carry or create (spec/mcp.md §3.2);
+/* Longest delegation chain (tokens, root first) a task may carry or create (spec/mcp.md §3.1.1);
  * equal to the receipt nesting limit, so a chain and its receipts have the same depth. */
 #define MCP_DELEGATION_MAX_CHAIN 10
 

@@ -2,10 +2,11 @@
  * mcp/task.c — the motebit_task tool (reference/motebit.md §1, §2; spec/mcp.md §3.1): checks the
  * arguments the schema cannot (required_capabilities: the reference declares it untyped), opens
  * one Store run per task (work_id "task-<task_id>"), checks an optional delegation_token
- * (JSON, signature, expiry/not_before, addressed to this node, scope ⊇ required capabilities)
- * and signs a `denied` receipt when it fails, routes by required_capabilities through the
- * executor table (mcp/executor.h) — no route gives a signed `failed` receipt saying so — runs the
- * executor, then signs the ExecutionReceipt (every required field, relay_task_id verbatim,
+ * (JSON, signature, expiry/not_before, addressed to this node, scope ⊇ required capabilities;
+ * or a JSON array of tokens, root first: each verified, linked and narrowing, at most 10, none
+ * delegated by this node — spec/mcp.md §3.1.1) and signs a `denied` receipt when it fails,
+ * routes by required_capabilities through the executor table (mcp/executor.h: local commands,
+ * then peers) — no route gives a signed `failed` receipt saying so — runs the executor, then signs the ExecutionReceipt (every required field, relay_task_id verbatim,
  * delegated_scope, result_hash = sha256(result)), verifies its own signature, and commits the
  * task.finished event, work.closed and the receipt (receipts table, id = task_id) in one
  * transaction before answering. The receipt is the tool's payload: call.c writes it as the text
@@ -170,7 +171,7 @@ static int finish_fn(ledger_txn *t, void *p, ledger_err *err)
 
 /* ---- delegation_token (reference/motebit.md §1 "When delegation_token is present") ----------- */
 
-/* The chain form (spec/mcp.md §3.2, our extension for workledger-to-workledger hops): a JSON
+/* The chain form (spec/mcp.md §3.1.1, our extension for workledger-to-workledger hops): a JSON
  * array of DelegationTokens, root first, the last one addressed to this node. 0 when the chain
  * links, narrows and never names this node as a delegator; 1 (why set) otherwise. */
 static int check_chain(mcp_ctx *ctx, const json_t *chain, char *why, size_t cap)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# tests/e2e/delegation.sh — agent-to-agent delegation (spec/mcp.md §3.2) with real nodes over
+# tests/e2e/delegation.sh — agent-to-agent delegation (spec/mcp.md §3.1.1) with real nodes over
 # HTTP on loopback ephemeral ports:
 #  1. examples/delegation/run.sh (A → B → C): A's receipt passes `verify --strict-hash` at depth
 #     2 with three different keys, relay_task_id binds each hop (inner.relay_task_id ==

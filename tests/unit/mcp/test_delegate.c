@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/mcp/test_delegate.c — routing of motebit_task between the command and the
- * delegate executors (spec/mcp.md §3.2): a local command for the capability comes first in the
+ * delegate executors (spec/mcp.md §3.1.1): a local command for the capability comes first in the
  * table; a peer is chosen only when its capabilities cover ALL required ones (the first such
  * peer in config order); a task without required capabilities never leaves the node. The
  * network side of the delegate executor is covered end to end by tests/e2e/delegation.sh. */
