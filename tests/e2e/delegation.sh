@@ -7,10 +7,11 @@
 #     outer.task_id), delegated_scope at each delegated hop, delegation events in every Store.
 #  2. one node A with misbehaving peers: a proxy that tampers with the signed receipt, one that
 #     rebinds relay_task_id, a wrong pinned key, trust on first use then a key change behind the
-#     same URL, a peer that never answers (timeout), a closed port, a peer refusing our
+#     same URL, a peer that never answers (timeout), one that answers its identity but not the
+#     task (timeout), a closed port, a peer refusing our
 #     credentials, a peer whose command fails (failed, nested), a loop A → L → A (denied, signed,
 #     nested): each gives A's signed receipt naming the cause (verified), events in A's Store,
-#     and A keeps answering.
+#     and A keeps answering; the peer's progress reaches A's caller.
 #  3. crafted delegation chains (JSON arrays of tokens; python3 `cryptography`): narrowed →
 #     completed; widened, broken link, this node already a delegator, too long → denied; a chain
 #     of 10 sent to A cannot grow → denied; a foreign single token forwarded as a chain.
@@ -192,6 +193,7 @@ UPPER = {"type": "command", "argv": ["/bin/sh", "-c", "tr a-z A-Z"], "timeout_s"
 serve(C, {"profile": "service", "http": {"known_callers": {A["mid"]: A["pk"], client["mid"]: client["pk"]}},
           "executors": {"cap_ok": UPPER, "cap_tamper": UPPER, "cap_relay": UPPER, "cap_tofu": UPPER,
                         "cap_noauth": UPPER,
+                        "cap_slow": {"type": "command", "argv": ["/bin/sh", "-c", "sleep 20"], "timeout_s": 30},
                         "cap_boom": {"type": "command", "argv": ["/bin/sh", "-c", "echo kaboom >&2; exit 3"]}}})
 serve(D, {"profile": "service", "http": {"known_callers": {A["mid"]: A["pk"]}},
           "executors": {"cap_tofu": UPPER}})
@@ -223,6 +225,7 @@ serve(A, {"profile": "service", "http": {"known_callers": {client["mid"]: client
                     peer("tofu", p_switch, ["cap_tofu"]),
                     peer("hang", p_hang, ["cap_hang"], C["pk"], timeout_s=2),
                     peer("dead", dead, ["cap_dead"], C["pk"], timeout_s=5),
+                    peer("slow", C["url"], ["cap_slow"], C["pk"], timeout_s=2),
                     {"name": "noauth", "url": C["url"], "capabilities": ["cap_noauth"], "public_key": C["pk"]},
                     peer("loop", L["url"], ["cap_loop"], L["pk"])]})
 open(up_a, "w").write(A["url"])
@@ -268,6 +271,7 @@ open(up_switch, "w").write(C["url"])
 r, _ = task(client, A, "back", ["cap_tofu"])
 check(r is not None and r["status"] == "completed", "the first-use key still works")
 failed_case("peer never answers", ["cap_hang"], "timed out", max_s=30)
+failed_case("peer answers identity but not the task", ["cap_slow"], "no answer to motebit_task", max_s=30)
 failed_case("peer unreachable", ["cap_dead"], "unreachable")
 failed_case("peer refuses our credentials", ["cap_noauth"], "refused our authentication")
 r = failed_case("loop A -> L -> A", ["cap_loop"], "delegation loop", status="denied", nested=True)
@@ -275,6 +279,10 @@ if r:
     inner = r["delegation_receipts"][0]
     check(inner["status"] == "denied" and "delegation loop" in inner["result"] and inner["motebit_id"] == L["mid"],
           "loop: L's signed denied receipt names the loop")
+p = subprocess.run([W, "call", A["url"], "motebit_task", json.dumps({"prompt": "progress", "required_capabilities": ["cap_ok"]}),
+                    "--motebit-token", "--progress", "--timeout", "60"], cwd=client["dir"], capture_output=True, timeout=90)
+check(p.returncode == 0 and 'peer "ok": ' in p.stderr.decode(),
+      "the peer's progress is relayed to our caller (%s)" % p.stderr.decode()[-300:])
 check(alive(A, client), "A keeps answering")
 check(alive(C, client), "C keeps answering")
 r, _ = task(client, A, "still", ["cap_ok"])
