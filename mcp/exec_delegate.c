@@ -530,7 +530,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     json_object_set_new(d.result_ev, "peer_signature", json_incref(json_object_get(receipt, "signature")));
     if (r_status && strcmp(r_status, "completed") == 0) {
       out->status = MCP_TASK_COMPLETED;
-      out->result = mcp_task_strf("%s", r_result);
+      out->result = mcp_task_strf("%s", r_result ? r_result : "");
     } else {
       char *ex = excerpt(r_result ? r_result : "");
       int denied = r_status && strcmp(r_status, "denied") == 0;
