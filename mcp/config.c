@@ -507,7 +507,7 @@ static int norm_peers(vctx *c, json_t *peers)
   json_t *pe;
   json_array_foreach(peers, i, pe) {
     static const char *const keys[] = {"name", "url", "public_key", "capabilities", "token", "motebit_token",
-                                       NULL};
+                                       "timeout_s", NULL};
     char p[PATH_CAP], q[PATH_CAP];
     json_t *v;
     join_idx(p, "peers", i);
@@ -545,6 +545,15 @@ static int norm_peers(vctx *c, json_t *peers)
         return -1;
     } else {
       json_object_set_new(pe, "motebit_token", json_false());
+    }
+    if (json_is_string(json_object_get(pe, "token")) && json_is_true(json_object_get(pe, "motebit_token")))
+      return fail(c, q, "cannot be combined with a static token (set one of token, motebit_token)");
+    join(q, p, "timeout_s");
+    if ((v = json_object_get(pe, "timeout_s"))) {
+      if (want_int(c, v, q, 1, 86400) != 0)
+        return -1;
+    } else {
+      json_object_set_new(pe, "timeout_s", json_integer(300));
     }
   }
   return 0;

@@ -63,7 +63,8 @@ const char *mcp_config_known_caller(const json_t *cfg, const char *motebit_id);
 const json_t *mcp_config_executor(const json_t *cfg, const char *capability);
 /* The "executors" object ({capability: executor}); never NULL when cfg is non-NULL. Borrowed. */
 const json_t *mcp_config_executors(const json_t *cfg);
-/* The "peers" array ([{name, url, public_key?, capabilities, token?, motebit_token}]). Borrowed. */
+/* The "peers" array ([{name, url, public_key?, capabilities, token?, motebit_token, timeout_s}]).
+ * Borrowed. */
 const json_t *mcp_config_peers(const json_t *cfg);
 /* The "service_listing" object, or NULL when none is configured. Borrowed. */
 const json_t *mcp_config_service_listing(const json_t *cfg);

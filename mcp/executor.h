@@ -42,7 +42,11 @@ typedef struct mcp_task {
   const json_t *required_capabilities; /* array of strings, possibly empty; never NULL */
   const char *relay_task_id;           /* NULL when absent */
   const char *delegated_scope;         /* scope of the verified delegation token; NULL = none */
-  const json_t *delegation_token;      /* the verified token object; NULL = none */
+  const json_t *delegation_token;      /* the verified token object (the LAST of a chain, the one
+                                          addressed to this node); NULL = none */
+  const json_t *delegation_chain;      /* the verified chain, root first, when the caller sent a
+                                          JSON array of tokens (spec/mcp.md §3.1.1); NULL when it
+                                          sent a single object or none */
   int64_t submitted_at;                /* epoch ms */
 } mcp_task;
 
@@ -84,8 +88,13 @@ typedef struct mcp_executor {
   int (*run)(mcp_ctx *ctx, const mcp_task *task, const mcp_route *route, mcp_task_result *out);
 } mcp_executor;
 
-/* The built-in types (mcp/exec_command.c). */
+/* The built-in types, in routing order (mcp/exec_command.c, mcp/exec_delegate.c). */
 extern const mcp_executor mcp_executor_command;
+extern const mcp_executor mcp_executor_delegate;
+
+/* Longest delegation chain (tokens, root first) a task may carry or create (spec/mcp.md §3.1.1);
+ * equal to the receipt nesting limit, so a chain and its receipts have the same depth. */
+#define MCP_DELEGATION_MAX_CHAIN 10
 
 /* Appends one event to the task's run (in its own group-committed transaction). `kind` must be
  * registered (spec/store.md: task.delegated is; see there for the others); `idempotency_key`

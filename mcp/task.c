@@ -2,10 +2,11 @@
  * mcp/task.c — the motebit_task tool (reference/motebit.md §1, §2; spec/mcp.md §3.1): checks the
  * arguments the schema cannot (required_capabilities: the reference declares it untyped), opens
  * one Store run per task (work_id "task-<task_id>"), checks an optional delegation_token
- * (JSON, signature, expiry/not_before, addressed to this node, scope ⊇ required capabilities)
- * and signs a `denied` receipt when it fails, routes by required_capabilities through the
- * executor table (mcp/executor.h) — no route gives a signed `failed` receipt saying so — runs the
- * executor, then signs the ExecutionReceipt (every required field, relay_task_id verbatim,
+ * (JSON, signature, expiry/not_before, addressed to this node, scope ⊇ required capabilities;
+ * or a JSON array of tokens, root first: each verified, linked and narrowing, at most 10, none
+ * delegated by this node — spec/mcp.md §3.1.1) and signs a `denied` receipt when it fails,
+ * routes by required_capabilities through the executor table (mcp/executor.h: local commands,
+ * then peers) — no route gives a signed `failed` receipt saying so — runs the executor, then signs the ExecutionReceipt (every required field, relay_task_id verbatim,
  * delegated_scope, result_hash = sha256(result)), verifies its own signature, and commits the
  * task.finished event, work.closed and the receipt (receipts table, id = task_id) in one
  * transaction before answering. The receipt is the tool's payload: call.c writes it as the text
@@ -24,11 +25,13 @@
 #define RECEIPT_KIND LEDGER_KIND_EXECUTION_RECEIPT
 #define KIND_ROUTED "task.routed"
 #define KIND_FINISHED "task.finished"
+#define KIND_DELEGATION_RESULT "task.delegation_result" /* written by mcp/exec_delegate.c */
 #define MAX_CAPS 64
 #define MAX_CAP_LEN 128
 
 /* Executor types, asked in this order (local commands before peers). A new type adds one line. */
-static const mcp_executor *const executor_table[] = {&mcp_executor_command, NULL};
+static const mcp_executor *const executor_table[] = {&mcp_executor_command, &mcp_executor_delegate,
+                                                     NULL};
 
 const char *mcp_task_status_name(mcp_task_status st)
 {
@@ -62,6 +65,7 @@ static int register_kinds(ledger_txn *t, ledger_err *err)
   static const char *const kinds[][5] = {
       {KIND_ROUTED, "task_id", "executor", "route", NULL},
       {KIND_FINISHED, "task_id", "status", "result_hash", NULL},
+      {KIND_DELEGATION_RESULT, "task_id", "peer", "status", NULL},
   };
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     json_t *req = json_array();
@@ -167,20 +171,79 @@ static int finish_fn(ledger_txn *t, void *p, ledger_err *err)
 
 /* ---- delegation_token (reference/motebit.md §1 "When delegation_token is present") ----------- */
 
-/* 0: valid (*tok new reference, *scope borrowed from it); 1: denied (why set). */
+/* The chain form (spec/mcp.md §3.1.1, our extension for workledger-to-workledger hops): a JSON
+ * array of DelegationTokens, root first, the last one addressed to this node. 0 when the chain
+ * links, narrows and never names this node as a delegator; 1 (why set) otherwise. */
+static int check_chain(mcp_ctx *ctx, const json_t *chain, char *why, size_t cap)
+{
+  size_t i, n = json_array_size(chain);
+  const json_t *t;
+  seal_err serr;
+  int rc;
+  if (n == 0) {
+    snprintf(why, cap, "Denied: delegation_token is an empty chain");
+    return 1;
+  }
+  if (n > MCP_DELEGATION_MAX_CHAIN) {
+    snprintf(why, cap, "Denied: delegation depth limit: the chain holds %zu tokens (at most %d)", n,
+             MCP_DELEGATION_MAX_CHAIN);
+    return 1;
+  }
+  json_array_foreach(chain, i, t) {
+    if (!json_is_object(t)) {
+      snprintf(why, cap, "Denied: delegation_token chain[%zu] is not a DelegationToken object", i);
+      return 1;
+    }
+  }
+  memset(&serr, 0, sizeof serr);
+  rc = seal_verify_delegation_chain(chain, &serr);
+  if (rc == SEAL_ESCOPE) {
+    snprintf(why, cap, "Denied: delegation chain widens its scope: %.300s", serr.msg);
+    return 1;
+  }
+  if (rc != SEAL_OK) {
+    snprintf(why, cap, "Denied: delegation chain does not verify: %.300s", serr.msg);
+    return 1;
+  }
+  json_array_foreach(chain, i, t) {
+    const char *did = json_string_value(json_object_get(t, "delegator_id"));
+    const char *dpk = json_string_value(json_object_get(t, "delegator_public_key"));
+    if ((did && strcmp(did, mcp_ctx_motebit_id(ctx)) == 0) ||
+        (dpk && strcmp(dpk, seal_key_pk_hex(mcp_ctx_key(ctx))) == 0)) {
+      snprintf(why, cap, "Denied: delegation loop: this node (%.80s) already delegated this task "
+                         "(delegator of chain[%zu])", mcp_ctx_motebit_id(ctx), i);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* 0: valid (*tok new reference to the token addressed to us, *chain new reference to the whole
+ * array when one was sent, else NULL; *scope borrowed from *tok); 1: denied (why set). */
 static int check_token(mcp_ctx *ctx, const char *text, const json_t *required, json_t **tok,
-                       const char **scope, char *why, size_t cap)
+                       json_t **chain, const char **scope, char *why, size_t cap)
 {
   json_error_t jerr;
   seal_verdict v;
   int vrc;
   const char *dpk, *denied = NULL;
-  json_t *t = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *parsed = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *t;
   *tok = NULL;
+  *chain = NULL;
   *scope = NULL;
-  if (!t) {
+  if (!parsed) {
     snprintf(why, cap, "Denied: delegation_token is not valid JSON");
     return 1;
+  }
+  if (json_is_array(parsed)) {
+    if (check_chain(ctx, parsed, why, cap)) {
+      json_decref(parsed);
+      return 1;
+    }
+    t = json_incref(json_array_get(parsed, json_array_size(parsed) - 1));
+    *chain = parsed;
+  } else {
+    t = parsed;
   }
   vrc = seal_verify_delegation_token(t, NULL, &v);
   seal_verdict_clear(&v);
@@ -190,21 +253,19 @@ static int check_token(mcp_ctx *ctx, const char *text, const json_t *required, j
       snprintf(why, cap, "Denied: delegation token has expired");
     else
       snprintf(why, cap, "Denied: delegation token is not yet valid (not_before)");
-    json_decref(t);
-    return 1;
+    goto denied;
   }
   if (vrc != SEAL_OK) {
     snprintf(why, cap, "Denied: delegation token has invalid signature");
-    json_decref(t);
-    return 1;
+    goto denied;
   }
-  /* Stricter than the reference: a token addressed to another agent is not ours to use. */
+  /* Stricter than the reference: a token addressed to another agent is not ours to use (and
+   * the last token of a chain must name this node). */
   dpk = json_string_value(json_object_get(t, "delegate_public_key"));
-  if (dpk && strcmp(dpk, seal_key_pk_hex(mcp_ctx_key(ctx))) != 0) {
+  if ((dpk || *chain) && (!dpk || strcmp(dpk, seal_key_pk_hex(mcp_ctx_key(ctx))) != 0)) {
     snprintf(why, cap, "Denied: delegation token was issued to another agent (delegate_public_key "
                        "is not this node's key)");
-    json_decref(t);
-    return 1;
+    goto denied;
   }
   *scope = json_string_value(json_object_get(t, "scope"));
   if (!*scope)
@@ -213,11 +274,15 @@ static int check_token(mcp_ctx *ctx, const char *text, const json_t *required, j
     snprintf(why, cap, "Denied: capability \"%.128s\" is not within delegated scope \"%.256s\"",
              denied ? denied : "?", *scope);
     *scope = NULL;
-    json_decref(t);
-    return 1;
+    goto denied;
   }
   *tok = t;
   return 0;
+denied:
+  json_decref(t);
+  json_decref(*chain);
+  *chain = NULL;
+  return 1;
 }
 
 /* ---- the tool -------------------------------------------------------------------------------- */
@@ -293,7 +358,7 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   const json_t *tok_arg = json_object_get(args, "delegation_token");
   const char *relay = json_string_value(json_object_get(args, "relay_task_id"));
   const char *caller = mcp_ctx_caller(ctx)->id;
-  json_t *caps = NULL, *tok = NULL, *start = NULL, *body = NULL, *receipt = NULL;
+  json_t *caps = NULL, *tok = NULL, *chain = NULL, *start = NULL, *body = NULL, *receipt = NULL;
   json_t *finished = NULL, *closed = NULL;
   const char *scope = NULL;
   char task_id[SEAL_SOVEREIGN_ID], work_id[64], prompt_hash[SEAL_SHA256_HEX];
@@ -372,12 +437,14 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   task.relay_task_id = relay;
   task.submitted_at = submitted_at;
 
-  if (tok_arg && check_token(ctx, json_string_value(tok_arg), caps, &tok, &scope, why, sizeof why)) {
+  if (tok_arg &&
+      check_token(ctx, json_string_value(tok_arg), caps, &tok, &chain, &scope, why, sizeof why)) {
     tr.status = MCP_TASK_DENIED;
     tr.result = mcp_task_strf("%s", why);
   } else {
     task.delegated_scope = scope;
     task.delegation_token = tok;
+    task.delegation_chain = chain;
     route_find(cfg, caps, &route);
     if (!route.executor) {
       char *ct = caps_text(caps);
@@ -494,6 +561,7 @@ done:
   json_decref(tr.delegation_receipts);
   json_decref(caps);
   json_decref(tok);
+  json_decref(chain);
   json_decref(start);
   json_decref(body);
   json_decref(receipt);

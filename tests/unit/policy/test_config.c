@@ -119,6 +119,7 @@ START_TEST(test_config_load__full_example)
   ck_assert_ptr_null(mcp_config_executor(cfg, "nope"));
   ck_assert_int_eq(json_array_size(mcp_config_peers(cfg)), 1);
   ck_assert(json_is_true(mcp_config_get(json_array_get(mcp_config_peers(cfg), 0), "motebit_token")));
+  ck_assert_int_eq(mcp_config_int(json_array_get(mcp_config_peers(cfg), 0), "timeout_s", 0), 300);
   ck_assert_str_eq(mcp_config_str(mcp_config_service_listing(cfg), "description", NULL), "echo service");
   ck_assert(mcp_config_memory_half_life_days(cfg) == 14.5);
   json_decref(cfg);
@@ -186,6 +187,9 @@ START_TEST(test_config_load__errors_name_the_key)
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"ftp://a\"}]}", "peers[0].url"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"public_key\":\"xyz\"}]}", "peers[0].public_key"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"motebit_token\":\"no\"}]}", "peers[0].motebit_token"},
+      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"timeout_s\":0}]}", "peers[0].timeout_s"},
+      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"token\":\"t\",\"motebit_token\":true}]}",
+       "peers[0].motebit_token"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\"},{\"name\":\"a\",\"url\":\"http://b\"}]}", "peers[1].name"},
       {"{\"service_listing\":{\"pricing\":[{\"capability\":\"x\",\"unit_cost\":-1,\"currency\":\"USD\",\"per\":\"task\"}]}}",
        "service_listing.pricing[0].unit_cost"},
