@@ -97,6 +97,21 @@ static int aud_allowed(const mcp_auth *a, const char *aud) {
   return 0;
 }
 
+/* Caller ids that a motebit token may not claim: the stdio operator's, the anonymous one, and
+ * the names of the static tokens (their policy.callers entries must not be borrowed). */
+static int reserved_id(mcp_auth *a, const char *mid) {
+  const json_t *tokens = mcp_config_get(a->config, "http.tokens");
+  size_t i;
+  const json_t *t;
+  if (!strcmp(mid, MCP_CALLER_LOCAL) || !strcmp(mid, "anonymous") || !strcmp(mid, "env"))
+    return 1;
+  json_array_foreach(tokens, i, t) {
+    const char *name = json_string_value(json_object_get(t, "name"));
+    if (name && !strcmp(name, mid)) return 1;
+  }
+  return 0;
+}
+
 static int check_motebit(mcp_auth *a, const char *tok, const char *presented_pk, int64_t now_ms,
                          mcp_auth_result *out) {
   json_t *peek = NULL, *claims = NULL;
@@ -107,6 +122,10 @@ static int check_motebit(mcp_auth *a, const char *tok, const char *presented_pk,
   const char *mid = json_string_value(json_object_get(peek, "mid"));
   if (!mid || !*mid || strlen(mid) >= sizeof out->caller_id) {
     fail(out, MCP_AUTH_EINVALID, "motebit token without mid");
+    goto done;
+  }
+  if (reserved_id(a, mid)) {
+    fail(out, MCP_AUTH_EINVALID, "motebit token mid is a reserved caller id");
     goto done;
   }
   snprintf(out->caller_id, sizeof out->caller_id, "%s", mid);

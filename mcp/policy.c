@@ -381,9 +381,10 @@ static mcp_trust effective_trust(const mcp_policy *p, const mcp_caller *caller)
 {
   if (!caller)
     return MCP_TRUST_LOCAL;
-  /* The reserved id of the stdio operator never skips the approval band, whatever level the
-   * transport put on it (a downgrade from TRUSTED only). */
-  if (caller->id && strcmp(caller->id, MCP_CALLER_LOCAL) == 0 && caller->trust != MCP_TRUST_BLOCKED)
+  /* The operator is known by the trust level its transport gave it (stdio: MCP_TRUST_LOCAL),
+   * never promoted by its id: ids of remote callers are self-asserted (auth.c refuses the
+   * reserved one). The id only ever downgrades: marked trusted, it keeps the operator's bands. */
+  if (caller->id && strcmp(caller->id, MCP_CALLER_LOCAL) == 0 && caller->trust == MCP_TRUST_TRUSTED)
     return MCP_TRUST_LOCAL;
   if (caller->trust == MCP_TRUST_LOCAL || caller->trust == MCP_TRUST_BLOCKED || !caller->id)
     return caller->trust;

@@ -302,8 +302,7 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     out->structured = json_pack("{s:[]}", "memories");
     return 0;
   }
-  local = !caller || caller->trust == MCP_TRUST_LOCAL ||
-          (caller->id && strcmp(caller->id, MCP_CALLER_LOCAL) == 0);
+  local = !caller || caller->trust == MCP_TRUST_LOCAL;
   memset(&lerr, 0, sizeof lerr);
   if (ledger_memory_recall(store, query, local ? with_personal : public_only,
                            limit * 5 > RECALL_CANDIDATES_MIN ? limit * 5 : RECALL_CANDIDATES_MIN,

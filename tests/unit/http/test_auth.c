@@ -142,7 +142,7 @@ END_TEST
 
 START_TEST(test_http_auth__tofu_and_blocked) {
   seal_key *k = key_n(9), *evil = key_n(10);
-  json_t *cfg = config("{\"http\":{\"trust_on_first_use\":true},\"policy\":{\"callers\":{\"bad-actor\":\"blocked\"}}}");
+  json_t *cfg = config("{\"http\":{\"trust_on_first_use\":true,\"tokens\":[{\"name\":\"relay\",\"token\":\"tok-relay-0123\"}]},\"policy\":{\"callers\":{\"bad-actor\":\"blocked\"}}}");
   mcp_auth *a = NULL;
   ck_assert_int_eq(mcp_auth_new(&a, cfg, NULL), 0);
   ck_assert_int_eq(mcp_auth_required(a), 1);
@@ -167,6 +167,16 @@ START_TEST(test_http_auth__tofu_and_blocked) {
   ck_assert_int_eq(mcp_auth_check(a, h, seal_key_pk_hex(evil), 0, &r), MCP_AUTH_EFORBIDDEN);
   ck_assert_int_eq(mcp_auth_tofu_count(a), 1); /* a blocked caller's key is not pinned */
   free(h);
+  /* reserved ids cannot be claimed on first contact: the stdio operator's, "anonymous", "env",
+   * and a static token's name (its policy.callers entry would be borrowed) */
+  static const char *const reserved[] = {MCP_CALLER_LOCAL, "anonymous", "env", "relay"};
+  for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) {
+    h = bearer(evil, reserved[i], 300000, "task:submit");
+    ck_assert_int_eq(mcp_auth_check(a, h, seal_key_pk_hex(evil), 0, &r), MCP_AUTH_EINVALID);
+    ck_assert_msg(strstr(r.reason, "reserved") != NULL, "%s", r.reason);
+    free(h);
+  }
+  ck_assert_int_eq(mcp_auth_tofu_count(a), 1);
   mcp_auth_free(a);
   json_decref(cfg);
   seal_key_free(k);

@@ -361,6 +361,9 @@ START_TEST(test_policy_trust__levels)
   mcp_caller op = {MCP_CALLER_LOCAL, MCP_TRUST_TRUSTED, NULL};
   ASSERT_D(decide(p, "t", MCP_R2_WRITE, NULL, &op, 0), MCP_NEEDS_APPROVAL, "approval_band");
   ASSERT_D(decide(p, "t", MCP_R1_DRAFT, NULL, &op, 0), MCP_ALLOW, "allow");
+  /* ... and never promotes: a first-contact caller calling itself local-operator is one */
+  mcp_caller fake = {MCP_CALLER_LOCAL, MCP_TRUST_FIRST_CONTACT, NULL};
+  ASSERT_D(decide(p, "t", MCP_R0_READ, NULL, &fake, 0), MCP_NEEDS_APPROVAL, "caller_trust");
   /* unknown / first contact: approval for everything */
   c.trust = MCP_TRUST_UNKNOWN;
   ASSERT_D(decide(p, "t", MCP_R0_READ, NULL, &c, 0), MCP_NEEDS_APPROVAL, "caller_trust");
