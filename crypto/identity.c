@@ -306,7 +306,9 @@ int seal_identity_verify(const char *text, size_t len, const seal_verify_opts *o
     seal_verdict_fail(out, "identity_file: no closing '---' line");
     goto out;
   }
-  ylen = (size_t)(close - (t + 4));
+  /* "---\n---\n": the closing line starts at the opening line's newline (close == t + 3), an
+   * empty front matter */
+  ylen = close >= t + 4 ? (size_t)(close - (t + 4)) : 0;
   sig = strstr(close + 4, "<!-- motebit:sig:");
   if (!sig) {
     seal_verdict_fail(out, "identity_file: no signature comment");

@@ -118,7 +118,7 @@ static char *redact(const char *in, size_t n, size_t max)
       continue;
     }
     /* validate one UTF-8 sequence */
-    int len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    int len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
     int ok = len > 0 && i + (size_t)len <= n;
     for (int k = 1; ok && k < len; k++)
       ok = ((unsigned char)in[i + k] & 0xc0) == 0x80;

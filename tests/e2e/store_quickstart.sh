@@ -165,6 +165,27 @@ else
   echo "SKIP: schema validation (needs ../shared and python3-jsonschema)" >&2
 fi
 
+# ---- wrap --keep-output: digest + a redacted, valid-UTF-8 copy ------------------------------------
+printf 'ok \370\200\200 token=hunter2 caf\303\251\n' > keep.in
+"$W" wrap --keep-output --json -- cat keep.in > keep.out 2> keep.json; expect_rc 0 $? "wrap --keep-output"
+cmp -s keep.in keep.out || die "wrap changed the command's output"
+python3 - keep.json .motus/kernel-store.db <<'PY' || die "keep-output copy"
+import json, sqlite3, sys, hashlib
+run = json.loads(open(sys.argv[1]).read().splitlines()[-1])["run_id"]  # wrap --json: on stderr
+db = sqlite3.connect(sys.argv[2])
+kept = None
+for (p,) in db.execute("select payload from events where run_id=? order by seq", (run,)):
+    p = json.loads(p)
+    if "kept_output" in p: kept = p; break
+assert kept, "no kept_output in the run's events"
+text = kept["kept_output"]["stdout"]["redacted_text"]
+assert "hunter2" not in text and "token=[REDACTED]" in text, text
+assert "caf\u00e9" in text and "ok ??? " in text, text          # each bad byte -> "?", good UTF-8 kept
+raw = open("keep.in", "rb").read()
+digests = [r["digest"]["value"] for r in kept["evidence_refs"] if r.get("evidence_id") == "stdout"]
+assert digests == [hashlib.sha256(raw).hexdigest()], digests
+PY
+
 # ---- bad input: one stderr line, non-zero exit, Store unchanged ---------------------------------
 before=$(store_digest .motus/kernel-store.db)
 "$W" work evidence lease-nope test_result 2> e1; rc=$?; [ $rc -ne 0 ] || die "unknown lease accepted"; one_line e1 "unknown lease"
