@@ -67,6 +67,16 @@ static const char *basename_of(const char *p)
   return s ? s + 1 : p;
 }
 
+int ledger_wrap_secret_env(const char *entry)
+{
+  static const char *const names[] = {"WORKLEDGER_TOKEN=", "WORKLEDGER_PASSPHRASE=",
+                                      "WORKLEDGER_CALL_TOKEN=", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strncmp(entry, names[i], strlen(names[i])) == 0)
+      return 1;
+  return 0;
+}
+
 static int64_t mono_ms(void)
 {
   struct timespec ts;
@@ -238,7 +248,19 @@ static int spawn_child(pid_t *pid, char *const *argv, char *const *envp, int own
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_w, 1);
   posix_spawn_file_actions_adddup2(&fa, err_w, 2);
-  int rc = posix_spawnp(pid, argv[0], &fa, &at, argv, envp ? envp : environ);
+  char **own = NULL;
+  if (!envp) {
+    /* the parent's environment minus workledger's own secrets */
+    size_t n = 0, k = 0;
+    while (environ[n])
+      n++;
+    if ((own = calloc(n + 1, sizeof *own)))
+      for (size_t i = 0; i < n; i++)
+        if (!ledger_wrap_secret_env(environ[i]))
+          own[k++] = environ[i];
+  }
+  int rc = own || envp ? posix_spawnp(pid, argv[0], &fa, &at, argv, envp ? envp : own) : ENOMEM;
+  free(own);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
   *errnum = rc;

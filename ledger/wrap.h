@@ -20,6 +20,11 @@
  * non-zero if the chunk could not be delivered (the child is then killed; outcome failure, 125). */
 typedef int (*ledger_wrap_sink)(void *payload, const char *data, size_t len);
 
+/* 1 when the environment entry "NAME=value" is one of workledger's own secrets
+ * (WORKLEDGER_TOKEN, WORKLEDGER_PASSPHRASE, WORKLEDGER_CALL_TOKEN): commands never inherit them.
+ * When opts.envp is NULL the child gets the parent's environment without these. */
+int ledger_wrap_secret_env(const char *entry);
+
 /* Called periodically while the command runs (progress, cancellation). Return 0 to go on,
  * non-zero to stop the command (outcome aborted, result->cancelled = 1). */
 typedef int (*ledger_wrap_tick)(void *payload);

@@ -160,7 +160,8 @@ static char **env_with(const char *name, const char *value)
   if (!env)
     return NULL;
   for (size_t i = 0; i < n; i++)
-    if (!(strncmp(environ[i], name, nl) == 0 && environ[i][nl] == '='))
+    if (!(strncmp(environ[i], name, nl) == 0 && environ[i][nl] == '=') &&
+        !ledger_wrap_secret_env(environ[i]))
       env[k++] = environ[i];
   env[k] = mcp_task_strf("%s=%s", name, value);
   if (!env[k]) {

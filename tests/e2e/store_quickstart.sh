@@ -186,6 +186,12 @@ digests = [r["digest"]["value"] for r in kept["evidence_refs"] if r.get("evidenc
 assert digests == [hashlib.sha256(raw).hexdigest()], digests
 PY
 
+# ---- the wrapped command never inherits workledger's own secrets ---------------------------------
+WORKLEDGER_TOKEN=tok-sekrit WORKLEDGER_CALL_TOKEN=call-sekrit WL_PLAIN=visible \
+  "$W" wrap -- env > env.out 2>/dev/null; expect_rc 0 $? "wrap env"
+grep -q '^WL_PLAIN=visible$' env.out || die "wrap dropped an ordinary variable"
+! grep -q 'sekrit' env.out || die "wrap passed a workledger secret to the command"
+
 # ---- bad input: one stderr line, non-zero exit, Store unchanged ---------------------------------
 before=$(store_digest .motus/kernel-store.db)
 "$W" work evidence lease-nope test_result 2> e1; rc=$?; [ $rc -ne 0 ] || die "unknown lease accepted"; one_line e1 "unknown lease"
