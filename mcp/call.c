@@ -235,8 +235,9 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   }
   if (cs.decision.verdict == MCP_NEEDS_APPROVAL) {
     char why[200] = "";
-    int got = mcp__approval_take(cs.srv, cs.tool->name, cs.args_hash, cs.approval_id,
-                                 sizeof cs.approval_id, why, sizeof why, cs.invocation_id);
+    int got = mcp__approval_take(cs.srv, cs.tool->name, cs.args_hash, r->s->caller.id,
+                                 cs.approval_id, sizeof cs.approval_id, why, sizeof why,
+                                 cs.invocation_id);
     int ans = -1;
     if (got == 2) {
       char t[500];

@@ -177,12 +177,15 @@ typedef struct mcp_call_record {
 int mcp__record_open(mcp_server *srv, char *err, size_t errlen);
 void mcp__record_close(mcp_server *srv);
 int mcp__record_call(mcp_server *srv, const mcp_call_record *rec, char *err, size_t errlen);
-/* Approvals for (tool, args_hash): an approved, unused decision is consumed (returns 1, id into
- * approval_id); a denied, unused one returns 2 (id, and the reason into reason); 0 when there is
- * none; <0 on a Store error. Without a Store: 0. */
-int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash, char *approval_id,
-                       size_t cap, char *reason, size_t rcap, const char *invocation_id);
-/* Creates (or reuses an existing pending) approval; id into approval_id. */
+/* Approvals for (tool, args_hash) requested by `caller_id` (an approval belongs to the caller
+ * that asked for it; NULL matches only approvals recorded without a caller): an approved,
+ * unused decision is consumed (returns 1, id into approval_id); a denied, unused one returns 2
+ * (id, and the reason into reason); 0 when there is none; <0 on a Store error. Without a
+ * Store: 0. */
+int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash,
+                       const char *caller_id, char *approval_id, size_t cap, char *reason,
+                       size_t rcap, const char *invocation_id);
+/* Creates (or reuses the same caller's pending) approval; id into approval_id. */
 int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_hash, mcp_risk risk,
                           const json_t *args, const char *caller_id, char *approval_id, size_t cap);
 /* Records an ApprovalDecision obtained through elicitation (signed here). */

@@ -224,8 +224,9 @@ static int approval_used(mcp_server *srv, const char *approval_id)
   return rc == LEDGER_OK;
 }
 
-int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash, char *approval_id,
-                       size_t cap, char *reason, size_t rcap, const char *invocation_id)
+int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash,
+                       const char *caller_id, char *approval_id, size_t cap, char *reason,
+                       size_t rcap, const char *invocation_id)
 {
   json_t *list = NULL, *a;
   char want[LEDGER_HASH_MAX];
@@ -240,7 +241,8 @@ int mcp__approval_take(mcp_server *srv, const char *tool, const char *args_hash,
     const char *st = json_string_value(json_object_get(a, "status"));
     const char *id = json_string_value(json_object_get(a, "approval_id"));
     if (!st || !id || strcmp(jstr(a, "tool"), tool) != 0 ||
-        strcmp(jstr(a, "args_hash"), want) != 0)
+        strcmp(jstr(a, "args_hash"), want) != 0 ||
+        strcmp(jstr(a, "caller"), caller_id ? caller_id : "") != 0)
       continue;
     if (strcmp(st, "approved") == 0 && !approval_used(srv, id)) {
       use_job u = {id, invocation_id};
@@ -307,8 +309,8 @@ int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_ha
   /* an identical request already pending: hand out the same id */
   if (ledger_approval_list(srv->store, "pending", &list, NULL) == LEDGER_OK) {
     json_array_foreach(list, i, a) {
-      if (strcmp(jstr(a, "tool"), tool) == 0 &&
-          strcmp(jstr(a, "args_hash"), want) == 0) {
+      if (strcmp(jstr(a, "tool"), tool) == 0 && strcmp(jstr(a, "args_hash"), want) == 0 &&
+          strcmp(jstr(a, "caller"), caller_id ? caller_id : "") == 0) {
         snprintf(approval_id, cap, "%s", json_string_value(json_object_get(a, "approval_id")));
         json_decref(list);
         return 0;

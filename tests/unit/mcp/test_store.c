@@ -96,7 +96,7 @@ START_TEST(recorded_before_response)
   ledger *l = NULL;
   seal_key *key = NULL;
   mcp_server *srv = NULL;
-  mcp_session *s = NULL;
+  mcp_session *s = NULL, *s2 = NULL;
   mcp_server_opts o;
   mcp_session_opts so;
   coll c;
@@ -153,11 +153,28 @@ START_TEST(recorded_before_response)
   m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":102,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   ck_assert_ptr_nonnull(strstr(text_of(m), aid));
   ck_assert_int_eq(count_kind(l, c.run_id, "approval.requested"), 1);
+  /* another caller asking for the same call gets an approval of its own ... */
+  {
+    mcp_session_opts so2;
+    memset(&so2, 0, sizeof so2);
+    so2.caller.id = "mallory";
+    so2.caller.trust = MCP_TRUST_VERIFIED;
+    ck_assert_int_eq(mcp_session_new(&s2, srv, &so2), MCP_OK);
+  }
+  call(s2, &c, "{\"jsonrpc\":\"2.0\",\"id\":200,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}");
+  m = call(s2, &c, "{\"jsonrpc\":\"2.0\",\"id\":201,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  ck_assert_msg(strncmp(text_of(m), "Governance:", 11) == 0, "%s", text_of(m));
+  ck_assert_ptr_null(strstr(text_of(m), aid));
+  ck_assert_int_eq(count_kind(l, c.run_id, "approval.requested"), 2);
   /* approve in the Store (as `workledger approve` does), retry: it runs once */
   {
     approve_job j = {aid};
     ck_assert_int_eq(ledger_tx(l, approve_fn, &j, NULL), LEDGER_OK);
   }
+  /* ... and cannot spend the first caller's approval */
+  m = call(s2, &c, "{\"jsonrpc\":\"2.0\",\"id\":202,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  ck_assert_msg(strncmp(text_of(m), "Governance:", 11) == 0, "%s", text_of(m));
+  mcp_session_free(s2);
   m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":103,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   ck_assert_msg(!json_is_true(json_object_get(json_object_get(m, "result"), "isError")), "%s", text_of(m));
   m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":104,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
