@@ -293,7 +293,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (*upload_size) {
     size_t n = *upload_size;
     *upload_size = 0;
-    if (r->too_big || r->queued) return MHD_YES;
+    if (r->queued) return MHD_YES;
+    if (r->too_big) {
+      /* a body without Content-Length that keeps coming past the limit: answer now, and MHD
+       * stops reading and closes after the reply (a refused queue closes at once) */
+      r->queued = 1;
+      return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
+    }
     if (r->body_len + n > s->max_body) {
       r->too_big = 1;
       free(r->body);

@@ -87,6 +87,25 @@ expect "loopback Origin → 200" 200 "$(post "$INIT" -H "Authorization: Bearer $
 head -c $((20 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$T/big"
 expect "20 MB body → 413" 413 "$(curl -s -o "$T/b" -w '%{http_code}' -X POST "$U/mcp" -H 'Content-Type: application/json' \
   -H "Authorization: Bearer $STATIC" --data-binary @"$T/big")"
+# a chunked body (no Content-Length) that keeps coming past the limit: the server stops reading
+# it (the sender cannot push 200 MB) instead of swallowing it forever
+chunked=$(python3 - "$P" "$STATIC" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nAuthorization: Bearer %s\r\n"
+           "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n" % (sys.argv[1], sys.argv[2])).encode())
+chunk = b"a" * 65536
+sent, t0 = 0, time.time()
+try:
+    while sent < 200 * 1024 * 1024 and time.time() - t0 < 30:
+        s.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n"); sent += len(chunk)
+    print("read-all")
+except OSError:
+    print("cut")
+PY
+)
+expect "endless chunked body → connection cut" cut "$chunked"
 expect "GET /mcp → 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $STATIC" "$U/mcp")"
 expect "DELETE /mcp → 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $STATIC" "$U/mcp")"
 expect "batch → 400" 400 "$(post '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' -H "Authorization: Bearer $STATIC")"
