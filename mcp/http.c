@@ -40,10 +40,12 @@ struct mcp_http {
   char *public_url;
   tp_http_server *tp;
   mcp_auth *auth;
-  uint16_t port;
+  _Atomic uint16_t port; /* set once the listener is bound; read by the listener */
   int tls, conformance, insecure, auth_required;
   char *bind_host;
-  pthread_mutex_t mu; /* sessions, auth run */
+  pthread_mutex_t mu;      /* sessions */
+  pthread_mutex_t auth_mu; /* opening the auth run (held across that one Store write; never
+                              taken together with mu) */
   sess_entry *sessions;
   int nsessions;
   char auth_run[LEDGER_ID_MAX];
@@ -290,7 +292,7 @@ static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_resu
   if (!h->store) return;
   ledger_err lerr;
   memset(&lerr, 0, sizeof lerr);
-  pthread_mutex_lock(&h->mu);
+  pthread_mutex_lock(&h->auth_mu);
   if (!h->auth_run_open) {
     char uuid[SEAL_SOVEREIGN_ID], work[80];
     seal_uuid4(uuid);
@@ -300,7 +302,7 @@ static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_resu
     else mcp_log(MCP_LOG_WARNING, "http auth: cannot open the auth run: %s", lerr.msg);
   }
   int open = h->auth_run_open;
-  pthread_mutex_unlock(&h->mu);
+  pthread_mutex_unlock(&h->auth_mu);
   if (!open) return;
   auth_job j = {.h = h};
   seal_uuid4(j.key);
@@ -658,6 +660,7 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
   mcp_http *h = calloc(1, sizeof *h);
   if (!h) return MCP_ERROR;
   pthread_mutex_init(&h->mu, NULL);
+  pthread_mutex_init(&h->auth_mu, NULL);
   h->srv = o->server;
   h->config = o->config;
   h->store = o->store;
@@ -702,6 +705,7 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
                      .max_connections = o->max_connections, .idle_timeout_s = o->idle_timeout_s,
                      .threads = o->threads, .tls_cert_pem = o->tls_cert_pem, .tls_key_pem = o->tls_key_pem,
                      .handler = on_request, .payload = h, .log = tp_log};
+  h->port = o->port; /* known now unless it is 0 (ephemeral): requests may arrive at once */
   int rc = tp_http_server_start(&h->tp, &to, err, errlen);
   free(too_big);
   if (rc != TP_HTTP_OK) {
@@ -736,6 +740,7 @@ void mcp_http_stop(mcp_http *h) {
   }
   mcp_auth_free(h->auth);
   pthread_mutex_destroy(&h->mu);
+  pthread_mutex_destroy(&h->auth_mu);
   free(h->motebit_id);
   free(h->bind_host);
   free(h->public_url);
