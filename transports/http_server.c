@@ -47,6 +47,7 @@ struct tp_http_req {
   char *body;
   size_t body_len, body_cap;
   int too_big, dispatched, queued, suspended, completed, aborted, upper_done;
+  int has_length; /* the request carried Content-Length */
   int kind;
   unsigned status;
   char *ctype;
@@ -277,6 +278,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
       char *end = NULL;
+      r->has_length = 1;
       errno = 0;
       unsigned long long v = strtoull(cl, &end, 10);
       if (errno || end == cl || v > s->max_body) {
@@ -293,7 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (*upload_size) {
     size_t n = *upload_size;
     *upload_size = 0;
-    if (r->queued) return MHD_YES;
+    if (r->queued || (r->too_big && r->has_length)) return MHD_YES; /* read and discarded */
     if (r->too_big) {
       /* a body without Content-Length that keeps coming past the limit: answer now, and MHD
        * stops reading and closes after the reply (a refused queue closes at once) */
