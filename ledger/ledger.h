@@ -159,6 +159,22 @@ int ledger_txn_event_append(ledger_txn *t, const ledger_event_in *in, ledger_eve
 int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_event_ref *out,
                          ledger_err *err) LEDGER_WUR;
 
+/* An event serialised and hashed before the write transaction, on the caller's thread, so that
+ * the writer thread only looks up the run, the kind and seq, finishes the event id and inserts:
+ * the payload is canonicalised and hashed here, occurred_at (NULL: now) is fixed here, and the
+ * canonical event is hashed up to its last member (seq) when the kind and the run's producer
+ * are already known to this process. The appended event is byte-identical to
+ * ledger_txn_event_append's; anything the writer finds different from what was assumed here
+ * (kind, producer) is recomputed there. Validation errors (EINVAL) come from prepare.
+ * `in` and its payload are not kept (the payload is referenced). Free with
+ * ledger_event_prep_free; a prep may be appended in any ledger_tx of the same Store. */
+typedef struct ledger_event_prep ledger_event_prep;
+int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
+                         ledger_err *err) LEDGER_WUR;
+int ledger_txn_event_append_prepared(ledger_txn *t, const ledger_event_prep *p,
+                                     ledger_event_ref *out, ledger_err *err) LEDGER_WUR;
+void ledger_event_prep_free(ledger_event_prep *p);
+
 /* Register an event kind: schema_hash = sha256 of canonical {schema_version:
  * "motus.event-kind-schema.v0.1", event_kind, required_payload}. `required_payload` borrowed,
  * array of strings (order matters). Re-registering identically is OK; differently →
@@ -186,6 +202,13 @@ int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, le
 int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *kind,
                            const char *run_id, const char *task_id, const json_t *json,
                            ledger_err *err) LEDGER_WUR;
+/* The stored text of a receipt body (canonical; compact sorted JSON when it holds reals), for
+ * callers that serialise on their own thread: *out malloc'd (free()), *len its length. */
+int ledger_receipt_text(const json_t *json, char **out, size_t *len, ledger_err *err) LEDGER_WUR;
+/* ledger_txn_receipt_put with the text from ledger_receipt_text (borrowed). */
+int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const char *kind,
+                                const char *run_id, const char *task_id, const char *txt,
+                                size_t len, ledger_err *err) LEDGER_WUR;
 
 /* -- approvals -- */
 typedef struct ledger_approval_in {

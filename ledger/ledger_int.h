@@ -14,6 +14,8 @@
 #include <stdarg.h>
 
 #define LCONN_CACHE 64
+#define LEDGER_KIND_HINTS 32
+#define LEDGER_RUN_HINTS 8
 
 /* One SQLite connection plus cached prepared statements keyed by the SQL text's address
  * (statements are always string literals / static const strings). */
@@ -54,6 +56,20 @@ struct ledger {
   int nreaders;
   /* stats (bench) */
   uint64_t commits, jobs;
+  /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
+  pthread_mutex_t hmu;
+  struct {
+    char kind[64];
+    char schema_hash[LEDGER_HASH_MAX];
+    char *required; /* JSON array text as stored */
+  } kinds[LEDGER_KIND_HINTS];
+  int nkinds;
+  struct {
+    char run_id[LEDGER_ID_MAX];
+    char producer[LEDGER_ID_MAX];
+    int has_producer;
+  } runs[LEDGER_RUN_HINTS];
+  int next_run_hint;
 };
 
 struct ledger_txn {
@@ -122,6 +138,9 @@ int ledger__manifest_build(const json_t *store_export, const json_t *receipt,
 
 /* Store a receipt / fetch the stored one of a run (kind motus.work-receipt). */
 int ledger__receipt_of_run(lconn *c, const char *run_id, json_t **out, ledger_err *err);
+
+/* Frees the prepare hints (ledger_close). */
+void ledger__hints_free(ledger *l);
 
 /* Readers: run fn with a read connection inside BEGIN/COMMIT. */
 typedef int (*ledger_read_fn)(lconn *c, void *payload, ledger_err *err);

@@ -665,6 +665,7 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   l->opts = o;
   pthread_mutex_init(&l->mu, NULL);
   pthread_mutex_init(&l->rmu, NULL);
+  pthread_mutex_init(&l->hmu, NULL);
   pthread_cond_init(&l->work_cv, NULL);
   pthread_cond_init(&l->done_cv, NULL);
   l->nreaders = o.readers;
@@ -737,6 +738,8 @@ void ledger_close(ledger *l)
   free(l->readers);
   pthread_mutex_destroy(&l->mu);
   pthread_mutex_destroy(&l->rmu);
+  ledger__hints_free(l);
+  pthread_mutex_destroy(&l->hmu);
   pthread_cond_destroy(&l->work_cv);
   pthread_cond_destroy(&l->done_cv);
   free(l->path);

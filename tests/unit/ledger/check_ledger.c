@@ -935,6 +935,113 @@ START_TEST(test_sigkill_crash_trials)
 }
 END_TEST
 
+
+/* ledger_event_prepare: the event is byte-identical to a plain append (hint miss and hint hit,
+ * with and without a run producer, explicit producer), replays and conflicts as before, and a
+ * wrong producer hint is recomputed by the writer. */
+struct prep_job {
+  ledger_event_prep *p;
+  ledger_event_ref ref;
+};
+
+static int job_prepared(ledger_txn *t, void *arg, ledger_err *err)
+{
+  struct prep_job *j = arg;
+  return ledger_txn_event_append_prepared(t, j->p, &j->ref, err);
+}
+
+static int append_prep(ledger *l, const char *run, const char *kind, const char *key,
+                       const char *producer, json_t *payload, ledger_event_ref *ref, ledger_err *e)
+{
+  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload};
+  struct prep_job j = {0};
+  int rc = ledger_event_prepare(l, &in, &j.p, e);
+  if (rc)
+    return rc;
+  rc = ledger_tx(l, job_prepared, &j, e);
+  ledger_event_prep_free(j.p);
+  if (ref)
+    *ref = j.ref;
+  return rc;
+}
+
+static void check_event_ids(ledger *l, const char *run)
+{
+  json_t *evs = NULL;
+  size_t i;
+  json_t *ev;
+  ck_assert_int_eq(ledger_run_events(l, run, &evs, NULL), 0);
+  json_array_foreach(evs, i, ev)
+  {
+    json_t *c = json_deep_copy(ev);
+    char hex[SEAL_SHA256_HEX], got[80];
+    json_object_del(c, "event_id");
+    ck_assert_int_eq(seal_canon_sha256_hex(hex, c, SEAL_CANON_MOTUS, NULL), 0);
+    snprintf(got, sizeof got, "sha256:%s", hex);
+    ck_assert_str_eq(got, json_string_value(json_object_get(ev, "event_id")));
+    json_decref(c);
+  }
+  json_decref(evs);
+}
+
+START_TEST(test_prepared_events)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX], bare[LEDGER_ID_MAX];
+  ledger_event_ref a, b;
+  ledger_err e = {0};
+  open_run(l, "run_prep", run); /* producer "test" */
+  {
+    struct job j = {0};
+    j.run_id = "run_bare";
+    ck_assert_int_eq(ledger_tx(l, job_open, &j, &e), 0); /* no producer */
+    memcpy(bare, j.out_run, sizeof bare);
+  }
+  json_t *p = json_pack("{s:[{s:s}],s:s}", "tool_refs", "name", "x\"y\n\x01z", "note", "caf\xc3\xa9");
+  /* cold: no hints yet (the writer computes), then warm (the hash was begun by prepare) */
+  for (int i = 0; i < 4; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "p%d", i);
+    ck_assert_msg(append_prep(l, run, "tool.used", key, NULL, p, &a, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(a.seq, i + 1);
+    ck_assert_msg(append_prep(l, bare, "tool.used", key, NULL, p, &a, &e) == 0, "%s", e.msg);
+    ck_assert_msg(append_prep(l, bare, "tool.used", key, NULL, p, &b, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(b.replayed, 1);
+    ck_assert_str_eq(a.event_id, b.event_id);
+  }
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "explicit", "someone", p, &a, &e), 0);
+  /* a plain append after prepared ones goes on at the next seq */
+  ck_assert_int_eq(append(l, run, "tool.used", "plain", p, &a, &e), 0);
+  ck_assert_int_eq(a.seq, 6);
+  /* replay with another payload, unknown kind, missing member, unknown run, reals */
+  json_t *q = tool_payload(9);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "p0", NULL, q, &a, &e), LEDGER_ECONFLICT);
+  ck_assert_int_eq(append_prep(l, run, "no.such.kind", "k", NULL, q, &a, &e), LEDGER_EINVAL);
+  json_t *bad = json_pack("{s:i}", "x", 1);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "k", NULL, bad, &a, &e), LEDGER_EINVAL);
+  ck_assert_int_eq(append_prep(l, "run_nope", "tool.used", "k", NULL, q, &a, &e), LEDGER_ENOTFOUND);
+  json_t *real = json_pack("{s:[],s:f}", "tool_refs", "x", 0.5);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "k", NULL, real, &a, &e), LEDGER_EINVAL);
+  /* a wrong producer hint: the writer finds the real producer and recomputes */
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (strcmp(l->runs[i].run_id, run) == 0)
+      snprintf(l->runs[i].producer, LEDGER_ID_MAX, "wrong");
+  pthread_mutex_unlock(&l->hmu);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "after-wrong-hint", NULL, q, &a, &e), 0);
+  check_event_ids(l, run);
+  check_event_ids(l, bare);
+  ck_assert_int_eq(count_events(store, run), 7);
+  ck_assert_int_eq(count_events(store, bare), 4);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  json_decref(p);
+  json_decref(q);
+  json_decref(bad);
+  json_decref(real);
+  ledger_close(l);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
   Suite *s = suite_create("ledger");
@@ -946,6 +1053,7 @@ static Suite *ledger_suite(void)
   tcase_add_test(tc, test_not_a_store);
   tcase_add_test(tc, test_newer_schema);
   tcase_add_test(tc, test_append_and_replay);
+  tcase_add_test(tc, test_prepared_events);
   tcase_add_test(tc, test_triggers);
   tcase_add_test(tc, test_doctor_detects_tampering);
   tcase_add_test(tc, test_golden_event_backed);
