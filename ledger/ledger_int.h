@@ -56,6 +56,18 @@ struct ledger {
   int nreaders;
   /* stats (bench) */
   uint64_t commits, jobs;
+  /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
+   * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
+   * checkpoint inline only for the few frames committed while a background pass ran (or at
+   * 4 x ckpt_frames when the background cannot keep up) so that the WAL restarts. */
+  int ckpt_frames;
+  pthread_mutex_t cmu;
+  pthread_cond_t ccv;
+  pthread_t ckpt;
+  int ckpt_started, ckpt_want, ckpt_stop, ckpt_running;
+  int ckpt_done_upto;                /* WAL frames backfilled by the last finished background pass */
+  lconn *cconn;                      /* the checkpointer's connection */
+  uint64_t ckpt_bg, ckpt_inline;     /* stats: background passes, inline finishes */
   /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
   pthread_mutex_t hmu;
   struct {

@@ -618,6 +618,105 @@ static void *writer_main(void *arg)
   return NULL;
 }
 
+/* ---- checkpoints ----------------------------------------------------------------------------
+ * SQLite's auto-checkpoint would copy the WAL into the database file (and fsync it) inside
+ * COMMIT, on the writer thread, every 1000 frames. Instead the writer connection runs with
+ * wal_autocheckpoint=0 and this WAL hook. At ckpt_frames frames it wakes the checkpointer thread,
+ * which runs a PASSIVE checkpoint on its own connection while the writer goes on committing. A
+ * passive pass never catches up with a busy writer, and the WAL only restarts from its start
+ * when a write transaction begins with every frame backfilled, so once a background pass has
+ * finished the writer completes the job inline right after a commit once the frames committed
+ * meanwhile are few (else another background pass copies them first), and its next transaction
+ * rewinds the WAL. Durability is unchanged: a
+ * transaction is durable when its frames are fsynced in the WAL (COMMIT); a checkpoint only
+ * copies committed frames and syncs the database file before the WAL may be reused. */
+
+#define CKPT_FRAMES_DEFAULT 4096 /* 16 MiB of 4 KiB frames */
+#define CKPT_FINISH_FRAMES 256   /* the most frames the writer copies itself */
+
+static void *ckpt_main(void *arg)
+{
+  ledger *l = arg;
+  pthread_mutex_lock(&l->cmu);
+  for (;;) {
+    while (!l->ckpt_want && !l->ckpt_stop)
+      pthread_cond_wait(&l->ccv, &l->cmu);
+    if (l->ckpt_stop)
+      break;
+    l->ckpt_want = 0;
+    l->ckpt_running = 1;
+    pthread_mutex_unlock(&l->cmu);
+    int nlog = -1, nckpt = -1;
+    if (!l->cconn) {
+      ledger_err e = {0};
+      if (ledger__conn_open(&l->cconn, l->path, SQLITE_OPEN_READWRITE, &l->opts, &e) == LEDGER_OK)
+        ledger__exec(l->cconn,
+                     l->opts.durability == LEDGER_DURABLE_NORMAL ? "PRAGMA synchronous=NORMAL"
+                                                                 : "PRAGMA synchronous=FULL",
+                     NULL);
+    }
+    if (l->cconn)
+      sqlite3_wal_checkpoint_v2(l->cconn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+    pthread_mutex_lock(&l->cmu);
+    l->ckpt_running = 0;
+    l->ckpt_done_upto = nckpt > 0 ? nckpt : 0;
+    l->ckpt_bg++;
+  }
+  pthread_mutex_unlock(&l->cmu);
+  return NULL;
+}
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
+{
+  ledger *l = arg;
+  int finish = 0;
+  (void)name;
+  if (nframes < l->ckpt_frames)
+    return SQLITE_OK;
+  pthread_mutex_lock(&l->cmu);
+  if (l->ckpt_running) {
+    /* a pass is copying; only a WAL far past the threshold makes the writer step in */
+    finish = nframes >= 4 * l->ckpt_frames;
+  } else if (l->ckpt_done_upto > 0 && nframes - l->ckpt_done_upto <= CKPT_FINISH_FRAMES) {
+    /* a pass finished and little was committed meanwhile: copy that here */
+    finish = 1;
+  } else {
+    /* first pass, or another pass over what was committed during the last one */
+    if (!l->ckpt_started) {
+      if (pthread_create(&l->ckpt, NULL, ckpt_main, l) == 0)
+        l->ckpt_started = 1;
+    }
+    if (l->ckpt_started) {
+      l->ckpt_want = 1;
+      pthread_cond_signal(&l->ccv);
+    } else {
+      finish = 1; /* no thread: checkpoint here, as SQLite would */
+    }
+  }
+  if (finish)
+    l->ckpt_done_upto = 0;
+  pthread_mutex_unlock(&l->cmu);
+  if (finish) {
+    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    l->ckpt_inline++;
+  }
+  return SQLITE_OK;
+}
+
+static void ckpt_stop(ledger *l)
+{
+  if (l->ckpt_started) {
+    pthread_mutex_lock(&l->cmu);
+    l->ckpt_stop = 1;
+    pthread_cond_signal(&l->ccv);
+    pthread_mutex_unlock(&l->cmu);
+    pthread_join(l->ckpt, NULL);
+    l->ckpt_started = 0;
+  }
+  ledger__conn_close(l->cconn);
+  l->cconn = NULL;
+}
+
 int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
 {
   if (!l->writer_started)
@@ -666,6 +765,9 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   pthread_mutex_init(&l->mu, NULL);
   pthread_mutex_init(&l->rmu, NULL);
   pthread_mutex_init(&l->hmu, NULL);
+  pthread_mutex_init(&l->cmu, NULL);
+  pthread_cond_init(&l->ccv, NULL);
+  l->ckpt_frames = CKPT_FRAMES_DEFAULT;
   pthread_cond_init(&l->work_cv, NULL);
   pthread_cond_init(&l->done_cv, NULL);
   l->nreaders = o.readers;
@@ -705,8 +807,12 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
       (rc = ledger__exec(l->wconn, "PRAGMA foreign_keys=ON", err)) ||
       /* savepoint (statement) journals in memory: they only serve ROLLBACK TO of one job, and
        * on disk each commit created, wrote and deleted a temp file (bench/README.md) */
-      (rc = ledger__exec(l->wconn, "PRAGMA temp_store=MEMORY", err)))
+      (rc = ledger__exec(l->wconn, "PRAGMA temp_store=MEMORY", err)) ||
+      /* checkpoints: see wal_hook; a WAL that grew past 64 MiB is cut back when it restarts */
+      (rc = ledger__exec(l->wconn, "PRAGMA journal_size_limit=67108864", err)))
     goto fail;
+  sqlite3_wal_autocheckpoint(l->wconn->db, 0);
+  sqlite3_wal_hook(l->wconn->db, wal_hook, l);
   if ((rc = ledger__migrate(l->wconn, err)))
     goto fail;
   if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
@@ -732,6 +838,7 @@ void ledger_close(ledger *l)
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->writer, NULL);
   }
+  ckpt_stop(l);
   ledger__conn_close(l->wconn);
   for (int i = 0; l->readers && i < l->nreaders; i++)
     ledger__conn_close(l->readers[i]);
@@ -740,6 +847,8 @@ void ledger_close(ledger *l)
   pthread_mutex_destroy(&l->rmu);
   ledger__hints_free(l);
   pthread_mutex_destroy(&l->hmu);
+  pthread_mutex_destroy(&l->cmu);
+  pthread_cond_destroy(&l->ccv);
   pthread_cond_destroy(&l->work_cv);
   pthread_cond_destroy(&l->done_cv);
   free(l->path);
