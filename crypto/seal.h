@@ -143,6 +143,10 @@ int seal_memcmp(const void *a, const void *b, size_t len);
 void seal_random(void *buf, size_t len);
 /* A random UUID v4 into out[37]. */
 void seal_uuid4(char out[SEAL_SOVEREIGN_ID]);
+/* A UUID v7 (RFC 9562: 48-bit Unix milliseconds, then 74 random bits) into out[37]. Ids made
+ * later sort after earlier ones (to the millisecond), so an index of them grows at its right edge
+ * instead of touching a random page per insert. */
+void seal_uuid7(char out[SEAL_SOVEREIGN_ID]);
 
 /* ---- keys ----------------------------------------------------------------------------------- */
 

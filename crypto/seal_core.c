@@ -370,3 +370,15 @@ void seal_uuid4(char out[SEAL_SOVEREIGN_ID])
   h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
   uuid_format(out, h);
 }
+
+void seal_uuid7(char out[SEAL_SOVEREIGN_ID])
+{
+  uint8_t h[16];
+  uint64_t ms = (uint64_t)seal_now_ms();
+  randombytes_buf(h + 6, sizeof h - 6);
+  for (int i = 0; i < 6; i++)
+    h[i] = (uint8_t)(ms >> (8 * (5 - i)));
+  h[6] = (uint8_t)(0x70 | (h[6] & 0x0f));
+  h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
+  uuid_format(out, h);
+}

@@ -91,6 +91,16 @@ void ledger_close(ledger *l);
 /* The path given to ledger_open; borrowed from l. */
 const char *ledger_path(const ledger *l);
 
+/* Counters of this handle's writer since ledger_open (for logs and benchmarks). */
+typedef struct ledger_stats {
+  uint64_t commits;      /* write transactions (group commits) */
+  uint64_t jobs;         /* ledger_tx jobs in them */
+  uint64_t wal_frames;   /* WAL frames (pages) those commits wrote */
+  uint64_t ckpt_passes;  /* background checkpoint passes */
+  uint64_t ckpt_inline;  /* checkpoints finished on the writer thread */
+} ledger_stats;
+void ledger_stats_get(ledger *l, ledger_stats *out);
+
 /* ---- writing: group commit ------------------------------------------------------------------ */
 
 /* A job: runs on the writer thread inside a SAVEPOINT of the shared transaction. Return

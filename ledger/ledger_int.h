@@ -68,6 +68,8 @@ struct ledger {
   int ckpt_done_upto;                /* WAL frames backfilled by the last finished background pass */
   lconn *cconn;                      /* the checkpointer's connection */
   uint64_t ckpt_bg, ckpt_inline;     /* stats: background passes, inline finishes */
+  uint64_t wal_frames;               /* stats: frames written (writer thread only) */
+  int wal_last;                      /* WAL size at the previous hook call */
   /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
   pthread_mutex_t hmu;
   struct {

@@ -671,6 +671,8 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
   ledger *l = arg;
   int finish = 0;
   (void)name;
+  l->wal_frames += (uint64_t)(nframes > l->wal_last ? nframes - l->wal_last : nframes);
+  l->wal_last = nframes;
   if (nframes < l->ckpt_frames)
     return SQLITE_OK;
   pthread_mutex_lock(&l->cmu);
@@ -853,6 +855,20 @@ void ledger_close(ledger *l)
   pthread_cond_destroy(&l->done_cv);
   free(l->path);
   free(l);
+}
+
+void ledger_stats_get(ledger *l, ledger_stats *out)
+{
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&l->mu);
+  out->commits = l->commits;
+  out->jobs = l->jobs;
+  out->wal_frames = l->wal_frames;
+  out->ckpt_inline = l->ckpt_inline;
+  pthread_mutex_unlock(&l->mu);
+  pthread_mutex_lock(&l->cmu);
+  out->ckpt_passes = l->ckpt_bg;
+  pthread_mutex_unlock(&l->cmu);
 }
 
 const char *ledger_path(const ledger *l)

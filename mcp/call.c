@@ -200,7 +200,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
     return NULL;
   }
   args = args ? json_incref(args) : json_object();
-  seal_uuid4(cs.invocation_id);
+  seal_uuid7(cs.invocation_id); /* time-ordered: receipt and key indexes grow at their end */
   cs.started_at = mcp__now_ms();
   if (seal_canon_sha256_hex(cs.args_hash, args, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK) {
     json_decref(args);

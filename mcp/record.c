@@ -117,6 +117,16 @@ void mcp__record_close(mcp_server *srv)
     mcp_log(MCP_LOG_WARNING, "cannot close session run %s: %s", srv->run_id,
             lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
   srv->run_open = 0;
+  {
+    ledger_stats st;
+    ledger_stats_get(srv->store, &st);
+    mcp_log(MCP_LOG_INFO,
+            "store: %llu jobs in %llu commits, %llu WAL frames (%.1f per job), %llu checkpoint "
+            "passes, %llu finished inline",
+            (unsigned long long)st.jobs, (unsigned long long)st.commits,
+            (unsigned long long)st.wal_frames, st.jobs ? (double)st.wal_frames / (double)st.jobs : 0.0,
+            (unsigned long long)st.ckpt_passes, (unsigned long long)st.ckpt_inline);
+  }
 }
 
 /* Everything of one call is serialised and hashed here, on the calling worker: the writer thread
