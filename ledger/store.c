@@ -633,6 +633,7 @@ static void *writer_main(void *arg)
 
 #define CKPT_FRAMES_DEFAULT 4096 /* 16 MiB of 4 KiB frames */
 #define CKPT_FINISH_FRAMES 256   /* the most frames the writer copies itself */
+#define CKPT_CLOSE_FRAMES 64     /* a smaller WAL is not checkpointed by ledger_close */
 
 static void *ckpt_main(void *arg)
 {
@@ -676,9 +677,12 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
   if (nframes < l->ckpt_frames)
     return SQLITE_OK;
   pthread_mutex_lock(&l->cmu);
-  if (l->ckpt_running) {
-    /* a pass is copying; only a WAL far past the threshold makes the writer step in */
-    finish = nframes >= 4 * l->ckpt_frames;
+  if (nframes >= 4 * l->ckpt_frames) {
+    /* the background is behind (or not scheduled): checkpoint here, as SQLite would (while a
+     * background pass holds the checkpoint lock this returns at once) */
+    finish = 1;
+  } else if (l->ckpt_running) {
+    /* a pass is copying */
   } else if (l->ckpt_done_upto > 0 && nframes - l->ckpt_done_upto <= CKPT_FINISH_FRAMES) {
     /* a pass finished and little was committed meanwhile: copy that here */
     finish = 1;
@@ -841,6 +845,19 @@ void ledger_close(ledger *l)
     pthread_join(l->writer, NULL);
   }
   ckpt_stop(l);
+  /* The last connection to close would checkpoint the WAL into the database, sync it, and delete
+   * the WAL, so that the next process creates (and directory-syncs) it again: most of the cost of
+   * a short command like `wrap`. A small WAL is left for the next process instead; it is
+   * committed and fsynced already, and reopening only re-reads it. */
+  if (l->wal_last < CKPT_CLOSE_FRAMES) {
+    lconn *all[1] = {l->wconn};
+    for (int i = 0; i < 1; i++)
+      if (all[i])
+        sqlite3_db_config(all[i]->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    for (int i = 0; l->readers && i < l->nreaders; i++)
+      if (l->readers[i])
+        sqlite3_db_config(l->readers[i]->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  }
   ledger__conn_close(l->wconn);
   for (int i = 0; l->readers && i < l->nreaders; i++)
     ledger__conn_close(l->readers[i]);
