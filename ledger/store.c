@@ -219,8 +219,17 @@ void ledger__conn_close(lconn *c)
   free(c);
 }
 
+/* Process-wide SQLite settings, before the library initialises: no memory-usage statistics
+ * (they take a global mutex around every allocation, which all our threads share). */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_setup(void)
+{
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o, ledger_err *err)
 {
+  pthread_once(&sqlite_once, sqlite_setup);
   lconn *c = calloc(1, sizeof *c);
   if (!c)
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
