@@ -98,6 +98,7 @@ typedef struct ledger_stats {
   uint64_t wal_frames;   /* WAL frames (pages) those commits wrote */
   uint64_t ckpt_passes;  /* background checkpoint passes */
   uint64_t ckpt_inline;  /* checkpoints finished on the writer thread */
+  uint64_t reruns;       /* batches of rerunnable jobs run again with savepoints */
 } ledger_stats;
 void ledger_stats_get(ledger *l, ledger_stats *out);
 
@@ -113,6 +114,11 @@ typedef int (*ledger_tx_fn)(ledger_txn *t, void *payload, ledger_err *err);
  * fn's return code (or LEDGER_ERROR if the COMMIT failed, in which case nothing was kept).
  * `err` may be NULL. */
 int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER_WUR;
+/* ledger_tx for a job that may run more than once: fn acts only through `t` and on its own
+ * payload's outputs, which a later run overwrites (no other side effects, nothing consumed). A
+ * batch made only of such jobs runs without a SAVEPOINT per job; if one fails, the batch is
+ * rolled back and run again with savepoints, so the outcome is that of ledger_tx. */
+int ledger_tx_rerunnable(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER_WUR;
 
 /* Current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out[LEDGER_TS_MAX]. */
 void ledger_now(char out[LEDGER_TS_MAX]);

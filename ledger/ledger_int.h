@@ -35,6 +35,7 @@ typedef struct ledger_job {
   ledger_err *err;
   int rc;
   int done;
+  int rerunnable; /* ledger_tx_rerunnable */
   pthread_cond_t cv; /* signalled once when done is set: only this job's caller wakes */
   struct ledger_job *next;
 } ledger_job;
@@ -55,7 +56,7 @@ struct ledger {
   lconn **readers;
   int nreaders;
   /* stats (bench) */
-  uint64_t commits, jobs;
+  uint64_t commits, jobs, reruns;
   /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
    * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
    * checkpoint inline only for the few frames committed while a background pass ran (or at

@@ -182,6 +182,7 @@ static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
 static const char SQL_RELEASE[] = "RELEASE job";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 static int exec_cached(lconn *c, const char *sql, ledger_err *err)
 {
@@ -578,9 +579,15 @@ static void *writer_main(void *arg)
     last->next = NULL;
     pthread_mutex_unlock(&l->mu);
 
+    /* A batch of rerunnable jobs first runs without a SAVEPOINT per job (each one journals every
+     * page it touches first); if a job fails, it is rolled back and run again with savepoints. */
+    int fast = 1;
+    for (ledger_job *j = batch; j; j = j->next)
+      fast &= j->rerunnable;
+  again:;
     ledger_err berr = {0};
     int brc = exec_cached(c, SQL_BEGIN, &berr);
-    int any_ok = 0;
+    int failed = 0;
     for (ledger_job *j = batch; j; j = j->next) {
       if (brc) {
         j->rc = brc;
@@ -589,6 +596,14 @@ static void *writer_main(void *arg)
         continue;
       }
       ledger_txn t = {l, c};
+      if (fast) {
+        j->rc = j->fn(&t, j->payload, j->err);
+        if (j->rc != LEDGER_OK) {
+          failed = 1;
+          break;
+        }
+        continue;
+      }
       if (exec_cached(c, SQL_SAVEPOINT, j->err)) {
         j->rc = LEDGER_ERROR;
         continue;
@@ -596,11 +611,17 @@ static void *writer_main(void *arg)
       j->rc = j->fn(&t, j->payload, j->err);
       if (j->rc != LEDGER_OK)
         exec_cached(c, SQL_ROLLBACK_TO, NULL);
-      else
-        any_ok = 1;
       exec_cached(c, SQL_RELEASE, NULL);
     }
-    if (!brc) {
+    if (!brc && failed) {
+      exec_cached(c, SQL_ROLLBACK, NULL);
+      if (n > 1) {
+        fast = 0;
+        l->reruns++; /* writer thread only; read under mu by ledger_stats_get after a commit */
+        goto again;
+      }
+      /* a batch of one: the job's own failure is the outcome */
+    } else if (!brc) {
       ledger_err cerr = {0};
       int crc = exec_cached(c, SQL_COMMIT, &cerr);
       if (crc) {
@@ -612,7 +633,6 @@ static void *writer_main(void *arg)
               *j->err = cerr;
           }
       }
-      (void)any_ok;
     }
     pthread_mutex_lock(&l->mu);
     l->commits++;
@@ -732,11 +752,11 @@ static void ckpt_stop(ledger *l)
   l->cconn = NULL;
 }
 
-int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+static int tx_submit(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err, int rerunnable)
 {
   if (!l->writer_started)
     return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
-  ledger_job j = {fn, payload, err, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
+  ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL};
   pthread_mutex_lock(&l->mu);
   if (l->tail)
     l->tail->next = &j;
@@ -749,6 +769,16 @@ int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
   pthread_mutex_unlock(&l->mu);
   pthread_cond_destroy(&j.cv);
   return j.rc;
+}
+
+int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  return tx_submit(l, fn, payload, err, 0);
+}
+
+int ledger_tx_rerunnable(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  return tx_submit(l, fn, payload, err, 1);
 }
 
 /* ---- open / close --------------------------------------------------------------------------- */
@@ -891,6 +921,7 @@ void ledger_stats_get(ledger *l, ledger_stats *out)
   out->jobs = l->jobs;
   out->wal_frames = l->wal_frames;
   out->ckpt_inline = l->ckpt_inline;
+  out->reruns = l->reruns;
   pthread_mutex_unlock(&l->mu);
   pthread_mutex_lock(&l->cmu);
   out->ckpt_passes = l->ckpt_bg;

@@ -212,7 +212,7 @@ int mcp__record_call(mcp_server *srv, const mcp_call_record *rec, char *err, siz
   memset(&lerr, 0, sizeof lerr);
   rc = prepare_call(srv, rec, &j, &lerr);
   if (rc == LEDGER_OK)
-    rc = ledger_tx(srv->store, call_fn, &j, &lerr);
+    rc = ledger_tx_rerunnable(srv->store, call_fn, &j, &lerr); /* call_fn only appends */
   ledger_event_prep_free(j.policy);
   ledger_event_prep_free(j.call);
   free(j.receipt_txt);

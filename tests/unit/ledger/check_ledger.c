@@ -1153,6 +1153,128 @@ START_TEST(test_checkpoint_crash_trials)
 }
 END_TEST
 
+
+struct qjob_h {
+  ledger *l;
+  struct job j;
+  int rc;
+};
+
+static int job_slow_append(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct timespec d = {0, 150000000};
+  nanosleep(&d, NULL);
+  return job_append(t, p, err);
+}
+
+static void *slow_thread(void *p)
+{
+  struct qjob_h *q = p;
+  q->rc = ledger_tx_rerunnable(q->l, job_slow_append, &q->j, NULL);
+  return NULL;
+}
+
+static void *quick_thread(void *p)
+{
+  struct qjob_h *q = p;
+  q->rc = ledger_tx_rerunnable(q->l, job_append, &q->j, NULL);
+  return NULL;
+}
+
+/* ledger_tx_rerunnable: batches of rerunnable jobs, some failing in the writer (unknown kind),
+ * give the same outcome as ledger_tx: every success kept once, every failure leaves nothing. */
+struct rthr {
+  ledger *l;
+  const char *run;
+  int id, ok, failed;
+};
+
+static void *rthr_main(void *p)
+{
+  struct rthr *t = p;
+  for (int i = 0; i < 60; i++) {
+    struct job j = {0};
+    char key[48];
+    snprintf(key, sizeof key, "r%d-%d", t->id, i);
+    j.run_id = t->run;
+    j.kind = (i % 7 == 3) ? "no.such.kind" : "tool.used";
+    j.key = key;
+    j.payload = tool_payload(i);
+    int rc = ledger_tx_rerunnable(t->l, job_append, &j, NULL);
+    json_decref(j.payload);
+    if (rc == 0 && j.ref.seq > 0 && !j.ref.replayed)
+      t->ok++;
+    else if (rc == LEDGER_EINVAL)
+      t->failed++;
+  }
+  return NULL;
+}
+
+START_TEST(test_rerunnable_batches)
+{
+  ledger_opts o = LEDGER_OPTS_INIT;
+  o.create = 1;
+  o.durability = LEDGER_DURABLE_NORMAL;
+  ledger *l = NULL;
+  ck_assert_int_eq(ledger_open(&l, store, &o, NULL), 0);
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_rerun", run);
+  struct rthr t[6];
+  pthread_t th[6];
+  for (int i = 0; i < 6; i++) {
+    t[i] = (struct rthr){l, run, i, 0, 0};
+    pthread_create(&th[i], NULL, rthr_main, &t[i]);
+  }
+  int ok = 0, failed = 0;
+  for (int i = 0; i < 6; i++) {
+    pthread_join(th[i], NULL);
+    ok += t[i].ok;
+    failed += t[i].failed;
+  }
+  ck_assert_int_eq(failed, 6 * 9); /* i % 7 == 3 for i in 0..59: 9 per thread */
+  ck_assert_int_eq(ok, 6 * 60 - failed);
+  ck_assert_int_eq(count_events(store, run), ok);
+  /* deterministic: a slow job holds the writer while five jobs (one failing) queue up behind
+   * it, so they form one batch that fails optimistically and is run again with savepoints */
+  {
+    pthread_t slow, q[5];
+    struct qjob_h sj = {l, {0}, 0}, qj[5];
+    sj.j.run_id = run;
+    sj.j.kind = "tool.used";
+    sj.j.key = "slow";
+    sj.j.payload = tool_payload(100);
+    pthread_create(&slow, NULL, slow_thread, &sj);
+    struct timespec d = {0, 30000000};
+    nanosleep(&d, NULL);
+    for (int i = 0; i < 5; i++) {
+      static char keys[5][16];
+      snprintf(keys[i], sizeof keys[i], "q%d", i);
+      qj[i] = (struct qjob_h){l, {0}, 0};
+      qj[i].j.run_id = run;
+      qj[i].j.kind = i == 2 ? "no.such.kind" : "tool.used";
+      qj[i].j.key = keys[i];
+      qj[i].j.payload = tool_payload(200 + i);
+      pthread_create(&q[i], NULL, quick_thread, &qj[i]);
+    }
+    pthread_join(slow, NULL);
+    for (int i = 0; i < 5; i++) {
+      pthread_join(q[i], NULL);
+      ck_assert_int_eq(qj[i].rc, i == 2 ? LEDGER_EINVAL : 0);
+      json_decref(qj[i].j.payload);
+    }
+    json_decref(sj.j.payload);
+    ck_assert_int_eq(sj.rc, 0);
+    ledger_stats st;
+    ledger_stats_get(l, &st);
+    ck_assert_uint_ge(st.reruns, 1);
+    ck_assert_int_eq(count_events(store, run), ok + 1 + 4);
+  }
+  check_event_ids(l, run);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
   Suite *s = suite_create("ledger");
@@ -1165,6 +1287,7 @@ static Suite *ledger_suite(void)
   tcase_add_test(tc, test_newer_schema);
   tcase_add_test(tc, test_append_and_replay);
   tcase_add_test(tc, test_prepared_events);
+  tcase_add_test(tc, test_rerunnable_batches);
   tcase_add_test(tc, test_triggers);
   tcase_add_test(tc, test_doctor_detects_tampering);
   tcase_add_test(tc, test_golden_event_backed);
