@@ -16,6 +16,7 @@
 #define LCONN_CACHE 64
 #define LEDGER_KIND_HINTS 32
 #define LEDGER_RUN_HINTS 8
+#define LEDGER_KIND_NAMES 256
 
 /* One SQLite connection plus cached prepared statements keyed by the SQL text's address
  * (statements are always string literals / static const strings). */
@@ -76,7 +77,7 @@ struct ledger {
   struct {
     char kind[64];
     char schema_hash[LEDGER_HASH_MAX];
-    char *required; /* JSON array text as stored */
+    char names[LEDGER_KIND_NAMES]; /* required members, "a\0b\0\0" */
   } kinds[LEDGER_KIND_HINTS];
   int nkinds;
   struct {

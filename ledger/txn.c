@@ -198,14 +198,54 @@ static int find_replay(lconn *c, const ledger_event_in *in, const char *payload_
  * as event_kind, idempotency_key, occurred_at, payload, payload_hash, producer_id?, run_id,
  * schema_hash, schema_version, seq: `seq` comes last, so everything before it is hashed once
  * (event_hash_begin, possibly on the caller's thread) and the writer only adds `N}`. */
-static void sha_lit(seal_sha256_ctx *h, const char *lit)
+/* The pieces go through a small buffer so that SHA-256 is fed a few large updates. Strings that
+ * need no escaping (ids, timestamps, hashes: nearly all) are copied with their quotes; any other
+ * goes through the canonical escaper. */
+typedef struct hbuf {
+  seal_sha256_ctx *h;
+  size_t len;
+  char b[1024];
+} hbuf;
+
+static void hb_flush(hbuf *x)
 {
-  seal_sha256_update(h, lit, strlen(lit));
+  if (x->len)
+    seal_sha256_update(x->h, x->b, x->len);
+  x->len = 0;
 }
 
-static void sha_str(seal_sha256_ctx *h, const char *s)
+static void hb_put(hbuf *x, const char *d, size_t n)
 {
-  seal_sha256_update_json_string(h, s, strlen(s));
+  if (x->len + n > sizeof x->b) {
+    hb_flush(x);
+    if (n > sizeof x->b) {
+      seal_sha256_update(x->h, d, n);
+      return;
+    }
+  }
+  memcpy(x->b + x->len, d, n);
+  x->len += n;
+}
+
+static void hb_lit(hbuf *x, const char *lit)
+{
+  hb_put(x, lit, strlen(lit));
+}
+
+static void hb_str(hbuf *x, const char *s)
+{
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == '"' || c == '\\') {
+      hb_flush(x);
+      seal_sha256_update_json_string(x->h, s, n);
+      return;
+    }
+  }
+  hb_put(x, "\"", 1);
+  hb_put(x, s, n);
+  hb_put(x, "\"", 1);
 }
 
 static void event_hash_begin(seal_sha256_ctx *h, const char *run_id, const char *kind,
@@ -213,26 +253,30 @@ static void event_hash_begin(seal_sha256_ctx *h, const char *run_id, const char 
                              size_t payload_len, const char *payload_hash, const char *producer_id,
                              const char *schema_hash)
 {
+  hbuf x;
+  x.h = h;
+  x.len = 0;
   seal_sha256_init(h);
-  sha_lit(h, "{\"event_kind\":");
-  sha_str(h, kind);
-  sha_lit(h, ",\"idempotency_key\":");
-  sha_str(h, key);
-  sha_lit(h, ",\"occurred_at\":");
-  sha_str(h, occurred_at);
-  sha_lit(h, ",\"payload\":");
-  seal_sha256_update(h, payload_txt, payload_len);
-  sha_lit(h, ",\"payload_hash\":");
-  sha_str(h, payload_hash);
+  hb_lit(&x, "{\"event_kind\":");
+  hb_str(&x, kind);
+  hb_lit(&x, ",\"idempotency_key\":");
+  hb_str(&x, key);
+  hb_lit(&x, ",\"occurred_at\":");
+  hb_str(&x, occurred_at);
+  hb_lit(&x, ",\"payload\":");
+  hb_put(&x, payload_txt, payload_len);
+  hb_lit(&x, ",\"payload_hash\":");
+  hb_str(&x, payload_hash);
   if (producer_id) {
-    sha_lit(h, ",\"producer_id\":");
-    sha_str(h, producer_id);
+    hb_lit(&x, ",\"producer_id\":");
+    hb_str(&x, producer_id);
   }
-  sha_lit(h, ",\"run_id\":");
-  sha_str(h, run_id);
-  sha_lit(h, ",\"schema_hash\":");
-  sha_str(h, schema_hash);
-  sha_lit(h, ",\"schema_version\":\"motus.work-event.v0.1\",\"seq\":");
+  hb_lit(&x, ",\"run_id\":");
+  hb_str(&x, run_id);
+  hb_lit(&x, ",\"schema_hash\":");
+  hb_str(&x, schema_hash);
+  hb_lit(&x, ",\"schema_version\":\"motus.work-event.v0.1\",\"seq\":");
+  hb_flush(&x);
 }
 
 static void event_hash_finish(const seal_sha256_ctx *begun, int64_t seq, char out[LEDGER_HASH_MAX])
@@ -252,26 +296,41 @@ static void event_hash_finish(const seal_sha256_ctx *begun, int64_t seq, char ou
 
 static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash, const char *required)
 {
+  char names[LEDGER_KIND_NAMES];
+  size_t off = 0, i;
+  json_t *req, *m;
   if (!l || strlen(kind) >= sizeof l->kinds[0].kind || strlen(schema_hash) >= LEDGER_HASH_MAX)
     return;
+  /* the required members as "a\0b\0\0", parsed once here rather than per prepared event */
+  if (!(req = json_loads(required, 0, NULL)) || !json_is_array(req)) {
+    json_decref(req);
+    return;
+  }
+  json_array_foreach(req, i, m)
+  {
+    const char *nm = json_string_value(m);
+    size_t n = nm ? strlen(nm) : 0;
+    if (!nm || off + n + 2 > sizeof names) {
+      json_decref(req);
+      return;
+    }
+    memcpy(names + off, nm, n + 1);
+    off += n + 1;
+  }
+  names[off] = '\0';
+  json_decref(req);
   pthread_mutex_lock(&l->hmu);
   int slot = -1;
-  for (int i = 0; i < l->nkinds; i++)
-    if (strcmp(l->kinds[i].kind, kind) == 0) {
-      slot = i;
+  for (int k = 0; k < l->nkinds; k++)
+    if (strcmp(l->kinds[k].kind, kind) == 0) {
+      slot = k;
       break;
     }
-  if (slot < 0 || strcmp(l->kinds[slot].schema_hash, schema_hash) != 0) {
-    char *req = strdup(required);
-    if (req) {
-      if (slot < 0)
-        slot = l->nkinds < LEDGER_KIND_HINTS ? l->nkinds++ : LEDGER_KIND_HINTS - 1;
-      free(l->kinds[slot].required);
-      snprintf(l->kinds[slot].kind, sizeof l->kinds[slot].kind, "%s", kind);
-      snprintf(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, "%s", schema_hash);
-      l->kinds[slot].required = req;
-    }
-  }
+  if (slot < 0)
+    slot = l->nkinds < LEDGER_KIND_HINTS ? l->nkinds++ : LEDGER_KIND_HINTS - 1;
+  snprintf(l->kinds[slot].kind, sizeof l->kinds[slot].kind, "%s", kind);
+  snprintf(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, "%s", schema_hash);
+  memcpy(l->kinds[slot].names, names, off + 1);
   pthread_mutex_unlock(&l->hmu);
 }
 
@@ -280,26 +339,23 @@ static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash, 
 static int kind_hint_get(ledger *l, const char *kind, const json_t *payload,
                          char schema_hash[LEDGER_HASH_MAX])
 {
-  char req[512];
+  char names[LEDGER_KIND_NAMES];
   int found = 0;
   pthread_mutex_lock(&l->hmu);
   for (int i = 0; i < l->nkinds; i++)
-    if (strcmp(l->kinds[i].kind, kind) == 0 && strlen(l->kinds[i].required) < sizeof req) {
+    if (strcmp(l->kinds[i].kind, kind) == 0) {
       snprintf(schema_hash, LEDGER_HASH_MAX, "%s", l->kinds[i].schema_hash);
-      snprintf(req, sizeof req, "%s", l->kinds[i].required);
+      memcpy(names, l->kinds[i].names, sizeof names);
       found = 1;
       break;
     }
   pthread_mutex_unlock(&l->hmu);
   if (!found)
     return 0;
-  json_t *names = json_loads(req, 0, NULL);
-  size_t i;
-  json_t *m;
-  int ok = json_is_array(names);
-  json_array_foreach(names, i, m) if (!json_object_get(payload, json_string_value(m))) ok = 0;
-  json_decref(names);
-  return ok;
+  for (const char *nm = names; *nm; nm += strlen(nm) + 1)
+    if (!json_object_get(payload, nm))
+      return 0;
+  return 1;
 }
 
 static void run_hint_put(ledger *l, const char *run_id, const char *producer)
@@ -339,8 +395,6 @@ static int run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_M
 
 void ledger__hints_free(ledger *l)
 {
-  for (int i = 0; i < l->nkinds; i++)
-    free(l->kinds[i].required);
   l->nkinds = 0;
 }
 

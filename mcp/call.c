@@ -112,12 +112,17 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
   }
   json_object_set_new(meta, "io.motebit/receipt", receipt);
   {
-    char line[300];
-    snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
-             cs->r->s->caller.id, cs->status, cs->verdict,
-             (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
-    mcp_log(MCP_LOG_INFO, "%s", line);
-    mcp__client_log(cs->r, strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING, line);
+    mcp_log_level lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
+    int to_client = cs->r->log_level >= 0 && (int)lvl >= cs->r->log_level;
+    if (to_client || mcp_log_enabled(MCP_LOG_INFO)) { /* the line is built only when wanted */
+      char line[300];
+      snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
+               cs->r->s->caller.id, cs->status, cs->verdict,
+               (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
+      mcp_log(MCP_LOG_INFO, "%s", line);
+      if (to_client)
+        mcp__client_log(cs->r, lvl, line);
+    }
   }
   return result;
 }

@@ -30,6 +30,7 @@ struct mcp_server {
   struct ledger *store;
   const seal_key *key;
   char motebit_id[64];
+  char did[SEAL_DID_KEY_MAX]; /* did:key of the node key, derived once ("" if it failed) */
   char device_id[128];
   char profile[32];
   char server_name[64];

@@ -251,6 +251,8 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
     snprintf(srv->motebit_id, sizeof srv->motebit_id, "%s", opts->motebit_id);
   else
     seal_sovereign_id(srv->motebit_id, seal_key_pk(opts->key));
+  if (seal_did_key_from_pk(srv->did, seal_key_pk(opts->key)) != SEAL_OK)
+    srv->did[0] = '\0';
   snprintf(srv->device_id, sizeof srv->device_id, "%s",
            opts->device_id && *opts->device_id ? opts->device_id : "workledger");
   snprintf(srv->profile, sizeof srv->profile, "%s", profile);
@@ -639,6 +641,7 @@ struct ledger *mcp_ctx_store(mcp_ctx *ctx) { return ctx->req->s->srv->store; }
 const seal_key *mcp_ctx_key(mcp_ctx *ctx) { return ctx->req->s->srv->key; }
 const char *mcp_ctx_motebit_id(mcp_ctx *ctx) { return ctx->req->s->srv->motebit_id; }
 const char *mcp_ctx_device_id(mcp_ctx *ctx) { return ctx->req->s->srv->device_id; }
+const char *mcp_ctx_did(mcp_ctx *ctx) { return ctx->req->s->srv->did; }
 const char *mcp_ctx_profile(mcp_ctx *ctx) { return ctx->req->s->srv->profile; }
 const json_t *mcp_ctx_config(mcp_ctx *ctx) { return ctx->req->s->srv->config; }
 const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx) { return &ctx->req->s->caller; }
