@@ -83,18 +83,21 @@ static int cmp_bytes(const void *a, const void *b)
 }
 
 /* R-CANON-002/003 */
-void seal_buf_json_string(seal_buf *b, const char *s, size_t len)
+/* The canonical string escapes (spec/canonical-json.md R-CANON-002), written through `put` so
+ * that a buffer and a SHA-256 context get exactly the same bytes. */
+static void json_string_to(void (*put)(void *, const char *, size_t), void *sink, const char *s,
+                           size_t len)
 {
   static const char hex[] = "0123456789abcdef";
   size_t i, start = 0;
-  seal_buf_putc(b, '"');
+  put(sink, "\"", 1);
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     const char *esc = NULL;
     char u[7];
     if (c >= 0x20 && c != '"' && c != '\\')
       continue;
-    seal_buf_put(b, s + start, i - start);
+    put(sink, s + start, i - start);
     switch (c) {
     case '"': esc = "\\\""; break;
     case '\\': esc = "\\\\"; break;
@@ -108,11 +111,31 @@ void seal_buf_json_string(seal_buf *b, const char *s, size_t len)
       u[6] = '\0';
       esc = u;
     }
-    seal_buf_puts(b, esc);
+    put(sink, esc, strlen(esc));
     start = i + 1;
   }
-  seal_buf_put(b, s + start, len - start);
-  seal_buf_putc(b, '"');
+  put(sink, s + start, len - start);
+  put(sink, "\"", 1);
+}
+
+static void put_buf(void *sink, const char *d, size_t n)
+{
+  seal_buf_put(sink, d, n);
+}
+
+static void put_sha(void *sink, const char *d, size_t n)
+{
+  seal_sha256_update(sink, d, n);
+}
+
+void seal_buf_json_string(seal_buf *b, const char *s, size_t len)
+{
+  json_string_to(put_buf, b, s, len);
+}
+
+void seal_sha256_update_json_string(seal_sha256_ctx *c, const char *s, size_t len)
+{
+  json_string_to(put_sha, c, s, len);
 }
 
 int seal_es_number(char out[SEAL_ES_NUMBER_MAX], double v)

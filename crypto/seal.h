@@ -100,6 +100,19 @@ void seal_sha256(uint8_t out[SEAL_SHA256_BYTES], const void *data, size_t len);
 /* out receives 64 lowercase hex chars and a NUL. */
 void seal_sha256_hex(char out[SEAL_SHA256_HEX], const void *data, size_t len);
 
+/* Incremental SHA-256. The state is plain bytes: a copy of a context (struct assignment) goes on
+ * from the same point, so a common prefix can be hashed once and finished several ways. */
+typedef struct seal_sha256_ctx {
+  _Alignas(16) unsigned char opaque[128];
+} seal_sha256_ctx;
+void seal_sha256_init(seal_sha256_ctx *c);
+void seal_sha256_update(seal_sha256_ctx *c, const void *data, size_t len);
+/* Feeds the canonical JSON string literal of s[0..len) (quotes and canonical escapes, exactly
+ * the bytes seal_canon writes for a string). */
+void seal_sha256_update_json_string(seal_sha256_ctx *c, const char *s, size_t len);
+/* Finishes: 64 lowercase hex chars and a NUL. The context must be re-initialised to reuse it. */
+void seal_sha256_final_hex(seal_sha256_ctx *c, char out[SEAL_SHA256_HEX]);
+
 /* Lowercase hex of `len` bytes into `out` (2*len+1 bytes). */
 void seal_hex_encode(char *out, const uint8_t *in, size_t len);
 /* Decode exactly `len` bytes from a 2*len char hex string. `lower_only` refuses uppercase.
@@ -130,6 +143,10 @@ int seal_memcmp(const void *a, const void *b, size_t len);
 void seal_random(void *buf, size_t len);
 /* A random UUID v4 into out[37]. */
 void seal_uuid4(char out[SEAL_SOVEREIGN_ID]);
+/* A UUID v7 (RFC 9562: 48-bit Unix milliseconds, then 74 random bits) into out[37]. Ids made
+ * later sort after earlier ones (to the millisecond), so an index of them grows at its right edge
+ * instead of touching a random page per insert. */
+void seal_uuid7(char out[SEAL_SOVEREIGN_ID]);
 
 /* ---- keys ----------------------------------------------------------------------------------- */
 

@@ -102,6 +102,27 @@ void seal_sha256_hex(char out[SEAL_SHA256_HEX], const void *data, size_t len)
   seal_hex_encode(out, h, sizeof h);
 }
 
+_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((seal_sha256_ctx *)0)->opaque),
+               "seal_sha256_ctx too small for crypto_hash_sha256_state");
+
+void seal_sha256_init(seal_sha256_ctx *c)
+{
+  crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)c->opaque);
+}
+
+void seal_sha256_update(seal_sha256_ctx *c, const void *data, size_t len)
+{
+  crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)c->opaque,
+                            (const unsigned char *)data, len);
+}
+
+void seal_sha256_final_hex(seal_sha256_ctx *c, char out[SEAL_SHA256_HEX])
+{
+  uint8_t h[SEAL_SHA256_BYTES];
+  crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)c->opaque, h);
+  seal_hex_encode(out, h, sizeof h);
+}
+
 /* ---- hex ------------------------------------------------------------------------------------ */
 
 void seal_hex_encode(char *out, const uint8_t *in, size_t len)
@@ -346,6 +367,18 @@ void seal_uuid4(char out[SEAL_SOVEREIGN_ID])
   uint8_t h[16];
   randombytes_buf(h, sizeof h);
   h[6] = (uint8_t)(0x40 | (h[6] & 0x0f));
+  h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
+  uuid_format(out, h);
+}
+
+void seal_uuid7(char out[SEAL_SOVEREIGN_ID])
+{
+  uint8_t h[16];
+  uint64_t ms = (uint64_t)seal_now_ms();
+  randombytes_buf(h + 6, sizeof h - 6);
+  for (int i = 0; i < 6; i++)
+    h[i] = (uint8_t)(ms >> (8 * (5 - i)));
+  h[6] = (uint8_t)(0x70 | (h[6] & 0x0f));
   h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
   uuid_format(out, h);
 }

@@ -91,6 +91,17 @@ void ledger_close(ledger *l);
 /* The path given to ledger_open; borrowed from l. */
 const char *ledger_path(const ledger *l);
 
+/* Counters of this handle's writer since ledger_open (for logs and benchmarks). */
+typedef struct ledger_stats {
+  uint64_t commits;      /* write transactions (group commits) */
+  uint64_t jobs;         /* ledger_tx jobs in them */
+  uint64_t wal_frames;   /* WAL frames (pages) those commits wrote */
+  uint64_t ckpt_passes;  /* background checkpoint passes */
+  uint64_t ckpt_inline;  /* checkpoints finished on the writer thread */
+  uint64_t reruns;       /* batches of rerunnable jobs run again with savepoints */
+} ledger_stats;
+void ledger_stats_get(ledger *l, ledger_stats *out);
+
 /* ---- writing: group commit ------------------------------------------------------------------ */
 
 /* A job: runs on the writer thread inside a SAVEPOINT of the shared transaction. Return
@@ -103,6 +114,11 @@ typedef int (*ledger_tx_fn)(ledger_txn *t, void *payload, ledger_err *err);
  * fn's return code (or LEDGER_ERROR if the COMMIT failed, in which case nothing was kept).
  * `err` may be NULL. */
 int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER_WUR;
+/* ledger_tx for a job that may run more than once: fn acts only through `t` and on its own
+ * payload's outputs, which a later run overwrites (no other side effects, nothing consumed). A
+ * batch made only of such jobs runs without a SAVEPOINT per job; if one fails, the batch is
+ * rolled back and run again with savepoints, so the outcome is that of ledger_tx. */
+int ledger_tx_rerunnable(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER_WUR;
 
 /* Current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out[LEDGER_TS_MAX]. */
 void ledger_now(char out[LEDGER_TS_MAX]);
@@ -159,6 +175,22 @@ int ledger_txn_event_append(ledger_txn *t, const ledger_event_in *in, ledger_eve
 int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_event_ref *out,
                          ledger_err *err) LEDGER_WUR;
 
+/* An event serialised and hashed before the write transaction, on the caller's thread, so that
+ * the writer thread only looks up the run, the kind and seq, finishes the event id and inserts:
+ * the payload is canonicalised and hashed here, occurred_at (NULL: now) is fixed here, and the
+ * canonical event is hashed up to its last member (seq) when the kind and the run's producer
+ * are already known to this process. The appended event is byte-identical to
+ * ledger_txn_event_append's; anything the writer finds different from what was assumed here
+ * (kind, producer) is recomputed there. Validation errors (EINVAL) come from prepare.
+ * `in` and its payload are not kept (the payload is referenced). Free with
+ * ledger_event_prep_free; a prep may be appended in any ledger_tx of the same Store. */
+typedef struct ledger_event_prep ledger_event_prep;
+int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
+                         ledger_err *err) LEDGER_WUR;
+int ledger_txn_event_append_prepared(ledger_txn *t, const ledger_event_prep *p,
+                                     ledger_event_ref *out, ledger_err *err) LEDGER_WUR;
+void ledger_event_prep_free(ledger_event_prep *p);
+
 /* Register an event kind: schema_hash = sha256 of canonical {schema_version:
  * "motus.event-kind-schema.v0.1", event_kind, required_payload}. `required_payload` borrowed,
  * array of strings (order matters). Re-registering identically is OK; differently →
@@ -186,6 +218,13 @@ int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, le
 int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *kind,
                            const char *run_id, const char *task_id, const json_t *json,
                            ledger_err *err) LEDGER_WUR;
+/* The stored text of a receipt body (canonical; compact sorted JSON when it holds reals), for
+ * callers that serialise on their own thread: *out malloc'd (free()), *len its length. */
+int ledger_receipt_text(const json_t *json, char **out, size_t *len, ledger_err *err) LEDGER_WUR;
+/* ledger_txn_receipt_put with the text from ledger_receipt_text (borrowed). */
+int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const char *kind,
+                                const char *run_id, const char *task_id, const char *txt,
+                                size_t len, ledger_err *err) LEDGER_WUR;
 
 /* -- approvals -- */
 typedef struct ledger_approval_in {

@@ -14,6 +14,9 @@
 #include <stdarg.h>
 
 #define LCONN_CACHE 64
+#define LEDGER_KIND_HINTS 32
+#define LEDGER_RUN_HINTS 8
+#define LEDGER_KIND_NAMES 256
 
 /* One SQLite connection plus cached prepared statements keyed by the SQL text's address
  * (statements are always string literals / static const strings). */
@@ -33,6 +36,7 @@ typedef struct ledger_job {
   ledger_err *err;
   int rc;
   int done;
+  int rerunnable; /* ledger_tx_rerunnable */
   pthread_cond_t cv; /* signalled once when done is set: only this job's caller wakes */
   struct ledger_job *next;
 } ledger_job;
@@ -53,7 +57,35 @@ struct ledger {
   lconn **readers;
   int nreaders;
   /* stats (bench) */
-  uint64_t commits, jobs;
+  uint64_t commits, jobs, reruns;
+  /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
+   * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
+   * checkpoint inline only for the few frames committed while a background pass ran (or at
+   * 4 x ckpt_frames when the background cannot keep up) so that the WAL restarts. */
+  int ckpt_frames;
+  pthread_mutex_t cmu;
+  pthread_cond_t ccv;
+  pthread_t ckpt;
+  int ckpt_started, ckpt_want, ckpt_stop, ckpt_running;
+  int ckpt_done_upto;                /* WAL frames backfilled by the last finished background pass */
+  lconn *cconn;                      /* the checkpointer's connection */
+  uint64_t ckpt_bg, ckpt_inline;     /* stats: background passes, inline finishes */
+  uint64_t wal_frames;               /* stats: frames written (writer thread only) */
+  int wal_last;                      /* WAL size at the previous hook call */
+  /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
+  pthread_mutex_t hmu;
+  struct {
+    char kind[64];
+    char schema_hash[LEDGER_HASH_MAX];
+    char names[LEDGER_KIND_NAMES]; /* required members, "a\0b\0\0" */
+  } kinds[LEDGER_KIND_HINTS];
+  int nkinds;
+  struct {
+    char run_id[LEDGER_ID_MAX];
+    char producer[LEDGER_ID_MAX];
+    int has_producer;
+  } runs[LEDGER_RUN_HINTS];
+  int next_run_hint;
 };
 
 struct ledger_txn {
@@ -124,6 +156,9 @@ int ledger__manifest_build(const json_t *store_export, const json_t *receipt,
 
 /* Store a receipt / fetch the stored one of a run (kind motus.work-receipt). */
 int ledger__receipt_of_run(lconn *c, const char *run_id, json_t **out, ledger_err *err);
+
+/* Frees the prepare hints (ledger_close). */
+void ledger__hints_free(ledger *l);
 
 /* Readers: run fn with a read connection inside BEGIN/COMMIT. */
 typedef int (*ledger_read_fn)(lconn *c, void *payload, ledger_err *err);

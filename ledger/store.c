@@ -182,6 +182,7 @@ static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
 static const char SQL_RELEASE[] = "RELEASE job";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 static int exec_cached(lconn *c, const char *sql, ledger_err *err)
 {
@@ -219,8 +220,17 @@ void ledger__conn_close(lconn *c)
   free(c);
 }
 
+/* Process-wide SQLite settings, before the library initialises: no memory-usage statistics
+ * (they take a global mutex around every allocation, which all our threads share). */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_setup(void)
+{
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o, ledger_err *err)
 {
+  pthread_once(&sqlite_once, sqlite_setup);
   lconn *c = calloc(1, sizeof *c);
   if (!c)
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
@@ -569,9 +579,15 @@ static void *writer_main(void *arg)
     last->next = NULL;
     pthread_mutex_unlock(&l->mu);
 
+    /* A batch of rerunnable jobs first runs without a SAVEPOINT per job (each one journals every
+     * page it touches first); if a job fails, it is rolled back and run again with savepoints. */
+    int fast = 1;
+    for (ledger_job *j = batch; j; j = j->next)
+      fast &= j->rerunnable;
+  again:;
     ledger_err berr = {0};
     int brc = exec_cached(c, SQL_BEGIN, &berr);
-    int any_ok = 0;
+    int failed = 0;
     for (ledger_job *j = batch; j; j = j->next) {
       if (brc) {
         j->rc = brc;
@@ -580,6 +596,14 @@ static void *writer_main(void *arg)
         continue;
       }
       ledger_txn t = {l, c};
+      if (fast) {
+        j->rc = j->fn(&t, j->payload, j->err);
+        if (j->rc != LEDGER_OK) {
+          failed = 1;
+          break;
+        }
+        continue;
+      }
       if (exec_cached(c, SQL_SAVEPOINT, j->err)) {
         j->rc = LEDGER_ERROR;
         continue;
@@ -587,11 +611,17 @@ static void *writer_main(void *arg)
       j->rc = j->fn(&t, j->payload, j->err);
       if (j->rc != LEDGER_OK)
         exec_cached(c, SQL_ROLLBACK_TO, NULL);
-      else
-        any_ok = 1;
       exec_cached(c, SQL_RELEASE, NULL);
     }
-    if (!brc) {
+    if (!brc && failed) {
+      exec_cached(c, SQL_ROLLBACK, NULL);
+      if (n > 1) {
+        fast = 0;
+        l->reruns++; /* writer thread only; read under mu by ledger_stats_get after a commit */
+        goto again;
+      }
+      /* a batch of one: the job's own failure is the outcome */
+    } else if (!brc) {
       ledger_err cerr = {0};
       int crc = exec_cached(c, SQL_COMMIT, &cerr);
       if (crc) {
@@ -603,7 +633,6 @@ static void *writer_main(void *arg)
               *j->err = cerr;
           }
       }
-      (void)any_ok;
     }
     pthread_mutex_lock(&l->mu);
     l->commits++;
@@ -618,11 +647,116 @@ static void *writer_main(void *arg)
   return NULL;
 }
 
-int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+/* ---- checkpoints ----------------------------------------------------------------------------
+ * SQLite's auto-checkpoint would copy the WAL into the database file (and fsync it) inside
+ * COMMIT, on the writer thread, every 1000 frames. Instead the writer connection runs with
+ * wal_autocheckpoint=0 and this WAL hook. At ckpt_frames frames it wakes the checkpointer thread,
+ * which runs a PASSIVE checkpoint on its own connection while the writer goes on committing. A
+ * passive pass never catches up with a busy writer, and the WAL only restarts from its start
+ * when a write transaction begins with every frame backfilled, so once a background pass has
+ * finished the writer completes the job inline right after a commit once the frames committed
+ * meanwhile are few (else another background pass copies them first), and its next transaction
+ * rewinds the WAL. Durability is unchanged: a
+ * transaction is durable when its frames are fsynced in the WAL (COMMIT); a checkpoint only
+ * copies committed frames and syncs the database file before the WAL may be reused. */
+
+#define CKPT_FRAMES_DEFAULT 4096 /* 16 MiB of 4 KiB frames */
+#define CKPT_FINISH_FRAMES 256   /* the most frames the writer copies itself */
+#define CKPT_CLOSE_FRAMES 64     /* a smaller WAL is not checkpointed by ledger_close */
+
+static void *ckpt_main(void *arg)
+{
+  ledger *l = arg;
+  pthread_mutex_lock(&l->cmu);
+  for (;;) {
+    while (!l->ckpt_want && !l->ckpt_stop)
+      pthread_cond_wait(&l->ccv, &l->cmu);
+    if (l->ckpt_stop)
+      break;
+    l->ckpt_want = 0;
+    l->ckpt_running = 1;
+    pthread_mutex_unlock(&l->cmu);
+    int nlog = -1, nckpt = -1;
+    if (!l->cconn) {
+      ledger_err e = {0};
+      if (ledger__conn_open(&l->cconn, l->path, SQLITE_OPEN_READWRITE, &l->opts, &e) == LEDGER_OK)
+        ledger__exec(l->cconn,
+                     l->opts.durability == LEDGER_DURABLE_NORMAL ? "PRAGMA synchronous=NORMAL"
+                                                                 : "PRAGMA synchronous=FULL",
+                     NULL);
+    }
+    if (l->cconn)
+      sqlite3_wal_checkpoint_v2(l->cconn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+    pthread_mutex_lock(&l->cmu);
+    l->ckpt_running = 0;
+    l->ckpt_done_upto = nckpt > 0 ? nckpt : 0;
+    l->ckpt_bg++;
+  }
+  pthread_mutex_unlock(&l->cmu);
+  return NULL;
+}
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
+{
+  ledger *l = arg;
+  int finish = 0;
+  (void)name;
+  l->wal_frames += (uint64_t)(nframes > l->wal_last ? nframes - l->wal_last : nframes);
+  l->wal_last = nframes;
+  if (nframes < l->ckpt_frames)
+    return SQLITE_OK;
+  pthread_mutex_lock(&l->cmu);
+  if (nframes >= 4 * l->ckpt_frames) {
+    /* the background is behind (or not scheduled): checkpoint here, as SQLite would (while a
+     * background pass holds the checkpoint lock this returns at once) */
+    finish = 1;
+  } else if (l->ckpt_running) {
+    /* a pass is copying */
+  } else if (l->ckpt_done_upto > 0 && nframes - l->ckpt_done_upto <= CKPT_FINISH_FRAMES) {
+    /* a pass finished and little was committed meanwhile: copy that here */
+    finish = 1;
+  } else {
+    /* first pass, or another pass over what was committed during the last one */
+    if (!l->ckpt_started) {
+      if (pthread_create(&l->ckpt, NULL, ckpt_main, l) == 0)
+        l->ckpt_started = 1;
+    }
+    if (l->ckpt_started) {
+      l->ckpt_want = 1;
+      pthread_cond_signal(&l->ccv);
+    } else {
+      finish = 1; /* no thread: checkpoint here, as SQLite would */
+    }
+  }
+  if (finish)
+    l->ckpt_done_upto = 0;
+  pthread_mutex_unlock(&l->cmu);
+  if (finish) {
+    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    l->ckpt_inline++;
+  }
+  return SQLITE_OK;
+}
+
+static void ckpt_stop(ledger *l)
+{
+  if (l->ckpt_started) {
+    pthread_mutex_lock(&l->cmu);
+    l->ckpt_stop = 1;
+    pthread_cond_signal(&l->ccv);
+    pthread_mutex_unlock(&l->cmu);
+    pthread_join(l->ckpt, NULL);
+    l->ckpt_started = 0;
+  }
+  ledger__conn_close(l->cconn);
+  l->cconn = NULL;
+}
+
+static int tx_submit(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err, int rerunnable)
 {
   if (!l->writer_started)
     return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
-  ledger_job j = {fn, payload, err, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
+  ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL};
   pthread_mutex_lock(&l->mu);
   if (l->tail)
     l->tail->next = &j;
@@ -635,6 +769,16 @@ int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
   pthread_mutex_unlock(&l->mu);
   pthread_cond_destroy(&j.cv);
   return j.rc;
+}
+
+int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  return tx_submit(l, fn, payload, err, 0);
+}
+
+int ledger_tx_rerunnable(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  return tx_submit(l, fn, payload, err, 1);
 }
 
 /* ---- open / close --------------------------------------------------------------------------- */
@@ -665,6 +809,10 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   l->opts = o;
   pthread_mutex_init(&l->mu, NULL);
   pthread_mutex_init(&l->rmu, NULL);
+  pthread_mutex_init(&l->hmu, NULL);
+  pthread_mutex_init(&l->cmu, NULL);
+  pthread_cond_init(&l->ccv, NULL);
+  l->ckpt_frames = CKPT_FRAMES_DEFAULT;
   pthread_cond_init(&l->work_cv, NULL);
   pthread_cond_init(&l->done_cv, NULL);
   l->nreaders = o.readers;
@@ -704,8 +852,12 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
       (rc = ledger__exec(l->wconn, "PRAGMA foreign_keys=ON", err)) ||
       /* savepoint (statement) journals in memory: they only serve ROLLBACK TO of one job, and
        * on disk each commit created, wrote and deleted a temp file (bench/README.md) */
-      (rc = ledger__exec(l->wconn, "PRAGMA temp_store=MEMORY", err)))
+      (rc = ledger__exec(l->wconn, "PRAGMA temp_store=MEMORY", err)) ||
+      /* checkpoints: see wal_hook; a WAL that grew past 64 MiB is cut back when it restarts */
+      (rc = ledger__exec(l->wconn, "PRAGMA journal_size_limit=67108864", err)))
     goto fail;
+  sqlite3_wal_autocheckpoint(l->wconn->db, 0);
+  sqlite3_wal_hook(l->wconn->db, wal_hook, l);
   if ((rc = ledger__migrate(l->wconn, err)))
     goto fail;
   if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
@@ -731,16 +883,49 @@ void ledger_close(ledger *l)
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->writer, NULL);
   }
+  ckpt_stop(l);
+  /* The last connection to close would checkpoint the WAL into the database, sync it, and delete
+   * the WAL, so that the next process creates (and directory-syncs) it again: most of the cost of
+   * a short command like `wrap`. A small WAL is left for the next process instead; it is
+   * committed and fsynced already, and reopening only re-reads it. */
+  if (l->wal_last < CKPT_CLOSE_FRAMES) {
+    lconn *all[1] = {l->wconn};
+    for (int i = 0; i < 1; i++)
+      if (all[i])
+        sqlite3_db_config(all[i]->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    for (int i = 0; l->readers && i < l->nreaders; i++)
+      if (l->readers[i])
+        sqlite3_db_config(l->readers[i]->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+  }
   ledger__conn_close(l->wconn);
   for (int i = 0; l->readers && i < l->nreaders; i++)
     ledger__conn_close(l->readers[i]);
   free(l->readers);
   pthread_mutex_destroy(&l->mu);
   pthread_mutex_destroy(&l->rmu);
+  ledger__hints_free(l);
+  pthread_mutex_destroy(&l->hmu);
+  pthread_mutex_destroy(&l->cmu);
+  pthread_cond_destroy(&l->ccv);
   pthread_cond_destroy(&l->work_cv);
   pthread_cond_destroy(&l->done_cv);
   free(l->path);
   free(l);
+}
+
+void ledger_stats_get(ledger *l, ledger_stats *out)
+{
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&l->mu);
+  out->commits = l->commits;
+  out->jobs = l->jobs;
+  out->wal_frames = l->wal_frames;
+  out->ckpt_inline = l->ckpt_inline;
+  out->reruns = l->reruns;
+  pthread_mutex_unlock(&l->mu);
+  pthread_mutex_lock(&l->cmu);
+  out->ckpt_passes = l->ckpt_bg;
+  pthread_mutex_unlock(&l->cmu);
 }
 
 const char *ledger_path(const ledger *l)

@@ -194,129 +194,329 @@ static int find_replay(lconn *c, const ledger_event_in *in, const char *payload_
   return rc == SQLITE_DONE ? 0 : ledger__sqlerr(err, c, rc, "read event");
 }
 
-static int append(ledger_txn *t, const ledger_event_in *in, const char *occurred_at,
-                  ledger_event_ref *out, ledger_err *err)
+/* The content event id is sha256 of the canonical event object without event_id. Its keys sort
+ * as event_kind, idempotency_key, occurred_at, payload, payload_hash, producer_id?, run_id,
+ * schema_hash, schema_version, seq: `seq` comes last, so everything before it is hashed once
+ * (event_hash_begin, possibly on the caller's thread) and the writer only adds `N}`. */
+/* The pieces go through a small buffer so that SHA-256 is fed a few large updates. Strings that
+ * need no escaping (ids, timestamps, hashes: nearly all) are copied with their quotes; any other
+ * goes through the canonical escaper. */
+typedef struct hbuf {
+  seal_sha256_ctx *h;
+  size_t len;
+  char b[1024];
+} hbuf;
+
+static void hb_flush(hbuf *x)
+{
+  if (x->len)
+    seal_sha256_update(x->h, x->b, x->len);
+  x->len = 0;
+}
+
+static void hb_put(hbuf *x, const char *d, size_t n)
+{
+  if (x->len + n > sizeof x->b) {
+    hb_flush(x);
+    if (n > sizeof x->b) {
+      seal_sha256_update(x->h, d, n);
+      return;
+    }
+  }
+  memcpy(x->b + x->len, d, n);
+  x->len += n;
+}
+
+static void hb_lit(hbuf *x, const char *lit)
+{
+  hb_put(x, lit, strlen(lit));
+}
+
+static void hb_str(hbuf *x, const char *s)
+{
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == '"' || c == '\\') {
+      hb_flush(x);
+      seal_sha256_update_json_string(x->h, s, n);
+      return;
+    }
+  }
+  hb_put(x, "\"", 1);
+  hb_put(x, s, n);
+  hb_put(x, "\"", 1);
+}
+
+static void event_hash_begin(seal_sha256_ctx *h, const char *run_id, const char *kind,
+                             const char *key, const char *occurred_at, const char *payload_txt,
+                             size_t payload_len, const char *payload_hash, const char *producer_id,
+                             const char *schema_hash)
+{
+  hbuf x;
+  x.h = h;
+  x.len = 0;
+  seal_sha256_init(h);
+  hb_lit(&x, "{\"event_kind\":");
+  hb_str(&x, kind);
+  hb_lit(&x, ",\"idempotency_key\":");
+  hb_str(&x, key);
+  hb_lit(&x, ",\"occurred_at\":");
+  hb_str(&x, occurred_at);
+  hb_lit(&x, ",\"payload\":");
+  hb_put(&x, payload_txt, payload_len);
+  hb_lit(&x, ",\"payload_hash\":");
+  hb_str(&x, payload_hash);
+  if (producer_id) {
+    hb_lit(&x, ",\"producer_id\":");
+    hb_str(&x, producer_id);
+  }
+  hb_lit(&x, ",\"run_id\":");
+  hb_str(&x, run_id);
+  hb_lit(&x, ",\"schema_hash\":");
+  hb_str(&x, schema_hash);
+  hb_lit(&x, ",\"schema_version\":\"motus.work-event.v0.1\",\"seq\":");
+  hb_flush(&x);
+}
+
+static void event_hash_finish(const seal_sha256_ctx *begun, int64_t seq, char out[LEDGER_HASH_MAX])
+{
+  seal_sha256_ctx h = *begun;
+  char tail[32], hex[SEAL_SHA256_HEX];
+  int n = snprintf(tail, sizeof tail, "%lld}", (long long)seq);
+  seal_sha256_update(&h, tail, (size_t)n);
+  seal_sha256_final_hex(&h, hex);
+  snprintf(out, LEDGER_HASH_MAX, "sha256:%s", hex);
+}
+
+/* ---- hint caches (struct ledger): kinds and run producers ------------------------------------ *
+ * Filled from rows the writer read. They are hints for ledger_event_prepare only: the writer
+ * re-reads the run and the kind of every event and falls back to computing everything itself
+ * when a hint turns out wrong (for example a kind registered by a job that was rolled back). */
+
+static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash, const char *required)
+{
+  char names[LEDGER_KIND_NAMES];
+  size_t off = 0, i;
+  json_t *req, *m;
+  if (!l || strlen(kind) >= sizeof l->kinds[0].kind || strlen(schema_hash) >= LEDGER_HASH_MAX)
+    return;
+  /* the required members as "a\0b\0\0", parsed once here rather than per prepared event */
+  if (!(req = json_loads(required, 0, NULL)) || !json_is_array(req)) {
+    json_decref(req);
+    return;
+  }
+  json_array_foreach(req, i, m)
+  {
+    const char *nm = json_string_value(m);
+    size_t n = nm ? strlen(nm) : 0;
+    if (!nm || off + n + 2 > sizeof names) {
+      json_decref(req);
+      return;
+    }
+    memcpy(names + off, nm, n + 1);
+    off += n + 1;
+  }
+  names[off] = '\0';
+  json_decref(req);
+  pthread_mutex_lock(&l->hmu);
+  int slot = -1;
+  for (int k = 0; k < l->nkinds; k++)
+    if (strcmp(l->kinds[k].kind, kind) == 0) {
+      slot = k;
+      break;
+    }
+  if (slot < 0)
+    slot = l->nkinds < LEDGER_KIND_HINTS ? l->nkinds++ : LEDGER_KIND_HINTS - 1;
+  snprintf(l->kinds[slot].kind, sizeof l->kinds[slot].kind, "%s", kind);
+  snprintf(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, "%s", schema_hash);
+  memcpy(l->kinds[slot].names, names, off + 1);
+  pthread_mutex_unlock(&l->hmu);
+}
+
+/* Copies the hinted schema hash and checks the hinted required members against payload. 1 when
+ * the hint exists and the payload has every member, else 0. */
+static int kind_hint_get(ledger *l, const char *kind, const json_t *payload,
+                         char schema_hash[LEDGER_HASH_MAX])
+{
+  char names[LEDGER_KIND_NAMES];
+  int found = 0;
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < l->nkinds; i++)
+    if (strcmp(l->kinds[i].kind, kind) == 0) {
+      snprintf(schema_hash, LEDGER_HASH_MAX, "%s", l->kinds[i].schema_hash);
+      memcpy(names, l->kinds[i].names, sizeof names);
+      found = 1;
+      break;
+    }
+  pthread_mutex_unlock(&l->hmu);
+  if (!found)
+    return 0;
+  for (const char *nm = names; *nm; nm += strlen(nm) + 1)
+    if (!json_object_get(payload, nm))
+      return 0;
+  return 1;
+}
+
+static void run_hint_put(ledger *l, const char *run_id, const char *producer)
+{
+  if (!l || strlen(run_id) >= LEDGER_ID_MAX || (producer && strlen(producer) >= LEDGER_ID_MAX))
+    return;
+  pthread_mutex_lock(&l->hmu);
+  int slot = -1;
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (strcmp(l->runs[i].run_id, run_id) == 0)
+      slot = i;
+  if (slot < 0) {
+    slot = l->next_run_hint;
+    l->next_run_hint = (l->next_run_hint + 1) % LEDGER_RUN_HINTS;
+  }
+  snprintf(l->runs[slot].run_id, LEDGER_ID_MAX, "%s", run_id);
+  snprintf(l->runs[slot].producer, LEDGER_ID_MAX, "%s", producer ? producer : "");
+  l->runs[slot].has_producer = producer != NULL;
+  pthread_mutex_unlock(&l->hmu);
+}
+
+/* 1 found (producer filled, "" + *has = 0 when the run has none), 0 unknown. */
+static int run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_MAX], int *has)
+{
+  int found = 0;
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (l->runs[i].run_id[0] && strcmp(l->runs[i].run_id, run_id) == 0) {
+      snprintf(producer, LEDGER_ID_MAX, "%s", l->runs[i].producer);
+      *has = l->runs[i].has_producer;
+      found = 1;
+      break;
+    }
+  pthread_mutex_unlock(&l->hmu);
+  return found;
+}
+
+void ledger__hints_free(ledger *l)
+{
+  l->nkinds = 0;
+}
+
+/* ---- the append itself ---------------------------------------------------------------------- */
+
+/* What append needs; `hashed` (may be NULL) is the event hash begun with hashed_producer /
+ * hashed_schema, usable when those match what the writer finds. */
+typedef struct ev_core {
+  const char *run_id, *kind, *key, *occurred_at, *producer_in;
+  const json_t *payload;
+  const char *payload_txt;
+  size_t payload_len;
+  const char *payload_hash;
+  const seal_sha256_ctx *hashed;
+  const char *hashed_producer; /* NULL: hashed without producer_id */
+  const char *hashed_schema;
+} ev_core;
+
+static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, ledger_err *err)
 {
   lconn *c = t->c;
-  char payload_hash[LEDGER_HASH_MAX], schema_hash[LEDGER_HASH_MAX], event_id[LEDGER_HASH_MAX];
-  char *payload_txt = NULL;
-  size_t payload_len = 0;
-  json_t *ev = NULL, *req = NULL;
+  char schema_hash[LEDGER_HASH_MAX], event_id[LEDGER_HASH_MAX];
+  ledger_event_in probe;
   int rc;
 
-  if (!in->run_id || !in->event_kind || !valid_id_text(in->idempotency_key))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "event needs run_id, event_kind and idempotency_key");
-  if (!json_is_object(in->payload))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
-  if ((rc = ledger__canon(&payload_txt, &payload_len, in->payload, err)))
-    return rc;
-  {
-    char hex[SEAL_SHA256_HEX];
-    seal_sha256_hex(hex, payload_txt, payload_len);
-    snprintf(payload_hash, sizeof payload_hash, "sha256:%s", hex);
-  }
-  if ((rc = find_replay(c, in, payload_hash, out, err)) != 0) {
-    free(payload_txt);
+  memset(&probe, 0, sizeof probe);
+  probe.run_id = e->run_id;
+  probe.idempotency_key = e->key;
+  if ((rc = find_replay(c, &probe, e->payload_hash, out, err)) != 0)
     return rc > 0 ? LEDGER_OK : rc;
-  }
   /* the run */
   sqlite3_stmt *st = ledger__stmt(c, SQL_RUN_GET, err);
   if (!st)
-    goto sqlfail;
-  BIND_TEXT(st, 1, in->run_id);
+    return LEDGER_ERROR;
+  BIND_TEXT(st, 1, e->run_id);
   rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
     sqlite3_reset(st);
-    free(payload_txt);
     if (rc == SQLITE_DONE)
-      return ledger__errf(err, LEDGER_ENOTFOUND, 0, "run %s not found", in->run_id);
+      return ledger__errf(err, LEDGER_ENOTFOUND, 0, "run %s not found", e->run_id);
     return ledger__sqlerr(err, c, rc, "read run");
   }
   int closed = strcmp((const char *)sqlite3_column_text(st, 1), "closed") == 0;
   char producer[LEDGER_ID_MAX] = "";
-  if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+  int has_producer = sqlite3_column_type(st, 2) != SQLITE_NULL;
+  if (has_producer)
     snprintf(producer, sizeof producer, "%s", (const char *)sqlite3_column_text(st, 2));
   sqlite3_reset(st);
-  if (closed) {
-    free(payload_txt);
-    return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", in->run_id);
-  }
+  if (closed)
+    return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", e->run_id);
+  run_hint_put(t->l, e->run_id, has_producer ? producer : NULL);
+  const char *producer_id = e->producer_in ? e->producer_in : (has_producer ? producer : NULL);
   /* the kind */
   if (!(st = ledger__stmt(c, SQL_KIND_GET, err)))
-    goto sqlfail;
-  BIND_TEXT(st, 1, in->event_kind);
+    return LEDGER_ERROR;
+  BIND_TEXT(st, 1, e->kind);
   rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
     sqlite3_reset(st);
-    free(payload_txt);
     if (rc == SQLITE_DONE)
-      return ledger__errf(err, LEDGER_EINVAL, 0, "unknown event kind '%s'", in->event_kind);
+      return ledger__errf(err, LEDGER_EINVAL, 0, "unknown event kind '%s'", e->kind);
     return ledger__sqlerr(err, c, rc, "read kind");
   }
-  req = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
   snprintf(schema_hash, sizeof schema_hash, "%s", (const char *)sqlite3_column_text(st, 1));
-  sqlite3_reset(st);
-  {
+  /* a prepared event checked the required members against a kind with this very schema hash
+   * (the hash covers the required list) */
+  int use_hashed = e->hashed && strcmp(e->hashed_schema, schema_hash) == 0 &&
+                   ((!producer_id && !e->hashed_producer) ||
+                    (producer_id && e->hashed_producer && strcmp(producer_id, e->hashed_producer) == 0));
+  if (!use_hashed) {
+    const char *reqtxt = (const char *)sqlite3_column_text(st, 0);
+    json_t *req = json_loads(reqtxt, 0, NULL);
     size_t i;
     json_t *m;
+    kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
     json_array_foreach(req, i, m)
     {
-      if (!json_object_get(in->payload, json_string_value(m))) {
-        rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'",
-                          in->event_kind, json_string_value(m));
+      if (!json_object_get(e->payload, json_string_value(m))) {
+        rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
+                          json_string_value(m));
         json_decref(req);
-        free(payload_txt);
+        sqlite3_reset(st);
         return rc;
       }
     }
+    json_decref(req);
   }
-  json_decref(req);
+  sqlite3_reset(st);
   /* seq */
   if (!(st = ledger__stmt(c, SQL_EV_NEXT, err)))
-    goto sqlfail;
-  BIND_TEXT(st, 1, in->run_id);
+    return LEDGER_ERROR;
+  BIND_TEXT(st, 1, e->run_id);
   if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
     sqlite3_reset(st);
-    free(payload_txt);
     return ledger__sqlerr(err, c, rc, "next seq");
   }
   int64_t seq = sqlite3_column_int64(st, 0);
   sqlite3_reset(st);
-  const char *producer_id = in->producer_id ? in->producer_id : (producer[0] ? producer : NULL);
 
-  /* the content event id: sha256 of the canonical event minus event_id */
-  ev = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}", "schema_version", "motus.work-event.v0.1",
-                 "run_id", in->run_id, "seq", (json_int_t)seq, "event_kind", in->event_kind,
-                 "occurred_at", occurred_at, "idempotency_key", in->idempotency_key,
-                 "payload_hash", payload_hash, "schema_hash", schema_hash, "payload",
-                 (json_t *)in->payload);
-  if (!ev) {
-    free(payload_txt);
-    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  }
-  if (producer_id)
-    json_object_set_new(ev, "producer_id", json_string(producer_id));
-  rc = ledger__hash_prefixed(event_id, ev, err);
-  json_decref(ev);
-  if (rc) {
-    free(payload_txt);
-    return rc;
+  if (use_hashed) {
+    event_hash_finish(e->hashed, seq, event_id);
+  } else {
+    seal_sha256_ctx h;
+    event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt,
+                     e->payload_len, e->payload_hash, producer_id, schema_hash);
+    event_hash_finish(&h, seq, event_id);
   }
   if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
-    goto sqlfail;
-  BIND_TEXT(st, 1, in->run_id);
+    return LEDGER_ERROR;
+  BIND_TEXT(st, 1, e->run_id);
   sqlite3_bind_int64(st, 2, seq);
   BIND_TEXT(st, 3, event_id);
-  BIND_TEXT(st, 4, in->event_kind);
-  BIND_TEXT(st, 5, occurred_at);
-  BIND_TEXT(st, 6, in->idempotency_key);
+  BIND_TEXT(st, 4, e->kind);
+  BIND_TEXT(st, 5, e->occurred_at);
+  BIND_TEXT(st, 6, e->key);
   BIND_OPT(st, 7, producer_id);
-  sqlite3_bind_text(st, 8, payload_txt, (int)payload_len, SQLITE_TRANSIENT);
-  BIND_TEXT(st, 9, payload_hash);
+  sqlite3_bind_text(st, 8, e->payload_txt, (int)e->payload_len, SQLITE_STATIC);
+  BIND_TEXT(st, 9, e->payload_hash);
   BIND_TEXT(st, 10, schema_hash);
-  free(payload_txt);
-  payload_txt = NULL;
-  if ((rc = step_done(c, st, err, "append event")))
+  rc = step_done(c, st, err, "append event");
+  sqlite3_clear_bindings(st); /* payload was bound without a copy */
+  if (rc)
     return rc;
   if (out) {
     out->seq = seq;
@@ -324,9 +524,152 @@ static int append(ledger_txn *t, const ledger_event_in *in, const char *occurred
     out->replayed = 0;
   }
   return LEDGER_OK;
-sqlfail:
+}
+
+static int check_event_in(const ledger_event_in *in, ledger_err *err)
+{
+  if (!in->run_id || !in->event_kind || !valid_id_text(in->idempotency_key))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "event needs run_id, event_kind and idempotency_key");
+  if (!json_is_object(in->payload))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
+  return LEDGER_OK;
+}
+
+static void payload_hash_of(char out[LEDGER_HASH_MAX], const char *txt, size_t len)
+{
+  char hex[SEAL_SHA256_HEX];
+  seal_sha256_hex(hex, txt, len);
+  snprintf(out, LEDGER_HASH_MAX, "sha256:%s", hex);
+}
+
+static int append(ledger_txn *t, const ledger_event_in *in, const char *occurred_at,
+                  ledger_event_ref *out, ledger_err *err)
+{
+  char payload_hash[LEDGER_HASH_MAX];
+  char *payload_txt = NULL;
+  size_t payload_len = 0;
+  ev_core e;
+  int rc;
+
+  if ((rc = check_event_in(in, err)))
+    return rc;
+  if ((rc = ledger__canon(&payload_txt, &payload_len, in->payload, err)))
+    return rc;
+  payload_hash_of(payload_hash, payload_txt, payload_len);
+  memset(&e, 0, sizeof e);
+  e.run_id = in->run_id;
+  e.kind = in->event_kind;
+  e.key = in->idempotency_key;
+  e.occurred_at = occurred_at;
+  e.producer_in = in->producer_id;
+  e.payload = in->payload;
+  e.payload_txt = payload_txt;
+  e.payload_len = payload_len;
+  e.payload_hash = payload_hash;
+  rc = append_core(t, &e, out, err);
   free(payload_txt);
-  return LEDGER_ERROR;
+  return rc;
+}
+
+/* ---- prepared events ------------------------------------------------------------------------ */
+
+struct ledger_event_prep {
+  char run_id[LEDGER_ID_MAX], kind[LEDGER_ID_MAX], key[LEDGER_ID_MAX];
+  char occurred_at[LEDGER_TS_MAX];
+  char producer_in[LEDGER_ID_MAX];
+  int has_producer_in;
+  char payload_hash[LEDGER_HASH_MAX];
+  char *payload_txt;
+  size_t payload_len;
+  json_t *payload;
+  int hashed_ok;
+  seal_sha256_ctx hashed;
+  char hashed_producer[LEDGER_ID_MAX];
+  int hashed_has_producer;
+  char hashed_schema[LEDGER_HASH_MAX];
+};
+
+void ledger_event_prep_free(ledger_event_prep *p)
+{
+  if (!p)
+    return;
+  free(p->payload_txt);
+  json_decref(p->payload);
+  free(p);
+}
+
+int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
+                         ledger_err *err)
+{
+  ledger_event_prep *p;
+  int rc;
+  *out = NULL;
+  if ((rc = check_event_in(in, err)))
+    return rc;
+  if (in->occurred_at && !ledger__valid_ts(in->occurred_at))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "invalid occurred_at '%s'", in->occurred_at);
+  if (strlen(in->run_id) >= LEDGER_ID_MAX || strlen(in->event_kind) >= LEDGER_ID_MAX ||
+      (in->producer_id && strlen(in->producer_id) >= LEDGER_ID_MAX))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "id must be 1..%d characters", LEDGER_ID_MAX - 1);
+  if (!(p = calloc(1, sizeof *p)))
+    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  if ((rc = ledger__canon(&p->payload_txt, &p->payload_len, in->payload, err))) {
+    free(p);
+    return rc;
+  }
+  payload_hash_of(p->payload_hash, p->payload_txt, p->payload_len);
+  snprintf(p->run_id, sizeof p->run_id, "%s", in->run_id);
+  snprintf(p->kind, sizeof p->kind, "%s", in->event_kind);
+  snprintf(p->key, sizeof p->key, "%s", in->idempotency_key);
+  if (in->occurred_at)
+    snprintf(p->occurred_at, sizeof p->occurred_at, "%s", in->occurred_at);
+  else
+    ledger_now(p->occurred_at);
+  if (in->producer_id) {
+    snprintf(p->producer_in, sizeof p->producer_in, "%s", in->producer_id);
+    p->has_producer_in = 1;
+  }
+  p->payload = json_incref((json_t *)in->payload);
+  /* the event hash up to seq, when the kind and the producer are known here */
+  if (kind_hint_get(l, p->kind, p->payload, p->hashed_schema)) {
+    int known = 1;
+    if (p->has_producer_in) {
+      snprintf(p->hashed_producer, sizeof p->hashed_producer, "%s", p->producer_in);
+      p->hashed_has_producer = 1;
+    } else {
+      known = run_hint_get(l, p->run_id, p->hashed_producer, &p->hashed_has_producer);
+    }
+    if (known) {
+      event_hash_begin(&p->hashed, p->run_id, p->kind, p->key, p->occurred_at, p->payload_txt,
+                       p->payload_len, p->payload_hash,
+                       p->hashed_has_producer ? p->hashed_producer : NULL, p->hashed_schema);
+      p->hashed_ok = 1;
+    }
+  }
+  *out = p;
+  return LEDGER_OK;
+}
+
+int ledger_txn_event_append_prepared(ledger_txn *t, const ledger_event_prep *p,
+                                     ledger_event_ref *out, ledger_err *err)
+{
+  ev_core e;
+  memset(&e, 0, sizeof e);
+  e.run_id = p->run_id;
+  e.kind = p->kind;
+  e.key = p->key;
+  e.occurred_at = p->occurred_at;
+  e.producer_in = p->has_producer_in ? p->producer_in : NULL;
+  e.payload = p->payload;
+  e.payload_txt = p->payload_txt;
+  e.payload_len = p->payload_len;
+  e.payload_hash = p->payload_hash;
+  if (p->hashed_ok) {
+    e.hashed = &p->hashed;
+    e.hashed_producer = p->hashed_has_producer ? p->hashed_producer : NULL;
+    e.hashed_schema = p->hashed_schema;
+  }
+  return append_core(t, &e, out, err);
 }
 
 int ledger_txn_event_append(ledger_txn *t, const ledger_event_in *in, ledger_event_ref *out,
@@ -510,55 +853,74 @@ static const char SQL_RCPT_INS[] =
     "INSERT INTO receipts(receipt_id, kind, run_id, task_id, json, created_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *kind,
-                           const char *run_id, const char *task_id, const json_t *json,
-                           ledger_err *err)
+int ledger_receipt_text(const json_t *json, char **out, size_t *len, ledger_err *err)
+{
+  int rc;
+  *out = NULL;
+  if (!json)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs a body");
+  if ((rc = ledger__canon(out, len, json, err))) {
+    /* bodies with reals (motebit credentials) are stored as compact sorted JSON instead */
+    if (rc != LEDGER_EINVAL || !(*out = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS)))
+      return rc;
+    *len = strlen(*out);
+  }
+  return LEDGER_OK;
+}
+
+int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const char *kind,
+                                const char *run_id, const char *task_id, const char *txt,
+                                size_t len, ledger_err *err)
 {
   lconn *c = t->c;
-  char *txt = NULL, now[LEDGER_TS_MAX];
-  size_t len;
+  char now[LEDGER_TS_MAX];
   int rc;
-  if (!valid_id_text(receipt_id) || !kind || !*kind || !json)
+  if (!valid_id_text(receipt_id) || !kind || !*kind || !txt)
     return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs an id, a kind and a body");
-  if ((rc = ledger__canon(&txt, &len, json, err))) {
-    /* bodies with reals (motebit credentials) are stored as compact sorted JSON instead */
-    if (rc != LEDGER_EINVAL || !(txt = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS)))
-      return rc;
-    len = strlen(txt);
-  }
   sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_GET, err);
-  if (!st) {
-    free(txt);
+  if (!st)
     return LEDGER_ERROR;
-  }
   BIND_TEXT(st, 1, receipt_id);
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
-    int same = strcmp((const char *)sqlite3_column_text(st, 0), txt) == 0;
+    const char *have = (const char *)sqlite3_column_text(st, 0);
+    int same = (size_t)sqlite3_column_bytes(st, 0) == len && memcmp(have, txt, len) == 0;
     sqlite3_reset(st);
-    free(txt);
     return same ? LEDGER_OK
                 : ledger__errf(err, LEDGER_ECONFLICT, 0, "receipt %s exists with other content",
                                receipt_id);
   }
   sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    free(txt);
+  if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, "read receipt");
-  }
   ledger_now(now);
-  if (!(st = ledger__stmt(c, SQL_RCPT_INS, err))) {
-    free(txt);
+  if (!(st = ledger__stmt(c, SQL_RCPT_INS, err)))
     return LEDGER_ERROR;
-  }
   BIND_TEXT(st, 1, receipt_id);
   BIND_TEXT(st, 2, kind);
   BIND_OPT(st, 3, run_id);
   BIND_OPT(st, 4, task_id);
-  sqlite3_bind_text(st, 5, txt, (int)len, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, txt, (int)len, SQLITE_STATIC);
   BIND_TEXT(st, 6, now);
+  rc = step_done(c, st, err, "store receipt");
+  sqlite3_clear_bindings(st); /* the body was bound without a copy */
+  return rc;
+}
+
+int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *kind,
+                           const char *run_id, const char *task_id, const json_t *json,
+                           ledger_err *err)
+{
+  char *txt = NULL;
+  size_t len = 0;
+  int rc;
+  if (!valid_id_text(receipt_id) || !kind || !*kind || !json)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs an id, a kind and a body");
+  if ((rc = ledger_receipt_text(json, &txt, &len, err)))
+    return rc;
+  rc = ledger_txn_receipt_put_text(t, receipt_id, kind, run_id, task_id, txt, len, err);
   free(txt);
-  return step_done(c, st, err, "store receipt");
+  return rc;
 }
 
 /* ---- approvals ------------------------------------------------------------------------------ */

@@ -112,12 +112,17 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
   }
   json_object_set_new(meta, "io.motebit/receipt", receipt);
   {
-    char line[300];
-    snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
-             cs->r->s->caller.id, cs->status, cs->verdict,
-             (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
-    mcp_log(MCP_LOG_INFO, "%s", line);
-    mcp__client_log(cs->r, strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING, line);
+    mcp_log_level lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
+    int to_client = cs->r->log_level >= 0 && (int)lvl >= cs->r->log_level;
+    if (to_client || mcp_log_enabled(MCP_LOG_INFO)) { /* the line is built only when wanted */
+      char line[300];
+      snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
+               cs->r->s->caller.id, cs->status, cs->verdict,
+               (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
+      mcp_log(MCP_LOG_INFO, "%s", line);
+      if (to_client)
+        mcp__client_log(cs->r, lvl, line);
+    }
   }
   return result;
 }
@@ -200,7 +205,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
     return NULL;
   }
   args = args ? json_incref(args) : json_object();
-  seal_uuid4(cs.invocation_id);
+  seal_uuid7(cs.invocation_id); /* time-ordered: receipt and key indexes grow at their end */
   cs.started_at = mcp__now_ms();
   if (seal_canon_sha256_hex(cs.args_hash, args, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK) {
     json_decref(args);
@@ -322,7 +327,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   }
 
   /* 4. the result: text (+ motebit tag), structuredContent checked against outputSchema */
-  payload_text = json_dumps(out.payload, JSON_COMPACT | JSON_ENCODE_ANY);
+  payload_text = mcp__json_compact(out.payload, NULL);
   if (!payload_text) {
     json_decref(out.payload);
     json_decref(out.structured);

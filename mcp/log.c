@@ -48,6 +48,11 @@ static int current_min(void)
   return m;
 }
 
+int mcp_log_enabled(mcp_log_level lvl)
+{
+  return (int)lvl >= current_min();
+}
+
 void mcp_log(mcp_log_level lvl, const char *fmt, ...)
 {
   char line[1200];

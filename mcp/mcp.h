@@ -167,6 +167,8 @@ typedef enum mcp_log_level {
 void mcp_log_set_level(mcp_log_level lvl);
 /* One line to stderr: "<UTC ISO-8601 ms> <level> <message>". Thread-safe. Never writes stdout. */
 void mcp_log(mcp_log_level lvl, const char *fmt, ...) MCP_PRINTF(2, 3);
+/* 1 when mcp_log at this level would write a line (to skip formatting it otherwise). */
+int mcp_log_enabled(mcp_log_level lvl);
 /* "debug".."emergency" <-> level; parse returns -1 for an unknown name. */
 const char *mcp_log_level_name(mcp_log_level lvl);
 int mcp_log_level_parse(const char *name);

@@ -30,6 +30,7 @@ struct mcp_server {
   struct ledger *store;
   const seal_key *key;
   char motebit_id[64];
+  char did[SEAL_DID_KEY_MAX]; /* did:key of the node key, derived once ("" if it failed) */
   char device_id[128];
   char profile[32];
   char server_name[64];
@@ -131,6 +132,9 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
 int64_t mcp__now_ms(void);
 /* Sends notifications/message for r when its client asked for logs at `lvl` or below. */
 void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text);
+/* json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), byte-identical and cheaper (jsonout.c).
+ * malloc'd, NULL on OOM; *len (may be NULL) gets its length. */
+char *mcp__json_compact(const json_t *v, size_t *len);
 /* Heartbeat progress: while a handler runs and the request carried a progressToken, a helper
  * thread sends "still running" progress every progress_interval_ms. stop joins it. */
 typedef struct mcp_heartbeat {

@@ -117,17 +117,40 @@ void mcp__record_close(mcp_server *srv)
     mcp_log(MCP_LOG_WARNING, "cannot close session run %s: %s", srv->run_id,
             lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
   srv->run_open = 0;
+  {
+    ledger_stats st;
+    ledger_stats_get(srv->store, &st);
+    mcp_log(MCP_LOG_INFO,
+            "store: %llu jobs in %llu commits, %llu WAL frames (%.1f per job), %llu checkpoint "
+            "passes, %llu finished inline",
+            (unsigned long long)st.jobs, (unsigned long long)st.commits,
+            (unsigned long long)st.wal_frames, st.jobs ? (double)st.wal_frames / (double)st.jobs : 0.0,
+            (unsigned long long)st.ckpt_passes, (unsigned long long)st.ckpt_inline);
+  }
 }
 
+/* Everything of one call is serialised and hashed here, on the calling worker: the writer thread
+ * only runs call_fn, which binds and steps. */
 typedef struct call_job {
-  mcp_server *srv;
-  const mcp_call_record *rec;
+  ledger_event_prep *policy, *call;
+  char *receipt_txt;
+  size_t receipt_len;
+  const char *receipt_id, *run_id;
 } call_job;
 
 static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
 {
   call_job *j = payload;
-  const mcp_call_record *rec = j->rec;
+  int rc;
+  if ((rc = ledger_txn_event_append_prepared(t, j->policy, NULL, err)) ||
+      (rc = ledger_txn_event_append_prepared(t, j->call, NULL, err)))
+    return rc;
+  return ledger_txn_receipt_put_text(t, j->receipt_id, RECEIPT_KIND, j->run_id, j->run_id,
+                                     j->receipt_txt, j->receipt_len, err);
+}
+
+static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j, ledger_err *err)
+{
   char key[96], ts[LEDGER_TS_MAX];
   ledger_event_in ev;
   json_t *p;
@@ -142,13 +165,13 @@ static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
   if (rec->approval_id)
     json_object_set_new(p, "approval_id", json_string(rec->approval_id));
   memset(&ev, 0, sizeof ev);
-  ev.run_id = j->srv->run_id;
+  ev.run_id = srv->run_id;
   ev.event_kind = KIND_POLICY;
   snprintf(key, sizeof key, "%s:policy", rec->invocation_id);
   ev.idempotency_key = key;
   ev.occurred_at = ts;
   ev.payload = p;
-  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  rc = ledger_event_prepare(srv->store, &ev, &j->policy, err);
   json_decref(p);
   if (rc)
     return rc;
@@ -169,23 +192,30 @@ static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
   ev.idempotency_key = key;
   ev.occurred_at = ts;
   ev.payload = p;
-  rc = ledger_txn_event_append(t, &ev, NULL, err);
+  rc = ledger_event_prepare(srv->store, &ev, &j->call, err);
   json_decref(p);
   if (rc)
     return rc;
-  return ledger_txn_receipt_put(t, rec->invocation_id, RECEIPT_KIND, j->srv->run_id, j->srv->run_id,
-                                rec->receipt, err);
+  j->receipt_id = rec->invocation_id;
+  j->run_id = srv->run_id;
+  return ledger_receipt_text(rec->receipt, &j->receipt_txt, &j->receipt_len, err);
 }
 
 int mcp__record_call(mcp_server *srv, const mcp_call_record *rec, char *err, size_t errlen)
 {
-  call_job j = {srv, rec};
+  call_job j;
   ledger_err lerr;
   int rc;
   if (!srv->store)
     return 0;
+  memset(&j, 0, sizeof j);
   memset(&lerr, 0, sizeof lerr);
-  rc = ledger_tx(srv->store, call_fn, &j, &lerr);
+  rc = prepare_call(srv, rec, &j, &lerr);
+  if (rc == LEDGER_OK)
+    rc = ledger_tx_rerunnable(srv->store, call_fn, &j, &lerr); /* call_fn only appends */
+  ledger_event_prep_free(j.policy);
+  ledger_event_prep_free(j.call);
+  free(j.receipt_txt);
   if (rc != LEDGER_OK) {
     if (err && errlen)
       snprintf(err, errlen, "%s", lerr.msg[0] ? lerr.msg : ledger_strerror(rc));

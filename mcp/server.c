@@ -55,14 +55,15 @@ json_t *mcp__result_msg(const json_t *id, json_t *result)
 
 static void emit_raw(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
 {
-  char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+  size_t tlen = 0;
+  char *text = msg ? mcp__json_compact(msg, &tlen) : NULL;
   if (msg && !text) {
     /* serialisation failed (out of memory): say so rather than going silent */
     static const char oom[] =
         "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,\"message\":\"out of memory\"}}";
     emit(oom, sizeof oom - 1, flags, payload);
   } else {
-    emit(text, text ? strlen(text) : 0, flags, payload);
+    emit(text, text ? tlen : 0, flags, payload);
   }
   free(text);
   json_decref(msg);
@@ -251,6 +252,8 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
     snprintf(srv->motebit_id, sizeof srv->motebit_id, "%s", opts->motebit_id);
   else
     seal_sovereign_id(srv->motebit_id, seal_key_pk(opts->key));
+  if (seal_did_key_from_pk(srv->did, seal_key_pk(opts->key)) != SEAL_OK)
+    srv->did[0] = '\0';
   snprintf(srv->device_id, sizeof srv->device_id, "%s",
            opts->device_id && *opts->device_id ? opts->device_id : "workledger");
   snprintf(srv->profile, sizeof srv->profile, "%s", profile);
@@ -650,6 +653,7 @@ struct ledger *mcp_ctx_store(mcp_ctx *ctx) { return ctx->req->s->srv->store; }
 const seal_key *mcp_ctx_key(mcp_ctx *ctx) { return ctx->req->s->srv->key; }
 const char *mcp_ctx_motebit_id(mcp_ctx *ctx) { return ctx->req->s->srv->motebit_id; }
 const char *mcp_ctx_device_id(mcp_ctx *ctx) { return ctx->req->s->srv->device_id; }
+const char *mcp_ctx_did(mcp_ctx *ctx) { return ctx->req->s->srv->did; }
 const char *mcp_ctx_profile(mcp_ctx *ctx) { return ctx->req->s->srv->profile; }
 const json_t *mcp_ctx_config(mcp_ctx *ctx) { return ctx->req->s->srv->config; }
 const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx) { return &ctx->req->s->caller; }

@@ -38,6 +38,8 @@ struct ledger *mcp_ctx_store(mcp_ctx *ctx);
 const seal_key *mcp_ctx_key(mcp_ctx *ctx);
 const char *mcp_ctx_motebit_id(mcp_ctx *ctx);
 const char *mcp_ctx_device_id(mcp_ctx *ctx);
+/* did:key of the node key ("" if it could not be derived). */
+const char *mcp_ctx_did(mcp_ctx *ctx);
 const char *mcp_ctx_profile(mcp_ctx *ctx);
 const json_t *mcp_ctx_config(mcp_ctx *ctx);
 const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx);

@@ -11,10 +11,10 @@
 
 static int identity_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 {
-  char did[SEAL_DID_KEY_MAX];
+  const char *did = mcp_ctx_did(ctx); /* derived once per server */
   const seal_key *key = mcp_ctx_key(ctx);
   (void)args;
-  if (seal_did_key_from_pk(did, seal_key_pk(key)) != SEAL_OK) {
+  if (!did[0]) {
     snprintf(out->error, sizeof out->error, "Error: cannot derive did:key");
     return -1;
   }

@@ -7,7 +7,7 @@
 #include "transports/http_client.h"
 #include "transports/sse.h"
 
-#include <curl/curl.h>
+#include "transports/tp_dl.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -22,7 +22,12 @@
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_init_rc;
-static void global_init(void) { g_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
+static const tp_curl_api *C; /* libcurl, loaded on first request (tp_dl.h) */
+static const char *g_why = "libcurl initialisation failed";
+static void global_init(void) {
+  C = tp_curl(&g_why);
+  g_init_rc = C && C->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
 
 typedef struct buf {
   char *p;
@@ -142,62 +147,62 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   memset(out, 0, sizeof *out);
   pthread_once(&g_once, global_init);
   if (g_init_rc) {
-    set_err(err, errlen, "libcurl initialisation failed");
+    set_err(err, errlen, "%s", g_why);
     return TP_HTTPC_ERROR;
   }
   const tp_httpc_opts *o = opts ? opts : &defaults;
   xfer x = {.max = o->max_response ? o->max_response : DEF_MAX_RESPONSE, .o = o, .resp = out};
   tp_sse_init(&x.sse, o->max_event ? o->max_event : x.max, on_sse, &x);
-  CURL *h = curl_easy_init();
+  CURL *h = C->easy_init();
   struct curl_slist *hl = NULL;
   int rc = TP_HTTPC_ERROR;
   if (!h) goto done;
   for (size_t i = 0; headers && headers[i]; i++) {
-    struct curl_slist *nl = curl_slist_append(hl, headers[i]);
+    struct curl_slist *nl = C->slist_append(hl, headers[i]);
     if (!nl) goto done;
     hl = nl;
   }
   if (body) { /* no "Expect: 100-continue" round trip */
-    struct curl_slist *nl = curl_slist_append(hl, "Expect:");
+    struct curl_slist *nl = C->slist_append(hl, "Expect:");
     if (!nl) goto done;
     hl = nl;
   }
   char ebuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  if (strcmp(method, "GET") == 0) curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  C->easy_setopt(h, CURLOPT_URL, url);
+  C->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+  if (strcmp(method, "GET") == 0) C->easy_setopt(h, CURLOPT_HTTPGET, 1L);
   if (body) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    C->easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    C->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+  C->easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+  C->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  C->easy_setopt(h, CURLOPT_WRITEDATA, &x);
+  C->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  C->easy_setopt(h, CURLOPT_HEADERDATA, &x);
+  C->easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
+  C->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
+  C->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  C->easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+  C->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  C->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
   if (o->should_abort) {
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    C->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    C->easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+    C->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     if (o->should_abort(o->payload)) {
       set_err(err, errlen, "cancelled");
       rc = TP_HTTPC_ECANCELLED;
       goto done;
     }
   }
-  if (o->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+  if (o->ca_file) C->easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
   if (o->insecure_tls) {
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    C->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    C->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  CURLcode cc = curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+  CURLcode cc = C->easy_perform(h);
+  C->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
   if (!x.body.p && buf_add(&x.body, "", 0)) {
     rc = TP_HTTPC_ERROR;
     goto done;
@@ -220,18 +225,18 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
     set_err(err, errlen, "%s: timed out", url);
     rc = TP_HTTPC_ETIMEOUT;
   } else if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL) {
-    set_err(err, errlen, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    set_err(err, errlen, "%s: %s", url, ebuf[0] ? ebuf : C->easy_strerror(cc));
     rc = TP_HTTPC_EINVAL;
   } else {
-    set_err(err, errlen, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+    set_err(err, errlen, "%s: %s", url, ebuf[0] ? ebuf : C->easy_strerror(cc));
     rc = TP_HTTPC_ECONNECT;
   }
   out->body = x.body.p;
   out->len = x.body.len;
   x.body.p = NULL;
 done:
-  curl_slist_free_all(hl);
-  if (h) curl_easy_cleanup(h);
+  C->slist_free_all(hl);
+  if (h) C->easy_cleanup(h);
   free(x.body.p);
   tp_sse_free(&x.sse);
   if (rc != TP_HTTPC_OK && rc != TP_HTTPC_ETOOBIG && rc != TP_HTTPC_EABORTED && rc != TP_HTTPC_ECANCELLED) {

@@ -2,14 +2,14 @@
  * transports/http_server.c — the libmicrohttpd listener behind transports/http_server.h. One
  * internal polling thread (epoll; optionally an MHD thread pool) accepts connections, collects
  * each request body under a size limit and calls the upper layer's handler. A response the upper
- * layer does not give at once parks the connection with MHD_suspend_connection(); the answering
+ * layer does not give at once parks the connection with M->suspend_connection(); the answering
  * thread resumes it. Streams are chunked callback responses whose reader suspends the connection
  * when its queue is empty. MHD neither times out nor notices a disconnect on a suspended
  * connection, so a watchdog thread polls every suspended socket for POLLRDHUP and, on streams,
  * queues an SSE comment when idle. It does not parse JSON, does no auth and decides no routes. */
 #include "transports/http_server.h"
 
-#include <microhttpd.h>
+#include "transports/tp_dl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,6 +85,8 @@ struct tp_http_server {
   int watchdog_started;
 };
 
+static const tp_mhd_api *M; /* libmicrohttpd, loaded by the first tp_http_server_start (tp_dl.h) */
+
 static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -145,7 +147,7 @@ static void req_unref(tp_http_req *r) {
 }
 
 static void peer_of(tp_http_req *r, struct MHD_Connection *c) {
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   snprintf(r->peer, sizeof r->peer, "?");
   if (!ci || !ci->client_addr) return;
   const struct sockaddr *sa = ci->client_addr;
@@ -185,7 +187,7 @@ static tp_http_req *req_new(tp_http_server *s, struct MHD_Connection *c, const c
   }
   if (plen) memcpy(r->path, url, plen);
   r->path[plen] = 0;
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
   if (ci) r->fd = ci->connect_fd;
   peer_of(r, c);
   return r;
@@ -217,7 +219,7 @@ static void upper_release(tp_http_req *r) {
 static void resume_locked(tp_http_req *r) {
   if (r->suspended && r->conn) {
     r->suspended = 0;
-    MHD_resume_connection(r->conn);
+    M->resume_connection(r->conn);
   }
 }
 
@@ -242,7 +244,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
     n = MHD_CONTENT_READER_END_OF_STREAM;
   } else {
     r->suspended = 1;
-    MHD_suspend_connection(r->conn);
+    M->suspend_connection(r->conn);
     n = 0;
   }
   pthread_mutex_unlock(&r->mu);
@@ -250,18 +252,18 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
 }
 
 static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs) {
-  if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-  for (char **p = hdrs; p && p[0] && p[1]; p += 2) MHD_add_response_header(resp, p[0], p[1]);
+  if (ctype) M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  for (char **p = hdrs; p && p[0] && p[1]; p += 2) M->add_response_header(resp, p[0], p[1]);
 }
 
 static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, const char *ctype,
                                     const char *body) {
   struct MHD_Response *resp =
-      MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+      M->create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
   if (!resp) return MHD_NO;
-  if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-  enum MHD_Result ret = MHD_queue_response(c, status, resp);
-  MHD_destroy_response(resp);
+  if (ctype) M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  enum MHD_Result ret = M->queue_response(c, status, resp);
+  M->destroy_response(resp);
   return ret;
 }
 
@@ -275,7 +277,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r = req_new(s, c, url, method);
     if (!r) return MHD_NO;
     *con_cls = r;
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
       char *end = NULL;
       r->has_length = 1;
@@ -283,7 +285,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       unsigned long long v = strtoull(cl, &end, 10);
       if (errno || end == cl || v > s->max_body) {
         r->too_big = 1;
-        const char *ex = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        const char *ex = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
         if ((ex && strcasecmp(ex, "100-continue") == 0) || errno || v > EARLY_REJECT_BYTES) {
           r->queued = 1; /* MHD discards the body and closes after this reply */
           return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
@@ -345,33 +347,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (r->aborted) {
     ret = MHD_NO;
   } else if (!r->queued && r->kind == R_WHOLE) {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
+    struct MHD_Response *resp = M->create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
                                                                 MHD_RESPMEM_MUST_COPY);
     r->queued = 1;
     if (!resp) {
       ret = MHD_NO;
     } else {
       add_headers(resp, r->ctype, r->hdrs);
-      ret = MHD_queue_response(c, r->status, resp);
-      MHD_destroy_response(resp);
+      ret = M->queue_response(c, r->status, resp);
+      M->destroy_response(resp);
     }
   } else if (!r->queued && r->kind == R_STREAM) {
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+    struct MHD_Response *resp = M->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
                                                                   stream_reader, r, NULL);
     r->queued = 1;
     if (!resp) {
       ret = MHD_NO;
     } else {
       add_headers(resp, r->ctype, r->hdrs);
-      ret = MHD_queue_response(c, r->status, resp);
-      MHD_destroy_response(resp);
+      ret = M->queue_response(c, r->status, resp);
+      M->destroy_response(resp);
     }
   } else if (!r->queued) {
     if (s->stopping) {
       ret = MHD_NO;
     } else {
       r->suspended = 1;
-      MHD_suspend_connection(c);
+      M->suspend_connection(c);
     }
   }
   pthread_mutex_unlock(&r->mu);
@@ -499,6 +501,11 @@ static int make_listener(tp_http_server *s, const char *host, uint16_t port, cha
 }
 
 int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err, size_t errlen) {
+  const char *why = "";
+  if (!(M = tp_mhd(&why))) {
+    set_err(err, errlen, "%s", why);
+    return TP_HTTP_ERROR;
+  }
   if (!out || !o || !o->handler) {
     set_err(err, errlen, "no request handler");
     return TP_HTTP_EINVAL;
@@ -548,7 +555,7 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
     if (ops[i].option != MHD_OPTION_END) ops[n++] = ops[i];
   ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-  s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+  s->d = M->start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
   if (!s->d) {
     int tls = s->tls;
     set_err(err, errlen, tls ? "cannot start the HTTPS listener (bad certificate or key?)"
@@ -611,7 +618,7 @@ void tp_http_server_stop(tp_http_server *s) {
       if (!still && round > 0) break;
       usleep(10000);
     }
-    MHD_stop_daemon(s->d);
+    M->stop_daemon(s->d);
   }
   if (s->lfd >= 0) close(s->lfd);
   /* Requests the upper layer still holds reference the server in their terminal call: wait
@@ -641,7 +648,7 @@ const char *tp_http_req_path(const tp_http_req *r) { return r->path; }
 
 const char *tp_http_req_header(const tp_http_req *r, const char *name) {
   if (!r->conn) return NULL;
-  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+  return M->lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *tp_http_req_body(const tp_http_req *r, size_t *len) {

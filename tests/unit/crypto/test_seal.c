@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 static json_t *parse(const char *text)
@@ -210,6 +211,23 @@ START_TEST(encodings)
   ck_assert_uint_eq(strlen(u), 36);
   ck_assert_int_eq(u[14], '4');
   ck_assert(strchr("89ab", u[19]) != NULL);
+  {
+    /* v7: version 7, variant 10, the time prefix sorts: a later id compares greater */
+    char a[SEAL_SOVEREIGN_ID], b[SEAL_SOVEREIGN_ID];
+    seal_uuid7(a);
+    struct timespec d = {0, 3000000};
+    nanosleep(&d, NULL);
+    seal_uuid7(b);
+    ck_assert_uint_eq(strlen(a), 36);
+    ck_assert_int_eq(a[14], '7');
+    ck_assert(strchr("89ab", a[19]) != NULL);
+    ck_assert_int_lt(strcmp(a, b), 0);
+    uint64_t ms = 0;
+    for (int i = 0; i < 13; i++)
+      if (a[i] != '-')
+        ms = ms * 16 + (uint64_t)(a[i] <= '9' ? a[i] - '0' : a[i] - 'a' + 10);
+    ck_assert_uint_gt(ms, 1700000000000ULL); /* 2023-11 */
+  }
   ck_assert_int_eq(seal_memcmp("abc", "abc", 3), 0);
   ck_assert_int_ne(seal_memcmp("abc", "abd", 3), 0);
 }

@@ -836,11 +836,15 @@ START_TEST(test_group_commit_threads)
 END_TEST
 
 /* child: append `n` events to run `run`, reporting each acknowledged seq on fd `ack` */
+static int child_ckpt_frames; /* 0: the default threshold */
+
 static void child_append(const char *run, int n, const char *tag, int ack)
 {
   ledger *l = NULL;
   if (ledger_open(&l, store, NULL, NULL))
     _exit(3);
+  if (child_ckpt_frames)
+    l->ckpt_frames = child_ckpt_frames;
   for (int i = 0; i < n; i++) {
     char k[64];
     snprintf(k, sizeof k, "%s-%d", tag, i);
@@ -935,6 +939,342 @@ START_TEST(test_sigkill_crash_trials)
 }
 END_TEST
 
+
+/* ledger_event_prepare: the event is byte-identical to a plain append (hint miss and hint hit,
+ * with and without a run producer, explicit producer), replays and conflicts as before, and a
+ * wrong producer hint is recomputed by the writer. */
+struct prep_job {
+  ledger_event_prep *p;
+  ledger_event_ref ref;
+};
+
+static int job_prepared(ledger_txn *t, void *arg, ledger_err *err)
+{
+  struct prep_job *j = arg;
+  return ledger_txn_event_append_prepared(t, j->p, &j->ref, err);
+}
+
+static int append_prep(ledger *l, const char *run, const char *kind, const char *key,
+                       const char *producer, json_t *payload, ledger_event_ref *ref, ledger_err *e)
+{
+  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload};
+  struct prep_job j = {0};
+  int rc = ledger_event_prepare(l, &in, &j.p, e);
+  if (rc)
+    return rc;
+  rc = ledger_tx(l, job_prepared, &j, e);
+  ledger_event_prep_free(j.p);
+  if (ref)
+    *ref = j.ref;
+  return rc;
+}
+
+static void check_event_ids(ledger *l, const char *run)
+{
+  json_t *evs = NULL;
+  size_t i;
+  json_t *ev;
+  ck_assert_int_eq(ledger_run_events(l, run, &evs, NULL), 0);
+  json_array_foreach(evs, i, ev)
+  {
+    json_t *c = json_deep_copy(ev);
+    char hex[SEAL_SHA256_HEX], got[80];
+    json_object_del(c, "event_id");
+    ck_assert_int_eq(seal_canon_sha256_hex(hex, c, SEAL_CANON_MOTUS, NULL), 0);
+    snprintf(got, sizeof got, "sha256:%s", hex);
+    ck_assert_str_eq(got, json_string_value(json_object_get(ev, "event_id")));
+    json_decref(c);
+  }
+  json_decref(evs);
+}
+
+START_TEST(test_prepared_events)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX], bare[LEDGER_ID_MAX];
+  ledger_event_ref a, b;
+  ledger_err e = {0};
+  open_run(l, "run_prep", run); /* producer "test" */
+  {
+    struct job j = {0};
+    j.run_id = "run_bare";
+    ck_assert_int_eq(ledger_tx(l, job_open, &j, &e), 0); /* no producer */
+    memcpy(bare, j.out_run, sizeof bare);
+  }
+  json_t *p = json_pack("{s:[{s:s}],s:s}", "tool_refs", "name", "x\"y\n\x01z", "note", "caf\xc3\xa9");
+  /* cold: no hints yet (the writer computes), then warm (the hash was begun by prepare) */
+  for (int i = 0; i < 4; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "p%d", i);
+    ck_assert_msg(append_prep(l, run, "tool.used", key, NULL, p, &a, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(a.seq, i + 1);
+    ck_assert_msg(append_prep(l, bare, "tool.used", key, NULL, p, &a, &e) == 0, "%s", e.msg);
+    ck_assert_msg(append_prep(l, bare, "tool.used", key, NULL, p, &b, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(b.replayed, 1);
+    ck_assert_str_eq(a.event_id, b.event_id);
+  }
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "explicit", "someone", p, &a, &e), 0);
+  /* a plain append after prepared ones goes on at the next seq */
+  ck_assert_int_eq(append(l, run, "tool.used", "plain", p, &a, &e), 0);
+  ck_assert_int_eq(a.seq, 6);
+  /* replay with another payload, unknown kind, missing member, unknown run, reals */
+  json_t *q = tool_payload(9);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "p0", NULL, q, &a, &e), LEDGER_ECONFLICT);
+  ck_assert_int_eq(append_prep(l, run, "no.such.kind", "k", NULL, q, &a, &e), LEDGER_EINVAL);
+  json_t *bad = json_pack("{s:i}", "x", 1);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "k", NULL, bad, &a, &e), LEDGER_EINVAL);
+  ck_assert_int_eq(append_prep(l, "run_nope", "tool.used", "k", NULL, q, &a, &e), LEDGER_ENOTFOUND);
+  json_t *real = json_pack("{s:[],s:f}", "tool_refs", "x", 0.5);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "k", NULL, real, &a, &e), LEDGER_EINVAL);
+  /* a wrong producer hint: the writer finds the real producer and recomputes */
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (strcmp(l->runs[i].run_id, run) == 0)
+      snprintf(l->runs[i].producer, LEDGER_ID_MAX, "wrong");
+  pthread_mutex_unlock(&l->hmu);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "after-wrong-hint", NULL, q, &a, &e), 0);
+  check_event_ids(l, run);
+  check_event_ids(l, bare);
+  ck_assert_int_eq(count_events(store, run), 7);
+  ck_assert_int_eq(count_events(store, bare), 4);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  json_decref(p);
+  json_decref(q);
+  json_decref(bad);
+  json_decref(real);
+  ledger_close(l);
+}
+END_TEST
+
+
+/* The checkpointer: with a small threshold, background passes plus the writer's small inline
+ * finishes keep the WAL bounded while four threads append. */
+struct walmon {
+  const char *path;
+  volatile int stop;
+  off_t max;
+};
+
+static void *walmon_main(void *arg)
+{
+  struct walmon *m = arg;
+  while (!m->stop) {
+    struct stat st;
+    if (stat(m->path, &st) == 0 && st.st_size > m->max)
+      m->max = st.st_size;
+    struct timespec d = {0, 200000};
+    nanosleep(&d, NULL);
+  }
+  return NULL;
+}
+
+START_TEST(test_checkpointer_bounds_wal)
+{
+  ledger_opts o = LEDGER_OPTS_INIT;
+  o.create = 1;
+  ledger *l = NULL;
+  ck_assert_int_eq(ledger_open(&l, store, &o, NULL), 0);
+  l->ckpt_frames = 64;
+  char wal[4200];
+  snprintf(wal, sizeof wal, "%s-wal", store);
+  struct walmon m = {wal, 0, 0};
+  pthread_t mon;
+  pthread_create(&mon, NULL, walmon_main, &m);
+  struct thr t[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    t[i].l = l;
+    t[i].n = 400;
+    t[i].fails = 0;
+    char id[32];
+    snprintf(id, sizeof id, "run_ckpt_%d", i);
+    open_run(l, id, t[i].run);
+    pthread_create(&th[i], NULL, thr_main, &t[i]);
+  }
+  for (int i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  m.stop = 1;
+  pthread_join(mon, NULL);
+  for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(t[i].fails, 0);
+    ck_assert_int_eq(count_events(store, t[i].run), 400);
+  }
+  fprintf(stderr, "checkpointer: %llu background passes, %llu inline finishes, WAL max %lld bytes\n",
+          (unsigned long long)l->ckpt_bg, (unsigned long long)l->ckpt_inline, (long long)m.max);
+  ck_assert_uint_gt(l->ckpt_bg, 0);
+  ck_assert_uint_gt(l->ckpt_inline, 0);
+  /* 4 x threshold + one batch of four jobs, in 4 KiB frames with their 24-byte headers */
+  ck_assert_int_le(m.max, 32 + (4 * 64 + 64) * (4096 + 24));
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
+/* SIGKILL while checkpoints run (threshold 32 frames): nothing acknowledged is lost. */
+START_TEST(test_checkpoint_crash_trials)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_ckpt_crash", run);
+  ledger_close(l);
+  srand((unsigned)getpid() ^ 0x5a5a);
+  child_ckpt_frames = 32;
+  int64_t acked_max = 0;
+  for (int trial = 0; trial < 40; trial++) {
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t p = fork();
+    if (p == 0) {
+      close(fds[0]);
+      char tag[32];
+      snprintf(tag, sizeof tag, "ck%d", trial);
+      child_append(run, 1000000, tag, fds[1]);
+    }
+    close(fds[1]);
+    int want = 20 + rand() % 200, got = 0;
+    int64_t s;
+    while (got < want && read(fds[0], &s, sizeof s) == (ssize_t)sizeof s) {
+      acked_max = s > acked_max ? s : acked_max;
+      got++;
+    }
+    kill(p, SIGKILL);
+    int status;
+    waitpid(p, &status, 0);
+    while (read(fds[0], &s, sizeof s) == (ssize_t)sizeof s)
+      acked_max = s > acked_max ? s : acked_max;
+    close(fds[0]);
+    ck_assert_int_ge(count_events(store, run), acked_max);
+  }
+  child_ckpt_frames = 0;
+  ck_assert_int_ge(acked_max, 40 * 20);
+  ck_assert_int_eq(ledger_open(&l, store, NULL, NULL), 0);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
+
+struct qjob_h {
+  ledger *l;
+  struct job j;
+  int rc;
+};
+
+static int job_slow_append(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct timespec d = {0, 150000000};
+  nanosleep(&d, NULL);
+  return job_append(t, p, err);
+}
+
+static void *slow_thread(void *p)
+{
+  struct qjob_h *q = p;
+  q->rc = ledger_tx_rerunnable(q->l, job_slow_append, &q->j, NULL);
+  return NULL;
+}
+
+static void *quick_thread(void *p)
+{
+  struct qjob_h *q = p;
+  q->rc = ledger_tx_rerunnable(q->l, job_append, &q->j, NULL);
+  return NULL;
+}
+
+/* ledger_tx_rerunnable: batches of rerunnable jobs, some failing in the writer (unknown kind),
+ * give the same outcome as ledger_tx: every success kept once, every failure leaves nothing. */
+struct rthr {
+  ledger *l;
+  const char *run;
+  int id, ok, failed;
+};
+
+static void *rthr_main(void *p)
+{
+  struct rthr *t = p;
+  for (int i = 0; i < 60; i++) {
+    struct job j = {0};
+    char key[48];
+    snprintf(key, sizeof key, "r%d-%d", t->id, i);
+    j.run_id = t->run;
+    j.kind = (i % 7 == 3) ? "no.such.kind" : "tool.used";
+    j.key = key;
+    j.payload = tool_payload(i);
+    int rc = ledger_tx_rerunnable(t->l, job_append, &j, NULL);
+    json_decref(j.payload);
+    if (rc == 0 && j.ref.seq > 0 && !j.ref.replayed)
+      t->ok++;
+    else if (rc == LEDGER_EINVAL)
+      t->failed++;
+  }
+  return NULL;
+}
+
+START_TEST(test_rerunnable_batches)
+{
+  ledger_opts o = LEDGER_OPTS_INIT;
+  o.create = 1;
+  o.durability = LEDGER_DURABLE_NORMAL;
+  ledger *l = NULL;
+  ck_assert_int_eq(ledger_open(&l, store, &o, NULL), 0);
+  char run[LEDGER_ID_MAX];
+  open_run(l, "run_rerun", run);
+  struct rthr t[6];
+  pthread_t th[6];
+  for (int i = 0; i < 6; i++) {
+    t[i] = (struct rthr){l, run, i, 0, 0};
+    pthread_create(&th[i], NULL, rthr_main, &t[i]);
+  }
+  int ok = 0, failed = 0;
+  for (int i = 0; i < 6; i++) {
+    pthread_join(th[i], NULL);
+    ok += t[i].ok;
+    failed += t[i].failed;
+  }
+  ck_assert_int_eq(failed, 6 * 9); /* i % 7 == 3 for i in 0..59: 9 per thread */
+  ck_assert_int_eq(ok, 6 * 60 - failed);
+  ck_assert_int_eq(count_events(store, run), ok);
+  /* deterministic: a slow job holds the writer while five jobs (one failing) queue up behind
+   * it, so they form one batch that fails optimistically and is run again with savepoints */
+  {
+    pthread_t slow, q[5];
+    struct qjob_h sj = {l, {0}, 0}, qj[5];
+    sj.j.run_id = run;
+    sj.j.kind = "tool.used";
+    sj.j.key = "slow";
+    sj.j.payload = tool_payload(100);
+    pthread_create(&slow, NULL, slow_thread, &sj);
+    struct timespec d = {0, 30000000};
+    nanosleep(&d, NULL);
+    for (int i = 0; i < 5; i++) {
+      static char keys[5][16];
+      snprintf(keys[i], sizeof keys[i], "q%d", i);
+      qj[i] = (struct qjob_h){l, {0}, 0};
+      qj[i].j.run_id = run;
+      qj[i].j.kind = i == 2 ? "no.such.kind" : "tool.used";
+      qj[i].j.key = keys[i];
+      qj[i].j.payload = tool_payload(200 + i);
+      pthread_create(&q[i], NULL, quick_thread, &qj[i]);
+    }
+    pthread_join(slow, NULL);
+    for (int i = 0; i < 5; i++) {
+      pthread_join(q[i], NULL);
+      ck_assert_int_eq(qj[i].rc, i == 2 ? LEDGER_EINVAL : 0);
+      json_decref(qj[i].j.payload);
+    }
+    json_decref(sj.j.payload);
+    ck_assert_int_eq(sj.rc, 0);
+    ledger_stats st;
+    ledger_stats_get(l, &st);
+    ck_assert_uint_ge(st.reruns, 1);
+    ck_assert_int_eq(count_events(store, run), ok + 1 + 4);
+  }
+  check_event_ids(l, run);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  ledger_close(l);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
   Suite *s = suite_create("ledger");
@@ -946,6 +1286,8 @@ static Suite *ledger_suite(void)
   tcase_add_test(tc, test_not_a_store);
   tcase_add_test(tc, test_newer_schema);
   tcase_add_test(tc, test_append_and_replay);
+  tcase_add_test(tc, test_prepared_events);
+  tcase_add_test(tc, test_rerunnable_batches);
   tcase_add_test(tc, test_triggers);
   tcase_add_test(tc, test_doctor_detects_tampering);
   tcase_add_test(tc, test_golden_event_backed);
@@ -957,6 +1299,8 @@ static Suite *ledger_suite(void)
   tcase_add_test(tc, test_group_commit_threads);
   tcase_add_test(tc, test_two_processes);
   tcase_add_test(tc, test_sigkill_crash_trials);
+  tcase_add_test(tc, test_checkpointer_bounds_wal);
+  tcase_add_test(tc, test_checkpoint_crash_trials);
   suite_add_tcase(s, tc);
   return s;
 }
