@@ -327,7 +327,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   }
 
   /* 4. the result: text (+ motebit tag), structuredContent checked against outputSchema */
-  payload_text = mcp__json_compact(out.payload, NULL);
+  payload_text = json_dumps(out.payload, JSON_COMPACT | JSON_ENCODE_ANY);
   if (!payload_text) {
     json_decref(out.payload);
     json_decref(out.structured);

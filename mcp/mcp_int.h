@@ -132,9 +132,6 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
 int64_t mcp__now_ms(void);
 /* Sends notifications/message for r when its client asked for logs at `lvl` or below. */
 void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text);
-/* json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), byte-identical and cheaper (jsonout.c).
- * malloc'd, NULL on OOM; *len (may be NULL) gets its length. */
-char *mcp__json_compact(const json_t *v, size_t *len);
 /* Heartbeat progress: while a handler runs and the request carried a progressToken, a helper
  * thread sends "still running" progress every progress_interval_ms. stop joins it. */
 typedef struct mcp_heartbeat {

@@ -55,15 +55,14 @@ json_t *mcp__result_msg(const json_t *id, json_t *result)
 
 static void emit_raw(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
 {
-  size_t tlen = 0;
-  char *text = msg ? mcp__json_compact(msg, &tlen) : NULL;
+  char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
   if (msg && !text) {
     /* serialisation failed (out of memory): say so rather than going silent */
     static const char oom[] =
         "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,\"message\":\"out of memory\"}}";
     emit(oom, sizeof oom - 1, flags, payload);
   } else {
-    emit(text, text ? tlen : 0, flags, payload);
+    emit(text, text ? strlen(text) : 0, flags, payload);
   }
   free(text);
   json_decref(msg);

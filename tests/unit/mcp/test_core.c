@@ -4,7 +4,6 @@
  * and signed receipts, argument validation, policy denial and the approval band, elicitation,
  * cancellation and out-of-order completion, and the schema/handler table match. */
 #include "crypto/jschema.h"
-#include "mcp/mcp_int.h"
 #include "tests/unit/mcp/harness.h"
 #include "schemas/schemas.h"
 #include "tests/support/test_support.h"
@@ -557,49 +556,12 @@ START_TEST(schema_table_match)
 }
 END_TEST
 
-
-/* mcp__json_compact writes exactly what json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) writes. */
-START_TEST(json_compact_matches_jansson)
-{
-  const char *texts[] = {
-      "{}", "[]", "\"\"", "0", "-9223372036854775807", "true", "null", "1.5", "-0.0", "1e300",
-      "{\"b\":1,\"a\":[1,2,{\"c\":null}],\"d\":\"x\\\"y\\\\z\\/w\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\"}",
-      "{\"k\\u00e9y\":\"caf\\u00e9 \\u2028 \\ud83d\\ude00\",\"e\":{},\"f\":[[]],\"g\":[false,true]}",
-      "[\"a\\u0000b\",0.1,12345678901234567890.0,-1]",
-  };
-  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    json_error_t je;
-    json_t *v = json_loads(texts[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-    ck_assert_msg(v != NULL, "%s: %s", texts[i], je.text);
-    char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    size_t n = 0;
-    char *got = mcp__json_compact(v, &n);
-    ck_assert_ptr_nonnull(got);
-    ck_assert_uint_eq(n, strlen(want));
-    ck_assert_str_eq(got, want);
-    free(want);
-    free(got);
-    json_decref(v);
-  }
-  /* insertion order is kept, as jansson does */
-  json_t *o = json_object();
-  json_object_set_new(o, "z", json_integer(1));
-  json_object_set_new(o, "a", json_string("2"));
-  char *a = json_dumps(o, JSON_COMPACT), *b = mcp__json_compact(o, NULL);
-  ck_assert_str_eq(a, b);
-  free(a);
-  free(b);
-  json_decref(o);
-}
-END_TEST
-
 Suite *core_suite(void)
 {
   Suite *s = suite_create("mcp_core");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, parse_errors);
-  tcase_add_test(tc, json_compact_matches_jansson);
   tcase_add_test(tc, size_limit);
   tcase_add_test(tc, lifecycle_legacy);
   tcase_add_test(tc, lifecycle_modern);
