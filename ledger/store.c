@@ -587,7 +587,7 @@ static void *writer_main(void *arg)
   again:;
     ledger_err berr = {0};
     int brc = exec_cached(c, SQL_BEGIN, &berr);
-    int failed = 0;
+    int failed = 0, lost = 0;
     for (ledger_job *j = batch; j; j = j->next) {
       if (brc) {
         j->rc = brc;
@@ -612,8 +612,22 @@ static void *writer_main(void *arg)
       if (j->rc != LEDGER_OK)
         exec_cached(c, SQL_ROLLBACK_TO, NULL);
       exec_cached(c, SQL_RELEASE, NULL);
+      if (sqlite3_get_autocommit(c->db)) {
+        /* SQLite itself rolled the whole transaction back (disk full, I/O error, ...): nothing
+         * of this batch is kept, and no later job may run outside it (its SAVEPOINT would open
+         * a transaction of its own and RELEASE would commit it alone) */
+        lost = 1;
+        break;
+      }
     }
-    if (!brc && failed) {
+    if (lost) {
+      for (ledger_job *j = batch; j; j = j->next)
+        if (j->rc == LEDGER_OK) {
+          j->rc = LEDGER_ERROR;
+          if (j->err)
+            ledger__errf(j->err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
+        }
+    } else if (!brc && failed) {
       exec_cached(c, SQL_ROLLBACK, NULL);
       if (n > 1) {
         fast = 0;
