@@ -21,10 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #define MAX_SESSIONS 4096
 #define AUTH_KIND "http.auth_failed"
+/* At most this many rejected requests a second become events of their own; the rest are counted
+ * and the count goes into the next recorded event (suppressed_before) or the run's close, so a
+ * flood of bad tokens cannot turn the listener into an fsync loop nor grow the Store without
+ * bound, and no failure goes uncounted. */
+#define AUTH_EVENTS_PER_SEC 20
 
 typedef struct sess_entry {
   char *key;
@@ -44,8 +50,11 @@ struct mcp_http {
   int tls, conformance, insecure, auth_required;
   char *bind_host;
   pthread_mutex_t mu;      /* sessions */
-  pthread_mutex_t auth_mu; /* opening the auth run (held across that one Store write; never
-                              taken together with mu) */
+  pthread_mutex_t auth_mu; /* the auth run and its rate limit (held across opening the run,
+                              one Store write; never taken together with mu) */
+  int64_t auth_win_ms;      /* start of the current one-second window */
+  int auth_win_n;           /* failures recorded as events in it */
+  uint64_t auth_suppressed; /* failures counted but not recorded since the last event */
   sess_entry *sessions;
   int nsessions;
   char auth_run[LEDGER_ID_MAX];
@@ -278,6 +287,8 @@ static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err) {
   json_t *pl = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status", "success", "acceptance",
                          "status", "not_evaluated", "route_summary", "route", "http_listener", "handoff",
                          "next", "none");
+  if (pl && h->auth_suppressed)
+    json_object_set_new(pl, "suppressed_auth_failures", json_integer((json_int_t)h->auth_suppressed));
   ledger_event_in ev = {.run_id = h->auth_run, .event_kind = "work.closed", .idempotency_key = "listener-stop",
                         .payload = pl};
   int rc = ledger_txn_run_close(t, &ev, NULL, err);
@@ -285,8 +296,33 @@ static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err) {
   return rc;
 }
 
+static int64_t mono_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar, unsigned status) {
+  uint64_t suppressed;
   atomic_fetch_add(&h->auth_failures, 1);
+  pthread_mutex_lock(&h->auth_mu);
+  int64_t now = mono_now_ms();
+  if (now - h->auth_win_ms >= 1000) {
+    if (h->auth_suppressed)
+      mcp_log(MCP_LOG_WARNING, "http auth: %llu more rejected requests counted, not logged one by one",
+              (unsigned long long)h->auth_suppressed);
+    h->auth_win_ms = now;
+    h->auth_win_n = 0;
+  }
+  if (h->auth_win_n >= AUTH_EVENTS_PER_SEC) {
+    h->auth_suppressed++;
+    pthread_mutex_unlock(&h->auth_mu);
+    return;
+  }
+  h->auth_win_n++;
+  suppressed = h->auth_suppressed;
+  h->auth_suppressed = 0;
+  pthread_mutex_unlock(&h->auth_mu);
   mcp_log(MCP_LOG_WARNING, "http auth: %u for %s (%s auth, caller %s): %s", status, tp_http_req_peer(r),
           ar->method, ar->caller_id, ar->reason);
   if (!h->store) return;
@@ -309,6 +345,8 @@ static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_resu
   j.payload = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "reason", ar->reason, "peer", tp_http_req_peer(r), "auth",
                         ar->method, "claimed_caller", ar->caller_id, "path", tp_http_req_path(r), "status",
                         (int)status);
+  if (j.payload && suppressed)
+    json_object_set_new(j.payload, "suppressed_before", json_integer((json_int_t)suppressed));
   if (j.payload && ledger_tx(h->store, auth_event_fn, &j, &lerr) != LEDGER_OK)
     mcp_log(MCP_LOG_WARNING, "http auth: cannot record the failure: %s", lerr.msg);
   json_decref(j.payload);
