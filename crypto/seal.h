@@ -139,6 +139,20 @@ void seal_sovereign_id(char out[SEAL_SOVEREIGN_ID], const uint8_t pk[SEAL_PK_BYT
 /* Constant-time comparison; 0 when equal. */
 int seal_memcmp(const void *a, const void *b, size_t len);
 
+/* Secret strings (bearer tokens, passphrases): a NUL-terminated copy in sodium_malloc memory
+ * (guard pages, never swapped where mlock is allowed), wiped by seal_secret_free. Returns NULL
+ * for a NULL argument or when out of memory. The caller owns the copy. */
+char *seal_secret_dup(const char *s);
+/* The same for the first n bytes of s (need not be NUL-terminated). */
+char *seal_secret_dupn(const char *s, size_t n);
+/* n + 1 zeroed bytes of sodium_malloc memory, for building a secret string of up to n bytes;
+ * free with seal_secret_free. */
+char *seal_secret_alloc(size_t n);
+/* Wipes and frees a copy from seal_secret_dup; NULL is a no-op. */
+void seal_secret_free(char *s);
+/* Wipes len bytes in a way the compiler cannot elide (sodium_memzero). */
+void seal_wipe(void *p, size_t len);
+
 /* Fill with random bytes. */
 void seal_random(void *buf, size_t len);
 /* A random UUID v4 into out[37]. */

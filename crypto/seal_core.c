@@ -352,6 +352,44 @@ int64_t seal_now_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+char *seal_secret_alloc(size_t n)
+{
+  char *c;
+  /* sodium_malloc needs sodium_init (page size, canary); it is idempotent and thread-safe, so
+   * callers need not have run seal_init first */
+  if (n == SIZE_MAX || sodium_init() < 0 || !(c = sodium_malloc(n + 1)))
+    return NULL;
+  sodium_memzero(c, n + 1);
+  return c;
+}
+
+char *seal_secret_dupn(const char *s, size_t n)
+{
+  char *c;
+  if (!s || !(c = seal_secret_alloc(n)))
+    return NULL;
+  memcpy(c, s, n);
+  c[n] = '\0';
+  return c;
+}
+
+char *seal_secret_dup(const char *s)
+{
+  return s ? seal_secret_dupn(s, strlen(s)) : NULL;
+}
+
+void seal_secret_free(char *s)
+{
+  if (s)
+    sodium_free(s); /* sodium_free wipes the region before releasing it */
+}
+
+void seal_wipe(void *p, size_t len)
+{
+  if (p && len)
+    sodium_memzero(p, len);
+}
+
 int seal_memcmp(const void *a, const void *b, size_t len)
 {
   return sodium_memcmp(a, b, len) == 0 ? 0 : 1;

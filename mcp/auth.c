@@ -37,7 +37,7 @@ int mcp_auth_new(mcp_auth **out, const json_t *config, const char *env_token) {
   mcp_auth *a = calloc(1, sizeof *a);
   if (!a) return MCP_ERROR;
   a->config = config;
-  if (env_token && *env_token && !(a->env_token = strdup(env_token))) {
+  if (env_token && *env_token && !(a->env_token = seal_secret_dup(env_token))) {
     free(a);
     return MCP_ERROR;
   }
@@ -51,10 +51,7 @@ void mcp_auth_free(mcp_auth *a) {
   if (!a) return;
   for (int i = 0; i < a->ntofu; i++) free(a->tofu[i].mid);
   free(a->tofu);
-  if (a->env_token) {
-    memset(a->env_token, 0, strlen(a->env_token));
-    free(a->env_token);
-  }
+  seal_secret_free(a->env_token);
   pthread_mutex_destroy(&a->mu);
   free(a);
 }
@@ -212,6 +209,8 @@ int mcp_auth_check(mcp_auth *a, const char *authz, const char *presented_pk, int
   size_t n = strlen(tok);
   while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t')) n--;
   if (!n || n > TOKEN_MAX) return fail(out, MCP_AUTH_EINVALID, "empty or oversize bearer token");
+  /* a transient copy (one per request, so plain heap: sodium_malloc maps guard pages each
+   * time), wiped with seal_wipe before it is freed */
   char *t = malloc(n + 1);
   if (!t) return fail(out, MCP_AUTH_EINVALID, "out of memory");
   memcpy(t, tok, n);
@@ -237,7 +236,7 @@ int mcp_auth_check(mcp_auth *a, const char *authz, const char *presented_pk, int
       rc = fail(out, MCP_AUTH_EINVALID, "unknown bearer token");
     }
   }
-  memset(t, 0, n);
+  seal_wipe(t, n);
   free(t);
   if (rc == MCP_AUTH_OK) {
     out->trust = configured_trust(a, out->caller_id, out->trust);

@@ -353,7 +353,7 @@ int mcp_client_new(mcp_client **out, const mcp_client_opts *o, mcp_client_err *e
   c->era = o->era;
   c->key = o->motebit_key;
   c->url = strdup(o->url);
-  c->bearer = xstrdup(o->bearer);
+  c->bearer = seal_secret_dup(o->bearer); /* sodium_malloc memory, wiped when freed */
   c->mid = xstrdup(o->motebit_id);
   c->did = strdup(o->device_id ? o->device_id : "workledger");
   c->aud = strdup(o->audience ? o->audience : "task:submit");
@@ -438,14 +438,17 @@ static char *header_safe(const char *v) {
   return s;
 }
 
-/* The Authorization header value (minting or refreshing a motebit token). Caller frees. */
+/* The Authorization header line (minting or refreshing a motebit token): a transient copy,
+ * one per request, so plain heap; the caller wipes it (seal_wipe) before free. */
+static char *auth_header(const char *scheme_prefix, const char *secret) {
+  size_t n = strlen("Authorization: Bearer ") + strlen(scheme_prefix) + strlen(secret);
+  char *s = malloc(n + 1);
+  if (s) snprintf(s, n + 1, "Authorization: Bearer %s%s", scheme_prefix, secret);
+  return s;
+}
+
 static char *auth_value(mcp_client *c, mcp_client_err *err) {
-  if (c->bearer) {
-    size_t n = strlen(c->bearer) + 8;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "Bearer %s", c->bearer);
-    return s;
-  }
+  if (c->bearer) return auth_header("", c->bearer);
   if (!c->key) return NULL;
   pthread_mutex_lock(&c->mu);
   int64_t now = now_ms();
@@ -458,13 +461,12 @@ static char *auth_value(mcp_client *c, mcp_client_err *err) {
       fail(err, MCP_CLIENT_ERROR, 0, 0, "cannot mint a motebit token: %s", se.msg);
       return NULL;
     }
+    if (c->token) seal_wipe(c->token, strlen(c->token));
     free(c->token);
     c->token = tok;
     c->token_exp = now + c->ttl_ms;
   }
-  size_t n = strlen(c->token) + 24;
-  char *s = malloc(n);
-  if (s) snprintf(s, n, "Bearer motebit:%s", c->token);
+  char *s = auth_header("motebit:", c->token);
   pthread_mutex_unlock(&c->mu);
   return s;
 }
@@ -504,7 +506,11 @@ static int post(mcp_client *c, const post_in *in, json_t **result_out, char **se
     h[nh++] = strdup("Content-Type: application/json");
     h[nh++] = strdup("Accept: application/json, text/event-stream");
   }
-  if (auth) h[nh++] = hdr("Authorization", auth);
+  int auth_slot = -1;
+  if (auth) {
+    auth_slot = nh;
+    h[nh++] = auth; /* already the whole header line; wiped at out: */
+  }
   if (c->send_pk) h[nh++] = hdr("Motebit-Public-Key", seal_key_pk_hex(c->key));
   if (in->proto) h[nh++] = hdr("MCP-Protocol-Version", in->proto);
   if (in->session) h[nh++] = hdr(SESSION_HEADER, in->session);
@@ -517,10 +523,6 @@ static int post(mcp_client *c, const post_in *in, json_t **result_out, char **se
       h[nh++] = nv ? hdr("Mcp-Name", nv) : NULL;
       free(nv);
     }
-  }
-  if (auth) {
-    memset(auth, 0, strlen(auth));
-    free(auth);
   }
   for (int i = 0; i < nh; i++)
     if (!h[i]) {
@@ -602,7 +604,10 @@ static int post(mcp_client *c, const post_in *in, json_t **result_out, char **se
     tp_httpc_response_free(&r);
   mcp_client__rx_free(&x.rx);
 out:
-  for (int i = 0; i < nh; i++) free(h[i]);
+  for (int i = 0; i < nh; i++) {
+    if (i == auth_slot && h[i]) seal_wipe(h[i], strlen(h[i]));
+    free(h[i]);
+  }
   return rc;
 }
 
@@ -909,13 +914,10 @@ void mcp_client_free(mcp_client *c) {
   }
   json_decref(c->info);
   free(c->session);
-  if (c->token) {
-    memset(c->token, 0, strlen(c->token));
-    free(c->token);
-  }
-  if (c->bearer) memset(c->bearer, 0, strlen(c->bearer));
+  if (c->token) seal_wipe(c->token, strlen(c->token));
+  free(c->token);
   free(c->url);
-  free(c->bearer);
+  seal_secret_free(c->bearer);
   free(c->mid);
   free(c->did);
   free(c->aud);

@@ -28,6 +28,33 @@ static void expect_canon(const char *in, int flavor, const char *want)
 }
 
 /* R-CANON-001/002/003: no whitespace, sorted keys, raw UTF-8, lowercase control escapes, no `/` escape */
+/* Secret strings: exact copies (dupn stops at n, NUL-terminated), NULL in, NULL out. */
+START_TEST(secret_strings)
+{
+  char *a = seal_secret_dup("s3cret-token"), *b = seal_secret_dupn("abcdef", 3), *c;
+  ck_assert_ptr_nonnull(a);
+  ck_assert_str_eq(a, "s3cret-token");
+  ck_assert_ptr_nonnull(b);
+  ck_assert_str_eq(b, "abc");
+  ck_assert_ptr_null(seal_secret_dup(NULL));
+  ck_assert_ptr_null(seal_secret_dupn(NULL, 3));
+  c = seal_secret_alloc(8);
+  ck_assert_ptr_nonnull(c);
+  for (int i = 0; i < 9; i++)
+    ck_assert_int_eq(c[i], 0);
+  seal_secret_free(a);
+  seal_secret_free(b);
+  seal_secret_free(c);
+  seal_secret_free(NULL);
+  {
+    char buf[4] = {'x', 'y', 'z', 'w'};
+    seal_wipe(buf, sizeof buf);
+    for (int i = 0; i < 4; i++)
+      ck_assert_int_eq(buf[i], 0);
+  }
+}
+END_TEST
+
 START_TEST(canon_strings)
 {
   expect_canon("{ \"b\" : 1, \"a\" : [ true, false, null ] }", SEAL_CANON_JCS,
@@ -343,6 +370,7 @@ Suite *suite_seal(void)
   Suite *s = suite_create("seal");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, secret_strings);
   tcase_add_test(tc, canon_strings);
   tcase_add_test(tc, canon_key_order);
   tcase_add_test(tc, canon_reals_refused);
