@@ -806,6 +806,29 @@ static void *thr_main(void *p)
   return NULL;
 }
 
+/* Four writer threads, each appending n events to its own run "<prefix>_<i>"; joined by
+ * writers_join, which also checks that no append failed. */
+static void writers_start(ledger *l, const char *prefix, int n, struct thr t[4], pthread_t th[4])
+{
+  for (int i = 0; i < 4; i++) {
+    char id[32];
+    t[i].l = l;
+    t[i].n = n;
+    t[i].fails = 0;
+    snprintf(id, sizeof id, "%s_%d", prefix, i);
+    open_run(l, id, t[i].run);
+    pthread_create(&th[i], NULL, thr_main, &t[i]);
+  }
+}
+
+static void writers_join(struct thr t[4], pthread_t th[4])
+{
+  for (int i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq(t[i].fails, 0);
+}
+
 START_TEST(test_group_commit_threads)
 {
   ledger_opts o = LEDGER_OPTS_INIT;
@@ -815,19 +838,9 @@ START_TEST(test_group_commit_threads)
   ck_assert_int_eq(ledger_open(&l, store, &o, NULL), 0);
   struct thr t[4];
   pthread_t th[4];
+  writers_start(l, "run_thr", 100, t, th);
+  writers_join(t, th);
   for (int i = 0; i < 4; i++) {
-    t[i].l = l;
-    t[i].n = 100;
-    t[i].fails = 0;
-    char id[32];
-    snprintf(id, sizeof id, "run_thr_%d", i);
-    open_run(l, id, t[i].run);
-    pthread_create(&th[i], NULL, thr_main, &t[i]);
-  }
-  for (int i = 0; i < 4; i++)
-    pthread_join(th[i], NULL);
-  for (int i = 0; i < 4; i++) {
-    ck_assert_int_eq(t[i].fails, 0);
     ck_assert_int_eq(count_events(store, t[i].run), 100);
   }
   ck_assert_str_eq(doctor_status(l, NULL), "pass");
@@ -1082,21 +1095,11 @@ START_TEST(test_checkpointer_bounds_wal)
   pthread_create(&mon, NULL, walmon_main, &m);
   struct thr t[4];
   pthread_t th[4];
-  for (int i = 0; i < 4; i++) {
-    t[i].l = l;
-    t[i].n = 400;
-    t[i].fails = 0;
-    char id[32];
-    snprintf(id, sizeof id, "run_ckpt_%d", i);
-    open_run(l, id, t[i].run);
-    pthread_create(&th[i], NULL, thr_main, &t[i]);
-  }
-  for (int i = 0; i < 4; i++)
-    pthread_join(th[i], NULL);
+  writers_start(l, "run_ckpt", 400, t, th);
+  writers_join(t, th);
   m.stop = 1;
   pthread_join(mon, NULL);
   for (int i = 0; i < 4; i++) {
-    ck_assert_int_eq(t[i].fails, 0);
     ck_assert_int_eq(count_events(store, t[i].run), 400);
   }
   fprintf(stderr, "checkpointer: %llu background passes, %llu inline finishes, WAL max %lld bytes\n",
