@@ -293,10 +293,6 @@ int ledger_approval_get(ledger *l, const char *approval_id, json_t **out, ledger
  * new reference: array. */
 int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err *err) LEDGER_WUR;
 
-/* Full-text search of memories (FTS5 MATCH syntax is NOT exposed: `query` is split into words,
- * each quoted). Returns array of {memory_id, content, sensitivity, confidence, created_at},
- * best first, at most `limit` (0 = 20). new reference. */
-int ledger_memory_search(ledger *l, const char *query, int limit, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* ---- projections (pure functions of stored facts; spec/store.md) ----------------------------- */
 

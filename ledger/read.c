@@ -445,35 +445,6 @@ int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err
   return rc;
 }
 
-static const char SQL_MEM_SEARCH[] =
-    "SELECT m.memory_id, m.content, m.sensitivity, m.confidence, m.created_at FROM memories_fts f"
-    " JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH ?1 ORDER BY bm25(memories_fts)"
-    " LIMIT ?2";
-
-static int rd_mem(lconn *c, void *p, ledger_err *err)
-{
-  struct rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_MEM_SEARCH, err);
-  if (!st)
-    return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, r->b, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 2, r->i);
-  r->out = json_array();
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    json_array_append_new(r->out,
-                          json_pack("{s:s,s:s,s:s,s:i,s:s}", "memory_id", COLTXT(st, 0), "content",
-                                    COLTXT(st, 1), "sensitivity", COLTXT(st, 2), "confidence",
-                                    sqlite3_column_int(st, 3), "created_at", COLTXT(st, 4)));
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    json_decref(r->out);
-    r->out = NULL;
-    return ledger__sqlerr(err, c, rc, "search memories");
-  }
-  return LEDGER_OK;
-}
-
 /* Every whitespace-separated word of `query` becomes one quoted FTS5 string (quotes doubled),
  * joined by spaces: an implicit AND of literal words, never FTS5 syntax. A word of L bytes with d
  * quotes takes L + d + 2 bytes and at most one separator, so 3n + 1 bytes always suffice. */
@@ -510,21 +481,3 @@ char *ledger__fts_words(const char *query)
   return q;
 }
 
-int ledger_memory_search(ledger *l, const char *query, int limit, json_t **out, ledger_err *err)
-{
-  *out = NULL;
-  char *q = ledger__fts_words(query ? query : "");
-  if (!q)
-    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  size_t k = strlen(q);
-  if (k == 0) {
-    free(q);
-    *out = json_array();
-    return LEDGER_OK;
-  }
-  struct rd r = {NULL, q, limit > 0 ? limit : 20, 0, NULL};
-  int rc = ledger__read(l, rd_mem, &r, err);
-  free(q);
-  *out = rc ? NULL : r.out;
-  return rc;
-}

@@ -749,6 +749,8 @@ START_TEST(test_approvals_receipts_memories)
   ledger_err e = {0};
   json_t *list = NULL;
   struct misc_job j = {0, ""};
+  static const char *const every_sensitivity[] = {"none", "personal", "medical", "financial",
+                                                  "secret", NULL};
   ck_assert_msg(ledger_tx(l, misc_fn, &j, &e) == 0, "%s", e.msg);
   ck_assert(strncmp(j.id, "appr_", 5) == 0);
   ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
@@ -762,7 +764,7 @@ START_TEST(test_approvals_receipts_memories)
   json_decref(list);
   j.step = 2;
   ck_assert_msg(ledger_tx(l, misc_fn, &j, &e) == 0, "%s", e.msg);
-  ck_assert_int_eq(ledger_memory_search(l, "deploy friday", 5, &list, &e), 0);
+  ck_assert_int_eq(ledger_memory_recall(l, "deploy friday", every_sensitivity, 5, &list, &e), 0);
   ck_assert_int_eq(json_array_size(list), 1);
   json_decref(list);
   j.step = 3;
@@ -774,7 +776,7 @@ START_TEST(test_approvals_receipts_memories)
   ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
   ck_assert_int_eq(json_array_size(list), 0);
   json_decref(list);
-  ck_assert_int_eq(ledger_memory_search(l, "anything \"quoted\"", 5, &list, &e), 0);
+  ck_assert_int_eq(ledger_memory_recall(l, "anything \"quoted\"", every_sensitivity, 5, &list, &e), 0);
   ck_assert_int_eq(json_array_size(list), 0);
   json_decref(list);
   ck_assert_int_eq(ledger_approval_get(l, "appr_nope", &list, &e), LEDGER_ENOTFOUND);
