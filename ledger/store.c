@@ -703,7 +703,8 @@ static void *ckpt_main(void *arg)
       sqlite3_wal_checkpoint_v2(l->cconn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
     pthread_mutex_lock(&l->cmu);
     l->ckpt_running = 0;
-    l->ckpt_done_upto = nckpt > 0 ? nckpt : 0;
+    /* everything copied: the WAL restarts at the next write, nothing is left to finish inline */
+    l->ckpt_done_upto = nckpt > 0 && nckpt < nlog ? nckpt : 0;
     l->ckpt_bg++;
   }
   pthread_mutex_unlock(&l->cmu);
@@ -715,8 +716,16 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
   ledger *l = arg;
   int finish = 0;
   (void)name;
+  int restarted = nframes < l->wal_last;
   l->wal_frames += (uint64_t)(nframes > l->wal_last ? nframes - l->wal_last : nframes);
   l->wal_last = nframes;
+  if (restarted) {
+    /* the WAL started over (after a full pass, or another process): an old pass's progress
+     * no longer describes it */
+    pthread_mutex_lock(&l->cmu);
+    l->ckpt_done_upto = 0;
+    pthread_mutex_unlock(&l->cmu);
+  }
   if (nframes < l->ckpt_frames)
     return SQLITE_OK;
   pthread_mutex_lock(&l->cmu);
@@ -900,9 +909,14 @@ void ledger_close(ledger *l)
   ckpt_stop(l);
   /* The last connection to close would checkpoint the WAL into the database, sync it, and delete
    * the WAL, so that the next process creates (and directory-syncs) it again: most of the cost of
-   * a short command like `wrap`. A small WAL is left for the next process instead; it is
-   * committed and fsynced already, and reopening only re-reads it. */
-  if (l->wal_last < CKPT_CLOSE_FRAMES) {
+   * a short command like `wrap`. A small WAL is left for the next process instead; under FULL
+   * it is committed and fsynced already, and reopening only re-reads it. Not under NORMAL (the
+   * WAL may not be synced: the checkpoint on close is what makes a finished command durable),
+   * and not while the database file has never been checkpointed into (a Store whose file alone,
+   * without its -wal, would look empty). */
+  struct stat dbst;
+  if (l->wal_last < CKPT_CLOSE_FRAMES && l->opts.durability != LEDGER_DURABLE_NORMAL &&
+      stat(l->path, &dbst) == 0 && dbst.st_size > 4096) {
     lconn *all[1] = {l->wconn};
     for (int i = 0; i < 1; i++)
       if (all[i])

@@ -31,13 +31,27 @@ static int copy_id(char *dst, const char *src, ledger_err *err)
   return LEDGER_OK;
 }
 
+/* Ids are hashed into event ids as raw bytes and re-projected through JSON, so they must be
+ * well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF) without control
+ * characters, and shorter than LEDGER_ID_MAX. */
 static int valid_id_text(const char *s)
 {
   if (!s || !*s || strlen(s) >= LEDGER_ID_MAX)
     return 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    if (*p < 0x20 || *p == 0x7f)
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    unsigned c = *p;
+    int len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                                                       : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || c < 0x20 || c == 0x7f)
       return 0;
+    for (int k = 1; k < len; k++)
+      if ((p[k] & 0xc0) != 0x80)
+        return 0;
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] >= 0x90))
+      return 0;
+    p += len;
+  }
   return 1;
 }
 
@@ -122,8 +136,8 @@ int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t
   int rc;
   if (!valid_id_text(event_kind) || !json_is_array(required_payload))
     return ledger__errf(err, LEDGER_EINVAL, 0, "kind needs a name and a required_payload array");
-  json_array_foreach(required_payload, i, v) if (!json_is_string(v)) return ledger__errf(
-      err, LEDGER_EINVAL, 0, "required_payload must hold strings");
+  json_array_foreach(required_payload, i, v) if (!json_is_string(v) || !*json_string_value(v))
+      return ledger__errf(err, LEDGER_EINVAL, 0, "required_payload must hold non-empty strings");
   if ((rc = ledger__kind_schema_hash(hash, event_kind, required_payload, err)))
     return rc;
   sqlite3_stmt *st = ledger__stmt(c, SQL_KIND_GET, err);
@@ -529,7 +543,10 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
 static int check_event_in(const ledger_event_in *in, ledger_err *err)
 {
   if (!in->run_id || !in->event_kind || !valid_id_text(in->idempotency_key))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "event needs run_id, event_kind and idempotency_key");
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "event needs run_id, event_kind and an idempotency_key of UTF-8 text");
+  if (in->producer_id && !valid_id_text(in->producer_id))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "producer_id must be UTF-8 text");
   if (!json_is_object(in->payload))
     return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
   return LEDGER_OK;

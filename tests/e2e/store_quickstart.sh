@@ -36,6 +36,11 @@ one_line() { # file what
 "$W" doctor > doctor0.txt; expect_rc 1 $? "doctor before init"
 "$W" init --path . > init.txt; expect_rc 0 $? "init"
 "$W" init --path . --quiet; expect_rc 0 $? "init again (idempotent)"
+# after a clean close the database file alone (without -wal/-shm) is a Store, not an empty file
+cp .motus/kernel-store.db alone.db
+python3 -c 'import sqlite3,sys; n=sqlite3.connect(sys.argv[1]).execute("select count(*) from sqlite_master where name=\"events\"").fetchone()[0]; sys.exit(0 if n==1 else 1)' alone.db ||
+  die "the Store file alone has no schema after init"
+rm -f alone.db
 [ -f .motus/kernel-store.db ] || die "no .motus/kernel-store.db"
 [ "$(stat -c %a .motus/identity/key)" = 600 ] || die "identity key is not mode 0600"
 "$W" verify .motus/identity/motebit.md > idverify.json; expect_rc 0 $? "identity file verifies"
