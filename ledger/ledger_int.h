@@ -57,7 +57,8 @@ struct ledger {
   lconn **readers;
   int nreaders;
   /* stats (bench) */
-  uint64_t commits, jobs, reruns;
+  uint64_t commits, jobs;
+  _Atomic uint64_t reruns;           /* stats: written by the writer, read by ledger_stats_get */
   /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
    * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
    * checkpoint inline only for the few frames committed while a background pass ran (or at
@@ -69,8 +70,8 @@ struct ledger {
   int ckpt_started, ckpt_want, ckpt_stop, ckpt_running;
   int ckpt_done_upto;                /* WAL frames backfilled by the last finished background pass */
   lconn *cconn;                      /* the checkpointer's connection */
-  uint64_t ckpt_bg, ckpt_inline;     /* stats: background passes, inline finishes */
-  uint64_t wal_frames;               /* stats: frames written (writer thread only) */
+  _Atomic uint64_t ckpt_bg, ckpt_inline; /* stats: background passes, inline finishes */
+  _Atomic uint64_t wal_frames;           /* stats: frames written (by the writer's WAL hook) */
   int wal_last;                      /* WAL size at the previous hook call */
   /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
   pthread_mutex_t hmu;
