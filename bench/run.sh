@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# bench/run.sh BUILD_DIR — the whole benchmark (`make bench`), two to three minutes: workledger and the
+# bench/run.sh BUILD_DIR — the whole benchmark (`make bench`), about 80 s here: workledger and the
 # reference TypeScript server @modelcontextprotocol/server-everything (its echo tool; pinned in
 # bench/node, installed with npm ci on demand, Node 22) driven by the SAME generators in the same
 # run — stdio with 16 calls in flight (bench_stdio) and Streamable HTTP with 32 keep-alive

@@ -158,7 +158,7 @@ int cmd_call(int argc, char **argv) {
     char motus_dir[4096], e[512];
     cli_motus_dir(motus_dir, sizeof motus_dir, cli_store_path(cli_opt_store));
     if (mcp_config_load(&cfg, motus_dir, e, sizeof e) != 0) {
-      cli_errorf("call: %s/config.json: %s", motus_dir, e);
+      cli_errorf("call: %s", e);
       goto out;
     }
     if (cli_node_load(&node, motus_dir, e, sizeof e) != 0) {

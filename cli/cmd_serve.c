@@ -154,23 +154,12 @@ int cmd_serve(int argc, char **argv)
   store_path = cli_store_path(store_opt);
   cli_motus_dir(motus_dir, sizeof motus_dir, store_path);
   if (mcp_config_load_ex(&cfg, motus_dir, profile, err, sizeof err) != 0) {
-    cli_errorf("serve: %s/config.json: %s", motus_dir, err);
+    cli_errorf("serve: %s", err); /* err names the file and the key path */
     goto out;
   }
   if (!profile)
     profile = mcp_config_profile(cfg);
-  if (!no_store) {
-    if (mkdir_p(motus_dir) != 0) {
-      cli_errorf("serve: cannot create %s: %s", motus_dir, strerror(errno));
-      goto out;
-    }
-    lopts.create = 1;
-    memset(&lerr, 0, sizeof lerr);
-    if (ledger_open(&store, store_path, &lopts, &lerr) != LEDGER_OK) {
-      cli_errorf("serve: cannot open the Store %s: %s", store_path, lerr.msg);
-      goto out;
-    }
-  }
+  /* the node identity first: without one nothing is created (not even the Store) */
   {
     cli_node node;
     memset(&node, 0, sizeof node);
@@ -183,6 +172,18 @@ int cmd_serve(int argc, char **argv)
         goto out;
     } else {
       cli_errorf("serve: %s", err);
+      goto out;
+    }
+  }
+  if (!no_store) {
+    if (mkdir_p(motus_dir) != 0) {
+      cli_errorf("serve: cannot create %s: %s", motus_dir, strerror(errno));
+      goto out;
+    }
+    lopts.create = 1;
+    memset(&lerr, 0, sizeof lerr);
+    if (ledger_open(&store, store_path, &lopts, &lerr) != LEDGER_OK) {
+      cli_errorf("serve: cannot open the Store %s: %s", store_path, lerr.msg);
       goto out;
     }
   }

@@ -139,8 +139,9 @@ int cmd_serve_http(int argc, char **argv) {
     }                                                                                                                  \
     i++;                                                                                                               \
   } while (0)
-    if (!strncmp(a, "--http=", 7)) bind = a + 7;
-    else if (!strcmp(a, "--http")) { NEEDV(); bind = v; }
+    /* `--http` without an address (last, or followed by another option) listens on http.bind */
+    if (!strncmp(a, "--http=", 7)) bind = a[7] ? a + 7 : NULL;
+    else if (!strcmp(a, "--http")) { if (v && strncmp(v, "--", 2) != 0) { bind = v; i++; } }
     else if (!strcmp(a, "--store")) { NEEDV(); store_opt = v; }
     else if (!strcmp(a, "--profile")) { NEEDV(); profile = v; }
     else if (!strcmp(a, "--tls-cert")) { NEEDV(); cert_file = v; }
@@ -181,7 +182,7 @@ int cmd_serve_http(int argc, char **argv) {
   const char *store_path = cli_store_path(store_opt);
   cli_motus_dir(motus_dir, sizeof motus_dir, store_path);
   if (mcp_config_load_ex(&cfg, motus_dir, profile, err, sizeof err) != 0) {
-    cli_errorf("serve: %s/config.json: %s", motus_dir, err);
+    cli_errorf("serve: %s", err); /* err names the file and the key path */
     return CLI_EXIT_FAIL;
   }
   if (!bind) bind = mcp_config_str(cfg, "http.bind", "127.0.0.1:3100");
@@ -218,19 +219,7 @@ int cmd_serve_http(int argc, char **argv) {
     }
   }
   if (!profile) profile = mcp_config_profile(cfg);
-  if (!no_store) {
-    if (mkdir_p(motus_dir) != 0) {
-      cli_errorf("serve: cannot create %s: %s", motus_dir, strerror(errno));
-      goto out;
-    }
-    lopts.create = 1;
-    ledger_err lerr;
-    memset(&lerr, 0, sizeof lerr);
-    if (ledger_open(&store, store_path, &lopts, &lerr) != LEDGER_OK) {
-      cli_errorf("serve: cannot open the Store %s: %s", store_path, lerr.msg);
-      goto out;
-    }
-  }
+  /* the node identity first: without one nothing is created (not even the Store) */
 #ifdef WL_HAVE_NODE_H
   {
     cli_node node;
@@ -245,6 +234,19 @@ int cmd_serve_http(int argc, char **argv) {
   key = load_key(motus_dir);
 #endif
   if (!key) goto out;
+  if (!no_store) {
+    if (mkdir_p(motus_dir) != 0) {
+      cli_errorf("serve: cannot create %s: %s", motus_dir, strerror(errno));
+      goto out;
+    }
+    lopts.create = 1;
+    ledger_err lerr;
+    memset(&lerr, 0, sizeof lerr);
+    if (ledger_open(&store, store_path, &lopts, &lerr) != LEDGER_OK) {
+      cli_errorf("serve: cannot open the Store %s: %s", store_path, lerr.msg);
+      goto out;
+    }
+  }
   if (!motebit_id[0]) {
     const char *cid = mcp_config_motebit_id(cfg);
     if (cid) snprintf(motebit_id, sizeof motebit_id, "%s", cid);

@@ -67,7 +67,7 @@ int cmd_token(int argc, char **argv) {
   cli_motus_dir(motus_dir, sizeof motus_dir, cli_store_path(cli_opt_store));
   json_t *cfg = NULL;
   if (mcp_config_load(&cfg, motus_dir, err, sizeof err) != 0) {
-    cli_errorf("token: %s/config.json: %s", motus_dir, err);
+    cli_errorf("token: %s", err);
     return CLI_EXIT_FAIL;
   }
   seal_key *key = NULL;

@@ -101,7 +101,7 @@ static const struct {
     {"deny", cmd_deny, "deny a pending call: deny ID --reason R"},
     {"tasks", cmd_tasks, "list motebit tasks"},
     {"receipts", cmd_receipts, "receipts show TASK_ID"},
-    {"token", cmd_token, "token mint --aud AUD [--ttl S]"},
+    {"token", cmd_token, "token mint --aud AUD [--ttl S] | token pubkey"},
     {"call", cmd_call, "call a tool on an MCP server: call URL TOOL [JSON]"},
     {"version", cmd_version, "print the version"},
 };

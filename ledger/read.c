@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/read.c — the read side of the Store: runs, events (rebuilt as Motus work-event objects),
- * the canonical store export of a run, receipts, approvals, memory search, and ledger_doctor()'s
- * consistency checks. Reads run on pooled read connections inside one read transaction, so each
- * call sees one committed snapshot. Nothing here writes except doctor --fix. */
+ * the canonical store export of a run, receipts (by run, task or kind), approvals, and the FTS5
+ * word quoting shared with memory recall (ledger/service.c). Reads run on pooled read
+ * connections inside one read transaction, so each call sees one committed snapshot. Nothing
+ * here writes; the consistency checks are in ledger/doctor.c. */
 #include "ledger/ledger_int.h"
 
 #include <stdio.h>

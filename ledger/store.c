@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/store.c — opening a Store: connections and their statement caches, PRAGMAs (WAL,
- * synchronous, foreign keys, application_id), the schema and its user_version migrations, the
- * reader pool, and the writer thread that group-commits ledger_tx() jobs (each in a SAVEPOINT of
- * one BEGIN IMMEDIATE transaction). It does not know what runs or events mean (txn.c, read.c). */
+ * synchronous, foreign keys, application_id, temp_store), the schema and its user_version
+ * migrations, the reader pool, the writer thread that group-commits ledger_tx() jobs (each in a
+ * SAVEPOINT of one BEGIN IMMEDIATE transaction, or without savepoints for a batch of
+ * rerunnable jobs, rerun with them if one fails), the WAL hook and background checkpointer that
+ * keep checkpoints off the commit path, and closing (a small WAL is left for the next process).
+ * It does not know what runs or events mean (txn.c, read.c). */
 #include "ledger/ledger_int.h"
 
 #include <errno.h>

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/txn.c — the write operations available inside a ledger_tx() job: open a run, append an
  * event (content event_id, payload_hash, schema_hash, contiguous seq, idempotency replay), close a
- * run, register event kinds, fenced locks, receipts, approvals, memories and lease expiry. Every
- * function works on the writer connection inside the caller's SAVEPOINT; none commits. */
+ * run, register event kinds, fenced locks, receipts, approvals, memories and lease expiry, and
+ * events prepared on the caller's thread (hashed there, finished here). Every function works on
+ * the writer connection inside the writer's transaction (in a per-job SAVEPOINT unless the batch
+ * is rerunnable); none commits. */
 #include "ledger/ledger_int.h"
 
 #include <stdio.h>

@@ -15,6 +15,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=${WORKLEDGER_BIN:-$ROOT/build/release/workledger}
+case $W in /*) ;; *) W=$PWD/$W ;; esac
 [ -x "$W" ] || { echo "run.sh: $W is not an executable (build it with 'make build' or set WORKLEDGER_BIN)" >&2; exit 2; }
 PROMPT=${DELEGATION_PROMPT:-hello from node A}
 if [ -n "${DELEGATION_DIR:-}" ]; then
