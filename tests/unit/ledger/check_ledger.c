@@ -1084,7 +1084,7 @@ END_TEST
  * finishes keep the WAL bounded while four threads append. */
 struct walmon {
   const char *path;
-  volatile int stop;
+  _Atomic int stop; /* set by the test thread, polled by the monitor */
   off_t max;
 };
 

@@ -43,16 +43,17 @@ static void emit(const char *msg, size_t len, unsigned flags, void *payload)
   json_t *m = msg ? json_loadb(msg, len, 0, NULL) : json_null();
   /* durability before the response: the receipt must already be readable in the Store */
   json_t *rc = json_object_get(json_object_get(json_object_get(m, "result"), "_meta"), "io.motebit/receipt");
+  int ok = 1;
   if (rc) {
     json_t *got = NULL;
-    int ok = ledger_receipt_get(c->store, json_string_value(json_object_get(rc, "invocation_id")), &got, NULL) == LEDGER_OK;
+    ok = ledger_receipt_get(c->store, json_string_value(json_object_get(rc, "invocation_id")), &got, NULL) == LEDGER_OK;
     json_decref(got);
-    if (!ok)
-      c->events_at_final_ok = 0;
-    if (!c->run_id[0])
-      snprintf(c->run_id, sizeof c->run_id, "%s", json_string_value(json_object_get(rc, "task_id")));
   }
-  pthread_mutex_lock(&c->mu);
+  pthread_mutex_lock(&c->mu); /* workers emit concurrently */
+  if (!ok)
+    c->events_at_final_ok = 0;
+  if (rc && !c->run_id[0])
+    snprintf(c->run_id, sizeof c->run_id, "%s", json_string_value(json_object_get(rc, "task_id")));
   json_array_append_new(c->finals, m);
   pthread_cond_broadcast(&c->cv);
   pthread_mutex_unlock(&c->mu);
