@@ -80,7 +80,7 @@ struct tp_http_server {
   pthread_cond_t cv;
   tp_http_req *pending;
   int npending;                /* dispatched and not yet ended by the upper layer */
-  int stopping;
+  _Atomic int stopping; /* written under mu, read by the listener and the watchdog without it */
   pthread_t watchdog;
   int watchdog_started;
 };
