@@ -156,6 +156,12 @@ int seal_identity_sign(char **out, const char *yaml, const seal_key *key, seal_e
  * identity.public_key (or opts->pinned_pk must equal it). The verdict's signer is that key. */
 int seal_identity_verify(const char *text, size_t len, const seal_verify_opts *opts,
                          seal_verdict *out);
+/* Verifies an identity file as seal_identity_verify (no pin) and reads who it names: on
+ * SEAL_OK the top-level motebit_id is in motebit_id (cap bytes, NUL-terminated) and the signing
+ * key in out->signer_pk (hex). SEAL_EVERIFY (reasons in out) for a bad or incomplete file,
+ * SEAL_EINVAL without room for the id. The caller clears out. */
+int seal_identity_read(const char *text, size_t len, char *motebit_id, size_t cap,
+                       seal_verdict *out);
 
 /* ---- key succession ------------------------------------------------------------------------------
  * A record {old_public_key, new_public_key, timestamp, reason?, suite, old_key_signature,

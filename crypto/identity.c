@@ -285,8 +285,8 @@ static int yaml_value(const char *y, size_t n, const char *section, const char *
   return 0;
 }
 
-int seal_identity_verify(const char *text, size_t len, const seal_verify_opts *opts,
-                         seal_verdict *out)
+static int identity_check(const char *text, size_t len, const seal_verify_opts *opts,
+                          seal_verdict *out, char *mid_out, size_t mid_cap)
 {
   size_t n, ylen;
   char *t, *close, *sig, *suite_end, pkhex[80], sighex[200];
@@ -346,9 +346,29 @@ int seal_identity_verify(const char *text, size_t len, const seal_verify_opts *o
     seal_verdict_fail(out, "identity_file: identity.public_key is not the pinned key");
   if (seal_verify(sigb, pk, t + 4, ylen) != SEAL_OK)
     seal_verdict_fail(out, "identity_file: signature did not verify");
+  if (mid_out && out->valid && !yaml_value(t + 4, ylen, NULL, "motebit_id", mid_out, mid_cap))
+    seal_verdict_fail(out, "identity_file: motebit_id missing");
 out:
   free(t);
   return out->valid ? SEAL_OK : SEAL_EVERIFY;
+}
+
+int seal_identity_verify(const char *text, size_t len, const seal_verify_opts *opts,
+                         seal_verdict *out)
+{
+  return identity_check(text, len, opts, out, NULL, 0);
+}
+
+int seal_identity_read(const char *text, size_t len, char *motebit_id, size_t cap,
+                       seal_verdict *out)
+{
+  if (!motebit_id || !cap) {
+    seal_verdict_init(out);
+    seal_verdict_fail(out, "identity_file: no room for the motebit_id");
+    return SEAL_EINVAL;
+  }
+  motebit_id[0] = '\0';
+  return identity_check(text, len, NULL, out, motebit_id, cap);
 }
 
 /* ---- key succession (R-SIGN-060..062) ---------------------------------------------------------- */

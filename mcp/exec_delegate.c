@@ -140,6 +140,34 @@ static int poll_cancelled(void *payload)
 
 /* The JSON object of a CallToolResult: structuredContent when it is an object, else the first
  * text block without its trailing "\n[motebit:…]" tag. New reference or NULL. */
+/* The identity as a signed motebit.md in the text content (tag stripped): 1 with motebit_id and
+ * the signing key when the file verifies, else 0. */
+static int identity_from_md(const json_t *res, char *mid, size_t cap, char pk[SEAL_PK_HEX])
+{
+  const json_t *b;
+  size_t i;
+  json_array_foreach(json_object_get(res, "content"), i, b) {
+    const char *text = json_string_value(json_object_get(b, "text")), *tag;
+    size_t len;
+    seal_verdict v;
+    int ok;
+    if (!text)
+      continue;
+    len = json_string_length(json_object_get(b, "text"));
+    for (tag = text + len; tag > text; tag--)
+      if (tag[-1] == '\n' && strncmp(tag, "[motebit:", 9) == 0)
+        break;
+    if (tag > text)
+      len = (size_t)(tag - 1 - text);
+    ok = seal_identity_read(text, len, mid, cap, &v) == SEAL_OK;
+    if (ok)
+      memcpy(pk, v.signer_pk, SEAL_PK_HEX);
+    seal_verdict_clear(&v);
+    return ok;
+  }
+  return 0;
+}
+
 static json_t *result_object(const json_t *res)
 {
   const json_t *sc = json_object_get(res, "structuredContent"), *b;
@@ -297,6 +325,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   const char *mid = NULL, *pk = NULL, *key_source = "config";
   char prompt_hash[SEAL_SHA256_HEX], evkey[300], lerrbuf[200];
   uint8_t pkb[SEAL_PK_BYTES];
+  char md_mid[128], md_pk[SEAL_PK_HEX]; /* an identity given as a signed motebit.md */
   mcp_client *cl = NULL;
   mcp_client_opts co;
   mcp_client_call_opts cc;
@@ -377,14 +406,20 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     goto refuse;
   }
   ident = result_object(res);
-  json_decref(res);
-  res = NULL;
   mid = json_string_value(json_object_get(ident, "motebit_id"));
   pk = json_string_value(json_object_get(ident, "public_key"));
+  if (!mid && !pk && identity_from_md(res, md_mid, sizeof md_mid, md_pk)) {
+    /* a peer that answers with its signed motebit.md (reference motebit.md §1): the file's own
+     * signature binds motebit_id to identity.public_key */
+    mid = md_mid;
+    pk = md_pk;
+  }
+  json_decref(res);
+  res = NULL;
   if (!mid || !*mid || !lower_hex64(pk) || seal_hex_decode(pkb, sizeof pkb, pk, 1) != SEAL_OK) {
     out->status = MCP_TASK_FAILED;
     why = mcp_task_strf("Error: peer \"%s\" sent a malformed identity (motebit_identity must give "
-                        "motebit_id and a 64-hex public_key)", peer);
+                        "motebit_id and a 64-hex public_key, as JSON or as a signed motebit.md)", peer);
     goto refuse;
   }
   json_object_set_new(d.result_ev, "peer_motebit_id", json_string(mid));

@@ -191,7 +191,7 @@ check(routed and routed[0]["executor"] == "delegate" and routed[0]["route"] == "
 A, C, D, L, client = (init(n) for n in ("na", "nc", "nd", "nl", "client"))
 UPPER = {"type": "command", "argv": ["/bin/sh", "-c", "tr a-z A-Z"], "timeout_s": 30}
 serve(C, {"profile": "service", "http": {"known_callers": {A["mid"]: A["pk"], client["mid"]: client["pk"]}},
-          "executors": {"cap_ok": UPPER, "cap_tamper": UPPER, "cap_relay": UPPER, "cap_tofu": UPPER,
+          "executors": {"cap_ok": UPPER, "cap_md": UPPER, "cap_tamper": UPPER, "cap_relay": UPPER, "cap_tofu": UPPER,
                         "cap_noauth": UPPER,
                         "cap_slow": {"type": "command", "argv": ["/bin/sh", "-c", "sleep 20"], "timeout_s": 30},
                         "cap_boom": {"type": "command", "argv": ["/bin/sh", "-c", "echo kaboom >&2; exit 3"]}}})
@@ -207,6 +207,11 @@ p_tamper = fake("mcp_proxy.py", "tamper", up_c, name="tamper")
 p_relay = fake("mcp_proxy.py", "relay", up_c, name="relay")
 p_switch = fake("mcp_proxy.py", "pass", up_switch, name="switch")
 p_toa = fake("mcp_proxy.py", "pass", up_a, name="to_a")
+md_c = os.path.join(C["dir"], ".motus", "identity", "motebit.md")
+md_forged = os.path.join(T, "forged.md")
+open(md_forged, "w").write(open(md_c).read().replace(C["mid"], D["mid"]))   # signature now wrong
+p_md = fake("mcp_proxy.py", "mdident", up_c, md_c, name="mdident")
+p_mdbad = fake("mcp_proxy.py", "mdident", up_c, md_forged, name="mdforged")
 p_hang = fake("peer_fakes.py", "hang", name="hang")
 s = socket.socket(); s.bind(("127.0.0.1", 0)); dead = "http://127.0.0.1:%d/mcp" % s.getsockname()[1]; s.close()
 serve(L, {"profile": "service", "http": {"known_callers": {A["mid"]: A["pk"]}},
@@ -222,6 +227,8 @@ serve(A, {"profile": "service", "http": {"known_callers": {client["mid"]: client
                     peer("tamper", p_tamper, ["cap_tamper"], C["pk"]),
                     peer("relay", p_relay, ["cap_relay"], C["pk"]),
                     peer("pinbad", C["url"], ["cap_pinbad"], D["pk"]),
+                    peer("mdident", p_md, ["cap_md"], C["pk"]),
+                    peer("mdforged", p_mdbad, ["cap_mdbad"], C["pk"]),
                     peer("tofu", p_switch, ["cap_tofu"]),
                     peer("hang", p_hang, ["cap_hang"], C["pk"], timeout_s=2),
                     peer("dead", dead, ["cap_dead"], C["pk"], timeout_s=5),
@@ -257,6 +264,11 @@ r = failed_case("peer command fails", ["cap_boom"], 'peer "ok" failed the task',
 if r:
     check(r["delegation_receipts"][0]["status"] == "failed", "peer command fails: the peer's failed receipt is nested")
 failed_case("tampered receipt", ["cap_tamper"], "does not verify", prompt="tamperme")
+# a peer whose motebit_identity answers with its signed motebit.md instead of JSON
+r, _ = task(client, A, "md", ["cap_md"])
+check(r is not None and r.get("status") == "completed" and r.get("result") == "MD" and
+      verify(r, A["pk"])[1].get("depth") == 1, "identity as a signed motebit.md: delegation completes")
+failed_case("forged motebit.md identity", ["cap_mdbad"], "malformed identity")
 failed_case("relay_task_id rebound", ["cap_relay"], "bound to another task")
 failed_case("pinned key mismatch", ["cap_pinbad"], "peer key mismatch")
 r, _ = task(client, A, "first use", ["cap_tofu"])

@@ -8,11 +8,14 @@
 #           changes after signing: its signature no longer verifies)
 #   relay   rewrite motebit_task's relay_task_id before forwarding (a validly signed receipt
 #           bound to another task)
-# Usage: python3 mcp_proxy.py MODE PORT-FILE UPSTREAM-FILE   (listens on 127.0.0.1, ephemeral)
+#   mdident answer motebit_identity itself with the text of MD-FILE (a peer that gives its
+#           signed motebit.md, as reference motebit servers may), forward everything else
+# Usage: python3 mcp_proxy.py MODE PORT-FILE UPSTREAM-FILE [MD-FILE]   (127.0.0.1, ephemeral)
 import json, os, sys, urllib.error, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 mode, port_file, up_file = sys.argv[1], sys.argv[2], sys.argv[3]
+md_file = sys.argv[4] if len(sys.argv) > 4 else None
 FWD_REQ = ("Content-Type", "Accept", "Authorization", "Mcp-Session-Id", "MCP-Protocol-Version",
            "Mcp-Method", "Mcp-Name", "Last-Event-ID")
 FWD_RESP = ("Content-Type", "Mcp-Session-Id", "WWW-Authenticate")
@@ -27,6 +30,23 @@ class Proxy(BaseHTTPRequestHandler):
     def forward(self, method):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
+        if mode == "mdident" and body:
+            try:
+                msg = json.loads(body)
+            except ValueError:
+                msg = {}
+            p = msg.get("params") or {} if isinstance(msg, dict) else {}
+            if msg.get("method") == "tools/call" and p.get("name") == "motebit_identity":
+                with open(md_file) as f:
+                    md = f.read()
+                data = json.dumps({"jsonrpc": "2.0", "id": msg.get("id"),
+                                   "result": {"content": [{"type": "text", "text": md}]}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
         if mode == "relay" and body:
             try:
                 msg = json.loads(body)

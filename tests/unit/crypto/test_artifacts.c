@@ -179,6 +179,21 @@ START_TEST(identity_file)
   ck_assert_int_eq(seal_identity_verify(file, strlen(file), NULL, &v), SEAL_OK);
   ck_assert_str_eq(v.signer_pk, seal_key_pk_hex(k));
   seal_verdict_clear(&v);
+  {
+    /* seal_identity_read: who the file names, bound by its signature */
+    char mid[SEAL_SOVEREIGN_ID + 8];
+    ck_assert_int_eq(seal_identity_read(file, strlen(file), mid, sizeof mid, &v), SEAL_OK);
+    ck_assert_str_eq(mid, id);
+    ck_assert_str_eq(v.signer_pk, seal_key_pk_hex(k));
+    seal_verdict_clear(&v);
+    char *other = strdup(file);
+    other[strstr(other, id) - other] ^= 1; /* another motebit_id, same signature */
+    ck_assert_int_eq(seal_identity_read(other, strlen(other), mid, sizeof mid, &v), SEAL_EVERIFY);
+    seal_verdict_clear(&v);
+    free(other);
+    ck_assert_int_eq(seal_identity_read(file, strlen(file), mid, 0, &v), SEAL_EINVAL);
+    seal_verdict_clear(&v);
+  }
   ck_assert_int_eq(seal_verify_text(file, strlen(file), NULL, &v), SEAL_OK);
   ck_assert_int_eq(v.kind, SEAL_KIND_IDENTITY_FILE);
   seal_verdict_clear(&v);
