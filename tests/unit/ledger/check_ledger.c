@@ -920,6 +920,38 @@ START_TEST(test_two_processes)
 }
 END_TEST
 
+/* One crash trial: a child appends to `run` (acknowledging each seq on a pipe) until it is
+ * SIGKILLed after `want` acknowledgements (and a pause of delay_ns, 0 = none); afterwards every
+ * acknowledged event must be in the Store. *acked_max tracks the highest acknowledged seq. */
+static void crash_trial(const char *run, const char *tag, int want, long delay_ns,
+                        int64_t *acked_max)
+{
+  int fds[2], got = 0, status;
+  int64_t s;
+  ck_assert_int_eq(pipe(fds), 0);
+  pid_t p = fork();
+  if (p == 0) {
+    close(fds[0]);
+    child_append(run, 1000000, tag, fds[1]);
+  }
+  close(fds[1]);
+  while (got < want && read(fds[0], &s, sizeof s) == (ssize_t)sizeof s) {
+    *acked_max = s > *acked_max ? s : *acked_max;
+    got++;
+  }
+  if (delay_ns > 0) {
+    struct timespec d = {0, delay_ns};
+    nanosleep(&d, NULL);
+  }
+  kill(p, SIGKILL);
+  waitpid(p, &status, 0);
+  while (read(fds[0], &s, sizeof s) == (ssize_t)sizeof s)
+    *acked_max = s > *acked_max ? s : *acked_max;
+  close(fds[0]);
+  /* every acknowledged event is there */
+  ck_assert_int_ge(count_events(store, run), *acked_max);
+}
+
 START_TEST(test_sigkill_crash_trials)
 {
   ledger *l = open_new();
@@ -935,33 +967,11 @@ START_TEST(test_sigkill_crash_trials)
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec - t0.tv_sec >= 18 && trials >= 100)
       break;
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t p = fork();
-    if (p == 0) {
-      close(fds[0]);
-      char tag[32];
-      snprintf(tag, sizeof tag, "trial%d", trials);
-      child_append(run, 1000000, tag, fds[1]);
-    }
-    close(fds[1]);
-    /* read acknowledgements for a random number of appends (0..7), then kill mid-flight */
-    int want = rand() % 8, got = 0;
-    int64_t s;
-    while (got < want && read(fds[0], &s, sizeof s) == (ssize_t)sizeof s) {
-      acked_max = s > acked_max ? s : acked_max;
-      got++;
-    }
-    struct timespec d = {0, (rand() % 3000) * 1000L};
-    nanosleep(&d, NULL);
-    kill(p, SIGKILL);
-    int status;
-    waitpid(p, &status, 0);
-    while (read(fds[0], &s, sizeof s) == (ssize_t)sizeof s)
-      acked_max = s > acked_max ? s : acked_max;
-    close(fds[0]);
-    /* every acknowledged event is there */
-    ck_assert_int_ge(count_events(store, run), acked_max);
+    char tag[32];
+    snprintf(tag, sizeof tag, "trial%d", trials);
+    /* acknowledgements for a random number of appends (0..7), then a kill mid-flight */
+    int want = rand() % 8;
+    crash_trial(run, tag, want, (rand() % 3000) * 1000L, &acked_max);
   }
   ck_assert_int_ge(trials, 100);
   ck_assert_int_eq(ledger_open(&l, store, NULL, NULL), 0);
@@ -1147,29 +1157,9 @@ START_TEST(test_checkpoint_crash_trials)
   child_ckpt_frames = 32;
   int64_t acked_max = 0;
   for (int trial = 0; trial < 40; trial++) {
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    pid_t p = fork();
-    if (p == 0) {
-      close(fds[0]);
-      char tag[32];
-      snprintf(tag, sizeof tag, "ck%d", trial);
-      child_append(run, 1000000, tag, fds[1]);
-    }
-    close(fds[1]);
-    int want = 20 + rand() % 200, got = 0;
-    int64_t s;
-    while (got < want && read(fds[0], &s, sizeof s) == (ssize_t)sizeof s) {
-      acked_max = s > acked_max ? s : acked_max;
-      got++;
-    }
-    kill(p, SIGKILL);
-    int status;
-    waitpid(p, &status, 0);
-    while (read(fds[0], &s, sizeof s) == (ssize_t)sizeof s)
-      acked_max = s > acked_max ? s : acked_max;
-    close(fds[0]);
-    ck_assert_int_ge(count_events(store, run), acked_max);
+    char tag[32];
+    snprintf(tag, sizeof tag, "ck%d", trial);
+    crash_trial(run, tag, 20 + rand() % 200, 0, &acked_max);
   }
   child_ckpt_frames = 0;
   ck_assert_int_ge(acked_max, 40 * 20);
