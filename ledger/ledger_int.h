@@ -103,6 +103,9 @@ int ledger__sqlerr(ledger_err *err, lconn *c, int rc, const char *what);
 /* Prepared statement from the cache (reset, bindings cleared). NULL on error (err filled). */
 sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err);
 int ledger__exec(lconn *c, const char *sql, ledger_err *err);
+/* Length (1..4) of the well-formed UTF-8 sequence at p (no overlongs, surrogates or code points
+ * above U+10FFFF; at most `avail` bytes read), 0 when there is none (txn.c). */
+int ledger__utf8_seq(const unsigned char *p, size_t avail);
 /* `query` as literal FTS5 words (read.c): malloc'd, "" when it has none, NULL on out of memory. */
 char *ledger__fts_words(const char *query);
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o, ledger_err *err);

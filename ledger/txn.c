@@ -33,26 +33,38 @@ static int copy_id(char *dst, const char *src, ledger_err *err)
   return LEDGER_OK;
 }
 
+int ledger__utf8_seq(const unsigned char *p, size_t avail)
+{
+  unsigned c;
+  int len;
+  if (!avail)
+    return 0;
+  c = p[0];
+  len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                   : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (len == 0 || (size_t)len > avail)
+    return 0;
+  for (int k = 1; k < len; k++)
+    if ((p[k] & 0xc0) != 0x80)
+      return 0;
+  if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) || (c == 0xf0 && p[1] < 0x90) ||
+      (c == 0xf4 && p[1] >= 0x90))
+    return 0;
+  return len;
+}
+
 /* Ids are hashed into event ids as raw bytes and re-projected through JSON, so they must be
- * well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF) without control
- * characters, and shorter than LEDGER_ID_MAX. */
+ * well-formed UTF-8 without control characters, and shorter than LEDGER_ID_MAX. */
 static int valid_id_text(const char *s)
 {
-  if (!s || !*s || strlen(s) >= LEDGER_ID_MAX)
+  size_t n = s ? strlen(s) : 0;
+  if (!n || n >= LEDGER_ID_MAX)
     return 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p;) {
-    unsigned c = *p;
-    int len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                                                       : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (len == 0 || c < 0x20 || c == 0x7f)
+  for (size_t i = 0; i < n;) {
+    int len = ledger__utf8_seq((const unsigned char *)s + i, n - i);
+    if (len == 0 || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
       return 0;
-    for (int k = 1; k < len; k++)
-      if ((p[k] & 0xc0) != 0x80)
-        return 0;
-    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) || (c == 0xf0 && p[1] < 0x90) ||
-        (c == 0xf4 && p[1] >= 0x90))
-      return 0;
-    p += len;
+    i += (size_t)len;
   }
   return 1;
 }

@@ -127,19 +127,8 @@ static char *redact(const char *in, size_t n, size_t max)
       i++;
       continue;
     }
-    /* validate one UTF-8 sequence */
-    int len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    int ok = len > 0 && i + (size_t)len <= n;
-    for (int k = 1; ok && k < len; k++)
-      ok = ((unsigned char)in[i + k] & 0xc0) == 0x80;
-    if (ok && len == 3) {
-      unsigned char c1 = (unsigned char)in[i + 1];
-      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
-    } else if (ok && len == 4) {
-      unsigned char c1 = (unsigned char)in[i + 1];
-      ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-    }
-    if (ok) {
+    int len = ledger__utf8_seq((const unsigned char *)in + i, n - i);
+    if (len > 1) {
       memcpy(out + o, in + i, (size_t)len);
       o += (size_t)len;
       i += (size_t)len;
