@@ -9,7 +9,7 @@
 #include "crypto/artifacts.h"
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
-#include "mcp/config.h"
+#include "config/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

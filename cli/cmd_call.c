@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli/cmd_call.c — `workledger call URL TOOL [JSON]` and `workledger call URL --list`: a small
- * MCP client for operators and tests on top of mcp/client.h. Authenticates with --token T (or
+ * MCP client for operators and tests on top of client/client.h. Authenticates with --token T (or
  * $WORKLEDGER_CALL_TOKEN, which keeps the token out of the process list) or --motebit-token (a
  * signed token minted with this node's key, audience --aud or task:submit). Prints the tool's
  * text content (or, with --json, the whole CallToolResult as one line of JSON) on stdout;
@@ -11,8 +11,8 @@
 #include "cli/cli.h"
 #include "cli/node.h"
 #include "crypto/seal.h"
-#include "mcp/client.h"
-#include "mcp/config.h"
+#include "client/client.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -2,19 +2,21 @@
  * cli/cmd_serve.c — `workledger serve`: the MCP server over stdio (the default; `--http` hands
  * the whole argv to cmd_serve_http). Composition: loads .motus/config.json, opens the Store
  * (creating it when missing), loads the node key, guards stdout (the real stdout becomes the
- * protocol stream, fd 1 points at stderr), then reads one JSON-RPC message per line and submits
- * it to the MCP core, which answers out of order on its worker pool. stdin EOF: finish the calls
- * in flight, close the session run, exit 0. Options: --store PATH, --profile P,
+ * protocol stream, fd 1 points at stderr), builds the MCP core with the tool table and hands it
+ * to the stdio binding (serve/stdio.c). stdin EOF: finish the calls in flight, close the session
+ * run, exit 0. Options: --store PATH, --profile P,
  * --durability full|normal, --workers N, --window N, --max-line BYTES, --heartbeat-ms MS
  * (progress heartbeat of long calls, default 10000), --no-store (tests/bench:
  * record nothing), --ephemeral-key (no `workledger init` needed: a throwaway key),
  * --stdio (explicit default), --json (accepted, no effect). */
+#include "tools/tools.h"
 #include "cli/cli.h"
 #include "cli/node.h"
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
-#include "mcp/config.h"
+#include "config/config.h"
 #include "mcp/mcp.h"
+#include "serve/stdio.h"
 #include "transports/tp.h"
 
 #include <errno.h>
@@ -24,13 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
-static void stdio_emit(const char *msg, size_t len, unsigned flags, void *payload)
-{
-  (void)flags;
-  if (msg && len)
-    (void)tp_stdio_write(payload, msg, len);
-}
 
 static int mkdir_p(const char *dir)
 {
@@ -75,10 +70,7 @@ int cmd_serve(int argc, char **argv)
   ledger *store = NULL;
   seal_key *key = NULL;
   mcp_server *srv = NULL;
-  mcp_session *sess = NULL;
-  tp_stdio *tp = NULL;
   mcp_server_opts so;
-  mcp_session_opts sopts;
   ledger_err lerr;
 
   for (int i = 1; i < argc; i++)
@@ -200,47 +192,20 @@ int cmd_serve(int argc, char **argv)
   so.progress_interval_ms = (int)heartbeat;
   if (max_line > 0)
     so.max_message = (size_t)max_line;
+  so.tool_groups = tools_groups;
   if (mcp_server_new(&srv, &so, err, sizeof err) != MCP_OK) {
     cli_errorf("serve: %s", err);
     goto out;
   }
-  if (tp_stdio_open(&tp, 0, proto_fd, (size_t)max_line) != TP_OK) {
-    cli_errorf("serve: out of memory");
-    goto out;
-  }
-  memset(&sopts, 0, sizeof sopts);
-  sopts.caller.id = "local-operator";
-  sopts.caller.trust = MCP_TRUST_LOCAL;
-  sopts.send = stdio_emit;
-  sopts.send_payload = tp;
-  if (mcp_session_new(&sess, srv, &sopts) != MCP_OK)
-    goto out;
   mcp_log(MCP_LOG_INFO, "serving MCP over stdio (store %s, profile %s)", store ? store_path : "none",
           profile);
-
-  for (;;) {
-    const char *line = NULL;
-    size_t len = 0;
-    int r = tp_stdio_read(tp, &line, &len);
-    if (r == TP_OK) {
-      (void)mcp_submit(sess, line, len, stdio_emit, tp, NULL);
-    } else if (r == TP_ETOOBIG) {
-      char m[160];
-      snprintf(m, sizeof m, "Invalid Request: message of %zu+ bytes exceeds the line limit", len);
-      mcp_log(MCP_LOG_WARNING, "discarded an oversize line (%zu+ bytes)", len);
-      (void)mcp_reject(sess, MCP_JSONRPC_INVALID_REQUEST, m, stdio_emit, tp);
-    } else {
-      if (r == TP_ERROR)
-        mcp_log(MCP_LOG_ERROR, "stdin read failed: %s", strerror(errno));
-      break;
-    }
+  if (serve_stdio_run(srv, 0, proto_fd, (size_t)max_line, err, sizeof err) != 0) {
+    cli_errorf("serve: %s", err);
+    goto out;
   }
-  mcp_log(MCP_LOG_INFO, "stdin closed; finishing %d call(s) in flight", mcp_session_inflight(sess));
   rc = CLI_EXIT_OK;
 out:
-  mcp_session_free(sess);
   mcp_server_free(srv);
-  tp_stdio_close(tp);
   ledger_close(store);
   seal_key_free(key);
   json_decref(cfg);

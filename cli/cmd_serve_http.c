@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli/cmd_serve_http.c — `workledger serve --http HOST:PORT`: the MCP server over Streamable
- * HTTP (mcp/http.h). Composition as for stdio (config, Store, node key, MCP core), then the HTTP
+ * HTTP (serve/http.h). Composition as for stdio (config, Store, node key, MCP core), then the HTTP
  * listener; runs until SIGINT/SIGTERM, then stops the listener (in-flight calls are cancelled),
  * closes the runs and the Store. Options: --store PATH, --profile P, --durability full|normal,
  * --workers N, --window N, --no-store, --tls-cert FILE --tls-key FILE, --insecure-no-auth,
  * --conformance (fixture surface; loopback only), --max-body BYTES, --max-connections N,
  * --threads N, --public-url URL, --port-file FILE (writes the bound port, for tests), --json.
  * Credentials: config http.tokens / known_callers / trust_on_first_use and WORKLEDGER_TOKEN. */
+#include "tools/tools.h"
 #include "cli/cli.h"
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
-#include "mcp/auth.h"
-#include "mcp/config.h"
-#include "mcp/http.h"
+#include "serve/auth.h"
+#include "config/config.h"
+#include "serve/http.h"
 #include "mcp/mcp.h"
 
 #include <errno.h>
@@ -267,6 +268,7 @@ int cmd_serve_http(int argc, char **argv) {
   so.workers = (int)workers;
   so.window = (int)window;
   if (max_body > 0) so.max_message = (size_t)max_body;
+  so.tool_groups = tools_groups;
   if (mcp_server_new(&srv, &so, err, sizeof err) != MCP_OK) {
     cli_errorf("serve: %s", err);
     goto out;

@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 #include "crypto/artifacts.h"
 #include "crypto/seal.h"
-#include "mcp/config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <jansson.h>

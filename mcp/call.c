@@ -71,7 +71,7 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
   json_t *receipt, *meta;
   char err[256] = "";
 
-  cs->completed_at = mcp__now_ms();
+  cs->completed_at = mcp_now_ms();
   seal_sha256_hex(cs->result_hash, text, strlen(text));
   receipt = make_receipt(cs);
   if (!receipt) {
@@ -206,7 +206,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   }
   args = args ? json_incref(args) : json_object();
   seal_uuid7(cs.invocation_id); /* time-ordered: receipt and key indexes grow at their end */
-  cs.started_at = mcp__now_ms();
+  cs.started_at = mcp_now_ms();
   if (seal_canon_sha256_hex(cs.args_hash, args, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK) {
     json_decref(args);
     *code = MCP_JSONRPC_INVALID_PARAMS;

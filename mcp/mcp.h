@@ -63,7 +63,8 @@ typedef enum mcp_rc {
 #define MCP_DEFAULT_WORKERS 16
 #define MCP_DEFAULT_WINDOW 64
 
-struct ledger; /* ledger/ledger.h */
+struct ledger;         /* ledger/ledger.h */
+struct mcp_tool_impl;  /* mcp/tool.h */
 
 typedef struct mcp_server_opts {
   struct ledger *store;       /* borrowed, must outlive the server; NULL = record nothing (tests) */
@@ -74,6 +75,9 @@ typedef struct mcp_server_opts {
   const char *profile;        /* "personal" (default), "service" or "collaborative"; copied */
   const char *server_name;    /* serverInfo.name; NULL = "workledger" */
   const char *instructions;   /* optional instructions text; copied */
+  /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
+   * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
+  const struct mcp_tool_impl *const *tool_groups;
   int workers;                /* worker threads; 0 = MCP_DEFAULT_WORKERS */
   int window;                 /* max requests in flight per server; 0 = MCP_DEFAULT_WINDOW */
   size_t max_message;         /* 0 = MCP_DEFAULT_MAX_MESSAGE */
@@ -175,8 +179,6 @@ int mcp_log_level_parse(const char *name);
 
 /* ---- introspection (tests, HTTP) ------------------------------------------------------------ */
 
-/* The tool names registered, in tools/list order (static strings; NULL-terminated array, static). */
-const char *const *mcp_tool_names(void);
 
 /* The method of a raw JSON-RPC message and the tool name of a tools/call, for the HTTP helper's
  * Mcp-Method / Mcp-Name header checks. Returns MCP_OK (method_out set, name_out set or "") or

@@ -44,6 +44,7 @@ struct mcp_server {
   int page_size;
   int progress_interval_ms;
 
+  const mcp_tool_impl *const *tool_groups; /* borrowed (mcp_server_opts.tool_groups) */
   mcp_tool_entry *tools;
   size_t ntools;
 
@@ -129,7 +130,6 @@ json_t *mcp__result_msg(const json_t *id, json_t *result); /* new ref; steals re
 /* Sends a server->client request on the session channel and waits for the reply (or timeout /
  * cancellation). Returns the response message (new reference) or NULL. */
 json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int timeout_ms);
-int64_t mcp__now_ms(void);
 /* Sends notifications/message for r when its client asked for logs at `lvl` or below. */
 void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text);
 /* Heartbeat progress: while a handler runs and the request carried a progressToken, a helper
@@ -147,7 +147,6 @@ void mcp__heartbeat_stop(mcp_heartbeat *hb);
 /* 1 when the request may ask the user through elicitation/create (legacy session with a
  * server->client channel and the client's elicitation capability). */
 int mcp__req_can_elicit(const mcp_req *r);
-void mcp__iso_utc(char out[32], int64_t ms);
 
 /* registry.c */
 int mcp__registry_load(mcp_server *srv, char *err, size_t errlen);
@@ -193,11 +192,5 @@ int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_ha
 int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_hash, mcp_risk risk,
                            int approved, const char *reason, int64_t requested_at,
                            char *approval_id, size_t cap);
-
-/* tool groups */
-extern const mcp_tool_impl mcp_tools_motebit[];
-extern const mcp_tool_impl mcp_tools_motus[];
-extern const mcp_tool_impl mcp_tools_service[]; /* tools_service.c */
-extern const mcp_tool_impl mcp_tools_task[];
 
 #endif

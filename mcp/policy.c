@@ -2,13 +2,13 @@
  * mcp/policy.c — the policy gate of spec/policy.md (motebit.md §6.2): presets and bands,
  * deny/allow lists, delegated scope, a call budget per fixed window, the path and domain
  * allow-lists, the approval band and caller trust, evaluated in that order so the first failing
- * rule is the one reported. The configuration is validated by mcp/config.c and copied into plain
+ * rule is the one reported. The configuration is validated by config/config.c and copied into plain
  * C arrays here; the only mutable state is the budget window, guarded by a mutex that is held
  * across the whole decision so that check-and-count is atomic. It records nothing and talks to
  * no client: the dispatcher turns the decision into events, results and pending approvals. */
 #include "mcp/policy.h"
 
-#include "mcp/config.h"
+#include "config/config.h"
 
 #include <ctype.h>
 #include <pthread.h>

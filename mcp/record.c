@@ -417,7 +417,7 @@ int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_h
                        "device_id", srv->device_id, "tool_name", tool, "args_hash", args_hash,
                        "risk_level", (int)risk, "verdict", approved ? "approved" : "denied",
                        "requested_at", (json_int_t)requested_at, "resolved_at",
-                       (json_int_t)mcp__now_ms(), "suite", "motebit-jcs-ed25519-b64-v1");
+                       (json_int_t)mcp_now_ms(), "suite", "motebit-jcs-ed25519-b64-v1");
   if (!approved && reason)
     json_object_set_new(decision, "denied_reason", json_string(reason));
   if (srv->run_id[0])

@@ -4,12 +4,11 @@
  * the tools/list entries (annotations derived from risk) and serves tools/list with cursor
  * pagination. A schema file without a handler is skipped with a warning; a handler without a
  * schema file is a startup error. The order is the sorted schema file order (deterministic).
- * Profiles (reference/motebit.md §1, spec/mcp.md §3): the motebit tools a profile REQUIRES are
- * always registered; an optional motebit tool is registered when it can do something on this
- * node (profile_rules below); tools outside the motebit vocabulary (motus_*) are registered in
- * every profile. */
+ * The tool tables come from the composition root (mcp_server_opts.tool_groups); the core names
+ * no tool. Profiles (reference/motebit.md §1, spec/mcp.md §3): each table entry says which
+ * profiles REQUIRE the tool (always registered there) and, through its `available` hook, when an
+ * optional tool can do something on this node (profile_registers below). */
 #include "crypto/jschema.h"
-#include "mcp/config.h"
 #include "mcp/mcp_int.h"
 #include "schemas/schemas.h"
 
@@ -17,64 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tool groups; a new group (one file) adds one line here. */
-static const mcp_tool_impl *const groups[] = {mcp_tools_motebit, mcp_tools_motus, mcp_tools_task,
-                                              mcp_tools_service, NULL};
-
-/* ---- profiles ---- */
-#define P_PERSONAL 1u
-#define P_SERVICE 2u
-#define P_COLLABORATIVE 4u
-#define P_ALL (P_PERSONAL | P_SERVICE | P_COLLABORATIVE)
-
-static int has_task_route(const mcp_server *srv)
+/* 1 when tool `t` is part of this server's surface: its table entry says which profiles require
+ * it and, for the others, whether it can do something with this configuration. */
+static int profile_registers(const mcp_server *srv, const mcp_tool_impl *t)
 {
-  /* an executor or a delegation peer: otherwise every task would fail */
-  return json_object_size(mcp_config_executors(srv->config)) > 0 ||
-         json_array_size(mcp_config_peers(srv->config)) > 0;
-}
-static int has_chat_executor(const mcp_server *srv)
-{
-  return mcp_config_executor(srv->config, "chat") != NULL;
-}
-static int always(const mcp_server *srv)
-{
-  (void)srv;
-  return 1;
-}
-
-typedef struct profile_rule {
-  const char *name;
-  unsigned required;                       /* profiles that require the tool */
-  int (*available)(const mcp_server *srv); /* otherwise registered when this says so */
-} profile_rule;
-
-static const profile_rule profile_rules[] = {
-    {"motebit_identity", P_ALL, always},
-    {"motebit_tools", P_ALL, always},
-    {"motebit_task", P_SERVICE, has_task_route},
-    {"motebit_service_listing", P_SERVICE, always},
-    {"motebit_credentials", P_SERVICE, always},
-    {"motebit_query", 0, has_chat_executor},
-    {"motebit_remember", 0, always},
-    {"motebit_recall", 0, always},
-};
-
-static unsigned profile_bit(const char *profile)
-{
-  return !strcmp(profile, "service")         ? P_SERVICE
-         : !strcmp(profile, "collaborative") ? P_COLLABORATIVE
-                                             : P_PERSONAL;
-}
-
-/* 1 when tool `name` is part of this server's surface. */
-static int profile_registers(const mcp_server *srv, const char *name)
-{
-  for (size_t i = 0; i < sizeof profile_rules / sizeof profile_rules[0]; i++)
-    if (strcmp(profile_rules[i].name, name) == 0)
-      return (profile_rules[i].required & profile_bit(srv->profile)) != 0 ||
-             profile_rules[i].available(srv);
-  return 1;
+  unsigned bit = !strcmp(srv->profile, "service")         ? MCP_PROFILE_SERVICE
+                 : !strcmp(srv->profile, "collaborative") ? MCP_PROFILE_COLLABORATIVE
+                                                          : MCP_PROFILE_PERSONAL;
+  return (t->profiles & bit) != 0 || !t->available || t->available(srv->config);
 }
 
 static int schema_has(const char *name)
@@ -88,44 +37,13 @@ static int schema_has(const char *name)
   return 0;
 }
 
-static const char *tool_names_static[64];
-
-static mcp_tool_fn impl_find(const char *name)
+static const mcp_tool_impl *impl_find(const mcp_server *srv, const char *name)
 {
-  for (int g = 0; groups[g]; g++)
-    for (const mcp_tool_impl *t = groups[g]; t->name; t++)
+  for (int g = 0; srv->tool_groups && srv->tool_groups[g]; g++)
+    for (const mcp_tool_impl *t = srv->tool_groups[g]; t->name; t++)
       if (strcmp(t->name, name) == 0)
-        return t->fn;
+        return t;
   return NULL;
-}
-
-const char *const *mcp_tool_names(void)
-{
-  /* The names of every schemas/tools/<name>.json that has a handler, in registry order. */
-  static int done;
-  if (!done) {
-    size_t n = 0;
-    for (size_t i = 0; i < schema_files_count && n + 1 < sizeof tool_names_static / sizeof *tool_names_static; i++) {
-      const char *p = schema_files[i].path;
-      if (strncmp(p, "tools/", 6) == 0) {
-        static char names[64][64];
-        const char *base = p + 6;
-        const char *dot = strrchr(base, '.');
-        size_t len = dot ? (size_t)(dot - base) : strlen(base);
-        if (len >= sizeof names[0])
-          continue;
-        memcpy(names[n], base, len);
-        names[n][len] = '\0';
-        if (!impl_find(names[n]))
-          continue;
-        tool_names_static[n] = names[n];
-        n++;
-      }
-    }
-    tool_names_static[n] = NULL;
-    done = 1;
-  }
-  return tool_names_static;
 }
 
 int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
@@ -145,6 +63,7 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     const char *name;
     json_t *risk, *ann;
     seal_jschema_err serr;
+    const mcp_tool_impl *impl;
 
     if (strncmp(f->path, "tools/", 6) != 0)
       continue;
@@ -169,12 +88,13 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
       json_decref(doc);
       return -1;
     }
-    if (!impl_find(name)) {
+    impl = impl_find(srv, name);
+    if (!impl) {
       mcp_log(MCP_LOG_WARNING, "schemas/%s: no handler for tool %s; not registered", f->path, name);
       json_decref(doc);
       continue;
     }
-    if (!profile_registers(srv, name)) {
+    if (!profile_registers(srv, impl)) {
       json_decref(doc);
       continue;
     }
@@ -185,7 +105,7 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     e->risk = (mcp_risk)json_integer_value(risk);
     e->input_schema = json_object_get(doc, "inputSchema");
     e->output_schema = json_object_get(doc, "outputSchema");
-    e->fn = impl_find(name);
+    e->fn = impl->fn;
     ann = mcp_risk_annotations(e->risk);
     if (!ann)
       ann = json_object();
@@ -198,8 +118,8 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     if (e->output_schema)
       json_object_set(e->listing, "outputSchema", e->output_schema);
   }
-  for (int g = 0; groups[g]; g++)
-    for (const mcp_tool_impl *t = groups[g]; t->name; t++)
+  for (int g = 0; srv->tool_groups && srv->tool_groups[g]; g++)
+    for (const mcp_tool_impl *t = srv->tool_groups[g]; t->name; t++)
       if (!schema_has(t->name)) {
         snprintf(err, errlen, "tool %s has a handler but no schemas/tools/%s.json", t->name, t->name);
         return -1;
@@ -276,7 +196,7 @@ json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller)
     const mcp_tool_entry *e = &srv->tools[i];
     mcp_decision d;
     memset(&d, 0, sizeof d);
-    mcp_policy_decide(srv->policy_probe, e->name, e->risk, NULL, caller, mcp__now_ms(), &d);
+    mcp_policy_decide(srv->policy_probe, e->name, e->risk, NULL, caller, mcp_now_ms(), &d);
     /* Budget and allow-list denials depend on the moment and the arguments: still usable. */
     if (d.verdict == MCP_DENY && d.rule &&
         (!strcmp(d.rule, "denylist") || !strcmp(d.rule, "allowlist") || !strcmp(d.rule, "scope") || !strcmp(d.rule, "risk_band") ||

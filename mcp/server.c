@@ -18,14 +18,14 @@ static const char *const legacy_versions[] = {"2025-11-25", "2025-06-18", "2025-
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-int64_t mcp__now_ms(void)
+int64_t mcp_now_ms(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void mcp__iso_utc(char out[32], int64_t ms)
+void mcp_iso_utc(char out[32], int64_t ms)
 {
   time_t sec = (time_t)(ms / 1000);
   struct tm tm;
@@ -258,6 +258,7 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
   snprintf(srv->profile, sizeof srv->profile, "%s", profile);
   snprintf(srv->server_name, sizeof srv->server_name, "%s",
            opts->server_name && *opts->server_name ? opts->server_name : "workledger");
+  srv->tool_groups = opts->tool_groups;
   srv->instructions = opts->instructions ? strdup(opts->instructions) : NULL;
   srv->config = opts->config ? json_incref((json_t *)opts->config) : json_object();
   srv->max_message = opts->max_message ? opts->max_message : MCP_DEFAULT_MAX_MESSAGE;
@@ -653,6 +654,11 @@ const seal_key *mcp_ctx_key(mcp_ctx *ctx) { return ctx->req->s->srv->key; }
 const char *mcp_ctx_motebit_id(mcp_ctx *ctx) { return ctx->req->s->srv->motebit_id; }
 const char *mcp_ctx_device_id(mcp_ctx *ctx) { return ctx->req->s->srv->device_id; }
 const char *mcp_ctx_did(mcp_ctx *ctx) { return ctx->req->s->srv->did; }
+const char *mcp_ctx_session_run(mcp_ctx *ctx)
+{
+  mcp_server *srv = ctx->req->s->srv;
+  return srv->run_open ? srv->run_id : NULL;
+}
 const char *mcp_ctx_profile(mcp_ctx *ctx) { return ctx->req->s->srv->profile; }
 const json_t *mcp_ctx_config(mcp_ctx *ctx) { return ctx->req->s->srv->config; }
 const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx) { return &ctx->req->s->caller; }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mcp/tool.h — what a tool handler sees. Each tool group lives in its own file
- * (mcp/tools_motebit.c, mcp/tools_motus.c, ...) and exports a table of mcp_tool_impl terminated
+ * (tools/motebit.c, tools/motus.c, ...) and exports a table of mcp_tool_impl terminated
  * by a {NULL} entry; mcp/registry.c lists the groups. The schema of every tool (description,
  * risk, inputSchema, outputSchema) comes from schemas/tools/<name>.json, never from C. A handler
  * runs on a worker thread after its arguments were validated against inputSchema and the policy
@@ -28,9 +28,21 @@ typedef struct mcp_tool_out {
 
 typedef int (*mcp_tool_fn)(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out);
 
+/* Profiles (reference/motebit.md §1, spec/mcp.md §3) as bits of mcp_tool_impl.profiles. */
+#define MCP_PROFILE_PERSONAL 1u
+#define MCP_PROFILE_SERVICE 2u
+#define MCP_PROFILE_COLLABORATIVE 4u
+#define MCP_PROFILE_ALL (MCP_PROFILE_PERSONAL | MCP_PROFILE_SERVICE | MCP_PROFILE_COLLABORATIVE)
+
+/* One tool of a tool table. The registry registers it when the server's profile is one of
+ * `profiles` (the profiles that REQUIRE the tool), or else when `available` is NULL or says the
+ * tool can do something with this configuration (`config`: the normalised config, borrowed,
+ * possibly an empty object). */
 typedef struct mcp_tool_impl {
   const char *name; /* must equal the "name" of schemas/tools/<name>.json */
   mcp_tool_fn fn;
+  unsigned profiles;
+  int (*available)(const json_t *config);
 } mcp_tool_impl;
 
 /* Accessors (all borrowed, valid during the handler call). */
@@ -44,8 +56,15 @@ const char *mcp_ctx_profile(mcp_ctx *ctx);
 const json_t *mcp_ctx_config(mcp_ctx *ctx);
 const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx);
 mcp_server *mcp_ctx_server(mcp_ctx *ctx);
+/* The Store run that holds this server's call records (the session run), or NULL when the
+ * server records nothing. */
+const char *mcp_ctx_session_run(mcp_ctx *ctx);
 /* The invocation id of this call (UUID text), also the receipt's invocation_id. */
 const char *mcp_ctx_invocation_id(mcp_ctx *ctx);
+
+/* Wall-clock time in epoch milliseconds, and its ISO-8601 UTC text ("2026-01-02T03:04:05.678Z"). */
+int64_t mcp_now_ms(void);
+void mcp_iso_utc(char out[32], int64_t ms);
 
 /* 1 when the client cancelled the call; long handlers poll it and return early. */
 int mcp_ctx_cancelled(mcp_ctx *ctx);

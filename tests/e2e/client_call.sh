@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# e2e: `workledger call` (the MCP client, mcp/client.h) against the real `serve --http` (static
+# e2e: `workledger call` (the MCP client, client/client.h) against the real `serve --http` (static
 # token and motebit signed token, auto/legacy/modern eras, --list, tool error → exit 1, unknown
 # tool and bad token → exit 2 with one stderr line), against its conformance fixtures (SSE reply
 # with progress relayed to stderr), against misbehaving peers (tests/e2e/fakes/peer_fakes.py: a

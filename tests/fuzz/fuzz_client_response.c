@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/fuzz/fuzz_client_response.c — libFuzzer target for the MCP client's reply parser
- * (mcp/client_int.h): the first input byte picks the HTTP status and content type (JSON, event
+ * (client/client_int.h): the first input byte picks the HTTP status and content type (JSON, event
  * stream, other), the rest is the body. Event-stream bodies go through transports/sse.h (with a
  * small per-event limit) and the JSON-RPC message router (notifications, progress for our token,
  * the response with our id); then the exchange is classified. Aborts when a result and an error
  * come back together, when a code is outside mcp_client_rc, or when a message spans lines. */
-#include "mcp/client_int.h"
+#include "client/client_int.h"
 
 #include <jansson.h>
 #include <stdint.h>

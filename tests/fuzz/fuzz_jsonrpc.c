@@ -4,6 +4,7 @@
  * core emits must be a single line of valid JSON with "jsonrpc":"2.0"; anything else aborts.
  * Covers the pre-scan limits, JSON-RPC classification, both eras, tools/list and tools/call
  * (argument validation, policy, handlers). */
+#include "tools/tools.h"
 #include "mcp/mcp.h"
 
 #include <jansson.h>
@@ -47,6 +48,7 @@ static void setup(void)
   o.key = key;
   o.workers = 2;
   o.window = 4;
+  o.tool_groups = tools_groups;
   if (mcp_server_new(&srv, &o, NULL, 0) != MCP_OK)
     abort();
   memset(&so, 0, sizeof so);

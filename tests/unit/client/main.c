@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/client/main.c — entry point of check_client: the SSE parser (transports/sse.h) and
- * the MCP client (mcp/client.h) against the real MCP-over-HTTP server in-process, its
+ * the MCP client (client/client.h) against the real MCP-over-HTTP server in-process, its
  * conformance fixtures (SSE progress), and a scripted fake peer for every failure mode. */
 #include "tests/support/test_support.h"
 

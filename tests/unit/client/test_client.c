@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * tests/unit/client/test_client.c — mcp/client.h end to end in one process:
- * - against the real MCP-over-HTTP server (mcp/http.h + the MCP core, no Store): both eras with a
+ * tests/unit/client/test_client.c — client/client.h end to end in one process:
+ * - against the real MCP-over-HTTP server (serve/http.h + the MCP core, no Store): both eras with a
  *   static token and with a motebit signed token, tools/list, isError → ETOOL, unknown tool →
  *   ERPC, bad/missing token → EAUTH, wrong path → ENOTFOUND;
  * - against its conformance fixtures: SSE replies with progress relayed to the callback;
@@ -11,11 +11,12 @@
  *   event stream without a response, input_required, oversize JSON and SSE replies, and
  *   cancellation (notifications/cancelled sent);
  * - a listener that accepts and never answers (timeout) and a closed port (unreachable). */
+#include "tools/tools.h"
 #include "crypto/artifacts.h"
 #include "crypto/seal.h"
-#include "mcp/client.h"
-#include "mcp/config.h"
-#include "mcp/http.h"
+#include "client/client.h"
+#include "config/config.h"
+#include "serve/http.h"
 #include "mcp/mcp.h"
 #include "transports/http_server.h"
 
@@ -65,6 +66,7 @@ static void real_start(real *r, int conformance) {
   ck_assert_msg(mcp_config_normalize(&r->cfg, in, err, sizeof err) == 0, "%s", err);
   json_decref(in);
   mcp_server_opts o = {.key = r->key, .config = r->cfg, .workers = 2, .window = 8};
+  o.tool_groups = tools_groups;
   ck_assert_msg(mcp_server_new(&r->srv, &o, err, sizeof err) == MCP_OK, "%s", err);
   mcp_http_opts ho = {.server = r->srv, .config = r->cfg, .conformance = conformance};
   ck_assert_msg(mcp_http_start(&r->http, &ho, err, sizeof err) == MCP_OK, "%s", err);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
- * tests/unit/http/test_auth.c — mcp/auth: static tokens (config and WORKLEDGER_TOKEN), motebit
+ * tests/unit/http/test_auth.c — serve/auth: static tokens (config and WORKLEDGER_TOKEN), motebit
  * signed tokens (known caller, expiry with the 60 s skew, audience, tampering, unknown caller,
  * trust-on-first-use pinning through Motebit-Public-Key), blocked callers (403), and the
  * no-credentials mode (anonymous, unknown trust). */
 #include "crypto/artifacts.h"
 #include "crypto/seal.h"
-#include "mcp/auth.h"
-#include "mcp/config.h"
+#include "serve/auth.h"
+#include "config/config.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tests/unit/mcp/harness.c — the in-memory transport of harness.h. */
+#include "tools/tools.h"
 #include "tests/unit/mcp/harness.h"
 
 #include <errno.h>
@@ -53,6 +54,7 @@ void h_start(harness *h, const json_t *config, int page_size, int with_channel)
   o.page_size = page_size;
   o.workers = 3;
   o.window = h_window > 0 ? h_window : 8;
+  o.tool_groups = tools_groups;
   ck_assert_msg(mcp_server_new(&h->srv, &o, err, sizeof err) == MCP_OK, "server: %s", err);
   memset(&so, 0, sizeof so);
   so.caller.id = "local-operator";

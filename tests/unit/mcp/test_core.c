@@ -3,6 +3,7 @@
  * limits, error mapping, legacy and modern lifecycles, tools/list pagination, tools/call results
  * and signed receipts, argument validation, policy denial and the approval band, elicitation,
  * cancellation and out-of-order completion, and the schema/handler table match. */
+#include "tools/tools.h"
 #include "crypto/jschema.h"
 #include "tests/unit/mcp/harness.h"
 #include "schemas/schemas.h"
@@ -532,7 +533,6 @@ END_TEST
 
 START_TEST(schema_table_match)
 {
-  const char *const *names = mcp_tool_names();
   size_t nfiles = 0, nnames = 0;
   for (size_t i = 0; i < schema_files_count; i++)
     if (strncmp(schema_files[i].path, "tools/", 6) == 0) {
@@ -542,15 +542,17 @@ START_TEST(schema_table_match)
       ck_assert_ptr_nonnull(doc);
       snprintf(want, sizeof want, "tools/%s.json", json_string_value(json_object_get(doc, "name")));
       ck_assert_str_eq(schema_files[i].path, want); /* file name == tool name */
-      for (size_t k = 0; names[k]; k++)
-        found |= strcmp(names[k], json_string_value(json_object_get(doc, "name"))) == 0;
+      for (size_t g = 0; tools_groups[g]; g++)
+        for (const mcp_tool_impl *t = tools_groups[g]; t->name; t++)
+          found |= strcmp(t->name, json_string_value(json_object_get(doc, "name"))) == 0;
       ck_assert_msg(found, "schema %s has no handler", schema_files[i].path);
       ck_assert_int_eq(seal_jschema_check(json_object_get(doc, "inputSchema"), NULL), 0);
       json_decref(doc);
       nfiles++;
     }
-  while (names[nnames])
-    nnames++;
+  for (size_t g = 0; tools_groups[g]; g++)
+    for (const mcp_tool_impl *t = tools_groups[g]; t->name; t++)
+      nnames++;
   ck_assert_int_eq(nfiles, nnames);
   ck_assert_int_ge(nnames, 16); /* 11 motus/universal + task + 4 service */
 }

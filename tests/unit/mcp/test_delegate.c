@@ -4,8 +4,8 @@
  * table; a peer is chosen only when its capabilities cover ALL required ones (the first such
  * peer in config order); a task without required capabilities never leaves the node. The
  * network side of the delegate executor is covered end to end by tests/e2e/delegation.sh. */
-#include "mcp/config.h"
-#include "mcp/executor.h"
+#include "config/config.h"
+#include "tools/executor.h"
 
 #include <check.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * before the response is delivered; 40 concurrent calls share group commits and keep seq
  * contiguous; the approval band creates a pending approval, an approved decision lets exactly one
  * retry through, and the session run is closed when the server stops. */
+#include "tools/tools.h"
 #include "ledger/ledger.h"
 #include "mcp/mcp.h"
 #include "tests/support/test_support.h"
@@ -120,6 +121,7 @@ START_TEST(recorded_before_response)
   memset(&o, 0, sizeof o);
   o.store = l;
   o.key = key;
+  o.tool_groups = tools_groups;
   ck_assert_msg(mcp_server_new(&srv, &o, err, sizeof err) == MCP_OK, "%s", err);
   memset(&so, 0, sizeof so);
   so.caller.id = "local-operator";

@@ -2,7 +2,7 @@
  * tests/unit/policy/test_config.c — .motus/config.json loading (spec/config.md): defaults for a
  * missing file, every documented key accepted, every validation error naming its key, unknown
  * keys refused, invalid JSON reported with its line, and the getters. Test code only. */
-#include "mcp/config.h"
+#include "config/config.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -6,10 +6,11 @@
  * agent-service-listing-v1 schema with crypto/jschema.h; no listing and a refused remember), and
  * seal_verify_text_succession (retired keys accepted only through a valid chain and only for
  * artifacts stated before the rotation). Test code only. */
+#include "tools/tools.h"
 #include "crypto/artifacts.h"
 #include "crypto/jschema.h"
 #include "ledger/ledger.h"
-#include "mcp/config.h"
+#include "config/config.h"
 #include "mcp/mcp.h"
 #include "tests/support/test_support.h"
 
@@ -222,6 +223,7 @@ static mcp_server *server_on(const char *config_text, seal_key **key, ledger *st
   o.store = store;
   o.config = cfg;
   o.profile = mcp_config_profile(cfg);
+  o.tool_groups = tools_groups;
   ck_assert_msg(mcp_server_new(&srv, &o, err, sizeof err) == MCP_OK, "%s", err);
   json_decref(cfg); /* the server keeps its own reference */
   return srv;

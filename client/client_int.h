@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/client_int.h — internals of mcp/client.c shared with its fuzz target
+ * client/client_int.h — internals of client/client.c shared with its fuzz target
  * (tests/fuzz/fuzz_client_response.c): the reply parser that turns one HTTP response (status,
  * content type, body, and the JSON-RPC messages of an event stream) into a result or a
- * classified error. Not a public API: only mcp/client.c and the fuzz target include it. */
+ * classified error. Not a public API: only client/client.c and the fuzz target include it. */
 #ifndef WL_MCP_CLIENT_INT_H
 #define WL_MCP_CLIENT_INT_H
 
-#include "mcp/client.h"
+#include "client/client.h"
 
 #include <jansson.h>
 #include <stddef.h>

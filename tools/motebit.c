@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/tools_motebit.c — the two universal motebit tools (motebit.md §1): motebit_identity
+ * tools/motebit.c — the two universal motebit tools (motebit.md §1): motebit_identity
  * ({motebit_id, public_key, did, motebit_type}) and motebit_tools ([{name, description, risk}] of
  * the tools this caller may use; the text is the bare array, structuredContent wraps it as
  * {tools:[...]} because structuredContent must be an object). The identity tag appended to the
  * text and the receipt are added by call.c, not here. */
-#include "mcp/mcp_int.h"
+#include "mcp/tool.h"
+#include "tools/tools.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,8 +35,8 @@ static int tools_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   return 0;
 }
 
-const mcp_tool_impl mcp_tools_motebit[] = {
-    {"motebit_identity", identity_fn},
-    {"motebit_tools", tools_fn},
-    {NULL, NULL},
+const mcp_tool_impl tools_motebit[] = {
+    {"motebit_identity", identity_fn, MCP_PROFILE_ALL, NULL},
+    {"motebit_tools", tools_fn, MCP_PROFILE_ALL, NULL},
+    {NULL, NULL, 0, NULL},
 };

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/http.h — MCP over Streamable HTTP (spec/http.md): one endpoint `/mcp` served statelessly
+ * serve/http.h — MCP over Streamable HTTP (spec/http.md): one endpoint `/mcp` served statelessly
  * for both eras (legacy initialize-based and 2026-07-28), GET/DELETE → 405, JSON responses, SSE
  * when a call emits notifications first; `GET /health` without auth; Host/Origin validation
  * (403) against an allow-list that defaults to the loopback names of the bound port; bearer
- * authentication (mcp/auth.h) with 401 + WWW-Authenticate/resource_metadata and a JSON-RPC error
+ * authentication (serve/auth.h) with 401 + WWW-Authenticate/resource_metadata and a JSON-RPC error
  * body; RFC 9728 metadata at /.well-known/oauth-protected-resource[/mcp]; failed authentications
  * recorded as `http.auth_failed` events in a Store run of their own (without the token); modern
  * header validation (MCP-Protocol-Version, Mcp-Method, Mcp-Name). A client that disconnects
  * cancels its call. It owns no tool logic: every accepted message goes to mcp_submit() with the
- * verified caller, or — in conformance mode only — to the fixture surface of mcp/conformance.c.
+ * verified caller, or — in conformance mode only — to the fixture surface of serve/conformance.c.
  * Errors: MCP_OK or a negative mcp_rc with a one-line message in err. */
 #ifndef WL_MCP_HTTP_H
 #define WL_MCP_HTTP_H

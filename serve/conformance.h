@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/conformance.h — the fixture surface the official MCP conformance suite calls
+ * serve/conformance.h — the fixture surface the official MCP conformance suite calls
  * (shared/reference/mcp.md §4): tools test_*, resources test://..., prompts test_*, completion,
- * logging/setLevel, and an initialize / server/discover that declares them. Used by mcp/http.c
+ * logging/setLevel, and an initialize / server/discover that declares them. Used by serve/http.c
  * only when `serve --http ... --conformance` runs on a loopback address; never otherwise. */
 #ifndef WL_MCP_CONFORMANCE_H
 #define WL_MCP_CONFORMANCE_H

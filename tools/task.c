@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/task.c — the motebit_task tool (reference/motebit.md §1, §2; spec/mcp.md §3.1): checks the
+ * tools/task.c — the motebit_task tool (reference/motebit.md §1, §2; spec/mcp.md §3.1): checks the
  * arguments the schema cannot (required_capabilities: the reference declares it untyped), opens
  * one Store run per task (work_id "task-<task_id>"), checks an optional delegation_token
  * (JSON, signature, expiry/not_before, addressed to this node, scope ⊇ required capabilities;
  * or a JSON array of tokens, root first: each verified, linked and narrowing, at most 10, none
  * delegated by this node — spec/mcp.md §3.1.1) and signs a `denied` receipt when it fails,
- * routes by required_capabilities through the executor table (mcp/executor.h: local commands,
+ * routes by required_capabilities through the executor table (tools/executor.h: local commands,
  * then peers) — no route gives a signed `failed` receipt saying so — runs the executor, then signs the ExecutionReceipt (every required field, relay_task_id verbatim,
  * delegated_scope, result_hash = sha256(result)), verifies its own signature, and commits the
  * task.finished event, work.closed and the receipt (receipts table, id = task_id) in one
@@ -13,9 +13,10 @@
  * (JSON + motebit tag) and as structuredContent. Executors live in their own files. */
 #include "crypto/artifacts.h"
 #include "ledger/ledger.h"
-#include "mcp/config.h"
-#include "mcp/executor.h"
-#include "mcp/mcp_int.h"
+#include "config/config.h"
+#include "tools/executor.h"
+#include "tools/tools.h"
+#include "mcp/tool.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 #define RECEIPT_KIND LEDGER_KIND_EXECUTION_RECEIPT
 #define KIND_ROUTED "task.routed"
 #define KIND_FINISHED "task.finished"
-#define KIND_DELEGATION_RESULT "task.delegation_result" /* written by mcp/exec_delegate.c */
+#define KIND_DELEGATION_RESULT "task.delegation_result" /* written by tools/exec_delegate.c */
 #define MAX_CAPS 64
 #define MAX_CAP_LEN 128
 
@@ -249,7 +250,7 @@ static int check_token(mcp_ctx *ctx, const char *text, const json_t *required, j
   seal_verdict_clear(&v);
   if (vrc == SEAL_EEXPIRED) {
     json_int_t exp = json_integer_value(json_object_get(t, "expires_at"));
-    if (exp < mcp__now_ms())
+    if (exp < mcp_now_ms())
       snprintf(why, cap, "Denied: delegation token has expired");
     else
       snprintf(why, cap, "Denied: delegation token is not yet valid (not_before)");
@@ -371,7 +372,7 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   ledger_err lerr;
   seal_err serr;
   seal_verdict v;
-  int64_t submitted_at = mcp__now_ms();
+  int64_t submitted_at = mcp_now_ms();
   int rc = -1;
 
   memset(&tr, 0, sizeof tr);
@@ -489,7 +490,7 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   seal_sha256_hex(result_hash, tr.result, strlen(tr.result));
   body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s}", "task_id", task_id,
                    "motebit_id", mcp_ctx_motebit_id(ctx), "device_id", mcp_ctx_device_id(ctx),
-                   "submitted_at", (json_int_t)submitted_at, "completed_at", (json_int_t)mcp__now_ms(),
+                   "submitted_at", (json_int_t)submitted_at, "completed_at", (json_int_t)mcp_now_ms(),
                    "status", mcp_task_status_name(tr.status), "result", tr.result, "tools_used",
                    tr.tools_used ? json_incref(tr.tools_used) : json_array(), "memories_formed",
                    (json_int_t)(tr.memories_formed > 0 ? tr.memories_formed : 0), "prompt_hash",
@@ -570,7 +571,13 @@ done:
   return rc;
 }
 
-const mcp_tool_impl mcp_tools_task[] = {
-    {"motebit_task", task_fn},
-    {NULL, NULL},
+int tools_task_routable(const json_t *config)
+{
+  return json_object_size(mcp_config_executors(config)) > 0 ||
+         json_array_size(mcp_config_peers(config)) > 0;
+}
+
+const mcp_tool_impl tools_task[] = {
+    {"motebit_task", task_fn, MCP_PROFILE_SERVICE, tools_task_routable},
+    {NULL, NULL, 0, NULL},
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/tools_motus.c — the Motus work-loop tools: thin wrappers over ledger/work.h
+ * tools/motus.c — the Motus work-loop tools: thin wrappers over ledger/work.h
  * (motus_work_claim/_evidence/_decision/_release/_receipt/_status/_list, motus_run_export) and
  * ledger/wrap.h (motus_wrap: argv, no shell). The arguments arrive validated against the tool's
  * inputSchema; each function maps Store error codes to a message a model can act on. Progress
@@ -7,7 +7,8 @@
  * cancelled call stops the command. No policy or receipt logic here (call.c). */
 #include "ledger/work.h"
 #include "ledger/wrap.h"
-#include "mcp/mcp_int.h"
+#include "mcp/tool.h"
+#include "tools/tools.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,15 +144,15 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   return out->payload ? 0 : -1;
 }
 
-const mcp_tool_impl mcp_tools_motus[] = {
-    {"motus_work_claim", claim_fn},
-    {"motus_work_evidence", evidence_fn},
-    {"motus_work_decision", decision_fn},
-    {"motus_work_release", release_fn},
-    {"motus_work_receipt", receipt_fn},
-    {"motus_work_status", status_fn},
-    {"motus_work_list", list_fn},
-    {"motus_run_export", export_fn},
-    {"motus_wrap", wrap_fn},
-    {NULL, NULL},
+const mcp_tool_impl tools_motus[] = {
+    {"motus_work_claim", claim_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_work_evidence", evidence_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_work_decision", decision_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_work_release", release_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_work_receipt", receipt_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_run_export", export_fn, MCP_PROFILE_ALL, NULL},
+    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL},
+    {NULL, NULL, 0, NULL},
 };

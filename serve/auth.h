@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/auth.h — caller authentication for the HTTP transport (spec/http.md "Authentication"):
+ * serve/auth.h — caller authentication for the HTTP transport (spec/http.md "Authentication"):
  * static bearer tokens (config http.tokens, plus WORKLEDGER_TOKEN as the token named "env"),
  * compared in constant time; and motebit signed tokens `Bearer motebit:<token>`
  * (motebit-jwt-ed25519-v1, shared/reference/motebit.md §4) verified over the received payload

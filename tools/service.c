@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/tools_service.c — the motebit service surface beside motebit_task (spec/mcp.md "Service
+ * tools/service.c — the motebit service surface beside motebit_task (spec/mcp.md "Service
  * tools"): motebit_service_listing (the AgentServiceListing of config.json, or
  * {"error":"No service listing configured"} as a plain result, like the reference),
  * motebit_credentials (a VerifiablePresentation, eddsa-jcs-2022, holding a reputation credential
@@ -11,8 +11,9 @@
  * ToolInvocationReceipt and records it. Nothing here logs memory content. */
 #include "crypto/artifacts.h"
 #include "ledger/ledger.h"
-#include "mcp/config.h"
-#include "mcp/mcp_int.h"
+#include "config/config.h"
+#include "mcp/tool.h"
+#include "tools/tools.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -55,7 +56,7 @@ static int listing_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   const json_t *sl = mcp_config_service_listing(mcp_ctx_config(ctx));
   const char *id;
   char derived[SEAL_SOVEREIGN_ID];
-  int64_t expect = 0, now = mcp__now_ms();
+  int64_t expect = 0, now = mcp_now_ms();
   (void)args;
   if (!json_is_object(sl)) {
     out->payload = json_pack("{s:s}", "error", "No service listing configured");
@@ -130,7 +131,7 @@ static int credentials_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   seal_err serr;
   char did[SEAL_DID_KEY_MAX], iso[32];
   json_t *c1 = NULL, *c2 = NULL, *p1 = NULL, *p2 = NULL, *vp = NULL;
-  int64_t now = mcp__now_ms();
+  int64_t now = mcp_now_ms();
   int rc;
   (void)args;
   if (!store) {
@@ -146,7 +147,7 @@ static int credentials_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     snprintf(out->error, sizeof out->error, "Error: cannot derive did:key");
     return -1;
   }
-  mcp__iso_utc(iso, now);
+  mcp_iso_utc(iso, now);
   c1 = credential("AgentReputationCredential", did, iso, reputation_subject(did, &st, now));
   c2 = credential("WorkledgerTaskLedgerCredential", did, iso,
                   ledger_subject(did, mcp_ctx_motebit_id(ctx), &st, now));
@@ -180,7 +181,7 @@ static int credentials_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 typedef struct remember_job {
   const char *content;
   const char *sensitivity;
-  mcp_server *srv;
+  const char *session_run; /* the server's session run, or NULL */
   const char *invocation_id;
   char memory_id[LEDGER_ID_MAX];
 } remember_job;
@@ -192,7 +193,7 @@ static int remember_tx(ledger_txn *t, void *payload, ledger_err *err)
   ledger_event_in ev;
   json_t *p;
   int rc = ledger_txn_memory_put(t, j->content, j->sensitivity, MEMORY_CONFIDENCE, j->memory_id, err);
-  if (rc || !j->srv->run_open)
+  if (rc || !j->session_run)
     return rc;
   /* the session run says a memory was written (never its content: only its digest) */
   seal_sha256_hex(hash, j->content, strlen(j->content));
@@ -201,7 +202,7 @@ static int remember_tx(ledger_txn *t, void *payload, ledger_err *err)
   if (!p)
     return LEDGER_ERROR;
   memset(&ev, 0, sizeof ev);
-  ev.run_id = j->srv->run_id;
+  ev.run_id = j->session_run;
   ev.event_kind = "memory.written";
   snprintf(key, sizeof key, "%s:memory", j->invocation_id);
   ev.idempotency_key = key;
@@ -241,7 +242,7 @@ static int remember_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   memset(&j, 0, sizeof j);
   j.content = content;
   j.sensitivity = sens;
-  j.srv = mcp_ctx_server(ctx);
+  j.session_run = mcp_ctx_session_run(ctx);
   j.invocation_id = mcp_ctx_invocation_id(ctx);
   memset(&lerr, 0, sizeof lerr);
   if ((rc = ledger_tx(store, remember_tx, &j, &lerr)) != LEDGER_OK) {
@@ -249,8 +250,8 @@ static int remember_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
              lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
     return -1;
   }
-  if (j.srv->run_open)
-    snprintf(out->run_id, sizeof out->run_id, "%s", j.srv->run_id);
+  if (j.session_run)
+    snprintf(out->run_id, sizeof out->run_id, "%s", j.session_run);
   out->payload = json_pack("{s:s}", "node_id", j.memory_id);
   return out->payload ? 0 : -1;
 }
@@ -280,7 +281,7 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   const mcp_caller *caller = mcp_ctx_caller(ctx);
   ledger *store = mcp_ctx_store(ctx);
   double hl = mcp_config_memory_half_life_days(mcp_ctx_config(ctx));
-  int64_t now = mcp__now_ms();
+  int64_t now = mcp_now_ms();
   int limit = RECALL_DEFAULT, local;
   json_t *cands = NULL, *list;
   ledger_err lerr;
@@ -348,10 +349,10 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   return out->structured ? 0 : -1;
 }
 
-const mcp_tool_impl mcp_tools_service[] = {
-    {"motebit_service_listing", listing_fn},
-    {"motebit_credentials", credentials_fn},
-    {"motebit_remember", remember_fn},
-    {"motebit_recall", recall_fn},
-    {NULL, NULL},
+const mcp_tool_impl tools_service[] = {
+    {"motebit_service_listing", listing_fn, MCP_PROFILE_SERVICE, NULL},
+    {"motebit_credentials", credentials_fn, MCP_PROFILE_SERVICE, NULL},
+    {"motebit_remember", remember_fn, 0, NULL},
+    {"motebit_recall", recall_fn, 0, NULL},
+    {NULL, NULL, 0, NULL},
 };

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/http.c — the MCP-over-HTTP glue of mcp/http.h: routes (/mcp, /health, RFC 9728 metadata),
+ * serve/http.c — the MCP-over-HTTP glue of serve/http.h: routes (/mcp, /health, RFC 9728 metadata),
  * Host/Origin allow-lists, bearer auth and its 401/403 challenges, the recording of failed
  * authentications, modern-era header checks, and the bridge from transports/http_server's
  * request objects to mcp_submit(): one long-lived stateless mcp_session per distinct caller,
  * JSON replies, SSE once a call emits a notification, HTTP status from the JSON-RPC error code,
  * and mcp_cancel() when the client disconnects. It does no JSON-RPC dispatch of its own except
- * the conformance fixtures (mcp/conformance.c) in conformance mode. */
-#include "mcp/http.h"
+ * the conformance fixtures (serve/conformance.c) in conformance mode. */
+#include "serve/http.h"
 
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
-#include "mcp/auth.h"
-#include "mcp/config.h"
-#include "mcp/conformance.h"
+#include "serve/auth.h"
+#include "config/config.h"
+#include "serve/conformance.h"
 #include "transports/http_server.h"
 
 #include <ctype.h>

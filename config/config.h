@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/config.h — loading and validating .motus/config.json (spec/config.md): the node's profile,
+ * config/config.h — loading and validating .motus/config.json (spec/config.md): the node's profile,
  * the policy gate, the HTTP listener, command executors, delegation peers, the service listing
  * and memory settings. Loading yields ONE json_t object with every default filled in, so the
  * other modules read plain values through the small getters below instead of re-validating.

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/client.c — the MCP client of mcp/client.h: era negotiation (server/discover probe and the
+ * client/client.c — the MCP client of client/client.h: era negotiation (server/discover probe and the
  * legacy initialize handshake with its fallback rules), request building (ids, _meta, the
  * per-era headers, progress tokens), authentication headers (static bearer or motebit signed
  * tokens minted with crypto/artifacts.h and refreshed before expiry), the reply parser and error
- * classification (shared with the fuzz target through mcp/client_int.h), re-initialization after
+ * classification (shared with the fuzz target through client/client_int.h), re-initialization after
  * a lost legacy session, and best-effort notifications/cancelled. HTTP itself is
  * transports/http_client.h; this file never touches a socket or stdout. */
-#include "mcp/client.h"
-#include "mcp/client_int.h"
+#include "client/client.h"
+#include "client/client_int.h"
 
 #include "crypto/artifacts.h"
 #include "transports/http_client.h"

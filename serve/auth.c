@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/auth.c — bearer-token authentication of HTTP callers (see mcp/auth.h): parses the
+ * serve/auth.c — bearer-token authentication of HTTP callers (see serve/auth.h): parses the
  * Authorization header, matches static tokens through the config's constant-time lookup, and
  * verifies motebit signed tokens with crypto/artifacts.h against a pinned, configured or
  * first-contact key. First-contact keys live in an in-memory table guarded by a mutex. It does
- * not record events or answer HTTP (mcp/http.c does both with the result). */
-#include "mcp/auth.h"
+ * not record events or answer HTTP (serve/http.c does both with the result). */
+#include "serve/auth.h"
 
 #include "crypto/artifacts.h"
-#include "mcp/config.h"
+#include "config/config.h"
 #include "mcp/mcp.h"
 
 #include <pthread.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/executor.h — the task executor interface behind motebit_task (spec/mcp.md §3.1). The
- * router (mcp/task.c) owns everything a task has in common: the Store run of the task, the
+ * tools/executor.h — the task executor interface behind motebit_task (spec/mcp.md §3.1). The
+ * router (tools/task.c) owns everything a task has in common: the Store run of the task, the
  * delegation_token checks, the routing by required_capabilities, the signed ExecutionReceipt,
  * its storage and the task events. An executor owns only "do the work and say how it went".
- * Executor types are entries of one table in mcp/task.c (`executor_table`), asked in order:
+ * Executor types are entries of one table in tools/task.c (`executor_table`), asked in order:
  * the first whose route() accepts the task runs it. Adding a type (the `delegate` executor that
  * calls a peer) is one new file defining a `const mcp_executor` plus one line in that table; the
  * routing, receipt and Store code stay untouched.
@@ -88,7 +88,7 @@ typedef struct mcp_executor {
   int (*run)(mcp_ctx *ctx, const mcp_task *task, const mcp_route *route, mcp_task_result *out);
 } mcp_executor;
 
-/* The built-in types, in routing order (mcp/exec_command.c, mcp/exec_delegate.c). */
+/* The built-in types, in routing order (tools/exec_command.c, tools/exec_delegate.c). */
 extern const mcp_executor mcp_executor_command;
 extern const mcp_executor mcp_executor_delegate;
 

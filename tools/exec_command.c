@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/exec_command.c — the `command` executor of motebit_task: a capability the operator bound
+ * tools/exec_command.c — the `command` executor of motebit_task: a capability the operator bound
  * to an argv template in config (executors.<capability>, spec/config.md). The argv is spawned
  * directly (posix_spawnp through ledger/wrap.h — never a shell); the prompt reaches the command
  * on stdin (executors.<c>.stdin, default true) and/or in one environment variable (env_var);
@@ -8,11 +8,11 @@
  * (output metadata only) into the task's run. Routing: a task needing exactly one capability
  * goes to executors.<that capability>; a task needing none goes to executors.default, else to
  * the only configured executor; several capabilities never route here (one command serves one
- * capability). Not here: receipts, the Store run's start and close, delegation (mcp/task.c). */
+ * capability). Not here: receipts, the Store run's start and close, delegation (tools/task.c). */
 #include "ledger/wrap.h"
-#include "mcp/config.h"
-#include "mcp/executor.h"
-#include "mcp/mcp_int.h"
+#include "config/config.h"
+#include "tools/executor.h"
+#include "mcp/tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +111,7 @@ static int tick(void *payload)
     s->last_bytes = s->out.len;
     snprintf(m, sizeof m, "%zu bytes of output", s->out.len);
     /* elapsed ms as progress: strictly increasing, and ahead of the core's +1 heartbeats */
-    mcp_ctx_progress(s->ctx, (double)(mcp__now_ms() - s->started + 2), 0, m);
+    mcp_ctx_progress(s->ctx, (double)(mcp_now_ms() - s->started + 2), 0, m);
   }
   return 0;
 }
@@ -204,7 +204,7 @@ static int command_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rout
 
   memset(&st, 0, sizeof st);
   st.ctx = ctx;
-  st.started = mcp__now_ms();
+  st.started = mcp_now_ms();
   st.out.max = (size_t)max_out;
   st.err.max = STDERR_KEEP;
   out->tools_used = json_pack("[s]", route->name);

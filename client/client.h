@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/client.h — an MCP client over Streamable HTTP (spec/client.md), used by the `delegate`
+ * client/client.h — an MCP client over Streamable HTTP (spec/client.md), used by the `delegate`
  * executor to call a peer's tools and by `workledger call`. It negotiates the era (by default it
  * probes 2026-07-28 `server/discover` first and falls back to the legacy `initialize` +
  * `notifications/initialized` handshake unless the reply is a recognized modern error), carries

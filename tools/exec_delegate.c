@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/exec_delegate.c — the `delegate` executor of motebit_task (spec/mcp.md §3.1.1): a task whose
+ * tools/exec_delegate.c — the `delegate` executor of motebit_task (spec/mcp.md §3.1.1): a task whose
  * required capabilities no local command serves goes to the first `peers[]` entry whose
- * capabilities cover all of them. run() calls the peer as an MCP client (mcp/client.h) with its
+ * capabilities cover all of them. run() calls the peer as an MCP client (client/client.h) with its
  * credentials (static token, or a motebit signed token with aud task:submit from our key):
  * first `motebit_identity`, whose key must equal the configured pin or, without one, the key
  * pinned on first use in the Store (event `peer.pinned`, one per peer, in the dedicated run
@@ -15,13 +15,13 @@
  * untouched in our receipt; its status becomes ours. Every other outcome (unreachable, timeout,
  * HTTP or auth error, malformed or unverifiable receipt, key mismatch) is a `failed` task whose
  * result names the cause, without a nested receipt. Events: task.delegated (before the call) and
- * task.delegation_result (always) in the task's run. Not here: the receipt itself (mcp/task.c). */
+ * task.delegation_result (always) in the task's run. Not here: the receipt itself (tools/task.c). */
 #include "crypto/artifacts.h"
 #include "ledger/ledger.h"
-#include "mcp/client.h"
-#include "mcp/config.h"
-#include "mcp/executor.h"
-#include "mcp/mcp_int.h"
+#include "client/client.h"
+#include "config/config.h"
+#include "tools/executor.h"
+#include "mcp/tool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +130,7 @@ static void relay_progress(double progress, double total, const char *message, v
   (void)total;
   snprintf(m, sizeof m, "peer \"%.60s\": %.200s", d->peer, message ? message : "working");
   /* elapsed ms: strictly increasing and ahead of the router's first progress */
-  mcp_ctx_progress(d->ctx, (double)(mcp__now_ms() - d->started + 2), 0, m);
+  mcp_ctx_progress(d->ctx, (double)(mcp_now_ms() - d->started + 2), 0, m);
 }
 
 static int poll_cancelled(void *payload)
@@ -316,7 +316,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   const char *pinned = mcp_config_str(spec, "public_key", NULL);
   const char *bearer = mcp_config_str(spec, "token", NULL);
   long timeout_s = (long)mcp_config_int(spec, "timeout_s", 300);
-  int64_t started = mcp__now_ms(), deadline = started + timeout_s * 1000;
+  int64_t started = mcp_now_ms(), deadline = started + timeout_s * 1000;
   size_t chain_len = task->delegation_chain ? json_array_size(task->delegation_chain)
                      : task->delegation_token ? 1 : 0;
   json_t *prior = NULL, *ident = NULL, *res = NULL, *tok = NULL, *sent = NULL, *args = NULL;
@@ -397,7 +397,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   memset(&cc, 0, sizeof cc);
   cc.cancelled = poll_cancelled;
   cc.payload = &ds;
-  cc.timeout_ms = (long)(deadline - mcp__now_ms());
+  cc.timeout_ms = (long)(deadline - mcp_now_ms());
   crc = cc.timeout_ms > 0 ? mcp_client_call_tool(cl, "motebit_identity", NULL, &cc, &res, &ce)
                           : MCP_CLIENT_ETIMEOUT;
   if (crc != MCP_CLIENT_OK) {
@@ -458,7 +458,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
 
   /* the token for the peer, narrowed to what this task needs */
   {
-    int64_t now = mcp__now_ms();
+    int64_t now = mcp_now_ms();
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "delegator_id", mcp_ctx_motebit_id(ctx),
                              "delegate_id", mid, "delegate_public_key", pk, "scope", scope,
                              "issued_at", (json_int_t)now, "expires_at", (json_int_t)deadline);
@@ -498,7 +498,7 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   if (!args)
     goto done;
   cc.on_progress = relay_progress;
-  cc.timeout_ms = (long)(deadline - mcp__now_ms());
+  cc.timeout_ms = (long)(deadline - mcp_now_ms());
   crc = cc.timeout_ms > 0 ? mcp_client_call_tool(cl, "motebit_task", args, &cc, &res, &ce)
                           : MCP_CLIENT_ETIMEOUT;
   if (crc != MCP_CLIENT_OK) {

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/conformance.c — the fixture tools, resources and prompts that the official MCP
- * conformance suite calls (mcp/conformance.h), answered in front of the core dispatcher in
+ * serve/conformance.c — the fixture tools, resources and prompts that the official MCP
+ * conformance suite calls (serve/conformance.h), answered in front of the core dispatcher in
  * `serve --http ... --conformance` mode only. The fixtures mirror the suite's reference
  * "everything" server (fixed names, fixed content); their calls are not policy-gated, signed or
  * recorded, because they are test scaffolding, not ledger tools. Era rules follow the request:
  * modern (2026-07-28) results carry resultType/_meta serverInfo and caching hints; requests
  * with malformed modern _meta are left to the core, which rejects them. Sampling, elicitation
  * and SSE resumption fixtures are deliberately absent (spec/http.md "Conformance baseline"). */
-#include "mcp/conformance.h"
+#include "serve/conformance.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/config.c — reads .motus/config.json, refuses unknown keys and bad values with a one-line
+ * config/config.c — reads .motus/config.json, refuses unknown keys and bad values with a one-line
  * message naming the key, and builds a normalized copy with every default filled in (policy
  * bands from the preset of the profile, budget, HTTP listener, executor limits, memory). It
  * does not act on the configuration: the policy gate, the HTTP transport, executors and
- * delegation read the normalized object through the getters of mcp/config.h. */
-#include "mcp/config.h"
+ * delegation read the normalized object through the getters of config/config.h. */
+#include "config/config.h"
 
 #include "crypto/seal.h"
 
