@@ -403,7 +403,8 @@ START_TEST(succession_accepts_retired_key_only_before_rotation)
 }
 END_TEST
 
-static Suite *service_suite(void)
+Suite *service_suite(void);
+Suite *service_suite(void)
 {
   Suite *s = suite_create("service");
   TCase *tc = tcase_create("service");
@@ -419,8 +420,3 @@ static Suite *service_suite(void)
   return s;
 }
 
-int main(void)
-{
-  Suite *s[] = {service_suite()};
-  return ts_run(s, sizeof s / sizeof *s);
-}

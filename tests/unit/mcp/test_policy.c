@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "tests/unit/policy/policy_tests.h"
+#include "tests/unit/mcp/policy_tests.h"
 
 static mcp_policy *mk(const char *json, const char *profile)
 {

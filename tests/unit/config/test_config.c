@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "tests/support/test_support.h"
-#include "tests/unit/policy/policy_tests.h"
+#include "tests/unit/mcp/policy_tests.h"
 
 static char *dir;
 

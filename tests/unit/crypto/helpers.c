@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * tests/unit/crypto/main.c — entry point of check_crypto: runs every crypto/ suite. */
+ * tests/unit/crypto/helpers.c — helpers shared by the crypto/ suites (crypto_tests.h). */
 #include "crypto/seal.h"
 #include "tests/unit/crypto/crypto_tests.h"
 
@@ -21,12 +21,4 @@ char *tc_canon(const json_t *v, int flavor)
   ck_assert_msg(rc == SEAL_OK, "canon failed: %s", err.msg);
   ck_assert_uint_eq(strlen(out), n);
   return out;
-}
-
-int main(void)
-{
-  if (seal_init() != SEAL_OK)
-    return 1;
-  Suite *s[] = {suite_seal(), suite_artifacts(), suite_fixtures(), suite_motus()};
-  return ts_run(s, sizeof s / sizeof s[0]);
 }

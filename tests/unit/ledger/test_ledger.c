@@ -1291,7 +1291,8 @@ START_TEST(test_rerunnable_batches)
 }
 END_TEST
 
-static Suite *ledger_suite(void)
+Suite *ledger_suite(void);
+Suite *ledger_suite(void)
 {
   Suite *s = suite_create("ledger");
   TCase *tc = tcase_create("store");
@@ -1321,8 +1322,3 @@ static Suite *ledger_suite(void)
   return s;
 }
 
-int main(void)
-{
-  Suite *s[] = {ledger_suite()};
-  return ts_run(s, 1);
-}
