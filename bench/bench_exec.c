@@ -32,17 +32,23 @@ int main(int argc, char **argv)
     }
     if (i + 1 >= argc)
       break;
-    if (strcmp(argv[i], "--label") == 0) label = argv[++i];
-    else if (strcmp(argv[i], "--runs") == 0) runs = strtol(argv[++i], NULL, 10);
-    else if (strcmp(argv[i], "--max-seconds") == 0) max_s = strtod(argv[++i], NULL);
-    else if (strcmp(argv[i], "--cwd") == 0) dir = argv[++i];
-    else if (strcmp(argv[i], "--expect") == 0) expect = strtol(argv[++i], NULL, 10);
+    if (strcmp(argv[i], "--label") == 0)
+      label = argv[++i];
+    else if (strcmp(argv[i], "--runs") == 0)
+      runs = strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--max-seconds") == 0)
+      max_s = strtod(argv[++i], NULL);
+    else if (strcmp(argv[i], "--cwd") == 0)
+      dir = argv[++i];
+    else if (strcmp(argv[i], "--expect") == 0)
+      expect = strtol(argv[++i], NULL, 10);
     else
       break;
   }
   if (i >= argc || runs < 1 || runs > 100000 || max_s <= 0) {
-    fputs("usage: bench_exec [--label L] [--runs N] [--max-seconds S] [--cwd DIR] [--expect STATUS] -- CMD [ARG...]\n",
-          stderr);
+    fputs(
+        "usage: bench_exec [--label L] [--runs N] [--max-seconds S] [--cwd DIR] [--expect STATUS] -- CMD [ARG...]\n",
+        stderr);
     return 2;
   }
   if (dir && chdir(dir) != 0) {
@@ -64,7 +70,8 @@ int main(int argc, char **argv)
     pid_t pid;
     int st = 0;
     int64_t t0 = bu_now_ns();
-    if (posix_spawnp(&pid, argv[i], &fa, NULL, argv + i, environ) != 0 || waitpid(pid, &st, 0) != pid) {
+    if (posix_spawnp(&pid, argv[i], &fa, NULL, argv + i, environ) != 0 ||
+        waitpid(pid, &st, 0) != pid) {
       errors++;
       continue;
     }
@@ -84,12 +91,13 @@ int main(int argc, char **argv)
     mean += (double)lat[k];
   mean /= (double)n;
   qsort(lat, (size_t)n, sizeof *lat, bu_cmp64);
-  fprintf(stderr, "%-28s %5ld runs  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f ms  errors %ld\n", label, n,
-          mean / 1e6, bu_pct(lat, (size_t)n, .5) / 1e6, bu_pct(lat, (size_t)n, .9) / 1e6,
+  fprintf(stderr, "%-28s %5ld runs  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f ms  errors %ld\n",
+          label, n, mean / 1e6, bu_pct(lat, (size_t)n, .5) / 1e6, bu_pct(lat, (size_t)n, .9) / 1e6,
           bu_pct(lat, (size_t)n, .99) / 1e6, errors);
-  bu_result("label=%s transport=exec runs=%ld mean_ms=%.3f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f errors=%ld", label,
-            n, mean / 1e6, bu_pct(lat, (size_t)n, .5) / 1e6, bu_pct(lat, (size_t)n, .9) / 1e6,
-            bu_pct(lat, (size_t)n, .99) / 1e6, errors);
+  bu_result(
+      "label=%s transport=exec runs=%ld mean_ms=%.3f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f errors=%ld",
+      label, n, mean / 1e6, bu_pct(lat, (size_t)n, .5) / 1e6, bu_pct(lat, (size_t)n, .9) / 1e6,
+      bu_pct(lat, (size_t)n, .99) / 1e6, errors);
   free(lat);
   return errors ? 1 : 0;
 }

@@ -44,8 +44,10 @@ static const char *g_token, *g_body_call;
 static const char BODY_INIT[] =
     "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
     "\"capabilities\":{},\"clientInfo\":{\"name\":\"workledger-bench\",\"version\":\"0\"}}}";
-static const char BODY_INITIALIZED[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
-static const char BODY_LIST[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}";
+static const char BODY_INITIALIZED[] =
+    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+static const char BODY_LIST[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}";
 
 static size_t on_write(char *p, size_t sz, size_t n, void *ud)
 {
@@ -154,9 +156,10 @@ static int port_open(unsigned port)
 
 static void usage(void)
 {
-  fputs("usage: bench_http [--label L] [--tool NAME] [--args JSON] [--conns 32] [--seconds 5]\n"
-        "                  [--warmup-seconds 1] [--token T] [--cwd DIR] [--server-log FILE] (--url URL [--pid PID] | -- SERVER [ARG...])\n",
-        stderr);
+  fputs(
+      "usage: bench_http [--label L] [--tool NAME] [--args JSON] [--conns 32] [--seconds 5]\n"
+      "                  [--warmup-seconds 1] [--token T] [--cwd DIR] [--server-log FILE] (--url URL [--pid PID] | -- SERVER [ARG...])\n",
+      stderr);
 }
 
 int main(int argc, char **argv)
@@ -176,17 +179,28 @@ int main(int argc, char **argv)
       usage();
       return 2;
     }
-    if (strcmp(a, "--label") == 0) label = argv[++i];
-    else if (strcmp(a, "--tool") == 0) tool = argv[++i];
-    else if (strcmp(a, "--args") == 0) args = argv[++i];
-    else if (strcmp(a, "--conns") == 0) nconn = strtol(argv[++i], NULL, 10);
-    else if (strcmp(a, "--seconds") == 0) secs = strtod(argv[++i], NULL);
-    else if (strcmp(a, "--warmup-seconds") == 0) warm_s = strtod(argv[++i], NULL);
-    else if (strcmp(a, "--token") == 0) g_token = argv[++i];
-    else if (strcmp(a, "--cwd") == 0) dir = argv[++i];
-    else if (strcmp(a, "--url") == 0) url = argv[++i];
-    else if (strcmp(a, "--pid") == 0) pid = strtol(argv[++i], NULL, 10);
-    else if (strcmp(a, "--server-log") == 0) server_log = argv[++i];
+    if (strcmp(a, "--label") == 0)
+      label = argv[++i];
+    else if (strcmp(a, "--tool") == 0)
+      tool = argv[++i];
+    else if (strcmp(a, "--args") == 0)
+      args = argv[++i];
+    else if (strcmp(a, "--conns") == 0)
+      nconn = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--seconds") == 0)
+      secs = strtod(argv[++i], NULL);
+    else if (strcmp(a, "--warmup-seconds") == 0)
+      warm_s = strtod(argv[++i], NULL);
+    else if (strcmp(a, "--token") == 0)
+      g_token = argv[++i];
+    else if (strcmp(a, "--cwd") == 0)
+      dir = argv[++i];
+    else if (strcmp(a, "--url") == 0)
+      url = argv[++i];
+    else if (strcmp(a, "--pid") == 0)
+      pid = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--server-log") == 0)
+      server_log = argv[++i];
     else {
       usage();
       return 2;
@@ -211,7 +225,8 @@ int main(int argc, char **argv)
     if (child < 0)
       return 1;
     if (child == 0) {
-      if (!freopen("/dev/null", "w", stdout) || !freopen(server_log ? server_log : "/dev/null", "a", stderr))
+      if (!freopen("/dev/null", "w", stdout) ||
+          !freopen(server_log ? server_log : "/dev/null", "a", stderr))
         _exit(127);
       bu_exec_server(argv + i, dir, port);
     }
@@ -228,9 +243,10 @@ int main(int argc, char **argv)
     url = urlbuf;
     pid = child;
   }
-  snprintf(body_call, sizeof body_call,
-           "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\",\"arguments\":%s}}",
-           tool, args);
+  snprintf(
+      body_call, sizeof body_call,
+      "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\",\"arguments\":%s}}",
+      tool, args);
   g_body_call = body_call;
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -319,7 +335,8 @@ int main(int argc, char **argv)
         } else if (phase == 1) {
           warm_calls++;
           if (!good && errors++ < 3)
-            fprintf(stderr, "bench_http: %s: warm-up call failed (HTTP %ld): %.300s\n", label, st, c->buf);
+            fprintf(stderr, "bench_http: %s: warm-up call failed (HTTP %ld): %.300s\n", label, st,
+                    c->buf);
         }
       }
       if (phase < 3) {
@@ -364,12 +381,13 @@ int main(int argc, char **argv)
       rss_peak = rss_load;
     double cps = (double)nlat / secs, cpu = cpu1 - cpu0;
     qsort(lat, nlat, sizeof *lat, bu_cmp64);
-    fprintf(stderr,
-            "%-28s %7zu calls c=%-3ld %8.0f calls/s  p50 %.3f  p90 %.3f  p99 %.3f ms  cpu %.0f us/call  "
-            "rss idle/load/peak %ld/%ld/%ld kB  listen %.1f ms  errors %ld\n",
-            label, nlat, nconn, cps, bu_pct(lat, nlat, .5) / 1e6, bu_pct(lat, nlat, .9) / 1e6,
-            bu_pct(lat, nlat, .99) / 1e6, nlat ? cpu * 1000.0 / (double)nlat : 0, rss_idle, rss_load,
-            rss_peak, ready_ms, errors);
+    fprintf(
+        stderr,
+        "%-28s %7zu calls c=%-3ld %8.0f calls/s  p50 %.3f  p90 %.3f  p99 %.3f ms  cpu %.0f us/call  "
+        "rss idle/load/peak %ld/%ld/%ld kB  listen %.1f ms  errors %ld\n",
+        label, nlat, nconn, cps, bu_pct(lat, nlat, .5) / 1e6, bu_pct(lat, nlat, .9) / 1e6,
+        bu_pct(lat, nlat, .99) / 1e6, nlat ? cpu * 1000.0 / (double)nlat : 0, rss_idle, rss_load,
+        rss_peak, ready_ms, errors);
     bu_result("label=%s transport=http tool=%s calls=%zu conns=%ld secs=%.3f cps=%.0f p50_ms=%.3f "
               "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%ld cpu_ms=%.0f cpu_us_per_call=%.1f "
               "rss_idle_kb=%ld rss_load_kb=%ld rss_peak_kb=%ld listen_ms=%.1f sessions=%s",

@@ -176,15 +176,16 @@ static char *await_id(conn *c, const char *want)
 
 static void usage(void)
 {
-  fputs("usage: bench_stdio [--label L] [--tool NAME] [--args JSON] [--calls N] [--window N]\n"
-        "                   [--warmup N] [--max-seconds S] [--cwd DIR] [--claim WORK_ID] [--server-log FILE] -- SERVER [ARG...]\n",
-        stderr);
+  fputs(
+      "usage: bench_stdio [--label L] [--tool NAME] [--args JSON] [--calls N] [--window N]\n"
+      "                   [--warmup N] [--max-seconds S] [--cwd DIR] [--claim WORK_ID] [--server-log FILE] -- SERVER [ARG...]\n",
+      stderr);
 }
 
 int main(int argc, char **argv)
 {
-  const char *label = "stdio", *tool = "motebit_identity", *args_in = "{}", *dir = NULL, *claim = NULL,
-             *server_log = NULL;
+  const char *label = "stdio", *tool = "motebit_identity", *args_in = "{}", *dir = NULL,
+             *claim = NULL, *server_log = NULL;
   long calls = 5000, window = 16, warmup = -1;
   double max_s = 20;
   int i;
@@ -198,16 +199,26 @@ int main(int argc, char **argv)
       usage();
       return 2;
     }
-    if (strcmp(a, "--label") == 0) label = argv[++i];
-    else if (strcmp(a, "--tool") == 0) tool = argv[++i];
-    else if (strcmp(a, "--args") == 0) args_in = argv[++i];
-    else if (strcmp(a, "--calls") == 0) calls = strtol(argv[++i], NULL, 10);
-    else if (strcmp(a, "--window") == 0) window = strtol(argv[++i], NULL, 10);
-    else if (strcmp(a, "--warmup") == 0) warmup = strtol(argv[++i], NULL, 10);
-    else if (strcmp(a, "--max-seconds") == 0) max_s = strtod(argv[++i], NULL);
-    else if (strcmp(a, "--cwd") == 0) dir = argv[++i];
-    else if (strcmp(a, "--claim") == 0) claim = argv[++i];
-    else if (strcmp(a, "--server-log") == 0) server_log = argv[++i];
+    if (strcmp(a, "--label") == 0)
+      label = argv[++i];
+    else if (strcmp(a, "--tool") == 0)
+      tool = argv[++i];
+    else if (strcmp(a, "--args") == 0)
+      args_in = argv[++i];
+    else if (strcmp(a, "--calls") == 0)
+      calls = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--window") == 0)
+      window = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--warmup") == 0)
+      warmup = strtol(argv[++i], NULL, 10);
+    else if (strcmp(a, "--max-seconds") == 0)
+      max_s = strtod(argv[++i], NULL);
+    else if (strcmp(a, "--cwd") == 0)
+      dir = argv[++i];
+    else if (strcmp(a, "--claim") == 0)
+      claim = argv[++i];
+    else if (strcmp(a, "--server-log") == 0)
+      server_log = argv[++i];
     else {
       usage();
       return 2;
@@ -273,13 +284,15 @@ int main(int argc, char **argv)
     if (write_all(c.in, req, strlen(req)) || !(line = await_id(&c, "claim")) ||
         !(lease = strstr(line, "\"lease_id\":\"")) || !(end = strchr(lease + 12, '"')) ||
         !(at = strstr(args, "$LEASE"))) {
-      fprintf(stderr, "bench_stdio: %s: claim failed: %.300s\n", label, line ? line : "(no answer)");
+      fprintf(stderr, "bench_stdio: %s: claim failed: %.300s\n", label,
+              line ? line : "(no answer)");
       kill(c.pid, SIGKILL);
       waitpid(c.pid, NULL, 0);
       return 1;
     }
     lease += 12;
-    snprintf(req, sizeof req, "%.*s%.*s%s", (int)(at - args), args, (int)(end - lease), lease, at + 6);
+    snprintf(req, sizeof req, "%.*s%.*s%s", (int)(at - args), args, (int)(end - lease), lease,
+             at + 6);
     snprintf(args, sizeof args, "%s", req);
   }
   usleep(100000); /* let start-up allocations settle before the idle sample */
@@ -306,10 +319,11 @@ int main(int argc, char **argv)
     size_t blen = 0, alen = strlen(args);
     char batch[256 * 600];
     while (next < total && next - done < window && blen + alen + 300 < sizeof batch) {
-      int k = snprintf(batch + blen, sizeof batch - blen,
-                       "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tools/call\",\"params\":{\"name\":"
-                       "\"%s\",\"arguments\":%s}}\n",
-                       next, tool, args);
+      int k = snprintf(
+          batch + blen, sizeof batch - blen,
+          "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"tools/call\",\"params\":{\"name\":"
+          "\"%s\",\"arguments\":%s}}\n",
+          next, tool, args);
       sent[next++] = bu_now_ns();
       blen += (size_t)k;
     }
@@ -318,7 +332,8 @@ int main(int argc, char **argv)
       break;
     }
     if (!(line = read_line(&c, &n))) {
-      fprintf(stderr, "bench_stdio: %s: server closed the stream or went silent (deadline)\n", label);
+      fprintf(stderr, "bench_stdio: %s: server closed the stream or went silent (deadline)\n",
+              label);
       break;
     }
     {
@@ -378,19 +393,20 @@ int main(int argc, char **argv)
   double secs = (double)(t1 - t0) / 1e9, cpu = cpu1 - cpu0;
   double cps = (double)measured / secs;
   double init_ms = (double)(t_init - t_exec) / 1e6;
-  fprintf(stderr,
-          "%-28s %7ld calls w=%-3ld %8.0f calls/s  p50 %.3f  p90 %.3f  p99 %.3f ms  cpu %.0f us/call  "
-          "rss idle/load/peak %ld/%ld/%ld kB  init %.2f ms  errors %ld\n",
-          label, measured, window, cps, bu_pct(lat, (size_t)measured, .5) / 1e6,
-          bu_pct(lat, (size_t)measured, .9) / 1e6, bu_pct(lat, (size_t)measured, .99) / 1e6,
-          cpu * 1000.0 / (double)measured, rss_idle, rss_load, rss_peak, init_ms, errors);
+  fprintf(
+      stderr,
+      "%-28s %7ld calls w=%-3ld %8.0f calls/s  p50 %.3f  p90 %.3f  p99 %.3f ms  cpu %.0f us/call  "
+      "rss idle/load/peak %ld/%ld/%ld kB  init %.2f ms  errors %ld\n",
+      label, measured, window, cps, bu_pct(lat, (size_t)measured, .5) / 1e6,
+      bu_pct(lat, (size_t)measured, .9) / 1e6, bu_pct(lat, (size_t)measured, .99) / 1e6,
+      cpu * 1000.0 / (double)measured, rss_idle, rss_load, rss_peak, init_ms, errors);
   bu_result("label=%s transport=stdio tool=%s calls=%ld window=%ld secs=%.3f cps=%.0f p50_ms=%.3f "
             "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%ld cpu_ms=%.0f cpu_us_per_call=%.1f "
             "rss_idle_kb=%ld rss_load_kb=%ld rss_peak_kb=%ld init_ms=%.2f complete=%d",
             label, tool, measured, window, secs, cps, bu_pct(lat, (size_t)measured, .5) / 1e6,
             bu_pct(lat, (size_t)measured, .9) / 1e6, bu_pct(lat, (size_t)measured, .99) / 1e6,
-            lat[measured - 1] / 1e6, errors, cpu, cpu * 1000.0 / (double)measured, rss_idle, rss_load,
-            rss_peak, init_ms, done == total);
+            lat[measured - 1] / 1e6, errors, cpu, cpu * 1000.0 / (double)measured, rss_idle,
+            rss_load, rss_peak, init_ms, done == total);
   free(sent);
   free(lat);
   free(c.buf);

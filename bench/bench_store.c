@@ -187,20 +187,26 @@ int main(int argc, char **argv)
         snprintf(mode, sizeof mode, "group commit, %d threads", threads[k]);
       printf("%-10s %-34s %12.0f %6d\n", d == 0 ? "FULL" : "NORMAL", mode, eps, fails);
       bu_result("label=store_%s_%dthreads transport=store events=%d eps=%.0f errors=%d",
-                d == 0 ? "full" : "normal", threads[k], total / threads[k] * threads[k], eps, fails);
+                d == 0 ? "full" : "normal", threads[k], total / threads[k] * threads[k], eps,
+                fails);
     }
   }
   int n = 50;
   double bare = bare_spawn(n);
   double wf = wrapped(dir, n, LEDGER_DURABLE_FULL);
   double wn = wrapped(dir, n, LEDGER_DURABLE_NORMAL);
-  printf("\nwrap overhead (`true`, %d runs, library level; 2 commits + signed receipt per run)\n", n);
+  printf("\nwrap overhead (`true`, %d runs, library level; 2 commits + signed receipt per run)\n",
+         n);
   printf("%-34s %10.3f ms\n", "bare posix_spawn + wait", bare * 1e3);
-  printf("%-34s %10.3f ms  (+%.3f ms)\n", "ledger_wrap_run, sync FULL", wf * 1e3, (wf - bare) * 1e3);
-  printf("%-34s %10.3f ms  (+%.3f ms)\n", "ledger_wrap_run, sync NORMAL", wn * 1e3, (wn - bare) * 1e3);
-  bu_result("label=wrap_lib_full transport=store runs=%d mean_ms=%.3f bare_ms=%.3f overhead_ms=%.3f", n, wf * 1e3,
-            bare * 1e3, (wf - bare) * 1e3);
-  bu_result("label=wrap_lib_normal transport=store runs=%d mean_ms=%.3f bare_ms=%.3f overhead_ms=%.3f", n, wn * 1e3,
-            bare * 1e3, (wn - bare) * 1e3);
+  printf("%-34s %10.3f ms  (+%.3f ms)\n", "ledger_wrap_run, sync FULL", wf * 1e3,
+         (wf - bare) * 1e3);
+  printf("%-34s %10.3f ms  (+%.3f ms)\n", "ledger_wrap_run, sync NORMAL", wn * 1e3,
+         (wn - bare) * 1e3);
+  bu_result(
+      "label=wrap_lib_full transport=store runs=%d mean_ms=%.3f bare_ms=%.3f overhead_ms=%.3f", n,
+      wf * 1e3, bare * 1e3, (wf - bare) * 1e3);
+  bu_result(
+      "label=wrap_lib_normal transport=store runs=%d mean_ms=%.3f bare_ms=%.3f overhead_ms=%.3f", n,
+      wn * 1e3, bare * 1e3, (wn - bare) * 1e3);
   return 0;
 }

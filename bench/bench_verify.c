@@ -22,8 +22,9 @@ static char *slurp(const char *path, size_t *len)
   long n;
   if (!f)
     return NULL;
-  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (16L << 20) && fseek(f, 0, SEEK_SET) == 0 &&
-      (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (16L << 20) &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+      fread(buf, 1, (size_t)n, f) == (size_t)n) {
     buf[n] = '\0';
     *len = (size_t)n;
   } else {
@@ -41,12 +42,13 @@ static void report(const char *label, int64_t *lat, long n, long bad)
     mean += (double)lat[k];
   mean /= (double)n;
   qsort(lat, (size_t)n, sizeof *lat, bu_cmp64);
-  fprintf(stderr, "%-28s %7ld runs  mean %.1f  p50 %.1f  p90 %.1f  p99 %.1f us  invalid %ld\n", label, n,
-          mean / 1e3, bu_pct(lat, (size_t)n, .5) / 1e3, bu_pct(lat, (size_t)n, .9) / 1e3,
+  fprintf(stderr, "%-28s %7ld runs  mean %.1f  p50 %.1f  p90 %.1f  p99 %.1f us  invalid %ld\n",
+          label, n, mean / 1e3, bu_pct(lat, (size_t)n, .5) / 1e3, bu_pct(lat, (size_t)n, .9) / 1e3,
           bu_pct(lat, (size_t)n, .99) / 1e3, bad);
-  bu_result("label=%s transport=inproc runs=%ld mean_us=%.1f p50_us=%.1f p90_us=%.1f p99_us=%.1f errors=%ld", label, n,
-            mean / 1e3, bu_pct(lat, (size_t)n, .5) / 1e3, bu_pct(lat, (size_t)n, .9) / 1e3,
-            bu_pct(lat, (size_t)n, .99) / 1e3, bad);
+  bu_result(
+      "label=%s transport=inproc runs=%ld mean_us=%.1f p50_us=%.1f p90_us=%.1f p99_us=%.1f errors=%ld",
+      label, n, mean / 1e3, bu_pct(lat, (size_t)n, .5) / 1e3, bu_pct(lat, (size_t)n, .9) / 1e3,
+      bu_pct(lat, (size_t)n, .99) / 1e3, bad);
 }
 
 int main(int argc, char **argv)
@@ -55,10 +57,14 @@ int main(int argc, char **argv)
   long iters = 20000, depth = 2;
   double max_s = 5;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) iters = strtol(argv[++i], NULL, 10);
-    else if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc) max_s = strtod(argv[++i], NULL);
-    else if (strcmp(argv[i], "--depth") == 0 && i + 1 < argc) depth = strtol(argv[++i], NULL, 10);
-    else if (argv[i][0] != '-') path = argv[i];
+    if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
+      iters = strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc)
+      max_s = strtod(argv[++i], NULL);
+    else if (strcmp(argv[i], "--depth") == 0 && i + 1 < argc)
+      depth = strtol(argv[++i], NULL, 10);
+    else if (argv[i][0] != '-')
+      path = argv[i];
     else {
       fputs("usage: bench_verify [FILE] [--iterations N] [--max-seconds S] [--depth D]\n", stderr);
       return 2;
@@ -82,8 +88,8 @@ int main(int argc, char **argv)
     int rc = seal_verify_execution_receipt(r, NULL, &v);
     int ok = rc == SEAL_OK && v.valid && v.depth == depth;
     if (!ok)
-      fprintf(stderr, "bench_verify: %s does not verify at depth %ld (rc %d, valid %d, depth %d)\n", path,
-              depth, rc, v.valid, v.depth);
+      fprintf(stderr, "bench_verify: %s does not verify at depth %ld (rc %d, valid %d, depth %d)\n",
+              path, depth, rc, v.valid, v.depth);
     seal_verdict_clear(&v);
     if (!ok)
       return 1;
@@ -94,7 +100,8 @@ int main(int argc, char **argv)
     while (n < iters && bu_now_ns() < stop) {
       seal_verdict v;
       int64_t t0 = bu_now_ns();
-      int rc = which == 0 ? seal_verify_execution_receipt(r, NULL, &v) : seal_verify_text(text, len, NULL, &v);
+      int rc = which == 0 ? seal_verify_execution_receipt(r, NULL, &v)
+                          : seal_verify_text(text, len, NULL, &v);
       lat[n++] = bu_now_ns() - t0;
       bad += rc != SEAL_OK || !v.valid || v.depth != depth;
       seal_verdict_clear(&v);

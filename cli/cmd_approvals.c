@@ -84,7 +84,8 @@ static ledger *open_store(const char *store_opt, int read_only, char *motus_dir,
     if (lerr.code == LEDGER_ENOTFOUND)
       cli_errorf("no Store at %s (run `workledger init`)", path);
     else
-      cli_errorf("cannot open the Store %s: %s", path, lerr.msg[0] ? lerr.msg : ledger_strerror(lerr.code));
+      cli_errorf("cannot open the Store %s: %s", path,
+                 lerr.msg[0] ? lerr.msg : ledger_strerror(lerr.code));
     return NULL;
   }
   return l;
@@ -117,10 +118,10 @@ int cmd_approvals(int argc, char **argv)
   }
   out = json_array();
   json_array_foreach(list, i, a) {
-    json_t *row = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s}", "approval_id", jstr(a, "approval_id"), "tool",
-                            jstr(a, "tool"), "risk", json_object_get(a, "risk"), "args_hash",
-                            jstr(a, "args_hash"), "caller", jstr(a, "caller"), "created_at",
-                            jstr(a, "created_at"));
+    json_t *row = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s}", "approval_id", jstr(a, "approval_id"),
+                            "tool", jstr(a, "tool"), "risk", json_object_get(a, "risk"),
+                            "args_hash", jstr(a, "args_hash"), "caller", jstr(a, "caller"),
+                            "created_at", jstr(a, "created_at"));
     json_t *args = json_object_get(json_object_get(a, "request"), "arguments");
     if (row && args)
       json_object_set(row, "arguments", args);
@@ -136,11 +137,12 @@ int cmd_approvals(int argc, char **argv)
     printf("no pending approvals\n");
   } else {
     json_array_foreach(out, i, a) {
-      char *args = json_object_get(a, "arguments") ? json_dumps(json_object_get(a, "arguments"), JSON_COMPACT)
-                                                   : NULL;
+      char *args = json_object_get(a, "arguments")
+                       ? json_dumps(json_object_get(a, "arguments"), JSON_COMPACT)
+                       : NULL;
       printf("%s  %s  R%lld  %s  caller=%s  %s\n", jstr(a, "approval_id"), jstr(a, "tool"),
-             (long long)json_integer_value(json_object_get(a, "risk")), jstr(a, "args_hash"), jstr(a, "caller"),
-             jstr(a, "created_at"));
+             (long long)json_integer_value(json_object_get(a, "risk")), jstr(a, "args_hash"),
+             jstr(a, "caller"), jstr(a, "created_at"));
       if (args)
         printf("    arguments: %.200s%s\n", args, strlen(args) > 200 ? "..." : "");
       free(args);
@@ -218,8 +220,8 @@ static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
     if ((rc = ledger_txn_run_open(t, &ri, run_id, NULL, err)))
       return rc;
   }
-  p = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "approval_id", j->approval_id, "status", j->status, "tool",
-                jstr(j->row, "tool"), "args_hash", jstr(j->row, "args_hash"), "risk",
+  p = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "approval_id", j->approval_id, "status", j->status,
+                "tool", jstr(j->row, "tool"), "args_hash", jstr(j->row, "args_hash"), "risk",
                 json_object_get(j->row, "risk"), "resolved_by", "cli");
   if (!p)
     return LEDGER_ERROR;
@@ -238,8 +240,8 @@ static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
 }
 
 /* Builds and signs the ApprovalDecision for `row` (a ledger_approval_get object). */
-static json_t *sign_decision(const json_t *row, const char *verdict, const char *reason, const seal_key *key,
-                             const json_t *cfg, const char *node_motebit_id)
+static json_t *sign_decision(const json_t *row, const char *verdict, const char *reason,
+                             const seal_key *key, const json_t *cfg, const char *node_motebit_id)
 {
   char motebit_id[SEAL_SOVEREIGN_ID + 200];
   const char *args_hash = jstr(row, "args_hash");
@@ -264,15 +266,17 @@ static json_t *sign_decision(const json_t *row, const char *verdict, const char 
   else
     seal_sovereign_id(motebit_id, seal_key_pk(key));
   const char *device_id = mcp_config_device_id(cfg) ? mcp_config_device_id(cfg) : "workledger";
-  body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:I}", "approval_id", jstr(row, "approval_id"), "motebit_id",
-                   motebit_id, "device_id", device_id, "tool_name", jstr(row, "tool"), "args_hash", args_hash,
-                   "risk_level", json_object_get(row, "risk"), "verdict", verdict, "requested_at",
-                   (json_int_t)requested_at, "resolved_at", (json_int_t)resolved_at);
+  body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:I}", "approval_id", jstr(row, "approval_id"),
+                   "motebit_id", motebit_id, "device_id", device_id, "tool_name", jstr(row, "tool"),
+                   "args_hash", args_hash, "risk_level", json_object_get(row, "risk"), "verdict",
+                   verdict, "requested_at", (json_int_t)requested_at, "resolved_at",
+                   (json_int_t)resolved_at);
   if (!body)
     return NULL;
   if (reason)
     json_object_set_new(body, "denied_reason", json_string(reason));
-  const char *run_id = json_string_value(json_object_get(json_object_get(row, "request"), "run_id"));
+  const char *run_id = json_string_value(
+      json_object_get(json_object_get(row, "request"), "run_id"));
   if (run_id && *run_id)
     json_object_set_new(body, "run_id", json_string(run_id));
   memset(&serr, 0, sizeof serr);
@@ -323,7 +327,8 @@ static int resolve(int argc, char **argv, int approve)
 
   /* The event goes to the run that asked when it is still open, else to the approvals run. */
   resolve_job j = {o.id, status, approve ? NULL : o.reason, decision, row, APPROVALS_RUN_ID, 1};
-  const char *req_run = json_string_value(json_object_get(json_object_get(row, "request"), "run_id"));
+  const char *req_run = json_string_value(
+      json_object_get(json_object_get(row, "request"), "run_id"));
   if (req_run && *req_run && ledger_run_get(l, req_run, &run, NULL) == LEDGER_OK &&
       strcmp(jstr(run, "status"), "open") == 0) {
     j.run_id = req_run;
@@ -343,7 +348,8 @@ static int resolve(int argc, char **argv, int approve)
     goto done;
   }
   if (lrc != LEDGER_OK) {
-    cli_errorf("cannot resolve approval %s: %s", o.id, lerr.msg[0] ? lerr.msg : ledger_strerror(lrc));
+    cli_errorf("cannot resolve approval %s: %s", o.id,
+               lerr.msg[0] ? lerr.msg : ledger_strerror(lrc));
     goto done;
   }
   if (o.json) {

@@ -27,12 +27,14 @@ int cmd_doctor(int argc, char **argv)
   if (!fix && access(path, F_OK) != 0) {
     if (json) {
       json_t *o = json_pack("{s:s,s:[{s:s,s:s,s:s}]}", "status", "fail", "checks", "name",
-                            "store_path", "status", "fail", "message", "no Store (run `workledger init` or `doctor --fix`)");
+                            "store_path", "status", "fail", "message",
+                            "no Store (run `workledger init` or `doctor --fix`)");
       cli_print_json(o);
       json_decref(o);
     } else {
-      printf("FAIL  store_path: no Store at %s (run `workledger init` or `workledger doctor --fix`)\n",
-             path);
+      printf(
+          "FAIL  store_path: no Store at %s (run `workledger init` or `workledger doctor --fix`)\n",
+          path);
     }
     return CLI_EXIT_FAIL;
   }
@@ -51,10 +53,12 @@ int cmd_doctor(int argc, char **argv)
   } else {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(out, "checks"), i, c)
-    {
+    json_array_foreach(json_object_get(out, "checks"), i, c) {
       const char *s = json_string_value(json_object_get(c, "status"));
-      printf("%-5s %s: %s\n", strcmp(s, "pass") == 0 ? "PASS" : strcmp(s, "warn") == 0 ? "WARN" : "FAIL",
+      printf("%-5s %s: %s\n",
+             strcmp(s, "pass") == 0   ? "PASS"
+             : strcmp(s, "warn") == 0 ? "WARN"
+                                      : "FAIL",
              json_string_value(json_object_get(c, "name")),
              json_string_value(json_object_get(c, "message")));
     }

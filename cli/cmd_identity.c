@@ -82,8 +82,7 @@ static char *yaml_with_succession(const char *base, const json_t *chain)
   if (!y)
     return NULL;
   k = (size_t)snprintf(y, cap, "%s\nsuccession:", base);
-  json_array_foreach(chain, i, r)
-  {
+  json_array_foreach(chain, i, r) {
     const char *reason = json_string_value(json_object_get(r, "reason"));
     char reason_line[300] = "";
     if (reason)
@@ -182,7 +181,8 @@ static int rotate(const char *motus_dir, const char *reason, int json)
   const char *pass = getenv("WORKLEDGER_PASSPHRASE");
 
   if (reason && (strpbrk(reason, "\"\\") || strlen(reason) > 200)) {
-    cli_errorf("identity rotate: --reason must be at most 200 characters without quotes or backslashes");
+    cli_errorf(
+        "identity rotate: --reason must be at most 200 characters without quotes or backslashes");
     return CLI_EXIT_USAGE;
   }
   for (const char *p = reason; p && *p; p++)
@@ -243,8 +243,8 @@ static int rotate(const char *motus_dir, const char *reason, int json)
   if (!created[0])
     ledger_now(created);
   json_array_append(chain, rec);
-  if (seal_identity_yaml(&yaml, node.motebit_id, seal_key_pk_hex(nk), created, type[0] ? type : NULL,
-                         &se) != SEAL_OK ||
+  if (seal_identity_yaml(&yaml, node.motebit_id, seal_key_pk_hex(nk), created,
+                         type[0] ? type : NULL, &se) != SEAL_OK ||
       !(full = yaml_with_succession(yaml, chain)) ||
       seal_identity_sign(&signed_md, full, nk, &se) != SEAL_OK) {
     cli_errorf("identity rotate: cannot build the new identity file: %s", se.msg);
@@ -319,7 +319,8 @@ static int show(const char *motus_dir, int json)
     return CLI_EXIT_FAIL;
   }
   retired = json_array();
-  json_array_foreach(chain, i, r) json_array_append(retired, json_object_get(r, "old_public_key"));
+  json_array_foreach(chain, i, r)
+    json_array_append(retired, json_object_get(r, "old_public_key"));
   if (json_array_size(chain))
     status = seal_succession_verify_chain(chain, seal_key_pk_hex(node.key), &se) == SEAL_OK
                  ? "valid"

@@ -71,9 +71,8 @@ int cmd_init(int argc, char **argv)
   if (json) {
     json_t *out = json_pack("{s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i}", "motus_dir", motus_dir, "store",
                             store_path, "store_created", !existed, "key_created", created,
-                            "motebit_id", node.motebit_id, "public_key",
-                            seal_key_pk_hex(node.key), "did", node.did, "schema_version",
-                            LEDGER_SCHEMA_VERSION);
+                            "motebit_id", node.motebit_id, "public_key", seal_key_pk_hex(node.key),
+                            "did", node.did, "schema_version", LEDGER_SCHEMA_VERSION);
     cli_print_json(out);
     json_decref(out);
   } else if (!quiet) {

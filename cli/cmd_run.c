@@ -27,11 +27,10 @@ static void print_packet(const json_t *p)
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(p, "tools"), i, v)
-      printf("tool     %s (%s)\n", js(v, "name"), js(v, "kind"));
+    printf("tool     %s (%s)\n", js(v, "name"), js(v, "kind"));
   json_array_foreach(json_object_get(p, "evidence"), i, v)
-      printf("evidence %s %s: %s\n", js(v, "evidence_id"), js(v, "kind"), js(v, "summary"));
-  json_array_foreach(json_object_get(p, "decisions"), i, v)
-  {
+    printf("evidence %s %s: %s\n", js(v, "evidence_id"), js(v, "kind"), js(v, "summary"));
+  json_array_foreach(json_object_get(p, "decisions"), i, v) {
     printf("decision %s: %s", js(v, "decision_id"), js(v, "text"));
     if (json_object_get(v, "rationale"))
       printf(" (because %s)", js(v, "rationale"));
@@ -39,7 +38,8 @@ static void print_packet(const json_t *p)
   }
   json_t *oc = json_object_get(p, "outcome");
   if (oc) {
-    printf("outcome  %s: %s (closed %s)\n", js(oc, "status"), js(oc, "summary"), js(p, "closed_at"));
+    printf("outcome  %s: %s (closed %s)\n", js(oc, "status"), js(oc, "summary"),
+           js(p, "closed_at"));
     json_t *acc = json_object_get(p, "acceptance");
     printf("accepted %s by %s\n", js(acc, "status"), js(acc, "method"));
     json_t *nr = json_object_get(p, "next_route");
@@ -111,8 +111,8 @@ int cmd_run(int argc, char **argv)
       size_t i;
       json_t *r;
       json_array_foreach(out, i, r)
-          printf("%-40s %-6s %-8s %-24s %s\n", js(r, "run_id"), js(r, "status"),
-                 js(r, "outcome_status"), js(r, "started_at"), js(r, "work_id"));
+        printf("%-40s %-6s %-8s %-24s %s\n", js(r, "run_id"), js(r, "status"),
+               js(r, "outcome_status"), js(r, "started_at"), js(r, "work_id"));
       if (!json_array_size(out))
         printf("no runs\n");
     }

@@ -26,7 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 static int mkdir_p(const char *dir)
 {
   char tmp[4096];
@@ -126,10 +125,12 @@ int cmd_serve(int argc, char **argv)
     } else if (strcmp(a, "--stdio") == 0 || strcmp(a, "--json") == 0) {
       /* default transport / accepted for uniformity */
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fprintf(stderr, "usage: workledger serve [--store PATH] [--profile personal|service|collaborative]\n"
-                      "                        [--durability full|normal] [--workers N] [--window N]\n"
-                      "                        [--max-line BYTES] [--heartbeat-ms MS] [--no-store] [--ephemeral-key]\n"
-                      "                        [--http HOST:PORT ...]\n");
+      fprintf(
+          stderr,
+          "usage: workledger serve [--store PATH] [--profile personal|service|collaborative]\n"
+          "                        [--durability full|normal] [--workers N] [--window N]\n"
+          "                        [--max-line BYTES] [--heartbeat-ms MS] [--no-store] [--ephemeral-key]\n"
+          "                        [--http HOST:PORT ...]\n");
       return CLI_EXIT_OK;
     } else {
       cli_errorf("serve: unknown option %s (see workledger serve --help)", a);
@@ -197,8 +198,8 @@ int cmd_serve(int argc, char **argv)
     cli_errorf("serve: %s", err);
     goto out;
   }
-  mcp_log(MCP_LOG_INFO, "serving MCP over stdio (store %s, profile %s)", store ? store_path : "none",
-          profile);
+  mcp_log(MCP_LOG_INFO, "serving MCP over stdio (store %s, profile %s)",
+          store ? store_path : "none", profile);
   if (serve_stdio_run(srv, 0, proto_fd, (size_t)max_line, err, sizeof err) != 0) {
     cli_errorf("serve: %s", err);
     goto out;

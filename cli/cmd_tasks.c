@@ -38,10 +38,9 @@ static json_t *collect(ledger *l, int limit, int *rc)
     const char *w = json_string_value(json_object_get(r, "work_id"));
     if (!w || strncmp(w, TASK_WORK_PREFIX, strlen(TASK_WORK_PREFIX)) != 0)
       continue;
-    json_array_append_new(tasks, json_pack("{s:s,s:s,s:s,s:s}", "task_id",
-                                           w + strlen(TASK_WORK_PREFIX), "status", "running",
-                                           "run_id", js(r, "run_id"), "started_at",
-                                           js(r, "started_at")));
+    json_array_append_new(
+        tasks, json_pack("{s:s,s:s,s:s,s:s}", "task_id", w + strlen(TASK_WORK_PREFIX), "status",
+                         "running", "run_id", js(r, "run_id"), "started_at", js(r, "started_at")));
   }
   json_decref(runs);
   if ((lrc = ledger_receipt_list_kind(l, EXEC_RECEIPT_KIND, limit, &rcpts, &e))) {
@@ -147,8 +146,9 @@ int cmd_receipts(int argc, char **argv)
     rc = cli_ledger_fail("receipts show", lrc, &e);
     goto out;
   }
-  json_array_foreach(list, i, r) if (strcmp(js(r, "kind"), EXEC_RECEIPT_KIND) == 0) found =
-      json_incref(json_object_get(r, "json"));
+  json_array_foreach(list, i, r)
+    if (strcmp(js(r, "kind"), EXEC_RECEIPT_KIND) == 0)
+      found = json_incref(json_object_get(r, "json"));
   if (!found) {
     lrc = ledger_receipt_get(l, id, &found, &e);
     if (lrc == LEDGER_ENOTFOUND) {

@@ -24,22 +24,28 @@
 #endif
 #endif
 
-static int usage(void) {
-  fprintf(stderr, "usage: workledger token mint --aud AUD [--ttl SECONDS] [--now EPOCH_MS] [--json]\n"
-                  "       workledger token pubkey [--json]\n");
+static int usage(void)
+{
+  fprintf(stderr,
+          "usage: workledger token mint --aud AUD [--ttl SECONDS] [--now EPOCH_MS] [--json]\n"
+          "       workledger token pubkey [--json]\n");
   return CLI_EXIT_USAGE;
 }
 
-int cmd_token(int argc, char **argv) {
+int cmd_token(int argc, char **argv)
+{
   const char *aud = NULL;
   long ttl = 300;
   long long now_opt = 0;
   int json = cli_opt_json, rc = CLI_EXIT_FAIL;
-  if (argc < 2) return usage();
+  if (argc < 2)
+    return usage();
   const char *sub = argv[1];
-  if (strcmp(sub, "mint") && strcmp(sub, "pubkey")) return usage();
+  if (strcmp(sub, "mint") && strcmp(sub, "pubkey"))
+    return usage();
   for (int i = 2; i < argc; i++) {
-    if (!strcmp(argv[i], "--aud") && i + 1 < argc) aud = argv[++i];
+    if (!strcmp(argv[i], "--aud") && i + 1 < argc)
+      aud = argv[++i];
     else if (!strcmp(argv[i], "--ttl") && i + 1 < argc) {
       char *end = NULL;
       errno = 0;
@@ -48,7 +54,8 @@ int cmd_token(int argc, char **argv) {
         cli_errorf("token: --ttl must be 1..2592000 seconds");
         return CLI_EXIT_USAGE;
       }
-    } else if (!strcmp(argv[i], "--now") && i + 1 < argc) { /* clock override (ms): tests, offline minting */
+    } else if (!strcmp(argv[i], "--now") &&
+               i + 1 < argc) { /* clock override (ms): tests, offline minting */
       char *end = NULL;
       errno = 0;
       now_opt = strtoll(argv[++i], &end, 10);
@@ -56,8 +63,10 @@ int cmd_token(int argc, char **argv) {
         cli_errorf("token: --now must be epoch milliseconds");
         return CLI_EXIT_USAGE;
       }
-    } else if (!strcmp(argv[i], "--json")) json = 1;
-    else return usage();
+    } else if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else
+      return usage();
   }
   if (!strcmp(sub, "mint") && (!aud || !*aud)) {
     cli_errorf("token mint: --aud is required (e.g. task:submit)");
@@ -93,17 +102,21 @@ int cmd_token(int argc, char **argv) {
 #endif
   if (!mid[0]) {
     const char *cid = mcp_config_motebit_id(cfg);
-    if (cid) snprintf(mid, sizeof mid, "%s", cid);
+    if (cid)
+      snprintf(mid, sizeof mid, "%s", cid);
     else {
       char sid[SEAL_SOVEREIGN_ID];
       seal_sovereign_id(sid, seal_key_pk(key));
       snprintf(mid, sizeof mid, "%s", sid);
     }
   }
-  if (mcp_config_device_id(cfg)) snprintf(dev, sizeof dev, "%s", mcp_config_device_id(cfg));
+  if (mcp_config_device_id(cfg))
+    snprintf(dev, sizeof dev, "%s", mcp_config_device_id(cfg));
   if (!strcmp(sub, "pubkey")) {
-    if (json) printf("{\"motebit_id\":\"%s\",\"public_key\":\"%s\"}\n", mid, seal_key_pk_hex(key));
-    else printf("%s\n", seal_key_pk_hex(key));
+    if (json)
+      printf("{\"motebit_id\":\"%s\",\"public_key\":\"%s\"}\n", mid, seal_key_pk_hex(key));
+    else
+      printf("%s\n", seal_key_pk_hex(key));
     rc = CLI_EXIT_OK;
     goto out;
   }
@@ -118,8 +131,9 @@ int cmd_token(int argc, char **argv) {
     goto out;
   }
   if (json) {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "token", tok, "header", "", "mid", mid, "aud", aud, "exp",
-                          (json_int_t)(now + ttl * 1000), "public_key", seal_key_pk_hex(key));
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "token", tok, "header", "", "mid", mid,
+                          "aud", aud, "exp", (json_int_t)(now + ttl * 1000), "public_key",
+                          seal_key_pk_hex(key));
     size_t hl = strlen(tok) + 32;
     char *h = malloc(hl);
     if (h) {

@@ -104,7 +104,8 @@ static int local_identity(uint8_t pin[SEAL_PK_BYTES], char *chain_path, size_t c
   cli_motus_dir(motus, sizeof motus, cli_store_path(cli_opt_store));
   snprintf(md_path, sizeof md_path, "%s/identity/motebit.md", motus);
   if (!(f = fopen(md_path, "rb"))) {
-    cli_errorf("verify: --local: cannot open %s: %s (run `workledger init`)", md_path, strerror(errno));
+    cli_errorf("verify: --local: cannot open %s: %s (run `workledger init`)", md_path,
+               strerror(errno));
     return -1;
   }
   text = read_all(f, &len);

@@ -20,7 +20,7 @@ static const char *or_dash(const char *s)
 typedef struct opt {
   const char *name; /* "--intent" */
   int is_int;
-  const char *key;  /* JSON member */
+  const char *key; /* JSON member */
 } opt;
 
 /* Parse positional args (npos of them, named by pos_keys) and options into a JSON object.
@@ -138,8 +138,8 @@ int cmd_work(int argc, char **argv)
 
   if (strcmp(sub, "claim") == 0) {
     static const char *const pk[] = {"work_id"};
-    static const opt o[] = {{"--intent", 0, "intent"}, {"--actor", 0, "actor"},
-                            {"--ttl", 1, "ttl"}, {NULL, 0, NULL}};
+    static const opt o[] = {
+        {"--intent", 0, "intent"}, {"--actor", 0, "actor"}, {"--ttl", 1, "ttl"}, {NULL, 0, NULL}};
     if (!(a = parse(argc, argv, pk, 1, o, "work claim WORK_ID [--intent T] [--actor ID] [--ttl S]",
                     &json)))
       return CLI_EXIT_USAGE;
@@ -160,7 +160,7 @@ int cmd_work(int argc, char **argv)
              json_string_value(json_object_get(out, "expires_at")));
   } else if (strcmp(sub, "evidence") == 0) {
     static const char *const pk[] = {"lease_id", "kind"};
-    static const opt o[] = {{"--passed", 1, "passed"}, {"--failed", 1, "failed"},
+    static const opt o[] = {{"--passed", 1, "passed"},   {"--failed", 1, "failed"},
                             {"--skipped", 1, "skipped"}, {"--uri", 0, "uri"},
                             {"--file", 0, "file"},       {"--summary", 0, "summary"},
                             {"--digest", 0, "digest"},   {NULL, 0, NULL}};
@@ -190,12 +190,15 @@ int cmd_work(int argc, char **argv)
     if (json)
       cli_print_json(out);
     else
-      printf("%s recorded on %s (seq %lld)\n", json_string_value(json_object_get(out, "evidence_id")),
+      printf("%s recorded on %s (seq %lld)\n",
+             json_string_value(json_object_get(out, "evidence_id")),
              json_string_value(json_object_get(out, "lease_id")),
              (long long)json_integer_value(json_object_get(out, "seq")));
   } else if (strcmp(sub, "decision") == 0) {
     static const char *const pk[] = {"lease_id", "text"};
-    static const opt o[] = {{"--rationale", 0, "rationale"}, {"-r", 0, "rationale"}, {NULL, 0, NULL}};
+    static const opt o[] = {{"--rationale", 0, "rationale"},
+                            {"-r", 0, "rationale"},
+                            {NULL, 0, NULL}};
     if (!(a = parse(argc, argv, pk, 2, o, "work decision LEASE TEXT [--rationale R]", &json)))
       return CLI_EXIT_USAGE;
     if ((rc = cli_store_open(&l, 0)))
@@ -208,7 +211,8 @@ int cmd_work(int argc, char **argv)
     if (json)
       cli_print_json(out);
     else
-      printf("%s recorded on %s (seq %lld)\n", json_string_value(json_object_get(out, "decision_id")),
+      printf("%s recorded on %s (seq %lld)\n",
+             json_string_value(json_object_get(out, "decision_id")),
              json_string_value(json_object_get(out, "lease_id")),
              (long long)json_integer_value(json_object_get(out, "seq")));
   } else if (strcmp(sub, "release") == 0) {
@@ -220,7 +224,8 @@ int cmd_work(int argc, char **argv)
     const char *oc = json_string_value(json_object_get(a, "outcome"));
     if (strcmp(oc, "success") && strcmp(oc, "failure") && strcmp(oc, "partial") &&
         strcmp(oc, "aborted")) {
-      cli_errorf("work release: outcome must be success, failure, partial or aborted (got '%s')", oc);
+      cli_errorf("work release: outcome must be success, failure, partial or aborted (got '%s')",
+                 oc);
       rc = CLI_EXIT_USAGE;
       goto out;
     }
@@ -237,7 +242,8 @@ int cmd_work(int argc, char **argv)
     if (json)
       cli_print_json(out);
     else
-      printf("%s released (%s%s); receipt %s\n", json_string_value(json_object_get(out, "lease_id")),
+      printf("%s released (%s%s); receipt %s\n",
+             json_string_value(json_object_get(out, "lease_id")),
              json_string_value(json_object_get(out, "outcome")),
              json_is_true(json_object_get(out, "replayed")) ? ", already released" : "",
              json_string_value(json_object_get(out, "receipt_id")));
@@ -341,8 +347,7 @@ int cmd_work(int argc, char **argv)
     } else {
       size_t i;
       json_t *it;
-      json_array_foreach(json_object_get(out, "items"), i, it)
-      {
+      json_array_foreach(json_object_get(out, "items"), i, it) {
         printf("%-24s %-8s %-28s %s\n", json_string_value(json_object_get(it, "lease_id")),
                or_dash(json_string_value(json_object_get(it, "status"))),
                or_dash(json_string_value(json_object_get(it, "work_id"))),

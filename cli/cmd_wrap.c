@@ -61,7 +61,8 @@ int cmd_wrap(int argc, char **argv)
       json = 1;
     } else if (s[0] == '-') {
       cli_errorf("wrap: unknown option '%s' (usage: wrap [--work-id ID] [--timeout S] "
-                 "[--keep-output] -- CMD [ARG...])", s);
+                 "[--keep-output] -- CMD [ARG...])",
+                 s);
       return CLI_EXIT_USAGE;
     } else {
       break; /* the command starts here (no "--") */
@@ -91,9 +92,15 @@ int cmd_wrap(int argc, char **argv)
   ledger_work_ctx ctx = {"cli", NULL, NULL, NULL, NULL, node.key, node.motebit_id};
   int out_fd = STDOUT_FILENO, err_fd = STDERR_FILENO;
   fflush(stdout);
-  ledger_wrap_opts o = {.argv = argv + i, .work_id = work_id, .timeout_s = (int)timeout,
-                        .keep_output = keep, .stdin_fd = STDIN_FILENO, .out_sink = sink_fd,
-                        .out_payload = &out_fd, .err_sink = sink_fd, .err_payload = &err_fd};
+  ledger_wrap_opts o = {.argv = argv + i,
+                        .work_id = work_id,
+                        .timeout_s = (int)timeout,
+                        .keep_output = keep,
+                        .stdin_fd = STDIN_FILENO,
+                        .out_sink = sink_fd,
+                        .out_payload = &out_fd,
+                        .err_sink = sink_fd,
+                        .err_payload = &err_fd};
   ledger_wrap_result r;
   ledger_err e = {0};
   int rc = ledger_wrap_run(l, &ctx, &o, &r, &e);

@@ -18,8 +18,8 @@
 #endif
 
 typedef struct cli_node {
-  seal_key *key;         /* owned: free with seal_key_free() (or cli_node_free) */
-  char motebit_id[64];   /* configured or sovereign id */
+  seal_key *key;       /* owned: free with seal_key_free() (or cli_node_free) */
+  char motebit_id[64]; /* configured or sovereign id */
   char did[SEAL_DID_KEY_MAX];
 } cli_node;
 

@@ -34,22 +34,22 @@
 
 typedef enum mcp_client_rc {
   MCP_CLIENT_OK = 0,
-  MCP_CLIENT_ERROR = -1,        /* unexpected: out of memory, libcurl setup, token minting failed */
-  MCP_CLIENT_EINVAL = -2,       /* bad options or arguments (URL, tool name, arguments not an object) */
+  MCP_CLIENT_ERROR = -1,  /* unexpected: out of memory, libcurl setup, token minting failed */
+  MCP_CLIENT_EINVAL = -2, /* bad options or arguments (URL, tool name, arguments not an object) */
   MCP_CLIENT_EUNREACHABLE = -3, /* could not resolve, connect or complete TLS */
   MCP_CLIENT_ETIMEOUT = -4,     /* the connect or the total timeout elapsed */
   MCP_CLIENT_ETOOBIG = -5,      /* the response exceeded max_response bytes and was cut off */
   MCP_CLIENT_ECANCELLED = -6,   /* the cancellation hook asked to stop */
-  MCP_CLIENT_EAUTH = -7,        /* HTTP 401: token missing, wrong, expired or for another audience */
-  MCP_CLIENT_EFORBIDDEN = -8,   /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
-  MCP_CLIENT_ENOTFOUND = -9,    /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL
+  MCP_CLIENT_EAUTH = -7,      /* HTTP 401: token missing, wrong, expired or for another audience */
+  MCP_CLIENT_EFORBIDDEN = -8, /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
+  MCP_CLIENT_ENOTFOUND = -9,  /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL
                                    (or the legacy session was lost again right after re-initializing) */
-  MCP_CLIENT_EHTTP = -10,       /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
-  MCP_CLIENT_EPROTOCOL = -11,   /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown
+  MCP_CLIENT_EHTTP = -10, /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
+  MCP_CLIENT_EPROTOCOL = -11, /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown
                                    content type, no response in the event stream, unsupported protocol
                                    version, input_required (MRTR) result */
-  MCP_CLIENT_ERPC = -12,        /* the server answered with a JSON-RPC error (err.rpc_code) */
-  MCP_CLIENT_ETOOL = -13,       /* tools/call returned a result with isError: true (result returned) */
+  MCP_CLIENT_ERPC = -12,      /* the server answered with a JSON-RPC error (err.rpc_code) */
+  MCP_CLIENT_ETOOL = -13, /* tools/call returned a result with isError: true (result returned) */
 } mcp_client_rc;
 
 /* Which protocol era to speak. */
@@ -67,35 +67,36 @@ typedef enum mcp_client_era {
 #define MCP_CLIENT_MAX_PAGES 100 /* tools/list pages followed at most */
 
 typedef struct mcp_client_err {
-  int code;          /* the mcp_client_rc returned */
-  long http_status;  /* HTTP status of the failing exchange; 0 when none was received */
-  int rpc_code;      /* JSON-RPC error code (ERPC, or carried by an HTTP error body); 0 when none */
-  char msg[320];     /* one line, no trailing newline; never contains a token */
+  int code;         /* the mcp_client_rc returned */
+  long http_status; /* HTTP status of the failing exchange; 0 when none was received */
+  int rpc_code;     /* JSON-RPC error code (ERPC, or carried by an HTTP error body); 0 when none */
+  char msg[320];    /* one line, no trailing newline; never contains a token */
 } mcp_client_err;
 
 typedef struct mcp_client_opts {
-  const char *url;              /* required: http(s)://host[:port]/mcp; copied */
-  mcp_client_era era;           /* default MCP_CLIENT_ERA_AUTO */
-  const char *bearer;           /* static bearer token, copied; NULL = none */
-  const seal_key *motebit_key;  /* borrowed, must outlive the client: authenticate with motebit
+  const char *url;             /* required: http(s)://host[:port]/mcp; copied */
+  mcp_client_era era;          /* default MCP_CLIENT_ERA_AUTO */
+  const char *bearer;          /* static bearer token, copied; NULL = none */
+  const seal_key *motebit_key; /* borrowed, must outlive the client: authenticate with motebit
                                    signed tokens made with this key (exclusive with bearer) */
-  const char *motebit_id;       /* the token's `mid` (required with motebit_key); copied */
-  const char *device_id;        /* the token's `did`; NULL = "workledger"; copied */
-  const char *audience;         /* the token's `aud`; NULL = "task:submit"; copied */
-  long token_ttl_ms;            /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
-  int send_public_key;          /* 1 = also send Motebit-Public-Key (first contact with a TOFU peer) */
-  long connect_timeout_ms;      /* 0 = MCP_CLIENT_DEFAULT_CONNECT_MS */
-  long timeout_ms;              /* total per HTTP request; 0 = MCP_CLIENT_DEFAULT_TIMEOUT_MS */
-  size_t max_response;          /* bytes per HTTP response (whole SSE stream); 0 = default */
-  const char *ca_file;          /* PEM bundle for https; NULL = system; copied */
-  int insecure_tls;             /* 1 = do not verify the certificate (tests only) */
-  const char *client_name;      /* clientInfo.name; NULL = "workledger"; copied */
-  const char *client_version;   /* clientInfo.version; NULL = the build version; copied */
+  const char *motebit_id;      /* the token's `mid` (required with motebit_key); copied */
+  const char *device_id;       /* the token's `did`; NULL = "workledger"; copied */
+  const char *audience;        /* the token's `aud`; NULL = "task:submit"; copied */
+  long token_ttl_ms;           /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
+  int send_public_key;     /* 1 = also send Motebit-Public-Key (first contact with a TOFU peer) */
+  long connect_timeout_ms; /* 0 = MCP_CLIENT_DEFAULT_CONNECT_MS */
+  long timeout_ms;         /* total per HTTP request; 0 = MCP_CLIENT_DEFAULT_TIMEOUT_MS */
+  size_t max_response;     /* bytes per HTTP response (whole SSE stream); 0 = default */
+  const char *ca_file;     /* PEM bundle for https; NULL = system; copied */
+  int insecure_tls;        /* 1 = do not verify the certificate (tests only) */
+  const char *client_name; /* clientInfo.name; NULL = "workledger"; copied */
+  const char *client_version; /* clientInfo.version; NULL = the build version; copied */
 } mcp_client_opts;
 
 /* Progress relayed from the server's notifications/progress for this call's progressToken.
  * `total` is 0 when the server sent none; `message` may be NULL; both borrowed for the call. */
-typedef void (*mcp_client_progress_fn)(double progress, double total, const char *message, void *payload);
+typedef void (*mcp_client_progress_fn)(double progress, double total, const char *message,
+                                       void *payload);
 /* Every notification of the call's response stream (progress included), borrowed for the call. */
 typedef void (*mcp_client_notify_fn)(const json_t *notification, void *payload);
 /* Polled during the call (about once per second at least); non-zero cancels it. */
@@ -116,7 +117,8 @@ typedef struct mcp_client mcp_client;
 /* Creates a client; no network traffic. Returns MCP_CLIENT_OK, MCP_CLIENT_EINVAL (no URL, a URL
  * that is not http(s)://, bearer and motebit_key both set, motebit_key without motebit_id) or
  * MCP_CLIENT_ERROR. `*out` untouched on failure. */
-int mcp_client_new(mcp_client **out, const mcp_client_opts *opts, mcp_client_err *err) MCP_CLIENT_WUR;
+int mcp_client_new(mcp_client **out, const mcp_client_opts *opts,
+                   mcp_client_err *err) MCP_CLIENT_WUR;
 
 /* Negotiates the era (and, for legacy, initializes). Idempotent: returns MCP_CLIENT_OK at once
  * when already connected. Other calls connect on demand, so calling this is optional. Returns

@@ -13,13 +13,13 @@
 
 /* State of one request's reply. Zero it, then set id, progress_token and co. */
 typedef struct mcp_client__rx {
-  json_int_t id;                   /* the request id (integer) we expect back */
-  const json_t *progress_token;    /* borrowed; NULL when none was sent */
-  const mcp_client_call_opts *co;  /* borrowed; may be NULL */
-  json_t *response;                /* owned: the matching response message once seen */
-  unsigned messages;               /* messages seen in the stream */
-  int bad;                         /* 1 when a stream message was not valid JSON-RPC */
-  char why[160];                   /* first such problem */
+  json_int_t id;                  /* the request id (integer) we expect back */
+  const json_t *progress_token;   /* borrowed; NULL when none was sent */
+  const mcp_client_call_opts *co; /* borrowed; may be NULL */
+  json_t *response;               /* owned: the matching response message once seen */
+  unsigned messages;              /* messages seen in the stream */
+  int bad;                        /* 1 when a stream message was not valid JSON-RPC */
+  char why[160];                  /* first such problem */
 } mcp_client__rx;
 
 /* Handles one JSON-RPC message (an SSE event's data): notifications go to the callbacks,

@@ -22,7 +22,8 @@ typedef struct vctx {
   size_t errlen;
 } vctx;
 
-static int fail(vctx *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(vctx *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(vctx *c, const char *path, const char *fmt, ...)
 {
   if (c->err && c->errlen) {
@@ -171,7 +172,10 @@ static const struct {
   const char *name;
   int approval_above, deny_above;
 } presets[] = {
-    {"cautious", 0, 3}, {"balanced", 1, 3}, {"autonomous", 3, 4}, {"service", 3, 3},
+    {"cautious", 0, 3},
+    {"balanced", 1, 3},
+    {"autonomous", 3, 4},
+    {"service", 3, 3},
 };
 
 static int preset_find(const char *name)
@@ -185,7 +189,8 @@ static int preset_find(const char *name)
 /* -1..4 from an integer or "R0".."R4" / "R0_READ".."R4_MONEY". */
 static int band_value(vctx *c, const json_t *v, const char *path, int *out)
 {
-  static const char *const long_names[] = {"R0_READ", "R1_DRAFT", "R2_WRITE", "R3_EXECUTE", "R4_MONEY"};
+  static const char *const long_names[] = {"R0_READ", "R1_DRAFT", "R2_WRITE", "R3_EXECUTE",
+                                           "R4_MONEY"};
   if (json_is_integer(v) && json_integer_value(v) >= -1 && json_integer_value(v) <= 4) {
     *out = (int)json_integer_value(v);
     return 0;
@@ -226,17 +231,17 @@ static int check_domain_entry(vctx *c, const char *path, const char *s)
   if (!*s)
     return fail(c, path, "must be a host name");
   for (const char *p = s; *p; p++)
-    if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_' || *p == ':' || *p == '[' ||
-          *p == ']'))
+    if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_' || *p == ':' ||
+          *p == '[' || *p == ']'))
       return fail(c, path, "must be a host name (letters, digits, '-', '.')");
   return 0;
 }
 
 static int norm_policy(vctx *c, json_t *pol, const char *profile)
 {
-  static const char *const keys[] = {"preset", "require_approval_above", "deny_above", "denylist",
-                                     "allowlist", "budget", "path_allowlist", "domain_allowlist",
-                                     "callers", NULL};
+  static const char *const keys[] = {
+      "preset", "require_approval_above", "deny_above",       "denylist", "allowlist",
+      "budget", "path_allowlist",         "domain_allowlist", "callers",  NULL};
   if (check_keys(c, pol, "policy", keys) != 0)
     return -1;
   const char *preset = strcmp(profile, "service") == 0 ? "service" : "balanced";
@@ -263,7 +268,8 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
   } else {
     json_object_set_new(pol, "denylist", json_array());
   }
-  if ((v = json_object_get(pol, "allowlist")) && want_str_array(c, v, "policy.allowlist", NULL) != 0)
+  if ((v = json_object_get(pol, "allowlist")) &&
+      want_str_array(c, v, "policy.allowlist", NULL) != 0)
     return -1;
   if ((v = json_object_get(pol, "path_allowlist")) &&
       want_str_array(c, v, "policy.path_allowlist", check_path_entry) != 0)
@@ -275,7 +281,8 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
   json_t *budget = json_object_get(pol, "budget");
   if (budget) {
     static const char *const bkeys[] = {"calls", "window_s", NULL};
-    if (want_object(c, budget, "policy.budget") != 0 || check_keys(c, budget, "policy.budget", bkeys) != 0)
+    if (want_object(c, budget, "policy.budget") != 0 ||
+        check_keys(c, budget, "policy.budget", bkeys) != 0)
       return -1;
   } else {
     budget = json_object();
@@ -305,7 +312,8 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
       const char *s = json_string_value(v);
       if (!*k)
         return fail(c, "policy.callers", "caller ids must not be empty");
-      if (!s || (strcmp(s, "trusted") != 0 && strcmp(s, "verified") != 0 && strcmp(s, "blocked") != 0))
+      if (!s ||
+          (strcmp(s, "trusted") != 0 && strcmp(s, "verified") != 0 && strcmp(s, "blocked") != 0))
         return fail(c, p, "must be \"trusted\", \"verified\" or \"blocked\"");
     }
   } else {
@@ -333,13 +341,16 @@ static int check_bind(vctx *c, const char *path, const char *s)
 
 static int norm_http(vctx *c, json_t *h)
 {
-  static const char *const keys[] = {"bind", "tokens", "known_callers", "trust_on_first_use", "audiences",
-                                     "allowed_hosts", "allowed_origins", "max_body_bytes", NULL};
+  static const char *const keys[] = {
+      "bind",      "tokens",        "known_callers",   "trust_on_first_use",
+      "audiences", "allowed_hosts", "allowed_origins", "max_body_bytes",
+      NULL};
   json_t *v;
   if (check_keys(c, h, "http", keys) != 0)
     return -1;
   if ((v = json_object_get(h, "bind"))) {
-    if (want_str(c, v, "http.bind", 300) != 0 || check_bind(c, "http.bind", json_string_value(v)) != 0)
+    if (want_str(c, v, "http.bind", 300) != 0 ||
+        check_bind(c, "http.bind", json_string_value(v)) != 0)
       return -1;
   } else {
     json_object_set_new(h, "bind", json_string("127.0.0.1:3100"));
@@ -364,11 +375,13 @@ static int norm_http(vctx *c, json_t *h)
         return -1;
       for (size_t j = 0; j < i; j++) {
         json_t *o = json_array_get(tokens, j);
-        if (strcmp(json_string_value(json_object_get(o, "name")), json_string_value(json_object_get(t, "name"))) == 0) {
+        if (strcmp(json_string_value(json_object_get(o, "name")),
+                   json_string_value(json_object_get(t, "name"))) == 0) {
           join(q, p, "name");
           return fail(c, q, "duplicate token name");
         }
-        if (strcmp(json_string_value(json_object_get(o, "token")), json_string_value(json_object_get(t, "token"))) == 0) {
+        if (strcmp(json_string_value(json_object_get(o, "token")),
+                   json_string_value(json_object_get(t, "token"))) == 0) {
           join(q, p, "token");
           return fail(c, q, "duplicate token");
         }
@@ -436,7 +449,8 @@ static int norm_executors(vctx *c, json_t *ex)
   const char *cap;
   json_t *e;
   json_object_foreach(ex, cap, e) {
-    static const char *const keys[] = {"type", "argv", "stdin", "env_var", "timeout_s", "max_output_bytes",
+    static const char *const keys[] = {"type",    "argv",      "stdin",
+                                       "env_var", "timeout_s", "max_output_bytes",
                                        NULL};
     char p[PATH_CAP], q[PATH_CAP];
     json_t *v;
@@ -506,8 +520,8 @@ static int norm_peers(vctx *c, json_t *peers)
   size_t i;
   json_t *pe;
   json_array_foreach(peers, i, pe) {
-    static const char *const keys[] = {"name", "url", "public_key", "capabilities", "token", "motebit_token",
-                                       "timeout_s", NULL};
+    static const char *const keys[] = {"name",  "url",           "public_key", "capabilities",
+                                       "token", "motebit_token", "timeout_s",  NULL};
     char p[PATH_CAP], q[PATH_CAP];
     json_t *v;
     join_idx(p, "peers", i);
@@ -527,7 +541,8 @@ static int norm_peers(vctx *c, json_t *peers)
     if (!url_ok(json_string_value(v)))
       return fail(c, q, "must be an http:// or https:// URL");
     join(q, p, "public_key");
-    if ((v = json_object_get(pe, "public_key")) && (!json_is_string(v) || !lower_hex64(json_string_value(v))))
+    if ((v = json_object_get(pe, "public_key")) &&
+        (!json_is_string(v) || !lower_hex64(json_string_value(v))))
       return fail(c, q, "must be a 64-character lowercase hex Ed25519 public key");
     join(q, p, "capabilities");
     if ((v = json_object_get(pe, "capabilities"))) {
@@ -546,7 +561,8 @@ static int norm_peers(vctx *c, json_t *peers)
     } else {
       json_object_set_new(pe, "motebit_token", json_false());
     }
-    if (json_is_string(json_object_get(pe, "token")) && json_is_true(json_object_get(pe, "motebit_token")))
+    if (json_is_string(json_object_get(pe, "token")) &&
+        json_is_true(json_object_get(pe, "motebit_token")))
       return fail(c, q, "cannot be combined with a static token (set one of token, motebit_token)");
     join(q, p, "timeout_s");
     if ((v = json_object_get(pe, "timeout_s"))) {
@@ -561,7 +577,8 @@ static int norm_peers(vctx *c, json_t *peers)
 
 static int norm_listing(vctx *c, json_t *sl)
 {
-  static const char *const keys[] = {"capabilities", "pricing", "sla", "description", "listing_id", NULL};
+  static const char *const keys[] = {"capabilities", "pricing",    "sla",
+                                     "description",  "listing_id", NULL};
   json_t *v;
   if (check_keys(c, sl, "service_listing", keys) != 0)
     return -1;
@@ -573,7 +590,8 @@ static int norm_listing(vctx *c, json_t *sl)
   }
   if ((v = json_object_get(sl, "pricing"))) {
     if (!json_is_array(v))
-      return fail(c, "service_listing.pricing", "must be an array of {capability, unit_cost, currency, per}");
+      return fail(c, "service_listing.pricing",
+                  "must be an array of {capability, unit_cost, currency, per}");
     size_t i;
     json_t *pr;
     json_array_foreach(v, i, pr) {
@@ -607,7 +625,8 @@ static int norm_listing(vctx *c, json_t *sl)
   if ((v = json_object_get(sl, "sla"))) {
     static const char *const skeys[] = {"max_latency_ms", "availability_guarantee", NULL};
     json_t *w;
-    if (want_object(c, v, "service_listing.sla") != 0 || check_keys(c, v, "service_listing.sla", skeys) != 0)
+    if (want_object(c, v, "service_listing.sla") != 0 ||
+        check_keys(c, v, "service_listing.sla", skeys) != 0)
       return -1;
     if ((w = json_object_get(v, "max_latency_ms"))) {
       if (want_int(c, w, "service_listing.sla.max_latency_ms", 1, 86400000) != 0)
@@ -622,7 +641,9 @@ static int norm_listing(vctx *c, json_t *sl)
       json_object_set_new(v, "availability_guarantee", json_real(0.99));
     }
   } else {
-    json_object_set_new(sl, "sla", json_pack("{s:i,s:f}", "max_latency_ms", 300000, "availability_guarantee", 0.99));
+    json_object_set_new(sl, "sla",
+                        json_pack("{s:i,s:f}", "max_latency_ms", 300000, "availability_guarantee",
+                                  0.99));
   }
   if ((v = json_object_get(sl, "description"))) {
     if (!json_is_string(v) || json_string_length(v) > 4096)
@@ -630,7 +651,8 @@ static int norm_listing(vctx *c, json_t *sl)
   } else {
     json_object_set_new(sl, "description", json_string(""));
   }
-  if ((v = json_object_get(sl, "listing_id")) && want_str(c, v, "service_listing.listing_id", 200) != 0)
+  if ((v = json_object_get(sl, "listing_id")) &&
+      want_str(c, v, "service_listing.listing_id", 200) != 0)
     return -1;
   return 0;
 }
@@ -668,8 +690,9 @@ static json_t *section(vctx *c, json_t *cfg, const char *key)
 
 int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errlen)
 {
-  static const char *const keys[] = {"$schema", "profile", "motebit_id", "device_id", "policy", "http",
-                                     "executors", "peers", "service_listing", "memory", NULL};
+  static const char *const keys[] = {"$schema",         "profile", "motebit_id", "device_id",
+                                     "policy",          "http",    "executors",  "peers",
+                                     "service_listing", "memory",  NULL};
   vctx c = {err, errlen};
   json_t *cfg = NULL, *v, *sec;
   *out = NULL;
@@ -687,7 +710,8 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   const char *profile = "personal";
   if ((v = json_object_get(cfg, "profile"))) {
     const char *s = json_string_value(v);
-    if (!s || (strcmp(s, "personal") != 0 && strcmp(s, "service") != 0 && strcmp(s, "collaborative") != 0)) {
+    if (!s || (strcmp(s, "personal") != 0 && strcmp(s, "service") != 0 &&
+               strcmp(s, "collaborative") != 0)) {
       fail(&c, "profile", "must be \"personal\", \"service\" or \"collaborative\"");
       goto bad;
     }
@@ -757,7 +781,10 @@ int mcp_config_load_ex(json_t **out, const char *motus_dir, const char *profile,
   fclose(f);
   if (!buf || rerr || n > MCP_CONFIG_MAX_BYTES) {
     if (err && errlen)
-      snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : rerr ? "read error" : "larger than 1 MiB");
+      snprintf(err, errlen, "%s: %s", path,
+               !buf   ? "out of memory"
+               : rerr ? "read error"
+                      : "larger than 1 MiB");
     free(buf);
     return -1;
   }

@@ -92,41 +92,63 @@ typedef struct field {
 } field;
 
 static const char *const status_values[] = {"completed", "failed", "denied", NULL};
-static const char *const origin_values[] = {"user-tap", "ai-loop", "scheduled", "agent-to-agent", NULL};
+static const char *const origin_values[] = {"user-tap", "ai-loop", "scheduled", "agent-to-agent",
+                                            NULL};
 static const char *const verdict_values[] = {"approved", "denied", NULL};
 
-static const field receipt_fields[] = {
-    {"task_id", F_STR1, 1, NULL},       {"motebit_id", F_STR1, 1, NULL},
-    {"public_key", F_HEX64, 0, NULL},   {"device_id", F_STR, 1, NULL},
-    {"submitted_at", F_INT, 1, NULL},   {"completed_at", F_INT, 1, NULL},
-    {"status", F_ENUM, 1, status_values}, {"result", F_STR, 1, NULL},
-    {"tools_used", F_STRARR, 1, NULL},  {"memories_formed", F_INT, 1, NULL},
-    {"prompt_hash", F_HEX64, 1, NULL},  {"result_hash", F_HEX64, 1, NULL},
-    {"delegation_receipts", F_ARR, 0, NULL}, {"relay_task_id", F_STR, 0, NULL},
-    {"delegated_scope", F_STR, 0, NULL}, {"source_digest", F_OBJ, 0, NULL},
-    {"source_projection", F_STR, 0, NULL}, {"invocation_origin", F_ENUM, 0, origin_values},
-    {"suite", F_STR, 1, NULL},          {"signature", F_STR, 1, NULL},
-    {NULL, F_STR, 0, NULL}};
+static const field receipt_fields[] = {{"task_id", F_STR1, 1, NULL},
+                                       {"motebit_id", F_STR1, 1, NULL},
+                                       {"public_key", F_HEX64, 0, NULL},
+                                       {"device_id", F_STR, 1, NULL},
+                                       {"submitted_at", F_INT, 1, NULL},
+                                       {"completed_at", F_INT, 1, NULL},
+                                       {"status", F_ENUM, 1, status_values},
+                                       {"result", F_STR, 1, NULL},
+                                       {"tools_used", F_STRARR, 1, NULL},
+                                       {"memories_formed", F_INT, 1, NULL},
+                                       {"prompt_hash", F_HEX64, 1, NULL},
+                                       {"result_hash", F_HEX64, 1, NULL},
+                                       {"delegation_receipts", F_ARR, 0, NULL},
+                                       {"relay_task_id", F_STR, 0, NULL},
+                                       {"delegated_scope", F_STR, 0, NULL},
+                                       {"source_digest", F_OBJ, 0, NULL},
+                                       {"source_projection", F_STR, 0, NULL},
+                                       {"invocation_origin", F_ENUM, 0, origin_values},
+                                       {"suite", F_STR, 1, NULL},
+                                       {"signature", F_STR, 1, NULL},
+                                       {NULL, F_STR, 0, NULL}};
 
-static const field tool_receipt_fields[] = {
-    {"invocation_id", F_STR1, 1, NULL}, {"task_id", F_STR, 1, NULL},
-    {"motebit_id", F_STR1, 1, NULL},    {"public_key", F_HEX64, 0, NULL},
-    {"device_id", F_STR, 1, NULL},      {"tool_name", F_STR1, 1, NULL},
-    {"started_at", F_INT, 1, NULL},     {"completed_at", F_INT, 1, NULL},
-    {"status", F_STR1, 1, NULL},        {"args_hash", F_HEX64, 1, NULL},
-    {"result_hash", F_HEX64, 1, NULL},  {"invocation_origin", F_ENUM, 0, origin_values},
-    {"suite", F_STR, 1, NULL},          {"signature", F_STR, 1, NULL},
-    {NULL, F_STR, 0, NULL}};
+static const field tool_receipt_fields[] = {{"invocation_id", F_STR1, 1, NULL},
+                                            {"task_id", F_STR, 1, NULL},
+                                            {"motebit_id", F_STR1, 1, NULL},
+                                            {"public_key", F_HEX64, 0, NULL},
+                                            {"device_id", F_STR, 1, NULL},
+                                            {"tool_name", F_STR1, 1, NULL},
+                                            {"started_at", F_INT, 1, NULL},
+                                            {"completed_at", F_INT, 1, NULL},
+                                            {"status", F_STR1, 1, NULL},
+                                            {"args_hash", F_HEX64, 1, NULL},
+                                            {"result_hash", F_HEX64, 1, NULL},
+                                            {"invocation_origin", F_ENUM, 0, origin_values},
+                                            {"suite", F_STR, 1, NULL},
+                                            {"signature", F_STR, 1, NULL},
+                                            {NULL, F_STR, 0, NULL}};
 
-static const field approval_fields[] = {
-    {"approval_id", F_STR1, 1, NULL}, {"motebit_id", F_STR1, 1, NULL},
-    {"public_key", F_HEX64, 0, NULL}, {"device_id", F_STR, 1, NULL},
-    {"tool_name", F_STR1, 1, NULL},   {"args_hash", F_HEX64, 1, NULL},
-    {"risk_level", F_INT, 1, NULL},   {"verdict", F_ENUM, 1, verdict_values},
-    {"requested_at", F_INT, 1, NULL}, {"resolved_at", F_INT, 1, NULL},
-    {"denied_reason", F_STR, 0, NULL}, {"run_id", F_STR, 0, NULL},
-    {"suite", F_STR, 1, NULL},        {"signature", F_STR, 1, NULL},
-    {NULL, F_STR, 0, NULL}};
+static const field approval_fields[] = {{"approval_id", F_STR1, 1, NULL},
+                                        {"motebit_id", F_STR1, 1, NULL},
+                                        {"public_key", F_HEX64, 0, NULL},
+                                        {"device_id", F_STR, 1, NULL},
+                                        {"tool_name", F_STR1, 1, NULL},
+                                        {"args_hash", F_HEX64, 1, NULL},
+                                        {"risk_level", F_INT, 1, NULL},
+                                        {"verdict", F_ENUM, 1, verdict_values},
+                                        {"requested_at", F_INT, 1, NULL},
+                                        {"resolved_at", F_INT, 1, NULL},
+                                        {"denied_reason", F_STR, 0, NULL},
+                                        {"run_id", F_STR, 0, NULL},
+                                        {"suite", F_STR, 1, NULL},
+                                        {"signature", F_STR, 1, NULL},
+                                        {NULL, F_STR, 0, NULL}};
 
 static const field token_fields[] = {
     {"delegator_id", F_STR1, 1, NULL}, {"delegator_public_key", F_HEX64, 1, NULL},
@@ -193,14 +215,14 @@ static int check_fields(const json_t *o, const field *fs, const char *node, seal
     }
     }
     if (!ok) {
-      const char *what = f->type == F_HEX64   ? "64 lowercase hex characters"
-                         : f->type == F_INT   ? "an integer"
-                         : f->type == F_ENUM  ? "one of the allowed values"
-                         : f->type == F_STR1  ? "a non-empty string"
+      const char *what = f->type == F_HEX64    ? "64 lowercase hex characters"
+                         : f->type == F_INT    ? "an integer"
+                         : f->type == F_ENUM   ? "one of the allowed values"
+                         : f->type == F_STR1   ? "a non-empty string"
                          : f->type == F_STRARR ? "an array of strings"
-                         : f->type == F_ARR   ? "an array"
-                         : f->type == F_OBJ   ? "an object"
-                                              : "a string";
+                         : f->type == F_ARR    ? "an array"
+                         : f->type == F_OBJ    ? "an object"
+                                               : "a string";
       seal_verdict_fail(v, "%s: field %s must be %s", node, f->name, what);
       bad++;
     }
@@ -208,8 +230,7 @@ static int check_fields(const json_t *o, const field *fs, const char *node, seal
   if (strict) {
     const char *k;
     json_t *x;
-    json_object_foreach((json_t *)o, k, x)
-    {
+    json_object_foreach((json_t *)o, k, x) {
       for (f = fs; f->name && strcmp(f->name, k); f++)
         ;
       if (!f->name) {
@@ -279,7 +300,8 @@ static int sign_checked(json_t **out, const json_t *body, const seal_key *key, c
   return seal_sign_b64(out, body, key, err);
 }
 
-int seal_sign_execution_receipt(json_t **out, const json_t *body, const seal_key *key, seal_err *err)
+int seal_sign_execution_receipt(json_t **out, const json_t *body, const seal_key *key,
+                                seal_err *err)
 {
   return sign_checked(out, body, key, receipt_fields, "execution receipt", err);
 }
@@ -290,7 +312,8 @@ int seal_sign_tool_invocation_receipt(json_t **out, const json_t *body, const se
   return sign_checked(out, body, key, tool_receipt_fields, "tool invocation receipt", err);
 }
 
-int seal_sign_approval_decision(json_t **out, const json_t *body, const seal_key *key, seal_err *err)
+int seal_sign_approval_decision(json_t **out, const json_t *body, const seal_key *key,
+                                seal_err *err)
 {
   return sign_checked(out, body, key, approval_fields, "approval decision", err);
 }
@@ -673,7 +696,8 @@ seal_kind seal_detect(const json_t *v)
   /* any two receipt-specific fields, so a receipt with one renamed key is still judged (and
    * rejected) as a receipt rather than as an unknown shape */
   if (has(v, "task_id") + has(v, "prompt_hash") + has(v, "result_hash") + has(v, "tools_used") +
-          has(v, "memories_formed") >= 2)
+          has(v, "memories_formed") >=
+      2)
     return SEAL_KIND_EXECUTION_RECEIPT;
   if (has(v, "old_public_key") && has(v, "new_public_key"))
     return SEAL_KIND_KEY_SUCCESSION;
@@ -686,7 +710,8 @@ seal_kind seal_detect(const json_t *v)
 int seal_verify_artifact(const json_t *v, const seal_verify_opts *opts, seal_verdict *out)
 {
   seal_kind k = seal_detect(v);
-  if (json_is_object(v) && json_object_size(v) == 1 && json_is_object(json_object_get(v, "receipt")))
+  if (json_is_object(v) && json_object_size(v) == 1 &&
+      json_is_object(json_object_get(v, "receipt")))
     v = json_object_get(v, "receipt");
   switch (k) {
   case SEAL_KIND_EXECUTION_RECEIPT: return seal_verify_execution_receipt(v, opts, out);
@@ -774,9 +799,10 @@ int seal_verify_text(const char *text, size_t len, const seal_verify_opts *opts,
       return SEAL_ERROR;
     if (!opts || !opts->pinned_pk) {
       rc = seal_token_peek(&claims, tok, &err);
-      seal_verdict_fail(out, rc == SEAL_OK ? "bearer_token: a public key is needed to verify a "
-                                             "bearer token (--public-key)"
-                                           : "bearer_token: %s",
+      seal_verdict_fail(out,
+                        rc == SEAL_OK ? "bearer_token: a public key is needed to verify a "
+                                        "bearer token (--public-key)"
+                                      : "bearer_token: %s",
                         err.msg);
       json_decref(claims);
     } else {
@@ -862,7 +888,8 @@ int seal_verify_text_succession(const char *text, size_t len, const seal_verify_
   /* Which retired key of the chain signed it? Retry pinned to each old key in turn. */
   n = json_is_array(chain) ? json_array_size(chain) : 0;
   for (i = 0; i < n; i++) {
-    const char *old = json_string_value(json_object_get(json_array_get(chain, i), "old_public_key"));
+    const char *old = json_string_value(
+        json_object_get(json_array_get(chain, i), "old_public_key"));
     uint8_t pk[SEAL_PK_BYTES];
     seal_verdict v2;
     if (!old || seal_hex_decode(pk, sizeof pk, old, 1) != SEAL_OK)
@@ -876,8 +903,10 @@ int seal_verify_text_succession(const char *text, size_t len, const seal_verify_
     /* Signed by retired key i. The chain must verify and end at the current key... */
     if (seal_succession_verify_chain(chain, current, &err) != SEAL_OK) {
       seal_verdict_clear(&v2);
-      seal_verdict_fail(out, "signed by key %.16s…, but the succession chain does not link it to "
-                        "the current key: %s", old, err.msg);
+      seal_verdict_fail(out,
+                        "signed by key %.16s…, but the succession chain does not link it to "
+                        "the current key: %s",
+                        old, err.msg);
       return SEAL_EVERIFY;
     }
     /* ...and the artifact must not claim a time after the key was retired. */
@@ -886,8 +915,10 @@ int seal_verify_text_succession(const char *text, size_t len, const seal_verify_
       int64_t retired = json_integer_value(json_object_get(json_array_get(chain, i), "timestamp"));
       if (signed_at > retired) {
         seal_verdict_clear(&v2);
-        seal_verdict_fail(out, "signed by key %.16s… at %lld ms, after that key was retired at %lld "
-                          "ms (succession[%zu])", old, (long long)signed_at, (long long)retired, i);
+        seal_verdict_fail(out,
+                          "signed by key %.16s… at %lld ms, after that key was retired at %lld "
+                          "ms (succession[%zu])",
+                          old, (long long)signed_at, (long long)retired, i);
         return SEAL_EVERIFY;
       }
       if (link) {

@@ -16,12 +16,12 @@
 
 #include "crypto/seal.h"
 
-#define SEAL_SUITE_B64 "motebit-jcs-ed25519-b64-v1"  /* receipts, decisions, delegation tokens */
-#define SEAL_SUITE_HEX "motebit-jcs-ed25519-hex-v1"  /* identity file, key succession */
-#define SEAL_SUITE_JWT "motebit-jwt-ed25519-v1"      /* signed bearer tokens */
-#define SEAL_SUITE_VC "eddsa-jcs-2022"               /* W3C credential/presentation proofs */
+#define SEAL_SUITE_B64 "motebit-jcs-ed25519-b64-v1"    /* receipts, decisions, delegation tokens */
+#define SEAL_SUITE_HEX "motebit-jcs-ed25519-hex-v1"    /* identity file, key succession */
+#define SEAL_SUITE_JWT "motebit-jwt-ed25519-v1"        /* signed bearer tokens */
+#define SEAL_SUITE_VC "eddsa-jcs-2022"                 /* W3C credential/presentation proofs */
 #define SEAL_SUITE_MOTUS "motus-sorted-ed25519-b64-v1" /* Work Receipt Level 3 signature (ours) */
-#define SEAL_MAX_CHAIN_DEPTH 10                      /* deepest delegation_receipts node (root = 0) */
+#define SEAL_MAX_CHAIN_DEPTH 10 /* deepest delegation_receipts node (root = 0) */
 
 typedef enum seal_kind {
   SEAL_KIND_UNKNOWN = 0,
@@ -48,7 +48,9 @@ typedef struct seal_verify_opts {
   int ignore_time;          /* tokens: do not check expiry/not_before (chain verification) */
   int64_t skew_ms;          /* tokens: tolerated clock skew, added to exp */
 } seal_verify_opts;
+/* clang-format off */
 #define SEAL_VERIFY_OPTS_INIT {0, NULL, 0, 0, 0}
+/* clang-format on */
 
 /* The verdict of a verification. `reasons` is a JSON array of one-line strings (never NULL
  * after a verifier ran; owned by the verdict); each reason names the node it is about, e.g.

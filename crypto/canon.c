@@ -325,8 +325,7 @@ static int depth_of(const json_t *v, int limit)
   if (json_is_object(v)) {
     const char *k;
     json_t *x;
-    json_object_foreach((json_t *)v, k, x)
-    {
+    json_object_foreach((json_t *)v, k, x) {
       if ((d = depth_of(x, limit - 1)) > best)
         best = d;
       if (best > limit)

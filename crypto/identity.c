@@ -165,7 +165,8 @@ int seal_identity_yaml(char **out, const char *motebit_id, const char *pk_hex,
   if (!motebit_id || !pk_hex || !created_at)
     return seal_errf(err, SEAL_EINVAL, 0, "identity: motebit_id, public key and created_at needed");
   if (strpbrk(motebit_id, "\"\\\n") || strpbrk(created_at, "\"\\\n") || strlen(pk_hex) != 64 ||
-      (type && strcmp(type, "personal") && strcmp(type, "service") && strcmp(type, "collaborative")))
+      (type && strcmp(type, "personal") && strcmp(type, "service") &&
+       strcmp(type, "collaborative")))
     return seal_errf(err, SEAL_EINVAL, 0, "identity: bad motebit_id, created_at, key or type");
 #define L(...)                                                                                     \
   do {                                                                                             \
@@ -376,7 +377,8 @@ int seal_identity_read(const char *text, size_t len, char *motebit_id, size_t ca
 static json_t *succession_payload(const json_t *rec)
 {
   json_t *p = json_object();
-  const char *keys[] = {"new_public_key", "old_public_key", "reason", "recovery", "suite", "timestamp"};
+  const char *keys[] = {"new_public_key", "old_public_key", "reason",
+                        "recovery",       "suite",          "timestamp"};
   size_t i;
   for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     json_t *v = json_object_get(rec, keys[i]);
@@ -454,7 +456,8 @@ int seal_succession_verify(const json_t *rec, seal_err *err)
   json_t *payload;
   int rc = SEAL_OK;
   if (!json_is_object(rec) || !oldk || !newk || !json_is_integer(json_object_get(rec, "timestamp")))
-    return seal_errf(err, SEAL_EINVAL, 0, "succession record needs old/new_public_key and timestamp");
+    return seal_errf(err, SEAL_EINVAL, 0,
+                     "succession record needs old/new_public_key and timestamp");
   if (!suite || strcmp(suite, SEAL_SUITE_HEX))
     return seal_errf(err, SEAL_EVERIFY, 0, "succession suite missing or not %s", SEAL_SUITE_HEX);
   if (json_is_true(json_object_get(rec, "recovery")))
@@ -483,7 +486,8 @@ int seal_succession_verify_chain(const json_t *chain, const char *current_pk_hex
       const json_t *p = json_array_get(chain, i - 1);
       if (strcmp(json_string_value(json_object_get(p, "new_public_key")),
                  json_string_value(json_object_get(r, "old_public_key"))))
-        return seal_errf(err, SEAL_EVERIFY, 0, "succession[%zu]: old key is not the previous new key", i);
+        return seal_errf(err, SEAL_EVERIFY, 0,
+                         "succession[%zu]: old key is not the previous new key", i);
       if (json_integer_value(json_object_get(r, "timestamp")) <=
           json_integer_value(json_object_get(p, "timestamp")))
         return seal_errf(err, SEAL_EVERIFY, 0, "succession[%zu]: timestamp does not increase", i);
@@ -572,7 +576,8 @@ static void vc_verify_one(const json_t *doc, const char *node, seal_verdict *out
     seal_did_key_from_pk(out->signer, pk) == SEAL_OK ? (void)0 : (void)(out->signer[0] = '\0');
     seal_hex_encode(out->signer_pk, pk, SEAL_PK_BYTES);
   }
-  if (!pv || pv[0] != 'z' || seal_b58_decode(&sig, &sl, pv + 1) != SEAL_OK || sl != SEAL_SIG_BYTES) {
+  if (!pv || pv[0] != 'z' || seal_b58_decode(&sig, &sl, pv + 1) != SEAL_OK ||
+      sl != SEAL_SIG_BYTES) {
     free(sig);
     seal_verdict_fail(out, "%s: proofValue is not z+base58btc of 64 bytes", node);
     return;

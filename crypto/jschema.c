@@ -136,12 +136,18 @@ static const char *type_name(const json_t *v)
 
 static int type_matches(const char *t, const json_t *v)
 {
-  if (strcmp(t, "object") == 0) return json_is_object(v);
-  if (strcmp(t, "array") == 0) return json_is_array(v);
-  if (strcmp(t, "string") == 0) return json_is_string(v);
-  if (strcmp(t, "boolean") == 0) return json_is_boolean(v);
-  if (strcmp(t, "null") == 0) return json_is_null(v);
-  if (strcmp(t, "number") == 0) return json_is_number(v);
+  if (strcmp(t, "object") == 0)
+    return json_is_object(v);
+  if (strcmp(t, "array") == 0)
+    return json_is_array(v);
+  if (strcmp(t, "string") == 0)
+    return json_is_string(v);
+  if (strcmp(t, "boolean") == 0)
+    return json_is_boolean(v);
+  if (strcmp(t, "null") == 0)
+    return json_is_null(v);
+  if (strcmp(t, "number") == 0)
+    return json_is_number(v);
   if (strcmp(t, "integer") == 0) {
     if (json_is_integer(v))
       return 1;
@@ -344,11 +350,13 @@ static int validate_string(vctx *c, const json_t *s, const json_t *v)
       return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern must be a string");
     re = re_get(json_string_value(pat));
     if (!re || !re->ok)
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern \"%.100s\" does not compile", json_string_value(pat));
+      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern \"%.100s\" does not compile",
+                  json_string_value(pat));
     if (strlen(str) != blen)
       return fail(c, SEAL_JSCHEMA_INVALID, "string contains NUL");
     if (regexec(&re->re, str, 0, NULL, 0) != 0)
-      return fail(c, SEAL_JSCHEMA_INVALID, "string does not match pattern \"%.100s\"", json_string_value(pat));
+      return fail(c, SEAL_JSCHEMA_INVALID, "string does not match pattern \"%.100s\"",
+                  json_string_value(pat));
   }
   return SEAL_JSCHEMA_OK;
 }
@@ -397,7 +405,8 @@ static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
   if ((x = json_object_get(s, "$ref"))) {
     const json_t *target = json_is_string(x) ? resolve_ref(c, json_string_value(x)) : NULL;
     if (!target)
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: unresolvable $ref \"%.100s\"", json_string_value(x));
+      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: unresolvable $ref \"%.100s\"",
+                  json_string_value(x));
     if ((rc = validate(c, target, v, depth + 1)) != SEAL_JSCHEMA_OK)
       return rc;
   }
@@ -407,7 +416,8 @@ static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
     if (json_is_string(t)) {
       ok = type_matches(json_string_value(t), v);
       if (ok < 0)
-        return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: unknown type \"%.50s\"", json_string_value(t));
+        return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: unknown type \"%.50s\"",
+                    json_string_value(t));
     } else if (json_is_array(t)) {
       for (size_t i = 0; i < json_array_size(t) && ok <= 0; i++) {
         const char *tn = json_string_value(json_array_get(t, i));
@@ -486,7 +496,8 @@ static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
         first = scratch;
     }
     if (!any)
-      return fail(c, SEAL_JSCHEMA_INVALID, "value matches none of the allowed forms (first: %.150s)", first.msg);
+      return fail(c, SEAL_JSCHEMA_INVALID,
+                  "value matches none of the allowed forms (first: %.150s)", first.msg);
   }
   if ((x = json_object_get(s, "oneOf"))) {
     seal_jschema_err scratch;
@@ -504,7 +515,8 @@ static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
         matches++;
     }
     if (matches != 1)
-      return fail(c, SEAL_JSCHEMA_INVALID, "value must match exactly one allowed form (matched %s)", matches ? "several" : "none");
+      return fail(c, SEAL_JSCHEMA_INVALID, "value must match exactly one allowed form (matched %s)",
+                  matches ? "several" : "none");
   }
   if ((x = json_object_get(s, "not"))) {
     seal_jschema_err scratch;
@@ -553,11 +565,13 @@ static int check_walk(vctx *c, const json_t *s, int depth)
     int rc = SEAL_JSCHEMA_OK;
     if (strcmp(k, "$ref") == 0) {
       if (!json_is_string(val) || !resolve_ref(c, json_string_value(val)))
-        rc = fail(c, SEAL_JSCHEMA_BADSCHEMA, "unresolvable $ref \"%.100s\"", json_string_value(val));
+        rc = fail(c, SEAL_JSCHEMA_BADSCHEMA, "unresolvable $ref \"%.100s\"",
+                  json_string_value(val));
     } else if (strcmp(k, "pattern") == 0 && json_is_string(val)) {
       const re_entry *re = re_get(json_string_value(val));
       if (!re || !re->ok)
-        rc = fail(c, SEAL_JSCHEMA_BADSCHEMA, "pattern \"%.100s\" does not compile", json_string_value(val));
+        rc = fail(c, SEAL_JSCHEMA_BADSCHEMA, "pattern \"%.100s\" does not compile",
+                  json_string_value(val));
     } else if (strcmp(k, "enum") == 0 || strcmp(k, "const") == 0 || strcmp(k, "default") == 0 ||
                strcmp(k, "examples") == 0) {
       rc = SEAL_JSCHEMA_OK; /* data, not schema */

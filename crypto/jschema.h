@@ -19,13 +19,13 @@
 
 typedef enum seal_jschema_rc {
   SEAL_JSCHEMA_OK = 0,
-  SEAL_JSCHEMA_INVALID = -1,    /* the instance does not match; path and message filled */
-  SEAL_JSCHEMA_BADSCHEMA = -2,  /* the schema itself is unusable (bad $ref, bad regex, bad type) */
+  SEAL_JSCHEMA_INVALID = -1,   /* the instance does not match; path and message filled */
+  SEAL_JSCHEMA_BADSCHEMA = -2, /* the schema itself is unusable (bad $ref, bad regex, bad type) */
 } seal_jschema_rc;
 
 typedef struct seal_jschema_err {
-  char path[256];  /* JSON Pointer of the offending instance location, "" for the root */
-  char msg[200];   /* one line, e.g. "expected string, got integer" */
+  char path[256]; /* JSON Pointer of the offending instance location, "" for the root */
+  char msg[200];  /* one line, e.g. "expected string, got integer" */
 } seal_jschema_err;
 
 /* Validates `instance` against `schema` (both borrowed; `schema` is also the root for $ref).

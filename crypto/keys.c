@@ -80,15 +80,16 @@ int seal_sign(uint8_t sig[SEAL_SIG_BYTES], const seal_key *key, const void *msg,
 {
   if (!key)
     return SEAL_EINVAL;
-  return crypto_sign_detached(sig, NULL, (const unsigned char *)msg, len, key->sk) == 0 ? SEAL_OK
-                                                                                         : SEAL_ERROR;
+  return crypto_sign_detached(sig, NULL, (const unsigned char *)msg, len, key->sk) == 0
+             ? SEAL_OK
+             : SEAL_ERROR;
 }
 
 int seal_verify(const uint8_t sig[SEAL_SIG_BYTES], const uint8_t pk[SEAL_PK_BYTES], const void *msg,
                 size_t len)
 {
   return crypto_sign_verify_detached(sig, (const unsigned char *)msg, len, pk) == 0 ? SEAL_OK
-                                                                                      : SEAL_EVERIFY;
+                                                                                    : SEAL_EVERIFY;
 }
 
 /* ---- key files ------------------------------------------------------------------------------ */
@@ -241,8 +242,8 @@ int seal_key_load(seal_key **out, const char *path, const char *passphrase, seal
       return seal_errf(err, SEAL_ERROR, 0, "argon2id key derivation failed (out of memory?)");
     }
     rc = crypto_secretbox_open_easy(seed, file + 24 + KF_SALT + KF_NONCE,
-                                    crypto_secretbox_MACBYTES + SEAL_SEED_BYTES, file + 24 + KF_SALT,
-                                    k);
+                                    crypto_secretbox_MACBYTES + SEAL_SEED_BYTES,
+                                    file + 24 + KF_SALT, k);
     sodium_memzero(k, sizeof k);
     if (rc != 0) {
       sodium_free(file);

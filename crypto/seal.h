@@ -46,9 +46,9 @@ typedef enum seal_rc {
 } seal_rc;
 
 typedef struct seal_err {
-  int code;       /* a seal_rc */
-  int cause;      /* errno or 0 */
-  char msg[200];  /* one line, no trailing newline; never holds secret material */
+  int code;      /* a seal_rc */
+  int cause;     /* errno or 0 */
+  char msg[200]; /* one line, no trailing newline; never holds secret material */
 } seal_err;
 
 /* Initialise libsodium. Call once before anything else (idempotent). Returns SEAL_OK or SEAL_ERROR. */
@@ -60,8 +60,9 @@ const char *seal_strerror(int rc);
 /* ---- canonical JSON ------------------------------------------------------------------------- */
 
 typedef enum seal_canon_flavor {
-  SEAL_CANON_JCS = 0,   /* motebit "JCS as implemented": keys by UTF-16 code units; integers only */
-  SEAL_CANON_MOTUS = 1, /* Motus json.sorted.compact.v0: keys by code point (UTF-8 bytes); integers only */
+  SEAL_CANON_JCS = 0, /* motebit "JCS as implemented": keys by UTF-16 code units; integers only */
+  SEAL_CANON_MOTUS =
+      1, /* Motus json.sorted.compact.v0: keys by code point (UTF-8 bytes); integers only */
   SEAL_CANON_JCS_REALS = 2, /* JCS key order, reals allowed and printed in ECMAScript shortest
                                round-trip form (eddsa-jcs-2022 credential subjects only) */
 } seal_canon_flavor;
@@ -182,7 +183,8 @@ const char *seal_key_pk_hex(const seal_key *key);
 void seal_key_seed(const seal_key *key, uint8_t out[SEAL_SEED_BYTES]);
 
 /* Detached Ed25519 signature over `msg`. */
-int seal_sign(uint8_t sig[SEAL_SIG_BYTES], const seal_key *key, const void *msg, size_t len) SEAL_WUR;
+int seal_sign(uint8_t sig[SEAL_SIG_BYTES], const seal_key *key, const void *msg,
+              size_t len) SEAL_WUR;
 /* SEAL_OK when `sig` is valid for `msg` under `pk`, SEAL_EVERIFY otherwise. */
 int seal_verify(const uint8_t sig[SEAL_SIG_BYTES], const uint8_t pk[SEAL_PK_BYTES], const void *msg,
                 size_t len) SEAL_WUR;
@@ -190,7 +192,8 @@ int seal_verify(const uint8_t sig[SEAL_SIG_BYTES], const uint8_t pk[SEAL_PK_BYTE
 /* Key files: the 32-byte seed, raw (mode 0600), or encrypted with argon2id + secretbox when
  * `passphrase` is non-NULL and non-empty. The file format is spec/signing.md ("Key files").
  * Load detects the format; SEAL_EVERIFY for a wrong passphrase, SEAL_EINVAL for a bad file. */
-int seal_key_save(const seal_key *key, const char *path, const char *passphrase, seal_err *err) SEAL_WUR;
+int seal_key_save(const seal_key *key, const char *path, const char *passphrase,
+                  seal_err *err) SEAL_WUR;
 int seal_key_load(seal_key **out, const char *path, const char *passphrase, seal_err *err) SEAL_WUR;
 
 #endif

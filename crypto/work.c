@@ -35,10 +35,14 @@ struct wnode {
 };
 
 static const char *const actor_types[] = {"human", "agent", "service", "ci", "tool", NULL};
-static const char *const runtime_kinds[] = {"cli", "ci", "mcp", "agent", "sdk", "tool", "other", NULL};
-static const char *const trigger_kinds[] = {"manual", "ci", "schedule", "webhook", "tool_call", "agent", NULL};
-static const char *const instr_kinds[] = {"command", "contract", "prompt", "ticket", "workflow", "other", NULL};
-static const char *const outcome_st[] = {"success", "failure", "partial", "aborted", "superseded", "unknown", NULL};
+static const char *const runtime_kinds[] = {"cli", "ci",   "mcp",   "agent",
+                                            "sdk", "tool", "other", NULL};
+static const char *const trigger_kinds[] = {"manual",    "ci",    "schedule", "webhook",
+                                            "tool_call", "agent", NULL};
+static const char *const instr_kinds[] = {"command",  "contract", "prompt", "ticket",
+                                          "workflow", "other",    NULL};
+static const char *const outcome_st[] = {"success",    "failure", "partial", "aborted",
+                                         "superseded", "unknown", NULL};
 static const char *const redaction_st[] = {"none", "redacted", "withheld", NULL};
 static const char *const accept_st[] = {"accepted", "rejected", "not_required", "pending", NULL};
 static const char *const route_st[] = {"complete", "handoff", "blocked", "none", NULL};
@@ -61,62 +65,113 @@ ENUM_NODE(n_accept_st, accept_st);
 ENUM_NODE(n_route_st, route_st);
 ENUM_NODE(n_handoff_st, handoff_st);
 ENUM_NODE(n_sha256_alg, sha256_only);
-static const wnode n_schema_version = {W_STR, 0, NULL, "motus.work-receipt-envelope.v0.1", FMT_NONE, NULL, NULL, 0};
-static const wnode n_canon_method = {W_STR, 0, NULL, "json.sorted.compact.v0", FMT_NONE, NULL, NULL, 0};
+static const wnode n_schema_version = {W_STR,    0,    NULL, "motus.work-receipt-envelope.v0.1",
+                                       FMT_NONE, NULL, NULL, 0};
+static const wnode n_canon_method = {W_STR,    0,    NULL, "json.sorted.compact.v0",
+                                     FMT_NONE, NULL, NULL, 0};
 #define OBJ_NODE(id, props) static const wnode id = {W_OBJ, 0, NULL, NULL, FMT_NONE, props, NULL, 0}
 
-static const wprop p_actor[] = {{"type", 1, &n_actor_type}, {"id", 1, &n_str1}, {"display", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_actor[] = {
+    {"type", 1, &n_actor_type}, {"id", 1, &n_str1}, {"display", 0, &n_str}, {NULL, 0, NULL}};
 OBJ_NODE(n_actor, p_actor);
-static const wprop p_ref_actor[] = {{"type", 1, &n_actor_type}, {"id", 1, &n_str1}, {NULL, 0, NULL}};
+static const wprop p_ref_actor[] = {{"type", 1, &n_actor_type},
+                                    {"id", 1, &n_str1},
+                                    {NULL, 0, NULL}};
 OBJ_NODE(n_ref_actor, p_ref_actor);
-static const wprop p_digest[] = {{"algorithm", 1, &n_sha256_alg}, {"value", 1, &n_hex64}, {"canonicalization", 1, &n_str1}, {NULL, 0, NULL}};
+static const wprop p_digest[] = {{"algorithm", 1, &n_sha256_alg},
+                                 {"value", 1, &n_hex64},
+                                 {"canonicalization", 1, &n_str1},
+                                 {NULL, 0, NULL}};
 OBJ_NODE(n_digest, p_digest);
-static const wprop p_runtime[] = {{"name", 1, &n_str1}, {"kind", 1, &n_runtime_kind}, {"version", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_runtime[] = {
+    {"name", 1, &n_str1}, {"kind", 1, &n_runtime_kind}, {"version", 0, &n_str}, {NULL, 0, NULL}};
 OBJ_NODE(n_runtime, p_runtime);
-static const wprop p_trigger[] = {{"kind", 1, &n_trigger_kind}, {"ref", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_trigger[] = {{"kind", 1, &n_trigger_kind},
+                                  {"ref", 0, &n_str},
+                                  {NULL, 0, NULL}};
 OBJ_NODE(n_trigger, p_trigger);
-static const wprop p_instr[] = {{"kind", 1, &n_instr_kind}, {"uri", 0, &n_str}, {"digest", 1, &n_digest}, {"summary", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_instr[] = {{"kind", 1, &n_instr_kind},
+                                {"uri", 0, &n_str},
+                                {"digest", 1, &n_digest},
+                                {"summary", 0, &n_str},
+                                {NULL, 0, NULL}};
 OBJ_NODE(n_instr, p_instr);
 static const wprop p_events[] = {{"uri", 0, &n_str}, {"digest", 1, &n_digest}, {NULL, 0, NULL}};
 OBJ_NODE(n_events, p_events);
-static const wprop p_ev_red[] = {{"status", 1, &n_redaction_st}, {"reason", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_ev_red[] = {{"status", 1, &n_redaction_st},
+                                 {"reason", 0, &n_str},
+                                 {NULL, 0, NULL}};
 OBJ_NODE(n_ev_red, p_ev_red);
-static const wprop p_evidence[] = {{"evidence_id", 1, &n_str1}, {"kind", 1, &n_str1}, {"uri", 0, &n_str}, {"digest", 1, &n_digest}, {"summary", 0, &n_str}, {"redaction", 1, &n_ev_red}, {NULL, 0, NULL}};
+static const wprop p_evidence[] = {{"evidence_id", 1, &n_str1},
+                                   {"kind", 1, &n_str1},
+                                   {"uri", 0, &n_str},
+                                   {"digest", 1, &n_digest},
+                                   {"summary", 0, &n_str},
+                                   {"redaction", 1, &n_ev_red},
+                                   {NULL, 0, NULL}};
 OBJ_NODE(n_evidence, p_evidence);
 static const wnode n_evidence_arr = {W_ARR, 0, NULL, NULL, FMT_NONE, NULL, &n_evidence, 0};
-static const wprop p_tool[] = {{"name", 1, &n_str1}, {"kind", 0, &n_str}, {"digest", 0, &n_digest}, {NULL, 0, NULL}};
+static const wprop p_tool[] = {
+    {"name", 1, &n_str1}, {"kind", 0, &n_str}, {"digest", 0, &n_digest}, {NULL, 0, NULL}};
 OBJ_NODE(n_tool, p_tool);
 static const wnode n_tool_arr = {W_ARR, 0, NULL, NULL, FMT_NONE, NULL, &n_tool, 0};
-static const wprop p_outcome[] = {{"status", 1, &n_outcome_st}, {"summary", 0, &n_str}, {"closed_at", 0, &n_dt}, {NULL, 0, NULL}};
+static const wprop p_outcome[] = {
+    {"status", 1, &n_outcome_st}, {"summary", 0, &n_str}, {"closed_at", 0, &n_dt}, {NULL, 0, NULL}};
 OBJ_NODE(n_outcome, p_outcome);
-static const wprop p_accept[] = {{"status", 1, &n_accept_st}, {"actor", 0, &n_ref_actor}, {"accepted_at", 0, &n_dt}, {"method", 1, &n_str1}, {"rationale_ref", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_accept[] = {{"status", 1, &n_accept_st},  {"actor", 0, &n_ref_actor},
+                                 {"accepted_at", 0, &n_dt},    {"method", 1, &n_str1},
+                                 {"rationale_ref", 0, &n_str}, {NULL, 0, NULL}};
 OBJ_NODE(n_accept, p_accept);
-static const wprop p_route[] = {{"status", 1, &n_route_st}, {"next_actor", 0, &n_ref_actor}, {"reason", 0, &n_str}, {"route_ref", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_route[] = {{"status", 1, &n_route_st},
+                                {"next_actor", 0, &n_ref_actor},
+                                {"reason", 0, &n_str},
+                                {"route_ref", 0, &n_str},
+                                {NULL, 0, NULL}};
 OBJ_NODE(n_route, p_route);
 static const wnode n_str1_unique_arr = {W_ARR, 0, NULL, NULL, FMT_NONE, NULL, &n_str1, 1};
-static const wprop p_handoff[] = {{"status", 1, &n_handoff_st}, {"receiver", 0, &n_ref_actor}, {"expected_action", 0, &n_str}, {"reason", 0, &n_str}, {"evidence_refs", 0, &n_str1_unique_arr}, {NULL, 0, NULL}};
+static const wprop p_handoff[] = {{"status", 1, &n_handoff_st},
+                                  {"receiver", 0, &n_ref_actor},
+                                  {"expected_action", 0, &n_str},
+                                  {"reason", 0, &n_str},
+                                  {"evidence_refs", 0, &n_str1_unique_arr},
+                                  {NULL, 0, NULL}};
 OBJ_NODE(n_handoff, p_handoff);
 static const wnode n_str_arr = {W_ARR, 0, NULL, NULL, FMT_NONE, NULL, &n_str, 0};
-static const wprop p_canon[] = {{"method", 1, &n_canon_method}, {"volatile_fields", 0, &n_str_arr}, {NULL, 0, NULL}};
+static const wprop p_canon[] = {{"method", 1, &n_canon_method},
+                                {"volatile_fields", 0, &n_str_arr},
+                                {NULL, 0, NULL}};
 OBJ_NODE(n_canon, p_canon);
-static const wprop p_hashes[] = {{"receipt", 1, &n_digest}, {"source_export", 0, &n_digest}, {NULL, 0, NULL}};
+static const wprop p_hashes[] = {{"receipt", 1, &n_digest},
+                                 {"source_export", 0, &n_digest},
+                                 {NULL, 0, NULL}};
 OBJ_NODE(n_hashes, p_hashes);
 static const wnode n_anyobj = {W_ANYOBJ, 0, NULL, NULL, FMT_NONE, NULL, NULL, 0};
 static const wnode n_sigs = {W_ARR, 0, NULL, NULL, FMT_NONE, NULL, &n_anyobj, 0};
-static const wprop p_redaction[] = {{"status", 1, &n_redaction_st}, {"summary", 0, &n_str}, {NULL, 0, NULL}};
+static const wprop p_redaction[] = {{"status", 1, &n_redaction_st},
+                                    {"summary", 0, &n_str},
+                                    {NULL, 0, NULL}};
 OBJ_NODE(n_redaction, p_redaction);
-static const wprop p_envelope[] = {
-    {"schema_version", 1, &n_schema_version}, {"receipt_id", 1, &n_sha256id},
-    {"run_id", 1, &n_str1},                   {"work_id", 1, &n_str1},
-    {"actor", 1, &n_actor},                   {"runtime", 1, &n_runtime},
-    {"trigger", 1, &n_trigger},               {"instruction_ref", 1, &n_instr},
-    {"events_ref", 1, &n_events},             {"evidence_refs", 1, &n_evidence_arr},
-    {"tool_refs", 1, &n_tool_arr},            {"outcome", 1, &n_outcome},
-    {"acceptance", 1, &n_accept},             {"route_summary", 1, &n_route},
-    {"handoff", 0, &n_handoff},               {"canonicalization", 1, &n_canon},
-    {"hashes", 1, &n_hashes},                 {"signatures_optional", 0, &n_sigs},
-    {"redaction", 1, &n_redaction},           {"created_at", 1, &n_dt},
-    {NULL, 0, NULL}};
+static const wprop p_envelope[] = {{"schema_version", 1, &n_schema_version},
+                                   {"receipt_id", 1, &n_sha256id},
+                                   {"run_id", 1, &n_str1},
+                                   {"work_id", 1, &n_str1},
+                                   {"actor", 1, &n_actor},
+                                   {"runtime", 1, &n_runtime},
+                                   {"trigger", 1, &n_trigger},
+                                   {"instruction_ref", 1, &n_instr},
+                                   {"events_ref", 1, &n_events},
+                                   {"evidence_refs", 1, &n_evidence_arr},
+                                   {"tool_refs", 1, &n_tool_arr},
+                                   {"outcome", 1, &n_outcome},
+                                   {"acceptance", 1, &n_accept},
+                                   {"route_summary", 1, &n_route},
+                                   {"handoff", 0, &n_handoff},
+                                   {"canonicalization", 1, &n_canon},
+                                   {"hashes", 1, &n_hashes},
+                                   {"signatures_optional", 0, &n_sigs},
+                                   {"redaction", 1, &n_redaction},
+                                   {"created_at", 1, &n_dt},
+                                   {NULL, 0, NULL}};
 OBJ_NODE(n_envelope, p_envelope);
 
 /* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM). */
@@ -233,8 +288,7 @@ static void wcheck(const json_t *v, const wnode *n, const char *path, seal_verdi
       snprintf(sub, sizeof sub, "%.400s.%s", path, p->name);
       wcheck(x, p->node, sub, out, depth + 1);
     }
-    json_object_foreach((json_t *)v, k, x)
-    {
+    json_object_foreach((json_t *)v, k, x) {
       for (p = n->props; p->name && strcmp(p->name, k); p++)
         ;
       if (!p->name)
@@ -293,8 +347,9 @@ int seal_work_receipt_finalize(json_t *r, seal_err *err)
     return rc;
   snprintf(id, sizeof id, "sha256:%s", d);
   json_object_set_new(r, "receipt_id", json_string(id));
-  json_object_set_new(h, "receipt", json_pack("{s:s,s:s,s:s}", "algorithm", "sha256", "value", d,
-                                               "canonicalization", "json.sorted.compact.v0"));
+  json_object_set_new(h, "receipt",
+                      json_pack("{s:s,s:s,s:s}", "algorithm", "sha256", "value", d,
+                                "canonicalization", "json.sorted.compact.v0"));
   return SEAL_OK;
 }
 
@@ -339,8 +394,9 @@ int seal_work_receipt_sign(json_t **out, const json_t *r, const seal_key *key, c
     sigs = json_array();
     json_object_set_new(copy, "signatures_optional", sigs);
   }
-  json_array_append_new(sigs, json_pack("{s:s,s:s,s:s,s:s}", "suite", SEAL_SUITE_MOTUS, "public_key",
-                                        seal_key_pk_hex(key), "signature", b64, "signer", signer));
+  json_array_append_new(sigs,
+                        json_pack("{s:s,s:s,s:s,s:s}", "suite", SEAL_SUITE_MOTUS, "public_key",
+                                  seal_key_pk_hex(key), "signature", b64, "signer", signer));
   free(b64);
   if ((rc = seal_work_receipt_finalize(copy, err)) != SEAL_OK) {
     json_decref(copy);
@@ -370,10 +426,11 @@ int seal_verify_work_receipt(const json_t *r, const seal_verify_opts *opts, seal
   snprintf(id, sizeof id, "sha256:%s", d);
   {
     const char *rid = json_string_value(json_object_get(r, "receipt_id"));
-    const char *hv =
-        json_string_value(json_object_get(json_object_get(json_object_get(r, "hashes"), "receipt"), "value"));
+    const char *hv = json_string_value(
+        json_object_get(json_object_get(json_object_get(r, "hashes"), "receipt"), "value"));
     if (!rid || strcmp(rid, id))
-      seal_verdict_fail(out, "receipt_id mismatch: expected %s, got %.80s", id, rid ? rid : "(none)");
+      seal_verdict_fail(out, "receipt_id mismatch: expected %s, got %.80s", id,
+                        rid ? rid : "(none)");
     if (!hv || strcmp(hv, d))
       seal_verdict_fail(out, "hashes.receipt.value mismatch: expected %s, got %.80s", d,
                         hv ? hv : "(none)");

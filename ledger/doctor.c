@@ -21,8 +21,8 @@ static void add(json_t *checks, const char *name, const char *status, const char
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  json_array_append_new(checks, json_pack("{s:s,s:s,s:s}", "name", name, "status", status,
-                                          "message", msg));
+  json_array_append_new(checks,
+                        json_pack("{s:s,s:s,s:s}", "name", name, "status", status, "message", msg));
 }
 
 static int scalar_text(lconn *c, const char *sql, char *out, size_t cap)
@@ -45,8 +45,9 @@ static void check_events(lconn *c, json_t *checks)
   char first[300] = "";
   json_t *kinds = json_object();
   /* kind_versions: recompute each schema hash from its required_payload */
-  if (sqlite3_prepare_v2(c->db, "SELECT event_kind, required_payload, schema_hash FROM kind_versions",
-                         -1, &st, NULL) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(c->db,
+                         "SELECT event_kind, required_payload, schema_hash FROM kind_versions", -1,
+                         &st, NULL) == SQLITE_OK) {
     while (sqlite3_step(st) == SQLITE_ROW) {
       char h[LEDGER_HASH_MAX];
       json_t *req = json_loads(COLTXT(st, 1), 0, NULL);
@@ -86,15 +87,16 @@ static void check_events(lconn *c, json_t *checks)
     } else if (ledger__hash_prefixed(ph, payload, NULL) || strcmp(ph, COLTXT(st, 8)) != 0) {
       why = "payload_hash does not recompute";
     } else if (!json_object_get(kinds, COLTXT(st, 3)) ||
-               strcmp(json_string_value(json_object_get(kinds, COLTXT(st, 3))), COLTXT(st, 9)) != 0) {
+               strcmp(json_string_value(json_object_get(kinds, COLTXT(st, 3))), COLTXT(st, 9)) !=
+                   0) {
       why = "schema_hash differs from the kind's";
     } else {
       json_t *ev = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}", "schema_version",
                              "motus.work-event.v0.1", "run_id", COLTXT(st, 0), "seq",
                              (json_int_t)sqlite3_column_int64(st, 1), "event_kind", COLTXT(st, 3),
                              "occurred_at", COLTXT(st, 4), "idempotency_key", COLTXT(st, 5),
-                             "payload_hash", COLTXT(st, 8), "schema_hash", COLTXT(st, 9),
-                             "payload", payload);
+                             "payload_hash", COLTXT(st, 8), "schema_hash", COLTXT(st, 9), "payload",
+                             payload);
       if (sqlite3_column_type(st, 6) != SQLITE_NULL)
         json_object_set_new(ev, "producer_id", json_string(COLTXT(st, 6)));
       if (!ev || ledger__hash_prefixed(eid, ev, NULL) || strcmp(eid, COLTXT(st, 2)) != 0)
@@ -115,7 +117,8 @@ static void check_events(lconn *c, json_t *checks)
   if (bad)
     add(checks, "event_hashes", "fail", "%ld of %ld events fail; first: %s", bad, n, first);
   else
-    add(checks, "event_hashes", "pass", "%ld events: payload_hash, schema_hash, event_id recomputed", n);
+    add(checks, "event_hashes", "pass",
+        "%ld events: payload_hash, schema_hash, event_id recomputed", n);
 }
 
 static void check_seq(lconn *c, json_t *checks)
@@ -139,8 +142,8 @@ static void check_seq(lconn *c, json_t *checks)
     if (cnt > 0 && (mn != 1 || mx != cnt)) {
       bad++;
       if (!first[0])
-        snprintf(first, sizeof first, "run %s has %ld events with seq %ld..%ld", COLTXT(st, 0),
-                 cnt, mn, mx);
+        snprintf(first, sizeof first, "run %s has %ld events with seq %ld..%ld", COLTXT(st, 0), cnt,
+                 mn, mx);
     }
     if (strcmp(COLTXT(st, 1), "closed") == 0 && cnt == 0)
       closed_bad++;
@@ -219,8 +222,8 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
       sqlite3_finalize(st);
     }
     if (nmiss)
-      add(checks, "triggers", "fail", "%d append-only triggers missing (first: %s); run doctor --fix",
-          nmiss, missing);
+      add(checks, "triggers", "fail",
+          "%d append-only triggers missing (first: %s); run doctor --fix", nmiss, missing);
     else
       add(checks, "triggers", "pass", "append-only triggers present");
   }
@@ -235,7 +238,8 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
     ledger_now(now);
     if (ledger_ts_parse(&nms, now))
       nms = 0;
-    sqlite3_prepare_v2(c->db, "SELECT lease_status, lease_expires_at FROM runs WHERE lease_id IS NOT NULL",
+    sqlite3_prepare_v2(c->db,
+                       "SELECT lease_status, lease_expires_at FROM runs WHERE lease_id IS NOT NULL",
                        -1, &st, NULL);
     while (st && sqlite3_step(st) == SQLITE_ROW) {
       int64_t ms;
@@ -248,8 +252,8 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
     }
     sqlite3_finalize(st);
     if (expired)
-      add(checks, "leases", "warn", "%ld active leases are past expires_at (doctor --fix marks them)",
-          expired);
+      add(checks, "leases", "warn",
+          "%ld active leases are past expires_at (doctor --fix marks them)", expired);
     else
       add(checks, "leases", "pass", "no unmarked expired leases (%ld marked expired)", marked);
   }
@@ -258,8 +262,7 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
   size_t i;
   json_t *v;
   const char *status = "pass";
-  json_array_foreach(checks, i, v)
-  {
+  json_array_foreach(checks, i, v) {
     const char *s = json_string_value(json_object_get(v, "status"));
     if (strcmp(s, "fail") == 0)
       status = "fail";

@@ -38,23 +38,23 @@
 
 typedef enum ledger_rc {
   LEDGER_OK = 0,
-  LEDGER_ERROR = -1,      /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
-  LEDGER_ENOTFOUND = -2,  /* run, lease, event, receipt or approval does not exist */
-  LEDGER_EINVAL = -3,     /* bad input: unknown kind, missing payload member, bad word, real number */
-  LEDGER_ECLOSED = -4,    /* the run is closed and accepts no more events */
-  LEDGER_EBUSY = -5,      /* the resource is held (active lease / lock) */
-  LEDGER_ECONFLICT = -6,  /* an idempotency key or id replayed with different content */
-  LEDGER_ENOTSTORE = -7,  /* the file is not a workledger Store (application_id / tables) */
-  LEDGER_ENEWER = -8,     /* the Store has a newer schema than this build understands */
-  LEDGER_ECORRUPT = -9,   /* stored facts fail a check (hash, seq, integrity) */
-  LEDGER_EEXPIRED = -10,  /* the lease expired */
-  LEDGER_ESTALE = -11,    /* fencing token no longer current (lock taken over) */
+  LEDGER_ERROR = -1,     /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
+  LEDGER_ENOTFOUND = -2, /* run, lease, event, receipt or approval does not exist */
+  LEDGER_EINVAL = -3,  /* bad input: unknown kind, missing payload member, bad word, real number */
+  LEDGER_ECLOSED = -4, /* the run is closed and accepts no more events */
+  LEDGER_EBUSY = -5,   /* the resource is held (active lease / lock) */
+  LEDGER_ECONFLICT = -6, /* an idempotency key or id replayed with different content */
+  LEDGER_ENOTSTORE = -7, /* the file is not a workledger Store (application_id / tables) */
+  LEDGER_ENEWER = -8,    /* the Store has a newer schema than this build understands */
+  LEDGER_ECORRUPT = -9,  /* stored facts fail a check (hash, seq, integrity) */
+  LEDGER_EEXPIRED = -10, /* the lease expired */
+  LEDGER_ESTALE = -11,   /* fencing token no longer current (lock taken over) */
 } ledger_rc;
 
 typedef struct ledger_err {
-  int code;       /* a ledger_rc */
-  int cause;      /* SQLite extended rc, errno, or 0 */
-  char msg[200];  /* one line, no trailing newline */
+  int code;      /* a ledger_rc */
+  int cause;     /* SQLite extended rc, errno, or 0 */
+  char msg[200]; /* one line, no trailing newline */
 } ledger_err;
 
 /* Static one-line description of a ledger_rc. */
@@ -77,7 +77,9 @@ typedef struct ledger_opts {
   int readers;                  /* size of the read-connection pool; 0 = default 4 */
 } ledger_opts;
 #define LEDGER_OPTS_VERSION 1
+/* clang-format off */
 #define LEDGER_OPTS_INIT {LEDGER_OPTS_VERSION, LEDGER_DURABLE_FULL, 0, 0, 0, 0}
+/* clang-format on */
 
 /* Open (and with opts->create, create) the Store at `path`; migrate it to LEDGER_SCHEMA_VERSION
  * unless read_only. `opts` may be NULL (= LEDGER_OPTS_INIT: open existing, durable).
@@ -85,7 +87,8 @@ typedef struct ledger_opts {
  * @return LEDGER_OK; LEDGER_ENOTFOUND (missing file and !create); LEDGER_ENOTSTORE (not a
  *         workledger Store: other application_id, or not SQLite); LEDGER_ENEWER (user_version
  *         above LEDGER_SCHEMA_VERSION); LEDGER_ERROR. */
-int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_err *err) LEDGER_WUR;
+int ledger_open(ledger **out, const char *path, const ledger_opts *opts,
+                ledger_err *err) LEDGER_WUR;
 /* Stop the writer (after finishing queued jobs) and close every connection. NULL is a no-op. */
 void ledger_close(ledger *l);
 /* The path given to ledger_open; borrowed from l. */
@@ -93,12 +96,12 @@ const char *ledger_path(const ledger *l);
 
 /* Counters of this handle's writer since ledger_open (for logs and benchmarks). */
 typedef struct ledger_stats {
-  uint64_t commits;      /* write transactions (group commits) */
-  uint64_t jobs;         /* ledger_tx jobs in them */
-  uint64_t wal_frames;   /* WAL frames (pages) those commits wrote */
-  uint64_t ckpt_passes;  /* background checkpoint passes */
-  uint64_t ckpt_inline;  /* checkpoints finished on the writer thread */
-  uint64_t reruns;       /* batches of rerunnable jobs run again with savepoints */
+  uint64_t commits;     /* write transactions (group commits) */
+  uint64_t jobs;        /* ledger_tx jobs in them */
+  uint64_t wal_frames;  /* WAL frames (pages) those commits wrote */
+  uint64_t ckpt_passes; /* background checkpoint passes */
+  uint64_t ckpt_inline; /* checkpoints finished on the writer thread */
+  uint64_t reruns;      /* batches of rerunnable jobs run again with savepoints */
 } ledger_stats;
 void ledger_stats_get(ledger *l, ledger_stats *out);
 
@@ -149,7 +152,7 @@ typedef struct ledger_event_in {
   const char *idempotency_key; /* non-empty; unique per run */
   const char *occurred_at;     /* NULL: now */
   const char *producer_id;     /* NULL: the run's producer_id (may stay NULL) */
-  const json_t *payload;       /* borrowed; an object; no reals; must hold the kind's required members */
+  const json_t *payload; /* borrowed; an object; no reals; must hold the kind's required members */
 } ledger_event_in;
 
 typedef struct ledger_event_ref {
@@ -208,9 +211,11 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
                             const char *expires_at, int64_t *token_out, ledger_err *err) LEDGER_WUR;
 /* Release if `token` is still current; LEDGER_ESTALE otherwise (someone took it over),
  * LEDGER_ENOTFOUND for an unknown resource. */
-int ledger_txn_lock_release(ledger_txn *t, const char *resource, int64_t token, ledger_err *err) LEDGER_WUR;
+int ledger_txn_lock_release(ledger_txn *t, const char *resource, int64_t token,
+                            ledger_err *err) LEDGER_WUR;
 /* LEDGER_OK if `token` is the current token of a held lock on `resource`, else LEDGER_ESTALE. */
-int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, ledger_err *err) LEDGER_WUR;
+int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token,
+                          ledger_err *err) LEDGER_WUR;
 
 /* -- receipts we issued -- */
 /* Store a signed artifact. `json` borrowed (stored as canonical text). Same id + same text is a
@@ -230,10 +235,10 @@ int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const cha
 typedef struct ledger_approval_in {
   const char *approval_id; /* NULL: generate "appr_<uuid4>" */
   const char *tool;
-  const char *args_hash;   /* "sha256:<hex>" of the canonical arguments */
-  int risk;                /* 0..4 */
-  const char *caller;      /* caller identity text */
-  const json_t *request;   /* borrowed, may be NULL: extra context stored with the row */
+  const char *args_hash; /* "sha256:<hex>" of the canonical arguments */
+  int risk;              /* 0..4 */
+  const char *caller;    /* caller identity text */
+  const json_t *request; /* borrowed, may be NULL: extra context stored with the row */
 } ledger_approval_in;
 /* Create a pending approval. @param id_out receives the id (LEDGER_ID_MAX). Existing id →
  * LEDGER_ECONFLICT. */
@@ -243,7 +248,8 @@ int ledger_txn_approval_create(ledger_txn *t, const ledger_approval_in *in,
  * (borrowed, may be NULL) is the signed ApprovalDecision. LEDGER_ENOTFOUND; LEDGER_ECONFLICT if
  * already resolved (differently or not); LEDGER_EINVAL for another status word. */
 int ledger_txn_approval_resolve(ledger_txn *t, const char *approval_id, const char *status,
-                                const char *reason, const json_t *decision, ledger_err *err) LEDGER_WUR;
+                                const char *reason, const json_t *decision,
+                                ledger_err *err) LEDGER_WUR;
 
 /* -- memories -- */
 /* Store a memory (content indexed by FTS5). sensitivity: free word ("none", "personal", ...);
@@ -288,11 +294,11 @@ int ledger_receipt_list_kind(ledger *l, const char *kind, int limit, json_t **ou
 
 /* One approval: {approval_id, tool, args_hash, risk, caller, status, reason?, request?,
  * decision?, created_at, resolved_at?}. new reference. LEDGER_ENOTFOUND. */
-int ledger_approval_get(ledger *l, const char *approval_id, json_t **out, ledger_err *err) LEDGER_WUR;
+int ledger_approval_get(ledger *l, const char *approval_id, json_t **out,
+                        ledger_err *err) LEDGER_WUR;
 /* Approvals with `status` ("pending", "approved", "denied", or NULL for all), oldest first.
  * new reference: array. */
 int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err *err) LEDGER_WUR;
-
 
 /* ---- projections (pure functions of stored facts; spec/store.md) ----------------------------- */
 
@@ -340,7 +346,7 @@ int ledger_task_stats_get(ledger *l, const char *motebit_id, ledger_task_stats *
  * @param[out] out new reference: array of {memory_id, content, sensitivity, confidence 0..100,
  *             created_at, bm25 (real, lower = better)}; an empty query gives [].
  * @return LEDGER_OK, LEDGER_EINVAL (query or sensitivities NULL), LEDGER_ERROR. */
-int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities,
-                         int limit, json_t **out, ledger_err *err) LEDGER_WUR;
+int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities, int limit,
+                         json_t **out, ledger_err *err) LEDGER_WUR;
 
 #endif

@@ -36,7 +36,7 @@ typedef struct ledger_job {
   ledger_err *err;
   int rc;
   int done;
-  int rerunnable; /* ledger_tx_rerunnable */
+  int rerunnable;    /* ledger_tx_rerunnable */
   pthread_cond_t cv; /* signalled once when done is set: only this job's caller wakes */
   struct ledger_job *next;
 } ledger_job;
@@ -58,7 +58,7 @@ struct ledger {
   int nreaders;
   /* stats (bench) */
   uint64_t commits, jobs;
-  _Atomic uint64_t reruns;           /* stats: written by the writer, read by ledger_stats_get */
+  _Atomic uint64_t reruns; /* stats: written by the writer, read by ledger_stats_get */
   /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
    * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
    * checkpoint inline only for the few frames committed while a background pass ran (or at
@@ -68,11 +68,11 @@ struct ledger {
   pthread_cond_t ccv;
   pthread_t ckpt;
   int ckpt_started, ckpt_want, ckpt_stop, ckpt_running;
-  int ckpt_done_upto;                /* WAL frames backfilled by the last finished background pass */
-  lconn *cconn;                      /* the checkpointer's connection */
+  int ckpt_done_upto; /* WAL frames backfilled by the last finished background pass */
+  lconn *cconn;       /* the checkpointer's connection */
   _Atomic uint64_t ckpt_bg, ckpt_inline; /* stats: background passes, inline finishes */
   _Atomic uint64_t wal_frames;           /* stats: frames written (by the writer's WAL hook) */
-  int wal_last;                      /* WAL size at the previous hook call */
+  int wal_last;                          /* WAL size at the previous hook call */
   /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
   pthread_mutex_t hmu;
   struct {
@@ -108,7 +108,8 @@ int ledger__exec(lconn *c, const char *sql, ledger_err *err);
 int ledger__utf8_seq(const unsigned char *p, size_t avail);
 /* `query` as literal FTS5 words (read.c): malloc'd, "" when it has none, NULL on out of memory. */
 char *ledger__fts_words(const char *query);
-int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o, ledger_err *err);
+int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o,
+                      ledger_err *err);
 void ledger__conn_close(lconn *c);
 
 /* Reader pool. */
@@ -126,7 +127,8 @@ int ledger__schema_fix(lconn *c, ledger_err *err);
 /* Canonical helpers. */
 int ledger__canon(char **out, size_t *len, const json_t *v, ledger_err *err);
 int ledger__hash_prefixed(char out[LEDGER_HASH_MAX], const json_t *v, ledger_err *err);
-int ledger__digest_obj(json_t **out, const json_t *v, ledger_err *err); /* {algorithm,value,canonicalization} */
+int ledger__digest_obj(json_t **out, const json_t *v,
+                       ledger_err *err); /* {algorithm,value,canonicalization} */
 json_t *ledger__digest_text(const char *text, size_t len, const char *canonicalization);
 int ledger__kind_schema_hash(char out[LEDGER_HASH_MAX], const char *kind, const json_t *required,
                              ledger_err *err);

@@ -16,8 +16,7 @@ static json_t *find_one(const json_t *events, const char *kind, int *count)
   size_t i;
   json_t *e, *found = NULL;
   *count = 0;
-  json_array_foreach(events, i, e)
-  {
+  json_array_foreach(events, i, e) {
     const char *k = json_string_value(json_object_get(e, "event_kind"));
     if (k && strcmp(k, kind) == 0) {
       (*count)++;
@@ -33,8 +32,7 @@ static json_t *collect(const json_t *events, const char *kind, const char *key)
   json_t *out = json_array();
   size_t i;
   json_t *e;
-  json_array_foreach(events, i, e)
-  {
+  json_array_foreach(events, i, e) {
     const char *k = json_string_value(json_object_get(e, "event_kind"));
     if (!k || strcmp(k, kind) != 0)
       continue;
@@ -95,7 +93,8 @@ int ledger__receipt_build(const json_t *store_export, const ledger_receipt_param
   const char *ctext = json_string_value(json_object_get(instruction, "canonical_text"));
   const char *ikind = json_string_value(json_object_get(instruction, "kind"));
   if (!ctext || !ikind)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "work.started instruction lacks kind/canonical_text");
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "work.started instruction lacks kind/canonical_text");
   const json_t *runtime = p->runtime ? p->runtime : json_object_get(started, "runtime");
   json_t *rt = runtime ? json_deep_copy(runtime)
                        : json_pack("{s:s,s:s}", "name", "workledger", "kind", "other");
@@ -127,12 +126,13 @@ int ledger__receipt_build(const json_t *store_export, const ledger_receipt_param
       json_object_get(started, "actor"), "runtime", rt, "trigger",
       json_object_get(started, "trigger"), "instruction_ref", "kind", ikind, "summary",
       isum ? isum : "", "digest", ledger__digest_text(ctext, strlen(ctext), "utf8.instruction.v0"),
-      "events_ref", events_ref, "evidence_refs", collect(events, "evidence.referenced", "evidence_refs"),
-      "tool_refs", collect(events, "tool.used", "tool_refs"), "outcome",
-      json_object_get(closed, "outcome"), "acceptance", json_object_get(closed, "acceptance"),
-      "route_summary", route ? route : def_route, "handoff", handoff ? handoff : def_handoff,
-      "canonicalization", "method", "json.sorted.compact.v0", "volatile_fields", "created_at",
-      "hashes", "receipt", "algorithm", "sha256", "value",
+      "events_ref", events_ref, "evidence_refs",
+      collect(events, "evidence.referenced", "evidence_refs"), "tool_refs",
+      collect(events, "tool.used", "tool_refs"), "outcome", json_object_get(closed, "outcome"),
+      "acceptance", json_object_get(closed, "acceptance"), "route_summary",
+      route ? route : def_route, "handoff", handoff ? handoff : def_handoff, "canonicalization",
+      "method", "json.sorted.compact.v0", "volatile_fields", "created_at", "hashes", "receipt",
+      "algorithm", "sha256", "value",
       "0000000000000000000000000000000000000000000000000000000000000000", "canonicalization",
       "json.sorted.compact.v0", "source_export", src, "redaction", red ? red : def_red,
       "created_at", created_at);
@@ -185,8 +185,7 @@ int ledger_receipt_verify(const json_t *receipt, int *signed_out, ledger_err *er
   json_t *sigs = json_object_get(receipt, "signatures_optional");
   size_t i;
   json_t *s;
-  json_array_foreach(sigs, i, s)
-  {
+  json_array_foreach(sigs, i, s) {
     const char *suite = json_string_value(json_object_get(s, "suite"));
     if (!suite || strcmp(suite, LEDGER_RECEIPT_SUITE) != 0)
       continue;

@@ -387,8 +387,8 @@ static json_t *appr_row(sqlite3_stmt *st)
 {
   json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "approval_id", COLTXT(st, 0), "tool",
                         COLTXT(st, 1), "args_hash", COLTXT(st, 2), "risk",
-                        sqlite3_column_int(st, 3), "caller", COLTXT(st, 4), "status",
-                        COLTXT(st, 5), "created_at", COLTXT(st, 9));
+                        sqlite3_column_int(st, 3), "caller", COLTXT(st, 4), "status", COLTXT(st, 5),
+                        "created_at", COLTXT(st, 9));
   set_opt(o, "reason", st, 6);
   for (int i = 7; i <= 8; i++)
     if (sqlite3_column_type(st, i) != SQLITE_NULL) {
@@ -481,4 +481,3 @@ char *ledger__fts_words(const char *query)
   q[k] = '\0';
   return q;
 }
-

@@ -20,17 +20,19 @@
 #define INT_FIELD(f) "json_extract(json, '$." f "')"
 #define IS_INT(f) "typeof(" INT_FIELD(f) ") = 'integer'"
 
-static const char SQL_TASK_STATS[] =
-    "SELECT " INT_FIELD("status") ", COUNT(*),"
-    " MIN(CASE WHEN " IS_INT("submitted_at") " THEN " INT_FIELD("submitted_at") " END),"
-    " MAX(CASE WHEN " IS_INT("completed_at") " THEN " INT_FIELD("completed_at") " END),"
-    " SUM(CASE WHEN " IS_INT("submitted_at") " AND " IS_INT("completed_at") " AND "
-    INT_FIELD("completed_at") " >= " INT_FIELD("submitted_at") " THEN " INT_FIELD("completed_at")
-    " - " INT_FIELD("submitted_at") " END),"
-    " COUNT(CASE WHEN " IS_INT("submitted_at") " AND " IS_INT("completed_at") " AND "
-    INT_FIELD("completed_at") " >= " INT_FIELD("submitted_at") " THEN 1 END)"
-    " FROM receipts WHERE kind = ?1 AND (?2 IS NULL OR " INT_FIELD("motebit_id") " = ?2)"
-    " GROUP BY 1";
+static const char SQL_TASK_STATS[] = "SELECT " INT_FIELD(
+    "status") ", COUNT(*),"
+              " MIN(CASE WHEN " IS_INT("submitted_at") " THEN " INT_FIELD(
+                  "submitted_at") " END),"
+                                  " MAX(CASE WHEN " IS_INT("completed_at") " THEN " INT_FIELD(
+                                      "completed_at") " END),"
+                                                      " SUM(CASE WHEN " IS_INT("submitted_at") " AND " IS_INT("completed_at") " AND " INT_FIELD("completed_at") " >= " INT_FIELD("submitted_at") " THEN " INT_FIELD("completed_at") " - " INT_FIELD(
+                                                          "submitted_at") " END),"
+                                                                          " COUNT(CASE WHEN " IS_INT("submitted_at") " AND " IS_INT("completed_at") " AND " INT_FIELD(
+                                                                              "completed_at") " >= " INT_FIELD("submitted_at") " THEN 1 END)"
+                                                                                                                               " FROM receipts WHERE kind = ?1 AND (?2 IS NULL OR " INT_FIELD(
+                                                                                                                                   "motebit_id") " = ?2)"
+                                                                                                                                                 " GROUP BY 1";
 
 struct stats_rd {
   const char *motebit_id;
@@ -133,8 +135,8 @@ static int rd_recall(lconn *c, void *p, ledger_err *err)
   return LEDGER_OK;
 }
 
-int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities,
-                         int limit, json_t **out, ledger_err *err)
+int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities, int limit,
+                         json_t **out, ledger_err *err)
 {
   json_t *allowed;
   struct recall_rd r;

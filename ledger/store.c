@@ -231,7 +231,8 @@ static void sqlite_setup(void)
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o, ledger_err *err)
+int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o,
+                      ledger_err *err)
 {
   pthread_once(&sqlite_once, sqlite_setup);
   lconn *c = calloc(1, sizeof *c);
@@ -382,12 +383,24 @@ static const char schema_objects[] =
     " INSERT INTO memories_fts(memories_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);"
     " END;";
 
-const char *const ledger__triggers[] = {
-    "events_no_update", "events_no_delete", "events_open_run", "events_contiguous",
-    "runs_no_delete", "runs_immutable", "runs_close_needs_event", "kind_versions_no_update",
-    "kind_versions_no_delete", "locks_no_delete", "locks_fenced", "receipts_no_update",
-    "receipts_no_delete", "approvals_resolve_once", "approvals_no_delete", "memories_ai",
-    "memories_ad", NULL};
+const char *const ledger__triggers[] = {"events_no_update",
+                                        "events_no_delete",
+                                        "events_open_run",
+                                        "events_contiguous",
+                                        "runs_no_delete",
+                                        "runs_immutable",
+                                        "runs_close_needs_event",
+                                        "kind_versions_no_update",
+                                        "kind_versions_no_delete",
+                                        "locks_no_delete",
+                                        "locks_fenced",
+                                        "receipts_no_update",
+                                        "receipts_no_delete",
+                                        "approvals_resolve_once",
+                                        "approvals_no_delete",
+                                        "memories_ai",
+                                        "memories_ad",
+                                        NULL};
 
 /* Kinds registered by the migration: the four Motus reference kinds (motus.md §4.3, pinned)
  * and our own (spec/store.md). Each entry: kind, then required payload members, NULL. */
@@ -460,8 +473,8 @@ int ledger__check_store(lconn *c, int *version_out, ledger_err *err)
     return LEDGER_OK;
   }
   if (appid != LEDGER_APPLICATION_ID)
-    return ledger__errf(err, LEDGER_ENOTSTORE, 0,
-                        "not a workledger Store (application_id 0x%08x)", (unsigned)appid);
+    return ledger__errf(err, LEDGER_ENOTSTORE, 0, "not a workledger Store (application_id 0x%08x)",
+                        (unsigned)appid);
   if (ver > LEDGER_SCHEMA_VERSION)
     return ledger__errf(err, LEDGER_ENEWER, 0,
                         "Store schema version %d is newer than this build supports (%d)", ver,
@@ -628,7 +641,8 @@ static void *writer_main(void *arg)
         if (j->rc == LEDGER_OK) {
           j->rc = LEDGER_ERROR;
           if (j->err)
-            ledger__errf(j->err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
+            ledger__errf(j->err, LEDGER_ERROR, 0,
+                         "the Store transaction was rolled back by SQLite");
         }
     } else if (!brc && failed) {
       exec_cached(c, SQL_ROLLBACK, NULL);
@@ -861,8 +875,8 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
     *out = l;
     return LEDGER_OK;
   }
-  if ((rc = ledger__conn_open(&l->wconn, path, SQLITE_OPEN_READWRITE | (o.create ? SQLITE_OPEN_CREATE : 0),
-                              &o, err)))
+  if ((rc = ledger__conn_open(
+           &l->wconn, path, SQLITE_OPEN_READWRITE | (o.create ? SQLITE_OPEN_CREATE : 0), &o, err)))
     goto fail;
   {
     int ver;

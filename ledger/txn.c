@@ -40,8 +40,11 @@ int ledger__utf8_seq(const unsigned char *p, size_t avail)
   if (!avail)
     return 0;
   c = p[0];
-  len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                   : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  len = c < 0x80                 ? 1
+        : c >= 0xc2 && c <= 0xdf ? 2
+        : c >= 0xe0 && c <= 0xef ? 3
+        : c >= 0xf0 && c <= 0xf4 ? 4
+                                 : 0;
   if (len == 0 || (size_t)len > avail)
     return 0;
   for (int k = 1; k < len; k++)
@@ -150,7 +153,8 @@ int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t
   int rc;
   if (!valid_id_text(event_kind) || !json_is_array(required_payload))
     return ledger__errf(err, LEDGER_EINVAL, 0, "kind needs a name and a required_payload array");
-  json_array_foreach(required_payload, i, v) if (!json_is_string(v) || !*json_string_value(v))
+  json_array_foreach(required_payload, i, v)
+    if (!json_is_string(v) || !*json_string_value(v))
       return ledger__errf(err, LEDGER_EINVAL, 0, "required_payload must hold non-empty strings");
   if ((rc = ledger__kind_schema_hash(hash, event_kind, required_payload, err)))
     return rc;
@@ -322,7 +326,8 @@ static void event_hash_finish(const seal_sha256_ctx *begun, int64_t seq, char ou
  * re-reads the run and the kind of every event and falls back to computing everything itself
  * when a hint turns out wrong (for example a kind registered by a job that was rolled back). */
 
-static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash, const char *required)
+static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
+                          const char *required)
 {
   char names[LEDGER_KIND_NAMES];
   size_t off = 0, i;
@@ -334,8 +339,7 @@ static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash, 
     json_decref(req);
     return;
   }
-  json_array_foreach(req, i, m)
-  {
+  json_array_foreach(req, i, m) {
     const char *nm = json_string_value(m);
     size_t n = nm ? strlen(nm) : 0;
     if (!nm || off + n + 2 > sizeof names) {
@@ -491,15 +495,15 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
    * (the hash covers the required list) */
   int use_hashed = e->hashed && strcmp(e->hashed_schema, schema_hash) == 0 &&
                    ((!producer_id && !e->hashed_producer) ||
-                    (producer_id && e->hashed_producer && strcmp(producer_id, e->hashed_producer) == 0));
+                    (producer_id && e->hashed_producer &&
+                     strcmp(producer_id, e->hashed_producer) == 0));
   if (!use_hashed) {
     const char *reqtxt = (const char *)sqlite3_column_text(st, 0);
     json_t *req = json_loads(reqtxt, 0, NULL);
     size_t i;
     json_t *m;
     kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
-    json_array_foreach(req, i, m)
-    {
+    json_array_foreach(req, i, m) {
       if (!json_object_get(e->payload, json_string_value(m))) {
         rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
                           json_string_value(m));
@@ -526,8 +530,8 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
     event_hash_finish(e->hashed, seq, event_id);
   } else {
     seal_sha256_ctx h;
-    event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt,
-                     e->payload_len, e->payload_hash, producer_id, schema_hash);
+    event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt, e->payload_len,
+                     e->payload_hash, producer_id, schema_hash);
     event_hash_finish(&h, seq, event_id);
   }
   if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
@@ -713,7 +717,7 @@ int ledger_txn_event_append(ledger_txn *t, const ledger_event_in *in, ledger_eve
   return append(t, in, in->occurred_at ? in->occurred_at : now, out, err);
 }
 
-static const char *const outcome_words[] = {"success", "failure", "partial", "aborted",
+static const char *const outcome_words[] = {"success",    "failure", "partial", "aborted",
                                             "superseded", "unknown", NULL};
 
 static const char SQL_RUN_CLOSE[] =
@@ -727,14 +731,14 @@ int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_e
   int rc, ok = 0;
   if (!in.event_kind)
     in.event_kind = "work.closed";
-  const char *status =
-      json_string_value(json_object_get(json_object_get(in.payload, "outcome"), "status"));
+  const char *status = json_string_value(
+      json_object_get(json_object_get(in.payload, "outcome"), "status"));
   for (int i = 0; status && outcome_words[i]; i++)
     ok |= strcmp(status, outcome_words[i]) == 0;
   if (!ok)
     return ledger__errf(err, LEDGER_EINVAL, 0, "closing payload needs a valid outcome.status");
-  const char *closed_at =
-      json_string_value(json_object_get(json_object_get(in.payload, "outcome"), "closed_at"));
+  const char *closed_at = json_string_value(
+      json_object_get(json_object_get(in.payload, "outcome"), "closed_at"));
   if (in.occurred_at && !ledger__valid_ts(in.occurred_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid occurred_at '%s'", in.occurred_at);
   if (closed_at && !ledger__valid_ts(closed_at))
@@ -809,7 +813,8 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
     const char *exp = (const char *)sqlite3_column_text(st, 3);
     if (held && !expired_at(exp, now_ms())) {
       rc = ledger__errf(err, LEDGER_EBUSY, 0, "%s is held by %s", resource,
-                        sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?");
+                        sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+                                                   : "?");
       sqlite3_reset(st);
       return rc;
     }
@@ -1101,8 +1106,7 @@ int ledger_txn_leases_expire(ledger_txn *t, int *count_out, ledger_err *err)
   }
   size_t i;
   json_t *v;
-  json_array_foreach(ids, i, v)
-  {
+  json_array_foreach(ids, i, v) {
     if (!(st = ledger__stmt(c, SQL_LEASE_EXPIRE, err))) {
       json_decref(ids);
       return LEDGER_ERROR;

@@ -72,10 +72,10 @@ static json_t *ctx_runtime(const ledger_work_ctx *ctx)
 
 static json_t *ctx_actor(const ledger_work_ctx *ctx, const char *actor_id)
 {
-  const char *type = ctx && ctx->actor_type ? ctx->actor_type
+  const char *type = ctx && ctx->actor_type              ? ctx->actor_type
                      : strcmp(ctx_kind(ctx), "mcp") == 0 ? "agent"
-                                                          : "human";
-  const char *id = actor_id ? actor_id
+                                                         : "human";
+  const char *id = actor_id                    ? actor_id
                    : ctx && ctx->default_actor ? ctx->default_actor
                                                : "local-operator";
   return json_pack("{s:s,s:s}", "type", type, "id", id);
@@ -83,9 +83,9 @@ static json_t *ctx_actor(const ledger_work_ctx *ctx, const char *actor_id)
 
 static json_t *ctx_trigger(const ledger_work_ctx *ctx)
 {
-  const char *k = ctx && ctx->trigger_kind ? ctx->trigger_kind
+  const char *k = ctx && ctx->trigger_kind            ? ctx->trigger_kind
                   : strcmp(ctx_kind(ctx), "mcp") == 0 ? "tool_call"
-                                                       : "manual";
+                                                      : "manual";
   return json_pack("{s:s}", "kind", k);
 }
 
@@ -102,7 +102,7 @@ typedef struct lease_row {
   char run_id[LEDGER_ID_MAX];
   char lease_id[LEDGER_ID_MAX];
   char work_id[LEDGER_ID_MAX];
-  char status[16];      /* run status */
+  char status[16]; /* run status */
   char lease_status[16];
   char expires_at[LEDGER_TS_MAX];
   int64_t token;
@@ -237,12 +237,13 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
     json_decref(actor);
     return ledger__sqlerr(err, t->c, rc, "record lease");
   }
-  json_t *payload = json_pack(
-      "{s:s,s:o,s:o,s:{s:s,s:s,s:s},s:{s:s,s:I,s:s,s:I},s:o}", "work_id", j->work_id, "actor",
-      actor, "trigger", ctx_trigger(j->ctx), "instruction", "kind", "ticket", "summary",
-      j->intent ? j->intent : "", "canonical_text", j->intent ? j->intent : j->work_id, "lease",
-      "lease_id", lease_id, "ttl_s", j->ttl, "expires_at", exp, "fencing_token",
-      (json_int_t)token, "runtime", ctx_runtime(j->ctx));
+  json_t *payload = json_pack("{s:s,s:o,s:o,s:{s:s,s:s,s:s},s:{s:s,s:I,s:s,s:I},s:o}", "work_id",
+                              j->work_id, "actor", actor, "trigger", ctx_trigger(j->ctx),
+                              "instruction", "kind", "ticket", "summary",
+                              j->intent ? j->intent : "", "canonical_text",
+                              j->intent ? j->intent : j->work_id, "lease", "lease_id", lease_id,
+                              "ttl_s", j->ttl, "expires_at", exp, "fencing_token",
+                              (json_int_t)token, "runtime", ctx_runtime(j->ctx));
   char key[LEDGER_ID_MAX + 8];
   snprintf(key, sizeof key, "claim:%s", lease_id);
   ledger_event_in ev = {run_id, "work.started", key, now, NULL, payload};
@@ -250,8 +251,8 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
   json_decref(payload);
   if (rc)
     return rc;
-  j->out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "lease_id", lease_id, "run_id", run_id,
-                     "work_id", j->work_id, "expires_at", exp, "fencing_token", (json_int_t)token,
+  j->out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "lease_id", lease_id, "run_id", run_id, "work_id",
+                     j->work_id, "expires_at", exp, "fencing_token", (json_int_t)token,
                      "claimed_at", now);
   return LEDGER_OK;
 }
@@ -259,8 +260,8 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
 int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                       ledger_err *err)
 {
-  struct claim_job j = {ctx, arg_str(args, "work_id"), arg_str(args, "intent"),
-                        arg_str(args, "actor"), 3600, NULL};
+  struct claim_job j = {
+      ctx, arg_str(args, "work_id"), arg_str(args, "intent"), arg_str(args, "actor"), 3600, NULL};
   *out = NULL;
   if (!plain_text(j.work_id, 120))
     return ledger__errf(err, LEDGER_EINVAL, 0, "work id must be 1..120 printable characters");
@@ -272,7 +273,8 @@ int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args,
   if (ttl && !json_is_null(ttl)) {
     if (!json_is_integer(ttl) || json_integer_value(ttl) <= 0 ||
         json_integer_value(ttl) > 366LL * 86400)
-      return ledger__errf(err, LEDGER_EINVAL, 0, "ttl must be an integer number of seconds (1..31622400)");
+      return ledger__errf(err, LEDGER_EINVAL, 0,
+                          "ttl must be an integer number of seconds (1..31622400)");
     j.ttl = json_integer_value(ttl);
   }
   int rc = ledger_tx(l, claim_fn, &j, err);
@@ -308,9 +310,9 @@ static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
   ledger_event_ref ref;
   if ((rc = ledger_txn_event_append(t, &ev, &ref, err)))
     return rc;
-  j->out = json_pack("{s:s,s:s,s:s,s:I}", strcmp(j->key_prefix, "decision") == 0 ? "decision_id"
-                                                                                    : "evidence_id",
-                     j->id, "run_id", r.run_id, "lease_id", r.lease_id, "seq", (json_int_t)ref.seq);
+  j->out = json_pack("{s:s,s:s,s:s,s:I}",
+                     strcmp(j->key_prefix, "decision") == 0 ? "decision_id" : "evidence_id", j->id,
+                     "run_id", r.run_id, "lease_id", r.lease_id, "seq", (json_int_t)ref.seq);
   return LEDGER_OK;
 }
 
@@ -380,7 +382,8 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   if (!word_ok(kind))
     return ledger__errf(err, LEDGER_EINVAL, 0,
                         "evidence kind must be a word of letters, digits, '_', '-', '.'");
-  if ((rc = arg_count(args, "passed", &passed, err)) || (rc = arg_count(args, "failed", &failed, err)) ||
+  if ((rc = arg_count(args, "passed", &passed, err)) ||
+      (rc = arg_count(args, "failed", &failed, err)) ||
       (rc = arg_count(args, "skipped", &skipped, err)))
     return rc;
   if (uri && !plain_text(uri, 2000))
@@ -478,9 +481,9 @@ int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
     json_decref(decision);
     return rc;
   }
-  json_t *payload = json_pack("{s:[{s:s,s:s,s:o,s:s,s:{s:s}}],s:o}", "evidence_refs",
-                              "evidence_id", id, "kind", "decision", "digest", dig, "summary", text,
-                              "redaction", "status", "none", "decision", decision);
+  json_t *payload = json_pack("{s:[{s:s,s:s,s:o,s:s,s:{s:s}}],s:o}", "evidence_refs", "evidence_id",
+                              id, "kind", "decision", "digest", dig, "summary", text, "redaction",
+                              "status", "none", "decision", decision);
   struct ev_job j = {arg_str(args, "lease_id"), payload, id, "decision", NULL};
   rc = ledger_tx(l, evidence_fn, &j, err);
   json_decref(payload);
@@ -556,9 +559,9 @@ static json_t *closed_payload(const char *outcome, const char *summary, const ch
     snprintf(sbuf, sizeof sbuf, "released with outcome %s", outcome);
     summary = sbuf;
   }
-  return json_pack("{s:{s:s,s:s,s:s},s:o,s:o,s:o,s:{s:s}}", "outcome", "status", outcome,
-                   "summary", summary, "closed_at", now, "acceptance", acceptance,
-                   "route_summary", route, "handoff", handoff, "redaction", "status", "none");
+  return json_pack("{s:{s:s,s:s,s:s},s:o,s:o,s:o,s:{s:s}}", "outcome", "status", outcome, "summary",
+                   summary, "closed_at", now, "acceptance", acceptance, "route_summary", route,
+                   "handoff", handoff, "redaction", "status", "none");
 }
 
 static int started_actor(lconn *c, const char *run_id, json_t **actor, ledger_err *err)
@@ -676,8 +679,8 @@ static int closed_run(lconn *c, const json_t *args, char run_id[LEDGER_ID_MAX], 
   return LEDGER_OK;
 }
 
-static int receipt_for(lconn *c, const ledger_work_ctx *ctx, const char *run_id,
-                       const json_t *exp, json_t **out, ledger_err *err)
+static int receipt_for(lconn *c, const ledger_work_ctx *ctx, const char *run_id, const json_t *exp,
+                       json_t **out, ledger_err *err)
 {
   int rc = ledger__receipt_of_run(c, run_id, out, err);
   if (rc != LEDGER_ENOTFOUND)
@@ -763,8 +766,7 @@ static void split_evidence(const json_t *events, json_t *evidence, json_t *decis
 {
   size_t i;
   json_t *e;
-  json_array_foreach(events, i, e)
-  {
+  json_array_foreach(events, i, e) {
     const char *k = json_string_value(json_object_get(e, "event_kind"));
     json_t *p = json_object_get(e, "payload");
     if (strcmp(k, "tool.used") == 0 && tools) {
@@ -799,8 +801,8 @@ static int status_view(lconn *c, void *p, ledger_err *err)
     return rc;
   json_t *evidence = json_array(), *decisions = json_array();
   split_evidence(events, evidence, decisions, NULL);
-  json_t *o = json_pack("{s:O,s:O,s:I,s:o,s:o}", "run_id", json_object_get(run, "run_id"),
-                        "status", json_object_get(run, "status"), "events",
+  json_t *o = json_pack("{s:O,s:O,s:I,s:o,s:o}", "run_id", json_object_get(run, "run_id"), "status",
+                        json_object_get(run, "status"), "events",
                         (json_int_t)json_array_size(events), "evidence", evidence, "decisions",
                         decisions);
   if (json_object_get(run, "work_id"))
@@ -811,8 +813,8 @@ static int status_view(lconn *c, void *p, ledger_err *err)
   if (closed)
     json_object_set(o, "outcome", json_object_get(closed, "outcome"));
   json_t *receipt = NULL;
-  if (ledger__receipt_of_run(c, json_string_value(json_object_get(run, "run_id")), &receipt, NULL) ==
-      LEDGER_OK) {
+  if (ledger__receipt_of_run(c, json_string_value(json_object_get(run, "run_id")), &receipt,
+                             NULL) == LEDGER_OK) {
     json_object_set(o, "receipt_id", json_object_get(receipt, "receipt_id"));
     json_decref(receipt);
   }
@@ -846,11 +848,11 @@ static int list_view(lconn *c, void *p, ledger_err *err)
   json_t *items = json_array();
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    json_array_append_new(items, json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?}", "lease_id",
-                                           COLTXT(st, 0), "run_id", COLTXT(st, 1), "work_id",
-                                           COLTXT(st, 2), "actor_id", COLTXT(st, 3), "claimed_at",
-                                           COLTXT(st, 4), "expires_at", COLTXT(st, 5), "status",
-                                           COLTXT(st, 6)));
+    json_array_append_new(items,
+                          json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?}", "lease_id", COLTXT(st, 0),
+                                    "run_id", COLTXT(st, 1), "work_id", COLTXT(st, 2), "actor_id",
+                                    COLTXT(st, 3), "claimed_at", COLTXT(st, 4), "expires_at",
+                                    COLTXT(st, 5), "status", COLTXT(st, 6)));
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(items);
@@ -889,9 +891,10 @@ static int packet_view(lconn *c, void *p, ledger_err *err)
     json_object_set(o, "owner", json_object_get(first, "actor"));
   json_t *ins = json_object_get(first, "instruction");
   if (ins)
-    json_object_set_new(o, "intent", json_string(json_string_value(json_object_get(ins, "summary"))
-                                                     ? json_string_value(json_object_get(ins, "summary"))
-                                                     : ""));
+    json_object_set_new(o, "intent",
+                        json_string(json_string_value(json_object_get(ins, "summary"))
+                                        ? json_string_value(json_object_get(ins, "summary"))
+                                        : ""));
   if (json_object_get(run, "lease"))
     json_object_set(o, "lease", json_object_get(run, "lease"));
   json_t *closed = closed_of(events);

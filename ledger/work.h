@@ -20,13 +20,16 @@
 
 /* Who is calling and how to sign. All pointers borrowed for the duration of the call. */
 typedef struct ledger_work_ctx {
-  const char *runtime_kind;   /* "cli" or "mcp" (receipt runtime.kind; producer "workledger.<kind>") */
-  const char *runtime_version;/* NULL: WL_VERSION of the build */
-  const char *default_actor;  /* actor id when args carry none (e.g. the motebit_id); NULL: "local-operator" */
-  const char *actor_type;     /* "human", "agent", "service", "ci", "tool"; NULL: "agent" for mcp, "human" for cli */
-  const char *trigger_kind;   /* NULL: "manual" for cli, "tool_call" for mcp */
-  const seal_key *key;        /* node key for the Level 3 signature; NULL: receipts unsigned */
-  const char *signer;         /* signer id in the signature entry (motebit_id); NULL: did:key */
+  const char
+      *runtime_kind; /* "cli" or "mcp" (receipt runtime.kind; producer "workledger.<kind>") */
+  const char *runtime_version; /* NULL: WL_VERSION of the build */
+  const char *
+      default_actor; /* actor id when args carry none (e.g. the motebit_id); NULL: "local-operator" */
+  const char *
+      actor_type; /* "human", "agent", "service", "ci", "tool"; NULL: "agent" for mcp, "human" for cli */
+  const char *trigger_kind; /* NULL: "manual" for cli, "tool_call" for mcp */
+  const seal_key *key;      /* node key for the Level 3 signature; NULL: receipts unsigned */
+  const char *signer;       /* signer id in the signature entry (motebit_id); NULL: did:key */
 } ledger_work_ctx;
 
 /* claim: args {work_id (required), intent?, actor?, ttl? (seconds, integer > 0, default 3600)}
@@ -95,7 +98,8 @@ int ledger_work_packet(ledger *l, const ledger_work_ctx *ctx, const json_t *args
  * @return LEDGER_OK, LEDGER_ECORRUPT (digest or signature mismatch; err says which). */
 int ledger_receipt_verify(const json_t *receipt, int *signed_out, ledger_err *err) LEDGER_WUR;
 
-#define LEDGER_RECEIPT_SUITE "motus-sorted-ed25519-b64-v1" /* == SEAL_SUITE_MOTUS (crypto/artifacts.h) */
+#define LEDGER_RECEIPT_SUITE                                                                       \
+  "motus-sorted-ed25519-b64-v1" /* == SEAL_SUITE_MOTUS (crypto/artifacts.h) */
 #define LEDGER_RECEIPT_KIND "motus.work-receipt"
 
 #endif

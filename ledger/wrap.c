@@ -26,7 +26,7 @@
 
 extern char **environ;
 
-#define KEEP_MAX (64 * 1024)        /* redacted copy kept per stream */
+#define KEEP_MAX (64 * 1024)         /* redacted copy kept per stream */
 #define DIGEST_MAX (8 * 1024 * 1024) /* raw bytes digested per stream (keep_output) */
 
 typedef struct stream {
@@ -89,8 +89,8 @@ static int64_t mono_ms(void)
  * followed by '=' or ':' or a space is replaced with [REDACTED] up to the next whitespace. */
 static char *redact(const char *in, size_t n, size_t max)
 {
-  static const char *const keys[] = {"password", "passwd", "secret", "token", "api_key",
-                                     "apikey", "api-key", "authorization", "bearer", NULL};
+  static const char *const keys[] = {"password", "passwd",  "secret",        "token",  "api_key",
+                                     "apikey",   "api-key", "authorization", "bearer", NULL};
   if (n > max)
     n = max;
   char *out = malloc(n * 6 + 16); /* '[REDACTED]' is at most 10 bytes per 2 input bytes */
@@ -277,16 +277,21 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   const char *kind = ctx && ctx->runtime_kind ? ctx->runtime_kind : "cli";
   int is_mcp = strcmp(kind, "mcp") == 0;
   json_t *actor = json_pack("{s:s,s:s}", "type",
-                            ctx && ctx->actor_type ? ctx->actor_type : is_mcp ? "agent" : "human",
-                            "id", ctx && ctx->default_actor ? ctx->default_actor : "local-operator");
-  json_t *start = json_pack(
-      "{s:s,s:O,s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:i,s:i,s:b}}", "work_id", work_id,
-      "actor", actor, "trigger", "kind",
-      ctx && ctx->trigger_kind ? ctx->trigger_kind : is_mcp ? "tool_call" : "manual",
-      "instruction", "kind", "command", "summary", text, "canonical_text", text, "runtime", "name",
-      "workledger", "kind", kind, "version",
-      ctx && ctx->runtime_version ? ctx->runtime_version : WL_VERSION, "wrap", "executable", base,
-      "argument_count", argc - 1, "timeout_s", o->timeout_s, "keep_output", o->keep_output);
+                            ctx && ctx->actor_type ? ctx->actor_type
+                            : is_mcp               ? "agent"
+                                                   : "human",
+                            "id",
+                            ctx && ctx->default_actor ? ctx->default_actor : "local-operator");
+  json_t *start = json_pack("{s:s,s:O,s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:i,s:i,s:b}}",
+                            "work_id", work_id, "actor", actor, "trigger", "kind",
+                            ctx && ctx->trigger_kind ? ctx->trigger_kind
+                            : is_mcp                 ? "tool_call"
+                                                     : "manual",
+                            "instruction", "kind", "command", "summary", text, "canonical_text",
+                            text, "runtime", "name", "workledger", "kind", kind, "version",
+                            ctx && ctx->runtime_version ? ctx->runtime_version : WL_VERSION, "wrap",
+                            "executable", base, "argument_count", argc - 1, "timeout_s",
+                            o->timeout_s, "keep_output", o->keep_output);
   int rc;
   if (o->run_id) {
     json_t *run = NULL;
@@ -320,8 +325,8 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   pid_t pid = -1;
   if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || (o->stdin_data && pipe2(pi, O_CLOEXEC))) {
     internal = 1;
-  } else if (spawn_child(&pid, o->argv, o->envp, o->own_group,
-                         o->stdin_data ? pi[0] : o->stdin_fd, po[1], pe[1], &spawn_errno)) {
+  } else if (spawn_child(&pid, o->argv, o->envp, o->own_group, o->stdin_data ? pi[0] : o->stdin_fd,
+                         po[1], pe[1], &spawn_errno)) {
     pid = -1;
   }
   if (po[1] >= 0)
@@ -520,13 +525,12 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   res->stderr_lines = s[1].lines;
 
   /* record */
-  json_t *metrics = json_pack("{s:I,s:I,s:I,s:I,s:i,s:b}", "stdout_bytes",
-                              (json_int_t)s[0].bytes, "stdout_lines", (json_int_t)s[0].lines,
-                              "stderr_bytes", (json_int_t)s[1].bytes, "stderr_lines",
-                              (json_int_t)s[1].lines, "exit_status", res->exit_status,
-                              "timed_out", res->timed_out);
-  json_object_set_new(metrics, "exit_code", res->exit_code >= 0 ? json_integer(res->exit_code)
-                                                                : json_null());
+  json_t *metrics = json_pack("{s:I,s:I,s:I,s:I,s:i,s:b}", "stdout_bytes", (json_int_t)s[0].bytes,
+                              "stdout_lines", (json_int_t)s[0].lines, "stderr_bytes",
+                              (json_int_t)s[1].bytes, "stderr_lines", (json_int_t)s[1].lines,
+                              "exit_status", res->exit_status, "timed_out", res->timed_out);
+  json_object_set_new(metrics, "exit_code",
+                      res->exit_code >= 0 ? json_integer(res->exit_code) : json_null());
   json_object_set_new(metrics, "signal", res->signal ? json_integer(res->signal) : json_null());
   json_t *mdig = NULL;
   if ((rc = ledger__digest_obj(&mdig, metrics, err))) {
@@ -536,11 +540,11 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
     free(s[1].buf);
     return rc;
   }
-  json_t *refs = json_pack(
-      "[{s:s,s:s,s:o,s:s,s:{s:s,s:s}}]", "evidence_id", "command-output-summary", "kind",
-      "output_metadata", "digest", mdig, "summary",
-      "stdout/stderr byte and line counts and exit status only", "redaction", "status", "redacted",
-      "reason", "raw stdout/stderr is not persisted by default");
+  json_t *refs = json_pack("[{s:s,s:s,s:o,s:s,s:{s:s,s:s}}]", "evidence_id",
+                           "command-output-summary", "kind", "output_metadata", "digest", mdig,
+                           "summary", "stdout/stderr byte and line counts and exit status only",
+                           "redaction", "status", "redacted", "reason",
+                           "raw stdout/stderr is not persisted by default");
   json_t *evp = json_pack("{s:o,s:O}", "evidence_refs", refs, "output", metrics);
   json_t *tool = json_pack("{s:[{s:s,s:s}]}", "tool_refs", "name", base, "kind", "shell");
   if (o->keep_output) {
@@ -599,8 +603,8 @@ json_t *ledger_wrap_result_json(const ledger_wrap_result *r)
   json_t *o = json_pack("{s:s,s:i,s:b,s:s,s:{s:I,s:I},s:{s:I,s:I}}", "run_id", r->run_id,
                         "exit_status", r->exit_status, "timed_out", r->timed_out, "outcome",
                         r->outcome, "stdout", "bytes", (json_int_t)r->stdout_bytes, "lines",
-                        (json_int_t)r->stdout_lines, "stderr", "bytes",
-                        (json_int_t)r->stderr_bytes, "lines", (json_int_t)r->stderr_lines);
+                        (json_int_t)r->stdout_lines, "stderr", "bytes", (json_int_t)r->stderr_bytes,
+                        "lines", (json_int_t)r->stderr_lines);
   json_object_set_new(o, "exit_code", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
   json_object_set_new(o, "signal", r->signal ? json_integer(r->signal) : json_null());
   if (r->receipt_id[0])

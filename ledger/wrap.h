@@ -30,41 +30,41 @@ int ledger_wrap_secret_env(const char *entry);
 typedef int (*ledger_wrap_tick)(void *payload);
 
 typedef struct ledger_wrap_opts {
-  char *const *argv;          /* borrowed; argv[0] looked up in PATH; NULL-terminated */
-  const char *work_id;        /* NULL: "wrap-<basename>" */
-  int timeout_s;              /* 0: none */
-  int keep_output;            /* store digest + redacted copy of each stream (max 64 KiB each) */
-  int stdin_fd;               /* fd given to the child as stdin; -1: /dev/null */
-  ledger_wrap_sink out_sink;  /* NULL: discard */
+  char *const *argv;         /* borrowed; argv[0] looked up in PATH; NULL-terminated */
+  const char *work_id;       /* NULL: "wrap-<basename>" */
+  int timeout_s;             /* 0: none */
+  int keep_output;           /* store digest + redacted copy of each stream (max 64 KiB each) */
+  int stdin_fd;              /* fd given to the child as stdin; -1: /dev/null */
+  ledger_wrap_sink out_sink; /* NULL: discard */
   void *out_payload;
-  ledger_wrap_sink err_sink;  /* NULL: discard */
+  ledger_wrap_sink err_sink; /* NULL: discard */
   void *err_payload;
   /* Extensions (zero = off). */
-  const char *run_id;         /* borrowed; non-NULL: record into this open run (no work.started,
+  const char *run_id;     /* borrowed; non-NULL: record into this open run (no work.started,
                                  no work.closed, no Work Receipt); work_id is then unused */
-  const char *stdin_data;     /* borrowed; non-NULL: the child's stdin is a pipe fed with these
+  const char *stdin_data; /* borrowed; non-NULL: the child's stdin is a pipe fed with these
                                  stdin_len bytes, then closed (stdin_fd is ignored) */
   size_t stdin_len;
-  char *const *envp;          /* borrowed, NULL-terminated; NULL: the parent's environment */
-  uint64_t max_stdout_bytes;  /* 0: unlimited; more stdout stops the command (output_capped) */
-  ledger_wrap_tick tick;      /* NULL: none; called about every tick_ms while the command runs */
+  char *const *envp;         /* borrowed, NULL-terminated; NULL: the parent's environment */
+  uint64_t max_stdout_bytes; /* 0: unlimited; more stdout stops the command (output_capped) */
+  ledger_wrap_tick tick;     /* NULL: none; called about every tick_ms while the command runs */
   void *tick_payload;
-  int tick_ms;                /* 0: 250 */
-  int own_group;              /* 1: the child leads a new process group, and timeout, cap and
+  int tick_ms;   /* 0: 250 */
+  int own_group; /* 1: the child leads a new process group, and timeout, cap and
                                  cancellation kill the whole group (no terminal job control) */
 } ledger_wrap_opts;
 
 typedef struct ledger_wrap_result {
   char run_id[LEDGER_ID_MAX];
   char receipt_id[LEDGER_HASH_MAX]; /* empty when no receipt was stored */
-  int exit_status;           /* per the contract above */
-  int exit_code;             /* child's exit code, -1 if it did not exit normally */
-  int signal;                /* terminating signal, 0 if none */
+  int exit_status;                  /* per the contract above */
+  int exit_code;                    /* child's exit code, -1 if it did not exit normally */
+  int signal;                       /* terminating signal, 0 if none */
   int timed_out;
   uint64_t stdout_bytes, stdout_lines, stderr_bytes, stderr_lines;
-  char outcome[16];          /* success | failure | aborted */
-  int output_capped;         /* stdout went over max_stdout_bytes: the command was stopped */
-  int cancelled;             /* the tick callback stopped the command */
+  char outcome[16];  /* success | failure | aborted */
+  int output_capped; /* stdout went over max_stdout_bytes: the command was stopped */
+  int cancelled;     /* the tick callback stopped the command */
 } ledger_wrap_result;
 
 /* Run the command and record it. With opts->run_id, LEDGER_ENOTFOUND / LEDGER_ECLOSED when that

@@ -46,13 +46,14 @@ static json_t *make_receipt(call_state *cs)
   json_t *signed_rc = NULL;
   seal_err serr;
   const char *origin = cs->r->s->caller.trust == MCP_TRUST_LOCAL ? "ai-loop" : "agent-to-agent";
-  json_t *rc = json_pack(
-      "{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "invocation_id", cs->invocation_id,
-      "task_id", srv->run_id[0] ? srv->run_id : cs->invocation_id, "motebit_id", srv->motebit_id,
-      "public_key", seal_key_pk_hex(srv->key), "device_id", srv->device_id, "tool_name",
-      cs->tool->name, "started_at", (json_int_t)cs->started_at, "completed_at",
-      (json_int_t)cs->completed_at, "status", cs->status, "args_hash", cs->args_hash, "result_hash",
-      cs->result_hash, "invocation_origin", origin, "suite", RECEIPT_SUITE);
+  json_t *rc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "invocation_id",
+                         cs->invocation_id, "task_id",
+                         srv->run_id[0] ? srv->run_id : cs->invocation_id, "motebit_id",
+                         srv->motebit_id, "public_key", seal_key_pk_hex(srv->key), "device_id",
+                         srv->device_id, "tool_name", cs->tool->name, "started_at",
+                         (json_int_t)cs->started_at, "completed_at", (json_int_t)cs->completed_at,
+                         "status", cs->status, "args_hash", cs->args_hash, "result_hash",
+                         cs->result_hash, "invocation_origin", origin, "suite", RECEIPT_SUITE);
   memset(&serr, 0, sizeof serr);
   if (!rc || seal_sign_tool_invocation_receipt(&signed_rc, rc, srv->key, &serr) != SEAL_OK) {
     mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s", serr.msg);
@@ -162,9 +163,10 @@ static int elicit_approval(call_state *cs, const json_t *args, char *why, size_t
   }
   {
     int is_err = json_object_get(resp, "error") != NULL;
-    snprintf(why, cap, "%s", is_err ? "the client could not ask the user"
-                             : action && strcmp(action, "cancel") == 0 ? "the user cancelled the call"
-                                                                       : "the user declined the call");
+    snprintf(why, cap, "%s",
+             is_err                                    ? "the client could not ask the user"
+             : action && strcmp(action, "cancel") == 0 ? "the user cancelled the call"
+                                                       : "the user declined the call");
     json_decref(resp);
     return is_err ? -1 : 0;
   }
@@ -228,8 +230,8 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   }
 
   /* 2. policy gate */
-  mcp_policy_decide(cs.srv->policy, cs.tool->name, cs.tool->risk, args, &r->s->caller, cs.started_at,
-                    &cs.decision);
+  mcp_policy_decide(cs.srv->policy, cs.tool->name, cs.tool->risk, args, &r->s->caller,
+                    cs.started_at, &cs.decision);
   if (cs.decision.verdict == MCP_DENY) {
     char t[400];
     snprintf(t, sizeof t, "Policy denied: %s", cs.decision.reason);
@@ -279,8 +281,9 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
         return error_result(&cs, t, code, msg, cap);
       }
       if (ans < 0)
-        mcp_log(MCP_LOG_WARNING, "elicitation for %s failed (%s); falling back to a pending approval",
-                cs.tool->name, why);
+        mcp_log(MCP_LOG_WARNING,
+                "elicitation for %s failed (%s); falling back to a pending approval", cs.tool->name,
+                why);
     }
     if (ans == 1) {
       cs.verdict = "approved";
@@ -359,7 +362,8 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
     char t[600];
     mcp_log(MCP_LOG_ERROR, "tool %s: result does not match its outputSchema at %s: %s",
             cs.tool->name, verr.path, verr.msg);
-    snprintf(t, sizeof t, "Error: internal: the result of %s does not match its outputSchema (%s: %s)",
+    snprintf(t, sizeof t,
+             "Error: internal: the result of %s does not match its outputSchema (%s: %s)",
              cs.tool->name, verr.path, verr.msg);
     json_decref(structured);
     free(text);

@@ -33,7 +33,10 @@ int mcp_log_level_parse(const char *name)
   return -1;
 }
 
-void mcp_log_set_level(mcp_log_level lvl) { atomic_store(&min_level, (int)lvl); }
+void mcp_log_set_level(mcp_log_level lvl)
+{
+  atomic_store(&min_level, (int)lvl);
+}
 
 static int current_min(void)
 {

@@ -36,10 +36,10 @@
 
 typedef enum mcp_rc {
   MCP_OK = 0,
-  MCP_ERROR = -1,    /* unexpected: out of memory, thread creation, Store failure */
-  MCP_EINVAL = -2,   /* bad options or arguments */
-  MCP_ECLOSED = -3,  /* the session or server is shutting down; the message was not taken */
-  MCP_EBUSY = -4,    /* the in-flight window is full and the session has no_wait; not taken */
+  MCP_ERROR = -1,   /* unexpected: out of memory, thread creation, Store failure */
+  MCP_EINVAL = -2,  /* bad options or arguments */
+  MCP_ECLOSED = -3, /* the session or server is shutting down; the message was not taken */
+  MCP_EBUSY = -4,   /* the in-flight window is full and the session has no_wait; not taken */
 } mcp_rc;
 
 /* Protocol revisions we speak. */
@@ -63,28 +63,28 @@ typedef enum mcp_rc {
 #define MCP_DEFAULT_WORKERS 16
 #define MCP_DEFAULT_WINDOW 64
 
-struct ledger;         /* ledger/ledger.h */
-struct mcp_tool_impl;  /* mcp/tool.h */
+struct ledger;        /* ledger/ledger.h */
+struct mcp_tool_impl; /* mcp/tool.h */
 
 typedef struct mcp_server_opts {
-  struct ledger *store;       /* borrowed, must outlive the server; NULL = record nothing (tests) */
-  const seal_key *key;        /* borrowed, must outlive the server; signs receipts (required) */
-  const char *motebit_id;     /* borrowed/copied; NULL = sovereign id derived from the key */
-  const char *device_id;      /* copied; NULL = "workledger" */
-  const json_t *config;       /* borrowed/increfed: the whole .motus/config.json object, or NULL */
-  const char *profile;        /* "personal" (default), "service" or "collaborative"; copied */
-  const char *server_name;    /* serverInfo.name; NULL = "workledger" */
-  const char *instructions;   /* optional instructions text; copied */
+  struct ledger *store;     /* borrowed, must outlive the server; NULL = record nothing (tests) */
+  const seal_key *key;      /* borrowed, must outlive the server; signs receipts (required) */
+  const char *motebit_id;   /* borrowed/copied; NULL = sovereign id derived from the key */
+  const char *device_id;    /* copied; NULL = "workledger" */
+  const json_t *config;     /* borrowed/increfed: the whole .motus/config.json object, or NULL */
+  const char *profile;      /* "personal" (default), "service" or "collaborative"; copied */
+  const char *server_name;  /* serverInfo.name; NULL = "workledger" */
+  const char *instructions; /* optional instructions text; copied */
   /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
-  int workers;                /* worker threads; 0 = MCP_DEFAULT_WORKERS */
-  int window;                 /* max requests in flight per server; 0 = MCP_DEFAULT_WINDOW */
-  size_t max_message;         /* 0 = MCP_DEFAULT_MAX_MESSAGE */
-  int max_depth;              /* 0 = MCP_DEFAULT_MAX_DEPTH */
-  size_t max_string;          /* 0 = MCP_DEFAULT_MAX_STRING */
-  int page_size;              /* tools/list page size; 0 = 50 */
-  int progress_interval_ms;   /* heartbeat progress for long calls; 0 = 10000 */
+  int workers;              /* worker threads; 0 = MCP_DEFAULT_WORKERS */
+  int window;               /* max requests in flight per server; 0 = MCP_DEFAULT_WINDOW */
+  size_t max_message;       /* 0 = MCP_DEFAULT_MAX_MESSAGE */
+  int max_depth;            /* 0 = MCP_DEFAULT_MAX_DEPTH */
+  size_t max_string;        /* 0 = MCP_DEFAULT_MAX_STRING */
+  int page_size;            /* tools/list page size; 0 = 50 */
+  int progress_interval_ms; /* heartbeat progress for long calls; 0 = 10000 */
 } mcp_server_opts;
 
 typedef struct mcp_server mcp_server;
@@ -102,10 +102,12 @@ void mcp_server_free(mcp_server *srv);
 /* ---- sessions and the submit API ---------------------------------------------------------- */
 
 /* Flags passed to the emit callback. */
-#define MCP_EMIT_FINAL 1u        /* last message of this submission; msg may be NULL (nothing to send:
+#define MCP_EMIT_FINAL                                                                             \
+  1u /* last message of this submission; msg may be NULL (nothing to send:
                                     a notification, a cancelled request, a response we consumed) */
-#define MCP_EMIT_NOTIFICATION 2u /* msg is a notification (progress, message) related to the request */
-#define MCP_EMIT_REQUEST 4u      /* msg is a server->client request (elicitation/create) */
+#define MCP_EMIT_NOTIFICATION                                                                      \
+  2u                        /* msg is a notification (progress, message) related to the request */
+#define MCP_EMIT_REQUEST 4u /* msg is a server->client request (elicitation/create) */
 
 /* Receives the outgoing messages of one submission, in order: zero or more notifications, then
  * exactly one call with MCP_EMIT_FINAL (the response, or msg == NULL when there is none).
@@ -114,8 +116,8 @@ void mcp_server_free(mcp_server *srv);
 typedef void (*mcp_emit_fn)(const char *msg, size_t len, unsigned flags, void *payload);
 
 typedef struct mcp_session_opts {
-  mcp_caller caller;          /* copied (strings duplicated) */
-  int stateless;              /* 1 = HTTP: legacy `initialize` is answered but nothing is remembered;
+  mcp_caller caller; /* copied (strings duplicated) */
+  int stateless;     /* 1 = HTTP: legacy `initialize` is answered but nothing is remembered;
                                  every non-initialize request is served as already initialized */
   /* Out-of-band channel for server->client requests (elicitation/create) and session-wide
    * notifications. NULL = none (then elicitation is never used). Same contract as mcp_emit_fn
@@ -163,8 +165,14 @@ int mcp_session_inflight(mcp_session *s);
 /* ---- logging ------------------------------------------------------------------------------ */
 
 typedef enum mcp_log_level {
-  MCP_LOG_DEBUG = 0, MCP_LOG_INFO, MCP_LOG_NOTICE, MCP_LOG_WARNING, MCP_LOG_ERROR,
-  MCP_LOG_CRITICAL, MCP_LOG_ALERT, MCP_LOG_EMERGENCY
+  MCP_LOG_DEBUG = 0,
+  MCP_LOG_INFO,
+  MCP_LOG_NOTICE,
+  MCP_LOG_WARNING,
+  MCP_LOG_ERROR,
+  MCP_LOG_CRITICAL,
+  MCP_LOG_ALERT,
+  MCP_LOG_EMERGENCY
 } mcp_log_level;
 
 /* Minimum level written to stderr (default MCP_LOG_INFO; WORKLEDGER_LOG=debug|info|... sets it). */
@@ -178,7 +186,6 @@ const char *mcp_log_level_name(mcp_log_level lvl);
 int mcp_log_level_parse(const char *name);
 
 /* ---- introspection (tests, HTTP) ------------------------------------------------------------ */
-
 
 /* The method of a raw JSON-RPC message and the tool name of a tools/call, for the HTTP helper's
  * Mcp-Method / Mcp-Name header checks. Returns MCP_OK (method_out set, name_out set or "") or

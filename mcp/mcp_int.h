@@ -13,13 +13,13 @@
 #include <stdint.h>
 
 typedef struct mcp_tool_entry {
-  const char *name;          /* borrowed from schema json */
-  const char *description;   /* borrowed from schema json */
+  const char *name;        /* borrowed from schema json */
+  const char *description; /* borrowed from schema json */
   mcp_risk risk;
-  json_t *schema_file;       /* the parsed schemas/tools/<name>.json (owned) */
-  json_t *input_schema;      /* borrowed from schema_file */
-  json_t *output_schema;     /* borrowed from schema_file, may be NULL */
-  json_t *listing;           /* tools/list entry (owned) */
+  json_t *schema_file;   /* the parsed schemas/tools/<name>.json (owned) */
+  json_t *input_schema;  /* borrowed from schema_file */
+  json_t *output_schema; /* borrowed from schema_file, may be NULL */
+  json_t *listing;       /* tools/list entry (owned) */
   mcp_tool_fn fn;
 } mcp_tool_entry;
 
@@ -50,8 +50,8 @@ struct mcp_server {
 
   /* worker pool */
   pthread_mutex_t mu;
-  pthread_cond_t cv_work;  /* work queued or stopping */
-  pthread_cond_t cv_slot;  /* a window slot freed */
+  pthread_cond_t cv_work; /* work queued or stopping */
+  pthread_cond_t cv_slot; /* a window slot freed */
   mcp_req *q_head, *q_tail;
   int inflight;
   int window;
@@ -77,15 +77,15 @@ struct mcp_session {
 
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int init_state;       /* 0 none, 1 initialize answered, 2 initialized notification seen */
+  int init_state; /* 0 none, 1 initialize answered, 2 initialized notification seen */
   char version[16];
-  json_t *client_caps;  /* legacy: from initialize */
+  json_t *client_caps; /* legacy: from initialize */
   json_t *client_info;
-  int log_level;        /* legacy logging/setLevel; -1 = none */
+  int log_level; /* legacy logging/setLevel; -1 = none */
   int draining;
   int inflight;
-  mcp_req *live;        /* in-flight requests (linked through live_next) */
-  mcp_outreq *out;      /* pending server->client requests */
+  mcp_req *live;   /* in-flight requests (linked through live_next) */
+  mcp_outreq *out; /* pending server->client requests */
   uint64_t next_ticket;
   uint64_t next_out_id;
 };
@@ -93,19 +93,19 @@ struct mcp_session {
 struct mcp_req {
   mcp_session *s;
   uint64_t ticket;
-  json_t *id;           /* the request id (owned), NULL for notifications */
+  json_t *id; /* the request id (owned), NULL for notifications */
   char method[64];
-  json_t *params;       /* owned; may be NULL */
+  json_t *params; /* owned; may be NULL */
   mcp_emit_fn emit;
   void *payload;
   atomic_int cancelled;
   int modern;
   char version[16];
-  int log_level;        /* effective level for notifications/message; -1 = none */
+  int log_level;          /* effective level for notifications/message; -1 = none */
   json_t *progress_token; /* owned or NULL */
   double progress_last;
   pthread_mutex_t progress_mu; /* serialises progress between the handler and the heartbeat */
-  json_t *client_caps;  /* owned: effective client capabilities */
+  json_t *client_caps;         /* owned: effective client capabilities */
   mcp_req *q_next;
   mcp_req *live_next;
 };
@@ -113,7 +113,7 @@ struct mcp_req {
 struct mcp_outreq {
   mcp_outreq *next;
   char id[48];
-  json_t *response;   /* owned when set */
+  json_t *response; /* owned when set */
   int done;
 };
 
@@ -125,7 +125,8 @@ struct mcp_ctx {
 
 /* server.c */
 void mcp__emit_json(mcp_req *r, json_t *msg, unsigned flags); /* steals msg */
-json_t *mcp__error_msg(const json_t *id, int code, const char *message, json_t *data); /* new ref; steals data */
+json_t *mcp__error_msg(const json_t *id, int code, const char *message,
+                       json_t *data);                      /* new ref; steals data */
 json_t *mcp__result_msg(const json_t *id, json_t *result); /* new ref; steals result */
 /* Sends a server->client request on the session channel and waits for the reply (or timeout /
  * cancellation). Returns the response message (new reference) or NULL. */
@@ -152,10 +153,12 @@ int mcp__req_can_elicit(const mcp_req *r);
 int mcp__registry_load(mcp_server *srv, char *err, size_t errlen);
 void mcp__registry_free(mcp_server *srv);
 const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name);
-json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg, size_t msgcap);
+json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
+                        size_t msgcap);
 
 /* call.c */
-json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t msgcap); /* result or NULL + error */
+json_t *mcp__tools_call(mcp_req *r, int *code, char *msg,
+                        size_t msgcap); /* result or NULL + error */
 
 /* record.c: durable recording of calls and approvals in the Store. */
 typedef struct mcp_call_record {
@@ -163,16 +166,16 @@ typedef struct mcp_call_record {
   const char *tool;
   const char *caller_id;
   mcp_risk risk;
-  const char *verdict;        /* "allow", "deny", "needs_approval", "invalid_arguments", "approved" */
+  const char *verdict; /* "allow", "deny", "needs_approval", "invalid_arguments", "approved" */
   const char *rule;
   const char *reason;
-  const char *status;         /* receipt status: completed | failed | denied | pending_approval */
+  const char *status; /* receipt status: completed | failed | denied | pending_approval */
   const char *args_hash;
   const char *result_hash;
-  const char *work_run_id;    /* the handler's run, or NULL */
-  const char *approval_id;    /* or NULL */
+  const char *work_run_id; /* the handler's run, or NULL */
+  const char *approval_id; /* or NULL */
   int64_t started_at, completed_at;
-  const json_t *receipt;      /* the signed ToolInvocationReceipt (borrowed) */
+  const json_t *receipt; /* the signed ToolInvocationReceipt (borrowed) */
 } mcp_call_record;
 int mcp__record_open(mcp_server *srv, char *err, size_t errlen);
 void mcp__record_close(mcp_server *srv);

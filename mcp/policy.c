@@ -96,7 +96,8 @@ static int strlist_has(const strlist *l, const char *s)
   return 0;
 }
 
-int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, char *err, size_t errlen)
+int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, char *err,
+                   size_t errlen)
 {
   const json_t *pol = config;
   json_t *wrap = NULL, *norm = NULL;
@@ -104,7 +105,8 @@ int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, 
   char inner[256];
   inner[0] = 0;
   /* The whole config.json object was handed in: use its policy member. */
-  if (json_is_object(config) && (json_object_get(config, "policy") || json_object_get(config, "profile"))) {
+  if (json_is_object(config) &&
+      (json_object_get(config, "policy") || json_object_get(config, "profile"))) {
     pol = json_object_get(config, "policy");
     if (!profile)
       profile = json_string_value(json_object_get(config, "profile"));
@@ -158,7 +160,7 @@ int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, 
       if (!(r->id = strdup(k)))
         goto oom;
       p->ncallers++;
-      r->trust = strcmp(s, "trusted") == 0 ? MCP_TRUST_TRUSTED
+      r->trust = strcmp(s, "trusted") == 0   ? MCP_TRUST_TRUSTED
                  : strcmp(s, "blocked") == 0 ? MCP_TRUST_BLOCKED
                                              : MCP_TRUST_VERIFIED;
     }
@@ -198,7 +200,8 @@ const char *mcp_risk_name(mcp_risk r)
 
 int mcp_risk_parse(const char *s)
 {
-  static const char *const long_names[] = {"R0_READ", "R1_DRAFT", "R2_WRITE", "R3_EXECUTE", "R4_MONEY"};
+  static const char *const long_names[] = {"R0_READ", "R1_DRAFT", "R2_WRITE", "R3_EXECUTE",
+                                           "R4_MONEY"};
   if (!s)
     return -1;
   for (int i = 0; i < 5; i++) {
@@ -397,7 +400,8 @@ static mcp_trust effective_trust(const mcp_policy *p, const mcp_caller *caller)
   return caller->trust;
 }
 
-static const char *const trust_names[] = {"trusted", "verified", "first_contact", "unknown", "blocked", "local"};
+static const char *const trust_names[] = {"trusted", "verified", "first_contact",
+                                          "unknown", "blocked",  "local"};
 
 static void set(mcp_decision *out, mcp_verdict v, const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -434,8 +438,8 @@ static int check_args(const mcp_policy *p, const json_t *args, mcp_decision *out
         if (path_under(norm, p->paths.v[i]))
           ok = 1;
       if (!ok) {
-        set(out, MCP_DENY, "path_allowlist", "args.%s \"%.100s\" is outside the allowed paths%s", path_keys[k],
-            json_string_value(v), dotdot ? " (\"..\" segment)" : "");
+        set(out, MCP_DENY, "path_allowlist", "args.%s \"%.100s\" is outside the allowed paths%s",
+            path_keys[k], json_string_value(v), dotdot ? " (\"..\" segment)" : "");
         free(norm);
         return 1;
       }
@@ -447,11 +451,13 @@ static int check_args(const mcp_policy *p, const json_t *args, mcp_decision *out
     if (v) {
       char host[256];
       if (!json_is_string(v) || url_host(json_string_value(v), host, sizeof host) != 0) {
-        set(out, MCP_DENY, "domain_allowlist", "invalid URL in args.url: cannot check the domain allow-list");
+        set(out, MCP_DENY, "domain_allowlist",
+            "invalid URL in args.url: cannot check the domain allow-list");
         return 1;
       }
       if (!domain_allowed(&p->domains, host)) {
-        set(out, MCP_DENY, "domain_allowlist", "domain \"%.100s\" is not in the allowed domains", host);
+        set(out, MCP_DENY, "domain_allowlist", "domain \"%.100s\" is not in the allowed domains",
+            host);
         return 1;
       }
     }
@@ -491,13 +497,14 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
   }
   /* 2. delegation scope */
   if (caller && caller->scope && !scope_covers(caller->scope, tool)) {
-    set(out, MCP_DENY, "scope", "tool \"%.80s\" is outside the delegated scope \"%.60s\"", tool, caller->scope);
+    set(out, MCP_DENY, "scope", "tool \"%.80s\" is outside the delegated scope \"%.60s\"", tool,
+        caller->scope);
     return;
   }
   /* 3. risk band */
   if ((int)risk > p->deny_above) {
-    set(out, MCP_DENY, "risk_band", "risk %s above the deny band (denyAbove %s)", mcp_risk_name(risk),
-        p->deny_above >= 0 ? mcp_risk_name((mcp_risk)p->deny_above) : "none");
+    set(out, MCP_DENY, "risk_band", "risk %s above the deny band (denyAbove %s)",
+        mcp_risk_name(risk), p->deny_above >= 0 ? mcp_risk_name((mcp_risk)p->deny_above) : "none");
     return;
   }
   pthread_mutex_lock(&p->mu);
@@ -507,8 +514,8 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
     out->budget_remaining = p->budget_calls - p->used;
     if (p->used >= p->budget_calls) {
       out->budget_remaining = 0;
-      set(out, MCP_DENY, "budget", "call budget of %lld per %llds exhausted", (long long)p->budget_calls,
-          (long long)(p->window_ms / 1000));
+      set(out, MCP_DENY, "budget", "call budget of %lld per %llds exhausted",
+          (long long)p->budget_calls, (long long)(p->window_ms / 1000));
       goto out;
     }
   }
@@ -521,11 +528,10 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
   /* 7. caller trust */
   switch (trust) {
   case MCP_TRUST_BLOCKED:
-    set(out, MCP_DENY, "caller_trust", "caller \"%.80s\" is blocked", caller && caller->id ? caller->id : "unknown");
+    set(out, MCP_DENY, "caller_trust", "caller \"%.80s\" is blocked",
+        caller && caller->id ? caller->id : "unknown");
     goto out;
-  case MCP_TRUST_TRUSTED:
-    needs = 0;
-    break;
+  case MCP_TRUST_TRUSTED: needs = 0; break;
   case MCP_TRUST_UNKNOWN:
   case MCP_TRUST_FIRST_CONTACT:
     if (!needs)
@@ -534,8 +540,7 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
     break;
   case MCP_TRUST_VERIFIED:
   case MCP_TRUST_LOCAL:
-  default:
-    break;
+  default: break;
   }
   /* Money is never moved without a human decision (motebit.md §6.2 step 5: no verified grants). */
   if (risk >= MCP_R4_MONEY && !needs) {
@@ -544,10 +549,12 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
   }
   if (needs) {
     if (strcmp(why, "caller_trust") == 0)
-      set(out, MCP_NEEDS_APPROVAL, why, "caller trust \"%s\" needs approval for every call", trust_names[trust]);
+      set(out, MCP_NEEDS_APPROVAL, why, "caller trust \"%s\" needs approval for every call",
+          trust_names[trust]);
     else
       set(out, MCP_NEEDS_APPROVAL, why, "risk %s is in the approval band (requireApprovalAbove %s)",
-          mcp_risk_name(risk), p->approval_above >= 0 ? mcp_risk_name((mcp_risk)p->approval_above) : "none");
+          mcp_risk_name(risk),
+          p->approval_above >= 0 ? mcp_risk_name((mcp_risk)p->approval_above) : "none");
   } else {
     set(out, MCP_ALLOW, "allow", "risk %s allowed (preset %s)", mcp_risk_name(risk), p->preset);
   }
@@ -559,7 +566,8 @@ out:
   pthread_mutex_unlock(&p->mu);
 }
 
-int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk, const mcp_caller *caller)
+int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk,
+                       const mcp_caller *caller)
 {
   if (!tool || strlist_has(&p->deny, tool))
     return 0;

@@ -10,15 +10,21 @@
 #include <jansson.h>
 #include <stdint.h>
 
-typedef enum mcp_risk { MCP_R0_READ = 0, MCP_R1_DRAFT, MCP_R2_WRITE, MCP_R3_EXECUTE, MCP_R4_MONEY } mcp_risk;
+typedef enum mcp_risk {
+  MCP_R0_READ = 0,
+  MCP_R1_DRAFT,
+  MCP_R2_WRITE,
+  MCP_R3_EXECUTE,
+  MCP_R4_MONEY
+} mcp_risk;
 
 typedef enum mcp_trust {
   MCP_TRUST_TRUSTED = 0, /* a caller configured as trusted: never needs approval (R4 still does) */
   MCP_TRUST_VERIFIED,    /* authenticated (static token or verified motebit token) */
   MCP_TRUST_FIRST_CONTACT,
-  MCP_TRUST_UNKNOWN,     /* unauthenticated: every call needs approval */
-  MCP_TRUST_BLOCKED,     /* always denied */
-  MCP_TRUST_LOCAL,       /* the local operator on stdio: the bands apply unchanged (no trust step).
+  MCP_TRUST_UNKNOWN, /* unauthenticated: every call needs approval */
+  MCP_TRUST_BLOCKED, /* always denied */
+  MCP_TRUST_LOCAL,   /* the local operator on stdio: the bands apply unchanged (no trust step).
                             Use this (or pass caller == NULL) for stdio; MCP_TRUST_TRUSTED would
                             skip the approval band entirely (motebit.md §6.2 step 4). */
 } mcp_trust;
@@ -28,9 +34,9 @@ typedef enum mcp_trust {
 #define MCP_CALLER_LOCAL "local-operator"
 
 typedef struct mcp_caller {
-  const char *id;        /* motebit_id, token name, or "local-operator"; borrowed */
+  const char *id; /* motebit_id, token name, or "local-operator"; borrowed */
   mcp_trust trust;
-  const char *scope;     /* delegated scope ("a,b" or "*"), or NULL when none; borrowed */
+  const char *scope; /* delegated scope ("a,b" or "*"), or NULL when none; borrowed */
 } mcp_caller;
 
 typedef enum mcp_verdict {
@@ -41,8 +47,9 @@ typedef enum mcp_verdict {
 
 typedef struct mcp_decision {
   mcp_verdict verdict;
-  char reason[200];      /* one line, e.g. "risk R4 above deny band R3" */
-  const char *rule;      /* static: "denylist", "allowlist", "scope", "risk_band", "budget", "path_allowlist",
+  char reason[200]; /* one line, e.g. "risk R4 above deny band R3" */
+  const char
+      *rule; /* static: "denylist", "allowlist", "scope", "risk_band", "budget", "path_allowlist",
                             "domain_allowlist", "approval_band", "caller_trust", "allow" */
   int64_t budget_remaining; /* calls left in the window, -1 when unlimited */
 } mcp_decision;
@@ -55,7 +62,8 @@ typedef struct mcp_policy mcp_policy;
  * "policy" member is then used. Validation is mcp_config_normalize's (spec/config.md).
  * Returns 0, or -1 with a one-line message naming the key in err (size errlen; may be NULL)
  * when the configuration is invalid. `*out` is set only on success; free with mcp_policy_free. */
-int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, char *err, size_t errlen);
+int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, char *err,
+                   size_t errlen);
 void mcp_policy_free(mcp_policy *p);
 
 /* Decides one call (spec/policy.md R-POLICY-001..): checks run in the order denylist, allowlist,
@@ -81,7 +89,8 @@ int mcp_risk_parse(const char *s);
 /* Whether a tool should be listed to this caller (tools/list, motebit_tools): 0 when the
  * denylist, the allowlist, the caller's delegated scope, the deny band or a blocked caller
  * would deny it outright, else 1. Does not touch the budget. caller NULL = local operator. */
-int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk, const mcp_caller *caller);
+int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk,
+                       const mcp_caller *caller);
 
 /* The effective bands: requireApprovalAbove and denyAbove (-1..4), and the preset name (static). */
 void mcp_policy_bands(const mcp_policy *p, int *require_approval_above, int *deny_above);

@@ -124,7 +124,8 @@ void mcp__record_close(mcp_server *srv)
             "store: %llu jobs in %llu commits, %llu WAL frames (%.1f per job), %llu checkpoint "
             "passes, %llu finished inline",
             (unsigned long long)st.jobs, (unsigned long long)st.commits,
-            (unsigned long long)st.wal_frames, st.jobs ? (double)st.wal_frames / (double)st.jobs : 0.0,
+            (unsigned long long)st.wal_frames,
+            st.jobs ? (double)st.wal_frames / (double)st.jobs : 0.0,
             (unsigned long long)st.ckpt_passes, (unsigned long long)st.ckpt_inline);
   }
 }
@@ -158,10 +159,9 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
 
   ledger_ts_format(ts, rec->started_at);
   p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tool", rec->tool, "decision", rec->verdict,
-                "verdict", rec->verdict, "rule",
-                rec->rule ? rec->rule : "", "reason", rec->reason ? rec->reason : "", "risk",
-                mcp_risk_name(rec->risk), "caller", rec->caller_id ? rec->caller_id : "",
-                "invocation_id", rec->invocation_id);
+                "verdict", rec->verdict, "rule", rec->rule ? rec->rule : "", "reason",
+                rec->reason ? rec->reason : "", "risk", mcp_risk_name(rec->risk), "caller",
+                rec->caller_id ? rec->caller_id : "", "invocation_id", rec->invocation_id);
   if (rec->approval_id)
     json_object_set_new(p, "approval_id", json_string(rec->approval_id));
   memset(&ev, 0, sizeof ev);
@@ -312,7 +312,8 @@ static int req_fn(ledger_txn *t, void *payload, ledger_err *err)
   if (rc || !j->run_id[0])
     return rc;
   p = json_pack("{s:s,s:s,s:i,s:s,s:s}", "approval_id", j->id, "tool", j->in->tool, "risk",
-                j->in->risk, "args_hash", j->in->args_hash, "caller", j->in->caller ? j->in->caller : "");
+                j->in->risk, "args_hash", j->in->args_hash, "caller",
+                j->in->caller ? j->in->caller : "");
   memset(&ev, 0, sizeof ev);
   ev.run_id = j->run_id;
   ev.event_kind = "approval.requested";
@@ -364,7 +365,8 @@ int mcp__approval_request(mcp_server *srv, const char *tool, const char *args_ha
   if (rc != LEDGER_OK)
     return -1;
   snprintf(approval_id, cap, "%s", j.id);
-  mcp_log(MCP_LOG_NOTICE, "approval %s pending for tool %s (workledger approve %s)", j.id, tool, j.id);
+  mcp_log(MCP_LOG_NOTICE, "approval %s pending for tool %s (workledger approve %s)", j.id, tool,
+          j.id);
   return 0;
 }
 

@@ -31,7 +31,8 @@ static int schema_has(const char *name)
   size_t n = strlen(name);
   for (size_t i = 0; i < schema_files_count; i++) {
     const char *p = schema_files[i].path;
-    if (strncmp(p, "tools/", 6) == 0 && strncmp(p + 6, name, n) == 0 && strcmp(p + 6 + n, ".json") == 0)
+    if (strncmp(p, "tools/", 6) == 0 && strncmp(p + 6, name, n) == 0 &&
+        strcmp(p + 6 + n, ".json") == 0)
       return 1;
   }
   return 0;
@@ -77,7 +78,8 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     if (!name || !json_is_string(json_object_get(doc, "description")) || !json_is_integer(risk) ||
         json_integer_value(risk) < 0 || json_integer_value(risk) > 4 ||
         !json_is_object(json_object_get(doc, "inputSchema"))) {
-      snprintf(err, errlen, "schemas/%s: needs name, description, risk 0..4 and inputSchema", f->path);
+      snprintf(err, errlen, "schemas/%s: needs name, description, risk 0..4 and inputSchema",
+               f->path);
       json_decref(doc);
       return -1;
     }
@@ -121,7 +123,8 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
   for (int g = 0; srv->tool_groups && srv->tool_groups[g]; g++)
     for (const mcp_tool_impl *t = srv->tool_groups[g]; t->name; t++)
       if (!schema_has(t->name)) {
-        snprintf(err, errlen, "tool %s has a handler but no schemas/tools/%s.json", t->name, t->name);
+        snprintf(err, errlen, "tool %s has a handler but no schemas/tools/%s.json", t->name,
+                 t->name);
         return -1;
       }
   return 0;
@@ -199,8 +202,8 @@ json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller)
     mcp_policy_decide(srv->policy_probe, e->name, e->risk, NULL, caller, mcp_now_ms(), &d);
     /* Budget and allow-list denials depend on the moment and the arguments: still usable. */
     if (d.verdict == MCP_DENY && d.rule &&
-        (!strcmp(d.rule, "denylist") || !strcmp(d.rule, "allowlist") || !strcmp(d.rule, "scope") || !strcmp(d.rule, "risk_band") ||
-         !strcmp(d.rule, "caller_trust")))
+        (!strcmp(d.rule, "denylist") || !strcmp(d.rule, "allowlist") || !strcmp(d.rule, "scope") ||
+         !strcmp(d.rule, "risk_band") || !strcmp(d.rule, "caller_trust")))
       continue;
     json_array_append_new(out, json_pack("{s:s,s:s,s:i}", "name", e->name, "description",
                                          e->description, "risk", (int)e->risk));

@@ -68,7 +68,10 @@ static void emit_raw(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flag
   json_decref(msg);
 }
 
-void mcp__emit_json(mcp_req *r, json_t *msg, unsigned flags) { emit_raw(r->emit, r->payload, msg, flags); }
+void mcp__emit_json(mcp_req *r, json_t *msg, unsigned flags)
+{
+  emit_raw(r->emit, r->payload, msg, flags);
+}
 
 /* ---- JSON-RPC pre-scan: limits before jansson sees the bytes -------------------------------- */
 
@@ -84,7 +87,8 @@ static int prescan(const char *msg, size_t len, const scan_limits *lim, char *wh
   int depth = 0, in_str = 0, esc = 0;
   size_t str_start = 0;
   if (len > lim->max_message) {
-    snprintf(why, cap, "message of %zu bytes exceeds the limit of %zu bytes", len, lim->max_message);
+    snprintf(why, cap, "message of %zu bytes exceeds the limit of %zu bytes", len,
+             lim->max_message);
     return MCP_JSONRPC_INVALID_REQUEST;
   }
   for (size_t i = 0; i < len; i++) {
@@ -237,7 +241,8 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
     return MCP_EINVAL;
   }
   profile = opts->profile && *opts->profile ? opts->profile : "personal";
-  if (strcmp(profile, "personal") && strcmp(profile, "service") && strcmp(profile, "collaborative")) {
+  if (strcmp(profile, "personal") && strcmp(profile, "service") &&
+      strcmp(profile, "collaborative")) {
     if (err && errlen)
       snprintf(err, errlen, "unknown profile \"%s\" (personal, service, collaborative)", profile);
     return MCP_EINVAL;
@@ -564,7 +569,8 @@ void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *m
   }
   if (msg)
     json_object_set_new(p, "message", json_string(msg));
-  note = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", "notifications/progress", "params", p);
+  note = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", "notifications/progress", "params",
+                   p);
   mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
   pthread_mutex_unlock(&r->progress_mu);
 }
@@ -633,7 +639,8 @@ void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text)
   if (r->log_level < 0 || (int)lvl < r->log_level || atomic_load(&r->cancelled))
     return;
   note = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "jsonrpc", "2.0", "method", "notifications/message",
-                   "params", "level", mcp_log_level_name(lvl), "logger", "workledger", "data", text);
+                   "params", "level", mcp_log_level_name(lvl), "logger", "workledger", "data",
+                   text);
   mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
 }
 
@@ -648,22 +655,55 @@ void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...)
   mcp__client_log(ctx->req, lvl, text);
 }
 
-int mcp_ctx_cancelled(mcp_ctx *ctx) { return atomic_load(&ctx->req->cancelled); }
-struct ledger *mcp_ctx_store(mcp_ctx *ctx) { return ctx->req->s->srv->store; }
-const seal_key *mcp_ctx_key(mcp_ctx *ctx) { return ctx->req->s->srv->key; }
-const char *mcp_ctx_motebit_id(mcp_ctx *ctx) { return ctx->req->s->srv->motebit_id; }
-const char *mcp_ctx_device_id(mcp_ctx *ctx) { return ctx->req->s->srv->device_id; }
-const char *mcp_ctx_did(mcp_ctx *ctx) { return ctx->req->s->srv->did; }
+int mcp_ctx_cancelled(mcp_ctx *ctx)
+{
+  return atomic_load(&ctx->req->cancelled);
+}
+struct ledger *mcp_ctx_store(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->store;
+}
+const seal_key *mcp_ctx_key(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->key;
+}
+const char *mcp_ctx_motebit_id(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->motebit_id;
+}
+const char *mcp_ctx_device_id(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->device_id;
+}
+const char *mcp_ctx_did(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->did;
+}
 const char *mcp_ctx_session_run(mcp_ctx *ctx)
 {
   mcp_server *srv = ctx->req->s->srv;
   return srv->run_open ? srv->run_id : NULL;
 }
-const char *mcp_ctx_profile(mcp_ctx *ctx) { return ctx->req->s->srv->profile; }
-const json_t *mcp_ctx_config(mcp_ctx *ctx) { return ctx->req->s->srv->config; }
-const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx) { return &ctx->req->s->caller; }
-mcp_server *mcp_ctx_server(mcp_ctx *ctx) { return ctx->req->s->srv; }
-const char *mcp_ctx_invocation_id(mcp_ctx *ctx) { return ctx->invocation_id; }
+const char *mcp_ctx_profile(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->profile;
+}
+const json_t *mcp_ctx_config(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->config;
+}
+const mcp_caller *mcp_ctx_caller(mcp_ctx *ctx)
+{
+  return &ctx->req->s->caller;
+}
+mcp_server *mcp_ctx_server(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv;
+}
+const char *mcp_ctx_invocation_id(mcp_ctx *ctx)
+{
+  return ctx->invocation_id;
+}
 
 /* ---- method handlers ------------------------------------------------------------------------ */
 
@@ -732,7 +772,8 @@ static json_t *do_initialize(mcp_req *r, int *code, char *msg, size_t cap)
     pthread_mutex_unlock(&s->mu);
     mcp_log(MCP_LOG_INFO, "initialize: client %s, protocol %s (asked %s)",
             json_string_value(json_object_get(json_object_get(r->params, "clientInfo"), "name"))
-                ? json_string_value(json_object_get(json_object_get(r->params, "clientInfo"), "name"))
+                ? json_string_value(
+                      json_object_get(json_object_get(r->params, "clientInfo"), "name"))
                 : "?",
             answer, want);
   }
@@ -760,8 +801,9 @@ static json_t *do_set_level(mcp_req *r, int *code, char *msg, size_t cap)
   int l = mcp_log_level_parse(lv);
   if (l < 0) {
     *code = MCP_JSONRPC_INVALID_PARAMS;
-    snprintf(msg, cap, "logging/setLevel: level must be one of debug, info, notice, warning, "
-                       "error, critical, alert, emergency");
+    snprintf(msg, cap,
+             "logging/setLevel: level must be one of debug, info, notice, warning, "
+             "error, critical, alert, emergency");
     return NULL;
   }
   if (!r->s->stateless) {
@@ -799,7 +841,8 @@ static void handle_request(mcp_req *r)
   } else {
     if (!code)
       code = MCP_JSONRPC_INTERNAL_ERROR;
-    mcp__emit_json(r, mcp__error_msg(r->id, code, msg[0] ? msg : "Internal error", data), MCP_EMIT_FINAL);
+    mcp__emit_json(r, mcp__error_msg(r->id, code, msg[0] ? msg : "Internal error", data),
+                   MCP_EMIT_FINAL);
   }
 }
 
@@ -807,8 +850,9 @@ static void handle_request(mcp_req *r)
 
 static int known_method(const char *m)
 {
-  static const char *const methods[] = {"initialize", "ping", "tools/list", "tools/call",
-                                        "logging/setLevel", "server/discover", NULL};
+  static const char *const methods[] = {
+      "initialize",      "ping", "tools/list", "tools/call", "logging/setLevel",
+      "server/discover", NULL};
   for (int i = 0; methods[i]; i++)
     if (strcmp(m, methods[i]) == 0)
       return 1;
@@ -958,21 +1002,23 @@ int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, vo
     if (!json_is_string(version) || strcmp(json_string_value(version), MCP_VERSION_MODERN) != 0) {
       json_t *d = json_pack("{s:[s,s,s,s],s:O}", "supported", MCP_VERSION_MODERN, "2025-11-25",
                             "2025-06-18", "2025-03-26", "requested", version);
-      reply_error(emit, payload, id, MCP_ERR_UNSUPPORTED_VERSION, "Unsupported protocol version", d);
+      reply_error(emit, payload, id, MCP_ERR_UNSUPPORTED_VERSION, "Unsupported protocol version",
+                  d);
       json_decref(root);
       return MCP_OK;
     }
     if (!json_is_object(json_object_get(meta, "io.modelcontextprotocol/clientCapabilities"))) {
-      reply_error(emit, payload, id, MCP_JSONRPC_INVALID_PARAMS,
-                  "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required",
-                  NULL);
+      reply_error(
+          emit, payload, id, MCP_JSONRPC_INVALID_PARAMS,
+          "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required",
+          NULL);
       json_decref(root);
       return MCP_OK;
     }
   }
 
-  if (!known_method(m) ||
-      (modern && (!strcmp(m, "initialize") || !strcmp(m, "ping") || !strcmp(m, "logging/setLevel")))) {
+  if (!known_method(m) || (modern && (!strcmp(m, "initialize") || !strcmp(m, "ping") ||
+                                      !strcmp(m, "logging/setLevel")))) {
     snprintf(why, sizeof why, "Method not found: %.150s", m);
     reply_error(emit, payload, id, MCP_JSONRPC_METHOD_NOT_FOUND, why, NULL);
     json_decref(root);
@@ -1028,12 +1074,14 @@ int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, vo
     r->progress_token = json_incref(json_object_get(meta, "progressToken"));
   if (modern) {
     snprintf(r->version, sizeof r->version, "%s", MCP_VERSION_MODERN);
-    r->client_caps = json_incref(json_object_get(meta, "io.modelcontextprotocol/clientCapabilities"));
+    r->client_caps = json_incref(
+        json_object_get(meta, "io.modelcontextprotocol/clientCapabilities"));
     r->log_level = mcp_log_level_parse(
         json_string_value(json_object_get(meta, "io.modelcontextprotocol/logLevel")));
   } else {
     pthread_mutex_lock(&s->mu);
-    snprintf(r->version, sizeof r->version, "%s", s->version[0] ? s->version : MCP_VERSION_LEGACY_LATEST);
+    snprintf(r->version, sizeof r->version, "%s",
+             s->version[0] ? s->version : MCP_VERSION_LEGACY_LATEST);
     r->client_caps = s->client_caps ? json_incref(s->client_caps) : json_object();
     r->log_level = s->log_level;
     pthread_mutex_unlock(&s->mu);

@@ -2,7 +2,7 @@
 # Installs the Debian packages workledger needs to build and test. Idempotent: quiet and quick
 # when everything is already present. Run as root (or with sudo available) on Debian 12.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
+PKGS=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
       libgnutls28-dev check ca-certificates python3 python3-jsonschema python3-cryptography xxd curl)
 # Node.js (for the end-to-end tests with the official MCP clients): any node with npm will do;

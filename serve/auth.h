@@ -23,18 +23,18 @@
 
 typedef enum mcp_auth_rc {
   MCP_AUTH_OK = 0,
-  MCP_AUTH_EMISSING = -20, /* no Authorization header while auth is required → 401 */
-  MCP_AUTH_EINVALID = -21, /* bad/unknown/expired/wrong-audience credentials → 401 */
+  MCP_AUTH_EMISSING = -20,   /* no Authorization header while auth is required → 401 */
+  MCP_AUTH_EINVALID = -21,   /* bad/unknown/expired/wrong-audience credentials → 401 */
   MCP_AUTH_EFORBIDDEN = -22, /* authenticated but not allowed (blocked caller) → 403 */
 } mcp_auth_rc;
 
 typedef struct mcp_auth mcp_auth;
 
 typedef struct mcp_auth_result {
-  char caller_id[160];  /* motebit_id, "token:<name>", or "anonymous" */
+  char caller_id[160]; /* motebit_id, "token:<name>", or "anonymous" */
   mcp_trust trust;
-  char method[16];      /* "static", "motebit", "none" */
-  char reason[200];     /* on failure: one line for logs and events (never the token) */
+  char method[16];  /* "static", "motebit", "none" */
+  char reason[200]; /* on failure: one line for logs and events (never the token) */
 } mcp_auth_result;
 
 /* `config` borrowed (normalized config or NULL) and must outlive the object; `env_token` copied

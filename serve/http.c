@@ -49,8 +49,8 @@ struct mcp_http {
   _Atomic uint16_t port; /* set once the listener is bound; read by the listener */
   int tls, conformance, insecure, auth_required;
   char *bind_host;
-  pthread_mutex_t mu;      /* sessions */
-  pthread_mutex_t auth_mu; /* the auth run and its rate limit (held across opening the run,
+  pthread_mutex_t mu;       /* sessions */
+  pthread_mutex_t auth_mu;  /* the auth run and its rate limit (held across opening the run,
                               one Store write; never taken together with mu) */
   int64_t auth_win_ms;      /* start of the current one-second window */
   int auth_win_n;           /* failures recorded as events in it */
@@ -76,124 +76,157 @@ typedef struct hreq {
 
 static const char *const JSON_CT = "application/json";
 
-static char *error_body(const json_t *id, int code, const char *msg) {
-  json_t *e = json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0", "error", "code", code, "message", msg,
-                        "id", id ? id : json_null());
+static char *error_body(const json_t *id, int code, const char *msg)
+{
+  json_t *e = json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0", "error", "code", code, "message",
+                        msg, "id", id ? id : json_null());
   char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
   json_decref(e);
   return s;
 }
 
-static void reply_error(tp_http_req *r, unsigned status, const json_t *id, int code, const char *msg,
-                        const char *const *headers) {
+static void reply_error(tp_http_req *r, unsigned status, const json_t *id, int code,
+                        const char *msg, const char *const *headers)
+{
   char *b = error_body(id, code, msg);
   tp_http_reply(r, status, JSON_CT, headers, b ? b : "{}", b ? strlen(b) : 2);
   free(b);
 }
 
-static void reply_json(tp_http_req *r, unsigned status, json_t *v /* stolen */) {
+static void reply_json(tp_http_req *r, unsigned status, json_t *v /* stolen */)
+{
   char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
   json_decref(v);
   tp_http_reply(r, status, JSON_CT, NULL, s ? s : "{}", s ? strlen(s) : 2);
   free(s);
 }
 
-static int has_token(const char *list, const char *tok) {
+static int has_token(const char *list, const char *tok)
+{
   /* comma-separated media ranges, parameters ignored, case-insensitive */
-  if (!list) return 0;
+  if (!list)
+    return 0;
   size_t tl = strlen(tok);
   const char *p = list;
   while (*p) {
-    while (*p == ' ' || *p == ',' || *p == '\t') p++;
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
     const char *e = p;
-    while (*e && *e != ',' && *e != ';' && *e != ' ') e++;
-    if ((size_t)(e - p) == tl && strncasecmp(p, tok, tl) == 0) return 1;
-    while (*e && *e != ',') e++;
+    while (*e && *e != ',' && *e != ';' && *e != ' ')
+      e++;
+    if ((size_t)(e - p) == tl && strncasecmp(p, tok, tl) == 0)
+      return 1;
+    while (*e && *e != ',')
+      e++;
     p = e;
   }
   return 0;
 }
 
-static int b64_val(int c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
+static int b64_val(int c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+' || c == '-')
+    return 62;
+  if (c == '/' || c == '_')
+    return 63;
   return -1;
 }
 
 /* Header value with OWS trimmed and `=?base64?...?=` decoded; into out (cap). 0 ok, -1 bad. */
-static int header_value(char *out, size_t cap, const char *v) {
-  while (*v == ' ' || *v == '\t') v++;
+static int header_value(char *out, size_t cap, const char *v)
+{
+  while (*v == ' ' || *v == '\t')
+    v++;
   size_t n = strlen(v);
-  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+    n--;
   if (n >= 12 && strncasecmp(v, "=?base64?", 9) == 0 && strncmp(v + n - 2, "?=", 2) == 0) {
     const char *p = v + 9, *end = v + n - 2;
     size_t o = 0;
     unsigned acc = 0;
     int bits = 0;
     for (; p < end; p++) {
-      if (*p == '=') break;
+      if (*p == '=')
+        break;
       int d = b64_val((unsigned char)*p);
-      if (d < 0) return -1;
+      if (d < 0)
+        return -1;
       acc = (acc << 6) | (unsigned)d;
       bits += 6;
       if (bits >= 8) {
         bits -= 8;
-        if (o + 1 >= cap) return -1;
+        if (o + 1 >= cap)
+          return -1;
         out[o++] = (char)((acc >> bits) & 0xff);
       }
     }
     out[o] = 0;
     return 0;
   }
-  if (n >= cap) return -1;
+  if (n >= cap)
+    return -1;
   memcpy(out, v, n);
   out[n] = 0;
   return 0;
 }
 
-static int is_loopback_name(const char *h) {
-  return !strcasecmp(h, "localhost") || !strcmp(h, "127.0.0.1") || !strcmp(h, "[::1]") || !strcmp(h, "::1");
+static int is_loopback_name(const char *h)
+{
+  return !strcasecmp(h, "localhost") || !strcmp(h, "127.0.0.1") || !strcmp(h, "[::1]") ||
+         !strcmp(h, "::1");
 }
 
 /* Splits "name[:port]" / "[v6][:port]" into name (with brackets for v6) and port (-1 = none). */
-static int split_hostport(const char *hp, char *name, size_t cap, long *port) {
+static int split_hostport(const char *hp, char *name, size_t cap, long *port)
+{
   *port = -1;
   const char *colon;
   if (hp[0] == '[') {
     const char *rb = strchr(hp, ']');
-    if (!rb) return -1;
+    if (!rb)
+      return -1;
     colon = rb[1] == ':' ? rb + 1 : NULL;
-    if (rb[1] && rb[1] != ':') return -1;
+    if (rb[1] && rb[1] != ':')
+      return -1;
   } else {
     colon = strchr(hp, ':');
-    if (colon && strchr(colon + 1, ':')) return -1;
+    if (colon && strchr(colon + 1, ':'))
+      return -1;
   }
   size_t n = colon ? (size_t)(colon - hp) : strlen(hp);
-  if (n == 0 || n >= cap) return -1;
+  if (n == 0 || n >= cap)
+    return -1;
   memcpy(name, hp, n);
   name[n] = 0;
   if (colon) {
     char *end = NULL;
     long p = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || p < 0 || p > 65535) return -1;
+    if (end == colon + 1 || *end || p < 0 || p > 65535)
+      return -1;
     *port = p;
   }
   return 0;
 }
 
 /* Host (or Origin authority) allowed? */
-static int host_allowed(const mcp_http *h, const char *hostport) {
+static int host_allowed(const mcp_http *h, const char *hostport)
+{
   char name[256];
   long port;
-  if (!hostport || split_hostport(hostport, name, sizeof name, &port) != 0) return 0;
+  if (!hostport || split_hostport(hostport, name, sizeof name, &port) != 0)
+    return 0;
   long def = h->tls ? 443 : 80;
   int port_ok = port == h->port || (port < 0 && h->port == def);
-  if (port_ok && is_loopback_name(name)) return 1;
-  if (port_ok && h->bind_host && strcasecmp(name, h->bind_host) == 0 && strcmp(h->bind_host, "0.0.0.0") &&
-      strcmp(h->bind_host, "::"))
+  if (port_ok && is_loopback_name(name))
+    return 1;
+  if (port_ok && h->bind_host && strcasecmp(name, h->bind_host) == 0 &&
+      strcmp(h->bind_host, "0.0.0.0") && strcmp(h->bind_host, "::"))
     return 1;
   const json_t *list = mcp_config_get(h->config, "http.allowed_hosts");
   size_t i;
@@ -202,28 +235,38 @@ static int host_allowed(const mcp_http *h, const char *hostport) {
     const char *e = json_string_value(v);
     char en[256];
     long ep;
-    if (!e || split_hostport(e, en, sizeof en, &ep) != 0) continue;
-    if (strcasecmp(en, name) != 0) continue;
-    if (ep >= 0 ? ep == (port < 0 ? def : port) : port_ok) return 1;
+    if (!e || split_hostport(e, en, sizeof en, &ep) != 0)
+      continue;
+    if (strcasecmp(en, name) != 0)
+      continue;
+    if (ep >= 0 ? ep == (port < 0 ? def : port) : port_ok)
+      return 1;
   }
   return 0;
 }
 
-static int origin_allowed(const mcp_http *h, const char *origin) {
-  if (!origin) return 1;
+static int origin_allowed(const mcp_http *h, const char *origin)
+{
+  if (!origin)
+    return 1;
   const json_t *list = mcp_config_get(h->config, "http.allowed_origins");
   size_t i;
   json_t *v;
   json_array_foreach((json_t *)list, i, v) {
-    if (json_is_string(v) && strcasecmp(json_string_value(v), origin) == 0) return 1;
+    if (json_is_string(v) && strcasecmp(json_string_value(v), origin) == 0)
+      return 1;
   }
   const char *p;
-  if (!strncasecmp(origin, "http://", 7)) p = origin + 7;
-  else if (!strncasecmp(origin, "https://", 8)) p = origin + 8;
-  else return 0;
+  if (!strncasecmp(origin, "http://", 7))
+    p = origin + 7;
+  else if (!strncasecmp(origin, "https://", 8))
+    p = origin + 8;
+  else
+    return 0;
   char hp[300];
   size_t n = strcspn(p, "/");
-  if (n == 0 || n >= sizeof hp || p[n]) return 0; /* an Origin is scheme://authority only */
+  if (n == 0 || n >= sizeof hp || p[n])
+    return 0; /* an Origin is scheme://authority only */
   memcpy(hp, p, n);
   hp[n] = 0;
   /* The Origin's port defaults to its own scheme's. */
@@ -235,7 +278,8 @@ static int origin_allowed(const mcp_http *h, const char *origin) {
 }
 
 /* scheme://authority for the metadata URLs of this request. */
-static void base_url(const mcp_http *h, tp_http_req *r, char *out, size_t cap) {
+static void base_url(const mcp_http *h, tp_http_req *r, char *out, size_t cap)
+{
   if (h->public_base) {
     snprintf(out, cap, "%s", h->public_base);
     return;
@@ -256,60 +300,76 @@ typedef struct auth_job {
   char key[SEAL_SOVEREIGN_ID];
 } auth_job;
 
-static int auth_open_fn(ledger_txn *t, void *p, ledger_err *err) {
+static int auth_open_fn(ledger_txn *t, void *p, ledger_err *err)
+{
   auth_job *j = p;
   json_t *req = json_pack("[s,s,s]", "reason", "peer", "auth");
   int rc = ledger_txn_kind_register(t, AUTH_KIND, req, err);
   json_decref(req);
-  if (rc != LEDGER_OK && rc != LEDGER_ECONFLICT) return rc;
+  if (rc != LEDGER_OK && rc != LEDGER_ECONFLICT)
+    return rc;
   ledger_run_in in = {.work_id = j->work_id, .producer_id = "workledger.http"};
-  if ((rc = ledger_txn_run_open(t, &in, j->h->auth_run, NULL, err))) return rc;
+  if ((rc = ledger_txn_run_open(t, &in, j->h->auth_run, NULL, err)))
+    return rc;
   json_t *pl = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s}}", "work_id", j->work_id, "actor", "id",
-                         j->h->motebit_id ? j->h->motebit_id : "workledger", "type", "service", "trigger",
-                         "kind", "http_listener", "instruction", "summary",
+                         j->h->motebit_id ? j->h->motebit_id : "workledger", "type", "service",
+                         "trigger", "kind", "http_listener", "instruction", "summary",
                          "HTTP listener: one http.auth_failed event per rejected request");
-  ledger_event_in ev = {.run_id = j->h->auth_run, .event_kind = "work.started",
-                        .idempotency_key = "listener-start", .payload = pl};
+  ledger_event_in ev = {.run_id = j->h->auth_run,
+                        .event_kind = "work.started",
+                        .idempotency_key = "listener-start",
+                        .payload = pl};
   rc = ledger_txn_event_append(t, &ev, NULL, err);
   json_decref(pl);
   return rc;
 }
 
-static int auth_event_fn(ledger_txn *t, void *p, ledger_err *err) {
+static int auth_event_fn(ledger_txn *t, void *p, ledger_err *err)
+{
   auth_job *j = p;
-  ledger_event_in ev = {.run_id = j->h->auth_run, .event_kind = AUTH_KIND, .idempotency_key = j->key,
+  ledger_event_in ev = {.run_id = j->h->auth_run,
+                        .event_kind = AUTH_KIND,
+                        .idempotency_key = j->key,
                         .payload = j->payload};
   return ledger_txn_event_append(t, &ev, NULL, err);
 }
 
-static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err) {
+static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err)
+{
   mcp_http *h = p;
-  json_t *pl = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status", "success", "acceptance",
-                         "status", "not_evaluated", "route_summary", "route", "http_listener", "handoff",
-                         "next", "none");
+  json_t *pl = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status", "success",
+                         "acceptance", "status", "not_evaluated", "route_summary", "route",
+                         "http_listener", "handoff", "next", "none");
   if (pl && h->auth_suppressed)
-    json_object_set_new(pl, "suppressed_auth_failures", json_integer((json_int_t)h->auth_suppressed));
-  ledger_event_in ev = {.run_id = h->auth_run, .event_kind = "work.closed", .idempotency_key = "listener-stop",
+    json_object_set_new(pl, "suppressed_auth_failures",
+                        json_integer((json_int_t)h->auth_suppressed));
+  ledger_event_in ev = {.run_id = h->auth_run,
+                        .event_kind = "work.closed",
+                        .idempotency_key = "listener-stop",
                         .payload = pl};
   int rc = ledger_txn_run_close(t, &ev, NULL, err);
   json_decref(pl);
   return rc;
 }
 
-static int64_t mono_now_ms(void) {
+static int64_t mono_now_ms(void)
+{
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar, unsigned status) {
+static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar,
+                                unsigned status)
+{
   uint64_t suppressed;
   atomic_fetch_add(&h->auth_failures, 1);
   pthread_mutex_lock(&h->auth_mu);
   int64_t now = mono_now_ms();
   if (now - h->auth_win_ms >= 1000) {
     if (h->auth_suppressed)
-      mcp_log(MCP_LOG_WARNING, "http auth: %llu more rejected requests counted, not logged one by one",
+      mcp_log(MCP_LOG_WARNING,
+              "http auth: %llu more rejected requests counted, not logged one by one",
               (unsigned long long)h->auth_suppressed);
     h->auth_win_ms = now;
     h->auth_win_n = 0;
@@ -323,9 +383,10 @@ static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_resu
   suppressed = h->auth_suppressed;
   h->auth_suppressed = 0;
   pthread_mutex_unlock(&h->auth_mu);
-  mcp_log(MCP_LOG_WARNING, "http auth: %u for %s (%s auth, caller %s): %s", status, tp_http_req_peer(r),
-          ar->method, ar->caller_id, ar->reason);
-  if (!h->store) return;
+  mcp_log(MCP_LOG_WARNING, "http auth: %u for %s (%s auth, caller %s): %s", status,
+          tp_http_req_peer(r), ar->method, ar->caller_id, ar->reason);
+  if (!h->store)
+    return;
   ledger_err lerr;
   memset(&lerr, 0, sizeof lerr);
   pthread_mutex_lock(&h->auth_mu);
@@ -334,17 +395,20 @@ static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_resu
     seal_uuid4(uuid);
     snprintf(work, sizeof work, "http-auth-%s", uuid);
     auth_job j = {.h = h, .work_id = work};
-    if (ledger_tx(h->store, auth_open_fn, &j, &lerr) == LEDGER_OK) h->auth_run_open = 1;
-    else mcp_log(MCP_LOG_WARNING, "http auth: cannot open the auth run: %s", lerr.msg);
+    if (ledger_tx(h->store, auth_open_fn, &j, &lerr) == LEDGER_OK)
+      h->auth_run_open = 1;
+    else
+      mcp_log(MCP_LOG_WARNING, "http auth: cannot open the auth run: %s", lerr.msg);
   }
   int open = h->auth_run_open;
   pthread_mutex_unlock(&h->auth_mu);
-  if (!open) return;
+  if (!open)
+    return;
   auth_job j = {.h = h};
   seal_uuid4(j.key);
-  j.payload = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "reason", ar->reason, "peer", tp_http_req_peer(r), "auth",
-                        ar->method, "claimed_caller", ar->caller_id, "path", tp_http_req_path(r), "status",
-                        (int)status);
+  j.payload = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "reason", ar->reason, "peer",
+                        tp_http_req_peer(r), "auth", ar->method, "claimed_caller", ar->caller_id,
+                        "path", tp_http_req_path(r), "status", (int)status);
   if (j.payload && suppressed)
     json_object_set_new(j.payload, "suppressed_before", json_integer((json_int_t)suppressed));
   if (j.payload && ledger_tx(h->store, auth_event_fn, &j, &lerr) != LEDGER_OK)
@@ -354,7 +418,8 @@ static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_resu
 
 /* ---- sessions per caller -------------------------------------------------------------------- */
 
-static mcp_session *session_for(mcp_http *h, const mcp_auth_result *ar) {
+static mcp_session *session_for(mcp_http *h, const mcp_auth_result *ar)
+{
   char key[200];
   snprintf(key, sizeof key, "%d|%s", (int)ar->trust, ar->caller_id);
   mcp_session *s = NULL;
@@ -365,7 +430,9 @@ static mcp_session *session_for(mcp_http *h, const mcp_auth_result *ar) {
       break;
     }
   if (!s && h->nsessions < MAX_SESSIONS) {
-    mcp_session_opts so = {.caller = {.id = ar->caller_id, .trust = ar->trust, .scope = NULL}, .stateless = 1, .no_wait = 1};
+    mcp_session_opts so = {.caller = {.id = ar->caller_id, .trust = ar->trust, .scope = NULL},
+                           .stateless = 1,
+                           .no_wait = 1};
     sess_entry *ns = realloc(h->sessions, (size_t)(h->nsessions + 1) * sizeof *ns);
     if (ns) {
       h->sessions = ns;
@@ -386,17 +453,21 @@ static mcp_session *session_for(mcp_http *h, const mcp_auth_result *ar) {
 
 /* ---- the bridge ----------------------------------------------------------------------------- */
 
-static void hreq_unref(hreq *x) {
+static void hreq_unref(hreq *x)
+{
   pthread_mutex_lock(&x->mu);
   int left = --x->refs;
   pthread_mutex_unlock(&x->mu);
-  if (left) return;
+  if (left)
+    return;
   pthread_mutex_destroy(&x->mu);
   free(x);
 }
 
-static unsigned status_for(const char *msg, size_t len, int modern) {
-  if (!strstr(msg, "\"error\"")) return 200;
+static unsigned status_for(const char *msg, size_t len, int modern)
+{
+  if (!strstr(msg, "\"error\""))
+    return 200;
   json_t *v = json_loadb(msg, len, 0, NULL);
   json_t *e = json_object_get(v, "error");
   unsigned st = 200;
@@ -410,7 +481,9 @@ static unsigned status_for(const char *msg, size_t len, int modern) {
     case -32021:
     case -32022: st = 400; break;
     case -32601: st = modern ? 404 : 200; break;
-    case -32602: st = (m && (strstr(m, "_meta") || strstr(m, "protocolVersion"))) ? 400 : 200; break;
+    case -32602:
+      st = (m && (strstr(m, "_meta") || strstr(m, "protocolVersion"))) ? 400 : 200;
+      break;
     case -32603: st = 500; break;
     default: st = 200;
     }
@@ -419,11 +492,13 @@ static unsigned status_for(const char *msg, size_t len, int modern) {
   return st;
 }
 
-static void write_event(hreq *x, const char *msg, size_t len) {
+static void write_event(hreq *x, const char *msg, size_t len)
+{
   static const char pre[] = "event: message\ndata: ";
   size_t n = sizeof pre - 1 + len + 2;
   char *b = malloc(n);
-  if (!b) return;
+  if (!b)
+    return;
   memcpy(b, pre, sizeof pre - 1);
   memcpy(b + sizeof pre - 1, msg, len);
   memcpy(b + n - 2, "\n\n", 2);
@@ -431,11 +506,13 @@ static void write_event(hreq *x, const char *msg, size_t len) {
   free(b);
 }
 
-static void on_emit(const char *msg, size_t len, unsigned flags, void *payload) {
+static void on_emit(const char *msg, size_t len, unsigned flags, void *payload)
+{
   hreq *x = payload;
   if (flags & MCP_EMIT_FINAL) {
     if (x->streaming) {
-      if (msg) write_event(x, msg, len);
+      if (msg)
+        write_event(x, msg, len);
       tp_http_stream_end(x->req);
     } else if (!msg) {
       tp_http_reply(x->req, 202, NULL, NULL, NULL, 0);
@@ -445,60 +522,73 @@ static void on_emit(const char *msg, size_t len, unsigned flags, void *payload) 
     hreq_unref(x);
     return;
   }
-  if (!msg || !x->sse_ok) return; /* the client cannot receive a stream: notifications are dropped */
+  if (!msg || !x->sse_ok)
+    return; /* the client cannot receive a stream: notifications are dropped */
   if (!x->streaming) {
-    static const char *const hdrs[] = {"Cache-Control", "no-cache", "X-Accel-Buffering", "no", NULL};
-    if (tp_http_stream_begin(x->req, 200, "text/event-stream", hdrs) != TP_HTTP_OK) return;
+    static const char *const hdrs[] = {"Cache-Control", "no-cache", "X-Accel-Buffering", "no",
+                                       NULL};
+    if (tp_http_stream_begin(x->req, 200, "text/event-stream", hdrs) != TP_HTTP_OK)
+      return;
     x->streaming = 1;
   }
   write_event(x, msg, len);
 }
 
-static void on_abort(tp_http_req *r, void *payload) {
+static void on_abort(tp_http_req *r, void *payload)
+{
   hreq *x = payload;
   (void)r;
   pthread_mutex_lock(&x->mu);
   uint64_t t = x->ticket;
   pthread_mutex_unlock(&x->mu);
-  if (t && x->sess) mcp_cancel(x->sess, t);
+  if (t && x->sess)
+    mcp_cancel(x->sess, t);
 }
 
 /* Modern/legacy header checks. Returns 0 to continue, or an HTTP status after replying. */
-static int check_headers(tp_http_req *r, const json_t *root, int *modern_out) {
+static int check_headers(tp_http_req *r, const json_t *root, int *modern_out)
+{
   const char *hv = tp_http_req_header(r, "MCP-Protocol-Version");
   const json_t *params = json_object_get(root, "params");
   const json_t *id = json_object_get(root, "id");
   const char *method = json_string_value(json_object_get(root, "method"));
-  const char *mv = json_string_value(json_object_get(json_object_get(params, "_meta"),
-                                                     "io.modelcontextprotocol/protocolVersion"));
+  const char *mv = json_string_value(
+      json_object_get(json_object_get(params, "_meta"), "io.modelcontextprotocol/protocolVersion"));
   char hvb[64] = "";
-  if (hv && header_value(hvb, sizeof hvb, hv) != 0) hvb[0] = 0;
+  if (hv && header_value(hvb, sizeof hvb, hv) != 0)
+    hvb[0] = 0;
   int modern = mv != NULL || (hv && strcmp(hvb, MCP_VERSION_MODERN) == 0);
   *modern_out = modern;
-  if (!method) return 0; /* responses, junk: the core answers */
+  if (!method)
+    return 0; /* responses, junk: the core answers */
   if (!modern) {
     if (hv && strcmp(hvb, "2025-11-25") && strcmp(hvb, "2025-06-18") && strcmp(hvb, "2025-03-26")) {
-      reply_error(r, 400, id, MCP_JSONRPC_INVALID_REQUEST, "Bad Request: unsupported MCP-Protocol-Version", NULL);
+      reply_error(r, 400, id, MCP_JSONRPC_INVALID_REQUEST,
+                  "Bad Request: unsupported MCP-Protocol-Version", NULL);
       return 400;
     }
     return 0;
   }
-  static const char *const removed[] = {"initialize", "ping", "logging/setLevel", "resources/subscribe",
-                                        "resources/unsubscribe", NULL};
+  static const char *const removed[] = {
+      "initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe",
+      NULL};
   for (int i = 0; removed[i]; i++)
     if (strcmp(method, removed[i]) == 0) {
       char m[200];
-      snprintf(m, sizeof m, "Method not found: %s is not part of protocol %s", method, MCP_VERSION_MODERN);
+      snprintf(m, sizeof m, "Method not found: %s is not part of protocol %s", method,
+               MCP_VERSION_MODERN);
       reply_error(r, 404, id, MCP_JSONRPC_METHOD_NOT_FOUND, m, NULL);
       return 404;
     }
   if (!hv) {
-    reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH, "Header mismatch: MCP-Protocol-Version header is required", NULL);
+    reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH,
+                "Header mismatch: MCP-Protocol-Version header is required", NULL);
     return 400;
   }
   if (id && !mv) {
     reply_error(r, 400, id, MCP_JSONRPC_INVALID_PARAMS,
-                "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required", NULL);
+                "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required",
+                NULL);
     return 400;
   }
   if (mv && strcmp(hvb, mv) != 0) {
@@ -520,12 +610,14 @@ static int check_headers(tp_http_req *r, const json_t *root, int *modern_out) {
     want = json_string_value(json_object_get(params, "name"));
   else if (!strcmp(method, "resources/read"))
     want = json_string_value(json_object_get(params, "uri"));
-  if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get") || !strcmp(method, "resources/read")) {
+  if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get") ||
+      !strcmp(method, "resources/read")) {
     const char *nh = tp_http_req_header(r, "Mcp-Name");
     char nb[1024];
     if (!nh || header_value(nb, sizeof nb, nh) != 0 || !want || strcmp(nb, want) != 0) {
       reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH,
-                  nh ? "Header mismatch: Mcp-Name does not match the body" : "Header mismatch: Mcp-Name header is required",
+                  nh ? "Header mismatch: Mcp-Name does not match the body"
+                     : "Header mismatch: Mcp-Name header is required",
                   NULL);
       return 400;
     }
@@ -533,10 +625,12 @@ static int check_headers(tp_http_req *r, const json_t *root, int *modern_out) {
   return 0;
 }
 
-static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar) {
+static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar)
+{
   const char *ct = tp_http_req_header(r, "Content-Type");
   if (!ct || !has_token(ct, "application/json")) {
-    reply_error(r, 415, NULL, MCP_JSONRPC_INVALID_REQUEST, "Unsupported Media Type: Content-Type must be application/json", NULL);
+    reply_error(r, 415, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                "Unsupported Media Type: Content-Type must be application/json", NULL);
     return;
   }
   const char *accept = tp_http_req_header(r, "Accept");
@@ -603,20 +697,23 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
   hreq_unref(x);
 }
 
-static void on_request(tp_http_req *r, void *payload) {
+static void on_request(tp_http_req *r, void *payload)
+{
   mcp_http *h = payload;
   const char *path = tp_http_req_path(r);
   const char *method = tp_http_req_method(r);
   const char *host = tp_http_req_header(r, "Host");
   const char *origin = tp_http_req_header(r, "Origin");
   if (!host_allowed(h, host) || !origin_allowed(h, origin)) {
-    mcp_log(MCP_LOG_WARNING, "http: 403 for %s: Host %.80s / Origin %.80s not allowed", tp_http_req_peer(r),
-            host ? host : "(none)", origin ? origin : "(none)");
-    reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST, "Forbidden: Host or Origin not allowed", NULL);
+    mcp_log(MCP_LOG_WARNING, "http: 403 for %s: Host %.80s / Origin %.80s not allowed",
+            tp_http_req_peer(r), host ? host : "(none)", origin ? origin : "(none)");
+    reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST, "Forbidden: Host or Origin not allowed",
+                NULL);
     return;
   }
   if (!h->auth_required && !h->insecure && !tp_http_req_peer_is_loopback(r)) {
-    reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST, "Forbidden: no credentials configured; loopback only", NULL);
+    reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                "Forbidden: no credentials configured; loopback only", NULL);
     return;
   }
   int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
@@ -626,7 +723,9 @@ static void on_request(tp_http_req *r, void *payload) {
       reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST, "Method Not Allowed", allow_get);
       return;
     }
-    reply_json(r, 200, json_pack("{s:s,s:s}", "status", "ok", "motebit_id", h->motebit_id ? h->motebit_id : ""));
+    reply_json(r, 200,
+               json_pack("{s:s,s:s}", "status", "ok", "motebit_id",
+                         h->motebit_id ? h->motebit_id : ""));
     return;
   }
   char base[400];
@@ -638,31 +737,40 @@ static void on_request(tp_http_req *r, void *payload) {
       return;
     }
     char res[460];
-    if (h->public_url) snprintf(res, sizeof res, "%s", h->public_url);
-    else snprintf(res, sizeof res, "%s/mcp", base);
-    reply_json(r, 200, json_pack("{s:s,s:[s],s:s,s:[s,s]}", "resource", res, "bearer_methods_supported", "header",
-                                 "resource_name", "workledger", "scopes_supported", "mcp", "task:submit"));
+    if (h->public_url)
+      snprintf(res, sizeof res, "%s", h->public_url);
+    else
+      snprintf(res, sizeof res, "%s/mcp", base);
+    reply_json(r, 200,
+               json_pack("{s:s,s:[s],s:s,s:[s,s]}", "resource", res, "bearer_methods_supported",
+                         "header", "resource_name", "workledger", "scopes_supported", "mcp",
+                         "task:submit"));
     return;
   }
   if (strcmp(path, "/mcp") != 0) {
-    reply_error(r, 404, NULL, MCP_JSONRPC_INVALID_REQUEST, "Not Found: the MCP endpoint is /mcp", NULL);
+    reply_error(r, 404, NULL, MCP_JSONRPC_INVALID_REQUEST, "Not Found: the MCP endpoint is /mcp",
+                NULL);
     return;
   }
   mcp_auth_result ar;
-  int arc = mcp_auth_check(h->auth, tp_http_req_header(r, "Authorization"), tp_http_req_header(r, "Motebit-Public-Key"),
-                           0, &ar);
+  int arc = mcp_auth_check(h->auth, tp_http_req_header(r, "Authorization"),
+                           tp_http_req_header(r, "Motebit-Public-Key"), 0, &ar);
   if (arc != MCP_AUTH_OK) {
     char chal[700];
     unsigned st = arc == MCP_AUTH_EFORBIDDEN ? 403 : 401;
     if (arc == MCP_AUTH_EFORBIDDEN)
-      snprintf(chal, sizeof chal,
-               "Bearer error=\"insufficient_scope\", scope=\"mcp\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"",
-               base);
+      snprintf(
+          chal, sizeof chal,
+          "Bearer error=\"insufficient_scope\", scope=\"mcp\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"",
+          base);
     else if (arc == MCP_AUTH_EINVALID)
-      snprintf(chal, sizeof chal,
-               "Bearer error=\"invalid_token\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", base);
+      snprintf(
+          chal, sizeof chal,
+          "Bearer error=\"invalid_token\", resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"",
+          base);
     else
-      snprintf(chal, sizeof chal, "Bearer resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", base);
+      snprintf(chal, sizeof chal,
+               "Bearer resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", base);
     const char *hdrs[] = {"WWW-Authenticate", chal, NULL};
     record_auth_failure(h, r, &ar, st);
     char m[260];
@@ -679,24 +787,33 @@ static void on_request(tp_http_req *r, void *payload) {
   handle_mcp_post(h, r, &ar);
 }
 
-static void tp_log(void *payload, int level, const char *msg) {
+static void tp_log(void *payload, int level, const char *msg)
+{
   (void)payload;
-  mcp_log(level <= 0 ? MCP_LOG_DEBUG : level == 1 ? MCP_LOG_INFO : level == 2 ? MCP_LOG_WARNING : MCP_LOG_ERROR,
+  mcp_log(level <= 0   ? MCP_LOG_DEBUG
+          : level == 1 ? MCP_LOG_INFO
+          : level == 2 ? MCP_LOG_WARNING
+                       : MCP_LOG_ERROR,
           "http: %s", msg);
 }
 
-static int host_is_loopback(const char *host) {
-  return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1") || !strcmp(host, "[::1]");
+static int host_is_loopback(const char *host)
+{
+  return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1") ||
+         !strcmp(host, "[::1]");
 }
 
-int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t errlen) {
+int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t errlen)
+{
   if (!out || !o || !o->server) {
-    if (err && errlen) snprintf(err, errlen, "no MCP server");
+    if (err && errlen)
+      snprintf(err, errlen, "no MCP server");
     return MCP_EINVAL;
   }
   const char *host = o->host ? o->host : "127.0.0.1";
   mcp_http *h = calloc(1, sizeof *h);
-  if (!h) return MCP_ERROR;
+  if (!h)
+    return MCP_ERROR;
   pthread_mutex_init(&h->mu, NULL);
   pthread_mutex_init(&h->auth_mu, NULL);
   h->srv = o->server;
@@ -720,29 +837,41 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
   h->auth_required = mcp_auth_required(h->auth);
   if (!host_is_loopback(host)) {
     if (o->conformance) {
-      if (err && errlen) snprintf(err, errlen, "--conformance serves loopback addresses only");
+      if (err && errlen)
+        snprintf(err, errlen, "--conformance serves loopback addresses only");
       mcp_http_stop(h);
       return MCP_EINVAL;
     }
     if (!h->auth_required && !o->insecure_no_auth) {
       if (err && errlen)
-        snprintf(err, errlen, "refusing to serve %s without authentication: configure http.tokens, "
-                              "WORKLEDGER_TOKEN or known callers, or pass --insecure-no-auth", host);
+        snprintf(err, errlen,
+                 "refusing to serve %s without authentication: configure http.tokens, "
+                 "WORKLEDGER_TOKEN or known callers, or pass --insecure-no-auth",
+                 host);
       mcp_http_stop(h);
       return MCP_EINVAL;
     }
   }
-  size_t max_body = o->max_body ? o->max_body : (size_t)mcp_config_int(o->config, "http.max_body_bytes", 4 << 20);
+  size_t max_body = o->max_body ? o->max_body
+                                : (size_t)mcp_config_int(o->config, "http.max_body_bytes", 4 << 20);
   char *too_big = NULL;
   {
     char m[120];
     snprintf(m, sizeof m, "Request body too large (limit %zu bytes)", max_body);
     too_big = error_body(NULL, MCP_JSONRPC_INVALID_REQUEST, m);
   }
-  tp_http_opts to = {.host = host, .port = o->port, .max_body = max_body, .too_big_body = too_big,
-                     .max_connections = o->max_connections, .idle_timeout_s = o->idle_timeout_s,
-                     .threads = o->threads, .tls_cert_pem = o->tls_cert_pem, .tls_key_pem = o->tls_key_pem,
-                     .handler = on_request, .payload = h, .log = tp_log};
+  tp_http_opts to = {.host = host,
+                     .port = o->port,
+                     .max_body = max_body,
+                     .too_big_body = too_big,
+                     .max_connections = o->max_connections,
+                     .idle_timeout_s = o->idle_timeout_s,
+                     .threads = o->threads,
+                     .tls_cert_pem = o->tls_cert_pem,
+                     .tls_key_pem = o->tls_key_pem,
+                     .handler = on_request,
+                     .payload = h,
+                     .log = tp_log};
   h->port = o->port; /* known now unless it is 0 (ephemeral): requests may arrive at once */
   int rc = tp_http_server_start(&h->tp, &to, err, errlen);
   free(too_big);
@@ -753,17 +882,26 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
   h->port = tp_http_server_port(h->tp);
   mcp_log(MCP_LOG_INFO, "http: serving MCP at %s://%s%s%s:%u/mcp (%s%s)", h->tls ? "https" : "http",
           strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", (unsigned)h->port,
-          h->auth_required ? "bearer auth" : "no auth: callers are unknown", h->conformance ? ", conformance fixtures" : "");
+          h->auth_required ? "bearer auth" : "no auth: callers are unknown",
+          h->conformance ? ", conformance fixtures" : "");
   *out = h;
   return MCP_OK;
 }
 
-uint16_t mcp_http_port(const mcp_http *h) { return h ? h->port : 0; }
+uint16_t mcp_http_port(const mcp_http *h)
+{
+  return h ? h->port : 0;
+}
 
-uint64_t mcp_http_auth_failures(mcp_http *h) { return atomic_load(&h->auth_failures); }
+uint64_t mcp_http_auth_failures(mcp_http *h)
+{
+  return atomic_load(&h->auth_failures);
+}
 
-void mcp_http_stop(mcp_http *h) {
-  if (!h) return;
+void mcp_http_stop(mcp_http *h)
+{
+  if (!h)
+    return;
   tp_http_server_stop(h->tp); /* cancels pending calls through their abort callbacks */
   for (int i = 0; i < h->nsessions; i++) {
     mcp_session_free(h->sessions[i].s); /* waits for in-flight calls to deliver FINAL */

@@ -20,8 +20,8 @@
 
 extern char **environ;
 
-#define STDERR_KEEP 2048  /* bytes of stderr kept for the failure message */
-#define STDERR_SHOW 300   /* bytes of it shown */
+#define STDERR_KEEP 2048 /* bytes of stderr kept for the failure message */
+#define STDERR_SHOW 300  /* bytes of it shown */
 
 static int command_route(const json_t *config, const json_t *required, mcp_route *out)
 {

@@ -216,18 +216,22 @@ static char *client_failure(const char *peer, const char *step, int rc, const mc
   case MCP_CLIENT_EUNREACHABLE:
     return mcp_task_strf("Error: peer \"%s\" is unreachable: %s", peer, e->msg);
   case MCP_CLIENT_ETIMEOUT:
-    return mcp_task_strf("Error: peer \"%s\" timed out (no answer to %s within the %ld s delegation "
-                         "timeout)", peer, step, timeout_s);
-  case MCP_CLIENT_ECANCELLED:
-    return mcp_task_strf("Error: task cancelled by the caller");
+    return mcp_task_strf(
+        "Error: peer \"%s\" timed out (no answer to %s within the %ld s delegation "
+        "timeout)",
+        peer, step, timeout_s);
+  case MCP_CLIENT_ECANCELLED: return mcp_task_strf("Error: task cancelled by the caller");
   case MCP_CLIENT_EAUTH:
-    return mcp_task_strf("Error: peer \"%s\" refused our authentication (HTTP 401) on %s", peer, step);
+    return mcp_task_strf("Error: peer \"%s\" refused our authentication (HTTP 401) on %s", peer,
+                         step);
   case MCP_CLIENT_EFORBIDDEN:
     return mcp_task_strf("Error: peer \"%s\" refused %s (HTTP 403)", peer, step);
   case MCP_CLIENT_ETOOBIG:
-    return mcp_task_strf("Error: the reply of peer \"%s\" to %s is too large: %s", peer, step, e->msg);
+    return mcp_task_strf("Error: the reply of peer \"%s\" to %s is too large: %s", peer, step,
+                         e->msg);
   case MCP_CLIENT_ETOOL:
-    return mcp_task_strf("Error: peer \"%s\" answered %s with a tool error: %s", peer, step, e->msg);
+    return mcp_task_strf("Error: peer \"%s\" answered %s with a tool error: %s", peer, step,
+                         e->msg);
   case MCP_CLIENT_EHTTP:
   case MCP_CLIENT_ENOTFOUND:
     return mcp_task_strf("Error: peer \"%s\" answered %s with HTTP %ld: %s", peer, step,
@@ -261,7 +265,8 @@ static char *caps_joined(const json_t *caps)
   size_t i, len = 1, o = 0;
   const json_t *c;
   char *s;
-  json_array_foreach(caps, i, c) len += json_string_length(c) + 1;
+  json_array_foreach(caps, i, c)
+    len += json_string_length(c) + 1;
   if (!(s = malloc(len)))
     return NULL;
   s[0] = '\0';
@@ -317,8 +322,9 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   const char *bearer = mcp_config_str(spec, "token", NULL);
   long timeout_s = (long)mcp_config_int(spec, "timeout_s", 300);
   int64_t started = mcp_now_ms(), deadline = started + timeout_s * 1000;
-  size_t chain_len = task->delegation_chain ? json_array_size(task->delegation_chain)
-                     : task->delegation_token ? 1 : 0;
+  size_t chain_len = task->delegation_chain   ? json_array_size(task->delegation_chain)
+                     : task->delegation_token ? 1
+                                              : 0;
   json_t *prior = NULL, *ident = NULL, *res = NULL, *tok = NULL, *sent = NULL, *args = NULL;
   json_t *receipt = NULL, *ev = NULL;
   char *scope = NULL, *tok_text = NULL, *why = NULL;
@@ -356,22 +362,25 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   if (chain_len + 1 > MCP_DELEGATION_MAX_CHAIN) {
     out->status = MCP_TASK_DENIED;
     why = mcp_task_strf("Denied: delegation depth limit: the delegation chain already holds %zu "
-                        "tokens; delegating to peer \"%s\" would exceed %d", chain_len, peer,
-                        MCP_DELEGATION_MAX_CHAIN);
+                        "tokens; delegating to peer \"%s\" would exceed %d",
+                        chain_len, peer, MCP_DELEGATION_MAX_CHAIN);
     goto refuse;
   }
   if (pinned && chain_names(prior, NULL, pinned)) {
     out->status = MCP_TASK_DENIED;
     why = mcp_task_strf("Denied: delegation loop: peer \"%s\" (key %.16s…) already appears in the "
-                        "delegation chain", peer, pinned);
+                        "delegation chain",
+                        peer, pinned);
     goto refuse;
   }
   if (!(scope = caps_joined(task->required_capabilities)))
     goto done;
   if (task->delegated_scope && !seal_scope_narrowed(task->delegated_scope, scope)) {
     out->status = MCP_TASK_DENIED;
-    why = mcp_task_strf("Denied: the scope \"%s\" for peer \"%s\" is not narrowed from the delegated "
-                        "scope \"%s\"", scope, peer, task->delegated_scope);
+    why = mcp_task_strf(
+        "Denied: the scope \"%s\" for peer \"%s\" is not narrowed from the delegated "
+        "scope \"%s\"",
+        scope, peer, task->delegated_scope);
     goto refuse;
   }
 
@@ -419,7 +428,8 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   if (!mid || !*mid || !lower_hex64(pk) || seal_hex_decode(pkb, sizeof pkb, pk, 1) != SEAL_OK) {
     out->status = MCP_TASK_FAILED;
     why = mcp_task_strf("Error: peer \"%s\" sent a malformed identity (motebit_identity must give "
-                        "motebit_id and a 64-hex public_key, as JSON or as a signed motebit.md)", peer);
+                        "motebit_id and a 64-hex public_key, as JSON or as a signed motebit.md)",
+                        peer);
     goto refuse;
   }
   json_object_set_new(d.result_ev, "peer_motebit_id", json_string(mid));
@@ -427,7 +437,8 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   if (pinned && strcmp(pinned, pk) != 0) {
     out->status = MCP_TASK_FAILED;
     why = mcp_task_strf("Error: peer key mismatch: peer \"%s\" presented public key %s, but "
-                        "peers[].public_key pins %s", peer, pk, pinned);
+                        "peers[].public_key pins %s",
+                        peer, pk, pinned);
     goto refuse;
   }
   if (!pinned) {
@@ -439,12 +450,14 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
       out->status = MCP_TASK_FAILED;
       why = mcp_task_strf("Error: peer key mismatch: peer \"%s\" now presents public key %s "
                           "(motebit_id %s), which differs from the identity pinned on first use "
-                          "(Store event %s in run %s)", peer, pk, mid, KIND_PINNED, PINS_RUN);
+                          "(Store event %s in run %s)",
+                          peer, pk, mid, KIND_PINNED, PINS_RUN);
       goto refuse;
     }
     if (lrc != LEDGER_OK) {
-      out->result = mcp_task_strf("Error: the key of peer \"%s\" could not be pinned in the Store: %s",
-                                  peer, lerr.msg[0] ? lerr.msg : "Store error");
+      out->result = mcp_task_strf(
+          "Error: the key of peer \"%s\" could not be pinned in the Store: %s", peer,
+          lerr.msg[0] ? lerr.msg : "Store error");
       goto done;
     }
     key_source = pj.replayed ? "tofu_pin" : "first_use";
@@ -452,7 +465,8 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   if (chain_names(prior, mid, pk)) {
     out->status = MCP_TASK_DENIED;
     why = mcp_task_strf("Denied: delegation loop: peer \"%s\" (%s) already appears in the "
-                        "delegation chain", peer, mid);
+                        "delegation chain",
+                        peer, mid);
     goto refuse;
   }
 
@@ -481,8 +495,8 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     goto done;
   ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "task_id", task->task_id, "peer", peer,
                  "peer_motebit_id", mid, "peer_public_key", pk, "scope", scope, "chain_length",
-                 (json_int_t)(json_is_array(sent) ? json_array_size(sent) : 1), "expires_at", (json_int_t)deadline,
-                 "key_source", key_source, "token_signature",
+                 (json_int_t)(json_is_array(sent) ? json_array_size(sent) : 1), "expires_at",
+                 (json_int_t)deadline, "key_source", key_source, "token_signature",
                  json_string_value(json_object_get(tok, "signature")));
   snprintf(evkey, sizeof evkey, "delegate:%s", peer);
   if (!ev || mcp_task_event(ctx, task, KIND_DELEGATED, evkey, ev, lerrbuf, sizeof lerrbuf) != 0) {
@@ -510,7 +524,8 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
   if (!receipt || !json_is_string(json_object_get(receipt, "signature"))) {
     out->status = MCP_TASK_FAILED;
     why = mcp_task_strf("Error: peer \"%s\" returned no readable ExecutionReceipt (malformed "
-                        "motebit_task result)", peer);
+                        "motebit_task result)",
+                        peer);
     goto refuse;
   }
 
@@ -528,14 +543,16 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     if (seal_verify_execution_receipt(receipt, &vo, &v) != SEAL_OK) {
       const char *r0 = json_string_value(json_array_get(v.reasons, 0));
       out->status = MCP_TASK_FAILED;
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" does not verify: %s", peer, r0 ? r0 : "?");
+      why = mcp_task_strf("Error: the receipt of peer \"%s\" does not verify: %s", peer,
+                          r0 ? r0 : "?");
       seal_verdict_clear(&v);
       goto refuse;
     }
     if (v.depth + 1 > SEAL_MAX_CHAIN_DEPTH) {
       out->status = MCP_TASK_FAILED;
       why = mcp_task_strf("Error: the receipt of peer \"%s\" nests %d levels; with ours it would "
-                          "exceed the depth limit %d", peer, v.depth, SEAL_MAX_CHAIN_DEPTH);
+                          "exceed the depth limit %d",
+                          peer, v.depth, SEAL_MAX_CHAIN_DEPTH);
       seal_verdict_clear(&v);
       goto refuse;
     }
@@ -544,25 +561,32 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
     seal_sha256_hex(prompt_hash, task->prompt, task->prompt_len);
     out->status = MCP_TASK_FAILED;
     if (!r_relay || strcmp(r_relay, task->task_id) != 0)
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" is bound to another task (relay_task_id "
-                          "\"%.80s\", expected this task's id \"%s\")", peer, r_relay ? r_relay : "",
-                          task->task_id);
+      why = mcp_task_strf(
+          "Error: the receipt of peer \"%s\" is bound to another task (relay_task_id "
+          "\"%.80s\", expected this task's id \"%s\")",
+          peer, r_relay ? r_relay : "", task->task_id);
     else if (!r_mid || strcmp(r_mid, mid) != 0)
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" is signed for motebit_id \"%.80s\", not "
-                          "the peer's \"%s\"", peer, r_mid ? r_mid : "", mid);
+      why = mcp_task_strf(
+          "Error: the receipt of peer \"%s\" is signed for motebit_id \"%.80s\", not "
+          "the peer's \"%s\"",
+          peer, r_mid ? r_mid : "", mid);
     else if (!r_ph || strcmp(r_ph, prompt_hash) != 0)
       why = mcp_task_strf("Error: the receipt of peer \"%s\" covers another prompt (prompt_hash "
-                          "mismatch)", peer);
+                          "mismatch)",
+                          peer);
     else if (r_scope && strcmp(r_scope, scope) != 0)
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" states delegated_scope \"%.200s\", not "
-                          "the \"%s\" we granted", peer, r_scope, scope);
+      why = mcp_task_strf(
+          "Error: the receipt of peer \"%s\" states delegated_scope \"%.200s\", not "
+          "the \"%s\" we granted",
+          peer, r_scope, scope);
     if (why)
       goto refuse;
-    json_object_set_new(d.result_ev, "peer_task_id", json_string(json_string_value(
-                                                         json_object_get(receipt, "task_id"))));
+    json_object_set_new(d.result_ev, "peer_task_id",
+                        json_string(json_string_value(json_object_get(receipt, "task_id"))));
     json_object_set_new(d.result_ev, "peer_result_hash",
                         json_incref(json_object_get(receipt, "result_hash")));
-    json_object_set_new(d.result_ev, "peer_signature", json_incref(json_object_get(receipt, "signature")));
+    json_object_set_new(d.result_ev, "peer_signature",
+                        json_incref(json_object_get(receipt, "signature")));
     if (r_status && strcmp(r_status, "completed") == 0) {
       out->status = MCP_TASK_COMPLETED;
       out->result = mcp_task_strf("%s", r_result ? r_result : "");
@@ -570,8 +594,9 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
       char *ex = excerpt(r_result ? r_result : "");
       int denied = r_status && strcmp(r_status, "denied") == 0;
       out->status = denied ? MCP_TASK_DENIED : MCP_TASK_FAILED;
-      out->result = ex ? mcp_task_strf("%s: peer \"%s\" %s the task: %s", denied ? "Denied" : "Error",
-                                       peer, denied ? "denied" : "failed", ex)
+      out->result = ex ? mcp_task_strf("%s: peer \"%s\" %s the task: %s",
+                                       denied ? "Denied" : "Error", peer,
+                                       denied ? "denied" : "failed", ex)
                        : NULL;
       free(ex);
     }

@@ -32,7 +32,8 @@ static const char *hint(int rc)
 {
   switch (rc) {
   case LEDGER_ENOTFOUND: return " (check the id: use motus_work_list to see leases)";
-  case LEDGER_EBUSY: return " (someone holds this work; wait for its lease to be released or expire)";
+  case LEDGER_EBUSY:
+    return " (someone holds this work; wait for its lease to be released or expire)";
   case LEDGER_ECLOSED: return " (the run is closed: claim the work again to record more)";
   case LEDGER_EEXPIRED: return " (the lease expired: release it and claim again)";
   case LEDGER_ESTALE: return " (the lease was taken over by another claim)";
@@ -40,7 +41,8 @@ static const char *hint(int rc)
   }
 }
 
-static int run_work(mcp_ctx *ctx, work_fn fn, const char *what, const json_t *args, mcp_tool_out *out)
+static int run_work(mcp_ctx *ctx, work_fn fn, const char *what, const json_t *args,
+                    mcp_tool_out *out)
 {
   ledger *l = mcp_ctx_store(ctx);
   ledger_work_ctx w;
@@ -69,14 +71,38 @@ static int run_work(mcp_ctx *ctx, work_fn fn, const char *what, const json_t *ar
   return 0;
 }
 
-static int claim_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_claim, "claim", a, o); }
-static int evidence_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_evidence, "evidence", a, o); }
-static int decision_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_decision, "decision", a, o); }
-static int release_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_release, "release", a, o); }
-static int receipt_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_receipt, "receipt", a, o); }
-static int status_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_status, "status", a, o); }
-static int list_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_list, "list", a, o); }
-static int export_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o) { return run_work(c, ledger_work_export, "export", a, o); }
+static int claim_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_claim, "claim", a, o);
+}
+static int evidence_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_evidence, "evidence", a, o);
+}
+static int decision_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_decision, "decision", a, o);
+}
+static int release_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_release, "release", a, o);
+}
+static int receipt_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_receipt, "receipt", a, o);
+}
+static int status_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_status, "status", a, o);
+}
+static int list_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_list, "list", a, o);
+}
+static int export_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_export, "export", a, o);
+}
 
 typedef struct wrap_sink {
   mcp_ctx *ctx;

@@ -104,18 +104,20 @@ static json_t *ledger_subject(const char *did, const char *motebit_id, const led
   int64_t ran = s->completed + s->failed;
   json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I}", "id", did, "motebit_id", motebit_id,
                         "tasks_completed", (json_int_t)s->completed, "tasks_failed",
-                        (json_int_t)s->failed, "tasks_denied", (json_int_t)s->denied,
-                        "task_count", (json_int_t)(ran + s->denied), "success_rate",
+                        (json_int_t)s->failed, "tasks_denied", (json_int_t)s->denied, "task_count",
+                        (json_int_t)(ran + s->denied), "success_rate",
                         ran ? (double)s->completed / (double)ran : 0.0, "measured_at",
                         (json_int_t)now);
   if (o) {
-    json_object_set_new(o, "first_activity_at", s->first_ms ? json_integer(s->first_ms) : json_null());
+    json_object_set_new(o, "first_activity_at",
+                        s->first_ms ? json_integer(s->first_ms) : json_null());
     json_object_set_new(o, "last_activity_at", s->last_ms ? json_integer(s->last_ms) : json_null());
   }
   return o;
 }
 
-static json_t *credential(const char *type, const char *did, const char *valid_from, json_t *subject)
+static json_t *credential(const char *type, const char *did, const char *valid_from,
+                          json_t *subject)
 {
   return json_pack("{s:[s],s:[s,s],s:s,s:s,s:o}", "@context", VC_CONTEXT, "type",
                    "VerifiableCredential", type, "issuer", did, "validFrom", valid_from,
@@ -159,7 +161,8 @@ static int credentials_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     rc = seal_vc_prove(&p2, c2, key, iso, "assertionMethod", &serr);
   if (rc == SEAL_OK) {
     json_t *body = json_pack("{s:[s],s:[s],s:s,s:[O,O]}", "@context", VC_CONTEXT, "type",
-                             "VerifiablePresentation", "holder", did, "verifiableCredential", p1, p2);
+                             "VerifiablePresentation", "holder", did, "verifiableCredential", p1,
+                             p2);
     rc = body ? seal_vc_prove(&vp, body, key, iso, "authentication", &serr) : SEAL_ERROR;
     json_decref(body);
   }
@@ -192,7 +195,8 @@ static int remember_tx(ledger_txn *t, void *payload, ledger_err *err)
   char hash[SEAL_SHA256_HEX], key[96];
   ledger_event_in ev;
   json_t *p;
-  int rc = ledger_txn_memory_put(t, j->content, j->sensitivity, MEMORY_CONFIDENCE, j->memory_id, err);
+  int rc = ledger_txn_memory_put(t, j->content, j->sensitivity, MEMORY_CONFIDENCE, j->memory_id,
+                                 err);
   if (rc || !j->session_run)
     return rc;
   /* the session run says a memory was written (never its content: only its digest) */
@@ -236,7 +240,8 @@ static int remember_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     return -1;
   }
   if (!store) {
-    snprintf(out->error, sizeof out->error, "Error: this server runs without a Store; nothing can be remembered");
+    snprintf(out->error, sizeof out->error,
+             "Error: this server runs without a Store; nothing can be remembered");
     return -1;
   }
   memset(&j, 0, sizeof j);
@@ -324,7 +329,8 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     double age_days, decay;
     if (s < 0)
       s = 0;
-    if (ledger_ts_parse(&created, json_string_value(json_object_get(row, "created_at"))) != LEDGER_OK)
+    if (ledger_ts_parse(&created, json_string_value(json_object_get(row, "created_at"))) !=
+        LEDGER_OK)
       created = now;
     age_days = created < now ? (double)(now - created) / DAY_MS : 0.0;
     decay = exp2(-age_days / hl);

@@ -167,7 +167,8 @@ static int finish_fn(ledger_txn *t, void *p, ledger_err *err)
   ev.payload = j->closed;
   if ((rc = ledger_txn_run_close(t, &ev, NULL, err)))
     return rc;
-  return ledger_txn_receipt_put(t, j->task_id, RECEIPT_KIND, j->run_id, j->task_id, j->receipt, err);
+  return ledger_txn_receipt_put(t, j->task_id, RECEIPT_KIND, j->run_id, j->task_id, j->receipt,
+                                err);
 }
 
 /* ---- delegation_token (reference/motebit.md §1 "When delegation_token is present") ----------- */
@@ -211,8 +212,10 @@ static int check_chain(mcp_ctx *ctx, const json_t *chain, char *why, size_t cap)
     const char *dpk = json_string_value(json_object_get(t, "delegator_public_key"));
     if ((did && strcmp(did, mcp_ctx_motebit_id(ctx)) == 0) ||
         (dpk && strcmp(dpk, seal_key_pk_hex(mcp_ctx_key(ctx))) == 0)) {
-      snprintf(why, cap, "Denied: delegation loop: this node (%.80s) already delegated this task "
-                         "(delegator of chain[%zu])", mcp_ctx_motebit_id(ctx), i);
+      snprintf(why, cap,
+               "Denied: delegation loop: this node (%.80s) already delegated this task "
+               "(delegator of chain[%zu])",
+               mcp_ctx_motebit_id(ctx), i);
       return 1;
     }
   }
@@ -264,8 +267,9 @@ static int check_token(mcp_ctx *ctx, const char *text, const json_t *required, j
    * the last token of a chain must name this node). */
   dpk = json_string_value(json_object_get(t, "delegate_public_key"));
   if ((dpk || *chain) && (!dpk || strcmp(dpk, seal_key_pk_hex(mcp_ctx_key(ctx))) != 0)) {
-    snprintf(why, cap, "Denied: delegation token was issued to another agent (delegate_public_key "
-                       "is not this node's key)");
+    snprintf(why, cap,
+             "Denied: delegation token was issued to another agent (delegate_public_key "
+             "is not this node's key)");
     goto denied;
   }
   *scope = json_string_value(json_object_get(t, "scope"));
@@ -293,15 +297,19 @@ static int caps_check(const json_t *caps, char *msg, size_t cap)
   size_t i;
   const json_t *c;
   if (!json_is_array(caps) || json_array_size(caps) > MAX_CAPS) {
-    snprintf(msg, cap, "Invalid arguments for tool motebit_task: /required_capabilities: must be an "
-                       "array of at most %d capability names (strings)", MAX_CAPS);
+    snprintf(msg, cap,
+             "Invalid arguments for tool motebit_task: /required_capabilities: must be an "
+             "array of at most %d capability names (strings)",
+             MAX_CAPS);
     return -1;
   }
   json_array_foreach(caps, i, c) {
     const char *s = json_string_value(c);
     if (!s || !*s || strlen(s) >= MAX_CAP_LEN) {
-      snprintf(msg, cap, "Invalid arguments for tool motebit_task: /required_capabilities/%zu: must "
-                         "be a non-empty string of at most %d bytes", i, MAX_CAP_LEN - 1);
+      snprintf(msg, cap,
+               "Invalid arguments for tool motebit_task: /required_capabilities/%zu: must "
+               "be a non-empty string of at most %d bytes",
+               i, MAX_CAP_LEN - 1);
       return -1;
     }
   }
@@ -313,7 +321,8 @@ static char *caps_text(const json_t *caps)
   size_t i, len = 1, o = 0;
   const json_t *c;
   char *s;
-  json_array_foreach(caps, i, c) len += strlen(json_string_value(c)) + 4;
+  json_array_foreach(caps, i, c)
+    len += strlen(json_string_value(c)) + 4;
   s = malloc(len);
   if (!s)
     return NULL;
@@ -339,7 +348,9 @@ static void route_find(const json_t *cfg, const json_t *required, mcp_route *r)
 
 static json_t *closed_payload(mcp_task_status st, const char *caller, const char *summary)
 {
-  const char *outcome = st == MCP_TASK_COMPLETED ? "success" : st == MCP_TASK_DENIED ? "aborted" : "failure";
+  const char *outcome = st == MCP_TASK_COMPLETED ? "success"
+                        : st == MCP_TASK_DENIED  ? "aborted"
+                                                 : "failure";
   return json_pack("{s:{s:s,s:s},s:{s:s,s:s,s:{s:s,s:s}},s:{s:s},s:{s:s},s:{s:s,s:s}}", "outcome",
                    "status", outcome, "summary", summary, "acceptance", "status",
                    st == MCP_TASK_COMPLETED ? "accepted" : "rejected", "method", "terminal_outcome",
@@ -409,11 +420,12 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   start = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},"
                     "s:{s:s,s:s,s:I,s:O,s:b,s:s}}",
                     "work_id", work_id, "actor", "type", "agent", "id", caller, "trigger", "kind",
-                    "tool_call", "instruction", "kind", "task", "summary", "motebit_task", "canonical_text",
-                    work_id, "runtime", "name", "workledger", "kind", "mcp", "version", WL_VERSION,
-                    "task", "task_id", task_id, "prompt_hash", prompt_hash, "prompt_bytes",
-                    (json_int_t)prompt_len, "required_capabilities", caps, "delegation_token",
-                    tok_arg != NULL, "invocation_id", mcp_ctx_invocation_id(ctx));
+                    "tool_call", "instruction", "kind", "task", "summary", "motebit_task",
+                    "canonical_text", work_id, "runtime", "name", "workledger", "kind", "mcp",
+                    "version", WL_VERSION, "task", "task_id", task_id, "prompt_hash", prompt_hash,
+                    "prompt_bytes", (json_int_t)prompt_len, "required_capabilities", caps,
+                    "delegation_token", tok_arg != NULL, "invocation_id",
+                    mcp_ctx_invocation_id(ctx));
   if (!start)
     goto oom;
   if (relay)
@@ -423,7 +435,8 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   sj.payload = start;
   memset(&lerr, 0, sizeof lerr);
   if (ledger_tx(l, start_fn, &sj, &lerr) != LEDGER_OK) {
-    snprintf(out->error, sizeof out->error, "Error: the task could not be recorded in the Store: %s",
+    snprintf(out->error, sizeof out->error,
+             "Error: the task could not be recorded in the Store: %s",
              lerr.msg[0] ? lerr.msg : "Store error");
     goto done;
   }
@@ -452,7 +465,8 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
       tr.status = MCP_TASK_FAILED;
       if (json_array_size(caps))
         tr.result = mcp_task_strf("Error: no executor for the required capabilities [%s] on this "
-                                  "node (configure executors.<capability> or a peer)", ct ? ct : "");
+                                  "node (configure executors.<capability> or a peer)",
+                                  ct ? ct : "");
       else
         tr.result = mcp_task_strf("Error: no executor for a task without required_capabilities on "
                                   "this node (configure executors.default)");
@@ -461,15 +475,16 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
       json_t *ev = json_pack("{s:s,s:s,s:s}", "task_id", task_id, "executor", route.executor->type,
                              "route", route.name);
       char m[200];
-      int erc = ev ? mcp_task_event(ctx, &task, KIND_ROUTED, "task:routed", ev, why, sizeof why) : -1;
+      int erc = ev ? mcp_task_event(ctx, &task, KIND_ROUTED, "task:routed", ev, why, sizeof why)
+                   : -1;
       json_decref(ev);
       if (erc != 0) {
-        snprintf(out->error, sizeof out->error, "Error: the task could not be recorded in the Store: %.300s",
-                 why);
+        snprintf(out->error, sizeof out->error,
+                 "Error: the task could not be recorded in the Store: %.300s", why);
         goto done; /* the run stays open: nothing ran, the call is recorded as failed */
       }
-      snprintf(m, sizeof m, "task %s routed to %s executor \"%.100s\"", task_id, route.executor->type,
-               route.name);
+      snprintf(m, sizeof m, "task %s routed to %s executor \"%.100s\"", task_id,
+               route.executor->type, route.name);
       mcp_ctx_progress(ctx, 1, 0, m);
       if (route.executor->run(ctx, &task, &route, &tr) != 0) {
         tr.status = MCP_TASK_FAILED;
@@ -490,8 +505,9 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   seal_sha256_hex(result_hash, tr.result, strlen(tr.result));
   body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s}", "task_id", task_id,
                    "motebit_id", mcp_ctx_motebit_id(ctx), "device_id", mcp_ctx_device_id(ctx),
-                   "submitted_at", (json_int_t)submitted_at, "completed_at", (json_int_t)mcp_now_ms(),
-                   "status", mcp_task_status_name(tr.status), "result", tr.result, "tools_used",
+                   "submitted_at", (json_int_t)submitted_at, "completed_at",
+                   (json_int_t)mcp_now_ms(), "status", mcp_task_status_name(tr.status), "result",
+                   tr.result, "tools_used",
                    tr.tools_used ? json_incref(tr.tools_used) : json_array(), "memories_formed",
                    (json_int_t)(tr.memories_formed > 0 ? tr.memories_formed : 0), "prompt_hash",
                    prompt_hash, "result_hash", result_hash, "invocation_origin",

@@ -24,7 +24,8 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_init_rc;
 static const tp_curl_api *C; /* libcurl, loaded on first request (tp_dl.h) */
 static const char *g_why = "libcurl initialisation failed";
-static void global_init(void) {
+static void global_init(void)
+{
   C = tp_curl(&g_why);
   g_init_rc = C && C->global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
@@ -34,16 +35,20 @@ typedef struct buf {
   size_t len, cap;
 } buf;
 
-static int buf_add(buf *b, const char *d, size_t n) {
+static int buf_add(buf *b, const char *d, size_t n)
+{
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + n + 1) cap *= 2;
+    while (cap < b->len + n + 1)
+      cap *= 2;
     char *np = realloc(b->p, cap);
-    if (!np) return -1;
+    if (!np)
+      return -1;
     b->p = np;
     b->cap = cap;
   }
-  if (n) memcpy(b->p + b->len, d, n);
+  if (n)
+    memcpy(b->p + b->len, d, n);
   b->len += n;
   b->p[b->len] = 0;
   return 0;
@@ -58,21 +63,26 @@ typedef struct xfer {
   tp_sse sse;
 } xfer;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  if (!err || !errlen)
+    return;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
 }
 
-static int on_sse(const char *event, const char *data, size_t len, void *payload) {
+static int on_sse(const char *event, const char *data, size_t len, void *payload)
+{
   xfer *x = payload;
   return x->o->on_event ? (x->o->on_event(event, data, len, x->o->payload) ? 1 : 0) : 0;
 }
 
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
   xfer *x = ud;
   (void)dt, (void)dn, (void)ut, (void)un;
   if (x->o->should_abort && x->o->should_abort(x->o->payload)) {
@@ -82,7 +92,8 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
   return 0;
 }
 
-static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud) {
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
   xfer *x = ud;
   size_t n = size * nmemb;
   if (x->body.len + n > x->max) {
@@ -95,32 +106,42 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud) {
   }
   if (x->is_sse) {
     int rc = tp_sse_feed(&x->sse, ptr, n);
-    if (rc == TP_SSE_ENOMEM) x->oom = 1;
-    else if (rc == TP_SSE_ETOOBIG) x->too_big = 1;
-    else if (rc > 0) x->aborted = 1;
-    if (rc) return 0;
+    if (rc == TP_SSE_ENOMEM)
+      x->oom = 1;
+    else if (rc == TP_SSE_ETOOBIG)
+      x->too_big = 1;
+    else if (rc > 0)
+      x->aborted = 1;
+    if (rc)
+      return 0;
   }
   return n;
 }
 
-static char *dup_trim(const char *v, size_t n) {
-  while (n && (*v == ' ' || *v == '\t')) v++, n--;
-  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ')) n--;
+static char *dup_trim(const char *v, size_t n)
+{
+  while (n && (*v == ' ' || *v == '\t'))
+    v++, n--;
+  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+    n--;
   char *s = malloc(n + 1);
-  if (!s) return NULL;
+  if (!s)
+    return NULL;
   memcpy(s, v, n);
   s[n] = 0;
   return s;
 }
 
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
   xfer *x = ud;
   size_t n = size * nmemb;
   static const char ct[] = "content-type:", wa[] = "www-authenticate:";
   if (n >= sizeof ct - 1 && strncasecmp(ptr, ct, sizeof ct - 1) == 0) {
     free(x->resp->content_type);
     x->resp->content_type = dup_trim(ptr + sizeof ct - 1, n - (sizeof ct - 1));
-    x->is_sse = x->resp->content_type && strncasecmp(x->resp->content_type, "text/event-stream", 17) == 0;
+    x->is_sse = x->resp->content_type &&
+                strncasecmp(x->resp->content_type, "text/event-stream", 17) == 0;
   } else if (n >= sizeof wa - 1 && strncasecmp(ptr, wa, sizeof wa - 1) == 0) {
     free(x->resp->www_authenticate);
     x->resp->www_authenticate = dup_trim(ptr + sizeof wa - 1, n - (sizeof wa - 1));
@@ -138,7 +159,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
 
 int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url,
                      const char *const *headers, const char *body, size_t len,
-                     const tp_httpc_opts *opts, char *err, size_t errlen) {
+                     const tp_httpc_opts *opts, char *err, size_t errlen)
+{
   static const tp_httpc_opts defaults;
   if (!out || !method || !url) {
     set_err(err, errlen, "missing method or URL");
@@ -156,21 +178,25 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   CURL *h = C->easy_init();
   struct curl_slist *hl = NULL;
   int rc = TP_HTTPC_ERROR;
-  if (!h) goto done;
+  if (!h)
+    goto done;
   for (size_t i = 0; headers && headers[i]; i++) {
     struct curl_slist *nl = C->slist_append(hl, headers[i]);
-    if (!nl) goto done;
+    if (!nl)
+      goto done;
     hl = nl;
   }
   if (body) { /* no "Expect: 100-continue" round trip */
     struct curl_slist *nl = C->slist_append(hl, "Expect:");
-    if (!nl) goto done;
+    if (!nl)
+      goto done;
     hl = nl;
   }
   char ebuf[CURL_ERROR_SIZE] = "";
   C->easy_setopt(h, CURLOPT_URL, url);
   C->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  if (strcmp(method, "GET") == 0) C->easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  if (strcmp(method, "GET") == 0)
+    C->easy_setopt(h, CURLOPT_HTTPGET, 1L);
   if (body) {
     C->easy_setopt(h, CURLOPT_POSTFIELDS, body);
     C->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -181,7 +207,8 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   C->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   C->easy_setopt(h, CURLOPT_HEADERDATA, &x);
   C->easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
-  C->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
+  C->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                 o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
   C->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   C->easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
   C->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -196,7 +223,8 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
       goto done;
     }
   }
-  if (o->ca_file) C->easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+  if (o->ca_file)
+    C->easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
   if (o->insecure_tls) {
     C->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     C->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -236,17 +264,21 @@ int tp_httpc_request(tp_httpc_response *out, const char *method, const char *url
   x.body.p = NULL;
 done:
   C->slist_free_all(hl);
-  if (h) C->easy_cleanup(h);
+  if (h)
+    C->easy_cleanup(h);
   free(x.body.p);
   tp_sse_free(&x.sse);
-  if (rc != TP_HTTPC_OK && rc != TP_HTTPC_ETOOBIG && rc != TP_HTTPC_EABORTED && rc != TP_HTTPC_ECANCELLED) {
+  if (rc != TP_HTTPC_OK && rc != TP_HTTPC_ETOOBIG && rc != TP_HTTPC_EABORTED &&
+      rc != TP_HTTPC_ECANCELLED) {
     tp_httpc_response_free(out);
   }
   return rc;
 }
 
-void tp_httpc_response_free(tp_httpc_response *r) {
-  if (!r) return;
+void tp_httpc_response_free(tp_httpc_response *r)
+{
+  if (!r)
+    return;
   free(r->content_type);
   free(r->www_authenticate);
   free(r->captured);

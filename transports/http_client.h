@@ -22,12 +22,12 @@
 
 typedef enum tp_httpc_rc {
   TP_HTTPC_OK = 0,
-  TP_HTTPC_ERROR = -1,    /* unexpected: out of memory, libcurl setup */
-  TP_HTTPC_EINVAL = -2,   /* bad URL or arguments */
-  TP_HTTPC_ECONNECT = -3, /* could not connect / resolve / TLS handshake failed */
-  TP_HTTPC_ETIMEOUT = -4, /* the timeout elapsed (connect or total) */
-  TP_HTTPC_ETOOBIG = -5,  /* the response exceeded max_response bytes */
-  TP_HTTPC_EABORTED = -6, /* the SSE callback asked to stop */
+  TP_HTTPC_ERROR = -1,      /* unexpected: out of memory, libcurl setup */
+  TP_HTTPC_EINVAL = -2,     /* bad URL or arguments */
+  TP_HTTPC_ECONNECT = -3,   /* could not connect / resolve / TLS handshake failed */
+  TP_HTTPC_ETIMEOUT = -4,   /* the timeout elapsed (connect or total) */
+  TP_HTTPC_ETOOBIG = -5,    /* the response exceeded max_response bytes */
+  TP_HTTPC_EABORTED = -6,   /* the SSE callback asked to stop */
   TP_HTTPC_ECANCELLED = -7, /* the abort hook asked to stop */
 } tp_httpc_rc;
 
@@ -42,25 +42,25 @@ typedef int (*tp_httpc_event_fn)(const char *event, const char *data, size_t len
 typedef int (*tp_httpc_abort_fn)(void *payload);
 
 typedef struct tp_httpc_opts {
-  long timeout_ms;         /* whole transfer; 0 = 30000 */
-  long connect_timeout_ms; /* 0 = 10000 */
-  size_t max_response;     /* bytes of the response body; 0 = 8 MiB */
-  const char *ca_file;     /* PEM bundle for TLS; NULL = system default; borrowed */
-  int insecure_tls;        /* 1 = do not verify the server certificate (tests only) */
-  tp_httpc_event_fn on_event; /* optional SSE callback */
+  long timeout_ms;                /* whole transfer; 0 = 30000 */
+  long connect_timeout_ms;        /* 0 = 10000 */
+  size_t max_response;            /* bytes of the response body; 0 = 8 MiB */
+  const char *ca_file;            /* PEM bundle for TLS; NULL = system default; borrowed */
+  int insecure_tls;               /* 1 = do not verify the server certificate (tests only) */
+  tp_httpc_event_fn on_event;     /* optional SSE callback */
   tp_httpc_abort_fn should_abort; /* optional cancellation hook */
   void *payload;
   const char *capture_header; /* optional header name (case-insensitive) whose value is returned
                                  in tp_httpc_response.captured; borrowed */
-  size_t max_event;        /* bytes of one SSE line/event; 0 = max_response */
+  size_t max_event;           /* bytes of one SSE line/event; 0 = max_response */
 } tp_httpc_opts;
 
 typedef struct tp_httpc_response {
-  long status;             /* HTTP status, 0 when no response */
-  char *content_type;      /* malloc'd, or NULL when absent */
-  char *www_authenticate;  /* malloc'd WWW-Authenticate header, or NULL */
-  char *captured;          /* malloc'd value of opts.capture_header (trimmed), or NULL */
-  char *body;              /* malloc'd, NUL-terminated (len excludes the NUL); never NULL on OK */
+  long status;            /* HTTP status, 0 when no response */
+  char *content_type;     /* malloc'd, or NULL when absent */
+  char *www_authenticate; /* malloc'd WWW-Authenticate header, or NULL */
+  char *captured;         /* malloc'd value of opts.capture_header (trimmed), or NULL */
+  char *body;             /* malloc'd, NUL-terminated (len excludes the NUL); never NULL on OK */
   size_t len;
 } tp_httpc_response;
 

@@ -39,9 +39,9 @@ struct tp_http_req {
   tp_http_server *srv;
   struct MHD_Connection *conn; /* NULL once MHD completed the request */
   int fd;
-  pthread_mutex_t mu;          /* guards everything below */
-  pthread_mutex_t cb_mu;       /* recursive: abort callback vs terminal call */
-  int refs;                    /* MHD's + the upper layer's (once dispatched) */
+  pthread_mutex_t mu;    /* guards everything below */
+  pthread_mutex_t cb_mu; /* recursive: abort callback vs terminal call */
+  int refs;              /* MHD's + the upper layer's (once dispatched) */
   char method[16];
   char *path;
   char *body;
@@ -51,17 +51,17 @@ struct tp_http_req {
   int kind;
   unsigned status;
   char *ctype;
-  char **hdrs;                 /* NULL-terminated name/value pairs */
-  char *out;                   /* whole body or stream queue */
+  char **hdrs; /* NULL-terminated name/value pairs */
+  char *out;   /* whole body or stream queue */
   size_t out_len, out_cap, out_off;
-  int ended;                   /* stream ended by the upper layer */
+  int ended; /* stream ended by the upper layer */
   int sse;
   int64_t last_ms;
   tp_http_abort_fn abort_fn;
   void *abort_payload;
   char peer[INET6_ADDRSTRLEN];
   int loopback;
-  tp_http_req *prev, *next;    /* srv->pending list (dispatched, not completed) */
+  tp_http_req *prev, *next; /* srv->pending list (dispatched, not completed) */
 };
 
 struct tp_http_server {
@@ -76,10 +76,10 @@ struct tp_http_server {
   void *payload;
   tp_http_log_fn log;
   void *log_payload;
-  pthread_mutex_t mu;          /* guards the pending list, stop, npending */
+  pthread_mutex_t mu; /* guards the pending list, stop, npending */
   pthread_cond_t cv;
   tp_http_req *pending;
-  int npending;                /* dispatched and not yet ended by the upper layer */
+  int npending;         /* dispatched and not yet ended by the upper layer */
   _Atomic int stopping; /* written under mu, read by the listener and the watchdog without it */
   pthread_t watchdog;
   int watchdog_started;
@@ -87,15 +87,19 @@ struct tp_http_server {
 
 static const tp_mhd_api *M; /* libmicrohttpd, loaded by the first tp_http_server_start (tp_dl.h) */
 
-static int64_t now_ms(void) {
+static int64_t now_ms(void)
+{
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void logf_(tp_http_server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void logf_(tp_http_server *s, int level, const char *fmt, ...) {
-  if (!s->log) return;
+static void logf_(tp_http_server *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void logf_(tp_http_server *s, int level, const char *fmt, ...)
+{
+  if (!s->log)
+    return;
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
@@ -104,19 +108,25 @@ static void logf_(tp_http_server *s, int level, const char *fmt, ...) {
   s->log(s->log_payload, level, buf);
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap) {
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
   tp_http_server *s = cls;
-  if (!s->log) return;
+  if (!s->log)
+    return;
   char buf[512];
   vsnprintf(buf, sizeof buf, fmt, ap);
   size_t n = strlen(buf);
-  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+    buf[--n] = 0;
   s->log(s->log_payload, 2, buf);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  if (!err || !errlen)
+    return;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
@@ -125,17 +135,22 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
 
 /* ---- request objects ------------------------------------------------------------------------ */
 
-static void free_hdrs(char **h) {
-  if (!h) return;
-  for (char **p = h; *p; p++) free(*p);
+static void free_hdrs(char **h)
+{
+  if (!h)
+    return;
+  for (char **p = h; *p; p++)
+    free(*p);
   free(h);
 }
 
-static void req_unref(tp_http_req *r) {
+static void req_unref(tp_http_req *r)
+{
   pthread_mutex_lock(&r->mu);
   int left = --r->refs;
   pthread_mutex_unlock(&r->mu);
-  if (left) return;
+  if (left)
+    return;
   pthread_mutex_destroy(&r->mu);
   pthread_mutex_destroy(&r->cb_mu);
   free(r->path);
@@ -146,10 +161,13 @@ static void req_unref(tp_http_req *r) {
   free(r);
 }
 
-static void peer_of(tp_http_req *r, struct MHD_Connection *c) {
-  const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+static void peer_of(tp_http_req *r, struct MHD_Connection *c)
+{
+  const union MHD_ConnectionInfo *ci = M->get_connection_info(c,
+                                                              MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   snprintf(r->peer, sizeof r->peer, "?");
-  if (!ci || !ci->client_addr) return;
+  if (!ci || !ci->client_addr)
+    return;
   const struct sockaddr *sa = ci->client_addr;
   if (sa->sa_family == AF_INET) {
     const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
@@ -158,15 +176,19 @@ static void peer_of(tp_http_req *r, struct MHD_Connection *c) {
   } else if (sa->sa_family == AF_INET6) {
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
     inet_ntop(AF_INET6, &in6->sin6_addr, r->peer, sizeof r->peer);
-    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) r->loopback = 1;
-    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127) r->loopback = 1;
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+      r->loopback = 1;
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127)
+      r->loopback = 1;
   }
 }
 
 static tp_http_req *req_new(tp_http_server *s, struct MHD_Connection *c, const char *url,
-                            const char *method) {
+                            const char *method)
+{
   tp_http_req *r = calloc(1, sizeof *r);
-  if (!r) return NULL;
+  if (!r)
+    return NULL;
   pthread_mutexattr_t a;
   pthread_mutexattr_init(&a);
   pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
@@ -185,28 +207,33 @@ static tp_http_req *req_new(tp_http_server *s, struct MHD_Connection *c, const c
     req_unref(r);
     return NULL;
   }
-  if (plen) memcpy(r->path, url, plen);
+  if (plen)
+    memcpy(r->path, url, plen);
   r->path[plen] = 0;
   const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-  if (ci) r->fd = ci->connect_fd;
+  if (ci)
+    r->fd = ci->connect_fd;
   peer_of(r, c);
   return r;
 }
 
 /* Calls the abort callback once, unless the upper layer already ended the request. */
-static void fire_abort(tp_http_req *r) {
+static void fire_abort(tp_http_req *r)
+{
   pthread_mutex_lock(&r->cb_mu);
   pthread_mutex_lock(&r->mu);
   tp_http_abort_fn fn = r->upper_done ? NULL : r->abort_fn;
   void *p = r->abort_payload;
   r->abort_fn = NULL;
   pthread_mutex_unlock(&r->mu);
-  if (fn) fn(r, p);
+  if (fn)
+    fn(r, p);
   pthread_mutex_unlock(&r->cb_mu);
 }
 
 /* Marks the upper layer's part done (terminal call) and drops its reference. */
-static void upper_release(tp_http_req *r) {
+static void upper_release(tp_http_req *r)
+{
   tp_http_server *s = r->srv;
   pthread_mutex_lock(&s->mu);
   s->npending--;
@@ -216,7 +243,8 @@ static void upper_release(tp_http_req *r) {
 }
 
 /* Must hold r->mu. */
-static void resume_locked(tp_http_req *r) {
+static void resume_locked(tp_http_req *r)
+{
   if (r->suspended && r->conn) {
     r->suspended = 0;
     M->resume_connection(r->conn);
@@ -225,7 +253,8 @@ static void resume_locked(tp_http_req *r) {
 
 /* ---- MHD callbacks -------------------------------------------------------------------------- */
 
-static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
   tp_http_req *r = cls;
   (void)pos;
   ssize_t n;
@@ -234,10 +263,12 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
     n = MHD_CONTENT_READER_END_WITH_ERROR;
   } else if (r->out_len > r->out_off) {
     size_t k = r->out_len - r->out_off;
-    if (k > max) k = max;
+    if (k > max)
+      k = max;
     memcpy(buf, r->out + r->out_off, k);
     r->out_off += k;
-    if (r->out_off == r->out_len) r->out_off = r->out_len = 0;
+    if (r->out_off == r->out_len)
+      r->out_off = r->out_len = 0;
     r->last_ms = now_ms();
     n = (ssize_t)k;
   } else if (r->ended) {
@@ -251,17 +282,23 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
   return n;
 }
 
-static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs) {
-  if (ctype) M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-  for (char **p = hdrs; p && p[0] && p[1]; p += 2) M->add_response_header(resp, p[0], p[1]);
+static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs)
+{
+  if (ctype)
+    M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  for (char **p = hdrs; p && p[0] && p[1]; p += 2)
+    M->add_response_header(resp, p[0], p[1]);
 }
 
 static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, const char *ctype,
-                                    const char *body) {
-  struct MHD_Response *resp =
-      M->create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-  if (!resp) return MHD_NO;
-  if (ctype) M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+                                    const char *body)
+{
+  struct MHD_Response *resp = M->create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                                             MHD_RESPMEM_MUST_COPY);
+  if (!resp)
+    return MHD_NO;
+  if (ctype)
+    M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
   enum MHD_Result ret = M->queue_response(c, status, resp);
   M->destroy_response(resp);
   return ret;
@@ -269,13 +306,15 @@ static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, c
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
+                                  size_t *upload_size, void **con_cls)
+{
   tp_http_server *s = cls;
   tp_http_req *r = *con_cls;
   (void)version;
   if (!r) {
     r = req_new(s, c, url, method);
-    if (!r) return MHD_NO;
+    if (!r)
+      return MHD_NO;
     *con_cls = r;
     const char *cl = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -297,7 +336,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (*upload_size) {
     size_t n = *upload_size;
     *upload_size = 0;
-    if (r->queued || (r->too_big && r->has_length)) return MHD_YES; /* read and discarded */
+    if (r->queued || (r->too_big && r->has_length))
+      return MHD_YES; /* read and discarded */
     if (r->too_big) {
       /* a body without Content-Length that keeps coming past the limit: answer now, and MHD
        * stops reading and closes after the reply (a refused queue closes at once) */
@@ -313,10 +353,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->body_len + n + 1 > r->body_cap) {
       size_t cap = r->body_cap ? r->body_cap : 1024;
-      while (cap < r->body_len + n + 1) cap *= 2;
-      if (cap > s->max_body + 1) cap = s->max_body + 1;
+      while (cap < r->body_len + n + 1)
+        cap *= 2;
+      if (cap > s->max_body + 1)
+        cap = s->max_body + 1;
       char *nb = realloc(r->body, cap);
-      if (!nb) return MHD_NO;
+      if (!nb)
+        return MHD_NO;
       r->body = nb;
       r->body_cap = cap;
     }
@@ -325,7 +368,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->body[r->body_len] = 0;
     return MHD_YES;
   }
-  if (r->queued && !r->dispatched) return MHD_YES;
+  if (r->queued && !r->dispatched)
+    return MHD_YES;
   if (r->too_big) {
     r->queued = 1;
     return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
@@ -337,7 +381,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->refs++; /* the upper layer's reference (no other thread knows r yet) */
     s->npending++;
     r->next = s->pending;
-    if (s->pending) s->pending->prev = r;
+    if (s->pending)
+      s->pending->prev = r;
     s->pending = r;
     pthread_mutex_unlock(&s->mu);
     s->handler(r, s->payload);
@@ -347,8 +392,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (r->aborted) {
     ret = MHD_NO;
   } else if (!r->queued && r->kind == R_WHOLE) {
-    struct MHD_Response *resp = M->create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
-                                                                MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = M->create_response_from_buffer(r->out_len,
+                                                               r->out ? r->out : (char *)"",
+                                                               MHD_RESPMEM_MUST_COPY);
     r->queued = 1;
     if (!resp) {
       ret = MHD_NO;
@@ -359,7 +405,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
   } else if (!r->queued && r->kind == R_STREAM) {
     struct MHD_Response *resp = M->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
-                                                                  stream_reader, r, NULL);
+                                                                 stream_reader, r, NULL);
     r->queued = 1;
     if (!resp) {
       ret = MHD_NO;
@@ -381,17 +427,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe) {
+                         enum MHD_RequestTerminationCode toe)
+{
   tp_http_server *s = cls;
   tp_http_req *r = *con_cls;
   (void)c;
-  if (!r) return;
+  if (!r)
+    return;
   *con_cls = NULL;
   if (r->dispatched) {
     pthread_mutex_lock(&s->mu);
-    if (r->prev) r->prev->next = r->next;
-    else s->pending = r->next;
-    if (r->next) r->next->prev = r->prev;
+    if (r->prev)
+      r->prev->next = r->next;
+    else
+      s->pending = r->next;
+    if (r->next)
+      r->next->prev = r->prev;
     r->prev = r->next = NULL;
     pthread_mutex_unlock(&s->mu);
   }
@@ -406,7 +457,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   }
   (void)toe;
   pthread_mutex_unlock(&r->mu);
-  if (fire) fire_abort(r);
+  if (fire)
+    fire_abort(r);
   req_unref(r);
 }
 
@@ -414,7 +466,8 @@ static int append_out(tp_http_req *r, const char *data, size_t len);
 
 /* ---- watchdog: disconnects and keep-alives of suspended connections ------------------------- */
 
-static void *watchdog_main(void *arg) {
+static void *watchdog_main(void *arg)
+{
   tp_http_server *s = arg;
   pthread_mutex_lock(&s->mu);
   while (!s->stopping) {
@@ -424,7 +477,8 @@ static void *watchdog_main(void *arg) {
     ts.tv_sec += s->watch_ms / 1000 + ts.tv_nsec / 1000000000L;
     ts.tv_nsec %= 1000000000L;
     pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-    if (s->stopping) break;
+    if (s->stopping)
+      break;
     tp_http_req *gone[64];
     int ngone = 0;
     int64_t now = now_ms();
@@ -449,7 +503,8 @@ static void *watchdog_main(void *arg) {
     }
     pthread_mutex_unlock(&s->mu);
     for (int i = 0; i < ngone; i++) {
-      logf_(s, 0, "client %s went away during %s %s", gone[i]->peer, gone[i]->method, gone[i]->path);
+      logf_(s, 0, "client %s went away during %s %s", gone[i]->peer, gone[i]->method,
+            gone[i]->path);
       fire_abort(gone[i]);
       req_unref(gone[i]);
     }
@@ -461,8 +516,12 @@ static void *watchdog_main(void *arg) {
 
 /* ---- server --------------------------------------------------------------------------------- */
 
-static int make_listener(tp_http_server *s, const char *host, uint16_t port, char *err, size_t errlen) {
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+static int make_listener(tp_http_server *s, const char *host, uint16_t port, char *err,
+                         size_t errlen)
+{
+  struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                           .ai_socktype = SOCK_STREAM,
+                           .ai_flags = AI_PASSIVE};
   struct addrinfo *res = NULL;
   char ps[8];
   snprintf(ps, sizeof ps, "%u", (unsigned)port);
@@ -480,7 +539,8 @@ static int make_listener(tp_http_server *s, const char *host, uint16_t port, cha
     }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) break;
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+      break;
     saved = errno;
     close(fd);
     fd = -1;
@@ -493,14 +553,17 @@ static int make_listener(tp_http_server *s, const char *host, uint16_t port, cha
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
   if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-    if (ss.ss_family == AF_INET) s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    else if (ss.ss_family == AF_INET6) s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    if (ss.ss_family == AF_INET)
+      s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else if (ss.ss_family == AF_INET6)
+      s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
   }
   s->lfd = fd;
   return TP_HTTP_OK;
 }
 
-int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err, size_t errlen) {
+int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err, size_t errlen)
+{
   const char *why = "";
   if (!(M = tp_mhd(&why))) {
     set_err(err, errlen, "%s", why);
@@ -515,7 +578,8 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
     return TP_HTTP_EINVAL;
   }
   tp_http_server *s = calloc(1, sizeof *s);
-  if (!s) return TP_HTTP_ERROR;
+  if (!s)
+    return TP_HTTP_ERROR;
   s->lfd = -1;
   s->max_body = o->max_body ? o->max_body : DEF_MAX_BODY;
   s->too_big_body = strdup(o->too_big_body ? o->too_big_body : "{}");
@@ -536,14 +600,16 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
   }
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                    MHD_USE_ERROR_LOG;
-  if (s->tls) flags |= MHD_USE_TLS;
+  if (s->tls)
+    flags |= MHD_USE_TLS;
   unsigned threads = o->threads > 1 ? o->threads : 1;
   struct MHD_OptionItem ops[] = {
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s},
       {MHD_OPTION_LISTEN_SOCKET, s->lfd, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : DEF_MAX_CONN, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s ? o->idle_timeout_s : DEF_IDLE_S, NULL},
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(o->max_header ? o->max_header : DEF_MAX_HEADER), NULL},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+       (intptr_t)(o->max_header ? o->max_header : DEF_MAX_HEADER), NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
       {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
       {s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_cert_pem},
@@ -553,13 +619,16 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
   /* MHD stops at the first MHD_OPTION_END: compact the array so optional items can be skipped. */
   size_t n = 0;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-    if (ops[i].option != MHD_OPTION_END) ops[n++] = ops[i];
+    if (ops[i].option != MHD_OPTION_END)
+      ops[n++] = ops[i];
   ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-  s->d = M->start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+  s->d = M->start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ops,
+                         MHD_OPTION_END);
   if (!s->d) {
     int tls = s->tls;
-    set_err(err, errlen, tls ? "cannot start the HTTPS listener (bad certificate or key?)"
-                             : "cannot start the HTTP listener");
+    set_err(err, errlen,
+            tls ? "cannot start the HTTPS listener (bad certificate or key?)"
+                : "cannot start the HTTP listener");
     tp_http_server_stop(s);
     return tls ? TP_HTTP_EINVAL : TP_HTTP_ERROR;
   }
@@ -574,22 +643,29 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
   return TP_HTTP_OK;
 }
 
-uint16_t tp_http_server_port(const tp_http_server *s) { return s ? s->port : 0; }
+uint16_t tp_http_server_port(const tp_http_server *s)
+{
+  return s ? s->port : 0;
+}
 
-int tp_http_server_pending(tp_http_server *s) {
+int tp_http_server_pending(tp_http_server *s)
+{
   pthread_mutex_lock(&s->mu);
   int n = s->npending;
   pthread_mutex_unlock(&s->mu);
   return n;
 }
 
-void tp_http_server_stop(tp_http_server *s) {
-  if (!s) return;
+void tp_http_server_stop(tp_http_server *s)
+{
+  if (!s)
+    return;
   pthread_mutex_lock(&s->mu);
   s->stopping = 1;
   pthread_cond_broadcast(&s->cv);
   pthread_mutex_unlock(&s->mu);
-  if (s->watchdog_started) pthread_join(s->watchdog, NULL);
+  if (s->watchdog_started)
+    pthread_join(s->watchdog, NULL);
   if (s->d) {
     /* MHD refuses to stop with suspended connections: abort and resume every pending one, then
      * wait (bounded) until MHD has woken them all. */
@@ -606,7 +682,8 @@ void tp_http_server_stop(tp_http_server *s) {
             r->refs++;
             gone[ngone++] = r;
           }
-          if (r->aborted) resume_locked(r);
+          if (r->aborted)
+            resume_locked(r);
         }
         pthread_mutex_unlock(&r->mu);
       }
@@ -615,12 +692,14 @@ void tp_http_server_stop(tp_http_server *s) {
         fire_abort(gone[i]);
         req_unref(gone[i]);
       }
-      if (!still && round > 0) break;
+      if (!still && round > 0)
+        break;
       usleep(10000);
     }
     M->stop_daemon(s->d);
   }
-  if (s->lfd >= 0) close(s->lfd);
+  if (s->lfd >= 0)
+    close(s->lfd);
   /* Requests the upper layer still holds reference the server in their terminal call: wait
    * (bounded) for them; if they never come, leak the server rather than free it under them. */
   pthread_mutex_lock(&s->mu);
@@ -628,7 +707,8 @@ void tp_http_server_stop(tp_http_server *s) {
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += 30;
   while (s->npending > 0)
-    if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0) break;
+    if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0)
+      break;
   int left = s->npending;
   pthread_mutex_unlock(&s->mu);
   if (left > 0) {
@@ -643,31 +723,52 @@ void tp_http_server_stop(tp_http_server *s) {
 
 /* ---- request accessors ---------------------------------------------------------------------- */
 
-const char *tp_http_req_method(const tp_http_req *r) { return r->method; }
-const char *tp_http_req_path(const tp_http_req *r) { return r->path; }
+const char *tp_http_req_method(const tp_http_req *r)
+{
+  return r->method;
+}
+const char *tp_http_req_path(const tp_http_req *r)
+{
+  return r->path;
+}
 
-const char *tp_http_req_header(const tp_http_req *r, const char *name) {
-  if (!r->conn) return NULL;
+const char *tp_http_req_header(const tp_http_req *r, const char *name)
+{
+  if (!r->conn)
+    return NULL;
   return M->lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-const char *tp_http_req_body(const tp_http_req *r, size_t *len) {
-  if (len) *len = r->body_len;
+const char *tp_http_req_body(const tp_http_req *r, size_t *len)
+{
+  if (len)
+    *len = r->body_len;
   return r->body ? r->body : "";
 }
 
-const char *tp_http_req_peer(const tp_http_req *r) { return r->peer; }
-int tp_http_req_peer_is_loopback(const tp_http_req *r) { return r->loopback; }
-int tp_http_req_is_tls(const tp_http_req *r) { return r->srv->tls; }
+const char *tp_http_req_peer(const tp_http_req *r)
+{
+  return r->peer;
+}
+int tp_http_req_peer_is_loopback(const tp_http_req *r)
+{
+  return r->loopback;
+}
+int tp_http_req_is_tls(const tp_http_req *r)
+{
+  return r->srv->tls;
+}
 
-void tp_http_req_on_abort(tp_http_req *r, tp_http_abort_fn fn, void *payload) {
+void tp_http_req_on_abort(tp_http_req *r, tp_http_abort_fn fn, void *payload)
+{
   pthread_mutex_lock(&r->mu);
   r->abort_fn = fn;
   r->abort_payload = payload;
   pthread_mutex_unlock(&r->mu);
 }
 
-int tp_http_req_aborted(tp_http_req *r) {
+int tp_http_req_aborted(tp_http_req *r)
+{
   pthread_mutex_lock(&r->mu);
   int a = r->aborted;
   pthread_mutex_unlock(&r->mu);
@@ -676,11 +777,14 @@ int tp_http_req_aborted(tp_http_req *r) {
 
 /* ---- answering ------------------------------------------------------------------------------ */
 
-static char **copy_hdrs(const char *const *h) {
+static char **copy_hdrs(const char *const *h)
+{
   size_t n = 0;
-  while (h && h[n] && h[n + 1]) n += 2;
+  while (h && h[n] && h[n + 1])
+    n += 2;
   char **c = calloc(n + 1, sizeof *c);
-  if (!c) return NULL;
+  if (!c)
+    return NULL;
   for (size_t i = 0; i < n; i++) {
     c[i] = strdup(h[i]);
     if (!c[i]) {
@@ -692,7 +796,9 @@ static char **copy_hdrs(const char *const *h) {
 }
 
 /* Sets status/type/headers; must hold r->mu. */
-static int set_head(tp_http_req *r, int kind, unsigned status, const char *ctype, const char *const *headers) {
+static int set_head(tp_http_req *r, int kind, unsigned status, const char *ctype,
+                    const char *const *headers)
+{
   char **h = copy_hdrs(headers);
   char *ct = ctype ? strdup(ctype) : NULL;
   if (!h || (ctype && !ct)) {
@@ -708,13 +814,17 @@ static int set_head(tp_http_req *r, int kind, unsigned status, const char *ctype
   return TP_HTTP_OK;
 }
 
-static int append_out(tp_http_req *r, const char *data, size_t len) {
-  if (!len) return TP_HTTP_OK;
+static int append_out(tp_http_req *r, const char *data, size_t len)
+{
+  if (!len)
+    return TP_HTTP_OK;
   if (r->out_len + len > r->out_cap) {
     size_t cap = r->out_cap ? r->out_cap : 256;
-    while (cap < r->out_len + len) cap *= 2;
+    while (cap < r->out_len + len)
+      cap *= 2;
     char *nb = realloc(r->out, cap);
-    if (!nb) return TP_HTTP_ERROR;
+    if (!nb)
+      return TP_HTTP_ERROR;
     r->out = nb;
     r->out_cap = cap;
   }
@@ -724,7 +834,8 @@ static int append_out(tp_http_req *r, const char *data, size_t len) {
 }
 
 int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
-                  const char *const *headers, const char *body, size_t len) {
+                  const char *const *headers, const char *body, size_t len)
+{
   pthread_mutex_lock(&r->cb_mu);
   pthread_mutex_lock(&r->mu);
   int rc = TP_HTTP_OK;
@@ -734,7 +845,8 @@ int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
     rc = TP_HTTP_ECLOSED;
   } else {
     rc = set_head(r, R_WHOLE, status, content_type, headers);
-    if (rc == TP_HTTP_OK) rc = append_out(r, body, len);
+    if (rc == TP_HTTP_OK)
+      rc = append_out(r, body, len);
     if (rc != TP_HTTP_OK) { /* out of memory: answer 500 without a body */
       r->out_len = 0;
       r->status = 500;
@@ -746,30 +858,38 @@ int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
   r->upper_done = 1;
   pthread_mutex_unlock(&r->mu);
   pthread_mutex_unlock(&r->cb_mu);
-  if (!was_done) upper_release(r);
+  if (!was_done)
+    upper_release(r);
   return rc;
 }
 
 int tp_http_stream_begin(tp_http_req *r, unsigned status, const char *content_type,
-                         const char *const *headers) {
+                         const char *const *headers)
+{
   pthread_mutex_lock(&r->mu);
   int rc;
-  if (r->upper_done || r->kind != R_NONE) rc = TP_HTTP_EINVAL;
-  else if (r->aborted || r->completed) rc = TP_HTTP_ECLOSED;
+  if (r->upper_done || r->kind != R_NONE)
+    rc = TP_HTTP_EINVAL;
+  else if (r->aborted || r->completed)
+    rc = TP_HTTP_ECLOSED;
   else {
     rc = set_head(r, R_STREAM, status, content_type, headers);
-    if (rc == TP_HTTP_OK) r->last_ms = now_ms();
+    if (rc == TP_HTTP_OK)
+      r->last_ms = now_ms();
     resume_locked(r);
   }
   pthread_mutex_unlock(&r->mu);
   return rc;
 }
 
-int tp_http_stream_write(tp_http_req *r, const char *data, size_t len) {
+int tp_http_stream_write(tp_http_req *r, const char *data, size_t len)
+{
   pthread_mutex_lock(&r->mu);
   int rc;
-  if (r->kind != R_STREAM || r->upper_done) rc = TP_HTTP_EINVAL;
-  else if (r->aborted || r->completed) rc = TP_HTTP_ECLOSED;
+  if (r->kind != R_STREAM || r->upper_done)
+    rc = TP_HTTP_EINVAL;
+  else if (r->aborted || r->completed)
+    rc = TP_HTTP_ECLOSED;
   else {
     rc = append_out(r, data, len);
     resume_locked(r);
@@ -778,7 +898,8 @@ int tp_http_stream_write(tp_http_req *r, const char *data, size_t len) {
   return rc;
 }
 
-void tp_http_stream_end(tp_http_req *r) {
+void tp_http_stream_end(tp_http_req *r)
+{
   pthread_mutex_lock(&r->cb_mu);
   pthread_mutex_lock(&r->mu);
   int was_done = r->upper_done;
@@ -794,5 +915,6 @@ void tp_http_stream_end(tp_http_req *r) {
   }
   pthread_mutex_unlock(&r->mu);
   pthread_mutex_unlock(&r->cb_mu);
-  if (!was_done) upper_release(r);
+  if (!was_done)
+    upper_release(r);
 }

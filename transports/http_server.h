@@ -50,21 +50,21 @@ typedef void (*tp_http_handler_fn)(tp_http_req *req, void *payload);
 typedef void (*tp_http_abort_fn)(tp_http_req *req, void *payload);
 
 typedef struct tp_http_opts {
-  const char *host;          /* numeric address or name to bind; NULL = "127.0.0.1"; copied */
-  uint16_t port;             /* 0 = ephemeral (read it back with tp_http_server_port) */
-  size_t max_body;           /* request body limit; 0 = 4 MiB. Larger → 413 */
-  const char *too_big_body;  /* body of the 413 reply (application/json); NULL = "{}"; copied */
-  unsigned max_connections;  /* 0 = 256 */
-  size_t max_header;         /* per-connection memory for the request line + headers; 0 = 32 KiB */
-  unsigned idle_timeout_s;   /* idle keep-alive / slow request timeout; 0 = 30 */
-  unsigned threads;          /* listener threads (MHD thread pool); 0 or 1 = one thread */
-  unsigned keepalive_ms;     /* SSE ": keep-alive" comment interval on idle streams; 0 = 15000 */
-  unsigned watch_ms;         /* how often pending requests are checked for a disconnect; 0 = 250 */
-  const char *tls_cert_pem;  /* PEM text; both or neither; borrowed during tp_http_server_start */
+  const char *host;         /* numeric address or name to bind; NULL = "127.0.0.1"; copied */
+  uint16_t port;            /* 0 = ephemeral (read it back with tp_http_server_port) */
+  size_t max_body;          /* request body limit; 0 = 4 MiB. Larger → 413 */
+  const char *too_big_body; /* body of the 413 reply (application/json); NULL = "{}"; copied */
+  unsigned max_connections; /* 0 = 256 */
+  size_t max_header;        /* per-connection memory for the request line + headers; 0 = 32 KiB */
+  unsigned idle_timeout_s;  /* idle keep-alive / slow request timeout; 0 = 30 */
+  unsigned threads;         /* listener threads (MHD thread pool); 0 or 1 = one thread */
+  unsigned keepalive_ms;    /* SSE ": keep-alive" comment interval on idle streams; 0 = 15000 */
+  unsigned watch_ms;        /* how often pending requests are checked for a disconnect; 0 = 250 */
+  const char *tls_cert_pem; /* PEM text; both or neither; borrowed during tp_http_server_start */
   const char *tls_key_pem;
   tp_http_handler_fn handler; /* required */
   void *payload;
-  tp_http_log_fn log;        /* optional */
+  tp_http_log_fn log; /* optional */
   void *log_payload;
 } tp_http_opts;
 
@@ -86,8 +86,8 @@ void tp_http_server_stop(tp_http_server *s);
 
 /* ---- reading a request (handler thread only; strings borrowed until the terminal call) ---- */
 
-const char *tp_http_req_method(const tp_http_req *r);  /* "POST", "GET", ... */
-const char *tp_http_req_path(const tp_http_req *r);    /* URL path without the query */
+const char *tp_http_req_method(const tp_http_req *r); /* "POST", "GET", ... */
+const char *tp_http_req_path(const tp_http_req *r);   /* URL path without the query */
 /* Header value (case-insensitive name), or NULL when absent. */
 const char *tp_http_req_header(const tp_http_req *r, const char *name);
 /* The body (NUL-terminated for convenience; len excludes the NUL). Empty body: "" and 0. */

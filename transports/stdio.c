@@ -20,10 +20,10 @@
 struct tp_stdio {
   int in_fd, out_fd;
   size_t max_line;
-  char *buf;      /* holds buffered input; capacity max_line + TP_CHUNK + 1 */
+  char *buf; /* holds buffered input; capacity max_line + TP_CHUNK + 1 */
   size_t cap;
-  size_t start;   /* first unconsumed byte */
-  size_t end;     /* one past the last buffered byte */
+  size_t start; /* first unconsumed byte */
+  size_t end;   /* one past the last buffered byte */
   int eof;
   int discarding; /* inside an oversize line: drop bytes until '\n' */
   size_t discarded;

@@ -73,11 +73,17 @@ static pthread_once_t g_mhd_once = PTHREAD_ONCE_INIT;
 static void mhd_load(void)
 {
   static const char *const names[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
-  static const char *const syms[] = {
-      "MHD_add_response_header", "MHD_create_response_from_buffer",
-      "MHD_create_response_from_callback", "MHD_destroy_response", "MHD_get_connection_info",
-      "MHD_lookup_connection_value", "MHD_queue_response", "MHD_resume_connection",
-      "MHD_start_daemon", "MHD_stop_daemon", "MHD_suspend_connection"};
+  static const char *const syms[] = {"MHD_add_response_header",
+                                     "MHD_create_response_from_buffer",
+                                     "MHD_create_response_from_callback",
+                                     "MHD_destroy_response",
+                                     "MHD_get_connection_info",
+                                     "MHD_lookup_connection_value",
+                                     "MHD_queue_response",
+                                     "MHD_resume_connection",
+                                     "MHD_start_daemon",
+                                     "MHD_stop_daemon",
+                                     "MHD_suspend_connection"};
   _Static_assert(sizeof g_mhd == sizeof syms / sizeof syms[0] * sizeof(void *), "mhd table");
   void *h = open_first(names);
   if (!h) {

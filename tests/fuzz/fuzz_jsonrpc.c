@@ -30,7 +30,10 @@ static void check(const char *msg, size_t len, unsigned flags, void *payload)
     abort();
   m = json_loadb(msg, len, 0, NULL);
   if (!m || !json_is_object(m) ||
-      strcmp(json_string_value(json_object_get(m, "jsonrpc")) ? json_string_value(json_object_get(m, "jsonrpc")) : "", "2.0") != 0)
+      strcmp(json_string_value(json_object_get(m, "jsonrpc"))
+                 ? json_string_value(json_object_get(m, "jsonrpc"))
+                 : "",
+             "2.0") != 0)
     abort();
   json_decref(m);
 }

@@ -35,7 +35,8 @@ Suite *client_suite(void);
 
 #define STATIC_TOKEN "s3cret-client-token"
 
-static seal_key *key_n(int n) {
+static seal_key *key_n(int n)
+{
   uint8_t seed[SEAL_SEED_BYTES];
   memset(seed, n, sizeof seed);
   seal_key *k = NULL;
@@ -53,14 +54,17 @@ typedef struct real {
   char url[120];
 } real;
 
-static void real_start(real *r, int conformance) {
+static void real_start(real *r, int conformance)
+{
   memset(r, 0, sizeof *r);
   ck_assert_int_eq(seal_init(), 0);
   r->key = key_n(1);
   r->caller = key_n(2);
   char text[600];
-  snprintf(text, sizeof text, "{\"http\":{\"tokens\":[{\"name\":\"ci\",\"token\":\"%s\"}],\"known_callers\":{\"caller-1\":\"%s\"}}}",
-           STATIC_TOKEN, seal_key_pk_hex(r->caller));
+  snprintf(
+      text, sizeof text,
+      "{\"http\":{\"tokens\":[{\"name\":\"ci\",\"token\":\"%s\"}],\"known_callers\":{\"caller-1\":\"%s\"}}}",
+      STATIC_TOKEN, seal_key_pk_hex(r->caller));
   json_t *in = json_loads(text, 0, NULL);
   char err[300] = "";
   ck_assert_msg(mcp_config_normalize(&r->cfg, in, err, sizeof err) == 0, "%s", err);
@@ -73,7 +77,8 @@ static void real_start(real *r, int conformance) {
   snprintf(r->url, sizeof r->url, "http://127.0.0.1:%u/mcp", (unsigned)mcp_http_port(r->http));
 }
 
-static void real_stop(real *r) {
+static void real_stop(real *r)
+{
   mcp_http_stop(r->http);
   mcp_server_free(r->srv);
   json_decref(r->cfg);
@@ -81,20 +86,30 @@ static void real_stop(real *r) {
   seal_key_free(r->caller);
 }
 
-static mcp_client *client(const char *url, mcp_client_era era, const char *bearer, const seal_key *k) {
-  mcp_client_opts o = {.url = url, .era = era, .bearer = bearer, .motebit_key = k,
-                       .motebit_id = k ? "caller-1" : NULL, .timeout_ms = 10000, .connect_timeout_ms = 5000};
+static mcp_client *client(const char *url, mcp_client_era era, const char *bearer,
+                          const seal_key *k)
+{
+  mcp_client_opts o = {.url = url,
+                       .era = era,
+                       .bearer = bearer,
+                       .motebit_key = k,
+                       .motebit_id = k ? "caller-1" : NULL,
+                       .timeout_ms = 10000,
+                       .connect_timeout_ms = 5000};
   mcp_client *c = NULL;
   mcp_client_err e = {0};
   ck_assert_msg(mcp_client_new(&c, &o, &e) == MCP_CLIENT_OK, "%s", e.msg);
   return c;
 }
 
-static const char *first_text(const json_t *res) {
-  return json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
+static const char *first_text(const json_t *res)
+{
+  return json_string_value(
+      json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
 }
 
-static void identity_call(mcp_client *c, const char *want_version) {
+static void identity_call(mcp_client *c, const char *want_version)
+{
   json_t *res = NULL;
   mcp_client_err e = {0};
   int rc = mcp_client_call_tool(c, "motebit_identity", NULL, NULL, &res, &e);
@@ -104,7 +119,8 @@ static void identity_call(mcp_client *c, const char *want_version) {
   json_decref(res);
 }
 
-START_TEST(test_client__real_static_both_eras) {
+START_TEST(test_client__real_static_both_eras)
+{
   real r;
   real_start(&r, 0);
   mcp_client *c = client(r.url, MCP_CLIENT_ERA_AUTO, STATIC_TOKEN, NULL);
@@ -124,7 +140,8 @@ START_TEST(test_client__real_static_both_eras) {
   int found = 0;
   size_t i;
   json_t *t;
-  json_array_foreach(tools, i, t) found |= !strcmp(json_string_value(json_object_get(t, "name")), "motebit_identity");
+  json_array_foreach(tools, i, t)
+    found |= !strcmp(json_string_value(json_object_get(t, "name")), "motebit_identity");
   ck_assert_int_eq(found, 1);
   json_decref(tools);
   mcp_client_free(c);
@@ -132,7 +149,8 @@ START_TEST(test_client__real_static_both_eras) {
 }
 END_TEST
 
-START_TEST(test_client__real_motebit_token) {
+START_TEST(test_client__real_motebit_token)
+{
   real r;
   real_start(&r, 0);
   for (int era = MCP_CLIENT_ERA_AUTO; era <= MCP_CLIENT_ERA_MODERN; era++) {
@@ -146,7 +164,8 @@ START_TEST(test_client__real_motebit_token) {
   mcp_client *c = client(r.url, MCP_CLIENT_ERA_AUTO, NULL, stranger);
   json_t *res = NULL;
   mcp_client_err e = {0};
-  ck_assert_int_eq(mcp_client_call_tool(c, "motebit_identity", NULL, NULL, &res, &e), MCP_CLIENT_EAUTH);
+  ck_assert_int_eq(mcp_client_call_tool(c, "motebit_identity", NULL, NULL, &res, &e),
+                   MCP_CLIENT_EAUTH);
   ck_assert_int_eq(e.http_status, 401);
   ck_assert_ptr_null(res);
   mcp_client_free(c);
@@ -155,14 +174,16 @@ START_TEST(test_client__real_motebit_token) {
 }
 END_TEST
 
-START_TEST(test_client__real_errors) {
+START_TEST(test_client__real_errors)
+{
   real r;
   real_start(&r, 0);
   json_t *res = NULL;
   mcp_client_err e = {0};
   /* wrong and missing tokens */
   mcp_client *c = client(r.url, MCP_CLIENT_ERA_AUTO, "wrong-token", NULL);
-  ck_assert_int_eq(mcp_client_call_tool(c, "motebit_identity", NULL, NULL, &res, &e), MCP_CLIENT_EAUTH);
+  ck_assert_int_eq(mcp_client_call_tool(c, "motebit_identity", NULL, NULL, &res, &e),
+                   MCP_CLIENT_EAUTH);
   ck_assert_int_eq(e.code, MCP_CLIENT_EAUTH);
   ck_assert_int_eq(e.http_status, 401);
   ck_assert_ptr_nonnull(strstr(e.msg, "401"));
@@ -177,7 +198,8 @@ START_TEST(test_client__real_errors) {
   ck_assert_int_eq(e.rpc_code, -32602);
   ck_assert_ptr_null(res);
   json_t *args = json_pack("{s:i}", "unexpected", 1);
-  ck_assert_int_eq(mcp_client_call_tool(c, "motus_work_status", args, NULL, &res, &e), MCP_CLIENT_ETOOL);
+  ck_assert_int_eq(mcp_client_call_tool(c, "motus_work_status", args, NULL, &res, &e),
+                   MCP_CLIENT_ETOOL);
   ck_assert_ptr_nonnull(res);
   ck_assert(json_is_true(json_object_get(res, "isError")));
   ck_assert_ptr_nonnull(strstr(e.msg, "tool error"));
@@ -185,7 +207,8 @@ START_TEST(test_client__real_errors) {
   json_decref(args);
   /* bad arguments of ours */
   args = json_pack("[i]", 1);
-  ck_assert_int_eq(mcp_client_call_tool(c, "motebit_identity", args, NULL, &res, &e), MCP_CLIENT_EINVAL);
+  ck_assert_int_eq(mcp_client_call_tool(c, "motebit_identity", args, NULL, &res, &e),
+                   MCP_CLIENT_EINVAL);
   ck_assert_int_eq(mcp_client_call_tool(c, "", NULL, NULL, &res, &e), MCP_CLIENT_EINVAL);
   json_decref(args);
   mcp_client_free(c);
@@ -215,22 +238,26 @@ typedef struct prog {
   int increasing;
 } prog;
 
-static void on_prog(double p, double total, const char *msg, void *payload) {
+static void on_prog(double p, double total, const char *msg, void *payload)
+{
   prog *g = payload;
-  if (g->n && p <= g->last) g->increasing = 0;
+  if (g->n && p <= g->last)
+    g->increasing = 0;
   g->last = p;
   g->n++;
   ck_assert(total == 100);
   ck_assert_ptr_nonnull(msg);
 }
 
-static void on_note(const json_t *n, void *payload) {
+static void on_note(const json_t *n, void *payload)
+{
   prog *g = payload;
   ck_assert_ptr_nonnull(json_string_value(json_object_get(n, "method")));
   g->notes++;
 }
 
-START_TEST(test_client__sse_progress) {
+START_TEST(test_client__sse_progress)
+{
   real r;
   real_start(&r, 1);
   for (int era = MCP_CLIENT_ERA_AUTO; era <= MCP_CLIENT_ERA_LEGACY; era++) {
@@ -239,7 +266,9 @@ START_TEST(test_client__sse_progress) {
     mcp_client_call_opts co = {.on_progress = on_prog, .on_notification = on_note, .payload = &g};
     json_t *res = NULL;
     mcp_client_err e = {0};
-    ck_assert_msg(mcp_client_call_tool(c, "test_tool_with_progress", NULL, &co, &res, &e) == MCP_CLIENT_OK, "%s", e.msg);
+    ck_assert_msg(mcp_client_call_tool(c, "test_tool_with_progress", NULL, &co, &res, &e) ==
+                      MCP_CLIENT_OK,
+                  "%s", e.msg);
     ck_assert_int_ge(g.n, 3);
     ck_assert_int_ge(g.notes, 3);
     ck_assert_int_eq(g.increasing, 1);
@@ -247,11 +276,13 @@ START_TEST(test_client__sse_progress) {
     /* without a progress callback no token is sent: a plain JSON reply, no progress */
     prog h = {.increasing = 1};
     mcp_client_call_opts co2 = {.on_notification = on_note, .payload = &h};
-    ck_assert_int_eq(mcp_client_call_tool(c, "test_tool_with_progress", NULL, &co2, &res, &e), MCP_CLIENT_OK);
+    ck_assert_int_eq(mcp_client_call_tool(c, "test_tool_with_progress", NULL, &co2, &res, &e),
+                     MCP_CLIENT_OK);
     ck_assert_int_eq(h.notes, 0);
     json_decref(res);
     /* the fixture's isError tool */
-    ck_assert_int_eq(mcp_client_call_tool(c, "test_error_handling", NULL, NULL, &res, &e), MCP_CLIENT_ETOOL);
+    ck_assert_int_eq(mcp_client_call_tool(c, "test_error_handling", NULL, NULL, &res, &e),
+                     MCP_CLIENT_ETOOL);
     json_decref(res);
     mcp_client_free(c);
   }
@@ -283,13 +314,15 @@ static struct {
   int64_t cancelled_id;
 } F;
 
-static void held_abort(tp_http_req *r, void *p) {
+static void held_abort(tp_http_req *r, void *p)
+{
   (void)p;
   tp_http_stream_end(r);
 }
 
 /* tmpl with every "{ID}" replaced by id (malloc'd). */
-static char *subst(const char *tmpl, json_int_t id, size_t *len) {
+static char *subst(const char *tmpl, json_int_t id, size_t *len)
+{
   char num[32];
   snprintf(num, sizeof num, "%lld", (long long)id);
   size_t n = strlen(tmpl), o = 0;
@@ -308,19 +341,22 @@ static char *subst(const char *tmpl, json_int_t id, size_t *len) {
   return b;
 }
 
-static void reply_json(tp_http_req *r, unsigned st, const char *tmpl, json_int_t id) {
+static void reply_json(tp_http_req *r, unsigned st, const char *tmpl, json_int_t id)
+{
   size_t n;
   char *b = subst(tmpl, id, &n);
   tp_http_reply(r, st, "application/json", NULL, b, n);
   free(b);
 }
 
-static void copy_hdr(char *out, size_t cap, tp_http_req *r, const char *name) {
+static void copy_hdr(char *out, size_t cap, tp_http_req *r, const char *name)
+{
   const char *v = tp_http_req_header(r, name);
   snprintf(out, cap, "%s", v ? v : "");
 }
 
-static void fake_handler(tp_http_req *r, void *payload) {
+static void fake_handler(tp_http_req *r, void *payload)
+{
   (void)payload;
   size_t len;
   const char *body = tp_http_req_body(r, &len);
@@ -340,16 +376,26 @@ static void fake_handler(tp_http_req *r, void *payload) {
     json_decref(m);
     return;
   }
-  if (!method) method = "";
+  if (!method)
+    method = "";
   if (!strcmp(method, "server/discover")) {
     F.discovers++;
     pthread_mutex_unlock(&F.mu);
     if (mode == FM_MODERN || mode == FM_REPLY)
-      reply_json(r, 200, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"resultType\":\"complete\",\"supportedVersions\":[\"2026-07-28\"],\"capabilities\":{\"tools\":{}}}}", id);
+      reply_json(
+          r, 200,
+          "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"resultType\":\"complete\",\"supportedVersions\":[\"2026-07-28\"],\"capabilities\":{\"tools\":{}}}}",
+          id);
     else if (mode == FM_MODERN_ERROR)
-      reply_json(r, 400, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32020,\"message\":\"Header mismatch\"}}", id);
+      reply_json(
+          r, 400,
+          "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32020,\"message\":\"Header mismatch\"}}",
+          id);
     else
-      reply_json(r, 400, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,\"message\":\"Bad Request: Server not initialized\"}}", 0);
+      reply_json(
+          r, 400,
+          "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,\"message\":\"Bad Request: Server not initialized\"}}",
+          0);
     json_decref(m);
     return;
   }
@@ -361,8 +407,10 @@ static void fake_handler(tp_http_req *r, void *payload) {
     pthread_mutex_unlock(&F.mu);
     const char *hdrs[] = {"Mcp-Session-Id", sh, NULL};
     char b[300];
-    snprintf(b, sizeof b, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocolVersion\":\"%s\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"fake\",\"version\":\"1\"}}}",
-             (long long)id, mode == FM_BAD_VERSION ? "2024-11-05" : "2025-06-18");
+    snprintf(
+        b, sizeof b,
+        "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocolVersion\":\"%s\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"fake\",\"version\":\"1\"}}}",
+        (long long)id, mode == FM_BAD_VERSION ? "2024-11-05" : "2025-06-18");
     tp_http_reply(r, 200, "application/json", hdrs, b, strlen(b));
     json_decref(m);
     return;
@@ -371,7 +419,10 @@ static void fake_handler(tp_http_req *r, void *payload) {
     if (F.lose_session || strcmp(F.last_session, F.session)) {
       F.lose_session = 0;
       pthread_mutex_unlock(&F.mu);
-      reply_json(r, 404, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,\"message\":\"Session not found\"}}", 0);
+      reply_json(
+          r, 404,
+          "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32001,\"message\":\"Session not found\"}}",
+          0);
       json_decref(m);
       return;
     }
@@ -405,11 +456,15 @@ static void fake_handler(tp_http_req *r, void *payload) {
     return;
   }
   pthread_mutex_unlock(&F.mu);
-  reply_json(r, 200, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}", id);
+  reply_json(
+      r, 200,
+      "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}]}}",
+      id);
   json_decref(m);
 }
 
-static tp_http_server *fake_start(int mode, char *url, size_t cap) {
+static tp_http_server *fake_start(int mode, char *url, size_t cap)
+{
   memset(&F, 0, sizeof F);
   pthread_mutex_init(&F.mu, NULL);
   F.mode = mode;
@@ -421,13 +476,15 @@ static tp_http_server *fake_start(int mode, char *url, size_t cap) {
   return s;
 }
 
-static void fake_stop(tp_http_server *s) {
+static void fake_stop(tp_http_server *s)
+{
   tp_http_server_stop(s);
   free(F.body);
   F.body = NULL;
 }
 
-static void fake_reply(unsigned status, const char *ctype, const char *body) {
+static void fake_reply(unsigned status, const char *ctype, const char *body)
+{
   pthread_mutex_lock(&F.mu);
   F.status = status;
   F.ctype = ctype;
@@ -437,13 +494,15 @@ static void fake_reply(unsigned status, const char *ctype, const char *body) {
   pthread_mutex_unlock(&F.mu);
 }
 
-START_TEST(test_client__legacy_session) {
+START_TEST(test_client__legacy_session)
+{
   char url[100];
   tp_http_server *s = fake_start(FM_LEGACY_SESSION, url, sizeof url);
   mcp_client *c = client(url, MCP_CLIENT_ERA_AUTO, "t", NULL);
   json_t *res = NULL;
   mcp_client_err e = {0};
-  ck_assert_msg(mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e) == MCP_CLIENT_OK, "%s", e.msg);
+  ck_assert_msg(mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e) == MCP_CLIENT_OK, "%s",
+                e.msg);
   json_decref(res);
   ck_assert_int_eq(F.discovers, 1); /* probed, refused, fell back */
   ck_assert_int_eq(F.inits, 1);
@@ -453,7 +512,8 @@ START_TEST(test_client__legacy_session) {
   ck_assert_int_eq(F.sessions_seen, 2); /* notifications/initialized + tools/call */
   /* the server loses the session: one re-initialize, then the call goes through */
   F.lose_session = 1;
-  ck_assert_msg(mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e) == MCP_CLIENT_OK, "%s", e.msg);
+  ck_assert_msg(mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e) == MCP_CLIENT_OK, "%s",
+                e.msg);
   json_decref(res);
   ck_assert_int_eq(F.inits, 2);
   ck_assert_str_eq(F.last_session, "sess-2");
@@ -464,7 +524,8 @@ START_TEST(test_client__legacy_session) {
 }
 END_TEST
 
-START_TEST(test_client__modern_headers_and_versions) {
+START_TEST(test_client__modern_headers_and_versions)
+{
   char url[100];
   tp_http_server *s = fake_start(FM_MODERN, url, sizeof url);
   mcp_client *c = client(url, MCP_CLIENT_ERA_AUTO, "t", NULL);
@@ -514,29 +575,40 @@ typedef struct reply_case {
   const char *msg_part;
 } reply_case;
 
-START_TEST(test_client__bad_replies) {
+START_TEST(test_client__bad_replies)
+{
   static const reply_case cases[] = {
-      {500, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32603,\"message\":\"boom\"}}",
+      {500, "application/json",
+       "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32603,\"message\":\"boom\"}}",
        MCP_CLIENT_EHTTP, "HTTP 500"},
       {502, "text/html", "<html>bad gateway</html>", MCP_CLIENT_EHTTP, "502"},
-      {413, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"too large\"}}",
+      {413, "application/json",
+       "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"too large\"}}",
        MCP_CLIENT_EHTTP, "413"},
       {403, "application/json", "{}", MCP_CLIENT_EFORBIDDEN, "403"},
       {400, "text/plain", "nope", MCP_CLIENT_EHTTP, "400"},
-      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":", MCP_CLIENT_EPROTOCOL, "malformed JSON"},
-      {200, "application/json", "{\"jsonrpc\":\"1.0\",\"id\":{ID},\"result\":{}}", MCP_CLIENT_EPROTOCOL, "not a JSON-RPC"},
-      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":999{ID},\"result\":{}}", MCP_CLIENT_EPROTOCOL, "id does not match"},
-      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":[1]}", MCP_CLIENT_EPROTOCOL, "no result object"},
-      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"resultType\":\"input_required\"}}",
+      {200, "application/json",
+       "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":", MCP_CLIENT_EPROTOCOL, "malformed JSON"},
+      {200, "application/json", "{\"jsonrpc\":\"1.0\",\"id\":{ID},\"result\":{}}",
+       MCP_CLIENT_EPROTOCOL, "not a JSON-RPC"},
+      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":999{ID},\"result\":{}}",
+       MCP_CLIENT_EPROTOCOL, "id does not match"},
+      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":[1]}",
+       MCP_CLIENT_EPROTOCOL, "no result object"},
+      {200, "application/json",
+       "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"resultType\":\"input_required\"}}",
        MCP_CLIENT_EPROTOCOL, "input_required"},
-      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"isError\":false}}", MCP_CLIENT_EPROTOCOL,
-       "no content array"},
+      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"isError\":false}}",
+       MCP_CLIENT_EPROTOCOL, "no content array"},
       {200, "text/html", "<html>{ID}</html>", MCP_CLIENT_EPROTOCOL, "content type"},
-      {200, "text/event-stream", "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}\n\n",
+      {200, "text/event-stream",
+       "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}\n\n",
        MCP_CLIENT_EPROTOCOL, "without a response"},
-      {200, "text/event-stream", "data: not json\n\n", MCP_CLIENT_EPROTOCOL, "malformed event stream"},
+      {200, "text/event-stream", "data: not json\n\n", MCP_CLIENT_EPROTOCOL,
+       "malformed event stream"},
       {202, NULL, "", MCP_CLIENT_EPROTOCOL, "content type"},
-      {200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32000,\"message\":\"nope\"}}",
+      {200, "application/json",
+       "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32000,\"message\":\"nope\"}}",
        MCP_CLIENT_ERPC, "-32000"},
       {200, "text/event-stream",
        "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progressToken\":\"x\",\"progress\":1}}\r\n\r\n"
@@ -551,11 +623,15 @@ START_TEST(test_client__bad_replies) {
     json_t *res = NULL;
     mcp_client_err e = {0};
     int rc = mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e);
-    ck_assert_msg(rc == cases[i].want, "case %zu: rc %d, want %d (%s)", i, rc, cases[i].want, e.msg);
-    ck_assert_msg(strstr(e.msg, cases[i].msg_part) != NULL, "case %zu: message '%s' lacks '%s'", i, e.msg, cases[i].msg_part);
+    ck_assert_msg(rc == cases[i].want, "case %zu: rc %d, want %d (%s)", i, rc, cases[i].want,
+                  e.msg);
+    ck_assert_msg(strstr(e.msg, cases[i].msg_part) != NULL, "case %zu: message '%s' lacks '%s'", i,
+                  e.msg, cases[i].msg_part);
     ck_assert_msg(!strchr(e.msg, '\n'), "case %zu: multi-line message", i);
-    if (rc != MCP_CLIENT_OK) ck_assert_ptr_null(res);
-    if (rc == MCP_CLIENT_EHTTP || rc == MCP_CLIENT_EFORBIDDEN) ck_assert_int_eq(e.http_status, cases[i].status);
+    if (rc != MCP_CLIENT_OK)
+      ck_assert_ptr_null(res);
+    if (rc == MCP_CLIENT_EHTTP || rc == MCP_CLIENT_EFORBIDDEN)
+      ck_assert_int_eq(e.http_status, cases[i].status);
     json_decref(res);
   }
   mcp_client_free(c);
@@ -563,7 +639,8 @@ START_TEST(test_client__bad_replies) {
 }
 END_TEST
 
-START_TEST(test_client__oversize) {
+START_TEST(test_client__oversize)
+{
   char url[100];
   tp_http_server *s = fake_start(FM_REPLY, url, sizeof url);
   mcp_client_opts o = {.url = url, .era = MCP_CLIENT_ERA_MODERN, .max_response = 64 * 1024};
@@ -572,7 +649,9 @@ START_TEST(test_client__oversize) {
   ck_assert_int_eq(mcp_client_new(&c, &o, &e), MCP_CLIENT_OK);
   size_t big = 1u << 20;
   char *b = malloc(big + 200);
-  int n = snprintf(b, 200, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"");
+  int n = snprintf(
+      b, 200,
+      "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"");
   memset(b + n, 'a', big);
   snprintf(b + n + big, 200, "\"}]}}");
   fake_reply(200, "application/json", b);
@@ -586,7 +665,8 @@ START_TEST(test_client__oversize) {
   fake_reply(200, "text/event-stream", sse);
   ck_assert_int_eq(mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e), MCP_CLIENT_ETOOBIG);
   /* a reply under the limit still works on the same client */
-  fake_reply(200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"content\":[]}}");
+  fake_reply(200, "application/json",
+             "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":{\"content\":[]}}");
   ck_assert_int_eq(mcp_client_call_tool(c, "echo", NULL, NULL, &res, &e), MCP_CLIENT_OK);
   json_decref(res);
   free(b);
@@ -596,12 +676,14 @@ START_TEST(test_client__oversize) {
 }
 END_TEST
 
-static int cancel_after(void *payload) {
+static int cancel_after(void *payload)
+{
   int *polls = payload;
   return ++*polls >= 3;
 }
 
-START_TEST(test_client__cancel) {
+START_TEST(test_client__cancel)
+{
   char url[100];
   tp_http_server *s = fake_start(FM_HOLD, url, sizeof url);
   mcp_client *c = client(url, MCP_CLIENT_ERA_LEGACY, "t", NULL);
@@ -620,7 +702,8 @@ END_TEST
 
 /* ---- no server at all ----------------------------------------------------------------------- */
 
-static int listener(uint16_t *port, int do_listen) {
+static int listener(uint16_t *port, int do_listen)
+{
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   ck_assert_int_ge(fd, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -628,19 +711,23 @@ static int listener(uint16_t *port, int do_listen) {
   socklen_t l = sizeof a;
   ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &l), 0);
   *port = ntohs(a.sin_port);
-  if (do_listen) ck_assert_int_eq(listen(fd, 8), 0);
+  if (do_listen)
+    ck_assert_int_eq(listen(fd, 8), 0);
   return fd;
 }
 
-static double now_s(void) {
+static double now_s(void)
+{
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-START_TEST(test_client__hang_and_unreachable) {
+START_TEST(test_client__hang_and_unreachable)
+{
   uint16_t port;
-  int fd = listener(&port, 1); /* the kernel completes the handshake; nobody ever reads or answers */
+  int fd = listener(&port,
+                    1); /* the kernel completes the handshake; nobody ever reads or answers */
   char url[100];
   snprintf(url, sizeof url, "http://127.0.0.1:%u/mcp", (unsigned)port);
   mcp_client_opts o = {.url = url, .timeout_ms = 400};
@@ -669,7 +756,8 @@ START_TEST(test_client__hang_and_unreachable) {
 }
 END_TEST
 
-Suite *client_suite(void) {
+Suite *client_suite(void)
+{
   Suite *s = suite_create("client");
   TCase *t = tcase_create("client");
   tcase_set_timeout(t, 60);

@@ -17,7 +17,8 @@ typedef struct got {
   int stop_at;
 } got;
 
-static int on_ev(const char *event, const char *data, size_t len, void *p) {
+static int on_ev(const char *event, const char *data, size_t len, void *p)
+{
   got *g = p;
   ck_assert_uint_eq(strlen(data), len);
   if (g->n < 8) {
@@ -28,7 +29,8 @@ static int on_ev(const char *event, const char *data, size_t len, void *p) {
   return g->stop_at && g->n == g->stop_at ? 7 : 0;
 }
 
-static void feed_all(tp_sse *p, const char *s, size_t step) {
+static void feed_all(tp_sse *p, const char *s, size_t step)
+{
   size_t n = strlen(s);
   for (size_t i = 0; i < n; i += step) {
     size_t k = n - i < step ? n - i : step;
@@ -36,16 +38,19 @@ static void feed_all(tp_sse *p, const char *s, size_t step) {
   }
 }
 
-START_TEST(test_client_sse__line_endings) {
-  const char *in = "\xEF\xBB\xBF: comment\r\nevent: message\r\ndata: a\r\ndata:b\r\n\r\n"
-                   "data: c\rdata: d\r\rid: 7\nretry: 10\nevent: x\n\nevent: e2\ndata: {\"k\":1}\n\ndata: tail";
+START_TEST(test_client_sse__line_endings)
+{
+  const char *in =
+      "\xEF\xBB\xBF: comment\r\nevent: message\r\ndata: a\r\ndata:b\r\n\r\n"
+      "data: c\rdata: d\r\rid: 7\nretry: 10\nevent: x\n\nevent: e2\ndata: {\"k\":1}\n\ndata: tail";
   for (size_t step = 1; step <= 7; step += 3) {
     got g = {0};
     tp_sse p;
     tp_sse_init(&p, 0, on_ev, &g);
     feed_all(&p, in, step);
     tp_sse_free(&p);
-    ck_assert_int_eq(g.n, 3); /* the event without data and the unterminated tail are not dispatched */
+    ck_assert_int_eq(g.n,
+                     3); /* the event without data and the unterminated tail are not dispatched */
     ck_assert_str_eq(g.data[0], "a\nb");
     ck_assert_str_eq(g.event[0], "message");
     ck_assert_str_eq(g.data[1], "c\nd");
@@ -56,15 +61,18 @@ START_TEST(test_client_sse__line_endings) {
 }
 END_TEST
 
-START_TEST(test_client_sse__limits_and_stop) {
+START_TEST(test_client_sse__limits_and_stop)
+{
   got g = {0};
   tp_sse p;
   tp_sse_init(&p, 16, on_ev, &g);
   ck_assert_int_eq(tp_sse_feed(&p, "data: 0123456789\n\n", 18), TP_SSE_OK);
-  ck_assert_int_eq(tp_sse_feed(&p, "data: 0123456789abcdef", 22), TP_SSE_ETOOBIG); /* one line too long */
+  ck_assert_int_eq(tp_sse_feed(&p, "data: 0123456789abcdef", 22),
+                   TP_SSE_ETOOBIG); /* one line too long */
   tp_sse_free(&p);
   tp_sse_init(&p, 16, on_ev, &g);
-  ck_assert_int_eq(tp_sse_feed(&p, "data: 0123456789\ndata: 0123456789\n", 34), TP_SSE_ETOOBIG); /* data too long */
+  ck_assert_int_eq(tp_sse_feed(&p, "data: 0123456789\ndata: 0123456789\n", 34),
+                   TP_SSE_ETOOBIG); /* data too long */
   tp_sse_free(&p);
   got s = {.stop_at = 2};
   tp_sse_init(&p, 0, on_ev, &s);
@@ -75,7 +83,8 @@ START_TEST(test_client_sse__limits_and_stop) {
 }
 END_TEST
 
-Suite *client_sse_suite(void) {
+Suite *client_sse_suite(void)
+{
   Suite *s = suite_create("client_sse");
   TCase *t = tcase_create("sse");
   tcase_add_test(t, test_client_sse__line_endings);

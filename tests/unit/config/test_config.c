@@ -54,7 +54,8 @@ START_TEST(test_config_load__missing_file_defaults)
   ck_assert_str_eq(mcp_config_str(cfg, "http.bind", NULL), "127.0.0.1:3100");
   ck_assert_int_eq(mcp_config_int(cfg, "http.max_body_bytes", 0), 4 * 1024 * 1024);
   ck_assert_int_eq(mcp_config_bool(cfg, "http.trust_on_first_use", 1), 0);
-  ck_assert_str_eq(json_string_value(json_array_get(mcp_config_get(cfg, "http.audiences"), 0)), "task:submit");
+  ck_assert_str_eq(json_string_value(json_array_get(mcp_config_get(cfg, "http.audiences"), 0)),
+                   "task:submit");
   ck_assert(json_is_object(mcp_config_executors(cfg)));
   ck_assert_int_eq(json_array_size(mcp_config_peers(cfg)), 0);
   ck_assert_ptr_null(mcp_config_service_listing(cfg));
@@ -70,33 +71,34 @@ END_TEST
 /* R-CONFIG-002: a full example (the one in spec/config.md) loads and normalizes. */
 START_TEST(test_config_load__full_example)
 {
-  write_cfg("{\n"
-            "  \"profile\": \"service\",\n"
-            "  \"motebit_id\": \"0f6a3c1e-1111-8222-9333-444455556666\",\n"
-            "  \"device_id\": \"laptop-1\",\n"
-            "  \"policy\": {\n"
-            "    \"preset\": \"balanced\", \"deny_above\": \"R3_EXECUTE\",\n"
-            "    \"denylist\": [\"motus_wrap\"], \"allowlist\": [\"motebit_identity\", \"motebit_task\"],\n"
-            "    \"budget\": {\"calls\": 100, \"window_s\": 60},\n"
-            "    \"path_allowlist\": [\"/srv/work\"], \"domain_allowlist\": [\"example.com\"],\n"
-            "    \"callers\": {\"peer-1\": \"trusted\", \"spammer\": \"blocked\"}\n"
-            "  },\n"
-            "  \"http\": {\n"
-            "    \"bind\": \"[::1]:8080\", \"tokens\": [{\"name\": \"relay\", \"token\": \"s3cret-relay-token\"}],\n"
-            "    \"known_callers\": {\"peer-1\": \"e7f162a10bec559afea195e4dce84b69568d5d2cb0963eb446c0685e2b17f2f0\"},\n"
-            "    \"trust_on_first_use\": true, \"audiences\": [\"task:submit\", \"custom:x\"],\n"
-            "    \"allowed_hosts\": [\"localhost\"], \"allowed_origins\": [\"https://app.example.com\"],\n"
-            "    \"max_body_bytes\": 65536\n"
-            "  },\n"
-            "  \"executors\": {\"echo\": {\"type\": \"command\", \"argv\": [\"/bin/cat\"], \"env_var\": \"PROMPT\"}},\n"
-            "  \"peers\": [{\"name\": \"b\", \"url\": \"http://127.0.0.1:3101\", \"capabilities\": [\"summarize\"],\n"
-            "             \"public_key\": \"e7f162a10bec559afea195e4dce84b69568d5d2cb0963eb446c0685e2b17f2f0\",\n"
-            "             \"motebit_token\": true}],\n"
-            "  \"service_listing\": {\"capabilities\": [\"echo\"], \"description\": \"echo service\",\n"
-            "    \"pricing\": [{\"capability\": \"echo\", \"unit_cost\": 0.01, \"currency\": \"USD\", \"per\": \"task\"}],\n"
-            "    \"sla\": {\"max_latency_ms\": 5000, \"availability_guarantee\": 0.99}},\n"
-            "  \"memory\": {\"half_life_days\": 14.5}\n"
-            "}\n");
+  write_cfg(
+      "{\n"
+      "  \"profile\": \"service\",\n"
+      "  \"motebit_id\": \"0f6a3c1e-1111-8222-9333-444455556666\",\n"
+      "  \"device_id\": \"laptop-1\",\n"
+      "  \"policy\": {\n"
+      "    \"preset\": \"balanced\", \"deny_above\": \"R3_EXECUTE\",\n"
+      "    \"denylist\": [\"motus_wrap\"], \"allowlist\": [\"motebit_identity\", \"motebit_task\"],\n"
+      "    \"budget\": {\"calls\": 100, \"window_s\": 60},\n"
+      "    \"path_allowlist\": [\"/srv/work\"], \"domain_allowlist\": [\"example.com\"],\n"
+      "    \"callers\": {\"peer-1\": \"trusted\", \"spammer\": \"blocked\"}\n"
+      "  },\n"
+      "  \"http\": {\n"
+      "    \"bind\": \"[::1]:8080\", \"tokens\": [{\"name\": \"relay\", \"token\": \"s3cret-relay-token\"}],\n"
+      "    \"known_callers\": {\"peer-1\": \"e7f162a10bec559afea195e4dce84b69568d5d2cb0963eb446c0685e2b17f2f0\"},\n"
+      "    \"trust_on_first_use\": true, \"audiences\": [\"task:submit\", \"custom:x\"],\n"
+      "    \"allowed_hosts\": [\"localhost\"], \"allowed_origins\": [\"https://app.example.com\"],\n"
+      "    \"max_body_bytes\": 65536\n"
+      "  },\n"
+      "  \"executors\": {\"echo\": {\"type\": \"command\", \"argv\": [\"/bin/cat\"], \"env_var\": \"PROMPT\"}},\n"
+      "  \"peers\": [{\"name\": \"b\", \"url\": \"http://127.0.0.1:3101\", \"capabilities\": [\"summarize\"],\n"
+      "             \"public_key\": \"e7f162a10bec559afea195e4dce84b69568d5d2cb0963eb446c0685e2b17f2f0\",\n"
+      "             \"motebit_token\": true}],\n"
+      "  \"service_listing\": {\"capabilities\": [\"echo\"], \"description\": \"echo service\",\n"
+      "    \"pricing\": [{\"capability\": \"echo\", \"unit_cost\": 0.01, \"currency\": \"USD\", \"per\": \"task\"}],\n"
+      "    \"sla\": {\"max_latency_ms\": 5000, \"availability_guarantee\": 0.99}},\n"
+      "  \"memory\": {\"half_life_days\": 14.5}\n"
+      "}\n");
   json_t *cfg = NULL;
   char err[256] = "";
   ck_assert_msg(mcp_config_load(&cfg, dir, err, sizeof err) == 0, "%s", err);
@@ -118,9 +120,11 @@ START_TEST(test_config_load__full_example)
   ck_assert_int_eq(json_integer_value(json_object_get(ex, "max_output_bytes")), 1024 * 1024);
   ck_assert_ptr_null(mcp_config_executor(cfg, "nope"));
   ck_assert_int_eq(json_array_size(mcp_config_peers(cfg)), 1);
-  ck_assert(json_is_true(mcp_config_get(json_array_get(mcp_config_peers(cfg), 0), "motebit_token")));
+  ck_assert(
+      json_is_true(mcp_config_get(json_array_get(mcp_config_peers(cfg), 0), "motebit_token")));
   ck_assert_int_eq(mcp_config_int(json_array_get(mcp_config_peers(cfg), 0), "timeout_s", 0), 300);
-  ck_assert_str_eq(mcp_config_str(mcp_config_service_listing(cfg), "description", NULL), "echo service");
+  ck_assert_str_eq(mcp_config_str(mcp_config_service_listing(cfg), "description", NULL),
+                   "echo service");
   ck_assert(mcp_config_memory_half_life_days(cfg) == 14.5);
   json_decref(cfg);
 }
@@ -165,7 +169,8 @@ START_TEST(test_config_load__errors_name_the_key)
       {"{\"http\":{\"bind\":\"localhost\"}}", "http.bind"},
       {"{\"http\":{\"bind\":\"localhost:70000\"}}", "http.bind"},
       {"{\"http\":{\"tokens\":[{\"name\":\"a\"}]}}", "http.tokens[0].token"},
-      {"{\"http\":{\"tokens\":[{\"name\":\"a\",\"token\":\"t1\",\"scope\":1}]}}", "http.tokens[0].scope"},
+      {"{\"http\":{\"tokens\":[{\"name\":\"a\",\"token\":\"t1\",\"scope\":1}]}}",
+       "http.tokens[0].scope"},
       {"{\"http\":{\"tokens\":[{\"name\":\"a\",\"token\":\"t1\"},{\"name\":\"a\",\"token\":\"t2\"}]}}",
        "http.tokens[1].name"},
       {"{\"http\":{\"known_callers\":{\"m\":\"ABCD\"}}}", "http.known_callers.m"},
@@ -176,24 +181,32 @@ START_TEST(test_config_load__errors_name_the_key)
       {"{\"executors\":{\"x\":{\"type\":\"shell\",\"argv\":[\"sh\"]}}}", "executors.x.type"},
       {"{\"executors\":{\"x\":{\"type\":\"command\"}}}", "executors.x.argv"},
       {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[]}}}", "executors.x.argv"},
-      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"stdin\":1}}}", "executors.x.stdin"},
-      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"env_var\":\"1X\"}}}", "executors.x.env_var"},
-      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"timeout_s\":0}}}", "executors.x.timeout_s"},
+      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"stdin\":1}}}",
+       "executors.x.stdin"},
+      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"env_var\":\"1X\"}}}",
+       "executors.x.env_var"},
+      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"timeout_s\":0}}}",
+       "executors.x.timeout_s"},
       {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"max_output_bytes\":-1}}}",
        "executors.x.max_output_bytes"},
-      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"shell\":true}}}", "executors.x.shell"},
+      {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"shell\":true}}}",
+       "executors.x.shell"},
       {"{\"peers\":{}}", "peers"},
       {"{\"peers\":[{\"url\":\"http://a\"}]}", "peers[0].name"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"ftp://a\"}]}", "peers[0].url"},
-      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"public_key\":\"xyz\"}]}", "peers[0].public_key"},
-      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"motebit_token\":\"no\"}]}", "peers[0].motebit_token"},
+      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"public_key\":\"xyz\"}]}",
+       "peers[0].public_key"},
+      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"motebit_token\":\"no\"}]}",
+       "peers[0].motebit_token"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"timeout_s\":0}]}", "peers[0].timeout_s"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\",\"token\":\"t\",\"motebit_token\":true}]}",
        "peers[0].motebit_token"},
-      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\"},{\"name\":\"a\",\"url\":\"http://b\"}]}", "peers[1].name"},
+      {"{\"peers\":[{\"name\":\"a\",\"url\":\"http://a\"},{\"name\":\"a\",\"url\":\"http://b\"}]}",
+       "peers[1].name"},
       {"{\"service_listing\":{\"pricing\":[{\"capability\":\"x\",\"unit_cost\":-1,\"currency\":\"USD\",\"per\":\"task\"}]}}",
        "service_listing.pricing[0].unit_cost"},
-      {"{\"service_listing\":{\"sla\":{\"availability_guarantee\":2}}}", "service_listing.sla.availability_guarantee"},
+      {"{\"service_listing\":{\"sla\":{\"availability_guarantee\":2}}}",
+       "service_listing.sla.availability_guarantee"},
       {"{\"service_listing\":{\"price\":1}}", "service_listing.price"},
       {"{\"memory\":{\"half_life_days\":0}}", "memory.half_life_days"},
       {"{\"memory\":{\"halflife\":3}}", "memory.halflife"},
@@ -206,7 +219,8 @@ START_TEST(test_config_load__errors_name_the_key)
     ck_assert_ptr_null(cfg);
     char want[300];
     snprintf(want, sizeof want, "config.json: %s: ", t[i].key);
-    ck_assert_msg(strstr(err, want) != NULL, "%s: message \"%s\" does not name %s", t[i].json, err, t[i].key);
+    ck_assert_msg(strstr(err, want) != NULL, "%s: message \"%s\" does not name %s", t[i].json, err,
+                  t[i].key);
     ck_assert_ptr_null(strchr(err, '\n'));
   }
 }

@@ -30,40 +30,49 @@ START_TEST(auth_token_vector)
                                    1777109300000LL, "00000000-0000-4000-8000-000000000001",
                                    "task:submit", &err),
                    SEAL_OK);
-  const char *payload = "{\"mid\":\"65b60673-d6ed-884b-b01c-2c222d82ada0\",\"did\":\"019dc500-0000-7000-a000-0000000000de\","
-                        "\"iat\":1777109000000,\"exp\":1777109300000,\"jti\":\"00000000-0000-4000-8000-000000000001\","
-                        "\"aud\":\"task:submit\",\"suite\":\"motebit-jwt-ed25519-v1\"}";
+  const char *payload =
+      "{\"mid\":\"65b60673-d6ed-884b-b01c-2c222d82ada0\",\"did\":\"019dc500-0000-7000-a000-0000000000de\","
+      "\"iat\":1777109000000,\"exp\":1777109300000,\"jti\":\"00000000-0000-4000-8000-000000000001\","
+      "\"aud\":\"task:submit\",\"suite\":\"motebit-jwt-ed25519-v1\"}";
   char *p64 = seal_b64url_encode((const uint8_t *)payload, strlen(payload));
   char want[1024];
-  snprintf(want, sizeof want, "%s.%s", p64,
-           "uAVth9ohHT69PBxsbZr7Atv2X-imLdT4vj4fh6outrIoBYMy1rjQ2MWdUsyE3CWwDvZvThNRKPaXaAmUFDRiAA");
+  snprintf(
+      want, sizeof want, "%s.%s", p64,
+      "uAVth9ohHT69PBxsbZr7Atv2X-imLdT4vj4fh6outrIoBYMy1rjQ2MWdUsyE3CWwDvZvThNRKPaXaAmUFDRiAA");
   ck_assert_str_eq(tok, want);
   json_t *claims = NULL;
   /* R-SIGN-032: valid inside the window, aud handed back */
-  ck_assert_int_eq(seal_token_verify(&claims, tok, seal_key_pk(k), 1777109100000LL, 0, &err), SEAL_OK);
+  ck_assert_int_eq(seal_token_verify(&claims, tok, seal_key_pk(k), 1777109100000LL, 0, &err),
+                   SEAL_OK);
   ck_assert_str_eq(json_string_value(json_object_get(claims, "aud")), "task:submit");
   json_decref(claims);
   char pfx[1100];
   snprintf(pfx, sizeof pfx, "motebit:%s", tok);
   ck_assert_int_eq(seal_token_verify(NULL, pfx, seal_key_pk(k), 1777109100000LL, 0, &err), SEAL_OK);
   /* R-SIGN-033: exp <= now refused; skew tolerates */
-  ck_assert_int_eq(seal_token_verify(NULL, tok, seal_key_pk(k), 1777109300000LL, 0, &err), SEAL_EEXPIRED);
-  ck_assert_int_eq(seal_token_verify(NULL, tok, seal_key_pk(k), 1777109330000LL, 60000, &err), SEAL_OK);
+  ck_assert_int_eq(seal_token_verify(NULL, tok, seal_key_pk(k), 1777109300000LL, 0, &err),
+                   SEAL_EEXPIRED);
+  ck_assert_int_eq(seal_token_verify(NULL, tok, seal_key_pk(k), 1777109330000LL, 60000, &err),
+                   SEAL_OK);
   /* wrong key */
   seal_key *k2 = key_seq(0x21);
-  ck_assert_int_eq(seal_token_verify(NULL, tok, seal_key_pk(k2), 1777109100000LL, 0, &err), SEAL_EVERIFY);
+  ck_assert_int_eq(seal_token_verify(NULL, tok, seal_key_pk(k2), 1777109100000LL, 0, &err),
+                   SEAL_EVERIFY);
   /* R-SIGN-034: suite required — a payload without it, validly signed, is refused */
-  const char *nosuite = "{\"mid\":\"m\",\"did\":\"d\",\"iat\":1,\"exp\":9999999999999,\"jti\":\"j\",\"aud\":\"a\"}";
+  const char *nosuite =
+      "{\"mid\":\"m\",\"did\":\"d\",\"iat\":1,\"exp\":9999999999999,\"jti\":\"j\",\"aud\":\"a\"}";
   uint8_t sig[64];
   ck_assert_int_eq(seal_sign(sig, k, nosuite, strlen(nosuite)), SEAL_OK);
-  char *a = seal_b64url_encode((const uint8_t *)nosuite, strlen(nosuite)), *b = seal_b64url_encode(sig, 64);
+  char *a = seal_b64url_encode((const uint8_t *)nosuite, strlen(nosuite)),
+       *b = seal_b64url_encode(sig, 64);
   char bad[1024];
   snprintf(bad, sizeof bad, "%s.%s", a, b);
   ck_assert_int_eq(seal_token_verify(NULL, bad, seal_key_pk(k), 2, 0, &err), SEAL_EVERIFY);
   ck_assert_ptr_nonnull(strstr(err.msg, "suite"));
   /* peek decodes without verifying */
   ck_assert_int_eq(seal_token_peek(&claims, tok, &err), SEAL_OK);
-  ck_assert_str_eq(json_string_value(json_object_get(claims, "mid")), "65b60673-d6ed-884b-b01c-2c222d82ada0");
+  ck_assert_str_eq(json_string_value(json_object_get(claims, "mid")),
+                   "65b60673-d6ed-884b-b01c-2c222d82ada0");
   json_decref(claims);
   free(a);
   free(b);
@@ -83,9 +92,9 @@ START_TEST(delegation_tokens)
   seal_sovereign_id(idb, seal_key_pk(b));
   seal_sovereign_id(idc, seal_key_pk(c));
   json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "delegator_id", ida, "delegate_id", idb,
-                           "delegate_public_key", seal_key_pk_hex(b), "scope", "web_search, read_url,",
-                           "issued_at", (json_int_t)1000, "not_before", (json_int_t)1000,
-                           "expires_at", (json_int_t)5000);
+                           "delegate_public_key", seal_key_pk_hex(b), "scope",
+                           "web_search, read_url,", "issued_at", (json_int_t)1000, "not_before",
+                           (json_int_t)1000, "expires_at", (json_int_t)5000);
   json_t *t1 = NULL;
   ck_assert_int_eq(seal_sign_delegation_token(&t1, body, a, NULL), SEAL_OK);
   ck_assert_ptr_null(json_object_get(t1, "public_key"));
@@ -99,7 +108,8 @@ START_TEST(delegation_tokens)
   seal_verdict_clear(&v);
   o.now_ms = 500;
   ck_assert_int_eq(seal_verify_delegation_token(t1, &o, &v), SEAL_EEXPIRED);
-  ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(v.reasons, 0)), "not valid before"));
+  ck_assert_ptr_nonnull(
+      strstr(json_string_value(json_array_get(v.reasons, 0)), "not valid before"));
   seal_verdict_clear(&v);
   /* scope parsing: split on ',', trim, drop empties; '*' grants anything */
   ck_assert(seal_scope_allows("web_search, read_url,", "read_url"));
@@ -118,8 +128,8 @@ START_TEST(delegation_tokens)
   ck_assert(!seal_scope_narrowed("a", "*"));
   /* chain a -> b -> c narrowing; then a widening link and a broken link */
   json_t *b2 = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "delegator_id", idb, "delegate_id", idc,
-                         "delegate_public_key", seal_key_pk_hex(c), "scope", "read_url", "issued_at",
-                         (json_int_t)1100, "expires_at", (json_int_t)4000);
+                         "delegate_public_key", seal_key_pk_hex(c), "scope", "read_url",
+                         "issued_at", (json_int_t)1100, "expires_at", (json_int_t)4000);
   json_t *t2 = NULL;
   ck_assert_int_eq(seal_sign_delegation_token(&t2, b2, b, NULL), SEAL_OK);
   json_t *chain = json_pack("[O,O]", t1, t2);
@@ -161,7 +171,9 @@ START_TEST(identity_file)
   seal_key *k = key_seq(0x01);
   char id[SEAL_SOVEREIGN_ID], *yaml = NULL, *file = NULL;
   seal_sovereign_id(id, seal_key_pk(k));
-  ck_assert_int_eq(seal_identity_yaml(&yaml, id, seal_key_pk_hex(k), "2026-01-01T00:00:00Z", "service", NULL), SEAL_OK);
+  ck_assert_int_eq(seal_identity_yaml(&yaml, id, seal_key_pk_hex(k), "2026-01-01T00:00:00Z",
+                                      "service", NULL),
+                   SEAL_OK);
   ck_assert_ptr_nonnull(strstr(yaml, "deny_above: \"R4_MONEY\""));
   ck_assert_ptr_nonnull(strstr(yaml, "    secret: 7"));
   ck_assert_int_eq(seal_identity_sign(&file, yaml, k, NULL), SEAL_OK);
@@ -271,18 +283,23 @@ START_TEST(vc_proofs)
 {
   seal_key *k = key_seq(0x01);
   json_t *vc = json_pack("{s:[s,s],s:s,s:{s:s,s:f,s:i}}", "type", "VerifiableCredential",
-                         "AgentReputationCredential", "issuer", "did:key:x", "credentialSubject", "id",
-                         "did:key:y", "success_rate", 0.875, "task_count", 12);
+                         "AgentReputationCredential", "issuer", "did:key:x", "credentialSubject",
+                         "id", "did:key:y", "success_rate", 0.875, "task_count", 12);
   json_t *p = NULL;
   ck_assert_int_eq(seal_vc_prove(&p, vc, k, "2026-01-01T00:00:00Z", NULL, NULL), SEAL_OK);
-  const char *vm = json_string_value(json_object_get(json_object_get(p, "proof"), "verificationMethod"));
-  ck_assert_str_eq(vm, "did:key:z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7#z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7");
+  const char *vm = json_string_value(
+      json_object_get(json_object_get(p, "proof"), "verificationMethod"));
+  ck_assert_str_eq(
+      vm,
+      "did:key:z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7#z6MkneMkZqwqRiU5mJzSG3kDwzt9P8C59N4NGTfBLfSGE7c7");
   seal_verdict v;
   ck_assert_int_eq(seal_vc_verify(p, &v), SEAL_OK);
   seal_verdict_clear(&v);
-  json_t *vp = json_pack("{s:[s],s:[O]}", "type", "VerifiablePresentation", "verifiableCredential", p);
+  json_t *vp = json_pack("{s:[s],s:[O]}", "type", "VerifiablePresentation", "verifiableCredential",
+                         p);
   json_t *pp = NULL;
-  ck_assert_int_eq(seal_vc_prove(&pp, vp, k, "2026-01-01T00:00:01Z", "authentication", NULL), SEAL_OK);
+  ck_assert_int_eq(seal_vc_prove(&pp, vp, k, "2026-01-01T00:00:01Z", "authentication", NULL),
+                   SEAL_OK);
   ck_assert_int_eq(seal_verify_artifact(pp, NULL, &v), SEAL_OK);
   ck_assert_int_eq(v.kind, SEAL_KIND_CREDENTIAL);
   seal_verdict_clear(&v);

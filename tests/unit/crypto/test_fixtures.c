@@ -99,8 +99,7 @@ START_TEST(all_fixtures_verify)
       return;
     seal_verdict v;
     int rc = seal_verify_text(t, n, NULL, &v);
-    ck_assert_msg(rc == SEAL_OK && v.valid, "%s did not verify: %s", fixtures[i].file,
-                  rs(&v));
+    ck_assert_msg(rc == SEAL_OK && v.valid, "%s did not verify: %s", fixtures[i].file, rs(&v));
     ck_assert_str_eq(seal_kind_name(v.kind), fixtures[i].kind);
     ck_assert_int_eq(v.depth, strcmp(fixtures[i].file, "derived-nested-chain.json") ? 0 : 1);
     ck_assert_uint_eq(strncmp(v.signer, "did:key:z6Mk", 12), 0);
@@ -250,10 +249,12 @@ START_TEST(nested_chain_from_seeds)
 {
   json_t *outer = build_nested_chain();
   json_t *inner = json_array_get(json_object_get(outer, "delegation_receipts"), 0);
-  ck_assert_str_eq(json_string_value(json_object_get(inner, "signature")),
-                   "qX1tRx2-YBbPi8lKtrpFtZ7Di5qd6xOrbzTS6U0Grh5eZkPS7kRl0UBfaEP2vShE89BieaIbhvlpwUYdGG6YDA");
-  ck_assert_str_eq(json_string_value(json_object_get(outer, "signature")),
-                   "kL5q2r_nnZ_I0N9_grhV9jYw11lclGboqcXhmD_y9UkLGULqA2C8Zq5Vp0iyzer92YOQFQ9xjagT9JXDmfV3Bw");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(inner, "signature")),
+      "qX1tRx2-YBbPi8lKtrpFtZ7Di5qd6xOrbzTS6U0Grh5eZkPS7kRl0UBfaEP2vShE89BieaIbhvlpwUYdGG6YDA");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(outer, "signature")),
+      "kL5q2r_nnZ_I0N9_grhV9jYw11lclGboqcXhmD_y9UkLGULqA2C8Zq5Vp0iyzer92YOQFQ9xjagT9JXDmfV3Bw");
   char *c = NULL, h[SEAL_SHA256_HEX];
   size_t n;
   ck_assert_int_eq(seal_canon_without(&c, &n, outer, "signature", SEAL_CANON_JCS, NULL), SEAL_OK);
@@ -269,7 +270,8 @@ START_TEST(nested_chain_from_seeds)
   seal_verdict_clear(&v);
   /* pinning: the right key passes, another key fails naming the root */
   uint8_t pk[32];
-  ck_assert_int_eq(seal_hex_decode(pk, 32, json_string_value(json_object_get(outer, "public_key")), 1), SEAL_OK);
+  ck_assert_int_eq(
+      seal_hex_decode(pk, 32, json_string_value(json_object_get(outer, "public_key")), 1), SEAL_OK);
   o.pinned_pk = pk;
   ck_assert_int_eq(seal_verify_execution_receipt(outer, &o, &v), SEAL_OK);
   seal_verdict_clear(&v);
@@ -306,12 +308,11 @@ START_TEST(nested_chain_tamper_every_byte)
     if (rc != SEAL_EINVAL) { /* still JSON: must be rejected naming the right node */
       ck_assert_msg(!v.valid, "byte %zu ('%c') changed, still valid", i, c);
       if (in_inner) {
-        ck_assert_msg(has_reason_prefix(&v, "delegation_receipts[0]"),
-                      "byte %zu in inner: %s", i, rs(&v));
+        ck_assert_msg(has_reason_prefix(&v, "delegation_receipts[0]"), "byte %zu in inner: %s", i,
+                      rs(&v));
         inner_hits++;
       } else {
-        ck_assert_msg(has_reason_prefix(&v, "receipt"), "byte %zu in outer: %s", i,
-                      rs(&v));
+        ck_assert_msg(has_reason_prefix(&v, "receipt"), "byte %zu in outer: %s", i, rs(&v));
         ck_assert_msg(!has_reason_prefix(&v, "delegation_receipts[0]"), "byte %zu blamed inner", i);
       }
       tested++;
@@ -345,7 +346,8 @@ START_TEST(fixture_tamper_kinds)
     sig[5] = sig[5] == 'A' ? 'B' : 'A';
     json_object_set_new(m, "signature", json_string(sig));
     ck_assert_int_eq(seal_verify_artifact(m, NULL, &v), SEAL_EVERIFY);
-    ck_assert(has_reason_prefix(&v, strcmp(fixtures[i].kind, "execution_receipt") ? fixtures[i].kind : "receipt"));
+    ck_assert(has_reason_prefix(&v, strcmp(fixtures[i].kind, "execution_receipt") ? fixtures[i].kind
+                                                                                  : "receipt"));
     seal_verdict_clear(&v);
     json_decref(m);
     m = json_deep_copy(r);
@@ -387,8 +389,10 @@ START_TEST(strict_hash_and_depth)
     json_t *b = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:s,s:[],s:i,s:s,s:s}", "task_id", "t",
                           "motebit_id", "m", "device_id", "d", "submitted_at", 1, "completed_at", 2,
                           "status", "completed", "result", "", "tools_used", "memories_formed", 0,
-                          "prompt_hash", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                          "result_hash", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+                          "prompt_hash",
+                          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                          "result_hash",
+                          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     if (node)
       json_object_set_new(b, "delegation_receipts", json_pack("[o]", node));
     ck_assert_int_eq(seal_sign_execution_receipt(&node, b, k, NULL), SEAL_OK);
@@ -416,12 +420,13 @@ static void receipt_axes(const json_t *r, const char **integrity, const char **b
   int hash_ok = seal_verify_execution_receipt(r, &o, &v) == SEAL_OK || !sig_ok;
   seal_verdict_clear(&v);
   uint8_t pk[32];
-  ck_assert_int_eq(seal_hex_decode(pk, 32, json_string_value(json_object_get(r, "public_key")), 1), SEAL_OK);
+  ck_assert_int_eq(seal_hex_decode(pk, 32, json_string_value(json_object_get(r, "public_key")), 1),
+                   SEAL_OK);
   int sovereign = seal_identity_binding(json_string_value(json_object_get(r, "motebit_id")), pk);
   *integrity = sig_ok && hash_ok ? "verified" : "invalid";
   *binding = sovereign ? "sovereign" : "unverified";
-  *repair = !sig_ok ? "integrity.signature_invalid"
-            : !hash_ok ? "integrity.hash_inconsistent"
+  *repair = !sig_ok      ? "integrity.signature_invalid"
+            : !hash_ok   ? "integrity.hash_inconsistent"
             : !sovereign ? "identity.binding_unverified"
                          : NULL;
 }
@@ -438,7 +443,9 @@ static void token_axes(const json_t *in, const char **integrity, const char **bi
   o.ignore_time = 1;
   int sig_ok = seal_verify_delegation_token(t, &o, &v) == SEAL_OK;
   seal_verdict_clear(&v);
-  ck_assert_int_eq(seal_hex_decode(pk, 32, json_string_value(json_object_get(t, "delegator_public_key")), 1), SEAL_OK);
+  ck_assert_int_eq(
+      seal_hex_decode(pk, 32, json_string_value(json_object_get(t, "delegator_public_key")), 1),
+      SEAL_OK);
   if (g) { /* the standing grant: signed by the same delegator, token scope within it */
     sig_ok = sig_ok && seal_verify_b64(g, pk, NULL) == SEAL_OK &&
              seal_scope_narrowed(json_string_value(json_object_get(g, "scope")),
@@ -446,7 +453,8 @@ static void token_axes(const json_t *in, const char **integrity, const char **bi
   }
   *integrity = sig_ok ? "verified" : "invalid";
   *binding = seal_identity_binding(json_string_value(json_object_get(t, "delegator_id")), pk)
-                 ? "sovereign" : "unverified";
+                 ? "sovereign"
+                 : "unverified";
   const char *mode = json_string_value(json_object_get(opts, "temporalMode"));
   if (mode && !strcmp(mode, "ordering")) {
     *basis = "clockless";
@@ -456,9 +464,9 @@ static void token_axes(const json_t *in, const char **integrity, const char **bi
     o.ignore_time = 0;
     o.now_ms = json_integer_value(json_object_get(opts, "now"));
     int rc = seal_verify_delegation_token(t, &o, &v);
-    *authority = rc == SEAL_OK ? "valid"
+    *authority = rc == SEAL_OK                        ? "valid"
                  : strstr(rs(&v), "not valid before") ? "not_yet_valid"
-                                                                          : "expired";
+                                                      : "expired";
     seal_verdict_clear(&v);
   }
   *revocation = "fresh";
@@ -469,11 +477,11 @@ static void token_axes(const json_t *in, const char **integrity, const char **bi
         seal_verify_b64(rv, pk, NULL) == SEAL_OK)
       *revocation = "revoked";
   }
-  *repair = !sig_ok ? "integrity.signature_invalid"
+  *repair = !sig_ok                           ? "integrity.signature_invalid"
             : !strcmp(*revocation, "revoked") ? "revocation.revoked"
-            : strcmp(*authority, "valid") ? (!strcmp(*authority, "expired") ? "authority.expired"
-                                                                           : "authority.not_yet_valid")
-                                          : NULL;
+            : strcmp(*authority, "valid")
+                ? (!strcmp(*authority, "expired") ? "authority.expired" : "authority.not_yet_valid")
+                : NULL;
 }
 
 START_TEST(verdict_corpus)
@@ -489,19 +497,26 @@ START_TEST(verdict_corpus)
     const char *name = json_string_value(json_object_get(cs, "name"));
     const char *integ, *bind, *repair, *auth = "unknown", *rev = "unchecked", *basis = "clockless";
     if (!strcmp(kind, "receipt"))
-      receipt_axes(json_object_get(json_object_get(cs, "input"), "receipt"), &integ, &bind, &repair);
+      receipt_axes(json_object_get(json_object_get(cs, "input"), "receipt"), &integ, &bind,
+                   &repair);
     else if (!strcmp(kind, "delegation_token"))
       token_axes(json_object_get(cs, "input"), &integ, &bind, &auth, &rev, &basis, &repair);
     else
       continue;
-    ck_assert_msg(!strcmp(integ, json_string_value(json_object_get(exp, "integrity"))), "%s integrity %s", name, integ);
-    ck_assert_msg(!strcmp(bind, json_string_value(json_object_get(exp, "identityBinding"))), "%s binding %s", name, bind);
-    ck_assert_msg(!strcmp(auth, json_string_value(json_object_get(exp, "authority"))), "%s authority %s", name, auth);
-    ck_assert_msg(!strcmp(rev, json_string_value(json_object_get(json_object_get(exp, "revocation"), "status"))), "%s revocation %s", name, rev);
-    ck_assert_msg(!strcmp(basis, json_string_value(json_object_get(exp, "temporalBasis"))), "%s basis %s", name, basis);
+    ck_assert_msg(!strcmp(integ, json_string_value(json_object_get(exp, "integrity"))),
+                  "%s integrity %s", name, integ);
+    ck_assert_msg(!strcmp(bind, json_string_value(json_object_get(exp, "identityBinding"))),
+                  "%s binding %s", name, bind);
+    ck_assert_msg(!strcmp(auth, json_string_value(json_object_get(exp, "authority"))),
+                  "%s authority %s", name, auth);
+    ck_assert_msg(!strcmp(rev, json_string_value(
+                                   json_object_get(json_object_get(exp, "revocation"), "status"))),
+                  "%s revocation %s", name, rev);
+    ck_assert_msg(!strcmp(basis, json_string_value(json_object_get(exp, "temporalBasis"))),
+                  "%s basis %s", name, basis);
     const char *erep = json_string_value(json_object_get(json_object_get(exp, "repair"), "code"));
-    ck_assert_msg((!erep && !repair) || (erep && repair && !strcmp(erep, repair)), "%s repair %s vs %s",
-                  name, repair ? repair : "none", erep ? erep : "none");
+    ck_assert_msg((!erep && !repair) || (erep && repair && !strcmp(erep, repair)),
+                  "%s repair %s vs %s", name, repair ? repair : "none", erep ? erep : "none");
     checked++;
   }
   ck_assert_uint_eq(checked, 8);

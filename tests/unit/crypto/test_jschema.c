@@ -23,11 +23,12 @@ static int v(const char *schema, const char *inst, seal_jschema_err *e)
 START_TEST(keywords)
 {
   seal_jschema_err e;
-  const char *obj = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":3},"
-                    "\"n\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":10},\"e\":{\"enum\":[\"x\",\"y\"]},"
-                    "\"c\":{\"const\":5},\"p\":{\"type\":\"string\",\"pattern\":\"^[0-9a-f]{4}$\"},"
-                    "\"l\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1,\"uniqueItems\":true}},"
-                    "\"required\":[\"a\"],\"additionalProperties\":false}";
+  const char *obj =
+      "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":3},"
+      "\"n\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":10},\"e\":{\"enum\":[\"x\",\"y\"]},"
+      "\"c\":{\"const\":5},\"p\":{\"type\":\"string\",\"pattern\":\"^[0-9a-f]{4}$\"},"
+      "\"l\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1,\"uniqueItems\":true}},"
+      "\"required\":[\"a\"],\"additionalProperties\":false}";
   ck_assert_int_eq(v(obj, "{\"a\":\"ab\"}", &e), 0);
   ck_assert_int_eq(v(obj, "{\"a\":\"\xc3\xa9\xc3\xa9\"}", &e), 0); /* 2 code points */
   ck_assert_int_eq(v(obj, "{}", &e), SEAL_JSCHEMA_INVALID);
@@ -57,10 +58,11 @@ END_TEST
 START_TEST(combinators_and_refs)
 {
   seal_jschema_err e;
-  const char *s = "{\"$defs\":{\"addr\":{\"type\":\"object\",\"required\":[\"city\"]}},"
-                  "\"type\":\"object\",\"properties\":{\"home\":{\"$ref\":\"#/$defs/addr\"},"
-                  "\"id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},"
-                  "\"one\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\",\"minimum\":5}]}}}";
+  const char *s =
+      "{\"$defs\":{\"addr\":{\"type\":\"object\",\"required\":[\"city\"]}},"
+      "\"type\":\"object\",\"properties\":{\"home\":{\"$ref\":\"#/$defs/addr\"},"
+      "\"id\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},"
+      "\"one\":{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\",\"minimum\":5}]}}}";
   ck_assert_int_eq(v(s, "{\"home\":{\"city\":\"x\"}}", &e), 0);
   ck_assert_int_eq(v(s, "{\"home\":{}}", &e), SEAL_JSCHEMA_INVALID);
   ck_assert_str_eq(e.path, "/home");
@@ -70,12 +72,14 @@ START_TEST(combinators_and_refs)
   ck_assert_int_eq(v(s, "{\"one\":7}", &e), SEAL_JSCHEMA_INVALID); /* matches both */
   ck_assert_int_eq(v(s, "{\"one\":7.5}", &e), 0);
   /* a $ref loop ends in a depth failure, not a crash */
-  ck_assert_int_eq(v("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}", "1", &e),
+  ck_assert_int_eq(v("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}", "1",
+                     &e),
                    SEAL_JSCHEMA_INVALID);
   /* bad schemas */
   ck_assert_int_eq(v("{\"$ref\":\"http://evil/x\"}", "1", &e), SEAL_JSCHEMA_BADSCHEMA);
   ck_assert_int_eq(v("{\"type\":\"strin\"}", "1", &e), SEAL_JSCHEMA_BADSCHEMA);
-  ck_assert_int_eq(v("{\"type\":\"string\",\"pattern\":\"(\"}", "\"x\"", &e), SEAL_JSCHEMA_BADSCHEMA);
+  ck_assert_int_eq(v("{\"type\":\"string\",\"pattern\":\"(\"}", "\"x\"", &e),
+                   SEAL_JSCHEMA_BADSCHEMA);
   {
     json_t *bad = json_loads("{\"properties\":{\"a\":{\"$ref\":\"#/$defs/missing\"}}}", 0, NULL);
     ck_assert_int_eq(seal_jschema_check(bad, &e), SEAL_JSCHEMA_BADSCHEMA);

@@ -49,7 +49,9 @@ START_TEST(golden_digests)
     seal_verdict_clear(&v);
     /* finalize from zeroed placeholders restores the same values */
     json_t *z = json_deep_copy(r);
-    json_object_set_new(z, "receipt_id", json_string("sha256:0000000000000000000000000000000000000000000000000000000000000000"));
+    json_object_set_new(
+        z, "receipt_id",
+        json_string("sha256:0000000000000000000000000000000000000000000000000000000000000000"));
     json_object_del(json_object_get(z, "hashes"), "receipt");
     ck_assert_int_eq(seal_work_receipt_finalize(z, NULL), SEAL_OK);
     ck_assert(json_equal(z, r));
@@ -69,7 +71,8 @@ static json_t *walk(json_t *root, const char *path, char *last, size_t cap)
   char *seg = buf, *dot;
   while ((dot = strchr(seg, '.'))) {
     *dot = '\0';
-    cur = json_is_array(cur) ? json_array_get(cur, strtoul(seg, NULL, 10)) : json_object_get(cur, seg);
+    cur = json_is_array(cur) ? json_array_get(cur, strtoul(seg, NULL, 10))
+                             : json_object_get(cur, seg);
     ck_assert_ptr_nonnull(cur);
     seg = dot + 1;
   }
@@ -95,13 +98,13 @@ START_TEST(invalid_cases)
         ck_assert_int_eq(json_object_del(parent, last), 0);
       }
     if ((ops = json_object_get(c, "set")))
-      json_object_foreach(ops, k, val)
-      {
+      json_object_foreach(ops, k, val) {
         json_t *parent = walk(r, k, last, sizeof last);
         json_object_set(parent, last, val);
       }
     if ((ops = json_object_get(c, "literal_set")))
-      json_object_foreach(ops, k, val) json_object_set(r, k, val);
+      json_object_foreach(ops, k, val)
+        json_object_set(r, k, val);
     seal_verdict v;
     ck_assert_int_eq(seal_verify_work_receipt(r, NULL, &v), SEAL_EVERIFY);
     const char *frag = json_string_value(json_object_get(c, "expect"));

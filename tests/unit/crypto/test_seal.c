@@ -109,10 +109,19 @@ START_TEST(canon_es_numbers)
   struct {
     double v;
     const char *s;
-  } t[] = {{0.1, "0.1"},         {1.0, "1"},         {-0.0, "0"},        {1e21, "1e+21"},
-           {1e20, "100000000000000000000"}, {5e-7, "5e-7"}, {1e-6, "0.000001"}, {123.456, "123.456"},
-           {-2.5, "-2.5"},       {0.3333333333333333, "0.3333333333333333"}, {1.5e300, "1.5e+300"},
-           {2.2250738585072014e-308, "2.2250738585072014e-308"}, {0.87, "0.87"}};
+  } t[] = {{0.1, "0.1"},
+           {1.0, "1"},
+           {-0.0, "0"},
+           {1e21, "1e+21"},
+           {1e20, "100000000000000000000"},
+           {5e-7, "5e-7"},
+           {1e-6, "0.000001"},
+           {123.456, "123.456"},
+           {-2.5, "-2.5"},
+           {0.3333333333333333, "0.3333333333333333"},
+           {1.5e300, "1.5e+300"},
+           {2.2250738585072014e-308, "2.2250738585072014e-308"},
+           {0.87, "0.87"}};
   char buf[SEAL_ES_NUMBER_MAX];
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     ck_assert_int_eq(seal_es_number(buf, t[i].v), SEAL_OK);
@@ -156,8 +165,9 @@ END_TEST
 /* R-CANON-009/010: strict parse refuses duplicates, NUL, trailing data, bad UTF-8 */
 START_TEST(strict_parse)
 {
-  const char *bad[] = {"{\"a\":1,\"a\":2}", "{\"a\":\"\\u0000\"}", "{\"a\":1} x", "{\"a\":\"\\ud800\"}",
-                       "{\"a\":\"\xff\"}", "", "{\"a\":1,}"};
+  const char *bad[] = {"{\"a\":1,\"a\":2}",   "{\"a\":\"\\u0000\"}", "{\"a\":1} x",
+                       "{\"a\":\"\\ud800\"}", "{\"a\":\"\xff\"}",    "",
+                       "{\"a\":1,}"};
   seal_err err;
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     memset(&err, 0, sizeof err);
@@ -194,7 +204,8 @@ START_TEST(canon_motus_vectors)
   ck_assert_int_eq(seal_canon_sha256_hex(hex, v, SEAL_CANON_MOTUS, NULL), SEAL_OK);
   ck_assert_str_eq(hex, "8279885d9e6f748807a4a8838376aad819aee964979d576d496aa9a67ea2bd6a");
   json_decref(v);
-  v = parse("{\"outer\":{\"z_inner\":true,\"a_inner\":false},\"array\":[3,1,2],\"alpha\":\"first\"}");
+  v = parse(
+      "{\"outer\":{\"z_inner\":true,\"a_inner\":false},\"array\":[3,1,2],\"alpha\":\"first\"}");
   ck_assert_int_eq(seal_canon_sha256_hex(hex, v, SEAL_CANON_MOTUS, NULL), SEAL_OK);
   ck_assert_str_eq(hex, "ecae809edb8267b1eebe3b86d3c1cc24829787375060013f4e3f9c1ae310fb8b");
   json_decref(v);
@@ -317,8 +328,9 @@ START_TEST(identity_vectors)
   ck_assert_int_eq(seal_did_key_from_pk(did, seal_key_pk(k)), SEAL_OK);
   ck_assert_str_eq(did, "did:key:z6Mkon3Necd6NkkyfoGoHxid2znGc59LU3K7mubaRcFbLfLX");
   seal_key_free(k);
-  ck_assert_int_eq(seal_pk_from_did_key(pk, "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"),
-                   SEAL_EINVAL); /* secp256k1 multicodec, not Ed25519 */
+  ck_assert_int_eq(
+      seal_pk_from_did_key(pk, "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme"),
+      SEAL_EINVAL); /* secp256k1 multicodec, not Ed25519 */
   ck_assert_int_eq(seal_pk_from_did_key(pk, "did:web:example.com"), SEAL_EINVAL);
 }
 END_TEST

@@ -125,8 +125,9 @@ static long count_events(const char *path, const char *run_id)
   long n = -1;
   ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
-  sqlite3_prepare_v2(db, run_id ? "SELECT count(*) FROM events WHERE run_id=?1"
-                                : "SELECT count(*) FROM events",
+  sqlite3_prepare_v2(db,
+                     run_id ? "SELECT count(*) FROM events WHERE run_id=?1"
+                            : "SELECT count(*) FROM events",
                      -1, &st, NULL);
   if (run_id)
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
@@ -264,10 +265,11 @@ START_TEST(test_append_and_replay)
   ck_assert_int_eq(append(l, run, "tool.used", "k2", q, &c, &e), 0);
   ck_assert_int_eq(c.seq, 2);
   /* ids must be UTF-8 text (they are hashed as bytes and re-projected through JSON) */
-  static const char *const bad_keys[] = {"k\xff\xfe", "\xc0\xaf", "k\xed\xa0\x80", "k\xf4\x90\x80\x80",
-                                         "k\xe2\x82", "tab\tkey"};
+  static const char *const bad_keys[] = {"k\xff\xfe",         "\xc0\xaf",  "k\xed\xa0\x80",
+                                         "k\xf4\x90\x80\x80", "k\xe2\x82", "tab\tkey"};
   for (size_t i = 0; i < sizeof bad_keys / sizeof *bad_keys; i++)
-    ck_assert_msg(append(l, run, "tool.used", bad_keys[i], q, &c, &e) == LEDGER_EINVAL, "key %zu", i);
+    ck_assert_msg(append(l, run, "tool.used", bad_keys[i], q, &c, &e) == LEDGER_EINVAL, "key %zu",
+                  i);
   ck_assert_int_eq(append(l, run, "tool.used", "cl\xc3\xa9-\xe2\x9c\x93", q, &c, &e), 0);
   ck_assert_int_eq(c.seq, 3);
   /* a kind cannot require an empty member name */
@@ -288,7 +290,8 @@ START_TEST(test_append_and_replay)
   /* events read back as Motus work-event objects whose hashes recompute */
   json_t *evs = NULL;
   ck_assert_int_eq(ledger_run_events(l, run, &evs, &e), 0);
-  ck_assert_int_eq(json_array_size(evs), 3); /* doctor below recomputes every event_id, the non-ASCII key included */
+  ck_assert_int_eq(json_array_size(evs),
+                   3); /* doctor below recomputes every event_id, the non-ASCII key included */
   json_t *ev0 = json_deep_copy(json_array_get(evs, 0));
   const char *id = json_string_value(json_object_get(ev0, "event_id"));
   char want[80];
@@ -298,7 +301,8 @@ START_TEST(test_append_and_replay)
   ck_assert_int_eq(seal_canon_sha256_hex(hex, ev0, SEAL_CANON_MOTUS, NULL), 0);
   snprintf(got, sizeof got, "sha256:%s", hex);
   ck_assert_str_eq(got, want);
-  ck_assert_int_eq(seal_canon_sha256_hex(hex, json_object_get(ev0, "payload"), SEAL_CANON_MOTUS, NULL), 0);
+  ck_assert_int_eq(
+      seal_canon_sha256_hex(hex, json_object_get(ev0, "payload"), SEAL_CANON_MOTUS, NULL), 0);
   snprintf(got, sizeof got, "sha256:%s", hex);
   ck_assert_str_eq(got, json_string_value(json_object_get(ev0, "payload_hash")));
   ck_assert_str_eq(json_string_value(json_object_get(ev0, "schema_hash")),
@@ -319,7 +323,8 @@ START_TEST(test_triggers)
   json_t *p = tool_payload(1);
   ck_assert_int_eq(append(l, run, "tool.used", "k1", p, NULL, &e), 0);
   char msg[200];
-  ck_assert_int_ne(raw_exec(store, "UPDATE events SET occurred_at='x'", msg, sizeof msg), SQLITE_OK);
+  ck_assert_int_ne(raw_exec(store, "UPDATE events SET occurred_at='x'", msg, sizeof msg),
+                   SQLITE_OK);
   ck_assert_ptr_nonnull(strstr(msg, "append-only"));
   ck_assert_int_ne(raw_exec(store, "DELETE FROM events", msg, sizeof msg), SQLITE_OK);
   ck_assert_int_ne(raw_exec(store, "DELETE FROM runs", msg, sizeof msg), SQLITE_OK);
@@ -350,7 +355,8 @@ START_TEST(test_triggers)
                             msg, sizeof msg),
                    SQLITE_OK);
   ck_assert_ptr_nonnull(strstr(msg, "closed"));
-  ck_assert_int_ne(raw_exec(store, "UPDATE runs SET status='open', closed_at=NULL, outcome_status=NULL",
+  ck_assert_int_ne(raw_exec(store,
+                            "UPDATE runs SET status='open', closed_at=NULL, outcome_status=NULL",
                             msg, sizeof msg),
                    SQLITE_OK);
   /* closing again with the same key is a replay */
@@ -421,8 +427,7 @@ static void golden(const char *rel, const char *want_export, const char *want_re
   ck_assert_msg(ledger_tx(l, job_open, &j, &e) == 0, "%s", e.msg);
   size_t i;
   json_t *ev;
-  json_array_foreach(json_object_get(src, "events"), i, ev)
-  {
+  json_array_foreach(json_object_get(src, "events"), i, ev) {
     struct job a = {0};
     a.run_id = j.run_id;
     a.kind = json_string_value(json_object_get(ev, "event_kind"));
@@ -493,7 +498,8 @@ static void level1(const json_t *exp, const json_t *receipt)
   static const char *kinds[][2] = {
       {"work.started", "sha256:069eba0b9766a44a1ede3a0bd8713971bf0a2f14a81b5dfa783dc44be11cd438"},
       {"tool.used", "sha256:6027fbfb36e5e348059f8d465a60feb26c22b80c9a9516833f50c6134aad95b5"},
-      {"evidence.referenced", "sha256:7a3920cb0b91eecb3520bb88c25cb97f124dca55aec7a57488788028de48bf6b"},
+      {"evidence.referenced",
+       "sha256:7a3920cb0b91eecb3520bb88c25cb97f124dca55aec7a57488788028de48bf6b"},
       {"work.closed", "sha256:8c0c9045fa311e4ed98eec8978d1158217c3a618d356b566de1a86334d8354c1"}};
   json_t *events = json_object_get(exp, "events");
   json_t *run = json_array_get(json_object_get(exp, "runs"), 0);
@@ -501,8 +507,7 @@ static void level1(const json_t *exp, const json_t *receipt)
   json_t *ev;
   int started = 0, closedn = 0;
   char hex[SEAL_SHA256_HEX], buf[80];
-  json_array_foreach(events, i, ev)
-  {
+  json_array_foreach(events, i, ev) {
     ck_assert_int_eq(json_integer_value(json_object_get(ev, "seq")), (json_int_t)i + 1);
     ck_assert(json_equal(json_object_get(ev, "run_id"), json_object_get(run, "run_id")));
     const char *k = json_string_value(json_object_get(ev, "event_kind"));
@@ -556,7 +561,8 @@ START_TEST(test_work_loop)
   ck_assert_int_eq(seal_key_from_seed(&key, seed), 0);
   ledger_work_ctx ctx = {"cli", "0.1.0", "tester", NULL, NULL, key, NULL};
   ledger_err e = {0};
-  json_t *a = args("{s:s,s:s}", "work_id", "ADHOC-QUICKSTART-001", "intent", "First local work item");
+  json_t *a = args("{s:s,s:s}", "work_id", "ADHOC-QUICKSTART-001", "intent",
+                   "First local work item");
   json_t *claim = NULL, *again = NULL;
   ck_assert_msg(ledger_work_claim(l, &ctx, a, &claim, &e) == 0, "%s", e.msg);
   const char *lease = json_string_value(json_object_get(claim, "lease_id"));
@@ -569,7 +575,8 @@ START_TEST(test_work_loop)
   ck_assert_msg(ledger_work_evidence(l, &ctx, ev, &out, &e) == 0, "%s", e.msg);
   ck_assert_int_eq(json_integer_value(json_object_get(out, "seq")), 2);
   json_decref(out);
-  json_t *dec = args("{s:s,s:s,s:s}", "lease_id", lease, "text", "ship it", "rationale", "tests pass");
+  json_t *dec = args("{s:s,s:s,s:s}", "lease_id", lease, "text", "ship it", "rationale",
+                     "tests pass");
   ck_assert_msg(ledger_work_decision(l, &ctx, dec, &out, &e) == 0, "%s", e.msg);
   json_decref(out);
   json_t *st = NULL;
@@ -750,7 +757,8 @@ static int misc_fn(ledger_txn *t, void *p, ledger_err *err)
     return ledger_txn_approval_resolve(t, j->id, "approved", "looks fine", NULL, err);
   if (j->step == 2) {
     char mid[LEDGER_ID_MAX];
-    return ledger_txn_memory_put(t, "the deploy key rotates every friday", "personal", 80, mid, err);
+    return ledger_txn_memory_put(t, "the deploy key rotates every friday", "personal", 80, mid,
+                                 err);
   }
   if (j->step == 3) {
     json_t *r = json_pack("{s:s,s:i}", "kind", "test", "n", 1);
@@ -767,8 +775,8 @@ START_TEST(test_approvals_receipts_memories)
   ledger_err e = {0};
   json_t *list = NULL;
   struct misc_job j = {0, ""};
-  static const char *const every_sensitivity[] = {"none", "personal", "medical", "financial",
-                                                  "secret", NULL};
+  static const char *const every_sensitivity[] = {"none",      "personal", "medical",
+                                                  "financial", "secret",   NULL};
   ck_assert_msg(ledger_tx(l, misc_fn, &j, &e) == 0, "%s", e.msg);
   ck_assert(strncmp(j.id, "appr_", 5) == 0);
   ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
@@ -794,7 +802,8 @@ START_TEST(test_approvals_receipts_memories)
   ck_assert_int_eq(ledger_approval_list(l, "pending", &list, &e), 0);
   ck_assert_int_eq(json_array_size(list), 0);
   json_decref(list);
-  ck_assert_int_eq(ledger_memory_recall(l, "anything \"quoted\"", every_sensitivity, 5, &list, &e), 0);
+  ck_assert_int_eq(ledger_memory_recall(l, "anything \"quoted\"", every_sensitivity, 5, &list, &e),
+                   0);
   ck_assert_int_eq(json_array_size(list), 0);
   json_decref(list);
   ck_assert_int_eq(ledger_approval_get(l, "appr_nope", &list, &e), LEDGER_ENOTFOUND);
@@ -982,7 +991,6 @@ START_TEST(test_sigkill_crash_trials)
 }
 END_TEST
 
-
 /* ledger_event_prepare: the event is byte-identical to a plain append (hint miss and hint hit,
  * with and without a run producer, explicit producer), replays and conflicts as before, and a
  * wrong producer hint is recomputed by the writer. */
@@ -1018,8 +1026,7 @@ static void check_event_ids(ledger *l, const char *run)
   size_t i;
   json_t *ev;
   ck_assert_int_eq(ledger_run_events(l, run, &evs, NULL), 0);
-  json_array_foreach(evs, i, ev)
-  {
+  json_array_foreach(evs, i, ev) {
     json_t *c = json_deep_copy(ev);
     char hex[SEAL_SHA256_HEX], got[80];
     json_object_del(c, "event_id");
@@ -1044,7 +1051,8 @@ START_TEST(test_prepared_events)
     ck_assert_int_eq(ledger_tx(l, job_open, &j, &e), 0); /* no producer */
     memcpy(bare, j.out_run, sizeof bare);
   }
-  json_t *p = json_pack("{s:[{s:s}],s:s}", "tool_refs", "name", "x\"y\n\x01z", "note", "caf\xc3\xa9");
+  json_t *p = json_pack("{s:[{s:s}],s:s}", "tool_refs", "name", "x\"y\n\x01z", "note",
+                        "caf\xc3\xa9");
   /* cold: no hints yet (the writer computes), then warm (the hash was begun by prepare) */
   for (int i = 0; i < 4; i++) {
     char key[32];
@@ -1089,7 +1097,6 @@ START_TEST(test_prepared_events)
 }
 END_TEST
 
-
 /* The checkpointer: with a small threshold, background passes plus the writer's small inline
  * finishes keep the WAL bounded while four threads append. */
 struct walmon {
@@ -1132,7 +1139,8 @@ START_TEST(test_checkpointer_bounds_wal)
   for (int i = 0; i < 4; i++) {
     ck_assert_int_eq(count_events(store, t[i].run), 400);
   }
-  fprintf(stderr, "checkpointer: %llu background passes, %llu inline finishes, WAL max %lld bytes\n",
+  fprintf(stderr,
+          "checkpointer: %llu background passes, %llu inline finishes, WAL max %lld bytes\n",
           (unsigned long long)l->ckpt_bg, (unsigned long long)l->ckpt_inline, (long long)m.max);
   ck_assert_uint_gt(l->ckpt_bg, 0);
   ck_assert_uint_gt(l->ckpt_inline, 0);
@@ -1168,7 +1176,6 @@ START_TEST(test_checkpoint_crash_trials)
   ledger_close(l);
 }
 END_TEST
-
 
 struct qjob_h {
   ledger *l;
@@ -1321,4 +1328,3 @@ Suite *ledger_suite(void)
   suite_add_tcase(s, tc);
   return s;
 }
-

@@ -104,8 +104,14 @@ static void wait_until(harness *h, const int *counter, int n)
   }
 }
 
-void h_wait_finals(harness *h, int n) { wait_until(h, &h->finals, n); }
-void h_wait_out(harness *h, int n) { wait_until(h, &h->nout, n); }
+void h_wait_finals(harness *h, int n)
+{
+  wait_until(h, &h->finals, n);
+}
+void h_wait_out(harness *h, int n)
+{
+  wait_until(h, &h->nout, n);
+}
 
 json_t *h_final(harness *h, int i)
 {
@@ -149,10 +155,11 @@ void h_init(harness *h, const char *caps_json)
 {
   char line[600];
   json_t *r;
-  snprintf(line, sizeof line,
-           "{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-           "\"2025-11-25\",\"capabilities\":%s,\"clientInfo\":{\"name\":\"t\",\"version\":\"0\"}}}",
-           caps_json ? caps_json : "{}");
+  snprintf(
+      line, sizeof line,
+      "{\"jsonrpc\":\"2.0\",\"id\":\"init\",\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+      "\"2025-11-25\",\"capabilities\":%s,\"clientInfo\":{\"name\":\"t\",\"version\":\"0\"}}}",
+      caps_json ? caps_json : "{}");
   r = h_call(h, line);
   ck_assert_int_eq(h_code(r), 0);
   json_decref(r);

@@ -41,7 +41,7 @@ static mcp_decision decide(mcp_policy *p, const char *tool, mcp_risk r, const ch
   do {                                                                                             \
     ck_assert_int_eq((d).verdict, (v));                                                            \
     ck_assert_str_eq((d).rule, (rule_));                                                           \
-    ck_assert_msg((d).reason[0] != 0, "empty reason");                                            \
+    ck_assert_msg((d).reason[0] != 0, "empty reason");                                             \
   } while (0)
 
 /* R-POLICY-002/003: each preset's bands, R0..R4 (local operator). */
@@ -51,7 +51,8 @@ START_TEST(test_policy_presets__bands)
     const char *preset;
     mcp_verdict v[5];
   } t[] = {
-      {"cautious", {MCP_ALLOW, MCP_NEEDS_APPROVAL, MCP_NEEDS_APPROVAL, MCP_NEEDS_APPROVAL, MCP_DENY}},
+      {"cautious",
+       {MCP_ALLOW, MCP_NEEDS_APPROVAL, MCP_NEEDS_APPROVAL, MCP_NEEDS_APPROVAL, MCP_DENY}},
       {"balanced", {MCP_ALLOW, MCP_ALLOW, MCP_NEEDS_APPROVAL, MCP_NEEDS_APPROVAL, MCP_DENY}},
       {"autonomous", {MCP_ALLOW, MCP_ALLOW, MCP_ALLOW, MCP_ALLOW, MCP_NEEDS_APPROVAL}},
       {"service", {MCP_ALLOW, MCP_ALLOW, MCP_ALLOW, MCP_ALLOW, MCP_DENY}},
@@ -63,9 +64,11 @@ START_TEST(test_policy_presets__bands)
     ck_assert_str_eq(mcp_policy_preset(p), t[i].preset);
     for (int r = 0; r <= 4; r++) {
       mcp_decision d = decide(p, "tool_x", (mcp_risk)r, NULL, NULL, 0);
-      ck_assert_msg(d.verdict == t[i].v[r], "%s R%d: got %d (%s: %s)", t[i].preset, r, d.verdict, d.rule,
-                    d.reason);
-      const char *want = t[i].v[r] == MCP_ALLOW ? "allow" : t[i].v[r] == MCP_DENY ? "risk_band" : "approval_band";
+      ck_assert_msg(d.verdict == t[i].v[r], "%s R%d: got %d (%s: %s)", t[i].preset, r, d.verdict,
+                    d.rule, d.reason);
+      const char *want = t[i].v[r] == MCP_ALLOW  ? "allow"
+                         : t[i].v[r] == MCP_DENY ? "risk_band"
+                                                 : "approval_band";
       ck_assert_str_eq(d.rule, want);
     }
     mcp_policy_free(p);
@@ -102,7 +105,8 @@ END_TEST
 /* R-POLICY-003: explicit bands override the preset; "R2" names accepted. */
 START_TEST(test_policy_presets__explicit_bands)
 {
-  mcp_policy *p = mk("{\"preset\":\"cautious\",\"require_approval_above\":\"R2\",\"deny_above\":2}", NULL);
+  mcp_policy *p = mk("{\"preset\":\"cautious\",\"require_approval_above\":\"R2\",\"deny_above\":2}",
+                     NULL);
   ASSERT_D(decide(p, "t", MCP_R2_WRITE, NULL, NULL, 0), MCP_ALLOW, "allow");
   ASSERT_D(decide(p, "t", MCP_R3_EXECUTE, NULL, NULL, 0), MCP_DENY, "risk_band");
   mcp_policy_free(p);
@@ -142,7 +146,8 @@ START_TEST(test_policy_order__first_failing_rule_wins)
 
   p = mk("{\"path_allowlist\":[\"/ok\"],\"domain_allowlist\":[\"ok.com\"]}", NULL);
   ASSERT_D(decide(p, "u", MCP_R3_EXECUTE, bad_args, &scoped, 0), MCP_DENY, "path_allowlist");
-  ASSERT_D(decide(p, "u", MCP_R3_EXECUTE, "{\"path\":\"/ok/x\",\"url\":\"https://evil.com/\"}", &scoped, 0),
+  ASSERT_D(decide(p, "u", MCP_R3_EXECUTE, "{\"path\":\"/ok/x\",\"url\":\"https://evil.com/\"}",
+                  &scoped, 0),
            MCP_DENY, "domain_allowlist");
   /* a blocked caller passes every list check, then trust denies it */
   const char *good = "{\"path\":\"/ok/x\",\"url\":\"https://api.ok.com/\"}";
@@ -203,7 +208,8 @@ START_TEST(test_policy_budget__window_rollover)
   d = decide(p, "t", MCP_R0_READ, NULL, NULL, 60999); /* last ms of the window */
   ASSERT_D(d, MCP_DENY, "budget");
   ck_assert_int_eq(d.budget_remaining, 0);
-  ASSERT_D(decide(p, "t", MCP_R4_MONEY, NULL, NULL, 61000), MCP_DENY, "risk_band"); /* not counted */
+  ASSERT_D(decide(p, "t", MCP_R4_MONEY, NULL, NULL, 61000), MCP_DENY,
+           "risk_band");                              /* not counted */
   d = decide(p, "t", MCP_R0_READ, NULL, NULL, 61000); /* new window */
   ASSERT_D(d, MCP_ALLOW, "allow");
   ck_assert_int_eq(d.budget_remaining, 1);
@@ -268,23 +274,30 @@ END_TEST
 /* R-POLICY-030/031: path allow-list, segment boundaries, path/cwd/file, "..", non-strings. */
 START_TEST(test_policy_paths__segment_boundary)
 {
-  mcp_policy *p = mk("{\"preset\":\"autonomous\",\"path_allowlist\":[\"/a/b\",\"/srv/data/\"]}", NULL);
+  mcp_policy *p = mk("{\"preset\":\"autonomous\",\"path_allowlist\":[\"/a/b\",\"/srv/data/\"]}",
+                     NULL);
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b\"}", NULL, 0), MCP_ALLOW, "allow");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/c\"}", NULL, 0), MCP_ALLOW, "allow");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/\"}", NULL, 0), MCP_ALLOW, "allow");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a//b/./c\"}", NULL, 0), MCP_ALLOW, "allow");
-  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/bc\"}", NULL, 0), MCP_DENY, "path_allowlist");
+  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/bc\"}", NULL, 0), MCP_DENY,
+           "path_allowlist");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a\"}", NULL, 0), MCP_DENY, "path_allowlist");
-  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/../c\"}", NULL, 0), MCP_DENY, "path_allowlist");
-  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/..\"}", NULL, 0), MCP_DENY, "path_allowlist");
+  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/../c\"}", NULL, 0), MCP_DENY,
+           "path_allowlist");
+  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/..\"}", NULL, 0), MCP_DENY,
+           "path_allowlist");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"a/b\"}", NULL, 0), MCP_DENY, "path_allowlist");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/srv/data\"}", NULL, 0), MCP_ALLOW, "allow");
-  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/srv/database\"}", NULL, 0), MCP_DENY, "path_allowlist");
+  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/srv/database\"}", NULL, 0), MCP_DENY,
+           "path_allowlist");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"cwd\":\"/a/bc\"}", NULL, 0), MCP_DENY, "path_allowlist");
-  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"file\":\"/etc/passwd\"}", NULL, 0), MCP_DENY, "path_allowlist");
+  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"file\":\"/etc/passwd\"}", NULL, 0), MCP_DENY,
+           "path_allowlist");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":\"/a/b/x\",\"cwd\":\"/tmp\"}", NULL, 0), MCP_DENY,
            "path_allowlist");
-  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":[\"/a/b\"]}", NULL, 0), MCP_DENY, "path_allowlist");
+  ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"path\":[\"/a/b\"]}", NULL, 0), MCP_DENY,
+           "path_allowlist");
   ASSERT_D(decide(p, "t", MCP_R0_READ, "{\"other\":\"/etc\"}", NULL, 0), MCP_ALLOW, "allow");
   ASSERT_D(decide(p, "t", MCP_R0_READ, NULL, NULL, 0), MCP_ALLOW, "allow");
   mcp_policy_free(p);
@@ -348,7 +361,9 @@ END_TEST
 /* R-POLICY-040..044: caller trust levels and configured callers. */
 START_TEST(test_policy_trust__levels)
 {
-  mcp_policy *p = mk("{\"callers\":{\"peer-t\":\"trusted\",\"peer-b\":\"blocked\",\"peer-v\":\"verified\"}}", NULL);
+  mcp_policy *p = mk(
+      "{\"callers\":{\"peer-t\":\"trusted\",\"peer-b\":\"blocked\",\"peer-v\":\"verified\"}}",
+      NULL);
   mcp_caller c = {"someone", MCP_TRUST_VERIFIED, NULL};
   /* verified: bands unchanged */
   ASSERT_D(decide(p, "t", MCP_R1_DRAFT, NULL, &c, 0), MCP_ALLOW, "allow");

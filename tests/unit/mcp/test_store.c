@@ -31,7 +31,8 @@ static int count_kind(ledger *l, const char *run, const char *kind)
   size_t i;
   int n = 0;
   ck_assert_int_eq(ledger_run_events(l, run, &ev, NULL), LEDGER_OK);
-  json_array_foreach(ev, i, e) n += strcmp(json_string_value(json_object_get(e, "event_kind")), kind) == 0;
+  json_array_foreach(ev, i, e)
+    n += strcmp(json_string_value(json_object_get(e, "event_kind")), kind) == 0;
   json_decref(ev);
   return n;
 }
@@ -43,11 +44,13 @@ static void emit(const char *msg, size_t len, unsigned flags, void *payload)
     return;
   json_t *m = msg ? json_loadb(msg, len, 0, NULL) : json_null();
   /* durability before the response: the receipt must already be readable in the Store */
-  json_t *rc = json_object_get(json_object_get(json_object_get(m, "result"), "_meta"), "io.motebit/receipt");
+  json_t *rc = json_object_get(json_object_get(json_object_get(m, "result"), "_meta"),
+                               "io.motebit/receipt");
   int ok = 1;
   if (rc) {
     json_t *got = NULL;
-    ok = ledger_receipt_get(c->store, json_string_value(json_object_get(rc, "invocation_id")), &got, NULL) == LEDGER_OK;
+    ok = ledger_receipt_get(c->store, json_string_value(json_object_get(rc, "invocation_id")), &got,
+                            NULL) == LEDGER_OK;
     json_decref(got);
   }
   pthread_mutex_lock(&c->mu); /* workers emit concurrently */
@@ -78,7 +81,8 @@ static json_t *call(mcp_session *s, coll *c, const char *line)
 
 static const char *text_of(const json_t *m)
 {
-  return json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(m, "result"), "content"), 0), "text"));
+  return json_string_value(json_object_get(
+      json_array_get(json_object_get(json_object_get(m, "result"), "content"), 0), "text"));
 }
 
 typedef struct approve_job {
@@ -127,23 +131,33 @@ START_TEST(recorded_before_response)
   so.caller.id = "local-operator";
   so.caller.trust = MCP_TRUST_LOCAL;
   ck_assert_int_eq(mcp_session_new(&s, srv, &so), MCP_OK);
-  call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}");
+  call(
+      s, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}");
 
   /* N concurrent calls */
   for (int i = 0; i < N; i++) {
-    snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"motebit_identity\"}}", i + 1);
+    snprintf(
+        line, sizeof line,
+        "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"motebit_identity\"}}",
+        i + 1);
     ck_assert_int_eq(mcp_submit(s, line, strlen(line), emit, &c, NULL), MCP_OK);
   }
   wait_n(&c, (size_t)N + 1);
-  ck_assert_msg(c.events_at_final_ok, "a response was delivered before its receipt was in the Store");
+  ck_assert_msg(c.events_at_final_ok,
+                "a response was delivered before its receipt was in the Store");
   ck_assert_int_eq(count_kind(l, c.run_id, "mcp.call"), N);
   ck_assert_int_eq(count_kind(l, c.run_id, "policy.decided"), N);
   ck_assert_int_eq(count_kind(l, c.run_id, "work.started"), 1);
 
   /* invalid arguments and the approval band are recorded too */
-  m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_work_claim\",\"arguments\":{}}}");
+  m = call(
+      s, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":100,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_work_claim\",\"arguments\":{}}}");
   ck_assert(json_is_true(json_object_get(json_object_get(m, "result"), "isError")));
-  m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":101,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  m = call(
+      s, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":101,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   t = text_of(m);
   ck_assert_msg(strncmp(t, "Governance:", 11) == 0, "%s", t);
   p = strstr(t, "Pending approval: ");
@@ -153,7 +167,9 @@ START_TEST(recorded_before_response)
   ck_assert_int_eq(count_kind(l, c.run_id, "mcp.call"), N + 2);
   ck_assert_int_eq(count_kind(l, c.run_id, "approval.requested"), 1);
   /* the same call again while pending: the same approval id, no second request */
-  m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":102,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  m = call(
+      s, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":102,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   ck_assert_ptr_nonnull(strstr(text_of(m), aid));
   ck_assert_int_eq(count_kind(l, c.run_id, "approval.requested"), 1);
   /* another caller asking for the same call gets an approval of its own ... */
@@ -164,8 +180,12 @@ START_TEST(recorded_before_response)
     so2.caller.trust = MCP_TRUST_VERIFIED;
     ck_assert_int_eq(mcp_session_new(&s2, srv, &so2), MCP_OK);
   }
-  call(s2, &c, "{\"jsonrpc\":\"2.0\",\"id\":200,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}");
-  m = call(s2, &c, "{\"jsonrpc\":\"2.0\",\"id\":201,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  call(
+      s2, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":200,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}");
+  m = call(
+      s2, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":201,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   ck_assert_msg(strncmp(text_of(m), "Governance:", 11) == 0, "%s", text_of(m));
   ck_assert_ptr_null(strstr(text_of(m), aid));
   ck_assert_int_eq(count_kind(l, c.run_id, "approval.requested"), 2);
@@ -175,12 +195,19 @@ START_TEST(recorded_before_response)
     ck_assert_int_eq(ledger_tx(l, approve_fn, &j, NULL), LEDGER_OK);
   }
   /* ... and cannot spend the first caller's approval */
-  m = call(s2, &c, "{\"jsonrpc\":\"2.0\",\"id\":202,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  m = call(
+      s2, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":202,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   ck_assert_msg(strncmp(text_of(m), "Governance:", 11) == 0, "%s", text_of(m));
   mcp_session_free(s2);
-  m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":103,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
-  ck_assert_msg(!json_is_true(json_object_get(json_object_get(m, "result"), "isError")), "%s", text_of(m));
-  m = call(s, &c, "{\"jsonrpc\":\"2.0\",\"id\":104,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  m = call(
+      s, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":103,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
+  ck_assert_msg(!json_is_true(json_object_get(json_object_get(m, "result"), "isError")), "%s",
+                text_of(m));
+  m = call(
+      s, &c,
+      "{\"jsonrpc\":\"2.0\",\"id\":104,\"method\":\"tools/call\",\"params\":{\"name\":\"motus_wrap\",\"arguments\":{\"argv\":[\"true\"]}}}");
   ck_assert_msg(strncmp(text_of(m), "Governance:", 11) == 0, "%s", text_of(m));
   /* the approval was used once: the next identical call gets a new pending approval */
   ck_assert_ptr_null(strstr(text_of(m), aid));

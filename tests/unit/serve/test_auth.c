@@ -16,13 +16,15 @@
 
 Suite *http_auth_suite(void);
 
-static int64_t now_ms(void) {
+static int64_t now_ms(void)
+{
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static json_t *config(const char *text) {
+static json_t *config(const char *text)
+{
   json_error_t je;
   json_t *in = json_loads(text, 0, &je);
   ck_assert_msg(in != NULL, "%s", je.text);
@@ -33,7 +35,8 @@ static json_t *config(const char *text) {
   return out;
 }
 
-static seal_key *key_n(int n) {
+static seal_key *key_n(int n)
+{
   uint8_t seed[SEAL_SEED_BYTES];
   memset(seed, n, sizeof seed);
   seal_key *k = NULL;
@@ -41,10 +44,12 @@ static seal_key *key_n(int n) {
   return k;
 }
 
-static char *bearer(seal_key *k, const char *mid, int64_t exp_off_ms, const char *aud) {
+static char *bearer(seal_key *k, const char *mid, int64_t exp_off_ms, const char *aud)
+{
   char *tok = NULL;
   int64_t now = now_ms();
-  ck_assert_int_eq(seal_token_mint(&tok, k, mid, "dev1", now, now + exp_off_ms, NULL, aud, NULL), SEAL_OK);
+  ck_assert_int_eq(seal_token_mint(&tok, k, mid, "dev1", now, now + exp_off_ms, NULL, aud, NULL),
+                   SEAL_OK);
   size_t n = strlen(tok) + 32;
   char *h = malloc(n);
   snprintf(h, n, "Bearer motebit:%s", tok);
@@ -52,7 +57,8 @@ static char *bearer(seal_key *k, const char *mid, int64_t exp_off_ms, const char
   return h;
 }
 
-START_TEST(test_http_auth__no_credentials) {
+START_TEST(test_http_auth__no_credentials)
+{
   mcp_auth *a = NULL;
   ck_assert_int_eq(mcp_auth_new(&a, NULL, NULL), 0);
   ck_assert_int_eq(mcp_auth_required(a), 0);
@@ -66,7 +72,8 @@ START_TEST(test_http_auth__no_credentials) {
 }
 END_TEST
 
-START_TEST(test_http_auth__static) {
+START_TEST(test_http_auth__static)
+{
   json_t *cfg = config("{\"http\":{\"tokens\":[{\"name\":\"relay\",\"token\":\"s3cret-token\"}]}}");
   mcp_auth *a = NULL;
   ck_assert_int_eq(mcp_auth_new(&a, cfg, "env-token-value"), 0);
@@ -89,12 +96,14 @@ START_TEST(test_http_auth__static) {
 }
 END_TEST
 
-START_TEST(test_http_auth__motebit_known) {
+START_TEST(test_http_auth__motebit_known)
+{
   seal_key *k = key_n(7), *other = key_n(8);
   char cfgtext[600];
-  snprintf(cfgtext, sizeof cfgtext,
-           "{\"http\":{\"known_callers\":{\"caller-1\":\"%s\"},\"audiences\":[\"task:submit\",\"custom:ledger\"]}}",
-           seal_key_pk_hex(k));
+  snprintf(
+      cfgtext, sizeof cfgtext,
+      "{\"http\":{\"known_callers\":{\"caller-1\":\"%s\"},\"audiences\":[\"task:submit\",\"custom:ledger\"]}}",
+      seal_key_pk_hex(k));
   json_t *cfg = config(cfgtext);
   mcp_auth *a = NULL;
   ck_assert_int_eq(mcp_auth_new(&a, cfg, NULL), 0);
@@ -140,9 +149,11 @@ START_TEST(test_http_auth__motebit_known) {
 }
 END_TEST
 
-START_TEST(test_http_auth__tofu_and_blocked) {
+START_TEST(test_http_auth__tofu_and_blocked)
+{
   seal_key *k = key_n(9), *evil = key_n(10);
-  json_t *cfg = config("{\"http\":{\"trust_on_first_use\":true,\"tokens\":[{\"name\":\"relay\",\"token\":\"tok-relay-0123\"}]},\"policy\":{\"callers\":{\"bad-actor\":\"blocked\"}}}");
+  json_t *cfg = config(
+      "{\"http\":{\"trust_on_first_use\":true,\"tokens\":[{\"name\":\"relay\",\"token\":\"tok-relay-0123\"}]},\"policy\":{\"callers\":{\"bad-actor\":\"blocked\"}}}");
   mcp_auth *a = NULL;
   ck_assert_int_eq(mcp_auth_new(&a, cfg, NULL), 0);
   ck_assert_int_eq(mcp_auth_required(a), 1);
@@ -184,9 +195,13 @@ START_TEST(test_http_auth__tofu_and_blocked) {
 }
 END_TEST
 
-static void init(void) { ck_assert_int_eq(seal_init(), SEAL_OK); }
+static void init(void)
+{
+  ck_assert_int_eq(seal_init(), SEAL_OK);
+}
 
-Suite *http_auth_suite(void) {
+Suite *http_auth_suite(void)
+{
   Suite *s = suite_create("http_auth");
   TCase *tc = tcase_create("auth");
   tcase_add_unchecked_fixture(tc, init, NULL);

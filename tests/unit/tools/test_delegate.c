@@ -43,10 +43,11 @@ static const char *pick(const json_t *cfg, const char *required_json, char *buf,
 START_TEST(routing_order)
 {
   char b[200];
-  json_t *cfg = cfg_of("{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"cat\"]}},"
-                       "\"peers\":[{\"name\":\"p1\",\"url\":\"http://127.0.0.1:1/mcp\",\"capabilities\":[\"x\",\"y\"]},"
-                       "{\"name\":\"p2\",\"url\":\"http://127.0.0.1:2/mcp\",\"capabilities\":[\"y\",\"z\"]}]}");
-  ck_assert_str_eq(pick(cfg, "[\"x\"]", b, sizeof b), "command:x"); /* local first */
+  json_t *cfg = cfg_of(
+      "{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"cat\"]}},"
+      "\"peers\":[{\"name\":\"p1\",\"url\":\"http://127.0.0.1:1/mcp\",\"capabilities\":[\"x\",\"y\"]},"
+      "{\"name\":\"p2\",\"url\":\"http://127.0.0.1:2/mcp\",\"capabilities\":[\"y\",\"z\"]}]}");
+  ck_assert_str_eq(pick(cfg, "[\"x\"]", b, sizeof b), "command:x");   /* local first */
   ck_assert_str_eq(pick(cfg, "[\"y\"]", b, sizeof b), "delegate:p1"); /* first covering peer */
   ck_assert_str_eq(pick(cfg, "[\"x\",\"y\"]", b, sizeof b), "delegate:p1");
   ck_assert_str_eq(pick(cfg, "[\"z\",\"y\"]", b, sizeof b), "delegate:p2");
@@ -54,7 +55,8 @@ START_TEST(routing_order)
   ck_assert_str_eq(pick(cfg, "[\"w\"]", b, sizeof b), "-");
   ck_assert_str_eq(pick(cfg, "[]", b, sizeof b), "command:x"); /* the only executor */
   json_decref(cfg);
-  cfg = cfg_of("{\"peers\":[{\"name\":\"p1\",\"url\":\"http://127.0.0.1:1/mcp\",\"capabilities\":[\"x\"]}]}");
+  cfg = cfg_of(
+      "{\"peers\":[{\"name\":\"p1\",\"url\":\"http://127.0.0.1:1/mcp\",\"capabilities\":[\"x\"]}]}");
   ck_assert_str_eq(pick(cfg, "[]", b, sizeof b), "-"); /* never delegated without capabilities */
   ck_assert_str_eq(pick(cfg, "[\"x\"]", b, sizeof b), "delegate:p1");
   ck_assert_int_eq(mcp_config_int(json_array_get(mcp_config_peers(cfg), 0), "timeout_s", 0), 300);

@@ -48,9 +48,10 @@ static int put_fn(ledger_txn *t, void *payload, ledger_err *err)
 static void put_receipt(ledger *l, const char *id, const char *kind, const char *mid,
                         const char *status, int64_t sub, int64_t comp)
 {
-  put_job j = {id, kind, json_pack("{s:s,s:s,s:s,s:I,s:I}", "task_id", id, "motebit_id", mid,
-                                   "status", status, "submitted_at", (json_int_t)sub,
-                                   "completed_at", (json_int_t)comp)};
+  put_job j = {id, kind,
+               json_pack("{s:s,s:s,s:s,s:I,s:I}", "task_id", id, "motebit_id", mid, "status",
+                         status, "submitted_at", (json_int_t)sub, "completed_at",
+                         (json_int_t)comp)};
   ck_assert_int_eq(ledger_tx(l, put_fn, &j, NULL), LEDGER_OK);
   json_decref(j.body);
 }
@@ -126,8 +127,9 @@ START_TEST(recall_filters_sensitivity_in_sql)
   /* FTS5 syntax is literal text: no error, no match-everything */
   /* (the quote-only words are the worst case of the quoting buffer: 1 input byte -> 4 + a space;
    * ASan catches an undersized buffer) */
-  static const char *const qs[] = {"okapi OR *", "NEAR(okapi", "content:okapi", "-", "   ", "*",
-                                   "\" \"", "\" \" \" \" \" \" \"", "\"\"\"\" \"\""};
+  static const char *const qs[] = {
+      "okapi OR *", "NEAR(okapi",           "content:okapi", "-", "   ", "*",
+      "\" \"",      "\" \" \" \" \" \" \"", "\"\"\"\" \"\""};
   for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
     ledger_err e = {0};
     ck_assert_msg(ledger_memory_recall(l, qs[i], none_only, 0, &out, &e) == LEDGER_OK, "%s: %s",
@@ -244,17 +246,21 @@ START_TEST(listing_valid_against_upstream_schema)
   if (!sp)
     return;
   schema = ts_load_json(sp);
-  srv = server_with("{\"profile\":\"service\",\"service_listing\":{\"capabilities\":[\"summarize\"],"
-                    "\"pricing\":[{\"capability\":\"summarize\",\"unit_cost\":0.5,\"currency\":"
-                    "\"USD\",\"per\":\"tool_call\"}],\"description\":\"d\",\"listing_id\":\"L-1\"}}",
-                    &key);
+  srv = server_with(
+      "{\"profile\":\"service\",\"service_listing\":{\"capabilities\":[\"summarize\"],"
+      "\"pricing\":[{\"capability\":\"summarize\",\"unit_cost\":0.5,\"currency\":"
+      "\"USD\",\"per\":\"tool_call\"}],\"description\":\"d\",\"listing_id\":\"L-1\"}}",
+      &key);
   res = call_tool(srv, "motebit_service_listing", "{}");
   ck_assert(!json_is_true(json_object_get(res, "isError")));
   listing = json_object_get(res, "structuredContent");
   memset(&e, 0, sizeof e);
-  ck_assert_msg(seal_jschema_validate(schema, listing, &e) == SEAL_JSCHEMA_OK, "%s: %s", e.path, e.msg);
+  ck_assert_msg(seal_jschema_validate(schema, listing, &e) == SEAL_JSCHEMA_OK, "%s: %s", e.path,
+                e.msg);
   ck_assert_str_eq(json_string_value(json_object_get(listing, "listing_id")), "L-1");
-  ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(listing, "sla"), "max_latency_ms")), 300000);
+  ck_assert_int_eq(json_integer_value(
+                       json_object_get(json_object_get(listing, "sla"), "max_latency_ms")),
+                   300000);
   /* the validator is able to refuse: drop a required member */
   json_object_del(listing, "updated_at");
   ck_assert_int_eq(seal_jschema_validate(schema, listing, &e), SEAL_JSCHEMA_INVALID);
@@ -270,14 +276,19 @@ START_TEST(listing_absent_and_refused_memory)
   seal_key *key = NULL;
   mcp_server *srv = server_with("{\"profile\":\"service\"}", &key);
   json_t *res = call_tool(srv, "motebit_service_listing", "{}");
-  const char *text = json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
+  const char *text = json_string_value(
+      json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
   ck_assert(!json_is_true(json_object_get(res, "isError")));
-  ck_assert_msg(strncmp(text, "{\"error\":\"No service listing configured\"}\n[motebit:", 51) == 0, "%s", text);
+  ck_assert_msg(strncmp(text, "{\"error\":\"No service listing configured\"}\n[motebit:", 51) == 0,
+                "%s", text);
   json_decref(res);
-  res = call_tool(srv, "motebit_remember", "{\"content\":\"iban DE00\",\"sensitivity\":\"financial\"}");
-  text = json_string_value(json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
+  res = call_tool(srv, "motebit_remember",
+                  "{\"content\":\"iban DE00\",\"sensitivity\":\"financial\"}");
+  text = json_string_value(
+      json_object_get(json_array_get(json_object_get(res, "content"), 0), "text"));
   ck_assert(json_is_true(json_object_get(res, "isError")));
-  ck_assert_msg(strstr(text, "sensitivity \"financial\"") && strstr(text, "Nothing was stored"), "%s", text);
+  ck_assert_msg(strstr(text, "sensitivity \"financial\"") && strstr(text, "Nothing was stored"),
+                "%s", text);
   json_decref(res);
   /* an unknown sensitivity word never reaches the handler */
   res = call_tool(srv, "motebit_remember", "{\"content\":\"x\",\"sensitivity\":\"public\"}");
@@ -290,8 +301,11 @@ END_TEST
 
 START_TEST(config_refuses_unknown_pricing_unit)
 {
-  json_t *raw = json_loads("{\"service_listing\":{\"pricing\":[{\"capability\":\"x\",\"unit_cost\":1,"
-                           "\"currency\":\"USD\",\"per\":\"hour\"}]}}", 0, NULL), *cfg = NULL;
+  json_t *raw = json_loads(
+             "{\"service_listing\":{\"pricing\":[{\"capability\":\"x\",\"unit_cost\":1,"
+             "\"currency\":\"USD\",\"per\":\"hour\"}]}}",
+             0, NULL),
+         *cfg = NULL;
   char err[300] = "";
   ck_assert_int_eq(mcp_config_normalize(&cfg, raw, err, sizeof err), -1);
   ck_assert_msg(strstr(err, "service_listing.pricing[0].per") != NULL, "%s", err);
@@ -310,11 +324,13 @@ START_TEST(recall_personal_only_for_the_local_operator)
   ck_assert_int_eq(ledger_tx(l, mem_fn, &j, NULL), LEDGER_OK);
   srv = server_on("{\"profile\":\"service\"}", &key, l);
   res = call_tool(srv, "motebit_recall", "{\"query\":\"tapir\"}");
-  ck_assert_int_eq(json_array_size(json_object_get(json_object_get(res, "structuredContent"), "memories")), 1);
+  ck_assert_int_eq(
+      json_array_size(json_object_get(json_object_get(res, "structuredContent"), "memories")), 1);
   json_decref(res);
   res = call_tool_as(srv, "peer-1", MCP_TRUST_TRUSTED, "motebit_recall", "{\"query\":\"tapir\"}");
   ck_assert(!json_is_true(json_object_get(res, "isError")));
-  ck_assert_int_eq(json_array_size(json_object_get(json_object_get(res, "structuredContent"), "memories")), 0);
+  ck_assert_int_eq(
+      json_array_size(json_object_get(json_object_get(res, "structuredContent"), "memories")), 0);
   json_decref(res);
   mcp_server_free(srv);
   seal_key_free(key);
@@ -362,15 +378,18 @@ START_TEST(succession_accepts_retired_key_only_before_rotation)
   by_b = signed_receipt_text(b, 1700000006000);
   o.pinned_pk = seal_key_pk(b);
 
-  ck_assert_int_eq(seal_verify_text_succession(before, strlen(before), &o, chain, &v, &link), SEAL_OK);
+  ck_assert_int_eq(seal_verify_text_succession(before, strlen(before), &o, chain, &v, &link),
+                   SEAL_OK);
   ck_assert_int_eq(link.retired, 1);
   ck_assert_int_eq(link.record, 0);
   ck_assert_int_eq(link.retired_at_ms, 1700000005000);
   ck_assert_str_eq(v.signer_pk, seal_key_pk_hex(a));
   seal_verdict_clear(&v);
 
-  ck_assert_int_eq(seal_verify_text_succession(after, strlen(after), &o, chain, &v, &link), SEAL_EVERIFY);
-  ck_assert(strstr(json_string_value(json_array_get(v.reasons, json_array_size(v.reasons) - 1)), "after that key was retired"));
+  ck_assert_int_eq(seal_verify_text_succession(after, strlen(after), &o, chain, &v, &link),
+                   SEAL_EVERIFY);
+  ck_assert(strstr(json_string_value(json_array_get(v.reasons, json_array_size(v.reasons) - 1)),
+                   "after that key was retired"));
   seal_verdict_clear(&v);
 
   ck_assert_int_eq(seal_verify_text_succession(by_b, strlen(by_b), &o, chain, &v, &link), SEAL_OK);
@@ -378,15 +397,18 @@ START_TEST(succession_accepts_retired_key_only_before_rotation)
   ck_assert_str_eq(link.current_pk, seal_key_pk_hex(b));
   seal_verdict_clear(&v);
 
-  ck_assert_int_eq(seal_verify_text_succession(before, strlen(before), &o, NULL, &v, &link), SEAL_EVERIFY);
+  ck_assert_int_eq(seal_verify_text_succession(before, strlen(before), &o, NULL, &v, &link),
+                   SEAL_EVERIFY);
   seal_verdict_clear(&v);
 
   /* a forged record: the new-key signature replaced by one from another key */
   {
     json_t *forged = json_deep_copy(chain), *r2 = NULL;
     ck_assert_int_eq(seal_succession_sign(&r2, a, evil, 1700000005000, NULL, NULL), SEAL_OK);
-    json_object_set(json_array_get(forged, 0), "new_key_signature", json_object_get(r2, "new_key_signature"));
-    ck_assert_int_eq(seal_verify_text_succession(before, strlen(before), &o, forged, &v, &link), SEAL_EVERIFY);
+    json_object_set(json_array_get(forged, 0), "new_key_signature",
+                    json_object_get(r2, "new_key_signature"));
+    ck_assert_int_eq(seal_verify_text_succession(before, strlen(before), &o, forged, &v, &link),
+                     SEAL_EVERIFY);
     ck_assert_int_eq(link.retired, 0);
     seal_verdict_clear(&v);
     json_decref(r2);
@@ -419,4 +441,3 @@ Suite *service_suite(void)
   suite_add_tcase(s, tc);
   return s;
 }
-

@@ -25,7 +25,8 @@ typedef struct ctx {
 
 static ctx C;
 
-static void *deferred_main(void *arg) {
+static void *deferred_main(void *arg)
+{
   tp_http_req *r = arg;
   if (C.mode == 1) {
     ck_assert_int_eq(tp_http_reply(r, 201, "text/plain", NULL, "later", 5), TP_HTTP_OK);
@@ -42,7 +43,8 @@ static void *deferred_main(void *arg) {
   return NULL;
 }
 
-static void on_abort(tp_http_req *r, void *p) {
+static void on_abort(tp_http_req *r, void *p)
+{
   (void)p;
   pthread_mutex_lock(&C.mu);
   C.aborts++;
@@ -51,7 +53,8 @@ static void on_abort(tp_http_req *r, void *p) {
   tp_http_stream_end(r); /* terminal call from inside the callback must be allowed */
 }
 
-static void handler(tp_http_req *r, void *payload) {
+static void handler(tp_http_req *r, void *payload)
+{
   (void)payload;
   if (strcmp(tp_http_req_path(r), "/echo") == 0 || C.mode == 0) {
     size_t n;
@@ -73,9 +76,14 @@ static void handler(tp_http_req *r, void *payload) {
   pthread_detach(t);
 }
 
-static tp_http_server *start(size_t max_body) {
-  tp_http_opts o = {.host = "127.0.0.1", .port = 0, .max_body = max_body, .handler = handler,
-                    .too_big_body = "{\"error\":\"too big\"}", .watch_ms = 20};
+static tp_http_server *start(size_t max_body)
+{
+  tp_http_opts o = {.host = "127.0.0.1",
+                    .port = 0,
+                    .max_body = max_body,
+                    .handler = handler,
+                    .too_big_body = "{\"error\":\"too big\"}",
+                    .watch_ms = 20};
   tp_http_server *s = NULL;
   char err[200] = "";
   ck_assert_msg(tp_http_server_start(&s, &o, err, sizeof err) == TP_HTTP_OK, "%s", err);
@@ -83,24 +91,28 @@ static tp_http_server *start(size_t max_body) {
   return s;
 }
 
-static void url_of(char *u, size_t cap, tp_http_server *s, const char *path) {
+static void url_of(char *u, size_t cap, tp_http_server *s, const char *path)
+{
   snprintf(u, cap, "http://127.0.0.1:%u%s", (unsigned)tp_http_server_port(s), path);
 }
 
-static void setup(void) {
+static void setup(void)
+{
   memset(&C, 0, sizeof C);
   pthread_mutex_init(&C.mu, NULL);
   pthread_cond_init(&C.cv, NULL);
 }
 
-START_TEST(test_http_transport__echo) {
+START_TEST(test_http_transport__echo)
+{
   tp_http_server *s = start(0);
   char u[100];
   url_of(u, sizeof u, s, "/echo?q=1");
   const char *h[] = {"X-Test: abc", "Content-Type: application/json", NULL};
   tp_httpc_response r;
   char err[200];
-  ck_assert_int_eq(tp_httpc_request(&r, "POST", u, h, "{\"a\":1}", 7, NULL, err, sizeof err), TP_HTTPC_OK);
+  ck_assert_int_eq(tp_httpc_request(&r, "POST", u, h, "{\"a\":1}", 7, NULL, err, sizeof err),
+                   TP_HTTPC_OK);
   ck_assert_int_eq(r.status, 200);
   ck_assert_str_eq(r.body, "{\"a\":1}");
   ck_assert_str_eq(r.content_type, "application/json");
@@ -110,7 +122,8 @@ START_TEST(test_http_transport__echo) {
 }
 END_TEST
 
-START_TEST(test_http_transport__client_limits) {
+START_TEST(test_http_transport__client_limits)
+{
   tp_http_server *s = start(0);
   char u[100];
   url_of(u, sizeof u, s, "/echo");
@@ -119,17 +132,21 @@ START_TEST(test_http_transport__client_limits) {
   tp_httpc_opts o = {.max_response = 1000};
   tp_httpc_response r;
   char err[200] = "";
-  ck_assert_int_eq(tp_httpc_request(&r, "POST", u, NULL, body, sizeof body, &o, err, sizeof err), TP_HTTPC_ETOOBIG);
+  ck_assert_int_eq(tp_httpc_request(&r, "POST", u, NULL, body, sizeof body, &o, err, sizeof err),
+                   TP_HTTPC_ETOOBIG);
   ck_assert_ptr_nonnull(strstr(err, "larger than 1000"));
   ck_assert_uint_le(r.len, 1000);
   tp_httpc_response_free(&r);
-  ck_assert_int_eq(tp_httpc_request(&r, "POST", "notaurl://x", NULL, NULL, 0, NULL, err, sizeof err), TP_HTTPC_EINVAL);
+  ck_assert_int_eq(tp_httpc_request(&r, "POST", "notaurl://x", NULL, NULL, 0, NULL, err,
+                                    sizeof err),
+                   TP_HTTPC_EINVAL);
   ck_assert_int_eq(tp_httpc_request(&r, NULL, u, NULL, NULL, 0, NULL, NULL, 0), TP_HTTPC_EINVAL);
   tp_http_server_stop(s);
 }
 END_TEST
 
-START_TEST(test_http_transport__deferred) {
+START_TEST(test_http_transport__deferred)
+{
   C.mode = 1;
   tp_http_server *s = start(0);
   char u[100];
@@ -150,7 +167,8 @@ typedef struct evs {
   char last[64];
 } evs;
 
-static int on_event(const char *event, const char *data, size_t len, void *p) {
+static int on_event(const char *event, const char *data, size_t len, void *p)
+{
   evs *e = p;
   ck_assert_str_eq(event, "message");
   snprintf(e->last, sizeof e->last, "%.*s", (int)len, data);
@@ -158,7 +176,8 @@ static int on_event(const char *event, const char *data, size_t len, void *p) {
   return 0;
 }
 
-START_TEST(test_http_transport__sse) {
+START_TEST(test_http_transport__sse)
+{
   C.mode = 2;
   tp_http_server *s = start(0);
   char u[100];
@@ -176,7 +195,8 @@ START_TEST(test_http_transport__sse) {
 }
 END_TEST
 
-START_TEST(test_http_transport__too_big) {
+START_TEST(test_http_transport__too_big)
+{
   tp_http_server *s = start(1024);
   char u[100];
   url_of(u, sizeof u, s, "/echo");
@@ -201,7 +221,8 @@ START_TEST(test_http_transport__too_big) {
 }
 END_TEST
 
-START_TEST(test_http_transport__header_too_big) {
+START_TEST(test_http_transport__header_too_big)
+{
   tp_http_server *s = start(0);
   char u[100];
   url_of(u, sizeof u, s, "/echo");
@@ -214,7 +235,8 @@ START_TEST(test_http_transport__header_too_big) {
   tp_httpc_response r;
   int rc = tp_httpc_request(&r, "POST", u, hs, "x", 1, NULL, NULL, 0);
   ck_assert_msg(rc != TP_HTTPC_OK || r.status >= 400, "oversize header accepted: %ld", r.status);
-  if (rc == TP_HTTPC_OK) tp_httpc_response_free(&r);
+  if (rc == TP_HTTPC_OK)
+    tp_httpc_response_free(&r);
   free(h);
   ck_assert_int_eq(tp_httpc_request(&r, "POST", u, NULL, "ok", 2, NULL, NULL, 0), TP_HTTPC_OK);
   ck_assert_int_eq(r.status, 200);
@@ -223,20 +245,23 @@ START_TEST(test_http_transport__header_too_big) {
 }
 END_TEST
 
-static void wait_aborts(int n) {
+static void wait_aborts(int n)
+{
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += 10;
   pthread_mutex_lock(&C.mu);
   while (C.aborts < n) {
-    if (pthread_cond_timedwait(&C.cv, &C.mu, &ts) != 0) break;
+    if (pthread_cond_timedwait(&C.cv, &C.mu, &ts) != 0)
+      break;
   }
   int got = C.aborts;
   pthread_mutex_unlock(&C.mu);
   ck_assert_int_eq(got, n);
 }
 
-START_TEST(test_http_transport__client_leaves) {
+START_TEST(test_http_transport__client_leaves)
+{
   C.mode = 3;
   tp_http_server *s = start(0);
   char u[100];
@@ -260,15 +285,18 @@ START_TEST(test_http_transport__client_leaves) {
 }
 END_TEST
 
-static void *hang_client(void *arg) {
+static void *hang_client(void *arg)
+{
   tp_httpc_response r;
   tp_httpc_opts o = {.timeout_ms = 5000};
   int rc = tp_httpc_request(&r, "POST", arg, NULL, "{}", 2, &o, NULL, 0);
-  if (rc == TP_HTTPC_OK) tp_httpc_response_free(&r);
+  if (rc == TP_HTTPC_OK)
+    tp_httpc_response_free(&r);
   return NULL;
 }
 
-START_TEST(test_http_transport__stop_with_pending) {
+START_TEST(test_http_transport__stop_with_pending)
+{
   C.mode = 3;
   tp_http_server *s = start(0);
   char u[100];
@@ -286,7 +314,8 @@ START_TEST(test_http_transport__stop_with_pending) {
 }
 END_TEST
 
-START_TEST(test_http_transport__bind_errors) {
+START_TEST(test_http_transport__bind_errors)
+{
   tp_http_server *a = start(0);
   tp_http_opts o = {.host = "127.0.0.1", .port = tp_http_server_port(a), .handler = handler};
   tp_http_server *b = NULL;
@@ -302,12 +331,14 @@ START_TEST(test_http_transport__bind_errors) {
   ck_assert_int_eq(tp_http_server_start(&b, &o, NULL, 0), TP_HTTP_EINVAL);
   tp_http_server_stop(a);
   tp_httpc_response r;
-  ck_assert_int_eq(tp_httpc_request(&r, "GET", "http://127.0.0.1:1/", NULL, NULL, 0, NULL, err, sizeof err),
+  ck_assert_int_eq(tp_httpc_request(&r, "GET", "http://127.0.0.1:1/", NULL, NULL, 0, NULL, err,
+                                    sizeof err),
                    TP_HTTPC_ECONNECT);
 }
 END_TEST
 
-Suite *http_transport_suite(void) {
+Suite *http_transport_suite(void)
+{
   Suite *s = suite_create("http_transport");
   TCase *tc = tcase_create("transport");
   tcase_add_checked_fixture(tc, setup, NULL);

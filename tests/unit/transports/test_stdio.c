@@ -163,4 +163,3 @@ Suite *stdio_suite(void)
   suite_add_tcase(s, tc);
   return s;
 }
-
