@@ -29,7 +29,7 @@
 #define LEDGER_WUR
 #endif
 
-#define LEDGER_SCHEMA_VERSION 1
+#define LEDGER_SCHEMA_VERSION 2
 #define LEDGER_APPLICATION_ID 0x574c4447 /* "WLDG" */
 #define LEDGER_ID_MAX 128                /* max length of any id we store, incl. NUL */
 #define LEDGER_TS_LEN 24                 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
@@ -122,6 +122,38 @@ int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER
  * batch made only of such jobs runs without a SAVEPOINT per job; if one fails, the batch is
  * rolled back and run again with savepoints, so the outcome is that of ledger_tx. */
 int ledger_tx_rerunnable(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err) LEDGER_WUR;
+
+/* Fault injection for tests: the next `n` COMMITs of the writer fail as a failed COMMIT does
+ * (the batch is rolled back; its jobs get LEDGER_ERROR). */
+void ledger_fault_commits(ledger *l, int n);
+
+/* Call scopes: one atomic transaction for everything one tool call writes (ledger/scope.c,
+ * spec/store.md "One call, one transaction"). ledger_scope_begin opens a scope on the calling
+ * thread; until it ends, every ledger_tx / ledger_tx_rerunnable that thread makes on `l` runs as
+ * a step of ONE writer job (a failed step rolls back only its own writes and returns its code as
+ * ledger_tx would; its later steps still run), and nothing is durable yet. ledger_scope_commit
+ * runs `fn` (may be NULL) as the last step and returns after the COMMIT holding every step is
+ * durable, with fn's code (LEDGER_ERROR if the COMMIT failed: then nothing of the scope was
+ * kept); ledger_scope_abort rolls every step back. Either frees the scope (stolen). Between
+ * steps the writer waits for this thread: keep a scope short (no user interaction, no child
+ * process in it). One scope per thread at a time.
+ * @return ledger_scope_begin: LEDGER_OK (*out new), LEDGER_EINVAL (read-only Store, or a scope
+ * already open on this thread), LEDGER_ERROR (out of memory). */
+typedef struct ledger_scope ledger_scope;
+int ledger_scope_begin(ledger *l, ledger_scope **out, ledger_err *err) LEDGER_WUR;
+int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_err *err);
+void ledger_scope_abort(ledger_scope *s);
+
+/* Replay of calls made with an idempotency key (ledger/replay.c): the answer of the first call
+ * of (caller, key), kept so that a retry gets it again without doing the work twice.
+ * ledger_txn_replay_put: all strings borrowed; LEDGER_ECONFLICT when (caller, key) is taken.
+ * ledger_replay_get: LEDGER_OK with args_hash (LEDGER_HASH_MAX), invocation_id
+ * (LEDGER_ID_MAX) and *result_out (new, malloc'd text, free()) filled; LEDGER_ENOTFOUND. */
+int ledger_txn_replay_put(ledger_txn *t, const char *caller, const char *key,
+                          const char *args_hash, const char *invocation_id, const char *result,
+                          ledger_err *err) LEDGER_WUR;
+int ledger_replay_get(ledger *l, const char *caller, const char *key, char *args_hash,
+                      char *invocation_id, char **result_out, ledger_err *err) LEDGER_WUR;
 
 /* Current time as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out[LEDGER_TS_MAX]. */
 void ledger_now(char out[LEDGER_TS_MAX]);

@@ -41,6 +41,16 @@ typedef struct ledger_job {
   struct ledger_job *next;
 } ledger_job;
 
+/* The writer's queue (store.c): enqueue a job (the caller keeps it alive until done) and wait
+ * until the writer has finished it (its COMMIT durable or failed); returns the job's rc. */
+void ledger__job_enqueue(ledger *l, ledger_job *j);
+int ledger__job_wait(ledger *l, ledger_job *j);
+/* Call scopes (scope.c): 1 when the calling thread has an open scope on `l`; then ledger_tx
+ * runs `fn` as one step of the scope's job. ledger__scope_noop is an empty last step. */
+int ledger__scope_owns(const ledger *l);
+int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err);
+int ledger__scope_noop(ledger_txn *t, void *payload, ledger_err *err);
+
 struct ledger {
   char *path;
   ledger_opts opts;
@@ -59,6 +69,7 @@ struct ledger {
   /* stats (bench) */
   uint64_t commits, jobs;
   _Atomic uint64_t reruns; /* stats: written by the writer, read by ledger_stats_get */
+  _Atomic int fail_commits; /* ledger_fault_commits: COMMITs still to fail (tests) */
   /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
    * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
    * checkpoint inline only for the few frames committed while a background pass ran (or at

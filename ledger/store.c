@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -324,6 +325,18 @@ static const char schema_tables[] =
     " created_at TEXT NOT NULL);"
     "CREATE VIRTUAL TABLE memories_fts USING fts5(content, content='memories', content_rowid='rowid');";
 
+/* Version 2: answers kept for replay of calls made with an idempotency key (ledger/replay.c,
+ * spec/store.md "Replay"). */
+static const char schema_v2[] = "CREATE TABLE call_replays("
+                                " caller TEXT NOT NULL,"
+                                " idempotency_key TEXT NOT NULL,"
+                                " args_hash TEXT NOT NULL,"
+                                " invocation_id TEXT NOT NULL,"
+                                " result TEXT NOT NULL,"
+                                " created_at TEXT NOT NULL,"
+                                " PRIMARY KEY(caller, idempotency_key)) WITHOUT ROWID;"
+                                "PRAGMA user_version=2;";
+
 /* Re-runnable parts (doctor --fix recreates what is missing). */
 static const char schema_objects[] =
     "CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at DESC, run_id);"
@@ -500,7 +513,8 @@ int ledger__migrate(lconn *c, ledger_err *err)
     if ((rc = ledger__exec(c, sql, err)))
       goto fail;
   }
-  /* future: if (ver < 2) { ... PRAGMA user_version=2 } */
+  if (ver < 2 && (rc = ledger__exec(c, schema_v2, err)))
+    goto fail;
   return ledger__exec(c, "COMMIT", err);
 fail:
   ledger__exec(c, "ROLLBACK", NULL);
@@ -654,7 +668,9 @@ static void *writer_main(void *arg)
       /* a batch of one: the job's own failure is the outcome */
     } else if (!brc) {
       ledger_err cerr = {0};
-      int crc = exec_cached(c, SQL_COMMIT, &cerr);
+      int crc = atomic_load(&l->fail_commits) > 0 && atomic_fetch_sub(&l->fail_commits, 1) > 0
+                    ? ledger__errf(&cerr, LEDGER_ERROR, 0, "injected COMMIT failure")
+                    : exec_cached(c, SQL_COMMIT, &cerr);
       if (crc) {
         ledger__exec(c, "ROLLBACK", NULL);
         for (ledger_job *j = batch; j; j = j->next)
@@ -792,23 +808,42 @@ static void ckpt_stop(ledger *l)
   l->cconn = NULL;
 }
 
+void ledger__job_enqueue(ledger *l, ledger_job *j)
+{
+  pthread_mutex_lock(&l->mu);
+  if (l->tail)
+    l->tail->next = j;
+  else
+    l->head = j;
+  l->tail = j;
+  pthread_cond_signal(&l->work_cv);
+  pthread_mutex_unlock(&l->mu);
+}
+
+int ledger__job_wait(ledger *l, ledger_job *j)
+{
+  pthread_mutex_lock(&l->mu);
+  while (!j->done)
+    pthread_cond_wait(&j->cv, &l->mu);
+  pthread_mutex_unlock(&l->mu);
+  pthread_cond_destroy(&j->cv);
+  return j->rc;
+}
+
 static int tx_submit(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err, int rerunnable)
 {
   if (!l->writer_started)
     return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
+  if (ledger__scope_owns(l)) /* inside a call scope: a step of the call's one transaction */
+    return ledger__scope_step(l, fn, payload, err);
   ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL};
-  pthread_mutex_lock(&l->mu);
-  if (l->tail)
-    l->tail->next = &j;
-  else
-    l->head = &j;
-  l->tail = &j;
-  pthread_cond_signal(&l->work_cv);
-  while (!j.done)
-    pthread_cond_wait(&j.cv, &l->mu);
-  pthread_mutex_unlock(&l->mu);
-  pthread_cond_destroy(&j.cv);
-  return j.rc;
+  ledger__job_enqueue(l, &j);
+  return ledger__job_wait(l, &j);
+}
+
+void ledger_fault_commits(ledger *l, int n)
+{
+  atomic_store(&l->fail_commits, n);
 }
 
 int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)

@@ -1,21 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mcp/call.c — the tools/call pipeline (shared/DESIGN.md "One tool call, end to end"): tool
- * lookup, argument validation against the tool's inputSchema, the policy gate decision (deny,
- * approval band with a pending approval or an elicitation round trip, allow), the handler, the
- * CallToolResult (text payload, motebit identity tag, structuredContent checked against the
- * outputSchema), the signed ToolInvocationReceipt in _meta["io.motebit/receipt"], and the
- * durable recording of the call in the Store before the result is returned to the transport.
- * It does not parse JSON-RPC (server.c) or touch the Store directly (record.c). */
+ * lookup, the replay of a call made with an idempotency key, argument validation against the
+ * tool's inputSchema, the policy gate decision (deny, approval band with a pending approval or
+ * an elicitation round trip, allow), the handler, the CallToolResult (text payload, motebit
+ * identity tag, structuredContent checked against the outputSchema) and the signed
+ * ToolInvocationReceipt in _meta["io.motebit/receipt"]. One call is one Store transaction
+ * (spec/mcp.md "One call, one transaction"): a ledger call scope is open around everything the
+ * call writes (approval use, the handler's writes, the decision, the call record, the receipt,
+ * the replay row), the receipt is signed on this thread, and record.c commits it all at once
+ * before the result goes back to the transport; if anything fails, nothing is kept and the
+ * client gets a JSON-RPC error. It does not parse JSON-RPC (server.c). */
 #include "crypto/artifacts.h"
 #include "crypto/jschema.h"
+#include "ledger/ledger.h"
 #include "mcp/mcp_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RECEIPT_SUITE "motebit-jcs-ed25519-b64-v1"
 #define ELICIT_TIMEOUT_MS (10 * 60 * 1000)
+#define IDEMPOTENCY_META "io.motebit/idempotency-key"
+#define IDEMPOTENCY_KEY_MAX 200
 
 static json_t *text_result(const char *text, int is_error)
 {
@@ -29,6 +37,7 @@ typedef struct call_state {
   mcp_req *r;
   const mcp_tool_entry *tool;
   mcp_server *srv;
+  json_t *args; /* new: the validated arguments object */
   char invocation_id[SEAL_SOVEREIGN_ID];
   char args_hash[SEAL_SHA256_HEX];
   char result_hash[SEAL_SHA256_HEX];
@@ -38,8 +47,32 @@ typedef struct call_state {
   mcp_decision decision;
   const char *verdict;
   const char *status;
+  const char *idem_key; /* borrowed from the request's _meta, or NULL */
+  ledger_scope *scope;  /* new: the call's open scope, or NULL */
+  int *code;            /* the JSON-RPC error of a call that gets no result */
+  char *msg;
+  size_t cap;
 } call_state;
 
+static json_t *fail_rpc(call_state *cs, int code, const char *fmt, ...) MCP_PRINTF(3, 4);
+static json_t *fail_rpc(call_state *cs, int code, const char *fmt, ...)
+{
+  va_list ap;
+  *cs->code = code;
+  va_start(ap, fmt);
+  vsnprintf(cs->msg, cs->cap, fmt, ap);
+  va_end(ap);
+  return NULL;
+}
+
+/* Opens the call's scope (no-op without a Store or when already open). */
+static void scope_open(call_state *cs)
+{
+  if (cs->scope || !cs->srv->store)
+    return;
+  if (ledger_scope_begin(cs->srv->store, &cs->scope, NULL) != LEDGER_OK)
+    cs->scope = NULL; /* then the handler's writes commit on their own, as before */
+}
 static json_t *make_receipt(call_state *cs)
 {
   mcp_server *srv = cs->srv;
@@ -64,22 +97,44 @@ static json_t *make_receipt(call_state *cs)
   return signed_rc;
 }
 
-/* Finishes a call: hashes the text, signs the receipt, records everything, attaches _meta. */
-static json_t *finish(call_state *cs, json_t *result, const char *text, int *code, char *msg,
-                      size_t cap)
+/* The one log line of a finished call (stderr, and the client when it asked for logs). */
+static void log_call(call_state *cs)
+{
+  mcp_log_level lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
+  int to_client = cs->r->log_level >= 0 && (int)lvl >= cs->r->log_level;
+  char line[300];
+  if (!to_client && !mcp_log_enabled(MCP_LOG_INFO))
+    return; /* the line is built only when wanted */
+  snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
+           cs->r->s->caller.id, cs->status, cs->verdict,
+           (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
+  mcp_log(MCP_LOG_INFO, "%s", line);
+  if (to_client)
+    mcp__client_log(cs->r, lvl, line);
+}
+
+/* Finishes a call: hashes the text, signs the receipt, records everything in one transaction
+ * (the call's scope), attaches _meta. `result` is stolen. */
+static json_t *finish(call_state *cs, json_t *result, const char *text)
 {
   mcp_call_record rec;
   json_t *receipt, *meta;
-  char err[256] = "";
+  char err[256] = "", *result_text = NULL;
+  int lrc = 0;
 
   cs->completed_at = mcp_now_ms();
   seal_sha256_hex(cs->result_hash, text, strlen(text));
-  receipt = make_receipt(cs);
-  if (!receipt) {
+  receipt = cs->srv->fault == MCP_FAULT_SIGN ? NULL : make_receipt(cs);
+  if (cs->idem_key)
+    result_text = json_dumps(result, JSON_COMPACT);
+  if (!receipt || (cs->idem_key && !result_text)) {
+    ledger_scope_abort(cs->scope);
+    cs->scope = NULL;
+    json_decref(receipt);
     json_decref(result);
-    *code = MCP_JSONRPC_INTERNAL_ERROR;
-    snprintf(msg, cap, "Internal error: cannot sign the receipt");
-    return NULL;
+    free(result_text);
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
+                    "Internal error: cannot sign the receipt; nothing was recorded");
   }
   memset(&rec, 0, sizeof rec);
   rec.invocation_id = cs->invocation_id;
@@ -97,14 +152,24 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
   rec.started_at = cs->started_at;
   rec.completed_at = cs->completed_at;
   rec.receipt = receipt;
-  if (mcp__record_call(cs->srv, &rec, err, sizeof err) != 0) {
+  rec.idempotency_key = cs->idem_key;
+  rec.result_text = result_text;
+  if (cs->srv->fault == MCP_FAULT_COMMIT && cs->srv->store)
+    ledger_fault_commits(cs->srv->store, 1);
+  if (!cs->scope && cs->srv->store && !(cs->tool->flags & MCP_TOOL_LONG))
+    scope_open(cs); /* nothing written yet: the record alone */
+  lrc = mcp__record_call(cs->srv, cs->scope, &rec, NULL, err, sizeof err);
+  cs->scope = NULL; /* committed or aborted by record_call */
+  free(result_text);
+  if (lrc != 0) {
     mcp_log(MCP_LOG_ERROR, "tools/call %s %s: Store write failed: %s", cs->tool->name,
             cs->invocation_id, err);
     json_decref(receipt);
     json_decref(result);
-    *code = MCP_JSONRPC_INTERNAL_ERROR;
-    snprintf(msg, cap, "Internal error: the call could not be recorded in the Store (%s)", err);
-    return NULL;
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
+                    "Internal error: the call could not be recorded in the Store (%s); nothing "
+                    "of it was kept",
+                    err);
   }
   meta = json_object_get(result, "_meta");
   if (!json_is_object(meta)) {
@@ -112,25 +177,13 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
     json_object_set_new(result, "_meta", meta);
   }
   json_object_set_new(meta, "io.motebit/receipt", receipt);
-  {
-    mcp_log_level lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
-    int to_client = cs->r->log_level >= 0 && (int)lvl >= cs->r->log_level;
-    if (to_client || mcp_log_enabled(MCP_LOG_INFO)) { /* the line is built only when wanted */
-      char line[300];
-      snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
-               cs->r->s->caller.id, cs->status, cs->verdict,
-               (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
-      mcp_log(MCP_LOG_INFO, "%s", line);
-      if (to_client)
-        mcp__client_log(cs->r, lvl, line);
-    }
-  }
+  log_call(cs);
   return result;
 }
 
-static json_t *error_result(call_state *cs, const char *text, int *code, char *msg, size_t cap)
+static json_t *error_result(call_state *cs, const char *text)
 {
-  return finish(cs, text_result(text, 1), text, code, msg, cap);
+  return finish(cs, text_result(text, 1), text);
 }
 
 /* Asks the user through elicitation/create. Returns 1 approved, 0 declined, -1 no answer. */
@@ -172,209 +225,297 @@ static int elicit_approval(call_state *cs, const json_t *args, char *why, size_t
   }
 }
 
-json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
+/* ---- the steps of a call ------------------------------------------------------------------- */
+
+/* Name, tool, arguments, their hash and the idempotency key. Returns 0, or -1 with the JSON-RPC
+ * error set. */
+static int call_begin(call_state *cs, mcp_req *r)
 {
-  call_state cs;
   const char *name = json_string_value(json_object_get(r->params, "name"));
   json_t *args = json_object_get(r->params, "arguments");
+  json_t *key = json_object_get(json_object_get(r->params, "_meta"), IDEMPOTENCY_META);
+
+  if (!name)
+    return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+                    "Invalid params: tools/call needs params.name (string)"),
+           -1;
+  cs->tool = mcp__tool_find(cs->srv, name);
+  if (!cs->tool)
+    return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS, "Unknown tool: %.200s", name), -1;
+  if (args && json_is_null(args))
+    args = NULL;
+  if (args && !json_is_object(args))
+    return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS, "Invalid params: arguments must be an object"),
+           -1;
+  if (key && (!json_is_string(key) || json_string_length(key) == 0 ||
+              json_string_length(key) > IDEMPOTENCY_KEY_MAX))
+    return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+                    "Invalid params: _meta[\"" IDEMPOTENCY_META
+                    "\"] must be a string of 1 to 200 characters"),
+           -1;
+  cs->idem_key = key ? json_string_value(key) : NULL;
+  cs->args = args ? json_incref(args) : json_object();
+  seal_uuid7(cs->invocation_id); /* time-ordered: receipt and key indexes grow at their end */
+  cs->started_at = mcp_now_ms();
+  if (seal_canon_sha256_hex(cs->args_hash, cs->args, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK)
+    return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+                    "Invalid params: arguments cannot be canonicalized"),
+           -1;
+  return 0;
+}
+
+/* A call whose (caller, idempotency key) was answered before: the same answer again (its receipt
+ * included), no new events; the same key with other arguments: a JSON-RPC error. Returns NULL
+ * with *done 0 when the key is new. */
+static json_t *replay(call_state *cs, int *done)
+{
+  char hash[LEDGER_HASH_MAX], id[LEDGER_ID_MAX], *text = NULL;
+  json_t *result = NULL, *receipt = NULL;
+  int rc;
+  *done = 0;
+  if (!cs->idem_key || !cs->srv->store)
+    return NULL;
+  rc = ledger_replay_get(cs->srv->store, cs->r->s->caller.id, cs->idem_key, hash, id, &text, NULL);
+  if (rc == LEDGER_ENOTFOUND)
+    return NULL;
+  *done = 1;
+  if (rc != LEDGER_OK)
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
+                    "Internal error: cannot read the idempotency key's earlier call");
+  if (strcmp(hash, cs->args_hash) != 0) {
+    free(text);
+    return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+                    "Invalid params: idempotency key already used by this caller with other "
+                    "arguments (call %s); use a new key for a new call",
+                    id);
+  }
+  result = json_loads(text, 0, NULL);
+  free(text);
+  if (ledger_receipt_get(cs->srv->store, id, &receipt, NULL) != LEDGER_OK || !result) {
+    json_decref(result);
+    json_decref(receipt);
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
+                    "Internal error: the earlier call of this idempotency key is incomplete");
+  }
+  if (!json_is_object(json_object_get(result, "_meta")))
+    json_object_set_new(result, "_meta", json_object());
+  json_object_set_new(json_object_get(result, "_meta"), "io.motebit/receipt", receipt);
+  mcp_log(MCP_LOG_INFO, "tools/call %s by %s: replayed call %s (idempotency key)", cs->tool->name,
+          cs->r->s->caller.id, id);
+  return result;
+}
+
+/* Approval band: a recorded decision, an elicitation round trip, or a pending approval. Returns
+ * the call's final result (an error result) or NULL with cs->verdict "approved" when it may
+ * run; *cancelled set when the client cancelled meanwhile. */
+static json_t *approval_gate(call_state *cs, int *cancelled)
+{
+  mcp_req *r = cs->r;
+  char why[200] = "", t[700];
+  int ans = -1;
+  int got = mcp__approval_take(cs->srv, cs->tool->name, cs->args_hash, r->s->caller.id,
+                               cs->approval_id, sizeof cs->approval_id, why, sizeof why,
+                               cs->invocation_id);
+  cs->verdict = "deny";
+  cs->status = "denied";
+  if (got == 2) {
+    snprintf(t, sizeof t, "Policy denied: the operator denied approval %s for tool \"%s\"%s%s",
+             cs->approval_id, cs->tool->name, why[0] ? ": " : "", why);
+    cs->decision.rule = "approval_band";
+    return error_result(cs, t);
+  }
+  if (got == 1) {
+    ans = 1;
+  } else if (mcp__req_can_elicit(r)) {
+    ans = elicit_approval(cs, cs->args, why, sizeof why);
+    if (atomic_load(&r->cancelled)) {
+      *cancelled = 1;
+      return NULL;
+    }
+    if (ans >= 0) {
+      snprintf(cs->approval_id, sizeof cs->approval_id, "%s", cs->invocation_id);
+      mcp__approval_elicited(cs->srv, cs->tool->name, cs->args_hash, cs->tool->risk, ans == 1,
+                             ans == 1 ? NULL : why, cs->started_at, cs->approval_id,
+                             sizeof cs->approval_id);
+    }
+    if (ans == 0) {
+      snprintf(t, sizeof t, "Policy denied: approval for tool \"%s\" was not given (%s)",
+               cs->tool->name, why);
+      cs->decision.rule = "approval_band";
+      return error_result(cs, t);
+    }
+    if (ans < 0)
+      mcp_log(MCP_LOG_WARNING, "elicitation for %s failed (%s); falling back to a pending approval",
+              cs->tool->name, why);
+  }
+  if (ans == 1) {
+    cs->verdict = "approved";
+    return NULL;
+  }
+  if (mcp__approval_request(cs->srv, cs->tool->name, cs->args_hash, cs->tool->risk, cs->args,
+                            r->s->caller.id, cs->approval_id, sizeof cs->approval_id) != 0)
+    snprintf(cs->approval_id, sizeof cs->approval_id, "(not recorded)");
+  snprintf(t, sizeof t,
+           "Governance: tool \"%s\" requires approval from the motebit owner. This tool is in "
+           "the approval band of the governance policy. Pending approval: %s. The operator "
+           "approves it with `workledger approve %s` (or rejects it with `workledger deny %s "
+           "--reason R`); then retry the same call with the same arguments.",
+           cs->tool->name, cs->approval_id, cs->approval_id, cs->approval_id);
+  cs->verdict = "needs_approval";
+  return error_result(cs, t);
+}
+
+/* Arguments against inputSchema, then the policy gate. Returns the call's final result when the
+ * call may not run, NULL when it may (cs->verdict "allow" or "approved"). */
+static json_t *gate(call_state *cs, int *cancelled)
+{
+  seal_jschema_err verr;
+  char t[600];
+  /* arguments against inputSchema: a model-correctable isError result (SEP-1303) */
+  if (seal_jschema_validate(cs->tool->input_schema, cs->args, &verr) != SEAL_JSCHEMA_OK) {
+    snprintf(t, sizeof t, "Invalid arguments for tool %s: %s%s%s", cs->tool->name,
+             verr.path[0] ? verr.path : "", verr.path[0] ? ": " : "", verr.msg);
+    cs->verdict = "invalid_arguments";
+    cs->status = "failed";
+    snprintf(cs->decision.reason, sizeof cs->decision.reason, "%.190s", t);
+    cs->decision.rule = "input_schema";
+    return error_result(cs, t);
+  }
+  mcp_policy_decide(cs->srv->policy, cs->tool->name, cs->tool->risk, cs->args, &cs->r->s->caller,
+                    cs->started_at, &cs->decision);
+  if (cs->decision.verdict == MCP_DENY) {
+    snprintf(t, sizeof t, "Policy denied: %s", cs->decision.reason);
+    cs->verdict = "deny";
+    cs->status = "denied";
+    return error_result(cs, t);
+  }
+  if (cs->decision.verdict == MCP_NEEDS_APPROVAL)
+    return approval_gate(cs, cancelled);
+  cs->verdict = "allow";
+  return NULL;
+}
+
+/* The handler's text: the compact payload, tagged with the node's identity for motebit tools.
+ * NULL on out of memory. */
+static char *result_text(call_state *cs, const json_t *payload)
+{
+  char *payload_text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY), *text;
+  size_t tlen;
+  if (!payload_text || strncmp(cs->tool->name, "motebit_", 8) != 0)
+    return payload_text;
+  tlen = strlen(payload_text) + 64;
+  text = malloc(tlen);
+  if (text)
+    snprintf(text, tlen, "%s\n[motebit:%.8s key:%.16s]", payload_text, cs->srv->motebit_id,
+             seal_key_pk_hex(cs->srv->key));
+  free(payload_text);
+  return text;
+}
+
+/* Runs the handler and turns its output into the call's final result. */
+static json_t *run_tool(call_state *cs)
+{
   seal_jschema_err verr;
   mcp_tool_out out;
   mcp_ctx ctx;
+  mcp_heartbeat hb;
   json_t *result, *structured;
-  char *payload_text, *text;
-  size_t tlen;
+  char *text, t[600];
   int rc;
 
-  if (!name) {
-    *code = MCP_JSONRPC_INVALID_PARAMS;
-    snprintf(msg, cap, "Invalid params: tools/call needs params.name (string)");
-    return NULL;
-  }
-  memset(&cs, 0, sizeof cs);
-  cs.r = r;
-  cs.srv = r->s->srv;
-  cs.tool = mcp__tool_find(cs.srv, name);
-  if (!cs.tool) {
-    *code = MCP_JSONRPC_INVALID_PARAMS;
-    snprintf(msg, cap, "Unknown tool: %.200s", name);
-    return NULL;
-  }
-  if (args && json_is_null(args))
-    args = NULL;
-  if (args && !json_is_object(args)) {
-    *code = MCP_JSONRPC_INVALID_PARAMS;
-    snprintf(msg, cap, "Invalid params: arguments must be an object");
-    return NULL;
-  }
-  args = args ? json_incref(args) : json_object();
-  seal_uuid7(cs.invocation_id); /* time-ordered: receipt and key indexes grow at their end */
-  cs.started_at = mcp_now_ms();
-  if (seal_canon_sha256_hex(cs.args_hash, args, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK) {
-    json_decref(args);
-    *code = MCP_JSONRPC_INVALID_PARAMS;
-    snprintf(msg, cap, "Invalid params: arguments cannot be canonicalized");
-    return NULL;
-  }
-
-  /* 1. arguments against inputSchema: a model-correctable isError result (SEP-1303) */
-  if (seal_jschema_validate(cs.tool->input_schema, args, &verr) != SEAL_JSCHEMA_OK) {
-    char t[600];
-    snprintf(t, sizeof t, "Invalid arguments for tool %s: %s%s%s", cs.tool->name,
-             verr.path[0] ? verr.path : "", verr.path[0] ? ": " : "", verr.msg);
-    cs.verdict = "invalid_arguments";
-    cs.status = "failed";
-    snprintf(cs.decision.reason, sizeof cs.decision.reason, "%.190s", t);
-    cs.decision.rule = "input_schema";
-    json_decref(args);
-    return error_result(&cs, t, code, msg, cap);
-  }
-
-  /* 2. policy gate */
-  mcp_policy_decide(cs.srv->policy, cs.tool->name, cs.tool->risk, args, &r->s->caller,
-                    cs.started_at, &cs.decision);
-  if (cs.decision.verdict == MCP_DENY) {
-    char t[400];
-    snprintf(t, sizeof t, "Policy denied: %s", cs.decision.reason);
-    cs.verdict = "deny";
-    cs.status = "denied";
-    json_decref(args);
-    return error_result(&cs, t, code, msg, cap);
-  }
-  if (cs.decision.verdict == MCP_NEEDS_APPROVAL) {
-    char why[200] = "";
-    int got = mcp__approval_take(cs.srv, cs.tool->name, cs.args_hash, r->s->caller.id,
-                                 cs.approval_id, sizeof cs.approval_id, why, sizeof why,
-                                 cs.invocation_id);
-    int ans = -1;
-    if (got == 2) {
-      char t[500];
-      snprintf(t, sizeof t, "Policy denied: the operator denied approval %s for tool \"%s\"%s%s",
-               cs.approval_id, cs.tool->name, why[0] ? ": " : "", why);
-      cs.verdict = "deny";
-      cs.status = "denied";
-      cs.decision.rule = "approval_band";
-      json_decref(args);
-      return error_result(&cs, t, code, msg, cap);
-    }
-    if (got == 1) {
-      ans = 1;
-    } else if (mcp__req_can_elicit(r)) {
-      ans = elicit_approval(&cs, args, why, sizeof why);
-      if (atomic_load(&r->cancelled)) {
-        json_decref(args);
-        return json_object(); /* dropped by the caller: no response for a cancelled call */
-      }
-      if (ans >= 0)
-        snprintf(cs.approval_id, sizeof cs.approval_id, "%s", cs.invocation_id);
-      if (ans >= 0)
-        mcp__approval_elicited(cs.srv, cs.tool->name, cs.args_hash, cs.tool->risk, ans == 1,
-                               ans == 1 ? NULL : why, cs.started_at, cs.approval_id,
-                               sizeof cs.approval_id);
-      if (ans == 0) {
-        char t[400];
-        snprintf(t, sizeof t, "Policy denied: approval for tool \"%s\" was not given (%s)",
-                 cs.tool->name, why);
-        cs.verdict = "deny";
-        cs.status = "denied";
-        cs.decision.rule = "approval_band";
-        json_decref(args);
-        return error_result(&cs, t, code, msg, cap);
-      }
-      if (ans < 0)
-        mcp_log(MCP_LOG_WARNING,
-                "elicitation for %s failed (%s); falling back to a pending approval", cs.tool->name,
-                why);
-    }
-    if (ans == 1) {
-      cs.verdict = "approved";
-    } else {
-      char t[700];
-      if (mcp__approval_request(cs.srv, cs.tool->name, cs.args_hash, cs.tool->risk, args,
-                                r->s->caller.id, cs.approval_id, sizeof cs.approval_id) != 0)
-        snprintf(cs.approval_id, sizeof cs.approval_id, "(not recorded)");
-      snprintf(t, sizeof t,
-               "Governance: tool \"%s\" requires approval from the motebit owner. This tool is in "
-               "the approval band of the governance policy. Pending approval: %s. The operator "
-               "approves it with `workledger approve %s` (or rejects it with `workledger deny %s "
-               "--reason R`); then retry the same call with the same arguments.",
-               cs.tool->name, cs.approval_id, cs.approval_id, cs.approval_id);
-      cs.verdict = "needs_approval";
-      cs.status = "denied";
-      json_decref(args);
-      return error_result(&cs, t, code, msg, cap);
-    }
-  } else {
-    cs.verdict = "allow";
-  }
-
-  /* 3. the handler */
   memset(&out, 0, sizeof out);
   memset(&ctx, 0, sizeof ctx);
-  ctx.req = r;
-  ctx.tool = cs.tool;
-  memcpy(ctx.invocation_id, cs.invocation_id, sizeof cs.invocation_id);
-  {
-    mcp_heartbeat hb;
-    mcp__heartbeat_start(&hb, &ctx);
-    rc = cs.tool->fn(&ctx, args, &out);
-    mcp__heartbeat_stop(&hb);
-  }
-  json_decref(args);
+  ctx.req = cs->r;
+  ctx.tool = cs->tool;
+  ctx.scope = &cs->scope;
+  memcpy(ctx.invocation_id, cs->invocation_id, sizeof cs->invocation_id);
+  mcp__heartbeat_start(&hb, &ctx);
+  rc = cs->tool->fn(&ctx, cs->args, &out);
+  mcp__heartbeat_stop(&hb);
   if (out.run_id[0])
-    snprintf(cs.work_run, sizeof cs.work_run, "%s", out.run_id);
+    snprintf(cs->work_run, sizeof cs->work_run, "%s", out.run_id);
   if (rc != 0 || !out.payload) {
     json_decref(out.payload);
     json_decref(out.structured);
-    cs.status = "failed";
-    return error_result(&cs, out.error[0] ? out.error : "Error: the tool failed", code, msg, cap);
+    cs->status = "failed";
+    return error_result(cs, out.error[0] ? out.error : "Error: the tool failed");
   }
-
-  /* 4. the result: text (+ motebit tag), structuredContent checked against outputSchema */
-  payload_text = json_dumps(out.payload, JSON_COMPACT | JSON_ENCODE_ANY);
-  if (!payload_text) {
-    json_decref(out.payload);
-    json_decref(out.structured);
-    *code = MCP_JSONRPC_INTERNAL_ERROR;
-    snprintf(msg, cap, "Internal error: cannot serialise the result");
-    return NULL;
-  }
+  /* the result: text (+ motebit tag), structuredContent checked against outputSchema */
+  text = result_text(cs, out.payload);
   structured = out.structured ? out.structured
                               : (json_is_object(out.payload) ? json_incref(out.payload) : NULL);
   json_decref(out.payload);
-  if (strncmp(cs.tool->name, "motebit_", 8) == 0) {
-    const char *pk = seal_key_pk_hex(cs.srv->key);
-    tlen = strlen(payload_text) + 64;
-    text = malloc(tlen);
-    if (text)
-      snprintf(text, tlen, "%s\n[motebit:%.8s key:%.16s]", payload_text, cs.srv->motebit_id, pk);
-    free(payload_text);
-  } else {
-    text = payload_text;
-  }
   if (!text) {
     json_decref(structured);
-    *code = MCP_JSONRPC_INTERNAL_ERROR;
-    snprintf(msg, cap, "out of memory");
-    return NULL;
+    ledger_scope_abort(cs->scope);
+    cs->scope = NULL;
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: cannot serialise the result");
   }
-  if (cs.tool->output_schema && structured &&
-      seal_jschema_validate(cs.tool->output_schema, structured, &verr) != SEAL_JSCHEMA_OK) {
-    char t[600];
+  if (cs->tool->output_schema && structured &&
+      seal_jschema_validate(cs->tool->output_schema, structured, &verr) != SEAL_JSCHEMA_OK) {
     mcp_log(MCP_LOG_ERROR, "tool %s: result does not match its outputSchema at %s: %s",
-            cs.tool->name, verr.path, verr.msg);
+            cs->tool->name, verr.path, verr.msg);
     snprintf(t, sizeof t,
              "Error: internal: the result of %s does not match its outputSchema (%s: %s)",
-             cs.tool->name, verr.path, verr.msg);
+             cs->tool->name, verr.path, verr.msg);
     json_decref(structured);
     free(text);
-    cs.status = "failed";
-    return error_result(&cs, t, code, msg, cap);
+    cs->status = "failed";
+    return error_result(cs, t);
   }
-  cs.status = "completed";
+  cs->status = "completed";
   result = text_result(text, 0);
   if (structured)
     json_object_set_new(result, "structuredContent", structured);
-  result = finish(&cs, result, text, code, msg, cap);
+  result = finish(cs, result, text);
   free(text);
   return result;
+}
+
+json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
+{
+  call_state cs;
+  json_t *result = NULL;
+  int done = 0, cancelled = 0;
+
+  memset(&cs, 0, sizeof cs);
+  cs.r = r;
+  cs.srv = r->s->srv;
+  cs.code = code;
+  cs.msg = msg;
+  cs.cap = cap;
+  if (call_begin(&cs, r) != 0)
+    goto out;
+  result = replay(&cs, &done);
+  if (done)
+    goto out;
+  /* a short call writes everything in one scope from here on (a long-running one, whose writes
+   * must be durable while it runs, joins it only for its final writes: mcp_ctx_join_call_tx) */
+  if (!(cs.tool->flags & MCP_TOOL_LONG))
+    scope_open(&cs);
+  result = gate(&cs, &cancelled);
+  if (cancelled) {
+    result = json_object(); /* dropped by the caller: no response for a cancelled call */
+    goto out;
+  }
+  if (!result && *code == 0)
+    result = run_tool(&cs);
+out:
+  ledger_scope_abort(cs.scope); /* left open only when the call ended early: nothing is kept */
+  json_decref(cs.args);
+  return result;
+}
+
+int mcp_ctx_join_call_tx(mcp_ctx *ctx)
+{
+  call_state cs;
+  if (!ctx->scope)
+    return -1;
+  if (*ctx->scope)
+    return 0;
+  memset(&cs, 0, sizeof cs);
+  cs.srv = ctx->req->s->srv;
+  scope_open(&cs);
+  *ctx->scope = cs.scope;
+  return cs.scope ? 0 : -1;
 }

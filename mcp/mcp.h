@@ -78,6 +78,9 @@ typedef struct mcp_server_opts {
   /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
+  /* Tests only: make every tools/call fail at one step after its handler ran: "sign" (the
+   * receipt), "insert" (the Store job, after its inserts) or "commit" (the COMMIT). NULL = none. */
+  const char *fault;
   int workers;              /* worker threads; 0 = MCP_DEFAULT_WORKERS */
   int window;               /* max requests in flight per server; 0 = MCP_DEFAULT_WINDOW */
   size_t max_message;       /* 0 = MCP_DEFAULT_MAX_MESSAGE */

@@ -21,9 +21,14 @@ typedef struct mcp_tool_entry {
   json_t *output_schema; /* borrowed from schema_file, may be NULL */
   json_t *listing;       /* tools/list entry (owned) */
   mcp_tool_fn fn;
+  unsigned flags;            /* mcp_tool_impl.flags */
 } mcp_tool_entry;
 
 typedef struct mcp_req mcp_req;
+struct ledger_scope; /* ledger/ledger.h */
+
+/* Fault injection for the tests of "one call, one transaction" (mcp_server_opts.fault). */
+enum { MCP_FAULT_NONE, MCP_FAULT_SIGN, MCP_FAULT_INSERT, MCP_FAULT_COMMIT };
 typedef struct mcp_outreq mcp_outreq;
 
 struct mcp_server {
@@ -58,6 +63,8 @@ struct mcp_server {
   int stopping;
   pthread_t *threads;
   int nthreads;
+
+  int fault; /* MCP_FAULT_* (tests: mcp_server_opts.fault) */
 
   /* the Store run that holds this server's mcp.call events (see record.c) */
   pthread_mutex_t rec_mu;
@@ -121,6 +128,7 @@ struct mcp_ctx {
   mcp_req *req;
   const mcp_tool_entry *tool;
   char invocation_id[40];
+  struct ledger_scope **scope; /* the call's scope slot (call.c); NULL outside tools/call */
 };
 
 /* server.c */
@@ -176,10 +184,17 @@ typedef struct mcp_call_record {
   const char *approval_id; /* or NULL */
   int64_t started_at, completed_at;
   const json_t *receipt; /* the signed ToolInvocationReceipt (borrowed) */
+  const char *idempotency_key; /* the caller's key, or NULL: then nothing is kept for replay */
+  const char *result_text;     /* the CallToolResult without its receipt (kept for replay) */
 } mcp_call_record;
 int mcp__record_open(mcp_server *srv, char *err, size_t errlen);
 void mcp__record_close(mcp_server *srv);
-int mcp__record_call(mcp_server *srv, const mcp_call_record *rec, char *err, size_t errlen);
+/* Records one call: its decision, call event and receipt (and its replay row when it has an
+ * idempotency key) in ONE transaction with everything the call's scope already wrote. `scope`
+ * (stolen; NULL = none) is committed or aborted here. Returns 0, or -1 with the Store's
+ * ledger_rc in *code (may be NULL) and a message in err: then nothing of the call was kept. */
+int mcp__record_call(mcp_server *srv, struct ledger_scope *scope, const mcp_call_record *rec,
+                     int *code, char *err, size_t errlen);
 /* Approvals for (tool, args_hash) requested by `caller_id` (an approval belongs to the caller
  * that asked for it; NULL matches only approvals recorded without a caller): an approved,
  * unused decision is consumed (returns 1, id into approval_id); a denied, unused one returns 2

@@ -137,17 +137,32 @@ typedef struct call_job {
   char *receipt_txt;
   size_t receipt_len;
   const char *receipt_id, *run_id;
+  const mcp_call_record *rec;
+  int fail_insert; /* fault injection (mcp_server_opts.fault "insert") */
 } call_job;
 
 static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
 {
   call_job *j = payload;
+  const mcp_call_record *rec = j->rec;
   int rc;
   if ((rc = ledger_txn_event_append_prepared(t, j->policy, NULL, err)) ||
-      (rc = ledger_txn_event_append_prepared(t, j->call, NULL, err)))
+      (rc = ledger_txn_event_append_prepared(t, j->call, NULL, err)) ||
+      (rc = ledger_txn_receipt_put_text(t, j->receipt_id, RECEIPT_KIND, j->run_id, j->run_id,
+                                        j->receipt_txt, j->receipt_len, err)))
     return rc;
-  return ledger_txn_receipt_put_text(t, j->receipt_id, RECEIPT_KIND, j->run_id, j->run_id,
-                                     j->receipt_txt, j->receipt_len, err);
+  if (rec->idempotency_key &&
+      (rc = ledger_txn_replay_put(t, rec->caller_id ? rec->caller_id : "", rec->idempotency_key,
+                                  rec->args_hash, rec->invocation_id, rec->result_text, err)))
+    return rc;
+  if (j->fail_insert) {
+    if (err) {
+      err->code = LEDGER_ERROR;
+      snprintf(err->msg, sizeof err->msg, "injected failure after the call's inserts");
+    }
+    return LEDGER_ERROR;
+  }
+  return LEDGER_OK;
 }
 
 static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j, ledger_err *err)
@@ -201,18 +216,29 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   return ledger_receipt_text(rec->receipt, &j->receipt_txt, &j->receipt_len, err);
 }
 
-int mcp__record_call(mcp_server *srv, const mcp_call_record *rec, char *err, size_t errlen)
+int mcp__record_call(mcp_server *srv, ledger_scope *scope, const mcp_call_record *rec, int *code,
+                     char *err, size_t errlen)
 {
   call_job j;
   ledger_err lerr;
   int rc;
-  if (!srv->store)
+  if (!srv->store) {
+    ledger_scope_abort(scope);
     return 0;
+  }
   memset(&j, 0, sizeof j);
   memset(&lerr, 0, sizeof lerr);
+  j.rec = rec;
+  j.fail_insert = srv->fault == MCP_FAULT_INSERT;
   rc = prepare_call(srv, rec, &j, &lerr);
-  if (rc == LEDGER_OK)
+  if (rc != LEDGER_OK)
+    ledger_scope_abort(scope);
+  else if (scope) /* the handler's writes, the decision, the call and its receipt: one commit */
+    rc = ledger_scope_commit(scope, call_fn, &j, &lerr);
+  else
     rc = ledger_tx_rerunnable(srv->store, call_fn, &j, &lerr); /* call_fn only appends */
+  if (code)
+    *code = rc;
   ledger_event_prep_free(j.policy);
   ledger_event_prep_free(j.call);
   free(j.receipt_txt);

@@ -108,6 +108,7 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     e->input_schema = json_object_get(doc, "inputSchema");
     e->output_schema = json_object_get(doc, "outputSchema");
     e->fn = impl->fn;
+    e->flags = impl->flags;
     ann = mcp_risk_annotations(e->risk);
     if (!ann)
       ann = json_object();

@@ -43,7 +43,14 @@ typedef struct mcp_tool_impl {
   mcp_tool_fn fn;
   unsigned profiles;
   int (*available)(const json_t *config);
+  unsigned flags; /* MCP_TOOL_* */
 } mcp_tool_impl;
+
+/* The handler runs for long (a child process, a peer): its Store writes commit as it makes them
+ * (a task's start is durable before it runs), and only what it writes after
+ * mcp_ctx_join_call_tx() commits with the call record. Without this flag, everything the
+ * handler writes commits atomically with the call record (one transaction per call). */
+#define MCP_TOOL_LONG 1u
 
 /* Accessors (all borrowed, valid during the handler call). */
 struct ledger *mcp_ctx_store(mcp_ctx *ctx);
@@ -65,6 +72,12 @@ const char *mcp_ctx_invocation_id(mcp_ctx *ctx);
 /* Wall-clock time in epoch milliseconds, and its ISO-8601 UTC text ("2026-01-02T03:04:05.678Z"). */
 int64_t mcp_now_ms(void);
 void mcp_iso_utc(char out[32], int64_t ms);
+
+/* From here on, this handler's Store writes (ledger_tx on this thread) commit in ONE transaction
+ * with the call's decision, record and receipt, after the handler returns: all or nothing. The
+ * default for tools without MCP_TOOL_LONG; a long handler calls it before its final writes, and
+ * must not wait on anything slow afterwards. Returns 0, or -1 when the call records nothing. */
+int mcp_ctx_join_call_tx(mcp_ctx *ctx);
 
 /* 1 when the client cancelled the call; long handlers poll it and return early. */
 int mcp_ctx_cancelled(mcp_ctx *ctx);

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * ledger/scope.c — call scopes: one atomic Store transaction for everything one tool call writes
+ * (spec/store.md "One call, one transaction"). A scope belongs to the thread that opened it.
+ * While it is open, every ledger_tx() that thread makes on the same Store becomes a *step* of one
+ * writer job instead of a job of its own: the first step enqueues the scope's job; the writer,
+ * when it reaches that job inside a group-commit batch, runs each step as it arrives (each in a
+ * nested savepoint, so a failed step rolls back only its own writes and the caller sees its code
+ * exactly as from ledger_tx), and waits for the next one. ledger_scope_commit() runs the last
+ * step (the call record) and ends the job: its writes commit with the batch, durably, before
+ * commit returns; ledger_scope_abort() rolls every step back. A scope without steps commits its
+ * last step as an ordinary job. Between steps the writer waits for the calling thread, so a
+ * scope must only span short work (no user interaction, no child process): the MCP core opens
+ * one around each handler that is not long-running, and long handlers join it only for their
+ * final writes. */
+#include "ledger/ledger_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { CMD_NONE, CMD_STEP, CMD_COMMIT, CMD_ABORT };
+
+struct ledger_scope {
+  ledger *l;
+  pthread_mutex_t mu;
+  pthread_cond_t cv_writer; /* a command was posted */
+  pthread_cond_t cv_caller; /* the writer finished a step */
+  int cmd;
+  ledger_tx_fn fn; /* the command's job */
+  void *payload;
+  ledger_err *err;
+  int step_rc;
+  int step_done;
+  int submitted; /* the scope's job is queued or running */
+  int finished;  /* the writer left scope_job (the caller may not post more) */
+  ledger_job job;
+};
+
+static _Thread_local ledger_scope *tls_scope;
+
+static const char SQL_STEP[] = "SAVEPOINT step";
+static const char SQL_STEP_UNDO[] = "ROLLBACK TO step";
+static const char SQL_STEP_END[] = "RELEASE step";
+
+/* One step inside its own savepoint (writer thread). */
+static int run_step(ledger_txn *t, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  int rc = ledger__exec(t->c, SQL_STEP, err);
+  if (rc)
+    return rc;
+  rc = fn(t, payload, err);
+  if (rc != LEDGER_OK)
+    (void)ledger__exec(t->c, SQL_STEP_UNDO, NULL);
+  (void)ledger__exec(t->c, SQL_STEP_END, NULL);
+  return rc;
+}
+
+/* The scope's writer job: serves the caller's commands until commit or abort. */
+static int scope_job(ledger_txn *t, void *payload, ledger_err *job_err)
+{
+  ledger_scope *s = payload;
+  (void)job_err;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    while (s->cmd == CMD_NONE)
+      pthread_cond_wait(&s->cv_writer, &s->mu);
+    int cmd = s->cmd;
+    s->cmd = CMD_NONE;
+    pthread_mutex_unlock(&s->mu);
+    if (cmd == CMD_ABORT) {
+      pthread_mutex_lock(&s->mu);
+      s->finished = 1;
+      pthread_mutex_unlock(&s->mu);
+      return ledger__errf(s->err, LEDGER_ERROR, 0, "the call was abandoned; nothing was kept");
+    }
+    int rc = cmd == CMD_COMMIT ? s->fn(t, s->payload, s->err)
+                               : run_step(t, s->fn, s->payload, s->err);
+    if (sqlite3_get_autocommit(t->c->db) && rc == LEDGER_OK)
+      rc = ledger__errf(s->err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
+    pthread_mutex_lock(&s->mu);
+    if (cmd == CMD_COMMIT || sqlite3_get_autocommit(t->c->db)) {
+      /* done: the writer releases (or rolls back) the job's savepoint and commits the batch;
+       * after a lost transaction every later command is refused */
+      s->finished = 1;
+      s->step_rc = rc;
+      s->step_done = 1;
+      pthread_cond_signal(&s->cv_caller);
+      pthread_mutex_unlock(&s->mu);
+      return rc;
+    }
+    s->step_rc = rc;
+    s->step_done = 1;
+    pthread_cond_signal(&s->cv_caller);
+  }
+}
+
+int ledger_scope_begin(ledger *l, ledger_scope **out, ledger_err *err)
+{
+  ledger_scope *s;
+  *out = NULL;
+  if (!l->writer_started)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
+  if (tls_scope)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "a call scope is already open on this thread");
+  s = calloc(1, sizeof *s);
+  if (!s)
+    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  s->l = l;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv_writer, NULL);
+  pthread_cond_init(&s->cv_caller, NULL);
+  tls_scope = s;
+  *out = s;
+  return LEDGER_OK;
+}
+
+int ledger__scope_owns(const ledger *l)
+{
+  return tls_scope && tls_scope->l == l && !tls_scope->finished;
+}
+
+/* Posts one command and, for a step, waits for its outcome (calling thread). */
+static int post(ledger_scope *s, int cmd, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  int rc;
+  pthread_mutex_lock(&s->mu);
+  if (s->finished) {
+    pthread_mutex_unlock(&s->mu);
+    return ledger__errf(err, LEDGER_ERROR, 0, "the call's Store transaction has already ended");
+  }
+  s->cmd = cmd;
+  s->fn = fn;
+  s->payload = payload;
+  s->err = err;
+  s->step_done = 0;
+  pthread_cond_signal(&s->cv_writer);
+  pthread_mutex_unlock(&s->mu);
+  if (!s->submitted) {
+    s->submitted = 1;
+    memset(&s->job, 0, sizeof s->job);
+    s->job.fn = scope_job;
+    s->job.payload = s;
+    pthread_cond_init(&s->job.cv, NULL);
+    ledger__job_enqueue(s->l, &s->job);
+  }
+  if (cmd != CMD_STEP)
+    return LEDGER_OK;
+  pthread_mutex_lock(&s->mu);
+  while (!s->step_done)
+    pthread_cond_wait(&s->cv_caller, &s->mu);
+  rc = s->step_rc;
+  pthread_mutex_unlock(&s->mu);
+  return rc;
+}
+
+int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  (void)l;
+  return post(tls_scope, CMD_STEP, fn, payload, err);
+}
+
+static void scope_free(ledger_scope *s)
+{
+  if (tls_scope == s)
+    tls_scope = NULL;
+  pthread_cond_destroy(&s->cv_writer);
+  pthread_cond_destroy(&s->cv_caller);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_err *err)
+{
+  int rc;
+  if (!s)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "no call scope");
+  tls_scope = NULL; /* from here on this thread's ledger_tx calls are ordinary jobs again */
+  if (!s->submitted) {
+    rc = fn ? ledger_tx(s->l, fn, payload, err) : LEDGER_OK;
+    scope_free(s);
+    return rc;
+  }
+  if (s->finished) { /* the transaction was lost under an earlier step */
+    rc = ledger__errf(err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
+    (void)ledger__job_wait(s->l, &s->job);
+    scope_free(s);
+    return rc;
+  }
+  if (!fn)
+    fn = ledger__scope_noop;
+  (void)post(s, CMD_COMMIT, fn, payload, err);
+  rc = ledger__job_wait(s->l, &s->job);
+  scope_free(s);
+  return rc;
+}
+
+void ledger_scope_abort(ledger_scope *s)
+{
+  if (!s)
+    return;
+  tls_scope = NULL;
+  if (s->submitted) {
+    if (!s->finished)
+      (void)post(s, CMD_ABORT, NULL, NULL, NULL);
+    (void)ledger__job_wait(s->l, &s->job);
+  }
+  scope_free(s);
+}
+
+int ledger__scope_noop(ledger_txn *t, void *payload, ledger_err *err)
+{
+  (void)t;
+  (void)payload;
+  (void)err;
+  return LEDGER_OK;
+}
