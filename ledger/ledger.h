@@ -149,8 +149,8 @@ void ledger_scope_abort(ledger_scope *s);
  * ledger_txn_replay_put: all strings borrowed; LEDGER_ECONFLICT when (caller, key) is taken.
  * ledger_replay_get: LEDGER_OK with args_hash (LEDGER_HASH_MAX), invocation_id
  * (LEDGER_ID_MAX) and *result_out (new, malloc'd text, free()) filled; LEDGER_ENOTFOUND. */
-int ledger_txn_replay_put(ledger_txn *t, const char *caller, const char *key,
-                          const char *args_hash, const char *invocation_id, const char *result,
+int ledger_txn_replay_put(ledger_txn *t, const char *caller, const char *key, const char *args_hash,
+                          const char *invocation_id, const char *result,
                           ledger_err *err) LEDGER_WUR;
 int ledger_replay_get(ledger *l, const char *caller, const char *key, char *args_hash,
                       char *invocation_id, char **result_out, ledger_err *err) LEDGER_WUR;

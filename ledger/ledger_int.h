@@ -68,7 +68,7 @@ struct ledger {
   int nreaders;
   /* stats (bench) */
   uint64_t commits, jobs;
-  _Atomic uint64_t reruns; /* stats: written by the writer, read by ledger_stats_get */
+  _Atomic uint64_t reruns;  /* stats: written by the writer, read by ledger_stats_get */
   _Atomic int fail_commits; /* ledger_fault_commits: COMMITs still to fail (tests) */
   /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
    * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a

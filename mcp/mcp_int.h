@@ -21,7 +21,7 @@ typedef struct mcp_tool_entry {
   json_t *output_schema; /* borrowed from schema_file, may be NULL */
   json_t *listing;       /* tools/list entry (owned) */
   mcp_tool_fn fn;
-  unsigned flags;            /* mcp_tool_impl.flags */
+  unsigned flags; /* mcp_tool_impl.flags */
 } mcp_tool_entry;
 
 typedef struct mcp_req mcp_req;
@@ -183,7 +183,7 @@ typedef struct mcp_call_record {
   const char *work_run_id; /* the handler's run, or NULL */
   const char *approval_id; /* or NULL */
   int64_t started_at, completed_at;
-  const json_t *receipt; /* the signed ToolInvocationReceipt (borrowed) */
+  const json_t *receipt;       /* the signed ToolInvocationReceipt (borrowed) */
   const char *idempotency_key; /* the caller's key, or NULL: then nothing is kept for replay */
   const char *result_text;     /* the CallToolResult without its receipt (kept for replay) */
 } mcp_call_record;

@@ -264,7 +264,7 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
   snprintf(srv->server_name, sizeof srv->server_name, "%s",
            opts->server_name && *opts->server_name ? opts->server_name : "workledger");
   srv->tool_groups = opts->tool_groups;
-  srv->fault = !opts->fault                       ? MCP_FAULT_NONE
+  srv->fault = !opts->fault                     ? MCP_FAULT_NONE
                : !strcmp(opts->fault, "sign")   ? MCP_FAULT_SIGN
                : !strcmp(opts->fault, "insert") ? MCP_FAULT_INSERT
                : !strcmp(opts->fault, "commit") ? MCP_FAULT_COMMIT
