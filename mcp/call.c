@@ -15,6 +15,7 @@
 #include "ledger/ledger.h"
 #include "mcp/mcp_int.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,11 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
     ledger_fault_commits(cs->srv->store, 1);
   if (!cs->scope && cs->srv->store && !(cs->tool->flags & MCP_TOOL_LONG))
     scope_open(cs); /* nothing written yet: the record alone */
+  if (cs->srv->fault == MCP_FAULT_KILL_BEFORE_COMMIT)
+    raise(SIGKILL);
   lrc = mcp__record_call(cs->srv, cs->scope, &rec, NULL, err, sizeof err);
+  if (cs->srv->fault == MCP_FAULT_KILL_AFTER_COMMIT && lrc == 0)
+    raise(SIGKILL);
   cs->scope = NULL; /* committed or aborted by record_call */
   free(result_text);
   if (lrc != 0) {

@@ -79,7 +79,9 @@ typedef struct mcp_server_opts {
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
   /* Tests only: make every tools/call fail at one step after its handler ran: "sign" (the
-   * receipt), "insert" (the Store job, after its inserts) or "commit" (the COMMIT). NULL = none. */
+   * receipt), "insert" (the Store job, after its inserts) or "commit" (the COMMIT); or SIGKILL
+   * the process there: "kill-before-commit", "kill-after-commit" (before the answer is sent).
+   * NULL = none. The CLI takes it from WORKLEDGER_FAULT. */
   const char *fault;
   int workers;              /* worker threads; 0 = MCP_DEFAULT_WORKERS */
   int window;               /* max requests in flight per server; 0 = MCP_DEFAULT_WINDOW */

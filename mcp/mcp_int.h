@@ -28,7 +28,14 @@ typedef struct mcp_req mcp_req;
 struct ledger_scope; /* ledger/ledger.h */
 
 /* Fault injection for the tests of "one call, one transaction" (mcp_server_opts.fault). */
-enum { MCP_FAULT_NONE, MCP_FAULT_SIGN, MCP_FAULT_INSERT, MCP_FAULT_COMMIT };
+enum {
+  MCP_FAULT_NONE,
+  MCP_FAULT_SIGN,
+  MCP_FAULT_INSERT,
+  MCP_FAULT_COMMIT,
+  MCP_FAULT_KILL_BEFORE_COMMIT, /* the process SIGKILLs itself with the call's writes staged */
+  MCP_FAULT_KILL_AFTER_COMMIT,  /* ... once the call is durable, before it is answered */
+};
 typedef struct mcp_outreq mcp_outreq;
 
 struct mcp_server {

@@ -264,11 +264,13 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
   snprintf(srv->server_name, sizeof srv->server_name, "%s",
            opts->server_name && *opts->server_name ? opts->server_name : "workledger");
   srv->tool_groups = opts->tool_groups;
-  srv->fault = !opts->fault                     ? MCP_FAULT_NONE
-               : !strcmp(opts->fault, "sign")   ? MCP_FAULT_SIGN
-               : !strcmp(opts->fault, "insert") ? MCP_FAULT_INSERT
-               : !strcmp(opts->fault, "commit") ? MCP_FAULT_COMMIT
-                                                : MCP_FAULT_NONE;
+  srv->fault = !opts->fault                                 ? MCP_FAULT_NONE
+               : !strcmp(opts->fault, "sign")               ? MCP_FAULT_SIGN
+               : !strcmp(opts->fault, "insert")             ? MCP_FAULT_INSERT
+               : !strcmp(opts->fault, "commit")             ? MCP_FAULT_COMMIT
+               : !strcmp(opts->fault, "kill-before-commit") ? MCP_FAULT_KILL_BEFORE_COMMIT
+               : !strcmp(opts->fault, "kill-after-commit")  ? MCP_FAULT_KILL_AFTER_COMMIT
+                                                            : MCP_FAULT_NONE;
   srv->instructions = opts->instructions ? strdup(opts->instructions) : NULL;
   srv->config = opts->config ? json_incref((json_t *)opts->config) : json_object();
   srv->max_message = opts->max_message ? opts->max_message : MCP_DEFAULT_MAX_MESSAGE;
