@@ -154,6 +154,11 @@ int ledger__kind_schema_hash(char out[LEDGER_HASH_MAX], const char *kind, const 
 void ledger__rand_hex(char *out, size_t nbytes);
 int ledger__valid_ts(const char *ts);
 
+/* Work loop (work.c): the string member k of args, NULL when absent or empty. */
+const char *ledger__arg_str(const json_t *args, const char *k);
+/* Column i of the current row as text (NULL for SQL NULL). */
+#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+
 /* Loaders over any connection (no transaction handling). */
 int ledger__run_json(lconn *c, const char *run_id, json_t **out, ledger_err *err);
 int ledger__events_json(lconn *c, const char *run_id, json_t **out, ledger_err *err);

@@ -63,7 +63,7 @@ static ledger_job *take_batch(ledger *l, int *n_out)
 static void run_batch(ledger *l, lconn *c, ledger_job *batch, int n)
 {
   /* A batch of rerunnable jobs first runs without a SAVEPOINT per job (each one journals every
-     * page it touches first); if a job fails, it is rolled back and run again with savepoints. */
+   * page it touches first); if a job fails, it is rolled back and run again with savepoints. */
   int fast = 1;
   for (ledger_job *j = batch; j; j = j->next)
     fast &= j->rerunnable;
