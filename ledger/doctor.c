@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
-
 static void add(json_t *checks, const char *name, const char *status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void add(json_t *checks, const char *name, const char *status, const char *fmt, ...)

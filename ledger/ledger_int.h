@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/ledger_int.h — private declarations shared by the ledger/ sources: the Store handle,
- * a SQLite connection with its prepared-statement cache, error helpers, and the internal
- * run/event loaders and projection builders used by work.c, wrap.c and the tests. Never
+ * a SQLite connection with its prepared-statement cache, error and binding helpers, the writer
+ * thread and schema entry points, the prepare hints and event hash, and the internal run/event
+ * loaders and projection builders used by work.c, work_views.c, wrap.c and the tests. Never
  * included from outside ledger/ (tests/unit/ledger may use it to test internals). */
 #ifndef WL_LEDGER_LEDGER_INT_H
 #define WL_LEDGER_LEDGER_INT_H
@@ -70,7 +71,7 @@ struct ledger {
   uint64_t commits, jobs;
   _Atomic uint64_t reruns;  /* stats: written by the writer, read by ledger_stats_get */
   _Atomic int fail_commits; /* ledger_fault_commits: COMMITs still to fail (tests) */
-  /* WAL checkpoints off the commit path (store.c): the writer's WAL hook wakes the checkpointer
+  /* WAL checkpoints off the commit path (writer.c): the writer's WAL hook wakes the checkpointer
    * thread (own connection, PASSIVE) when the WAL holds ckpt_frames frames, and finishes a
    * checkpoint inline only for the few frames committed while a background pass ran (or at
    * 4 x ckpt_frames when the background cannot keep up) so that the WAL restarts. */
@@ -84,7 +85,7 @@ struct ledger {
   _Atomic uint64_t ckpt_bg, ckpt_inline; /* stats: background passes, inline finishes */
   _Atomic uint64_t wal_frames;           /* stats: frames written (by the writer's WAL hook) */
   int wal_last;                          /* WAL size at the previous hook call */
-  /* hints for ledger_event_prepare (txn.c): kinds and run producers the writer has read */
+  /* hints for ledger_event_prepare (hints.c): kinds and run producers the writer has read */
   pthread_mutex_t hmu;
   struct {
     char kind[64];
@@ -114,14 +115,31 @@ int ledger__sqlerr(ledger_err *err, lconn *c, int rc, const char *what);
 /* Prepared statement from the cache (reset, bindings cleared). NULL on error (err filled). */
 sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err);
 int ledger__exec(lconn *c, const char *sql, ledger_err *err);
+/* Steps a statement that returns no row and resets it; err from `what` unless SQLITE_DONE. */
+int ledger__step_done(lconn *c, sqlite3_stmt *st, ledger_err *err, const char *what);
+/* Text binding (copied) and optional text binding (NULL binds SQL NULL). */
+#define BIND_TEXT(st, i, s) sqlite3_bind_text((st), (i), (s), -1, SQLITE_TRANSIENT)
+#define BIND_OPT(st, i, s) ((s) ? BIND_TEXT(st, i, s) : sqlite3_bind_null((st), (i)))
 /* Length (1..4) of the well-formed UTF-8 sequence at p (no overlongs, surrogates or code points
  * above U+10FFFF; at most `avail` bytes read), 0 when there is none (txn.c). */
 int ledger__utf8_seq(const unsigned char *p, size_t avail);
+/* 1 when s is an id: well-formed UTF-8 without control characters, 1..LEDGER_ID_MAX-1 bytes
+ * (txn.c). */
+int ledger__valid_id_text(const char *s);
 /* `query` as literal FTS5 words (read.c): malloc'd, "" when it has none, NULL on out of memory. */
 char *ledger__fts_words(const char *query);
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o,
                       ledger_err *err);
 void ledger__conn_close(lconn *c);
+
+/* The write path (writer.c): the writer thread's start routine (arg: the ledger), the WAL hook
+ * of the writer connection (arg: the ledger), and stopping the checkpointer thread and closing
+ * its connection (ledger_close). */
+void *ledger__writer_main(void *arg);
+int ledger__wal_hook(void *arg, sqlite3 *db, const char *name, int nframes);
+void ledger__ckpt_stop(ledger *l);
+#define CKPT_FRAMES_DEFAULT 4096 /* 16 MiB of 4 KiB frames */
+#define CKPT_CLOSE_FRAMES 64     /* a smaller WAL is not checkpointed by ledger_close */
 
 /* Reader pool. */
 lconn *ledger__reader_get(ledger *l, ledger_err *err);
@@ -146,6 +164,11 @@ int ledger__kind_schema_hash(char out[LEDGER_HASH_MAX], const char *kind, const 
 /* Random lowercase hex of n bytes into out (2n+1). */
 void ledger__rand_hex(char *out, size_t nbytes);
 int ledger__valid_ts(const char *ts);
+
+/* Work loop (work.c): the string member k of args, NULL when absent or empty. */
+const char *ledger__arg_str(const json_t *args, const char *k);
+/* Column i of the current row as text (NULL for SQL NULL). */
+#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
 
 /* Loaders over any connection (no transaction handling). */
 int ledger__run_json(lconn *c, const char *run_id, json_t **out, ledger_err *err);
@@ -174,8 +197,28 @@ int ledger__manifest_build(const json_t *store_export, const json_t *receipt,
 /* Store a receipt / fetch the stored one of a run (kind motus.work-receipt). */
 int ledger__receipt_of_run(lconn *c, const char *run_id, json_t **out, ledger_err *err);
 
+/* Prepare hints (hints.c): kinds and run producers the writer has read. The put functions copy
+ * their arguments (required: the kind's required members as JSON array text); kind_hint_get
+ * fills schema_hash and returns 1 when the kind is known and payload has every required member;
+ * run_hint_get fills producer ("" and *has = 0 when the run has none) and returns 1 when the run
+ * is known. */
+void ledger__kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
+                           const char *required);
+int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload,
+                          char schema_hash[LEDGER_HASH_MAX]);
+void ledger__run_hint_put(ledger *l, const char *run_id, const char *producer);
+int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_MAX], int *has);
 /* Frees the prepare hints (ledger_close). */
 void ledger__hints_free(ledger *l);
+
+/* The content event id (event_hash.c): begin hashes every member up to "seq": (producer_id may
+ * be NULL); finish copies the begun state, adds seq and writes "sha256:<hex>". */
+void ledger__event_hash_begin(seal_sha256_ctx *h, const char *run_id, const char *kind,
+                              const char *key, const char *occurred_at, const char *payload_txt,
+                              size_t payload_len, const char *payload_hash, const char *producer_id,
+                              const char *schema_hash);
+void ledger__event_hash_finish(const seal_sha256_ctx *begun, int64_t seq,
+                               char out[LEDGER_HASH_MAX]);
 
 /* Readers: run fn with a read connection inside BEGIN/COMMIT. */
 typedef int (*ledger_read_fn)(lconn *c, void *payload, ledger_err *err);

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
-
 static void set_opt(json_t *o, const char *k, sqlite3_stmt *st, int i)
 {
   if (sqlite3_column_type(st, i) != SQLITE_NULL)

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
-
 /* ---- task statistics ------------------------------------------------------------------------ */
 
 #define INT_FIELD(f) "json_extract(json, '$." f "')"

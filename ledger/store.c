@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * ledger/store.c — opening a Store: connections and their statement caches, PRAGMAs (WAL,
- * synchronous, foreign keys, application_id, temp_store), the schema and its user_version
- * migrations, the reader pool, the writer thread that group-commits ledger_tx() jobs (each in a
- * SAVEPOINT of one BEGIN IMMEDIATE transaction, or without savepoints for a batch of
- * rerunnable jobs, rerun with them if one fails), the WAL hook and background checkpointer that
- * keep checkpoints off the commit path, and closing (a small WAL is left for the next process).
- * It does not know what runs or events mean (txn.c, read.c). */
+ * ledger/store.c — opening and closing a Store: errors, timestamps, connections and their
+ * statement caches, PRAGMAs (WAL, synchronous, foreign keys, temp_store), the reader pool,
+ * starting the writer thread (writer.c) after the migrations (schema.c), and closing (a small WAL
+ * is left for the next process). It does not know what runs or events mean (txn.c, read.c). */
 #include "ledger/ledger_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -179,28 +175,6 @@ sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
   return st;
 }
 
-/* Transaction control on the writer runs once or more per job: prepared once, stepped after. The
- * statement cache is keyed by the address of the SQL text, hence these named arrays. */
-static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
-static const char SQL_COMMIT[] = "COMMIT";
-static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
-static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
-static const char SQL_RELEASE[] = "RELEASE job";
-static const char SQL_ROLLBACK[] = "ROLLBACK";
-
-static int exec_cached(lconn *c, const char *sql, ledger_err *err)
-{
-  sqlite3_stmt *st = ledger__stmt(c, sql, err);
-  int rc;
-  if (!st)
-    return LEDGER_ERROR;
-  rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE)
-    return ledger__sqlerr(err, c, rc, sql);
-  return LEDGER_OK;
-}
-
 int ledger__exec(lconn *c, const char *sql, ledger_err *err)
 {
   char *msg = NULL;
@@ -211,6 +185,15 @@ int ledger__exec(lconn *c, const char *sql, ledger_err *err)
     sqlite3_free(msg);
     return code;
   }
+  return LEDGER_OK;
+}
+
+int ledger__step_done(lconn *c, sqlite3_stmt *st, ledger_err *err, const char *what)
+{
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE)
+    return ledger__sqlerr(err, c, rc, what);
   return LEDGER_OK;
 }
 
@@ -249,276 +232,6 @@ int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opt
   sqlite3_busy_timeout(c->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000);
   *out = c;
   return LEDGER_OK;
-}
-
-/* ---- schema --------------------------------------------------------------------------------- */
-
-static const char schema_tables[] =
-    "CREATE TABLE runs("
-    " run_id TEXT PRIMARY KEY NOT NULL CHECK(length(run_id) BETWEEN 1 AND 127),"
-    " work_id TEXT,"
-    " status TEXT NOT NULL DEFAULT 'open' CHECK(status IN ('open','closed')),"
-    " started_at TEXT NOT NULL,"
-    " closed_at TEXT,"
-    " outcome_status TEXT CHECK(outcome_status IS NULL OR outcome_status IN"
-    "  ('success','failure','partial','aborted','superseded','unknown')),"
-    " producer_id TEXT,"
-    " lease_id TEXT UNIQUE,"
-    " lease_status TEXT CHECK(lease_status IS NULL OR lease_status IN"
-    "  ('active','released','expired','aborted')),"
-    " lease_actor TEXT,"
-    " lease_expires_at TEXT,"
-    " lease_token INTEGER,"
-    " CHECK((status='open' AND closed_at IS NULL AND outcome_status IS NULL) OR"
-    "       (status='closed' AND closed_at IS NOT NULL AND outcome_status IS NOT NULL)));"
-    "CREATE TABLE kind_versions("
-    " event_kind TEXT PRIMARY KEY NOT NULL CHECK(length(event_kind) >= 1),"
-    " schema_version TEXT NOT NULL,"
-    " required_payload TEXT NOT NULL,"
-    " schema_hash TEXT NOT NULL,"
-    " registered_at TEXT NOT NULL);"
-    "CREATE TABLE events("
-    " run_id TEXT NOT NULL REFERENCES runs(run_id),"
-    " seq INTEGER NOT NULL CHECK(seq >= 1),"
-    " event_id TEXT NOT NULL UNIQUE,"
-    " event_kind TEXT NOT NULL REFERENCES kind_versions(event_kind),"
-    " occurred_at TEXT NOT NULL,"
-    " idempotency_key TEXT NOT NULL CHECK(length(idempotency_key) >= 1),"
-    " producer_id TEXT,"
-    " payload TEXT NOT NULL,"
-    " payload_hash TEXT NOT NULL,"
-    " schema_hash TEXT NOT NULL,"
-    " PRIMARY KEY(run_id, seq),"
-    " UNIQUE(run_id, idempotency_key)) WITHOUT ROWID;"
-    "CREATE TABLE locks("
-    " resource TEXT PRIMARY KEY NOT NULL,"
-    " holder TEXT,"
-    " fencing_token INTEGER NOT NULL CHECK(fencing_token >= 1),"
-    " status TEXT NOT NULL CHECK(status IN ('held','free')),"
-    " acquired_at TEXT NOT NULL,"
-    " expires_at TEXT,"
-    " released_at TEXT);"
-    "CREATE TABLE receipts("
-    " receipt_id TEXT PRIMARY KEY NOT NULL,"
-    " kind TEXT NOT NULL,"
-    " run_id TEXT REFERENCES runs(run_id),"
-    " task_id TEXT,"
-    " json TEXT NOT NULL,"
-    " created_at TEXT NOT NULL);"
-    "CREATE TABLE approvals("
-    " approval_id TEXT PRIMARY KEY NOT NULL,"
-    " tool TEXT NOT NULL,"
-    " args_hash TEXT NOT NULL,"
-    " risk INTEGER NOT NULL CHECK(risk BETWEEN 0 AND 4),"
-    " caller TEXT NOT NULL,"
-    " status TEXT NOT NULL DEFAULT 'pending' CHECK(status IN ('pending','approved','denied')),"
-    " reason TEXT,"
-    " request TEXT,"
-    " decision TEXT,"
-    " created_at TEXT NOT NULL,"
-    " resolved_at TEXT);"
-    "CREATE TABLE memories("
-    " memory_id TEXT PRIMARY KEY NOT NULL,"
-    " content TEXT NOT NULL,"
-    " sensitivity TEXT NOT NULL DEFAULT 'none',"
-    " confidence INTEGER NOT NULL DEFAULT 50 CHECK(confidence BETWEEN 0 AND 100),"
-    " created_at TEXT NOT NULL);"
-    "CREATE VIRTUAL TABLE memories_fts USING fts5(content, content='memories', content_rowid='rowid');";
-
-/* Version 2: answers kept for replay of calls made with an idempotency key (ledger/replay.c,
- * spec/store.md "Replay"). */
-static const char schema_v2[] = "CREATE TABLE call_replays("
-                                " caller TEXT NOT NULL,"
-                                " idempotency_key TEXT NOT NULL,"
-                                " args_hash TEXT NOT NULL,"
-                                " invocation_id TEXT NOT NULL,"
-                                " result TEXT NOT NULL,"
-                                " created_at TEXT NOT NULL,"
-                                " PRIMARY KEY(caller, idempotency_key)) WITHOUT ROWID;"
-                                "PRAGMA user_version=2;";
-
-/* Re-runnable parts (doctor --fix recreates what is missing). */
-static const char schema_objects[] =
-    "CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at DESC, run_id);"
-    "CREATE INDEX IF NOT EXISTS runs_work ON runs(work_id, status);"
-    "CREATE INDEX IF NOT EXISTS receipts_run ON receipts(run_id);"
-    "CREATE INDEX IF NOT EXISTS receipts_task ON receipts(task_id);"
-    "CREATE INDEX IF NOT EXISTS approvals_status ON approvals(status, created_at);"
-    "CREATE VIEW IF NOT EXISTS leases AS SELECT lease_id, run_id, work_id, lease_actor AS actor_id,"
-    " started_at AS claimed_at, lease_expires_at AS expires_at, lease_status AS status,"
-    " lease_token AS fencing_token FROM runs WHERE lease_id IS NOT NULL;"
-    "CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events"
-    " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
-    "CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events"
-    " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
-    "CREATE TRIGGER IF NOT EXISTS events_open_run BEFORE INSERT ON events"
-    " WHEN (SELECT status FROM runs WHERE run_id = NEW.run_id) IS NOT 'open'"
-    " BEGIN SELECT RAISE(ABORT, 'run is closed or unknown'); END;"
-    "CREATE TRIGGER IF NOT EXISTS events_contiguous BEFORE INSERT ON events"
-    " WHEN NEW.seq <> (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE run_id = NEW.run_id)"
-    " BEGIN SELECT RAISE(ABORT, 'event seq must be contiguous'); END;"
-    "CREATE TRIGGER IF NOT EXISTS runs_no_delete BEFORE DELETE ON runs"
-    " BEGIN SELECT RAISE(ABORT, 'runs are never deleted'); END;"
-    "CREATE TRIGGER IF NOT EXISTS runs_immutable BEFORE UPDATE ON runs"
-    " WHEN NEW.run_id IS NOT OLD.run_id OR NEW.work_id IS NOT OLD.work_id"
-    "  OR NEW.started_at IS NOT OLD.started_at OR NEW.producer_id IS NOT OLD.producer_id"
-    "  OR (OLD.lease_id IS NOT NULL AND NEW.lease_id IS NOT OLD.lease_id)"
-    "  OR (OLD.lease_token IS NOT NULL AND NEW.lease_token IS NOT OLD.lease_token)"
-    "  OR (OLD.status = 'closed' AND (NEW.status IS NOT OLD.status"
-    "      OR NEW.closed_at IS NOT OLD.closed_at OR NEW.outcome_status IS NOT OLD.outcome_status))"
-    " BEGIN SELECT RAISE(ABORT, 'run identity and closed state are immutable'); END;"
-    "CREATE TRIGGER IF NOT EXISTS runs_close_needs_event BEFORE UPDATE OF status ON runs"
-    " WHEN OLD.status = 'open' AND NEW.status = 'closed'"
-    "  AND NOT EXISTS (SELECT 1 FROM events WHERE run_id = NEW.run_id)"
-    " BEGIN SELECT RAISE(ABORT, 'a run closes with an event'); END;"
-    "CREATE TRIGGER IF NOT EXISTS kind_versions_no_update BEFORE UPDATE ON kind_versions"
-    " BEGIN SELECT RAISE(ABORT, 'kind versions are immutable'); END;"
-    "CREATE TRIGGER IF NOT EXISTS kind_versions_no_delete BEFORE DELETE ON kind_versions"
-    " BEGIN SELECT RAISE(ABORT, 'kind versions are immutable'); END;"
-    "CREATE TRIGGER IF NOT EXISTS locks_no_delete BEFORE DELETE ON locks"
-    " BEGIN SELECT RAISE(ABORT, 'locks are never deleted'); END;"
-    "CREATE TRIGGER IF NOT EXISTS locks_fenced BEFORE UPDATE ON locks"
-    " WHEN NEW.fencing_token < OLD.fencing_token OR NEW.resource IS NOT OLD.resource"
-    " BEGIN SELECT RAISE(ABORT, 'fencing tokens never decrease'); END;"
-    "CREATE TRIGGER IF NOT EXISTS receipts_no_update BEFORE UPDATE ON receipts"
-    " BEGIN SELECT RAISE(ABORT, 'receipts are immutable'); END;"
-    "CREATE TRIGGER IF NOT EXISTS receipts_no_delete BEFORE DELETE ON receipts"
-    " BEGIN SELECT RAISE(ABORT, 'receipts are immutable'); END;"
-    "CREATE TRIGGER IF NOT EXISTS approvals_resolve_once BEFORE UPDATE ON approvals"
-    " WHEN OLD.status <> 'pending' OR NEW.approval_id IS NOT OLD.approval_id"
-    "  OR NEW.args_hash IS NOT OLD.args_hash OR NEW.tool IS NOT OLD.tool"
-    " BEGIN SELECT RAISE(ABORT, 'approval already resolved'); END;"
-    "CREATE TRIGGER IF NOT EXISTS approvals_no_delete BEFORE DELETE ON approvals"
-    " BEGIN SELECT RAISE(ABORT, 'approvals are never deleted'); END;"
-    "CREATE TRIGGER IF NOT EXISTS memories_ai AFTER INSERT ON memories BEGIN"
-    " INSERT INTO memories_fts(rowid, content) VALUES (NEW.rowid, NEW.content); END;"
-    "CREATE TRIGGER IF NOT EXISTS memories_ad AFTER DELETE ON memories BEGIN"
-    " INSERT INTO memories_fts(memories_fts, rowid, content) VALUES ('delete', OLD.rowid, OLD.content);"
-    " END;";
-
-const char *const ledger__triggers[] = {"events_no_update",
-                                        "events_no_delete",
-                                        "events_open_run",
-                                        "events_contiguous",
-                                        "runs_no_delete",
-                                        "runs_immutable",
-                                        "runs_close_needs_event",
-                                        "kind_versions_no_update",
-                                        "kind_versions_no_delete",
-                                        "locks_no_delete",
-                                        "locks_fenced",
-                                        "receipts_no_update",
-                                        "receipts_no_delete",
-                                        "approvals_resolve_once",
-                                        "approvals_no_delete",
-                                        "memories_ai",
-                                        "memories_ad",
-                                        NULL};
-
-/* Kinds registered by the migration: the four Motus reference kinds (motus.md §4.3, pinned)
- * and our own (spec/store.md). Each entry: kind, then required payload members, NULL. */
-static const char *const builtin_kinds[][8] = {
-    {"work.started", "work_id", "actor", "trigger", "instruction", NULL},
-    {"tool.used", "tool_refs", NULL},
-    {"evidence.referenced", "evidence_refs", NULL},
-    {"work.closed", "outcome", "acceptance", "route_summary", "handoff", NULL},
-    {"mcp.call", "tool", "caller", "status", NULL},
-    {"policy.decided", "tool", "risk", "decision", NULL},
-    {"approval.requested", "approval_id", "tool", "risk", NULL},
-    {"approval.resolved", "approval_id", "status", NULL},
-    {"task.delegated", "task_id", "peer", NULL},
-    {"memory.written", "memory_id", NULL},
-};
-
-int ledger__schema_fix(lconn *c, ledger_err *err)
-{
-  return ledger__exec(c, schema_objects, err);
-}
-
-static int register_builtins(lconn *c, ledger_err *err)
-{
-  ledger_txn t = {NULL, c};
-  for (size_t i = 0; i < sizeof builtin_kinds / sizeof builtin_kinds[0]; i++) {
-    json_t *req = json_array();
-    for (int k = 1; builtin_kinds[i][k]; k++)
-      json_array_append_new(req, json_string(builtin_kinds[i][k]));
-    int rc = ledger_txn_kind_register(&t, builtin_kinds[i][0], req, err);
-    json_decref(req);
-    if (rc)
-      return rc;
-  }
-  return LEDGER_OK;
-}
-
-static int pragma_int(lconn *c, const char *sql, int *out, ledger_err *err)
-{
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-  if (rc != SQLITE_OK)
-    return ledger__sqlerr(err, c, rc, "read Store header");
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    *out = sqlite3_column_int(st, 0);
-    rc = SQLITE_OK;
-  } else if (rc == SQLITE_DONE) {
-    *out = 0;
-    rc = SQLITE_OK;
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_OK)
-    return ledger__sqlerr(err, c, rc, "read Store header");
-  return LEDGER_OK;
-}
-
-int ledger__check_store(lconn *c, int *version_out, ledger_err *err)
-{
-  int appid = 0, ver = 0, ntables = 0;
-  int rc = pragma_int(c, "PRAGMA application_id", &appid, err);
-  if (rc)
-    return rc == LEDGER_ERROR ? ledger__errf(err, LEDGER_ENOTSTORE, 0, "%s", err ? err->msg : "")
-                              : rc;
-  if ((rc = pragma_int(c, "PRAGMA user_version", &ver, err)))
-    return rc;
-  if ((rc = pragma_int(c, "SELECT count(*) FROM sqlite_master", &ntables, err)))
-    return rc;
-  if (appid == 0 && ver == 0 && ntables == 0) {
-    *version_out = 0; /* empty database: a fresh Store */
-    return LEDGER_OK;
-  }
-  if (appid != LEDGER_APPLICATION_ID)
-    return ledger__errf(err, LEDGER_ENOTSTORE, 0, "not a workledger Store (application_id 0x%08x)",
-                        (unsigned)appid);
-  if (ver > LEDGER_SCHEMA_VERSION)
-    return ledger__errf(err, LEDGER_ENEWER, 0,
-                        "Store schema version %d is newer than this build supports (%d)", ver,
-                        LEDGER_SCHEMA_VERSION);
-  *version_out = ver;
-  return LEDGER_OK;
-}
-
-int ledger__migrate(lconn *c, ledger_err *err)
-{
-  int ver = 0, rc;
-  if ((rc = ledger__exec(c, "BEGIN IMMEDIATE", err)))
-    return rc;
-  if ((rc = ledger__check_store(c, &ver, err)))
-    goto fail;
-  if (ver < 1) {
-    char sql[96];
-    if ((rc = ledger__exec(c, schema_tables, err)) || (rc = ledger__exec(c, schema_objects, err)) ||
-        (rc = register_builtins(c, err)))
-      goto fail;
-    snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=1",
-             LEDGER_APPLICATION_ID);
-    if ((rc = ledger__exec(c, sql, err)))
-      goto fail;
-  }
-  if (ver < 2 && (rc = ledger__exec(c, schema_v2, err)))
-    goto fail;
-  return ledger__exec(c, "COMMIT", err);
-fail:
-  ledger__exec(c, "ROLLBACK", NULL);
-  return rc;
 }
 
 /* ---- reader pool ---------------------------------------------------------------------------- */
@@ -579,281 +292,6 @@ int ledger__read(ledger *l, ledger_read_fn fn, void *payload, ledger_err *err)
   }
   ledger__reader_put(l, c);
   return rc;
-}
-
-/* ---- writer --------------------------------------------------------------------------------- */
-
-#define MAX_BATCH 512
-
-static void *writer_main(void *arg)
-{
-  ledger *l = arg;
-  lconn *c = l->wconn;
-  for (;;) {
-    pthread_mutex_lock(&l->mu);
-    while (!l->head && !l->stop)
-      pthread_cond_wait(&l->work_cv, &l->mu);
-    if (!l->head && l->stop) {
-      pthread_mutex_unlock(&l->mu);
-      break;
-    }
-    ledger_job *batch = l->head, *last = batch;
-    int n = 1;
-    while (last->next && n < MAX_BATCH) {
-      last = last->next;
-      n++;
-    }
-    l->head = last->next;
-    if (!l->head)
-      l->tail = NULL;
-    last->next = NULL;
-    pthread_mutex_unlock(&l->mu);
-
-    /* A batch of rerunnable jobs first runs without a SAVEPOINT per job (each one journals every
-     * page it touches first); if a job fails, it is rolled back and run again with savepoints. */
-    int fast = 1;
-    for (ledger_job *j = batch; j; j = j->next)
-      fast &= j->rerunnable;
-  again:;
-    ledger_err berr = {0};
-    int brc = exec_cached(c, SQL_BEGIN, &berr);
-    int failed = 0, lost = 0;
-    for (ledger_job *j = batch; j; j = j->next) {
-      if (brc) {
-        j->rc = brc;
-        if (j->err)
-          *j->err = berr;
-        continue;
-      }
-      ledger_txn t = {l, c};
-      if (fast) {
-        j->rc = j->fn(&t, j->payload, j->err);
-        if (j->rc != LEDGER_OK) {
-          failed = 1;
-          break;
-        }
-        continue;
-      }
-      if (exec_cached(c, SQL_SAVEPOINT, j->err)) {
-        j->rc = LEDGER_ERROR;
-        continue;
-      }
-      j->rc = j->fn(&t, j->payload, j->err);
-      if (j->rc != LEDGER_OK)
-        exec_cached(c, SQL_ROLLBACK_TO, NULL);
-      exec_cached(c, SQL_RELEASE, NULL);
-      if (sqlite3_get_autocommit(c->db)) {
-        /* SQLite itself rolled the whole transaction back (disk full, I/O error, ...): nothing
-         * of this batch is kept, and no later job may run outside it (its SAVEPOINT would open
-         * a transaction of its own and RELEASE would commit it alone) */
-        lost = 1;
-        break;
-      }
-    }
-    if (lost) {
-      for (ledger_job *j = batch; j; j = j->next)
-        if (j->rc == LEDGER_OK) {
-          j->rc = LEDGER_ERROR;
-          if (j->err)
-            ledger__errf(j->err, LEDGER_ERROR, 0,
-                         "the Store transaction was rolled back by SQLite");
-        }
-    } else if (!brc && failed) {
-      exec_cached(c, SQL_ROLLBACK, NULL);
-      if (n > 1) {
-        fast = 0;
-        l->reruns++; /* writer thread only; read under mu by ledger_stats_get after a commit */
-        goto again;
-      }
-      /* a batch of one: the job's own failure is the outcome */
-    } else if (!brc) {
-      ledger_err cerr = {0};
-      int crc = atomic_load(&l->fail_commits) > 0 && atomic_fetch_sub(&l->fail_commits, 1) > 0
-                    ? ledger__errf(&cerr, LEDGER_ERROR, 0, "injected COMMIT failure")
-                    : exec_cached(c, SQL_COMMIT, &cerr);
-      if (crc) {
-        ledger__exec(c, "ROLLBACK", NULL);
-        for (ledger_job *j = batch; j; j = j->next)
-          if (j->rc == LEDGER_OK) {
-            j->rc = LEDGER_ERROR;
-            if (j->err)
-              *j->err = cerr;
-          }
-      }
-    }
-    pthread_mutex_lock(&l->mu);
-    l->commits++;
-    l->jobs += (uint64_t)n;
-    for (ledger_job *j = batch, *nx; j; j = nx) {
-      nx = j->next; /* read before the caller may return and free j */
-      j->done = 1;
-      pthread_cond_signal(&j->cv);
-    }
-    pthread_mutex_unlock(&l->mu);
-  }
-  return NULL;
-}
-
-/* ---- checkpoints ----------------------------------------------------------------------------
- * SQLite's auto-checkpoint would copy the WAL into the database file (and fsync it) inside
- * COMMIT, on the writer thread, every 1000 frames. Instead the writer connection runs with
- * wal_autocheckpoint=0 and this WAL hook. At ckpt_frames frames it wakes the checkpointer thread,
- * which runs a PASSIVE checkpoint on its own connection while the writer goes on committing. A
- * passive pass never catches up with a busy writer, and the WAL only restarts from its start
- * when a write transaction begins with every frame backfilled, so once a background pass has
- * finished the writer completes the job inline right after a commit once the frames committed
- * meanwhile are few (else another background pass copies them first), and its next transaction
- * rewinds the WAL. Durability is unchanged: a
- * transaction is durable when its frames are fsynced in the WAL (COMMIT); a checkpoint only
- * copies committed frames and syncs the database file before the WAL may be reused. */
-
-#define CKPT_FRAMES_DEFAULT 4096 /* 16 MiB of 4 KiB frames */
-#define CKPT_FINISH_FRAMES 256   /* the most frames the writer copies itself */
-#define CKPT_CLOSE_FRAMES 64     /* a smaller WAL is not checkpointed by ledger_close */
-
-static void *ckpt_main(void *arg)
-{
-  ledger *l = arg;
-  pthread_mutex_lock(&l->cmu);
-  for (;;) {
-    while (!l->ckpt_want && !l->ckpt_stop)
-      pthread_cond_wait(&l->ccv, &l->cmu);
-    if (l->ckpt_stop)
-      break;
-    l->ckpt_want = 0;
-    l->ckpt_running = 1;
-    pthread_mutex_unlock(&l->cmu);
-    int nlog = -1, nckpt = -1;
-    if (!l->cconn) {
-      ledger_err e = {0};
-      if (ledger__conn_open(&l->cconn, l->path, SQLITE_OPEN_READWRITE, &l->opts, &e) == LEDGER_OK)
-        ledger__exec(l->cconn,
-                     l->opts.durability == LEDGER_DURABLE_NORMAL ? "PRAGMA synchronous=NORMAL"
-                                                                 : "PRAGMA synchronous=FULL",
-                     NULL);
-    }
-    if (l->cconn)
-      sqlite3_wal_checkpoint_v2(l->cconn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
-    pthread_mutex_lock(&l->cmu);
-    l->ckpt_running = 0;
-    /* everything copied: the WAL restarts at the next write, nothing is left to finish inline */
-    l->ckpt_done_upto = nckpt > 0 && nckpt < nlog ? nckpt : 0;
-    l->ckpt_bg++;
-  }
-  pthread_mutex_unlock(&l->cmu);
-  return NULL;
-}
-
-static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
-{
-  ledger *l = arg;
-  int finish = 0;
-  (void)name;
-  int restarted = nframes < l->wal_last;
-  l->wal_frames += (uint64_t)(nframes > l->wal_last ? nframes - l->wal_last : nframes);
-  l->wal_last = nframes;
-  if (restarted) {
-    /* the WAL started over (after a full pass, or another process): an old pass's progress
-     * no longer describes it */
-    pthread_mutex_lock(&l->cmu);
-    l->ckpt_done_upto = 0;
-    pthread_mutex_unlock(&l->cmu);
-  }
-  if (nframes < l->ckpt_frames)
-    return SQLITE_OK;
-  pthread_mutex_lock(&l->cmu);
-  if (nframes >= 4 * l->ckpt_frames) {
-    /* the background is behind (or not scheduled): checkpoint here, as SQLite would (while a
-     * background pass holds the checkpoint lock this returns at once) */
-    finish = 1;
-  } else if (l->ckpt_running) {
-    /* a pass is copying */
-  } else if (l->ckpt_done_upto > 0 && nframes - l->ckpt_done_upto <= CKPT_FINISH_FRAMES) {
-    /* a pass finished and little was committed meanwhile: copy that here */
-    finish = 1;
-  } else {
-    /* first pass, or another pass over what was committed during the last one */
-    if (!l->ckpt_started) {
-      if (pthread_create(&l->ckpt, NULL, ckpt_main, l) == 0)
-        l->ckpt_started = 1;
-    }
-    if (l->ckpt_started) {
-      l->ckpt_want = 1;
-      pthread_cond_signal(&l->ccv);
-    } else {
-      finish = 1; /* no thread: checkpoint here, as SQLite would */
-    }
-  }
-  if (finish)
-    l->ckpt_done_upto = 0;
-  pthread_mutex_unlock(&l->cmu);
-  if (finish) {
-    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    l->ckpt_inline++;
-  }
-  return SQLITE_OK;
-}
-
-static void ckpt_stop(ledger *l)
-{
-  if (l->ckpt_started) {
-    pthread_mutex_lock(&l->cmu);
-    l->ckpt_stop = 1;
-    pthread_cond_signal(&l->ccv);
-    pthread_mutex_unlock(&l->cmu);
-    pthread_join(l->ckpt, NULL);
-    l->ckpt_started = 0;
-  }
-  ledger__conn_close(l->cconn);
-  l->cconn = NULL;
-}
-
-void ledger__job_enqueue(ledger *l, ledger_job *j)
-{
-  pthread_mutex_lock(&l->mu);
-  if (l->tail)
-    l->tail->next = j;
-  else
-    l->head = j;
-  l->tail = j;
-  pthread_cond_signal(&l->work_cv);
-  pthread_mutex_unlock(&l->mu);
-}
-
-int ledger__job_wait(ledger *l, ledger_job *j)
-{
-  pthread_mutex_lock(&l->mu);
-  while (!j->done)
-    pthread_cond_wait(&j->cv, &l->mu);
-  pthread_mutex_unlock(&l->mu);
-  pthread_cond_destroy(&j->cv);
-  return j->rc;
-}
-
-static int tx_submit(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err, int rerunnable)
-{
-  if (!l->writer_started)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
-  if (ledger__scope_owns(l)) /* inside a call scope: a step of the call's one transaction */
-    return ledger__scope_step(l, fn, payload, err);
-  ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL};
-  ledger__job_enqueue(l, &j);
-  return ledger__job_wait(l, &j);
-}
-
-void ledger_fault_commits(ledger *l, int n)
-{
-  atomic_store(&l->fail_commits, n);
-}
-
-int ledger_tx(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
-{
-  return tx_submit(l, fn, payload, err, 0);
-}
-
-int ledger_tx_rerunnable(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
-{
-  return tx_submit(l, fn, payload, err, 1);
 }
 
 /* ---- open / close --------------------------------------------------------------------------- */
@@ -932,10 +370,10 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
       (rc = ledger__exec(l->wconn, "PRAGMA journal_size_limit=67108864", err)))
     goto fail;
   sqlite3_wal_autocheckpoint(l->wconn->db, 0);
-  sqlite3_wal_hook(l->wconn->db, wal_hook, l);
+  sqlite3_wal_hook(l->wconn->db, ledger__wal_hook, l);
   if ((rc = ledger__migrate(l->wconn, err)))
     goto fail;
-  if (pthread_create(&l->writer, NULL, writer_main, l) != 0) {
+  if (pthread_create(&l->writer, NULL, ledger__writer_main, l) != 0) {
     rc = ledger__errf(err, LEDGER_ERROR, errno, "cannot start the writer thread");
     goto fail;
   }
@@ -958,7 +396,7 @@ void ledger_close(ledger *l)
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->writer, NULL);
   }
-  ckpt_stop(l);
+  ledger__ckpt_stop(l);
   /* The last connection to close would checkpoint the WAL into the database, sync it, and delete
    * the WAL, so that the next process creates (and directory-syncs) it again: most of the cost of
    * a short command like `wrap`. A small WAL is left for the next process instead; under FULL

@@ -1,28 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0
- * ledger/txn.c — the write operations available inside a ledger_tx() job: open a run, append an
- * event (content event_id, payload_hash, schema_hash, contiguous seq, idempotency replay), close a
- * run, register event kinds, fenced locks, receipts, approvals, memories and lease expiry, and
- * events prepared on the caller's thread (hashed there, finished here). Every function works on
- * the writer connection inside the writer's transaction (in a per-job SAVEPOINT unless the batch
- * is rerunnable); none commits. */
+ * ledger/txn.c — runs and events inside a ledger_tx() job: open a run, register event kinds,
+ * append an event (content event_id, payload_hash, schema_hash, contiguous seq, idempotency
+ * replay), close a run, and events prepared on the caller's thread (hashed there with the hints
+ * of hints.c and event_hash.c, finished here); also the id text checks shared by the other
+ * ledger_txn_* writers (txn_locks.c, txn_records.c). Every function works on the writer
+ * connection inside the writer's transaction (in a per-job SAVEPOINT unless the batch is
+ * rerunnable); none commits. */
 #include "ledger/ledger_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define BIND_TEXT(st, i, s) sqlite3_bind_text((st), (i), (s), -1, SQLITE_TRANSIENT)
-#define BIND_OPT(st, i, s) ((s) ? BIND_TEXT(st, i, s) : sqlite3_bind_null((st), (i)))
-
-static int step_done(lconn *c, sqlite3_stmt *st, ledger_err *err, const char *what)
-{
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE)
-    return ledger__sqlerr(err, c, rc, what);
-  return LEDGER_OK;
-}
 
 static int copy_id(char *dst, const char *src, ledger_err *err)
 {
@@ -58,7 +47,7 @@ int ledger__utf8_seq(const unsigned char *p, size_t avail)
 
 /* Ids are hashed into event ids as raw bytes and re-projected through JSON, so they must be
  * well-formed UTF-8 without control characters, and shorter than LEDGER_ID_MAX. */
-static int valid_id_text(const char *s)
+int ledger__valid_id_text(const char *s)
 {
   size_t n = s ? strlen(s) : 0;
   if (!n || n >= LEDGER_ID_MAX)
@@ -87,7 +76,7 @@ int ledger_txn_run_open(ledger_txn *t, const ledger_run_in *in, char run_id_out[
   if (replayed_out)
     *replayed_out = 0;
   if (in->run_id) {
-    if (!valid_id_text(in->run_id))
+    if (!ledger__valid_id_text(in->run_id))
       return ledger__errf(err, LEDGER_EINVAL, 0, "invalid run id");
     if ((rc = copy_id(id, in->run_id, err)))
       return rc;
@@ -99,7 +88,7 @@ int ledger_txn_run_open(ledger_txn *t, const ledger_run_in *in, char run_id_out[
     snprintf(id, sizeof id, "run_%020lld_%s",
              (long long)ts.tv_sec * 1000000000LL + (long long)ts.tv_nsec, hex);
   }
-  if (in->work_id && !valid_id_text(in->work_id))
+  if (in->work_id && !ledger__valid_id_text(in->work_id))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid work id");
   if (in->started_at && !ledger__valid_ts(in->started_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid started_at '%s'", in->started_at);
@@ -129,7 +118,7 @@ int ledger_txn_run_open(ledger_txn *t, const ledger_run_in *in, char run_id_out[
   BIND_OPT(st, 2, in->work_id);
   BIND_TEXT(st, 3, in->started_at ? in->started_at : now);
   BIND_OPT(st, 4, in->producer_id);
-  if ((rc = step_done(c, st, err, "insert run")))
+  if ((rc = ledger__step_done(c, st, err, "insert run")))
     return rc;
   memcpy(run_id_out, id, strlen(id) + 1);
   return LEDGER_OK;
@@ -151,7 +140,7 @@ int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t
   size_t i;
   json_t *v;
   int rc;
-  if (!valid_id_text(event_kind) || !json_is_array(required_payload))
+  if (!ledger__valid_id_text(event_kind) || !json_is_array(required_payload))
     return ledger__errf(err, LEDGER_EINVAL, 0, "kind needs a name and a required_payload array");
   json_array_foreach(required_payload, i, v)
     if (!json_is_string(v) || !*json_string_value(v))
@@ -186,7 +175,7 @@ int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t
   BIND_TEXT(st, 3, hash);
   BIND_TEXT(st, 4, now);
   free(req);
-  return step_done(c, st, err, "register kind");
+  return ledger__step_done(c, st, err, "register kind");
 }
 
 /* ---- events --------------------------------------------------------------------------------- */
@@ -224,210 +213,6 @@ static int find_replay(lconn *c, const ledger_event_in *in, const char *payload_
   }
   sqlite3_reset(st);
   return rc == SQLITE_DONE ? 0 : ledger__sqlerr(err, c, rc, "read event");
-}
-
-/* The content event id is sha256 of the canonical event object without event_id. Its keys sort
- * as event_kind, idempotency_key, occurred_at, payload, payload_hash, producer_id?, run_id,
- * schema_hash, schema_version, seq: `seq` comes last, so everything before it is hashed once
- * (event_hash_begin, possibly on the caller's thread) and the writer only adds `N}`. */
-/* The pieces go through a small buffer so that SHA-256 is fed a few large updates. Strings that
- * need no escaping (ids, timestamps, hashes: nearly all) are copied with their quotes; any other
- * goes through the canonical escaper. */
-typedef struct hbuf {
-  seal_sha256_ctx *h;
-  size_t len;
-  char b[1024];
-} hbuf;
-
-static void hb_flush(hbuf *x)
-{
-  if (x->len)
-    seal_sha256_update(x->h, x->b, x->len);
-  x->len = 0;
-}
-
-static void hb_put(hbuf *x, const char *d, size_t n)
-{
-  if (x->len + n > sizeof x->b) {
-    hb_flush(x);
-    if (n > sizeof x->b) {
-      seal_sha256_update(x->h, d, n);
-      return;
-    }
-  }
-  memcpy(x->b + x->len, d, n);
-  x->len += n;
-}
-
-static void hb_lit(hbuf *x, const char *lit)
-{
-  hb_put(x, lit, strlen(lit));
-}
-
-static void hb_str(hbuf *x, const char *s)
-{
-  size_t n = strlen(s);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == '"' || c == '\\') {
-      hb_flush(x);
-      seal_sha256_update_json_string(x->h, s, n);
-      return;
-    }
-  }
-  hb_put(x, "\"", 1);
-  hb_put(x, s, n);
-  hb_put(x, "\"", 1);
-}
-
-static void event_hash_begin(seal_sha256_ctx *h, const char *run_id, const char *kind,
-                             const char *key, const char *occurred_at, const char *payload_txt,
-                             size_t payload_len, const char *payload_hash, const char *producer_id,
-                             const char *schema_hash)
-{
-  hbuf x;
-  x.h = h;
-  x.len = 0;
-  seal_sha256_init(h);
-  hb_lit(&x, "{\"event_kind\":");
-  hb_str(&x, kind);
-  hb_lit(&x, ",\"idempotency_key\":");
-  hb_str(&x, key);
-  hb_lit(&x, ",\"occurred_at\":");
-  hb_str(&x, occurred_at);
-  hb_lit(&x, ",\"payload\":");
-  hb_put(&x, payload_txt, payload_len);
-  hb_lit(&x, ",\"payload_hash\":");
-  hb_str(&x, payload_hash);
-  if (producer_id) {
-    hb_lit(&x, ",\"producer_id\":");
-    hb_str(&x, producer_id);
-  }
-  hb_lit(&x, ",\"run_id\":");
-  hb_str(&x, run_id);
-  hb_lit(&x, ",\"schema_hash\":");
-  hb_str(&x, schema_hash);
-  hb_lit(&x, ",\"schema_version\":\"motus.work-event.v0.1\",\"seq\":");
-  hb_flush(&x);
-}
-
-static void event_hash_finish(const seal_sha256_ctx *begun, int64_t seq, char out[LEDGER_HASH_MAX])
-{
-  seal_sha256_ctx h = *begun;
-  char tail[32], hex[SEAL_SHA256_HEX];
-  int n = snprintf(tail, sizeof tail, "%lld}", (long long)seq);
-  seal_sha256_update(&h, tail, (size_t)n);
-  seal_sha256_final_hex(&h, hex);
-  snprintf(out, LEDGER_HASH_MAX, "sha256:%s", hex);
-}
-
-/* ---- hint caches (struct ledger): kinds and run producers ------------------------------------ *
- * Filled from rows the writer read. They are hints for ledger_event_prepare only: the writer
- * re-reads the run and the kind of every event and falls back to computing everything itself
- * when a hint turns out wrong (for example a kind registered by a job that was rolled back). */
-
-static void kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
-                          const char *required)
-{
-  char names[LEDGER_KIND_NAMES];
-  size_t off = 0, i;
-  json_t *req, *m;
-  if (!l || strlen(kind) >= sizeof l->kinds[0].kind || strlen(schema_hash) >= LEDGER_HASH_MAX)
-    return;
-  /* the required members as "a\0b\0\0", parsed once here rather than per prepared event */
-  if (!(req = json_loads(required, 0, NULL)) || !json_is_array(req)) {
-    json_decref(req);
-    return;
-  }
-  json_array_foreach(req, i, m) {
-    const char *nm = json_string_value(m);
-    size_t n = nm ? strlen(nm) : 0;
-    if (!nm || off + n + 2 > sizeof names) {
-      json_decref(req);
-      return;
-    }
-    memcpy(names + off, nm, n + 1);
-    off += n + 1;
-  }
-  names[off] = '\0';
-  json_decref(req);
-  pthread_mutex_lock(&l->hmu);
-  int slot = -1;
-  for (int k = 0; k < l->nkinds; k++)
-    if (strcmp(l->kinds[k].kind, kind) == 0) {
-      slot = k;
-      break;
-    }
-  if (slot < 0)
-    slot = l->nkinds < LEDGER_KIND_HINTS ? l->nkinds++ : LEDGER_KIND_HINTS - 1;
-  snprintf(l->kinds[slot].kind, sizeof l->kinds[slot].kind, "%s", kind);
-  snprintf(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, "%s", schema_hash);
-  memcpy(l->kinds[slot].names, names, off + 1);
-  pthread_mutex_unlock(&l->hmu);
-}
-
-/* Copies the hinted schema hash and checks the hinted required members against payload. 1 when
- * the hint exists and the payload has every member, else 0. */
-static int kind_hint_get(ledger *l, const char *kind, const json_t *payload,
-                         char schema_hash[LEDGER_HASH_MAX])
-{
-  char names[LEDGER_KIND_NAMES];
-  int found = 0;
-  pthread_mutex_lock(&l->hmu);
-  for (int i = 0; i < l->nkinds; i++)
-    if (strcmp(l->kinds[i].kind, kind) == 0) {
-      snprintf(schema_hash, LEDGER_HASH_MAX, "%s", l->kinds[i].schema_hash);
-      memcpy(names, l->kinds[i].names, sizeof names);
-      found = 1;
-      break;
-    }
-  pthread_mutex_unlock(&l->hmu);
-  if (!found)
-    return 0;
-  for (const char *nm = names; *nm; nm += strlen(nm) + 1)
-    if (!json_object_get(payload, nm))
-      return 0;
-  return 1;
-}
-
-static void run_hint_put(ledger *l, const char *run_id, const char *producer)
-{
-  if (!l || strlen(run_id) >= LEDGER_ID_MAX || (producer && strlen(producer) >= LEDGER_ID_MAX))
-    return;
-  pthread_mutex_lock(&l->hmu);
-  int slot = -1;
-  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
-    if (strcmp(l->runs[i].run_id, run_id) == 0)
-      slot = i;
-  if (slot < 0) {
-    slot = l->next_run_hint;
-    l->next_run_hint = (l->next_run_hint + 1) % LEDGER_RUN_HINTS;
-  }
-  snprintf(l->runs[slot].run_id, LEDGER_ID_MAX, "%s", run_id);
-  snprintf(l->runs[slot].producer, LEDGER_ID_MAX, "%s", producer ? producer : "");
-  l->runs[slot].has_producer = producer != NULL;
-  pthread_mutex_unlock(&l->hmu);
-}
-
-/* 1 found (producer filled, "" + *has = 0 when the run has none), 0 unknown. */
-static int run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_MAX], int *has)
-{
-  int found = 0;
-  pthread_mutex_lock(&l->hmu);
-  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
-    if (l->runs[i].run_id[0] && strcmp(l->runs[i].run_id, run_id) == 0) {
-      snprintf(producer, LEDGER_ID_MAX, "%s", l->runs[i].producer);
-      *has = l->runs[i].has_producer;
-      found = 1;
-      break;
-    }
-  pthread_mutex_unlock(&l->hmu);
-  return found;
-}
-
-void ledger__hints_free(ledger *l)
-{
-  l->nkinds = 0;
 }
 
 /* ---- the append itself ---------------------------------------------------------------------- */
@@ -477,7 +262,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   sqlite3_reset(st);
   if (closed)
     return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", e->run_id);
-  run_hint_put(t->l, e->run_id, has_producer ? producer : NULL);
+  ledger__run_hint_put(t->l, e->run_id, has_producer ? producer : NULL);
   const char *producer_id = e->producer_in ? e->producer_in : (has_producer ? producer : NULL);
   /* the kind */
   if (!(st = ledger__stmt(c, SQL_KIND_GET, err)))
@@ -502,7 +287,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
     json_t *req = json_loads(reqtxt, 0, NULL);
     size_t i;
     json_t *m;
-    kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
+    ledger__kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
     json_array_foreach(req, i, m) {
       if (!json_object_get(e->payload, json_string_value(m))) {
         rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
@@ -527,12 +312,12 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   sqlite3_reset(st);
 
   if (use_hashed) {
-    event_hash_finish(e->hashed, seq, event_id);
+    ledger__event_hash_finish(e->hashed, seq, event_id);
   } else {
     seal_sha256_ctx h;
-    event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt, e->payload_len,
-                     e->payload_hash, producer_id, schema_hash);
-    event_hash_finish(&h, seq, event_id);
+    ledger__event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt,
+                             e->payload_len, e->payload_hash, producer_id, schema_hash);
+    ledger__event_hash_finish(&h, seq, event_id);
   }
   if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
     return LEDGER_ERROR;
@@ -546,7 +331,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   sqlite3_bind_text(st, 8, e->payload_txt, (int)e->payload_len, SQLITE_STATIC);
   BIND_TEXT(st, 9, e->payload_hash);
   BIND_TEXT(st, 10, schema_hash);
-  rc = step_done(c, st, err, "append event");
+  rc = ledger__step_done(c, st, err, "append event");
   sqlite3_clear_bindings(st); /* payload was bound without a copy */
   if (rc)
     return rc;
@@ -560,10 +345,10 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
 
 static int check_event_in(const ledger_event_in *in, ledger_err *err)
 {
-  if (!in->run_id || !in->event_kind || !valid_id_text(in->idempotency_key))
+  if (!in->run_id || !in->event_kind || !ledger__valid_id_text(in->idempotency_key))
     return ledger__errf(err, LEDGER_EINVAL, 0,
                         "event needs run_id, event_kind and an idempotency_key of UTF-8 text");
-  if (in->producer_id && !valid_id_text(in->producer_id))
+  if (in->producer_id && !ledger__valid_id_text(in->producer_id))
     return ledger__errf(err, LEDGER_EINVAL, 0, "producer_id must be UTF-8 text");
   if (!json_is_object(in->payload))
     return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
@@ -666,18 +451,19 @@ int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep
   }
   p->payload = json_incref((json_t *)in->payload);
   /* the event hash up to seq, when the kind and the producer are known here */
-  if (kind_hint_get(l, p->kind, p->payload, p->hashed_schema)) {
+  if (ledger__kind_hint_get(l, p->kind, p->payload, p->hashed_schema)) {
     int known = 1;
     if (p->has_producer_in) {
       snprintf(p->hashed_producer, sizeof p->hashed_producer, "%s", p->producer_in);
       p->hashed_has_producer = 1;
     } else {
-      known = run_hint_get(l, p->run_id, p->hashed_producer, &p->hashed_has_producer);
+      known = ledger__run_hint_get(l, p->run_id, p->hashed_producer, &p->hashed_has_producer);
     }
     if (known) {
-      event_hash_begin(&p->hashed, p->run_id, p->kind, p->key, p->occurred_at, p->payload_txt,
-                       p->payload_len, p->payload_hash,
-                       p->hashed_has_producer ? p->hashed_producer : NULL, p->hashed_schema);
+      ledger__event_hash_begin(&p->hashed, p->run_id, p->kind, p->key, p->occurred_at,
+                               p->payload_txt, p->payload_len, p->payload_hash,
+                               p->hashed_has_producer ? p->hashed_producer : NULL,
+                               p->hashed_schema);
       p->hashed_ok = 1;
     }
   }
@@ -758,368 +544,5 @@ int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_e
   BIND_TEXT(st, 1, in.run_id);
   BIND_TEXT(st, 2, closed_at ? closed_at : occurred);
   BIND_TEXT(st, 3, status);
-  return step_done(t->c, st, err, "close run");
-}
-
-/* ---- locks ---------------------------------------------------------------------------------- */
-
-static const char SQL_LOCK_GET[] =
-    "SELECT holder, fencing_token, status, expires_at FROM locks WHERE resource = ?1";
-static const char SQL_LOCK_INS[] =
-    "INSERT INTO locks(resource, holder, fencing_token, status, acquired_at, expires_at)"
-    " VALUES (?1, ?2, 1, 'held', ?3, ?4)";
-static const char SQL_LOCK_TAKE[] =
-    "UPDATE locks SET holder = ?2, fencing_token = fencing_token + 1, status = 'held',"
-    " acquired_at = ?3, expires_at = ?4, released_at = NULL WHERE resource = ?1";
-static const char SQL_LOCK_FREE[] =
-    "UPDATE locks SET status = 'free', released_at = ?2 WHERE resource = ?1";
-
-static int expired_at(const char *expires_at, int64_t now_ms)
-{
-  int64_t ms;
-  if (!expires_at)
-    return 0;
-  if (ledger_ts_parse(&ms, expires_at))
-    return 1;
-  return ms <= now_ms;
-}
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *holder,
-                            const char *expires_at, int64_t *token_out, ledger_err *err)
-{
-  lconn *c = t->c;
-  char now[LEDGER_TS_MAX];
-  int rc;
-  if (!valid_id_text(resource))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "invalid lock resource");
-  if (expires_at && !ledger__valid_ts(expires_at))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "invalid expires_at");
-  ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LOCK_GET, err);
-  if (!st)
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, resource);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    int held = strcmp((const char *)sqlite3_column_text(st, 2), "held") == 0;
-    int64_t tok = sqlite3_column_int64(st, 1);
-    const char *exp = (const char *)sqlite3_column_text(st, 3);
-    if (held && !expired_at(exp, now_ms())) {
-      rc = ledger__errf(err, LEDGER_EBUSY, 0, "%s is held by %s", resource,
-                        sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
-                                                   : "?");
-      sqlite3_reset(st);
-      return rc;
-    }
-    sqlite3_reset(st);
-    if (!(st = ledger__stmt(c, SQL_LOCK_TAKE, err)))
-      return LEDGER_ERROR;
-    BIND_TEXT(st, 1, resource);
-    BIND_OPT(st, 2, holder);
-    BIND_TEXT(st, 3, now);
-    BIND_OPT(st, 4, expires_at);
-    if ((rc = step_done(c, st, err, "take lock")))
-      return rc;
-    if (token_out)
-      *token_out = tok + 1;
-    return LEDGER_OK;
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE)
-    return ledger__sqlerr(err, c, rc, "read lock");
-  if (!(st = ledger__stmt(c, SQL_LOCK_INS, err)))
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, resource);
-  BIND_OPT(st, 2, holder);
-  BIND_TEXT(st, 3, now);
-  BIND_OPT(st, 4, expires_at);
-  if ((rc = step_done(c, st, err, "insert lock")))
-    return rc;
-  if (token_out)
-    *token_out = 1;
-  return LEDGER_OK;
-}
-
-int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, ledger_err *err)
-{
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_LOCK_GET, err);
-  if (!st)
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, resource);
-  int rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "no lock on %s", resource)
-                             : ledger__sqlerr(err, t->c, rc, "read lock");
-  }
-  int ok = sqlite3_column_int64(st, 1) == token &&
-           strcmp((const char *)sqlite3_column_text(st, 2), "held") == 0;
-  sqlite3_reset(st);
-  return ok ? LEDGER_OK
-            : ledger__errf(err, LEDGER_ESTALE, 0, "fencing token %lld on %s is no longer current",
-                           (long long)token, resource);
-}
-
-int ledger_txn_lock_release(ledger_txn *t, const char *resource, int64_t token, ledger_err *err)
-{
-  char now[LEDGER_TS_MAX];
-  int rc = ledger_txn_lock_check(t, resource, token, err);
-  if (rc)
-    return rc;
-  ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_LOCK_FREE, err);
-  if (!st)
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, resource);
-  BIND_TEXT(st, 2, now);
-  return step_done(t->c, st, err, "release lock");
-}
-
-/* ---- receipts ------------------------------------------------------------------------------- */
-
-static const char SQL_RCPT_GET[] = "SELECT json FROM receipts WHERE receipt_id = ?1";
-static const char SQL_RCPT_INS[] =
-    "INSERT INTO receipts(receipt_id, kind, run_id, task_id, json, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-int ledger_receipt_text(const json_t *json, char **out, size_t *len, ledger_err *err)
-{
-  int rc;
-  *out = NULL;
-  if (!json)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs a body");
-  if ((rc = ledger__canon(out, len, json, err))) {
-    /* bodies with reals (motebit credentials) are stored as compact sorted JSON instead */
-    if (rc != LEDGER_EINVAL || !(*out = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS)))
-      return rc;
-    *len = strlen(*out);
-  }
-  return LEDGER_OK;
-}
-
-int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const char *kind,
-                                const char *run_id, const char *task_id, const char *txt,
-                                size_t len, ledger_err *err)
-{
-  lconn *c = t->c;
-  char now[LEDGER_TS_MAX];
-  int rc;
-  if (!valid_id_text(receipt_id) || !kind || !*kind || !txt)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs an id, a kind and a body");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_GET, err);
-  if (!st)
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, receipt_id);
-  rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const char *have = (const char *)sqlite3_column_text(st, 0);
-    int same = (size_t)sqlite3_column_bytes(st, 0) == len && memcmp(have, txt, len) == 0;
-    sqlite3_reset(st);
-    return same ? LEDGER_OK
-                : ledger__errf(err, LEDGER_ECONFLICT, 0, "receipt %s exists with other content",
-                               receipt_id);
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE)
-    return ledger__sqlerr(err, c, rc, "read receipt");
-  ledger_now(now);
-  if (!(st = ledger__stmt(c, SQL_RCPT_INS, err)))
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, receipt_id);
-  BIND_TEXT(st, 2, kind);
-  BIND_OPT(st, 3, run_id);
-  BIND_OPT(st, 4, task_id);
-  sqlite3_bind_text(st, 5, txt, (int)len, SQLITE_STATIC);
-  BIND_TEXT(st, 6, now);
-  rc = step_done(c, st, err, "store receipt");
-  sqlite3_clear_bindings(st); /* the body was bound without a copy */
-  return rc;
-}
-
-int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *kind,
-                           const char *run_id, const char *task_id, const json_t *json,
-                           ledger_err *err)
-{
-  char *txt = NULL;
-  size_t len = 0;
-  int rc;
-  if (!valid_id_text(receipt_id) || !kind || !*kind || !json)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs an id, a kind and a body");
-  if ((rc = ledger_receipt_text(json, &txt, &len, err)))
-    return rc;
-  rc = ledger_txn_receipt_put_text(t, receipt_id, kind, run_id, task_id, txt, len, err);
-  free(txt);
-  return rc;
-}
-
-/* ---- approvals ------------------------------------------------------------------------------ */
-
-static const char SQL_APPR_INS[] =
-    "INSERT INTO approvals(approval_id, tool, args_hash, risk, caller, status, request, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)";
-static const char SQL_APPR_STATUS[] = "SELECT status FROM approvals WHERE approval_id = ?1";
-static const char SQL_APPR_RESOLVE[] =
-    "UPDATE approvals SET status = ?2, reason = ?3, decision = ?4, resolved_at = ?5"
-    " WHERE approval_id = ?1 AND status = 'pending'";
-
-int ledger_txn_approval_create(ledger_txn *t, const ledger_approval_in *in,
-                               char id_out[LEDGER_ID_MAX], ledger_err *err)
-{
-  lconn *c = t->c;
-  char id[LEDGER_ID_MAX], now[LEDGER_TS_MAX];
-  char *req = NULL;
-  int rc;
-  if (!in->tool || !*in->tool || !in->args_hash || !in->caller || in->risk < 0 || in->risk > 4)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "approval needs tool, args_hash, caller, risk 0..4");
-  if (in->approval_id) {
-    if (!valid_id_text(in->approval_id))
-      return ledger__errf(err, LEDGER_EINVAL, 0, "invalid approval id");
-    snprintf(id, sizeof id, "%s", in->approval_id);
-  } else {
-    char u[SEAL_SOVEREIGN_ID];
-    seal_uuid4(u);
-    snprintf(id, sizeof id, "appr_%s", u);
-  }
-  if (in->request && !(req = json_dumps(in->request, JSON_COMPACT | JSON_SORT_KEYS)))
-    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(c, SQL_APPR_INS, err);
-  if (!st) {
-    free(req);
-    return LEDGER_ERROR;
-  }
-  BIND_TEXT(st, 1, id);
-  BIND_TEXT(st, 2, in->tool);
-  BIND_TEXT(st, 3, in->args_hash);
-  sqlite3_bind_int(st, 4, in->risk);
-  BIND_TEXT(st, 5, in->caller);
-  BIND_OPT(st, 6, req);
-  BIND_TEXT(st, 7, now);
-  free(req);
-  if ((rc = step_done(c, st, err, "create approval")))
-    return rc;
-  memcpy(id_out, id, strlen(id) + 1);
-  return LEDGER_OK;
-}
-
-int ledger_txn_approval_resolve(ledger_txn *t, const char *approval_id, const char *status,
-                                const char *reason, const json_t *decision, ledger_err *err)
-{
-  lconn *c = t->c;
-  char now[LEDGER_TS_MAX];
-  char *dec = NULL;
-  int rc;
-  if (!status || (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "approval status must be approved or denied");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_APPR_STATUS, err);
-  if (!st)
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, approval_id ? approval_id : "");
-  rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE
-               ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "approval %s not found", approval_id)
-               : ledger__sqlerr(err, c, rc, "read approval");
-  }
-  int pending = strcmp((const char *)sqlite3_column_text(st, 0), "pending") == 0;
-  sqlite3_reset(st);
-  if (!pending)
-    return ledger__errf(err, LEDGER_ECONFLICT, 0, "approval %s is already resolved", approval_id);
-  if (decision && !(dec = json_dumps(decision, JSON_COMPACT | JSON_SORT_KEYS)))
-    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  ledger_now(now);
-  if (!(st = ledger__stmt(c, SQL_APPR_RESOLVE, err))) {
-    free(dec);
-    return LEDGER_ERROR;
-  }
-  BIND_TEXT(st, 1, approval_id);
-  BIND_TEXT(st, 2, status);
-  BIND_OPT(st, 3, reason);
-  BIND_OPT(st, 4, dec);
-  BIND_TEXT(st, 5, now);
-  free(dec);
-  return step_done(c, st, err, "resolve approval");
-}
-
-/* ---- memories ------------------------------------------------------------------------------- */
-
-static const char SQL_MEM_INS[] =
-    "INSERT INTO memories(memory_id, content, sensitivity, confidence, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
-
-int ledger_txn_memory_put(ledger_txn *t, const char *content, const char *sensitivity,
-                          int confidence, char id_out[LEDGER_ID_MAX], ledger_err *err)
-{
-  char id[LEDGER_ID_MAX], u[SEAL_SOVEREIGN_ID], now[LEDGER_TS_MAX];
-  if (!content || !*content || confidence < 0 || confidence > 100)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "memory needs content and confidence 0..100");
-  seal_uuid4(u);
-  snprintf(id, sizeof id, "mem_%s", u);
-  ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_MEM_INS, err);
-  if (!st)
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, id);
-  BIND_TEXT(st, 2, content);
-  BIND_TEXT(st, 3, sensitivity ? sensitivity : "none");
-  sqlite3_bind_int(st, 4, confidence);
-  BIND_TEXT(st, 5, now);
-  int rc = step_done(t->c, st, err, "store memory");
-  if (!rc)
-    memcpy(id_out, id, strlen(id) + 1);
-  return rc;
-}
-
-/* ---- leases --------------------------------------------------------------------------------- */
-
-static const char SQL_LEASE_ACTIVE[] =
-    "SELECT run_id, lease_expires_at FROM runs WHERE lease_status = 'active'";
-static const char SQL_LEASE_EXPIRE[] =
-    "UPDATE runs SET lease_status = 'expired' WHERE run_id = ?1 AND lease_status = 'active'";
-
-int ledger_txn_leases_expire(ledger_txn *t, int *count_out, ledger_err *err)
-{
-  lconn *c = t->c;
-  int64_t now = now_ms();
-  int n = 0, rc;
-  json_t *ids = json_array();
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASE_ACTIVE, err);
-  if (!st) {
-    json_decref(ids);
-    return LEDGER_ERROR;
-  }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    if (expired_at((const char *)sqlite3_column_text(st, 1), now))
-      json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    json_decref(ids);
-    return ledger__sqlerr(err, c, rc, "list leases");
-  }
-  size_t i;
-  json_t *v;
-  json_array_foreach(ids, i, v) {
-    if (!(st = ledger__stmt(c, SQL_LEASE_EXPIRE, err))) {
-      json_decref(ids);
-      return LEDGER_ERROR;
-    }
-    BIND_TEXT(st, 1, json_string_value(v));
-    if ((rc = step_done(c, st, err, "expire lease"))) {
-      json_decref(ids);
-      return rc;
-    }
-    n++;
-  }
-  json_decref(ids);
-  if (count_out)
-    *count_out = n;
-  return LEDGER_OK;
+  return ledger__step_done(t->c, st, err, "close run");
 }

@@ -8,7 +8,9 @@
  * (opts->run_id) only tool.used and evidence.referenced are appended, to a run the caller opened
  * and will close. The child's stdin may be fed from a buffer: the write end of its pipe is
  * non-blocking and served by the same poll loop, with SIGPIPE blocked in this thread (a child
- * that stops reading early gives EPIPE, never kills the server). */
+ * that stops reading early gives EPIPE, never kills the server). ledger_wrap_run runs its steps
+ * in order: wrap_begin (the run), wrap_spawn, wrap_supervise (the poll loop), wrap_reap,
+ * wrap_outcome and wrap_record, with one cleanup path. */
 #include "ledger/wrap.h"
 #include "ledger/ledger_int.h"
 
@@ -256,78 +258,109 @@ static int spawn_child(pid_t *pid, char *const *argv, char *const *envp, int own
   return rc == 0 ? 0 : -1;
 }
 
-int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opts *o,
-                    ledger_wrap_result *res, ledger_err *err)
+/* One ledger_wrap_run: the command, its pipes and child, and what the run records. */
+typedef struct wrap_run {
+  const ledger_wrap_opts *o;
+  ledger_wrap_result *res;
+  const char *base; /* basename of argv[0] */
+  int argc;
+  char work_id[LEDGER_ID_MAX];
+  json_t *actor; /* {type,id} */
+  stream s[2];   /* stdout, stderr */
+  int stdin_w;   /* write end of the stdin pipe as created (-1: none): restores the mask */
+  int in_fd;     /* that write end while it is open */
+  size_t in_off;
+  sigset_t pipe_set, old_set;
+  pid_t pid, kill_target;
+  int spawn_errno, internal, status;
+  int64_t drain_deadline; /* -1, or the time to stop reading after the command was killed */
+  const char *outcome;
+  char summary[160];
+} wrap_run;
+
+static void wrap_init(wrap_run *w, const ledger_work_ctx *ctx, const ledger_wrap_opts *o,
+                      ledger_wrap_result *res)
 {
-  memset(res, 0, sizeof *res);
-  res->exit_status = 125;
-  res->exit_code = -1;
-  if (!o->argv || !o->argv[0] || !o->argv[0][0])
-    return ledger__errf(err, LEDGER_EINVAL, 0, "wrap needs a command");
-  int argc = 0;
-  while (o->argv[argc])
-    argc++;
-  const char *base = basename_of(o->argv[0]);
-  char work_id[LEDGER_ID_MAX], text[LEDGER_ID_MAX + 64];
+  memset(w, 0, sizeof *w);
+  w->o = o;
+  w->res = res;
+  while (o->argv[w->argc])
+    w->argc++;
+  w->base = basename_of(o->argv[0]);
   if (o->work_id)
-    snprintf(work_id, sizeof work_id, "%s", o->work_id);
+    snprintf(w->work_id, sizeof w->work_id, "%s", o->work_id);
   else
-    snprintf(work_id, sizeof work_id, "wrap-%.100s", base);
-  snprintf(text, sizeof text, "%.100s with %d argument%s", base, argc - 1, argc == 2 ? "" : "s");
+    snprintf(w->work_id, sizeof w->work_id, "wrap-%.100s", w->base);
+  int is_mcp = ctx && ctx->runtime_kind && strcmp(ctx->runtime_kind, "mcp") == 0;
+  w->actor = json_pack("{s:s,s:s}", "type",
+                       ctx && ctx->actor_type ? ctx->actor_type
+                       : is_mcp               ? "agent"
+                                              : "human",
+                       "id", ctx && ctx->default_actor ? ctx->default_actor : "local-operator");
+  w->s[0].fd = w->s[1].fd = -1;
+  w->stdin_w = w->in_fd = -1;
+  w->pid = -1;
+  w->drain_deadline = -1;
+  w->outcome = "failure";
+}
+
+/* The work.started payload (new). */
+static json_t *start_payload(const ledger_work_ctx *ctx, const wrap_run *w)
+{
+  const ledger_wrap_opts *o = w->o;
+  char text[LEDGER_ID_MAX + 64];
+  snprintf(text, sizeof text, "%.100s with %d argument%s", w->base, w->argc - 1,
+           w->argc == 2 ? "" : "s");
   const char *kind = ctx && ctx->runtime_kind ? ctx->runtime_kind : "cli";
   int is_mcp = strcmp(kind, "mcp") == 0;
-  json_t *actor = json_pack("{s:s,s:s}", "type",
-                            ctx && ctx->actor_type ? ctx->actor_type
-                            : is_mcp               ? "agent"
-                                                   : "human",
-                            "id",
-                            ctx && ctx->default_actor ? ctx->default_actor : "local-operator");
-  json_t *start = json_pack("{s:s,s:O,s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:i,s:i,s:b}}",
-                            "work_id", work_id, "actor", actor, "trigger", "kind",
-                            ctx && ctx->trigger_kind ? ctx->trigger_kind
-                            : is_mcp                 ? "tool_call"
-                                                     : "manual",
-                            "instruction", "kind", "command", "summary", text, "canonical_text",
-                            text, "runtime", "name", "workledger", "kind", kind, "version",
-                            ctx && ctx->runtime_version ? ctx->runtime_version : WL_VERSION, "wrap",
-                            "executable", base, "argument_count", argc - 1, "timeout_s",
-                            o->timeout_s, "keep_output", o->keep_output);
+  return json_pack("{s:s,s:O,s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:i,s:i,s:b}}",
+                   "work_id", w->work_id, "actor", w->actor, "trigger", "kind",
+                   ctx && ctx->trigger_kind ? ctx->trigger_kind
+                   : is_mcp                 ? "tool_call"
+                                            : "manual",
+                   "instruction", "kind", "command", "summary", text, "canonical_text", text,
+                   "runtime", "name", "workledger", "kind", kind, "version",
+                   ctx && ctx->runtime_version ? ctx->runtime_version : WL_VERSION, "wrap",
+                   "executable", w->base, "argument_count", w->argc - 1, "timeout_s", o->timeout_s,
+                   "keep_output", o->keep_output);
+}
+
+/* Step 1: the run to record into: the caller's open run (opts->run_id), else a new one whose
+ * work.started is committed before the command runs. Fills res->run_id. */
+static int wrap_begin(ledger *l, const ledger_work_ctx *ctx, wrap_run *w, ledger_err *err)
+{
   int rc;
-  if (o->run_id) {
+  if (w->o->run_id) {
     json_t *run = NULL;
-    json_decref(start);
-    if ((rc = ledger_run_get(l, o->run_id, &run, err))) {
-      json_decref(actor);
+    if ((rc = ledger_run_get(l, w->o->run_id, &run, err)))
       return rc;
-    }
     int open = strcmp(json_string_value(json_object_get(run, "status")), "open") == 0;
     json_decref(run);
-    if (!open) {
-      json_decref(actor);
-      return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", o->run_id);
-    }
-    snprintf(res->run_id, sizeof res->run_id, "%s", o->run_id);
-  } else {
-    struct start_job sj = {ctx, work_id, start, "", ""};
-    rc = ledger_tx(l, start_fn, &sj, err);
-    json_decref(start);
-    if (rc) {
-      json_decref(actor);
-      return rc;
-    }
-    snprintf(res->run_id, sizeof res->run_id, "%s", sj.run_id);
+    if (!open)
+      return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", w->o->run_id);
+    snprintf(w->res->run_id, sizeof w->res->run_id, "%s", w->o->run_id);
+    return LEDGER_OK;
   }
+  struct start_job sj = {ctx, w->work_id, start_payload(ctx, w), "", ""};
+  rc = ledger_tx(l, start_fn, &sj, err);
+  json_decref(sj.payload);
+  if (rc)
+    return rc;
+  snprintf(w->res->run_id, sizeof w->res->run_id, "%s", sj.run_id);
+  return LEDGER_OK;
+}
 
-  /* run the command */
-  stream s[2] = {{-1, 0, 0, NULL, 0, 0, 0}, {-1, 0, 0, NULL, 0, 0, 0}};
-  int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1}, spawn_errno = 0, internal = 0,
-      status = 0;
-  pid_t pid = -1;
+/* Step 2: pipes and the child (w->pid -1 when it could not be started, w->internal when the
+ * pipes failed); the stdin pipe's write end is non-blocking with SIGPIPE blocked. */
+static void wrap_spawn(wrap_run *w)
+{
+  const ledger_wrap_opts *o = w->o;
+  int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1};
   if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || (o->stdin_data && pipe2(pi, O_CLOEXEC))) {
-    internal = 1;
-  } else if (spawn_child(&pid, o->argv, o->envp, o->own_group, o->stdin_data ? pi[0] : o->stdin_fd,
-                         po[1], pe[1], &spawn_errno)) {
-    pid = -1;
+    w->internal = 1;
+  } else if (spawn_child(&w->pid, o->argv, o->envp, o->own_group,
+                         o->stdin_data ? pi[0] : o->stdin_fd, po[1], pe[1], &w->spawn_errno)) {
+    w->pid = -1;
   }
   if (po[1] >= 0)
     close(po[1]);
@@ -335,196 +368,270 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
     close(pe[1]);
   if (pi[0] >= 0)
     close(pi[0]);
-  s[0].fd = po[0];
-  s[1].fd = pe[0];
-  int in_fd = pi[1];
-  size_t in_off = 0;
-  sigset_t pipe_set, old_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  if (in_fd >= 0) {
+  w->s[0].fd = po[0];
+  w->s[1].fd = pe[0];
+  w->stdin_w = w->in_fd = pi[1];
+  sigemptyset(&w->pipe_set);
+  sigaddset(&w->pipe_set, SIGPIPE);
+  if (w->in_fd >= 0) {
     /* EPIPE instead of SIGPIPE when the child stops reading: block it in this thread only */
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-    if (fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK) != 0 || o->stdin_len == 0) {
-      close(in_fd);
-      in_fd = -1;
+    pthread_sigmask(SIG_BLOCK, &w->pipe_set, &w->old_set);
+    if (fcntl(w->in_fd, F_SETFL, fcntl(w->in_fd, F_GETFL) | O_NONBLOCK) != 0 || o->stdin_len == 0) {
+      close(w->in_fd);
+      w->in_fd = -1;
     }
   }
-  if (pid > 0) {
-    pid_t kill_target = o->own_group ? -pid : pid;
-    int64_t deadline = o->timeout_s > 0 ? mono_ms() + (int64_t)o->timeout_s * 1000 : -1;
-    int64_t drain_deadline = -1;
-    int tick_ms = o->tick_ms > 0 ? o->tick_ms : 250;
-    int64_t next_tick = o->tick ? mono_ms() + tick_ms : -1;
-    char buf[65536];
-    while (s[0].fd >= 0 || s[1].fd >= 0) {
-      struct pollfd pf[3];
-      int n = 0, idx[3];
-      for (int k = 0; k < 2; k++)
-        if (s[k].fd >= 0) {
-          pf[n].fd = s[k].fd;
-          pf[n].events = POLLIN;
-          idx[n++] = k;
-        }
-      if (in_fd >= 0 && drain_deadline < 0) {
-        pf[n].fd = in_fd;
-        pf[n].events = POLLOUT;
-        idx[n++] = 2;
+}
+
+/* Kills the command (its group with own_group) and reads on for at most one more second. */
+static void stop_child(wrap_run *w)
+{
+  kill(w->kill_target, SIGKILL);
+  w->drain_deadline = mono_ms() + 1000;
+}
+
+static int poll_wait_ms(const wrap_run *w, int64_t deadline, int64_t next_tick, int64_t now)
+{
+  int wait_ms = -1;
+  if (deadline >= 0 && !w->res->timed_out)
+    wait_ms = deadline > now ? (int)(deadline - now) : 0;
+  if (next_tick >= 0 && w->drain_deadline < 0) {
+    int t = next_tick > now ? (int)(next_tick - now) : 0;
+    if (wait_ms < 0 || t < wait_ms)
+      wait_ms = t;
+  }
+  if (w->drain_deadline >= 0)
+    wait_ms = w->drain_deadline > now ? (int)(w->drain_deadline - now) : 0;
+  return wait_ms;
+}
+
+/* Writes more of stdin_data to the child; closes the pipe when done or when the child left. */
+static void feed_stdin(wrap_run *w, short revents)
+{
+  const ledger_wrap_opts *o = w->o;
+  if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+    close(w->in_fd);
+    w->in_fd = -1;
+  } else if (revents & POLLOUT) {
+    ssize_t n = write(w->in_fd, o->stdin_data + w->in_off, o->stdin_len - w->in_off);
+    if (n > 0)
+      w->in_off += (size_t)n;
+    if ((n < 0 && errno != EAGAIN && errno != EINTR) || w->in_off == o->stdin_len) {
+      close(w->in_fd); /* all written (EOF for the child), or the child stopped reading */
+      w->in_fd = -1;
+    }
+  }
+}
+
+/* Reads one chunk of stream k (0 stdout, 1 stderr): counts it, keeps it (keep_output) and
+ * forwards it to the caller's sink; enforces max_stdout_bytes. */
+static void read_stream(wrap_run *w, int k, char *buf, size_t cap)
+{
+  const ledger_wrap_opts *o = w->o;
+  stream *st = &w->s[k];
+  ssize_t r = read(st->fd, buf, cap);
+  if (r < 0 && errno == EINTR)
+    return;
+  if (r <= 0) {
+    close(st->fd);
+    st->fd = -1;
+    return;
+  }
+  if (k == 0 && o->max_stdout_bytes && st->bytes + (uint64_t)r > o->max_stdout_bytes) {
+    /* over the cap: forward only up to it, then stop the command */
+    r = (ssize_t)(o->max_stdout_bytes - st->bytes);
+    if (!w->res->output_capped) {
+      w->res->output_capped = 1;
+      stop_child(w);
+    }
+    if (r == 0)
+      return;
+  }
+  st->bytes += (uint64_t)r;
+  for (ssize_t b = 0; b < r; b++)
+    st->lines += buf[b] == '\n';
+  if (o->keep_output)
+    stream_keep(st, buf, (size_t)r);
+  ledger_wrap_sink sink = k == 0 ? o->out_sink : o->err_sink;
+  void *pl = k == 0 ? o->out_payload : o->err_payload;
+  if (sink && sink(pl, buf, (size_t)r) != 0 && !w->internal) {
+    w->internal = 1; /* cannot forward: stop the command */
+    stop_child(w);
+  }
+}
+
+/* Step 3: the poll loop over the child's output (and stdin), with the timeout, the caller's
+ * tick (cancellation) and the drain after a kill, until both output pipes are closed. */
+static void wrap_supervise(wrap_run *w)
+{
+  const ledger_wrap_opts *o = w->o;
+  w->kill_target = o->own_group ? -w->pid : w->pid;
+  int64_t deadline = o->timeout_s > 0 ? mono_ms() + (int64_t)o->timeout_s * 1000 : -1;
+  int tick_ms = o->tick_ms > 0 ? o->tick_ms : 250;
+  int64_t next_tick = o->tick ? mono_ms() + tick_ms : -1;
+  char buf[65536];
+  while (w->s[0].fd >= 0 || w->s[1].fd >= 0) {
+    struct pollfd pf[3];
+    int n = 0, idx[3];
+    for (int k = 0; k < 2; k++)
+      if (w->s[k].fd >= 0) {
+        pf[n].fd = w->s[k].fd;
+        pf[n].events = POLLIN;
+        idx[n++] = k;
       }
-      int wait_ms = -1;
-      int64_t now = mono_ms();
-      if (deadline >= 0 && !res->timed_out)
-        wait_ms = deadline > now ? (int)(deadline - now) : 0;
-      if (next_tick >= 0 && drain_deadline < 0) {
-        int t = next_tick > now ? (int)(next_tick - now) : 0;
-        if (wait_ms < 0 || t < wait_ms)
-          wait_ms = t;
-      }
-      if (drain_deadline >= 0)
-        wait_ms = drain_deadline > now ? (int)(drain_deadline - now) : 0;
-      int pr = poll(pf, (nfds_t)n, wait_ms);
-      if (pr < 0 && errno == EINTR)
+    if (w->in_fd >= 0 && w->drain_deadline < 0) {
+      pf[n].fd = w->in_fd;
+      pf[n].events = POLLOUT;
+      idx[n++] = 2;
+    }
+    int pr = poll(pf, (nfds_t)n, poll_wait_ms(w, deadline, next_tick, mono_ms()));
+    if (pr < 0 && errno == EINTR)
+      continue;
+    int64_t now = mono_ms();
+    if (next_tick >= 0 && w->drain_deadline < 0 && now >= next_tick) {
+      next_tick = now + tick_ms;
+      if (o->tick(o->tick_payload) != 0) {
+        w->res->cancelled = 1;
+        stop_child(w);
         continue;
-      now = mono_ms();
-      if (next_tick >= 0 && drain_deadline < 0 && now >= next_tick) {
-        next_tick = now + tick_ms;
-        if (o->tick(o->tick_payload) != 0) {
-          res->cancelled = 1;
-          kill(kill_target, SIGKILL);
-          drain_deadline = mono_ms() + 1000;
-          continue;
-        }
-      }
-      if (drain_deadline >= 0 && now >= drain_deadline)
-        break; /* descendants keep the pipes open: stop reading */
-      if (deadline >= 0 && !res->timed_out && drain_deadline < 0 && now >= deadline) {
-        res->timed_out = 1; /* checked on every turn: a chatty command times out too */
-        kill(kill_target, SIGKILL);
-        drain_deadline = now + 1000;
-        continue;
-      }
-      if (pr == 0)
-        continue;
-      for (int q = 0; q < n; q++) {
-        if (idx[q] == 2) {
-          if (pf[q].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-            close(in_fd);
-            in_fd = -1;
-          } else if (pf[q].revents & POLLOUT) {
-            ssize_t w = write(in_fd, o->stdin_data + in_off, o->stdin_len - in_off);
-            if (w > 0)
-              in_off += (size_t)w;
-            if ((w < 0 && errno != EAGAIN && errno != EINTR) || in_off == o->stdin_len) {
-              close(in_fd); /* all written (EOF for the child), or the child stopped reading */
-              in_fd = -1;
-            }
-          }
-          continue;
-        }
-        if (!(pf[q].revents & (POLLIN | POLLHUP | POLLERR)))
-          continue;
-        stream *st = &s[idx[q]];
-        ssize_t r = read(st->fd, buf, sizeof buf);
-        if (r < 0 && errno == EINTR)
-          continue;
-        if (r <= 0) {
-          close(st->fd);
-          st->fd = -1;
-          continue;
-        }
-        if (idx[q] == 0 && o->max_stdout_bytes && st->bytes + (uint64_t)r > o->max_stdout_bytes) {
-          /* over the cap: forward only up to it, then stop the command */
-          r = (ssize_t)(o->max_stdout_bytes - st->bytes);
-          if (!res->output_capped) {
-            res->output_capped = 1;
-            kill(kill_target, SIGKILL);
-            drain_deadline = mono_ms() + 1000;
-          }
-          if (r == 0)
-            continue;
-        }
-        st->bytes += (uint64_t)r;
-        for (ssize_t b = 0; b < r; b++)
-          st->lines += buf[b] == '\n';
-        if (o->keep_output)
-          stream_keep(st, buf, (size_t)r);
-        ledger_wrap_sink sink = idx[q] == 0 ? o->out_sink : o->err_sink;
-        void *pl = idx[q] == 0 ? o->out_payload : o->err_payload;
-        if (sink && sink(pl, buf, (size_t)r) != 0 && !internal) {
-          internal = 1; /* cannot forward: stop the command */
-          kill(kill_target, SIGKILL);
-          drain_deadline = mono_ms() + 1000;
-        }
       }
     }
-    for (int k = 0; k < 2; k++)
-      if (s[k].fd >= 0) {
-        close(s[k].fd);
-        s[k].fd = -1;
-      }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    if (w->drain_deadline >= 0 && now >= w->drain_deadline)
+      break; /* descendants keep the pipes open: stop reading */
+    if (deadline >= 0 && !w->res->timed_out && w->drain_deadline < 0 && now >= deadline) {
+      w->res->timed_out = 1; /* checked on every turn: a chatty command times out too */
+      kill(w->kill_target, SIGKILL);
+      w->drain_deadline = now + 1000;
+      continue;
+    }
+    if (pr == 0)
+      continue;
+    for (int q = 0; q < n; q++) {
+      if (idx[q] == 2)
+        feed_stdin(w, pf[q].revents);
+      else if (pf[q].revents & (POLLIN | POLLHUP | POLLERR))
+        read_stream(w, idx[q], buf, sizeof buf);
+    }
+  }
+}
+
+/* Step 4: closes what is left open, reaps the child, restores the signal mask. */
+static void wrap_reap(wrap_run *w)
+{
+  for (int k = 0; k < 2; k++)
+    if (w->s[k].fd >= 0) {
+      close(w->s[k].fd);
+      w->s[k].fd = -1;
+    }
+  if (w->pid > 0)
+    while (waitpid(w->pid, &w->status, 0) < 0 && errno == EINTR)
       ;
-  } else {
-    for (int k = 0; k < 2; k++)
-      if (s[k].fd >= 0)
-        close(s[k].fd);
-  }
-  if (in_fd >= 0)
-    close(in_fd);
-  if (pi[1] >= 0) {
+  if (w->in_fd >= 0)
+    close(w->in_fd);
+  w->in_fd = -1;
+  if (w->stdin_w >= 0) {
     /* consume a SIGPIPE raised by a write to a closed pipe, then restore the mask */
     struct timespec zero = {0, 0};
-    while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
+    while (sigtimedwait(&w->pipe_set, NULL, &zero) > 0)
       ;
-    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    pthread_sigmask(SIG_SETMASK, &w->old_set, NULL);
   }
+}
 
-  /* outcome */
-  const char *outcome = "failure";
-  char summary[160];
-  if (pid <= 0) {
-    res->exit_status = internal ? 125 : 127;
-    snprintf(summary, sizeof summary, "%s could not be started: %s", base,
-             internal ? "internal error" : strerror(spawn_errno));
-  } else if (internal) {
+/* Step 5: the outcome, summary, exit status and counts in res. */
+static void wrap_outcome(wrap_run *w)
+{
+  ledger_wrap_result *res = w->res;
+  int status = w->status;
+  if (w->pid <= 0) {
+    res->exit_status = w->internal ? 125 : 127;
+    snprintf(w->summary, sizeof w->summary, "%s could not be started: %s", w->base,
+             w->internal ? "internal error" : strerror(w->spawn_errno));
+  } else if (w->internal) {
     res->exit_status = 125;
-    snprintf(summary, sizeof summary, "output could not be forwarded; command stopped");
+    snprintf(w->summary, sizeof w->summary, "output could not be forwarded; command stopped");
   } else if (res->output_capped) {
     res->exit_status = 125;
-    snprintf(summary, sizeof summary, "stdout exceeded %llu bytes; command stopped",
-             (unsigned long long)o->max_stdout_bytes);
+    snprintf(w->summary, sizeof w->summary, "stdout exceeded %llu bytes; command stopped",
+             (unsigned long long)w->o->max_stdout_bytes);
     if (WIFSIGNALED(status))
       res->signal = WTERMSIG(status);
   } else if (res->cancelled) {
     res->exit_status = 125;
-    outcome = "aborted";
-    snprintf(summary, sizeof summary, "cancelled by the caller; command stopped");
+    w->outcome = "aborted";
+    snprintf(w->summary, sizeof w->summary, "cancelled by the caller; command stopped");
     if (WIFSIGNALED(status))
       res->signal = WTERMSIG(status);
   } else if (res->timed_out) {
     res->exit_status = 124;
-    outcome = "aborted";
-    snprintf(summary, sizeof summary, "timed out after %d s", o->timeout_s);
+    w->outcome = "aborted";
+    snprintf(w->summary, sizeof w->summary, "timed out after %d s", w->o->timeout_s);
     if (WIFSIGNALED(status))
       res->signal = WTERMSIG(status);
   } else if (WIFEXITED(status)) {
     res->exit_code = WEXITSTATUS(status);
     res->exit_status = res->exit_code;
     if (res->exit_code == 0)
-      outcome = "success";
-    snprintf(summary, sizeof summary, "exit status %d", res->exit_code);
+      w->outcome = "success";
+    snprintf(w->summary, sizeof w->summary, "exit status %d", res->exit_code);
   } else if (WIFSIGNALED(status)) {
     res->signal = WTERMSIG(status);
     res->exit_status = 128 + res->signal;
-    snprintf(summary, sizeof summary, "killed by signal %d", res->signal);
+    snprintf(w->summary, sizeof w->summary, "killed by signal %d", res->signal);
   }
-  snprintf(res->outcome, sizeof res->outcome, "%s", outcome);
-  res->stdout_bytes = s[0].bytes;
-  res->stdout_lines = s[0].lines;
-  res->stderr_bytes = s[1].bytes;
-  res->stderr_lines = s[1].lines;
+  snprintf(res->outcome, sizeof res->outcome, "%s", w->outcome);
+  res->stdout_bytes = w->s[0].bytes;
+  res->stdout_lines = w->s[0].lines;
+  res->stderr_bytes = w->s[1].bytes;
+  res->stderr_lines = w->s[1].lines;
+}
 
-  /* record */
+/* keep_output: each stream's raw digest as an evidence ref, its redacted copy in evp. */
+static void add_kept_output(const wrap_run *w, json_t *refs, json_t *evp)
+{
+  static const char *const names[2] = {"stdout", "stderr"};
+  json_t *kept = json_object();
+  for (int k = 0; k < 2; k++) {
+    const stream *s = &w->s[k];
+    char hex[SEAL_SHA256_HEX];
+    seal_sha256_hex(hex, s->buf ? s->buf : "", s->len);
+    char *red = redact(s->buf ? s->buf : "", s->len, KEEP_MAX);
+    json_array_append_new(
+        refs, json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s,s:{s:s,s:s}}", "evidence_id", names[k],
+                        "kind", "log", "digest", "algorithm", "sha256", "value", hex,
+                        "canonicalization", "bytes.raw.v0", "summary",
+                        s->truncated ? "raw output digest (first 8 MiB)" : "raw output digest",
+                        "redaction", "status", "redacted", "reason",
+                        "stored copy has secret-looking values masked"));
+    json_object_set_new(kept, names[k],
+                        json_pack("{s:s,s:b}", "redacted_text", red ? red : "", "truncated",
+                                  s->len > KEEP_MAX || s->truncated));
+    free(red);
+  }
+  json_object_set_new(evp, "kept_output", kept);
+}
+
+/* The work.closed payload (new). */
+static json_t *closed_payload(const wrap_run *w)
+{
+  int success = strcmp(w->outcome, "success") == 0;
+  return json_pack("{s:{s:s,s:s},s:{s:s,s:s,s:{s:O,s:O}},s:{s:s},s:{s:s},s:{s:s,s:s}}", "outcome",
+                   "status", w->outcome, "summary", w->summary, "acceptance", "status",
+                   success ? "accepted" : "rejected", "method", "terminal_outcome", "actor", "type",
+                   json_object_get(w->actor, "type"), "id", json_object_get(w->actor, "id"),
+                   "route_summary", "status", success ? "complete" : "blocked", "handoff", "status",
+                   "none", "redaction", "status", "redacted", "summary",
+                   w->o->keep_output ? "raw output stored only as digests and a redacted copy"
+                                     : "raw output summarized as metadata, not stored");
+}
+
+/* Step 6: tool.used, evidence.referenced and (unless opts->run_id) work.closed with the Work
+ * Receipt, in one transaction. */
+static int wrap_record(ledger *l, const ledger_work_ctx *ctx, wrap_run *w, ledger_err *err)
+{
+  ledger_wrap_result *res = w->res;
+  const stream *s = w->s;
+  int rc;
   json_t *metrics = json_pack("{s:I,s:I,s:I,s:I,s:i,s:b}", "stdout_bytes", (json_int_t)s[0].bytes,
                               "stdout_lines", (json_int_t)s[0].lines, "stderr_bytes",
                               (json_int_t)s[1].bytes, "stderr_lines", (json_int_t)s[1].lines,
@@ -535,9 +642,6 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   json_t *mdig = NULL;
   if ((rc = ledger__digest_obj(&mdig, metrics, err))) {
     json_decref(metrics);
-    json_decref(actor);
-    free(s[0].buf);
-    free(s[1].buf);
     return rc;
   }
   json_t *refs = json_pack("[{s:s,s:s,s:o,s:s,s:{s:s,s:s}}]", "evidence_id",
@@ -546,45 +650,11 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
                            "redaction", "status", "redacted", "reason",
                            "raw stdout/stderr is not persisted by default");
   json_t *evp = json_pack("{s:o,s:O}", "evidence_refs", refs, "output", metrics);
-  json_t *tool = json_pack("{s:[{s:s,s:s}]}", "tool_refs", "name", base, "kind", "shell");
-  if (o->keep_output) {
-    json_t *kept = json_object();
-    static const char *const names[2] = {"stdout", "stderr"};
-    for (int k = 0; k < 2; k++) {
-      char hex[SEAL_SHA256_HEX];
-      seal_sha256_hex(hex, s[k].buf ? s[k].buf : "", s[k].len);
-      char *red = redact(s[k].buf ? s[k].buf : "", s[k].len, KEEP_MAX);
-      json_array_append_new(
-          refs, json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s,s:{s:s,s:s}}", "evidence_id", names[k],
-                          "kind", "log", "digest", "algorithm", "sha256", "value", hex,
-                          "canonicalization", "bytes.raw.v0", "summary",
-                          s[k].truncated ? "raw output digest (first 8 MiB)" : "raw output digest",
-                          "redaction", "status", "redacted", "reason",
-                          "stored copy has secret-looking values masked"));
-      json_object_set_new(kept, names[k],
-                          json_pack("{s:s,s:b}", "redacted_text", red ? red : "", "truncated",
-                                    s[k].len > KEEP_MAX || s[k].truncated));
-      free(red);
-    }
-    json_object_set_new(evp, "kept_output", kept);
-  }
-  free(s[0].buf);
-  free(s[1].buf);
+  json_t *tool = json_pack("{s:[{s:s,s:s}]}", "tool_refs", "name", w->base, "kind", "shell");
+  if (w->o->keep_output)
+    add_kept_output(w, refs, evp);
   json_decref(metrics);
-  int success = strcmp(outcome, "success") == 0;
-  json_t *closed = json_pack(
-      "{s:{s:s,s:s},s:{s:s,s:s,s:{s:O,s:O}},s:{s:s},s:{s:s},s:{s:s,s:s}}", "outcome", "status",
-      outcome, "summary", summary, "acceptance", "status", success ? "accepted" : "rejected",
-      "method", "terminal_outcome", "actor", "type", json_object_get(actor, "type"), "id",
-      json_object_get(actor, "id"), "route_summary", "status", success ? "complete" : "blocked",
-      "handoff", "status", "none", "redaction", "status", "redacted", "summary",
-      o->keep_output ? "raw output stored only as digests and a redacted copy"
-                     : "raw output summarized as metadata, not stored");
-  json_decref(actor);
-  if (o->run_id) {
-    json_decref(closed);
-    closed = NULL;
-  }
+  json_t *closed = w->o->run_id ? NULL : closed_payload(w);
   struct end_job ej = {ctx, res->run_id, tool, evp, closed, ""};
   rc = ledger_tx(l, end_fn, &ej, err);
   json_decref(tool);
@@ -596,6 +666,32 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
   }
   snprintf(res->receipt_id, sizeof res->receipt_id, "%s", ej.receipt_id);
   return LEDGER_OK;
+}
+
+int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opts *o,
+                    ledger_wrap_result *res, ledger_err *err)
+{
+  wrap_run w;
+  int rc;
+  memset(res, 0, sizeof *res);
+  res->exit_status = 125;
+  res->exit_code = -1;
+  if (!o->argv || !o->argv[0] || !o->argv[0][0])
+    return ledger__errf(err, LEDGER_EINVAL, 0, "wrap needs a command");
+  wrap_init(&w, ctx, o, res);
+  if ((rc = wrap_begin(l, ctx, &w, err)))
+    goto out;
+  wrap_spawn(&w);
+  if (w.pid > 0)
+    wrap_supervise(&w);
+  wrap_reap(&w);
+  wrap_outcome(&w);
+  rc = wrap_record(l, ctx, &w, err);
+out:
+  json_decref(w.actor);
+  free(w.s[0].buf);
+  free(w.s[1].buf);
+  return rc;
 }
 
 json_t *ledger_wrap_result_json(const ledger_wrap_result *r)

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * ledger/hints.c — the prepare hints kept in struct ledger (under hmu): the event kinds (schema
+ * hash and required members) and run producers the writer has read, so that
+ * ledger_event_prepare (txn.c) can hash an event on the caller's thread. Filled by the writer
+ * in append_core (txn.c). */
+#include "ledger/ledger_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- hint caches (struct ledger): kinds and run producers ------------------------------------ *
+ * Filled from rows the writer read. They are hints for ledger_event_prepare only: the writer
+ * re-reads the run and the kind of every event and falls back to computing everything itself
+ * when a hint turns out wrong (for example a kind registered by a job that was rolled back). */
+
+void ledger__kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
+                           const char *required)
+{
+  char names[LEDGER_KIND_NAMES];
+  size_t off = 0, i;
+  json_t *req, *m;
+  if (!l || strlen(kind) >= sizeof l->kinds[0].kind || strlen(schema_hash) >= LEDGER_HASH_MAX)
+    return;
+  /* the required members as "a\0b\0\0", parsed once here rather than per prepared event */
+  if (!(req = json_loads(required, 0, NULL)) || !json_is_array(req)) {
+    json_decref(req);
+    return;
+  }
+  json_array_foreach(req, i, m) {
+    const char *nm = json_string_value(m);
+    size_t n = nm ? strlen(nm) : 0;
+    if (!nm || off + n + 2 > sizeof names) {
+      json_decref(req);
+      return;
+    }
+    memcpy(names + off, nm, n + 1);
+    off += n + 1;
+  }
+  names[off] = '\0';
+  json_decref(req);
+  pthread_mutex_lock(&l->hmu);
+  int slot = -1;
+  for (int k = 0; k < l->nkinds; k++)
+    if (strcmp(l->kinds[k].kind, kind) == 0) {
+      slot = k;
+      break;
+    }
+  if (slot < 0)
+    slot = l->nkinds < LEDGER_KIND_HINTS ? l->nkinds++ : LEDGER_KIND_HINTS - 1;
+  snprintf(l->kinds[slot].kind, sizeof l->kinds[slot].kind, "%s", kind);
+  snprintf(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, "%s", schema_hash);
+  memcpy(l->kinds[slot].names, names, off + 1);
+  pthread_mutex_unlock(&l->hmu);
+}
+
+/* Copies the hinted schema hash and checks the hinted required members against payload. 1 when
+ * the hint exists and the payload has every member, else 0. */
+int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload,
+                          char schema_hash[LEDGER_HASH_MAX])
+{
+  char names[LEDGER_KIND_NAMES];
+  int found = 0;
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < l->nkinds; i++)
+    if (strcmp(l->kinds[i].kind, kind) == 0) {
+      snprintf(schema_hash, LEDGER_HASH_MAX, "%s", l->kinds[i].schema_hash);
+      memcpy(names, l->kinds[i].names, sizeof names);
+      found = 1;
+      break;
+    }
+  pthread_mutex_unlock(&l->hmu);
+  if (!found)
+    return 0;
+  for (const char *nm = names; *nm; nm += strlen(nm) + 1)
+    if (!json_object_get(payload, nm))
+      return 0;
+  return 1;
+}
+
+void ledger__run_hint_put(ledger *l, const char *run_id, const char *producer)
+{
+  if (!l || strlen(run_id) >= LEDGER_ID_MAX || (producer && strlen(producer) >= LEDGER_ID_MAX))
+    return;
+  pthread_mutex_lock(&l->hmu);
+  int slot = -1;
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (strcmp(l->runs[i].run_id, run_id) == 0)
+      slot = i;
+  if (slot < 0) {
+    slot = l->next_run_hint;
+    l->next_run_hint = (l->next_run_hint + 1) % LEDGER_RUN_HINTS;
+  }
+  snprintf(l->runs[slot].run_id, LEDGER_ID_MAX, "%s", run_id);
+  snprintf(l->runs[slot].producer, LEDGER_ID_MAX, "%s", producer ? producer : "");
+  l->runs[slot].has_producer = producer != NULL;
+  pthread_mutex_unlock(&l->hmu);
+}
+
+/* 1 found (producer filled, "" + *has = 0 when the run has none), 0 unknown. */
+int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_MAX], int *has)
+{
+  int found = 0;
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (l->runs[i].run_id[0] && strcmp(l->runs[i].run_id, run_id) == 0) {
+      snprintf(producer, LEDGER_ID_MAX, "%s", l->runs[i].producer);
+      *has = l->runs[i].has_producer;
+      found = 1;
+      break;
+    }
+  pthread_mutex_unlock(&l->hmu);
+  return found;
+}
+
+void ledger__hints_free(ledger *l)
+{
+  l->nkinds = 0;
+}
