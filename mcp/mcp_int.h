@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * mcp/mcp_int.h — structures shared by the files of mcp/ (never included from another folder):
- * the server, sessions, in-flight requests, the tool registry and the call recorder. */
+ * the server, sessions, in-flight requests, the tool registry and the call recorder, and the
+ * functions one file of mcp/ offers the others, grouped by the file that defines them. */
 #ifndef WL_MCP_INT_H
 #define WL_MCP_INT_H
 
@@ -138,14 +139,61 @@ struct mcp_ctx {
   struct ledger_scope **scope; /* the call's scope slot (call.c); NULL outside tools/call */
 };
 
-/* server.c */
+/* server.c: the window slots of the worker pool. A request waiting on its client lends its
+ * slot back (release) and takes it again without waiting (retake). */
+void mcp__slot_release(mcp_server *srv);
+void mcp__slot_retake(mcp_server *srv);
+
+/* jsonrpc.c */
 void mcp__emit_json(mcp_req *r, json_t *msg, unsigned flags); /* steals msg */
 json_t *mcp__error_msg(const json_t *id, int code, const char *message,
                        json_t *data);                      /* new ref; steals data */
 json_t *mcp__result_msg(const json_t *id, json_t *result); /* new ref; steals result */
+/* Emit the final error / result message for `id` (borrowed); data / result are stolen. */
+void mcp__reply_error(mcp_emit_fn emit, void *payload, const json_t *id, int code, const char *m,
+                      json_t *data);
+void mcp__reply_result(mcp_emit_fn emit, void *payload, const json_t *id, json_t *result);
+/* One decoded JSON-RPC message. id, method and params are borrowed from root. */
+typedef struct mcp_envelope {
+  json_t *root;       /* owned (new): the decoded object */
+  json_t *id;         /* NULL for a notification */
+  const char *method; /* NULL for a response */
+  json_t *params;     /* an object or NULL */
+  int response;       /* 1: a client's response to a server->client request */
+} mcp_envelope;
+/* Parses msg under the server's limits (size, depth, string length, NUL) into env: 0 on
+ * success (env->root then belongs to the caller), -1 when the error has been answered through
+ * emit (env holds nothing). */
+int mcp__jsonrpc_parse(const mcp_server *srv, const char *msg, size_t len, mcp_emit_fn emit,
+                       void *payload, mcp_envelope *env);
+
+/* session.c */
+void mcp__session_link(mcp_session *s, mcp_req *r);   /* gives r its ticket, counts it live */
+void mcp__session_unlink(mcp_session *s, mcp_req *r); /* r finished: wakes mcp_session_drain */
+/* notifications/initialized and notifications/cancelled; others are ignored. */
+void mcp__session_notification(mcp_session *s, const char *method, json_t *params);
+/* A client's response (msg borrowed) to one of our requests: handed to its waiter. */
+void mcp__session_take_response(mcp_session *s, json_t *msg);
 /* Sends a server->client request on the session channel and waits for the reply (or timeout /
- * cancellation). Returns the response message (new reference) or NULL. */
+ * cancellation). Steals params. Returns the response message (new reference) or NULL. */
 json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int timeout_ms);
+
+/* lifecycle.c */
+enum { MCP_CLASS_ANSWERED, MCP_CLASS_INLINE, MCP_CLASS_WORKER };
+/* Classifies a request (env has an id and a method) by era and method: MCP_CLASS_ANSWERED when
+ * the answer (an error, or ping's result) went out through emit; otherwise *modern is its era
+ * and MCP_CLASS_INLINE / MCP_CLASS_WORKER says who answers it. */
+int mcp__classify(mcp_session *s, const mcp_envelope *env, mcp_emit_fn emit, void *payload,
+                  int *modern);
+/* Answers initialize, logging/setLevel or server/discover through r->emit. */
+void mcp__answer_inline(mcp_req *r);
+/* Adds resultType and serverInfo to a modern-era result (borrowed). */
+void mcp__modernize(mcp_req *r, json_t *result);
+/* 1 when the request may ask the user through elicitation/create (legacy session with a
+ * server->client channel and the client's elicitation capability). */
+int mcp__req_can_elicit(const mcp_req *r);
+
+/* context.c */
 /* Sends notifications/message for r when its client asked for logs at `lvl` or below. */
 void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text);
 /* Heartbeat progress: while a handler runs and the request carried a progressToken, a helper
@@ -160,9 +208,6 @@ typedef struct mcp_heartbeat {
 } mcp_heartbeat;
 void mcp__heartbeat_start(mcp_heartbeat *hb, mcp_ctx *ctx);
 void mcp__heartbeat_stop(mcp_heartbeat *hb);
-/* 1 when the request may ask the user through elicitation/create (legacy session with a
- * server->client channel and the client's elicitation capability). */
-int mcp__req_can_elicit(const mcp_req *r);
 
 /* registry.c */
 int mcp__registry_load(mcp_server *srv, char *err, size_t errlen);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  * serve/http.c — the MCP-over-HTTP glue of serve/http.h: routes (/mcp, /health, RFC 9728 metadata),
- * Host/Origin allow-lists, bearer auth and its 401/403 challenges, the recording of failed
- * authentications, modern-era header checks, and the bridge from transports/http_server's
- * request objects to mcp_submit(): one long-lived stateless mcp_session per distinct caller,
+ * Host/Origin allow-lists, bearer auth and its 401/403 challenges (failed authentications are
+ * recorded by serve/http_authlog.c; the modern-era header checks live in serve/http_headers.c),
+ * and the bridge from transports/http_server's request objects to mcp_submit(): one long-lived stateless mcp_session per distinct caller,
  * JSON replies, SSE once a call emits a notification, HTTP status from the JSON-RPC error code,
  * and mcp_cancel() when the client disconnects. It does no JSON-RPC dispatch of its own except
  * the conformance fixtures (serve/conformance.c) in conformance mode. */
 #include "serve/http.h"
+#include "serve/http_int.h"
 
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
@@ -25,12 +26,6 @@
 #include <strings.h>
 
 #define MAX_SESSIONS 4096
-#define AUTH_KIND "http.auth_failed"
-/* At most this many rejected requests a second become events of their own; the rest are counted
- * and the count goes into the next recorded event (suppressed_before) or the run's close, so a
- * flood of bad tokens cannot turn the listener into an fsync loop nor grow the Store without
- * bound, and no failure goes uncounted. */
-#define AUTH_EVENTS_PER_SEC 20
 
 typedef struct sess_entry {
   char *key;
@@ -49,17 +44,10 @@ struct mcp_http {
   _Atomic uint16_t port; /* set once the listener is bound; read by the listener */
   int tls, conformance, insecure, auth_required;
   char *bind_host;
-  pthread_mutex_t mu;       /* sessions */
-  pthread_mutex_t auth_mu;  /* the auth run and its rate limit (held across opening the run,
-                              one Store write; never taken together with mu) */
-  int64_t auth_win_ms;      /* start of the current one-second window */
-  int auth_win_n;           /* failures recorded as events in it */
-  uint64_t auth_suppressed; /* failures counted but not recorded since the last event */
+  pthread_mutex_t mu; /* sessions (never taken together with authlog.mu) */
   sess_entry *sessions;
   int nsessions;
-  char auth_run[LEDGER_ID_MAX];
-  int auth_run_open;
-  atomic_uint_fast64_t auth_failures;
+  http_authlog authlog; /* failed authentications (serve/http_authlog.c) */
 };
 
 typedef struct hreq {
@@ -85,8 +73,8 @@ static char *error_body(const json_t *id, int code, const char *msg)
   return s;
 }
 
-static void reply_error(tp_http_req *r, unsigned status, const json_t *id, int code,
-                        const char *msg, const char *const *headers)
+void http_reply_error(tp_http_req *r, unsigned status, const json_t *id, int code, const char *msg,
+                      const char *const *headers)
 {
   char *b = error_body(id, code, msg);
   tp_http_reply(r, status, JSON_CT, headers, b ? b : "{}", b ? strlen(b) : 2);
@@ -99,81 +87,6 @@ static void reply_json(tp_http_req *r, unsigned status, json_t *v /* stolen */)
   json_decref(v);
   tp_http_reply(r, status, JSON_CT, NULL, s ? s : "{}", s ? strlen(s) : 2);
   free(s);
-}
-
-static int has_token(const char *list, const char *tok)
-{
-  /* comma-separated media ranges, parameters ignored, case-insensitive */
-  if (!list)
-    return 0;
-  size_t tl = strlen(tok);
-  const char *p = list;
-  while (*p) {
-    while (*p == ' ' || *p == ',' || *p == '\t')
-      p++;
-    const char *e = p;
-    while (*e && *e != ',' && *e != ';' && *e != ' ')
-      e++;
-    if ((size_t)(e - p) == tl && strncasecmp(p, tok, tl) == 0)
-      return 1;
-    while (*e && *e != ',')
-      e++;
-    p = e;
-  }
-  return 0;
-}
-
-static int b64_val(int c)
-{
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+' || c == '-')
-    return 62;
-  if (c == '/' || c == '_')
-    return 63;
-  return -1;
-}
-
-/* Header value with OWS trimmed and `=?base64?...?=` decoded; into out (cap). 0 ok, -1 bad. */
-static int header_value(char *out, size_t cap, const char *v)
-{
-  while (*v == ' ' || *v == '\t')
-    v++;
-  size_t n = strlen(v);
-  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-    n--;
-  if (n >= 12 && strncasecmp(v, "=?base64?", 9) == 0 && strncmp(v + n - 2, "?=", 2) == 0) {
-    const char *p = v + 9, *end = v + n - 2;
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (; p < end; p++) {
-      if (*p == '=')
-        break;
-      int d = b64_val((unsigned char)*p);
-      if (d < 0)
-        return -1;
-      acc = (acc << 6) | (unsigned)d;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        if (o + 1 >= cap)
-          return -1;
-        out[o++] = (char)((acc >> bits) & 0xff);
-      }
-    }
-    out[o] = 0;
-    return 0;
-  }
-  if (n >= cap)
-    return -1;
-  memcpy(out, v, n);
-  out[n] = 0;
-  return 0;
 }
 
 static int is_loopback_name(const char *h)
@@ -289,131 +202,6 @@ static void base_url(const mcp_http *h, tp_http_req *r, char *out, size_t cap)
     snprintf(out, cap, "%s://%s", h->tls ? "https" : "http", host);
   else
     snprintf(out, cap, "%s://127.0.0.1:%u", h->tls ? "https" : "http", (unsigned)h->port);
-}
-
-/* ---- auth failures in the Store ------------------------------------------------------------- */
-
-typedef struct auth_job {
-  mcp_http *h;
-  const char *work_id;
-  json_t *payload;
-  char key[SEAL_SOVEREIGN_ID];
-} auth_job;
-
-static int auth_open_fn(ledger_txn *t, void *p, ledger_err *err)
-{
-  auth_job *j = p;
-  json_t *req = json_pack("[s,s,s]", "reason", "peer", "auth");
-  int rc = ledger_txn_kind_register(t, AUTH_KIND, req, err);
-  json_decref(req);
-  if (rc != LEDGER_OK && rc != LEDGER_ECONFLICT)
-    return rc;
-  ledger_run_in in = {.work_id = j->work_id, .producer_id = "workledger.http"};
-  if ((rc = ledger_txn_run_open(t, &in, j->h->auth_run, NULL, err)))
-    return rc;
-  json_t *pl = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s}}", "work_id", j->work_id, "actor", "id",
-                         j->h->motebit_id ? j->h->motebit_id : "workledger", "type", "service",
-                         "trigger", "kind", "http_listener", "instruction", "summary",
-                         "HTTP listener: one http.auth_failed event per rejected request");
-  ledger_event_in ev = {.run_id = j->h->auth_run,
-                        .event_kind = "work.started",
-                        .idempotency_key = "listener-start",
-                        .payload = pl};
-  rc = ledger_txn_event_append(t, &ev, NULL, err);
-  json_decref(pl);
-  return rc;
-}
-
-static int auth_event_fn(ledger_txn *t, void *p, ledger_err *err)
-{
-  auth_job *j = p;
-  ledger_event_in ev = {.run_id = j->h->auth_run,
-                        .event_kind = AUTH_KIND,
-                        .idempotency_key = j->key,
-                        .payload = j->payload};
-  return ledger_txn_event_append(t, &ev, NULL, err);
-}
-
-static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err)
-{
-  mcp_http *h = p;
-  json_t *pl = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status", "success",
-                         "acceptance", "status", "not_evaluated", "route_summary", "route",
-                         "http_listener", "handoff", "next", "none");
-  if (pl && h->auth_suppressed)
-    json_object_set_new(pl, "suppressed_auth_failures",
-                        json_integer((json_int_t)h->auth_suppressed));
-  ledger_event_in ev = {.run_id = h->auth_run,
-                        .event_kind = "work.closed",
-                        .idempotency_key = "listener-stop",
-                        .payload = pl};
-  int rc = ledger_txn_run_close(t, &ev, NULL, err);
-  json_decref(pl);
-  return rc;
-}
-
-static int64_t mono_now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void record_auth_failure(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar,
-                                unsigned status)
-{
-  uint64_t suppressed;
-  atomic_fetch_add(&h->auth_failures, 1);
-  pthread_mutex_lock(&h->auth_mu);
-  int64_t now = mono_now_ms();
-  if (now - h->auth_win_ms >= 1000) {
-    if (h->auth_suppressed)
-      mcp_log(MCP_LOG_WARNING,
-              "http auth: %llu more rejected requests counted, not logged one by one",
-              (unsigned long long)h->auth_suppressed);
-    h->auth_win_ms = now;
-    h->auth_win_n = 0;
-  }
-  if (h->auth_win_n >= AUTH_EVENTS_PER_SEC) {
-    h->auth_suppressed++;
-    pthread_mutex_unlock(&h->auth_mu);
-    return;
-  }
-  h->auth_win_n++;
-  suppressed = h->auth_suppressed;
-  h->auth_suppressed = 0;
-  pthread_mutex_unlock(&h->auth_mu);
-  mcp_log(MCP_LOG_WARNING, "http auth: %u for %s (%s auth, caller %s): %s", status,
-          tp_http_req_peer(r), ar->method, ar->caller_id, ar->reason);
-  if (!h->store)
-    return;
-  ledger_err lerr;
-  memset(&lerr, 0, sizeof lerr);
-  pthread_mutex_lock(&h->auth_mu);
-  if (!h->auth_run_open) {
-    char uuid[SEAL_SOVEREIGN_ID], work[80];
-    seal_uuid4(uuid);
-    snprintf(work, sizeof work, "http-auth-%s", uuid);
-    auth_job j = {.h = h, .work_id = work};
-    if (ledger_tx(h->store, auth_open_fn, &j, &lerr) == LEDGER_OK)
-      h->auth_run_open = 1;
-    else
-      mcp_log(MCP_LOG_WARNING, "http auth: cannot open the auth run: %s", lerr.msg);
-  }
-  int open = h->auth_run_open;
-  pthread_mutex_unlock(&h->auth_mu);
-  if (!open)
-    return;
-  auth_job j = {.h = h};
-  seal_uuid4(j.key);
-  j.payload = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "reason", ar->reason, "peer",
-                        tp_http_req_peer(r), "auth", ar->method, "claimed_caller", ar->caller_id,
-                        "path", tp_http_req_path(r), "status", (int)status);
-  if (j.payload && suppressed)
-    json_object_set_new(j.payload, "suppressed_before", json_integer((json_int_t)suppressed));
-  if (j.payload && ledger_tx(h->store, auth_event_fn, &j, &lerr) != LEDGER_OK)
-    mcp_log(MCP_LOG_WARNING, "http auth: cannot record the failure: %s", lerr.msg);
-  json_decref(j.payload);
 }
 
 /* ---- sessions per caller -------------------------------------------------------------------- */
@@ -545,115 +333,37 @@ static void on_abort(tp_http_req *r, void *payload)
     mcp_cancel(x->sess, t);
 }
 
-/* Modern/legacy header checks. Returns 0 to continue, or an HTTP status after replying. */
-static int check_headers(tp_http_req *r, const json_t *root, int *modern_out)
-{
-  const char *hv = tp_http_req_header(r, "MCP-Protocol-Version");
-  const json_t *params = json_object_get(root, "params");
-  const json_t *id = json_object_get(root, "id");
-  const char *method = json_string_value(json_object_get(root, "method"));
-  const char *mv = json_string_value(
-      json_object_get(json_object_get(params, "_meta"), "io.modelcontextprotocol/protocolVersion"));
-  char hvb[64] = "";
-  if (hv && header_value(hvb, sizeof hvb, hv) != 0)
-    hvb[0] = 0;
-  int modern = mv != NULL || (hv && strcmp(hvb, MCP_VERSION_MODERN) == 0);
-  *modern_out = modern;
-  if (!method)
-    return 0; /* responses, junk: the core answers */
-  if (!modern) {
-    if (hv && strcmp(hvb, "2025-11-25") && strcmp(hvb, "2025-06-18") && strcmp(hvb, "2025-03-26")) {
-      reply_error(r, 400, id, MCP_JSONRPC_INVALID_REQUEST,
-                  "Bad Request: unsupported MCP-Protocol-Version", NULL);
-      return 400;
-    }
-    return 0;
-  }
-  static const char *const removed[] = {
-      "initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe",
-      NULL};
-  for (int i = 0; removed[i]; i++)
-    if (strcmp(method, removed[i]) == 0) {
-      char m[200];
-      snprintf(m, sizeof m, "Method not found: %s is not part of protocol %s", method,
-               MCP_VERSION_MODERN);
-      reply_error(r, 404, id, MCP_JSONRPC_METHOD_NOT_FOUND, m, NULL);
-      return 404;
-    }
-  if (!hv) {
-    reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH,
-                "Header mismatch: MCP-Protocol-Version header is required", NULL);
-    return 400;
-  }
-  if (id && !mv) {
-    reply_error(r, 400, id, MCP_JSONRPC_INVALID_PARAMS,
-                "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required",
-                NULL);
-    return 400;
-  }
-  if (mv && strcmp(hvb, mv) != 0) {
-    reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH,
-                "Header mismatch: MCP-Protocol-Version does not match _meta protocolVersion", NULL);
-    return 400;
-  }
-  const char *mh = tp_http_req_header(r, "Mcp-Method");
-  char mb[256];
-  if (!mh || header_value(mb, sizeof mb, mh) != 0 || strcmp(mb, method) != 0) {
-    reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH,
-                mh ? "Header mismatch: Mcp-Method does not match the body's method"
-                   : "Header mismatch: Mcp-Method header is required",
-                NULL);
-    return 400;
-  }
-  const char *want = NULL;
-  if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get"))
-    want = json_string_value(json_object_get(params, "name"));
-  else if (!strcmp(method, "resources/read"))
-    want = json_string_value(json_object_get(params, "uri"));
-  if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get") ||
-      !strcmp(method, "resources/read")) {
-    const char *nh = tp_http_req_header(r, "Mcp-Name");
-    char nb[1024];
-    if (!nh || header_value(nb, sizeof nb, nh) != 0 || !want || strcmp(nb, want) != 0) {
-      reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH,
-                  nh ? "Header mismatch: Mcp-Name does not match the body"
-                     : "Header mismatch: Mcp-Name header is required",
-                  NULL);
-      return 400;
-    }
-  }
-  return 0;
-}
-
 static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *ar)
 {
   const char *ct = tp_http_req_header(r, "Content-Type");
-  if (!ct || !has_token(ct, "application/json")) {
-    reply_error(r, 415, NULL, MCP_JSONRPC_INVALID_REQUEST,
-                "Unsupported Media Type: Content-Type must be application/json", NULL);
+  if (!ct || !http_has_token(ct, "application/json")) {
+    http_reply_error(r, 415, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                     "Unsupported Media Type: Content-Type must be application/json", NULL);
     return;
   }
   const char *accept = tp_http_req_header(r, "Accept");
-  int any = !accept || has_token(accept, "*/*");
-  int sse_ok = any || has_token(accept, "text/event-stream");
-  int json_ok = any || has_token(accept, "application/json") || has_token(accept, "application/*");
+  int any = !accept || http_has_token(accept, "*/*");
+  int sse_ok = any || http_has_token(accept, "text/event-stream");
+  int json_ok = any || http_has_token(accept, "application/json") ||
+                http_has_token(accept, "application/*");
   if (!sse_ok && !json_ok) {
-    reply_error(r, 406, NULL, MCP_JSONRPC_INVALID_REQUEST,
-                "Not Acceptable: Accept must include application/json and text/event-stream", NULL);
+    http_reply_error(r, 406, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                     "Not Acceptable: Accept must include application/json and text/event-stream",
+                     NULL);
     return;
   }
   size_t len;
   const char *body = tp_http_req_body(r, &len);
   json_t *root = json_loadb(body, len, 0, NULL);
   int modern = 0;
-  if (json_is_object(root) && check_headers(r, root, &modern) != 0) {
+  if (json_is_object(root) && http_check_headers(r, root, &modern) != 0) {
     json_decref(root);
     return;
   }
   hreq *x = calloc(1, sizeof *x);
   if (!x) {
     json_decref(root);
-    reply_error(r, 500, NULL, MCP_JSONRPC_INTERNAL_ERROR, "out of memory", NULL);
+    http_reply_error(r, 500, NULL, MCP_JSONRPC_INTERNAL_ERROR, "out of memory", NULL);
     return;
   }
   pthread_mutex_init(&x->mu, NULL);
@@ -673,7 +383,7 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
   if (!x->sess) {
     pthread_mutex_destroy(&x->mu);
     free(x);
-    reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "too many distinct callers", NULL);
+    http_reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "too many distinct callers", NULL);
     return;
   }
   tp_http_req_on_abort(r, on_abort, x);
@@ -683,10 +393,10 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
     static const char *const retry[] = {"Retry-After", "1", NULL};
     tp_http_req_on_abort(r, NULL, NULL);
     if (rc == MCP_EBUSY)
-      reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR,
-                  "server busy: the in-flight window is full; retry shortly", retry);
+      http_reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR,
+                       "server busy: the in-flight window is full; retry shortly", retry);
     else
-      reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "server shutting down", NULL);
+      http_reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "server shutting down", NULL);
     hreq_unref(x);
     hreq_unref(x);
     return;
@@ -707,20 +417,20 @@ static void on_request(tp_http_req *r, void *payload)
   if (!host_allowed(h, host) || !origin_allowed(h, origin)) {
     mcp_log(MCP_LOG_WARNING, "http: 403 for %s: Host %.80s / Origin %.80s not allowed",
             tp_http_req_peer(r), host ? host : "(none)", origin ? origin : "(none)");
-    reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST, "Forbidden: Host or Origin not allowed",
-                NULL);
+    http_reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                     "Forbidden: Host or Origin not allowed", NULL);
     return;
   }
   if (!h->auth_required && !h->insecure && !tp_http_req_peer_is_loopback(r)) {
-    reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST,
-                "Forbidden: no credentials configured; loopback only", NULL);
+    http_reply_error(r, 403, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                     "Forbidden: no credentials configured; loopback only", NULL);
     return;
   }
   int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
   static const char *const allow_get[] = {"Allow", "GET", NULL};
   if (!strcmp(path, "/health")) {
     if (!is_get) {
-      reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST, "Method Not Allowed", allow_get);
+      http_reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST, "Method Not Allowed", allow_get);
       return;
     }
     reply_json(r, 200,
@@ -733,7 +443,7 @@ static void on_request(tp_http_req *r, void *payload)
   if (!strcmp(path, "/.well-known/oauth-protected-resource") ||
       !strcmp(path, "/.well-known/oauth-protected-resource/mcp")) {
     if (!is_get) {
-      reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST, "Method Not Allowed", allow_get);
+      http_reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST, "Method Not Allowed", allow_get);
       return;
     }
     char res[460];
@@ -748,8 +458,8 @@ static void on_request(tp_http_req *r, void *payload)
     return;
   }
   if (strcmp(path, "/mcp") != 0) {
-    reply_error(r, 404, NULL, MCP_JSONRPC_INVALID_REQUEST, "Not Found: the MCP endpoint is /mcp",
-                NULL);
+    http_reply_error(r, 404, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                     "Not Found: the MCP endpoint is /mcp", NULL);
     return;
   }
   mcp_auth_result ar;
@@ -772,16 +482,17 @@ static void on_request(tp_http_req *r, void *payload)
       snprintf(chal, sizeof chal,
                "Bearer resource_metadata=\"%s/.well-known/oauth-protected-resource/mcp\"", base);
     const char *hdrs[] = {"WWW-Authenticate", chal, NULL};
-    record_auth_failure(h, r, &ar, st);
+    http_authlog_record(&h->authlog, tp_http_req_peer(r), tp_http_req_path(r), &ar, st);
     char m[260];
     snprintf(m, sizeof m, "%s: %s", st == 401 ? "Unauthorized" : "Forbidden", ar.reason);
-    reply_error(r, st, NULL, -32001, m, hdrs);
+    http_reply_error(r, st, NULL, -32001, m, hdrs);
     return;
   }
   if (strcmp(method, "POST") != 0) {
     static const char *const allow_post[] = {"Allow", "POST", NULL};
-    reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST,
-                "Method Not Allowed: this server is stateless; only POST is served", allow_post);
+    http_reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                     "Method Not Allowed: this server is stateless; only POST is served",
+                     allow_post);
     return;
   }
   handle_mcp_post(h, r, &ar);
@@ -815,7 +526,6 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
   if (!h)
     return MCP_ERROR;
   pthread_mutex_init(&h->mu, NULL);
-  pthread_mutex_init(&h->auth_mu, NULL);
   h->srv = o->server;
   h->config = o->config;
   h->store = o->store;
@@ -823,6 +533,7 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
   h->conformance = o->conformance;
   h->insecure = o->insecure_no_auth;
   h->motebit_id = o->motebit_id ? strdup(o->motebit_id) : NULL;
+  http_authlog_init(&h->authlog, h->store, h->motebit_id);
   h->bind_host = strdup(host);
   if (o->public_url) {
     h->public_url = strdup(o->public_url);
@@ -895,7 +606,7 @@ uint16_t mcp_http_port(const mcp_http *h)
 
 uint64_t mcp_http_auth_failures(mcp_http *h)
 {
-  return atomic_load(&h->auth_failures);
+  return http_authlog_count(&h->authlog);
 }
 
 void mcp_http_stop(mcp_http *h)
@@ -908,15 +619,9 @@ void mcp_http_stop(mcp_http *h)
     free(h->sessions[i].key);
   }
   free(h->sessions);
-  if (h->auth_run_open && h->store) {
-    ledger_err lerr;
-    memset(&lerr, 0, sizeof lerr);
-    if (ledger_tx(h->store, auth_close_fn, h, &lerr) != LEDGER_OK)
-      mcp_log(MCP_LOG_WARNING, "http auth: cannot close the auth run: %s", lerr.msg);
-  }
+  http_authlog_close(&h->authlog);
   mcp_auth_free(h->auth);
   pthread_mutex_destroy(&h->mu);
-  pthread_mutex_destroy(&h->auth_mu);
   free(h->motebit_id);
   free(h->bind_host);
   free(h->public_url);

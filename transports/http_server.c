@@ -6,9 +6,11 @@
  * thread resumes it. Streams are chunked callback responses whose reader suspends the connection
  * when its queue is empty. MHD neither times out nor notices a disconnect on a suspended
  * connection, so a watchdog thread polls every suspended socket for POLLRDHUP and, on streams,
- * queues an SSE comment when idle. It does not parse JSON, does no auth and decides no routes. */
+ * queues an SSE comment when idle. It does not parse JSON, does no auth and decides no routes.
+ * The request object (lifetime, accessors, answering calls) is in http_request.c. */
 #include "transports/http_server.h"
 
+#include "transports/http_server_int.h"
 #include "transports/tp_dl.h"
 
 #include <arpa/inet.h>
@@ -33,66 +35,7 @@
 #define DEF_WATCH_MS 250u
 #define EARLY_REJECT_BYTES (64u * 1024u * 1024u) /* beyond this a too-big body is not even read */
 
-enum { R_NONE = 0, R_WHOLE, R_STREAM };
-
-struct tp_http_req {
-  tp_http_server *srv;
-  struct MHD_Connection *conn; /* NULL once MHD completed the request */
-  int fd;
-  pthread_mutex_t mu;    /* guards everything below */
-  pthread_mutex_t cb_mu; /* recursive: abort callback vs terminal call */
-  int refs;              /* MHD's + the upper layer's (once dispatched) */
-  char method[16];
-  char *path;
-  char *body;
-  size_t body_len, body_cap;
-  int too_big, dispatched, queued, suspended, completed, aborted, upper_done;
-  int has_length; /* the request carried Content-Length */
-  int kind;
-  unsigned status;
-  char *ctype;
-  char **hdrs; /* NULL-terminated name/value pairs */
-  char *out;   /* whole body or stream queue */
-  size_t out_len, out_cap, out_off;
-  int ended; /* stream ended by the upper layer */
-  int sse;
-  int64_t last_ms;
-  tp_http_abort_fn abort_fn;
-  void *abort_payload;
-  char peer[INET6_ADDRSTRLEN];
-  int loopback;
-  tp_http_req *prev, *next; /* srv->pending list (dispatched, not completed) */
-};
-
-struct tp_http_server {
-  struct MHD_Daemon *d;
-  int lfd;
-  uint16_t port;
-  int tls;
-  size_t max_body;
-  char *too_big_body;
-  unsigned keepalive_ms, watch_ms;
-  tp_http_handler_fn handler;
-  void *payload;
-  tp_http_log_fn log;
-  void *log_payload;
-  pthread_mutex_t mu; /* guards the pending list, stop, npending */
-  pthread_cond_t cv;
-  tp_http_req *pending;
-  int npending;         /* dispatched and not yet ended by the upper layer */
-  _Atomic int stopping; /* written under mu, read by the listener and the watchdog without it */
-  pthread_t watchdog;
-  int watchdog_started;
-};
-
 static const tp_mhd_api *M; /* libmicrohttpd, loaded by the first tp_http_server_start (tp_dl.h) */
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void logf_(tp_http_server *s, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -133,124 +76,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
   va_end(ap);
 }
 
-/* ---- request objects ------------------------------------------------------------------------ */
-
-static void free_hdrs(char **h)
-{
-  if (!h)
-    return;
-  for (char **p = h; *p; p++)
-    free(*p);
-  free(h);
-}
-
-static void req_unref(tp_http_req *r)
-{
-  pthread_mutex_lock(&r->mu);
-  int left = --r->refs;
-  pthread_mutex_unlock(&r->mu);
-  if (left)
-    return;
-  pthread_mutex_destroy(&r->mu);
-  pthread_mutex_destroy(&r->cb_mu);
-  free(r->path);
-  free(r->body);
-  free(r->ctype);
-  free_hdrs(r->hdrs);
-  free(r->out);
-  free(r);
-}
-
-static void peer_of(tp_http_req *r, struct MHD_Connection *c)
-{
-  const union MHD_ConnectionInfo *ci = M->get_connection_info(c,
-                                                              MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  snprintf(r->peer, sizeof r->peer, "?");
-  if (!ci || !ci->client_addr)
-    return;
-  const struct sockaddr *sa = ci->client_addr;
-  if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-    inet_ntop(AF_INET, &in->sin_addr, r->peer, sizeof r->peer);
-    r->loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-  } else if (sa->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-    inet_ntop(AF_INET6, &in6->sin6_addr, r->peer, sizeof r->peer);
-    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-      r->loopback = 1;
-    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127)
-      r->loopback = 1;
-  }
-}
-
-static tp_http_req *req_new(tp_http_server *s, struct MHD_Connection *c, const char *url,
-                            const char *method)
-{
-  tp_http_req *r = calloc(1, sizeof *r);
-  if (!r)
-    return NULL;
-  pthread_mutexattr_t a;
-  pthread_mutexattr_init(&a);
-  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-  pthread_mutex_init(&r->cb_mu, &a);
-  pthread_mutexattr_destroy(&a);
-  pthread_mutex_init(&r->mu, NULL);
-  r->srv = s;
-  r->conn = c;
-  r->refs = 1;
-  r->fd = -1;
-  snprintf(r->method, sizeof r->method, "%s", method ? method : "");
-  const char *q = url ? strchr(url, '?') : NULL;
-  size_t plen = url ? (q ? (size_t)(q - url) : strlen(url)) : 0;
-  r->path = malloc(plen + 1);
-  if (!r->path) {
-    req_unref(r);
-    return NULL;
-  }
-  if (plen)
-    memcpy(r->path, url, plen);
-  r->path[plen] = 0;
-  const union MHD_ConnectionInfo *ci = M->get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-  if (ci)
-    r->fd = ci->connect_fd;
-  peer_of(r, c);
-  return r;
-}
-
-/* Calls the abort callback once, unless the upper layer already ended the request. */
-static void fire_abort(tp_http_req *r)
-{
-  pthread_mutex_lock(&r->cb_mu);
-  pthread_mutex_lock(&r->mu);
-  tp_http_abort_fn fn = r->upper_done ? NULL : r->abort_fn;
-  void *p = r->abort_payload;
-  r->abort_fn = NULL;
-  pthread_mutex_unlock(&r->mu);
-  if (fn)
-    fn(r, p);
-  pthread_mutex_unlock(&r->cb_mu);
-}
-
-/* Marks the upper layer's part done (terminal call) and drops its reference. */
-static void upper_release(tp_http_req *r)
-{
-  tp_http_server *s = r->srv;
-  pthread_mutex_lock(&s->mu);
-  s->npending--;
-  pthread_cond_broadcast(&s->cv);
-  pthread_mutex_unlock(&s->mu);
-  req_unref(r);
-}
-
-/* Must hold r->mu. */
-static void resume_locked(tp_http_req *r)
-{
-  if (r->suspended && r->conn) {
-    r->suspended = 0;
-    M->resume_connection(r->conn);
-  }
-}
-
 /* ---- MHD callbacks -------------------------------------------------------------------------- */
 
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -269,7 +94,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
     r->out_off += k;
     if (r->out_off == r->out_len)
       r->out_off = r->out_len = 0;
-    r->last_ms = now_ms();
+    r->last_ms = tp__now_ms();
     n = (ssize_t)k;
   } else if (r->ended) {
     n = MHD_CONTENT_READER_END_OF_STREAM;
@@ -304,6 +129,117 @@ static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, c
   return ret;
 }
 
+/* First call for a request: creates it and refuses a declared body over the limit early (at
+ * once when the client waits for 100-continue or the body is huge). */
+static enum MHD_Result on_headers(tp_http_server *s, struct MHD_Connection *c, const char *url,
+                                  const char *method, void **con_cls)
+{
+  tp_http_req *r = tp__req_new(s, c, url, method);
+  if (!r)
+    return MHD_NO;
+  *con_cls = r;
+  const char *cl = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (cl) {
+    char *end = NULL;
+    r->has_length = 1;
+    errno = 0;
+    unsigned long long v = strtoull(cl, &end, 10);
+    if (errno || end == cl || v > s->max_body) {
+      r->too_big = 1;
+      const char *ex = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+      if ((ex && strcasecmp(ex, "100-continue") == 0) || errno || v > EARLY_REJECT_BYTES) {
+        r->queued = 1; /* MHD discards the body and closes after this reply */
+        return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
+      }
+    }
+  }
+  return MHD_YES;
+}
+
+/* A piece of the body: collected under the size limit. */
+static enum MHD_Result on_upload(tp_http_server *s, tp_http_req *r, struct MHD_Connection *c,
+                                 const char *upload, size_t n)
+{
+  if (r->queued || (r->too_big && r->has_length))
+    return MHD_YES; /* read and discarded */
+  if (r->too_big) {
+    /* a body without Content-Length that keeps coming past the limit: answer now, and MHD
+     * stops reading and closes after the reply (a refused queue closes at once) */
+    r->queued = 1;
+    return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
+  }
+  if (r->body_len + n > s->max_body) {
+    r->too_big = 1;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    return MHD_YES;
+  }
+  if (r->body_len + n + 1 > r->body_cap) {
+    size_t cap = r->body_cap ? r->body_cap : 1024;
+    while (cap < r->body_len + n + 1)
+      cap *= 2;
+    if (cap > s->max_body + 1)
+      cap = s->max_body + 1;
+    char *nb = realloc(r->body, cap);
+    if (!nb)
+      return MHD_NO;
+    r->body = nb;
+    r->body_cap = cap;
+  }
+  memcpy(r->body + r->body_len, upload, n);
+  r->body_len += n;
+  r->body[r->body_len] = 0;
+  return MHD_YES;
+}
+
+/* The whole body is in: hands the request to the upper layer (once). */
+static void dispatch(tp_http_server *s, tp_http_req *r)
+{
+  r->dispatched = 1;
+  r->last_ms = tp__now_ms();
+  pthread_mutex_lock(&s->mu);
+  r->refs++; /* the upper layer's reference (no other thread knows r yet) */
+  s->npending++;
+  r->next = s->pending;
+  if (s->pending)
+    s->pending->prev = r;
+  s->pending = r;
+  pthread_mutex_unlock(&s->mu);
+  s->handler(r, s->payload);
+}
+
+/* Queues the upper layer's answer when there is one, else suspends the connection until it
+ * comes. Must hold r->mu. */
+static enum MHD_Result queue_answer(tp_http_server *s, tp_http_req *r, struct MHD_Connection *c)
+{
+  enum MHD_Result ret = MHD_YES;
+  struct MHD_Response *resp;
+  if (r->aborted)
+    return MHD_NO;
+  if (r->queued)
+    return MHD_YES;
+  if (r->kind == R_NONE) {
+    if (s->stopping)
+      return MHD_NO;
+    r->suspended = 1;
+    M->suspend_connection(c);
+    return MHD_YES;
+  }
+  if (r->kind == R_WHOLE)
+    resp = M->create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
+                                          MHD_RESPMEM_MUST_COPY);
+  else
+    resp = M->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, r, NULL);
+  r->queued = 1;
+  if (!resp)
+    return MHD_NO;
+  add_headers(resp, r->ctype, r->hdrs);
+  ret = M->queue_response(c, r->status, resp);
+  M->destroy_response(resp);
+  return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -311,62 +247,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   tp_http_server *s = cls;
   tp_http_req *r = *con_cls;
   (void)version;
-  if (!r) {
-    r = req_new(s, c, url, method);
-    if (!r)
-      return MHD_NO;
-    *con_cls = r;
-    const char *cl = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl) {
-      char *end = NULL;
-      r->has_length = 1;
-      errno = 0;
-      unsigned long long v = strtoull(cl, &end, 10);
-      if (errno || end == cl || v > s->max_body) {
-        r->too_big = 1;
-        const char *ex = M->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-        if ((ex && strcasecmp(ex, "100-continue") == 0) || errno || v > EARLY_REJECT_BYTES) {
-          r->queued = 1; /* MHD discards the body and closes after this reply */
-          return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
-        }
-      }
-    }
-    return MHD_YES;
-  }
+  if (!r)
+    return on_headers(s, c, url, method, con_cls);
   if (*upload_size) {
     size_t n = *upload_size;
     *upload_size = 0;
-    if (r->queued || (r->too_big && r->has_length))
-      return MHD_YES; /* read and discarded */
-    if (r->too_big) {
-      /* a body without Content-Length that keeps coming past the limit: answer now, and MHD
-       * stops reading and closes after the reply (a refused queue closes at once) */
-      r->queued = 1;
-      return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
-    }
-    if (r->body_len + n > s->max_body) {
-      r->too_big = 1;
-      free(r->body);
-      r->body = NULL;
-      r->body_len = r->body_cap = 0;
-      return MHD_YES;
-    }
-    if (r->body_len + n + 1 > r->body_cap) {
-      size_t cap = r->body_cap ? r->body_cap : 1024;
-      while (cap < r->body_len + n + 1)
-        cap *= 2;
-      if (cap > s->max_body + 1)
-        cap = s->max_body + 1;
-      char *nb = realloc(r->body, cap);
-      if (!nb)
-        return MHD_NO;
-      r->body = nb;
-      r->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, upload, n);
-    r->body_len += n;
-    r->body[r->body_len] = 0;
-    return MHD_YES;
+    return on_upload(s, r, c, upload, n);
   }
   if (r->queued && !r->dispatched)
     return MHD_YES;
@@ -374,54 +260,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->queued = 1;
     return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
   }
-  if (!r->dispatched) {
-    r->dispatched = 1;
-    r->last_ms = now_ms();
-    pthread_mutex_lock(&s->mu);
-    r->refs++; /* the upper layer's reference (no other thread knows r yet) */
-    s->npending++;
-    r->next = s->pending;
-    if (s->pending)
-      s->pending->prev = r;
-    s->pending = r;
-    pthread_mutex_unlock(&s->mu);
-    s->handler(r, s->payload);
-  }
+  if (!r->dispatched)
+    dispatch(s, r);
   pthread_mutex_lock(&r->mu);
-  enum MHD_Result ret = MHD_YES;
-  if (r->aborted) {
-    ret = MHD_NO;
-  } else if (!r->queued && r->kind == R_WHOLE) {
-    struct MHD_Response *resp = M->create_response_from_buffer(r->out_len,
-                                                               r->out ? r->out : (char *)"",
-                                                               MHD_RESPMEM_MUST_COPY);
-    r->queued = 1;
-    if (!resp) {
-      ret = MHD_NO;
-    } else {
-      add_headers(resp, r->ctype, r->hdrs);
-      ret = M->queue_response(c, r->status, resp);
-      M->destroy_response(resp);
-    }
-  } else if (!r->queued && r->kind == R_STREAM) {
-    struct MHD_Response *resp = M->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
-                                                                 stream_reader, r, NULL);
-    r->queued = 1;
-    if (!resp) {
-      ret = MHD_NO;
-    } else {
-      add_headers(resp, r->ctype, r->hdrs);
-      ret = M->queue_response(c, r->status, resp);
-      M->destroy_response(resp);
-    }
-  } else if (!r->queued) {
-    if (s->stopping) {
-      ret = MHD_NO;
-    } else {
-      r->suspended = 1;
-      M->suspend_connection(c);
-    }
-  }
+  enum MHD_Result ret = queue_answer(s, r, c);
   pthread_mutex_unlock(&r->mu);
   return ret;
 }
@@ -458,11 +300,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   (void)toe;
   pthread_mutex_unlock(&r->mu);
   if (fire)
-    fire_abort(r);
-  req_unref(r);
+    tp__fire_abort(r);
+  tp__req_unref(r);
 }
-
-static int append_out(tp_http_req *r, const char *data, size_t len);
 
 /* ---- watchdog: disconnects and keep-alives of suspended connections ------------------------- */
 
@@ -481,7 +321,7 @@ static void *watchdog_main(void *arg)
       break;
     tp_http_req *gone[64];
     int ngone = 0;
-    int64_t now = now_ms();
+    int64_t now = tp__now_ms();
     for (tp_http_req *r = s->pending; r && ngone < 64; r = r->next) {
       pthread_mutex_lock(&r->mu);
       if (r->suspended && !r->aborted && r->fd >= 0) {
@@ -490,13 +330,13 @@ static void *watchdog_main(void *arg)
           r->aborted = 1;
           r->refs++;
           gone[ngone++] = r;
-          resume_locked(r);
+          tp__resume_locked(r);
         } else if (r->kind == R_STREAM && r->queued && r->sse && !r->ended &&
                    now - r->last_ms >= (int64_t)s->keepalive_ms) {
           static const char ka[] = ": keep-alive\n\n";
-          (void)append_out(r, ka, sizeof ka - 1);
+          (void)tp__append_out(r, ka, sizeof ka - 1);
           r->last_ms = now;
-          resume_locked(r);
+          tp__resume_locked(r);
         }
       }
       pthread_mutex_unlock(&r->mu);
@@ -505,8 +345,8 @@ static void *watchdog_main(void *arg)
     for (int i = 0; i < ngone; i++) {
       logf_(s, 0, "client %s went away during %s %s", gone[i]->peer, gone[i]->method,
             gone[i]->path);
-      fire_abort(gone[i]);
-      req_unref(gone[i]);
+      tp__fire_abort(gone[i]);
+      tp__req_unref(gone[i]);
     }
     pthread_mutex_lock(&s->mu);
   }
@@ -683,14 +523,14 @@ void tp_http_server_stop(tp_http_server *s)
             gone[ngone++] = r;
           }
           if (r->aborted)
-            resume_locked(r);
+            tp__resume_locked(r);
         }
         pthread_mutex_unlock(&r->mu);
       }
       pthread_mutex_unlock(&s->mu);
       for (int i = 0; i < ngone; i++) {
-        fire_abort(gone[i]);
-        req_unref(gone[i]);
+        tp__fire_abort(gone[i]);
+        tp__req_unref(gone[i]);
       }
       if (!still && round > 0)
         break;
@@ -719,202 +559,4 @@ void tp_http_server_stop(tp_http_server *s)
   pthread_mutex_destroy(&s->mu);
   free(s->too_big_body);
   free(s);
-}
-
-/* ---- request accessors ---------------------------------------------------------------------- */
-
-const char *tp_http_req_method(const tp_http_req *r)
-{
-  return r->method;
-}
-const char *tp_http_req_path(const tp_http_req *r)
-{
-  return r->path;
-}
-
-const char *tp_http_req_header(const tp_http_req *r, const char *name)
-{
-  if (!r->conn)
-    return NULL;
-  return M->lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *tp_http_req_body(const tp_http_req *r, size_t *len)
-{
-  if (len)
-    *len = r->body_len;
-  return r->body ? r->body : "";
-}
-
-const char *tp_http_req_peer(const tp_http_req *r)
-{
-  return r->peer;
-}
-int tp_http_req_peer_is_loopback(const tp_http_req *r)
-{
-  return r->loopback;
-}
-int tp_http_req_is_tls(const tp_http_req *r)
-{
-  return r->srv->tls;
-}
-
-void tp_http_req_on_abort(tp_http_req *r, tp_http_abort_fn fn, void *payload)
-{
-  pthread_mutex_lock(&r->mu);
-  r->abort_fn = fn;
-  r->abort_payload = payload;
-  pthread_mutex_unlock(&r->mu);
-}
-
-int tp_http_req_aborted(tp_http_req *r)
-{
-  pthread_mutex_lock(&r->mu);
-  int a = r->aborted;
-  pthread_mutex_unlock(&r->mu);
-  return a;
-}
-
-/* ---- answering ------------------------------------------------------------------------------ */
-
-static char **copy_hdrs(const char *const *h)
-{
-  size_t n = 0;
-  while (h && h[n] && h[n + 1])
-    n += 2;
-  char **c = calloc(n + 1, sizeof *c);
-  if (!c)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    c[i] = strdup(h[i]);
-    if (!c[i]) {
-      free_hdrs(c);
-      return NULL;
-    }
-  }
-  return c;
-}
-
-/* Sets status/type/headers; must hold r->mu. */
-static int set_head(tp_http_req *r, int kind, unsigned status, const char *ctype,
-                    const char *const *headers)
-{
-  char **h = copy_hdrs(headers);
-  char *ct = ctype ? strdup(ctype) : NULL;
-  if (!h || (ctype && !ct)) {
-    free_hdrs(h);
-    free(ct);
-    return TP_HTTP_ERROR;
-  }
-  r->kind = kind;
-  r->status = status;
-  r->ctype = ct;
-  r->hdrs = h;
-  r->sse = ctype && strncmp(ctype, "text/event-stream", 17) == 0;
-  return TP_HTTP_OK;
-}
-
-static int append_out(tp_http_req *r, const char *data, size_t len)
-{
-  if (!len)
-    return TP_HTTP_OK;
-  if (r->out_len + len > r->out_cap) {
-    size_t cap = r->out_cap ? r->out_cap : 256;
-    while (cap < r->out_len + len)
-      cap *= 2;
-    char *nb = realloc(r->out, cap);
-    if (!nb)
-      return TP_HTTP_ERROR;
-    r->out = nb;
-    r->out_cap = cap;
-  }
-  memcpy(r->out + r->out_len, data, len);
-  r->out_len += len;
-  return TP_HTTP_OK;
-}
-
-int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
-                  const char *const *headers, const char *body, size_t len)
-{
-  pthread_mutex_lock(&r->cb_mu);
-  pthread_mutex_lock(&r->mu);
-  int rc = TP_HTTP_OK;
-  if (r->upper_done || r->kind != R_NONE) {
-    rc = TP_HTTP_EINVAL;
-  } else if (r->aborted || r->completed) {
-    rc = TP_HTTP_ECLOSED;
-  } else {
-    rc = set_head(r, R_WHOLE, status, content_type, headers);
-    if (rc == TP_HTTP_OK)
-      rc = append_out(r, body, len);
-    if (rc != TP_HTTP_OK) { /* out of memory: answer 500 without a body */
-      r->out_len = 0;
-      r->status = 500;
-      r->kind = R_WHOLE;
-    }
-    resume_locked(r);
-  }
-  int was_done = r->upper_done;
-  r->upper_done = 1;
-  pthread_mutex_unlock(&r->mu);
-  pthread_mutex_unlock(&r->cb_mu);
-  if (!was_done)
-    upper_release(r);
-  return rc;
-}
-
-int tp_http_stream_begin(tp_http_req *r, unsigned status, const char *content_type,
-                         const char *const *headers)
-{
-  pthread_mutex_lock(&r->mu);
-  int rc;
-  if (r->upper_done || r->kind != R_NONE)
-    rc = TP_HTTP_EINVAL;
-  else if (r->aborted || r->completed)
-    rc = TP_HTTP_ECLOSED;
-  else {
-    rc = set_head(r, R_STREAM, status, content_type, headers);
-    if (rc == TP_HTTP_OK)
-      r->last_ms = now_ms();
-    resume_locked(r);
-  }
-  pthread_mutex_unlock(&r->mu);
-  return rc;
-}
-
-int tp_http_stream_write(tp_http_req *r, const char *data, size_t len)
-{
-  pthread_mutex_lock(&r->mu);
-  int rc;
-  if (r->kind != R_STREAM || r->upper_done)
-    rc = TP_HTTP_EINVAL;
-  else if (r->aborted || r->completed)
-    rc = TP_HTTP_ECLOSED;
-  else {
-    rc = append_out(r, data, len);
-    resume_locked(r);
-  }
-  pthread_mutex_unlock(&r->mu);
-  return rc;
-}
-
-void tp_http_stream_end(tp_http_req *r)
-{
-  pthread_mutex_lock(&r->cb_mu);
-  pthread_mutex_lock(&r->mu);
-  int was_done = r->upper_done;
-  if (!was_done) {
-    if (r->kind == R_NONE) {
-      r->kind = R_WHOLE;
-      r->status = 500;
-      r->out_len = 0;
-    }
-    r->ended = 1;
-    r->upper_done = 1;
-    resume_locked(r);
-  }
-  pthread_mutex_unlock(&r->mu);
-  pthread_mutex_unlock(&r->cb_mu);
-  if (!was_done)
-    upper_release(r);
 }
