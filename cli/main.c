@@ -2,7 +2,8 @@
  * cli/main.c — the entry point and subcommand dispatcher of the workledger binary, and the
  * composition root: it initialises libsodium (through crypto/) and hands argv to the matching
  * cmd_<name>() in cli/cmd_<name>.c. Global options (--store PATH, --json) may precede the
- * subcommand. It holds no protocol or Store logic itself. */
+ * subcommand. It also holds the small shared helpers of cli/cli.h (errors, Store and .motus
+ * paths, integer options); no protocol or Store logic. */
 #include "cli/cli.h"
 #include "crypto/seal.h"
 
