@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli/cli.h — the subcommands of the workledger binary and the few helpers they share (store and
- * .motus paths, one-line errors). Each subcommand lives in cli/cmd_<name>.c and has the signature
+ * .motus paths, one-line errors, integer options). Each subcommand lives in cli/cmd_<name>.c and has the signature
  * int cmd_<name>(int argc, char **argv), where argv[0] is the subcommand's own name; it returns
  * the process exit status. Exit codes: 0 ok, 1 failure/invalid (command-specific), 2 usage or
  * unreadable input. Errors are one line on stderr, prefixed "workledger: ". */
@@ -13,6 +13,8 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
+/* A parse step's answer when the command goes on (any other answer is the exit status). */
+#define CLI_CONTINUE (-1)
 
 int cmd_version(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -43,6 +45,10 @@ const char *cli_store_path(const char *opt);
 /* The .motus directory that holds the Store: the directory part of cli_store_path(opt) when
  * it ends in "/kernel-store.db"-style file, written into `out` (size `cap`). */
 void cli_motus_dir(char *out, size_t cap, const char *store_path);
+
+/* Parses a whole decimal integer in lo..hi into *out. @return 0, or -1 (out untouched) when `s`
+ * (borrowed) is empty, has trailing characters or is out of range. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
 
 /* Global options parsed by main() before the subcommand: --store PATH, --json. */
 extern const char *cli_opt_store;

@@ -11,17 +11,11 @@
 #include "ledger/ledger.h"
 #include "config/config.h"
 
+#include "cli/node.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#if defined(__has_include)
-#if __has_include("cli/node.h")
-#include "cli/node.h"
-#define WL_HAVE_NODE_H 1
-#endif
-#endif
 
 #define APPROVALS_RUN_ID "run_workledger_approvals"
 #define APPROVALS_WORK_ID "workledger.approvals"
@@ -159,12 +153,9 @@ done:
 
 /* ---- approve / deny ------------------------------------------------------------------------- */
 
-/* The node key: cli_node_load() when cli/node.h is present, else <motus>/identity/key (encrypted
- * when WORKLEDGER_PASSPHRASE is set). `motebit_id` receives the node's id when known, else "". */
+/* The node key (new), or NULL with the error printed; `motebit_id` receives the node's id. */
 static seal_key *load_node_key(const char *motus_dir, char *motebit_id, size_t idcap)
 {
-  motebit_id[0] = 0;
-#ifdef WL_HAVE_NODE_H
   cli_node node;
   char err[512];
   if (cli_node_load(&node, motus_dir, err, sizeof err) != 0) {
@@ -173,23 +164,6 @@ static seal_key *load_node_key(const char *motus_dir, char *motebit_id, size_t i
   }
   snprintf(motebit_id, idcap, "%s", node.motebit_id);
   return node.key;
-#else
-  char path[4096];
-  seal_key *key = NULL;
-  seal_err serr;
-  (void)idcap;
-  memset(&serr, 0, sizeof serr);
-  snprintf(path, sizeof path, "%s/identity/key", motus_dir);
-  if (access(path, F_OK) != 0) {
-    cli_errorf("no node key at %s (run `workledger init`)", path);
-    return NULL;
-  }
-  if (seal_key_load(&key, path, getenv("WORKLEDGER_PASSPHRASE"), &serr) != SEAL_OK) {
-    cli_errorf("cannot load the node key %s: %s", path, serr.msg);
-    return NULL;
-  }
-  return key;
-#endif
 }
 
 typedef struct resolve_job {
@@ -239,11 +213,11 @@ static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
   return rc;
 }
 
-/* Builds and signs the ApprovalDecision for `row` (a ledger_approval_get object). */
+/* Builds and signs the ApprovalDecision for `row` (a ledger_approval_get object) as the node
+ * `motebit_id` (cli_node_load's id, never empty). */
 static json_t *sign_decision(const json_t *row, const char *verdict, const char *reason,
-                             const seal_key *key, const json_t *cfg, const char *node_motebit_id)
+                             const seal_key *key, const json_t *cfg, const char *motebit_id)
 {
-  char motebit_id[SEAL_SOVEREIGN_ID + 200];
   const char *args_hash = jstr(row, "args_hash");
   int64_t requested_at = 0;
   json_t *body, *signed_ = NULL;
@@ -259,12 +233,6 @@ static json_t *sign_decision(const json_t *row, const char *verdict, const char 
   ledger_now(now);
   if (ledger_ts_parse(&resolved_at, now) != LEDGER_OK)
     return NULL;
-  if (node_motebit_id && *node_motebit_id)
-    snprintf(motebit_id, sizeof motebit_id, "%s", node_motebit_id);
-  else if (mcp_config_motebit_id(cfg))
-    snprintf(motebit_id, sizeof motebit_id, "%s", mcp_config_motebit_id(cfg));
-  else
-    seal_sovereign_id(motebit_id, seal_key_pk(key));
   const char *device_id = mcp_config_device_id(cfg) ? mcp_config_device_id(cfg) : "workledger";
   body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:I}", "approval_id", jstr(row, "approval_id"),
                    "motebit_id", motebit_id, "device_id", device_id, "tool_name", jstr(row, "tool"),

@@ -14,7 +14,6 @@
 #include "client/client.h"
 #include "config/config.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +33,107 @@ static int usage(void)
   return CLI_EXIT_USAGE;
 }
 
-static int parse_num(const char *s, long lo, long hi, long *out)
+typedef struct call_opts {
+  const char *url, *tool, *args_text, *token, *aud;
+  int list, motebit, json, progress, insecure, send_pk;
+  long timeout_s, connect_s, max_response;
+  mcp_client_era era;
+} call_opts;
+
+/* One option taking a value (`v` non-NULL). 1 taken, 0 not ours, -1 bad value (printed). */
+static int value_opt(call_opts *o, const char *a, const char *v)
 {
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno || !end || *end || end == s || v < lo || v > hi)
-    return -1;
-  *out = v;
-  return 0;
+  if (!strcmp(a, "--token"))
+    o->token = v;
+  else if (!strcmp(a, "--aud"))
+    o->aud = v;
+  else if (!strcmp(a, "--timeout")) {
+    if (cli_parse_long(v, 1, 86400, &o->timeout_s)) {
+      cli_errorf("call: --timeout must be 1..86400 seconds");
+      return -1;
+    }
+  } else if (!strcmp(a, "--connect-timeout")) {
+    if (cli_parse_long(v, 1, 3600, &o->connect_s)) {
+      cli_errorf("call: --connect-timeout must be 1..3600 seconds");
+      return -1;
+    }
+  } else if (!strcmp(a, "--max-response")) {
+    if (cli_parse_long(v, 1024, 1L << 30, &o->max_response)) {
+      cli_errorf("call: --max-response must be 1024..1073741824 bytes");
+      return -1;
+    }
+  } else if (!strcmp(a, "--era")) {
+    if (!strcmp(v, "auto"))
+      o->era = MCP_CLIENT_ERA_AUTO;
+    else if (!strcmp(v, "legacy"))
+      o->era = MCP_CLIENT_ERA_LEGACY;
+    else if (!strcmp(v, "modern"))
+      o->era = MCP_CLIENT_ERA_MODERN;
+    else {
+      cli_errorf("call: --era must be auto, legacy or modern");
+      return -1;
+    }
+  } else
+    return 0;
+  return 1;
+}
+
+/* One flag. 1 taken, 0 not ours. */
+static int flag_opt(call_opts *o, const char *a)
+{
+  int *f = !strcmp(a, "--list")              ? &o->list
+           : !strcmp(a, "--motebit-token")   ? &o->motebit
+           : !strcmp(a, "--send-public-key") ? &o->send_pk
+           : !strcmp(a, "--json")            ? &o->json
+           : !strcmp(a, "--progress")        ? &o->progress
+           : !strcmp(a, "--insecure")        ? &o->insecure
+                                             : NULL;
+  if (f)
+    *f = 1;
+  return f != NULL;
+}
+
+/* @return CLI_CONTINUE, or the exit status of a usage error. */
+static int parse_opts(int argc, char **argv, call_opts *o)
+{
+  memset(o, 0, sizeof *o);
+  o->json = cli_opt_json;
+  o->timeout_s = 60;
+  o->connect_s = 10;
+  o->era = MCP_CLIENT_ERA_AUTO;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int r = 0;
+    if (flag_opt(o, a))
+      continue;
+    if (i + 1 < argc && (r = value_opt(o, a, argv[i + 1])) != 0) {
+      if (r < 0)
+        return CLI_EXIT_USAGE;
+      i++;
+    } else if (a[0] == '-' && a[1] == '-') {
+      cli_errorf("call: unknown option %s", a);
+      return usage();
+    } else if (!o->url)
+      o->url = a;
+    else if (!o->tool)
+      o->tool = a;
+    else if (!o->args_text)
+      o->args_text = a;
+    else
+      return usage();
+  }
+  if (!o->url || (!o->tool && !o->list) || (o->tool && o->list))
+    return usage();
+  if (!o->token && !o->motebit) {
+    const char *e = getenv("WORKLEDGER_CALL_TOKEN");
+    if (e && *e)
+      o->token = e;
+  }
+  if (o->token && o->motebit) {
+    cli_errorf("call: --token and --motebit-token are exclusive");
+    return CLI_EXIT_USAGE;
+  }
+  return CLI_CONTINUE;
 }
 
 static void on_progress(double progress, double total, const char *message, void *payload)
@@ -85,157 +176,101 @@ static void print_result(const json_t *res)
   }
 }
 
-int cmd_call(int argc, char **argv)
+/* The JSON-ARGS object into *out (new; NULL without JSON-ARGS). 0, or -1 with the error printed. */
+static int parse_args(const char *text, json_t **out)
 {
-  const char *url = NULL, *tool = NULL, *args_text = NULL, *token = NULL, *aud = NULL;
-  int list = 0, motebit = 0, json = cli_opt_json, progress = 0, insecure = 0, send_pk = 0;
-  long timeout_s = 60, connect_s = 10, max_response = 0;
-  mcp_client_era era = MCP_CLIENT_ERA_AUTO;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--list"))
-      list = 1;
-    else if (!strcmp(a, "--token") && i + 1 < argc)
-      token = argv[++i];
-    else if (!strcmp(a, "--motebit-token"))
-      motebit = 1;
-    else if (!strcmp(a, "--aud") && i + 1 < argc)
-      aud = argv[++i];
-    else if (!strcmp(a, "--send-public-key"))
-      send_pk = 1;
-    else if (!strcmp(a, "--json"))
-      json = 1;
-    else if (!strcmp(a, "--progress"))
-      progress = 1;
-    else if (!strcmp(a, "--insecure"))
-      insecure = 1;
-    else if (!strcmp(a, "--timeout") && i + 1 < argc) {
-      if (parse_num(argv[++i], 1, 86400, &timeout_s)) {
-        cli_errorf("call: --timeout must be 1..86400 seconds");
-        return CLI_EXIT_USAGE;
-      }
-    } else if (!strcmp(a, "--connect-timeout") && i + 1 < argc) {
-      if (parse_num(argv[++i], 1, 3600, &connect_s)) {
-        cli_errorf("call: --connect-timeout must be 1..3600 seconds");
-        return CLI_EXIT_USAGE;
-      }
-    } else if (!strcmp(a, "--max-response") && i + 1 < argc) {
-      if (parse_num(argv[++i], 1024, 1L << 30, &max_response)) {
-        cli_errorf("call: --max-response must be 1024..1073741824 bytes");
-        return CLI_EXIT_USAGE;
-      }
-    } else if (!strcmp(a, "--era") && i + 1 < argc) {
-      const char *e = argv[++i];
-      if (!strcmp(e, "auto"))
-        era = MCP_CLIENT_ERA_AUTO;
-      else if (!strcmp(e, "legacy"))
-        era = MCP_CLIENT_ERA_LEGACY;
-      else if (!strcmp(e, "modern"))
-        era = MCP_CLIENT_ERA_MODERN;
-      else {
-        cli_errorf("call: --era must be auto, legacy or modern");
-        return CLI_EXIT_USAGE;
-      }
-    } else if (a[0] == '-' && a[1] == '-') {
-      cli_errorf("call: unknown option %s", a);
-      return usage();
-    } else if (!url)
-      url = a;
-    else if (!tool)
-      tool = a;
-    else if (!args_text)
-      args_text = a;
-    else
-      return usage();
+  json_error_t je;
+  *out = NULL;
+  if (!text)
+    return 0;
+  json_t *args = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+  if (!json_is_object(args)) {
+    cli_errorf("call: the arguments must be a JSON object%s%s", args ? "" : ": ",
+               args ? "" : je.text);
+    json_decref(args);
+    return -1;
   }
-  if (!url || (!tool && !list) || (tool && list))
-    return usage();
-  if (!token && !motebit) {
-    const char *e = getenv("WORKLEDGER_CALL_TOKEN");
-    if (e && *e)
-      token = e;
-  }
-  if (token && motebit) {
-    cli_errorf("call: --token and --motebit-token are exclusive");
-    return CLI_EXIT_USAGE;
-  }
-  json_t *args = NULL;
-  if (args_text) {
-    json_error_t je;
-    args = json_loads(args_text, JSON_REJECT_DUPLICATES, &je);
-    if (!json_is_object(args)) {
-      cli_errorf("call: the arguments must be a JSON object%s%s", args ? "" : ": ",
-                 args ? "" : je.text);
-      json_decref(args);
-      return CLI_EXIT_USAGE;
-    }
-  }
+  *out = args;
+  return 0;
+}
 
-  int rc = CLI_EXIT_USAGE;
-  json_t *cfg = NULL, *res = NULL;
-  cli_node node;
-  memset(&node, 0, sizeof node);
-  mcp_client *c = NULL;
+/* The client for `o`; with --motebit-token the config (*cfg, new) and the node (*node, to free
+ * with cli_node_free) sign its tokens. 0, or -1 with the error printed. */
+static int open_client(mcp_client **c, const call_opts *o, json_t **cfg, cli_node *node)
+{
   mcp_client_err err;
   memset(&err, 0, sizeof err);
-  mcp_client_opts o = {.url = url,
-                       .era = era,
-                       .bearer = token,
-                       .connect_timeout_ms = connect_s * 1000,
-                       .timeout_ms = timeout_s * 1000,
-                       .max_response = (size_t)max_response,
-                       .insecure_tls = insecure,
-                       .audience = aud,
-                       .send_public_key = send_pk};
-  if (motebit) {
+  mcp_client_opts co = {.url = o->url,
+                        .era = o->era,
+                        .bearer = o->token,
+                        .connect_timeout_ms = o->connect_s * 1000,
+                        .timeout_ms = o->timeout_s * 1000,
+                        .max_response = (size_t)o->max_response,
+                        .insecure_tls = o->insecure,
+                        .audience = o->aud,
+                        .send_public_key = o->send_pk};
+  if (o->motebit) {
     char motus_dir[4096], e[512];
     cli_motus_dir(motus_dir, sizeof motus_dir, cli_store_path(cli_opt_store));
-    if (mcp_config_load(&cfg, motus_dir, e, sizeof e) != 0) {
+    if (mcp_config_load(cfg, motus_dir, e, sizeof e) != 0) {
       cli_errorf("call: %s", e);
-      goto out;
+      return -1;
     }
-    if (cli_node_load(&node, motus_dir, e, sizeof e) != 0) {
+    if (cli_node_load(node, motus_dir, e, sizeof e) != 0) {
       cli_errorf("call: --motebit-token: %s", e);
-      goto out;
+      return -1;
     }
-    o.motebit_key = node.key;
-    o.motebit_id = node.motebit_id;
-    o.device_id = mcp_config_device_id(cfg);
+    co.motebit_key = node->key;
+    co.motebit_id = node->motebit_id;
+    co.device_id = mcp_config_device_id(*cfg);
   }
-  if (mcp_client_new(&c, &o, &err) != MCP_CLIENT_OK) {
+  if (mcp_client_new(c, &co, &err) != MCP_CLIENT_OK) {
     cli_errorf("call: %s", err.msg);
-    goto out;
+    return -1;
   }
-  mcp_client_call_opts co = {.on_progress = progress ? on_progress : NULL};
-  int crc;
-  if (list) {
+  return 0;
+}
+
+/* One line per tool: its name, a tab and the first line of its description. */
+static void print_tools(const json_t *tools)
+{
+  size_t i;
+  const json_t *t;
+  json_array_foreach(tools, i, t) {
+    const char *name = json_string_value(json_object_get(t, "name"));
+    const char *d = json_string_value(json_object_get(t, "description"));
+    printf("%s%s%.*s\n", name ? name : "?", d ? "\t" : "", d ? (int)strcspn(d, "\n") : 0,
+           d ? d : "");
+  }
+}
+
+/* Runs --list or the tool call, prints the result and returns the exit status. */
+static int run_call(mcp_client *c, const call_opts *o, const json_t *args)
+{
+  mcp_client_call_opts co = {.on_progress = o->progress ? on_progress : NULL};
+  mcp_client_err err;
+  json_t *res = NULL;
+  int crc, rc;
+  memset(&err, 0, sizeof err);
+  if (o->list) {
     crc = mcp_client_list_tools(c, &co, &res, &err);
     if (crc == MCP_CLIENT_OK) {
-      if (json) {
+      if (o->json)
         print_json_line(res);
-      } else {
-        size_t i;
-        const json_t *t;
-        json_array_foreach(res, i, t) {
-          const char *d = json_string_value(json_object_get(t, "description"));
-          printf("%s%s%.*s\n",
-                 json_string_value(json_object_get(t, "name"))
-                     ? json_string_value(json_object_get(t, "name"))
-                     : "?",
-                 d ? "\t" : "", d ? (int)strcspn(d, "\n") : 0, d ? d : "");
-        }
-      }
+      else
+        print_tools(res);
     }
   } else {
-    crc = mcp_client_call_tool(c, tool, args, &co, &res, &err);
+    crc = mcp_client_call_tool(c, o->tool, args, &co, &res, &err);
     if (res) {
-      if (json)
+      if (o->json)
         print_json_line(res);
       else
         print_result(res);
     }
   }
   fflush(stdout);
+  json_decref(res);
   if (crc == MCP_CLIENT_OK) {
     rc = CLI_EXIT_OK;
   } else if (crc == MCP_CLIENT_ETOOL) {
@@ -245,9 +280,28 @@ int cmd_call(int argc, char **argv)
     cli_errorf("call: %s (%s)", err.msg, mcp_client_strerror(crc));
     rc = CLI_EXIT_USAGE;
   }
+  return rc;
+}
+
+int cmd_call(int argc, char **argv)
+{
+  call_opts o;
+  json_t *args = NULL, *cfg = NULL;
+  cli_node node;
+  mcp_client *c = NULL;
+  int rc;
+
+  if ((rc = parse_opts(argc, argv, &o)) != CLI_CONTINUE)
+    return rc;
+  if (parse_args(o.args_text, &args) != 0)
+    return CLI_EXIT_USAGE;
+  memset(&node, 0, sizeof node);
+  rc = CLI_EXIT_USAGE;
+  if (open_client(&c, &o, &cfg, &node) != 0)
+    goto out;
+  rc = run_call(c, &o, args);
 out:
   mcp_client_free(c);
-  json_decref(res);
   json_decref(args);
   json_decref(cfg);
   cli_node_free(&node);

@@ -168,18 +168,20 @@ static int pin_motebit_id(const char *motus_dir, const char *id, char *err, size
   }
 }
 
-static int rotate(const char *motus_dir, const char *reason, int json)
-{
+/* One rotation in progress: the current node, the new key and record, the files it writes. */
+typedef struct rotation {
   cli_node node;
-  seal_key *nk = NULL;
-  json_t *chain = NULL, *rec = NULL;
-  seal_err se = {0};
-  char err[600], chain_path[4200], key_path[4200], key_tmp[4300], md_path[4200], md_tmp[4300];
-  char created[64], type[32], *md = NULL, *yaml = NULL, *full = NULL, *signed_md = NULL;
-  int64_t ts;
-  int rc = CLI_EXIT_FAIL;
-  const char *pass = getenv("WORKLEDGER_PASSPHRASE");
+  seal_key *nk;                  /* the new key */
+  json_t *chain, *rec;           /* the succession chain (the new record appended once built) */
+  char *yaml, *full, *signed_md; /* the new identity file: base, with succession, signed */
+  int64_t ts;                    /* the record's timestamp (ms) */
+  char chain_path[4200], key_path[4200], key_tmp[4300], md_path[4200], md_tmp[4300];
+} rotation;
 
+/* --reason: one line of at most 200 characters without quotes or backslashes.
+ * @return CLI_CONTINUE, or CLI_EXIT_USAGE with the error printed. */
+static int check_reason(const char *reason)
+{
   if (reason && (strpbrk(reason, "\"\\") || strlen(reason) > 200)) {
     cli_errorf(
         "identity rotate: --reason must be at most 200 characters without quotes or backslashes");
@@ -190,113 +192,161 @@ static int rotate(const char *motus_dir, const char *reason, int json)
       cli_errorf("identity rotate: --reason must be one line of text");
       return CLI_EXIT_USAGE;
     }
-  if (cli_node_load(&node, motus_dir, err, sizeof err)) {
+  return CLI_CONTINUE;
+}
+
+/* The paths, the chain (it must verify up to the current key) and the record's timestamp (after
+ * the chain's last). 0, or -1 with the error printed. */
+static int rotation_prepare(rotation *r, const char *motus_dir)
+{
+  char err[600], now[LEDGER_TS_MAX];
+  seal_err se = {0};
+  cli_succession_path(r->chain_path, sizeof r->chain_path, motus_dir);
+  snprintf(r->key_path, sizeof r->key_path, "%s/identity/key", motus_dir);
+  snprintf(r->key_tmp, sizeof r->key_tmp, "%s.rotate", r->key_path);
+  snprintf(r->md_path, sizeof r->md_path, "%s/identity/motebit.md", motus_dir);
+  snprintf(r->md_tmp, sizeof r->md_tmp, "%s.rotate", r->md_path);
+  if (cli_succession_read(&r->chain, r->chain_path, 1, err, sizeof err)) {
     cli_errorf("identity rotate: %s", err);
-    return CLI_EXIT_FAIL;
+    return -1;
   }
-  cli_succession_path(chain_path, sizeof chain_path, motus_dir);
-  snprintf(key_path, sizeof key_path, "%s/identity/key", motus_dir);
-  snprintf(key_tmp, sizeof key_tmp, "%s.rotate", key_path);
-  snprintf(md_path, sizeof md_path, "%s/identity/motebit.md", motus_dir);
-  snprintf(md_tmp, sizeof md_tmp, "%s.rotate", md_path);
-  if (cli_succession_read(&chain, chain_path, 1, err, sizeof err)) {
-    cli_errorf("identity rotate: %s", err);
-    goto out;
+  r->ts = 0;
+  ledger_now(now);
+  if (ledger_ts_parse(&r->ts, now) != LEDGER_OK) {
+    cli_errorf("identity rotate: cannot read the clock");
+    return -1;
   }
-  ts = 0;
-  {
-    char now[LEDGER_TS_MAX];
-    ledger_now(now);
-    if (ledger_ts_parse(&ts, now) != LEDGER_OK) {
-      cli_errorf("identity rotate: cannot read the clock");
-      goto out;
-    }
-  }
-  if (json_array_size(chain) > 0) {
-    const json_t *last = json_array_get(chain, json_array_size(chain) - 1);
-    if (seal_succession_verify_chain(chain, seal_key_pk_hex(node.key), &se) != SEAL_OK) {
+  if (json_array_size(r->chain) > 0) {
+    const json_t *last = json_array_get(r->chain, json_array_size(r->chain) - 1);
+    if (seal_succession_verify_chain(r->chain, seal_key_pk_hex(r->node.key), &se) != SEAL_OK) {
       cli_errorf("identity rotate: %s does not verify up to the current key (%s); refusing to "
                  "extend it",
-                 chain_path, se.msg);
-      goto out;
+                 r->chain_path, se.msg);
+      return -1;
     }
-    if (ts <= json_integer_value(json_object_get(last, "timestamp")))
-      ts = json_integer_value(json_object_get(last, "timestamp")) + 1;
+    if (r->ts <= json_integer_value(json_object_get(last, "timestamp")))
+      r->ts = json_integer_value(json_object_get(last, "timestamp")) + 1;
   }
-  if (seal_key_generate(&nk) != SEAL_OK ||
-      seal_succession_sign(&rec, node.key, nk, ts, reason, &se) != SEAL_OK) {
+  return 0;
+}
+
+/* The new key, the succession record signed by both keys, and the pinned motebit_id (it survives
+ * the rotation). 0, or -1 with the error printed. */
+static int rotation_sign(rotation *r, const char *motus_dir, const char *reason)
+{
+  char err[600];
+  seal_err se = {0};
+  if (seal_key_generate(&r->nk) != SEAL_OK ||
+      seal_succession_sign(&r->rec, r->node.key, r->nk, r->ts, reason, &se) != SEAL_OK) {
     cli_errorf("identity rotate: cannot sign the succession record: %s", se.msg);
-    goto out;
+    return -1;
   }
-  /* the motebit_id survives the rotation */
-  if (pin_motebit_id(motus_dir, node.motebit_id, err, sizeof err)) {
+  if (pin_motebit_id(motus_dir, r->node.motebit_id, err, sizeof err)) {
     cli_errorf("identity rotate: %s", err);
-    goto out;
+    return -1;
   }
-  /* the new identity file, signed by the new key */
-  md = read_text(md_path);
-  created[0] = type[0] = '\0';
+  return 0;
+}
+
+/* The new identity file, signed by the new key, keeping created_at and type of the old one; the
+ * record is appended to r->chain. 0, or -1 with the error printed. */
+static int rotation_build_md(rotation *r)
+{
+  char created[64] = "", type[32] = "", *md = read_text(r->md_path);
+  seal_err se = {0};
   if (md) {
     yaml_top(md, "created_at", created, sizeof created);
     yaml_top(md, "type", type, sizeof type);
+    free(md);
   }
   if (!created[0])
     ledger_now(created);
-  json_array_append(chain, rec);
-  if (seal_identity_yaml(&yaml, node.motebit_id, seal_key_pk_hex(nk), created,
+  json_array_append(r->chain, r->rec);
+  if (seal_identity_yaml(&r->yaml, r->node.motebit_id, seal_key_pk_hex(r->nk), created,
                          type[0] ? type : NULL, &se) != SEAL_OK ||
-      !(full = yaml_with_succession(yaml, chain)) ||
-      seal_identity_sign(&signed_md, full, nk, &se) != SEAL_OK) {
+      !(r->full = yaml_with_succession(r->yaml, r->chain)) ||
+      seal_identity_sign(&r->signed_md, r->full, r->nk, &se) != SEAL_OK) {
     cli_errorf("identity rotate: cannot build the new identity file: %s", se.msg);
-    goto out;
+    return -1;
   }
-  /* temporaries first, then the commit point (the chain append), then the renames */
-  if (seal_key_save(nk, key_tmp, pass && *pass ? pass : NULL, &se) != SEAL_OK) {
-    cli_errorf("identity rotate: cannot write %s: %s", key_tmp, se.msg);
-    goto out;
+  return 0;
+}
+
+/* Temporaries first, then the commit point (the chain append), then the renames. 0, or -1 with
+ * the error printed. */
+static int rotation_install(rotation *r)
+{
+  const char *pass = getenv("WORKLEDGER_PASSPHRASE");
+  char err[600];
+  seal_err se = {0};
+  if (seal_key_save(r->nk, r->key_tmp, pass && *pass ? pass : NULL, &se) != SEAL_OK) {
+    cli_errorf("identity rotate: cannot write %s: %s", r->key_tmp, se.msg);
+    return -1;
   }
-  chmod(key_tmp, 0600);
-  if (write_file_atomic_tmp(md_tmp, signed_md, strlen(signed_md), 0644, err, sizeof err) ||
-      cli_succession_append(chain_path, rec, err, sizeof err)) {
+  chmod(r->key_tmp, 0600);
+  if (write_file_atomic_tmp(r->md_tmp, r->signed_md, strlen(r->signed_md), 0644, err, sizeof err) ||
+      cli_succession_append(r->chain_path, r->rec, err, sizeof err)) {
     cli_errorf("identity rotate: %s", err);
-    unlink(key_tmp);
-    unlink(md_tmp);
-    goto out;
+    unlink(r->key_tmp);
+    unlink(r->md_tmp);
+    return -1;
   }
-  if (rename(key_tmp, key_path) != 0 || rename(md_tmp, md_path) != 0) {
+  if (rename(r->key_tmp, r->key_path) != 0 || rename(r->md_tmp, r->md_path) != 0) {
     cli_errorf("identity rotate: the record was appended to %s but installing the new key "
                "failed: %s (the new key is in %s)",
-               chain_path, strerror(errno), key_tmp);
+               r->chain_path, strerror(errno), r->key_tmp);
+    return -1;
+  }
+  return 0;
+}
+
+static void rotation_report(const rotation *r, int json)
+{
+  char did[SEAL_DID_KEY_MAX] = "";
+  if (seal_did_key_from_pk(did, seal_key_pk(r->nk)) != SEAL_OK)
+    did[0] = 0;
+  json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "motebit_id", r->node.motebit_id,
+                        "old_public_key", seal_key_pk_hex(r->node.key), "new_public_key",
+                        seal_key_pk_hex(r->nk), "did", did, "timestamp", (json_int_t)r->ts,
+                        "chain_length", (json_int_t)json_array_size(r->chain), "succession",
+                        r->chain_path);
+  if (json)
+    cli_print_json(o);
+  else
+    printf("rotated %s: key %.16s… retired, new key %.16s… (succession record %zu in %s)\n",
+           r->node.motebit_id, seal_key_pk_hex(r->node.key), seal_key_pk_hex(r->nk),
+           json_array_size(r->chain), r->chain_path);
+  json_decref(o);
+}
+
+static int rotate(const char *motus_dir, const char *reason, int json)
+{
+  rotation r;
+  char err[600];
+  int rc;
+
+  if ((rc = check_reason(reason)) != CLI_CONTINUE)
+    return rc;
+  memset(&r, 0, sizeof r);
+  if (cli_node_load(&r.node, motus_dir, err, sizeof err)) {
+    cli_errorf("identity rotate: %s", err);
+    return CLI_EXIT_FAIL;
+  }
+  rc = CLI_EXIT_FAIL;
+  if (rotation_prepare(&r, motus_dir) != 0 || rotation_sign(&r, motus_dir, reason) != 0 ||
+      rotation_build_md(&r) != 0 || rotation_install(&r) != 0)
     goto out;
-  }
-  store_copy(rec);
-  {
-    char did[SEAL_DID_KEY_MAX] = "";
-    if (seal_did_key_from_pk(did, seal_key_pk(nk)) != SEAL_OK)
-      did[0] = 0;
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "motebit_id", node.motebit_id,
-                          "old_public_key", seal_key_pk_hex(node.key), "new_public_key",
-                          seal_key_pk_hex(nk), "did", did, "timestamp", (json_int_t)ts,
-                          "chain_length", (json_int_t)json_array_size(chain), "succession",
-                          chain_path);
-    if (json)
-      cli_print_json(o);
-    else
-      printf("rotated %s: key %.16s… retired, new key %.16s… (succession record %zu in %s)\n",
-             node.motebit_id, seal_key_pk_hex(node.key), seal_key_pk_hex(nk),
-             json_array_size(chain), chain_path);
-    json_decref(o);
-  }
+  store_copy(r.rec);
+  rotation_report(&r, json);
   rc = CLI_EXIT_OK;
 out:
-  free(md);
-  free(yaml);
-  free(full);
-  free(signed_md);
-  json_decref(rec);
-  json_decref(chain);
-  seal_key_free(nk);
-  cli_node_free(&node);
+  free(r.yaml);
+  free(r.full);
+  free(r.signed_md);
+  json_decref(r.rec);
+  json_decref(r.chain);
+  seal_key_free(r.nk);
+  cli_node_free(&r.node);
   return rc;
 }
 

@@ -5,7 +5,6 @@
 #include "cli/cli.h"
 #include "cli/node.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +66,7 @@ int cmd_run(int argc, char **argv)
     } else if (!packet && strcmp(argv[i], "--open") == 0) {
       open_only = 1;
     } else if (!packet && strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-      char *end = NULL;
-      errno = 0;
-      limit = strtol(argv[++i], &end, 10);
-      if (errno || !end || *end || limit < 1 || limit > 1000) {
+      if (cli_parse_long(argv[++i], 1, 1000, &limit)) {
         cli_errorf("run list: --limit must be 1..1000");
         return CLI_EXIT_USAGE;
       }

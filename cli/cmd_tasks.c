@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "cli/node.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +73,7 @@ int cmd_tasks(int argc, char **argv)
     if (strcmp(argv[i], "--json") == 0) {
       json = 1;
     } else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-      char *end = NULL;
-      errno = 0;
-      limit = strtol(argv[++i], &end, 10);
-      if (errno || !end || *end || limit < 1 || limit > 1000) {
+      if (cli_parse_long(argv[++i], 1, 1000, &limit)) {
         cli_errorf("tasks: --limit must be 1..1000");
         return CLI_EXIT_USAGE;
       }

@@ -128,42 +128,57 @@ static int local_identity(uint8_t pin[SEAL_PK_BYTES], char *chain_path, size_t c
   return ok ? 0 : -1;
 }
 
-int cmd_verify(int argc, char **argv)
-{
-  const char *path = NULL;
+typedef struct verify_opts {
+  const char *path;       /* FILE or "-" */
+  const char *succession; /* --succession FILE, or the local chain with --local */
+  int local;
   uint8_t pin[SEAL_PK_BYTES];
-  seal_verify_opts opts = SEAL_VERIFY_OPTS_INIT;
-  seal_verdict v;
-  char *text;
-  size_t len = 0;
-  int i, rc, local = 0;
-  const char *succession = NULL;
-  char local_chain[4200] = "";
-  json_t *chain = NULL;
-  seal_key_link link;
-  for (i = 1; i < argc; i++) {
+  seal_verify_opts opts; /* opts.pinned_pk points at pin when a key is pinned */
+  char local_chain[4200];
+} verify_opts;
+
+/* One option taking a value (`v` non-NULL). 1 taken, 0 not ours, -1 bad value (printed). */
+static int value_opt(verify_opts *o, const char *a, const char *v)
+{
+  if (!strcmp(a, "--public-key")) {
+    if (seal_hex_decode(o->pin, sizeof o->pin, v, 0) != SEAL_OK) {
+      cli_errorf("verify: --public-key needs 64 hex characters");
+      return -1;
+    }
+    o->opts.pinned_pk = o->pin;
+  } else if (!strcmp(a, "--succession")) {
+    o->succession = v;
+  } else if (!strcmp(a, "--now")) {
+    char *end;
+    long long ms = strtoll(v, &end, 10);
+    if (*end || ms <= 0) {
+      cli_errorf("verify: --now needs epoch milliseconds");
+      return -1;
+    }
+    o->opts.now_ms = ms;
+  } else
+    return 0;
+  return 1;
+}
+
+/* @return CLI_CONTINUE, or the exit status (--help, usage error). */
+static int parse_opts(int argc, char **argv, verify_opts *o)
+{
+  seal_verify_opts defaults = SEAL_VERIFY_OPTS_INIT;
+  memset(o, 0, sizeof *o);
+  o->opts = defaults;
+  for (int i = 1; i < argc; i++) {
+    int r = 0;
     if (!strcmp(argv[i], "--strict-hash")) {
-      opts.strict_hash = 1;
+      o->opts.strict_hash = 1;
     } else if (!strcmp(argv[i], "--json")) {
       /* the verdict is always JSON */
-    } else if (!strcmp(argv[i], "--public-key") && i + 1 < argc) {
-      if (seal_hex_decode(pin, sizeof pin, argv[++i], 0) != SEAL_OK) {
-        cli_errorf("verify: --public-key needs 64 hex characters");
+    } else if (i + 1 < argc && (r = value_opt(o, argv[i], argv[i + 1])) != 0) {
+      if (r < 0)
         return CLI_EXIT_USAGE;
-      }
-      opts.pinned_pk = pin;
-    } else if (!strcmp(argv[i], "--succession") && i + 1 < argc) {
-      succession = argv[++i];
+      i++;
     } else if (!strcmp(argv[i], "--local")) {
-      local = 1;
-    } else if (!strcmp(argv[i], "--now") && i + 1 < argc) {
-      char *end;
-      long long ms = strtoll(argv[++i], &end, 10);
-      if (*end || ms <= 0) {
-        cli_errorf("verify: --now needs epoch milliseconds");
-        return CLI_EXIT_USAGE;
-      }
-      opts.now_ms = ms;
+      o->local = 1;
     } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage();
       return CLI_EXIT_OK;
@@ -171,71 +186,100 @@ int cmd_verify(int argc, char **argv)
       cli_errorf("verify: unknown option %s", argv[i]);
       usage();
       return CLI_EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
+    } else if (!o->path) {
+      o->path = argv[i];
     } else {
       usage();
       return CLI_EXIT_USAGE;
     }
   }
-  if (!path) {
+  if (!o->path) {
     usage();
     return CLI_EXIT_USAGE;
   }
-  if (seal_init() != SEAL_OK) {
-    cli_errorf("verify: libsodium initialisation failed");
-    return CLI_EXIT_USAGE;
-  }
-  if (local) {
-    if (opts.pinned_pk) {
+  return CLI_CONTINUE;
+}
+
+/* --local pins this node's key; --succession (or --local's chain) is read into *chain (new).
+ * @return CLI_CONTINUE, or CLI_EXIT_USAGE with the error printed. */
+static int load_keys(verify_opts *o, json_t **chain)
+{
+  char err[600];
+  if (o->local) {
+    if (o->opts.pinned_pk) {
       cli_errorf("verify: --local and --public-key exclude each other");
       return CLI_EXIT_USAGE;
     }
-    if (local_identity(pin, local_chain, sizeof local_chain))
+    if (local_identity(o->pin, o->local_chain, sizeof o->local_chain))
       return CLI_EXIT_USAGE;
-    opts.pinned_pk = pin;
-    if (!succession)
-      succession = local_chain;
+    o->opts.pinned_pk = o->pin;
+    if (!o->succession)
+      o->succession = o->local_chain;
   }
-  if (succession) {
-    char err[600];
-    if (!opts.pinned_pk) {
-      cli_errorf("verify: --succession needs the current key (--public-key HEX or --local)");
-      return CLI_EXIT_USAGE;
-    }
-    if (cli_succession_read(&chain, succession, local && succession == local_chain, err,
-                            sizeof err)) {
-      cli_errorf("verify: %s", err);
-      return CLI_EXIT_USAGE;
-    }
+  if (!o->succession)
+    return CLI_CONTINUE;
+  if (!o->opts.pinned_pk) {
+    cli_errorf("verify: --succession needs the current key (--public-key HEX or --local)");
+    return CLI_EXIT_USAGE;
   }
+  if (cli_succession_read(chain, o->succession, o->local && o->succession == o->local_chain, err,
+                          sizeof err)) {
+    cli_errorf("verify: %s", err);
+    return CLI_EXIT_USAGE;
+  }
+  return CLI_CONTINUE;
+}
+
+/* The artifact's text (new) from `path` or stdin ("-"), or NULL with the error printed (and, when
+ * the file cannot be opened, an invalid verdict on stdout). */
+static char *read_input(const char *path, size_t *len)
+{
+  char *text;
   if (!strcmp(path, "-")) {
-    text = read_all(stdin, &len);
+    text = read_all(stdin, len);
   } else {
     FILE *f = fopen(path, "rb");
     if (!f) {
       int e = errno;
+      seal_verdict v;
       seal_verdict_init(&v);
       seal_verdict_fail(&v, "unreadable input: cannot open %s: %s", path, strerror(e));
       print_verdict(&v);
       seal_verdict_clear(&v);
       cli_errorf("verify: cannot open %s: %s", path, strerror(e));
-      json_decref(chain);
-      return CLI_EXIT_USAGE;
+      return NULL;
     }
-    text = read_all(f, &len);
+    text = read_all(f, len);
     fclose(f);
   }
-  if (!text) {
+  if (!text)
     cli_errorf("verify: cannot read %s: %s", path, strerror(errno));
+  return text;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+  verify_opts o;
+  seal_verdict v;
+  seal_key_link link;
+  json_t *chain = NULL;
+  char *text;
+  size_t len = 0;
+  int rc;
+
+  if ((rc = parse_opts(argc, argv, &o)) != CLI_CONTINUE)
+    return rc;
+  if ((rc = load_keys(&o, &chain)) != CLI_CONTINUE)
+    return rc;
+  if (!(text = read_input(o.path, &len))) {
     json_decref(chain);
     return CLI_EXIT_USAGE;
   }
-  rc = seal_verify_text_succession(text, len, &opts, json_array_size(chain) ? chain : NULL, &v,
+  rc = seal_verify_text_succession(text, len, &o.opts, json_array_size(chain) ? chain : NULL, &v,
                                    &link);
   free(text);
   json_decref(chain);
-  print_verdict_link(&v, succession ? &link : NULL); /* "key" only when a chain was asked for */
+  print_verdict_link(&v, o.succession ? &link : NULL); /* "key" only when a chain was asked for */
   seal_verdict_clear(&v);
   if (rc == SEAL_OK)
     return CLI_EXIT_OK;

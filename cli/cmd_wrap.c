@@ -48,10 +48,7 @@ int cmd_wrap(int argc, char **argv)
       work_id = s + 10;
     } else if ((strcmp(s, "--timeout") == 0 && i + 1 < argc) || strncmp(s, "--timeout=", 10) == 0) {
       const char *v = s[9] == '=' ? s + 10 : argv[++i];
-      char *end = NULL;
-      errno = 0;
-      timeout = strtol(v, &end, 10);
-      if (errno || !end || *end || !*v || timeout <= 0 || timeout > 86400 * 7) {
+      if (cli_parse_long(v, 1, 86400 * 7, &timeout)) {
         cli_errorf("wrap: --timeout must be a number of seconds (1..604800), got '%s'", v);
         return CLI_EXIT_USAGE;
       }

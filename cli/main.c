@@ -2,10 +2,12 @@
  * cli/main.c — the entry point and subcommand dispatcher of the workledger binary, and the
  * composition root: it initialises libsodium (through crypto/) and hands argv to the matching
  * cmd_<name>() in cli/cmd_<name>.c. Global options (--store PATH, --json) may precede the
- * subcommand. It holds no protocol or Store logic itself. */
+ * subcommand. It also holds the small shared helpers of cli/cli.h (errors, Store and .motus
+ * paths, integer options); no protocol or Store logic. */
 #include "cli/cli.h"
 #include "crypto/seal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,31 +48,16 @@ void cli_motus_dir(char *out, size_t cap, const char *store_path)
     snprintf(out, cap, "%.*s", (int)(slash - store_path), store_path);
 }
 
-/* Subcommands not built yet answer with a clear error; each cmd_<name>.c overrides its stub. */
-#define WL_STUB(name)                                                                              \
-  __attribute__((weak)) int cmd_##name(int argc, char **argv)                                      \
-  {                                                                                                \
-    (void)argc;                                                                                    \
-    (void)argv;                                                                                    \
-    cli_errorf("'%s' is not available in this build", #name);                                      \
-    return CLI_EXIT_USAGE;                                                                         \
-  }
-WL_STUB(verify)
-WL_STUB(init)
-WL_STUB(identity)
-WL_STUB(wrap)
-WL_STUB(work)
-WL_STUB(run)
-WL_STUB(doctor)
-WL_STUB(serve)
-WL_STUB(approvals)
-WL_STUB(approve)
-WL_STUB(deny)
-WL_STUB(tasks)
-WL_STUB(receipts)
-WL_STUB(token)
-WL_STUB(call)
-WL_STUB(serve_http)
+int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || !end || *end || end == s || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
+}
 
 int cmd_version(int argc, char **argv)
 {

@@ -2,20 +2,13 @@
  * cli/node.h — loading this node's identity from <motus_dir>/identity/: the Ed25519 key
  * (`key`, a seal_key_save file, encrypted when WORKLEDGER_PASSPHRASE is set) and the motebit_id
  * (the content of `motebit_id` in that folder when present, else the sovereign id derived from
- * the public key). Used by init, work, wrap, serve and token. */
+ * the public key). Used by init, identity, work, wrap, serve, token, call and approvals. */
 #ifndef WL_CLI_NODE_H
 #define WL_CLI_NODE_H
 
 #include "crypto/seal.h"
 
 #include <stddef.h>
-
-/* TEMPORARY: cli/cmd_serve_http.c keeps a fallback key loader for builds without this header and
- * does not mark it unused; silence -Wunused-function in files that include node.h until that file
- * drops or (void)-marks its fallback (reported to its owner). */
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
 
 typedef struct cli_node {
   seal_key *key;       /* owned: free with seal_key_free() (or cli_node_free) */
