@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -148,6 +149,7 @@ int serve_server_new(mcp_server **out, const serve_env *e, const serve_common_op
   if (max_message > 0)
     so.max_message = (size_t)max_message;
   so.tool_groups = tools_groups;
+  so.fault = getenv("WORKLEDGER_FAULT"); /* tests only (mcp/mcp.h mcp_server_opts.fault) */
   if (mcp_server_new(out, &so, err, sizeof err) != MCP_OK) {
     cli_errorf("serve: %s", err);
     return -1;
