@@ -5,6 +5,7 @@
  * server/discover), request routing, cancellation, progress and log notifications, and
  * server->client requests (elicitation). Tool listing lives in registry.c, the tools/call
  * pipeline in call.c. It never touches a file descriptor: messages go out through callbacks. */
+#include "crypto/artifacts.h"
 #include "mcp/mcp_int.h"
 
 #include <errno.h>
@@ -240,9 +241,8 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
       snprintf(err, errlen, "mcp_server_new: a signing key is required");
     return MCP_EINVAL;
   }
-  profile = opts->profile && *opts->profile ? opts->profile : "personal";
-  if (strcmp(profile, "personal") && strcmp(profile, "service") &&
-      strcmp(profile, "collaborative")) {
+  profile = opts->profile && *opts->profile ? opts->profile : SEAL_PROFILE_PERSONAL;
+  if (!seal_profile_valid(profile)) {
     if (err && errlen)
       snprintf(err, errlen, "unknown profile \"%s\" (personal, service, collaborative)", profile);
     return MCP_EINVAL;

@@ -316,7 +316,7 @@ static int auth_open_fn(ledger_txn *t, void *p, ledger_err *err)
                          "trigger", "kind", "http_listener", "instruction", "summary",
                          "HTTP listener: one http.auth_failed event per rejected request");
   ledger_event_in ev = {.run_id = j->h->auth_run,
-                        .event_kind = "work.started",
+                        .event_kind = LEDGER_KIND_WORK_STARTED,
                         .idempotency_key = "listener-start",
                         .payload = pl};
   rc = ledger_txn_event_append(t, &ev, NULL, err);
@@ -344,7 +344,7 @@ static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err)
     json_object_set_new(pl, "suppressed_auth_failures",
                         json_integer((json_int_t)h->auth_suppressed));
   ledger_event_in ev = {.run_id = h->auth_run,
-                        .event_kind = "work.closed",
+                        .event_kind = LEDGER_KIND_WORK_CLOSED,
                         .idempotency_key = "listener-stop",
                         .payload = pl};
   int rc = ledger_txn_run_close(t, &ev, NULL, err);
