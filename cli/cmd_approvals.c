@@ -19,7 +19,6 @@
 
 #define APPROVALS_RUN_ID "run_workledger_approvals"
 #define APPROVALS_WORK_ID "workledger.approvals"
-#define DECISION_RECEIPT_KIND "motebit.approval-decision"
 
 typedef struct opts {
   int json;
@@ -186,7 +185,7 @@ static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
   if ((rc = ledger_txn_approval_resolve(t, j->approval_id, j->status, j->reason, j->decision, err)))
     return rc;
   snprintf(receipt_id, sizeof receipt_id, "approval:%s", j->approval_id);
-  if ((rc = ledger_txn_receipt_put(t, receipt_id, DECISION_RECEIPT_KIND,
+  if ((rc = ledger_txn_receipt_put(t, receipt_id, SEAL_RECEIPT_KIND_APPROVAL_DECISION,
                                    j->own_run ? NULL : j->run_id, NULL, j->decision, err)))
     return rc;
   if (j->own_run) {
@@ -204,7 +203,7 @@ static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
   snprintf(key, sizeof key, "approval.resolved:%s", j->approval_id);
   memset(&ev, 0, sizeof ev);
   ev.run_id = j->run_id;
-  ev.event_kind = "approval.resolved";
+  ev.event_kind = LEDGER_KIND_APPROVAL_RESOLVED;
   ev.idempotency_key = key;
   ev.producer_id = "workledger.cli";
   ev.payload = p;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli/cmd_work.c — `workledger work claim|evidence|decision|release|receipt|status|list`: the
  * Motus work loop in its CLI shape. Each subcommand builds the JSON arguments of the matching
- * ledger_work_* function (ledger/work.h), prints its result (indented JSON with --json, one
- * human line otherwise) and maps errors to one stderr line and exit 1 (2 for bad input). */
+ * ledger_work_* function (ledger/work.h), checks them against the inputSchema of the MCP tool it
+ * mirrors (schemas/tools/motus_work_*.json: same check, same message as tools/call), prints its
+ * result (indented JSON with --json, one human line otherwise) and maps errors to one stderr
+ * line and exit 1 (2 for bad input, which never touches the Store). */
 #include "cli/cli.h"
 #include "cli/node.h"
+#include "schemas/schemas.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +112,265 @@ static int load_ctx(ledger_work_ctx *ctx, cli_node *node, int need_key)
   return 0;
 }
 
+/* Members the CLI adds to the arguments that are not tool arguments (never sent to a tool). */
+static const char *const cli_only[] = {"export", "all", NULL};
+
+/* `a` (borrowed) must match the inputSchema of schemas/tools/<tool>.json, as over MCP. Returns
+ * 0, or CLI_EXIT_USAGE after printing the tools/call refusal as one stderr line. */
+static int check_args(const char *tool, const json_t *a)
+{
+  char msg[600];
+  json_t *t = json_copy((json_t *)a);
+  int rc;
+  for (int i = 0; t && cli_only[i]; i++)
+    json_object_del(t, cli_only[i]);
+  rc = t ? schema_tool_args_check(tool, t, msg, sizeof msg) : SCHEMA_ARGS_NOTOOL;
+  json_decref(t);
+  if (rc == SCHEMA_ARGS_OK)
+    return 0;
+  cli_errorf("%s", t ? msg : "out of memory");
+  return rc == SCHEMA_ARGS_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+}
+
+typedef int (*work_fn)(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                       ledger_err *err);
+
+/* Opens the Store (creating it with `create`), calls fn with `a` (borrowed) and returns the exit
+ * code; *out receives fn's result (new) on success. `need_key` loads the node's signing key. */
+static int call_ledger(const char *what, work_fn fn, const json_t *a, int create, int need_key,
+                       json_t **out)
+{
+  ledger *l = NULL;
+  ledger_err e = {0};
+  ledger_work_ctx ctx;
+  cli_node node;
+  int rc, lrc;
+
+  *out = NULL;
+  memset(&node, 0, sizeof node);
+  if ((rc = cli_store_open(&l, create)))
+    return rc;
+  if (load_ctx(&ctx, &node, need_key)) {
+    rc = CLI_EXIT_FAIL;
+    goto out;
+  }
+  if ((lrc = fn(l, &ctx, a, out, &e)))
+    rc = cli_ledger_fail(what, lrc, &e);
+out:
+  cli_node_free(&node);
+  ledger_close(l);
+  return rc;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+  return json_string_value(json_object_get(o, k));
+}
+
+static void print_claim(const json_t *out)
+{
+  printf("%s claimed %s (run %s, expires %s)\n", str(out, "lease_id"), str(out, "work_id"),
+         str(out, "run_id"), str(out, "expires_at"));
+}
+
+static void print_recorded(const json_t *out, const char *id_key)
+{
+  printf("%s recorded on %s (seq %lld)\n", str(out, id_key), str(out, "lease_id"),
+         (long long)json_integer_value(json_object_get(out, "seq")));
+}
+
+static void print_evidence(const json_t *out)
+{
+  print_recorded(out, "evidence_id");
+}
+
+static void print_decision(const json_t *out)
+{
+  print_recorded(out, "decision_id");
+}
+
+static void print_release(const json_t *out)
+{
+  printf("%s released (%s%s); receipt %s\n", str(out, "lease_id"), str(out, "outcome"),
+         json_is_true(json_object_get(out, "replayed")) ? ", already released" : "",
+         str(out, "receipt_id"));
+}
+
+static void print_status(const json_t *out)
+{
+  json_t *lease = json_object_get(out, "lease");
+  json_t *oc = json_object_get(out, "outcome");
+  printf("run %s (%s) work %s: %s", str(out, "run_id"), str(out, "status"),
+         or_dash(str(out, "work_id")), lease ? str(lease, "status") : "no lease");
+  if (oc)
+    printf(", outcome %s", str(oc, "status"));
+  printf("; %lld events, %zu evidence, %zu decisions",
+         (long long)json_integer_value(json_object_get(out, "events")),
+         json_array_size(json_object_get(out, "evidence")),
+         json_array_size(json_object_get(out, "decisions")));
+  if (json_object_get(out, "receipt_id"))
+    printf("; receipt %s", str(out, "receipt_id"));
+  printf("\n");
+}
+
+static void print_list(const json_t *out)
+{
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(out, "items"), i, it) {
+    printf("%-24s %-8s %-28s %s\n", str(it, "lease_id"), or_dash(str(it, "status")),
+           or_dash(str(it, "work_id")), or_dash(str(it, "expires_at")));
+  }
+  if (!json_array_size(json_object_get(out, "items")))
+    printf("no leases\n");
+}
+
+static void print_json(const json_t *out)
+{
+  cli_print_json(out);
+}
+
+/* An unreadable --file is bad input: say so before touching the Store. */
+static int pre_evidence(const json_t *a)
+{
+  const char *file = str(a, "file");
+  FILE *f;
+  if (!file)
+    return 0;
+  if (!(f = fopen(file, "rb"))) {
+    cli_errorf("work evidence: cannot read %s: %s", file, strerror(errno));
+    return CLI_EXIT_USAGE;
+  }
+  fclose(f);
+  return 0;
+}
+
+/* --export DIR must be (or become) a directory before the Store is read. */
+static int pre_receipt(const json_t *a)
+{
+  const char *dir = str(a, "export");
+  struct stat st;
+  if (!dir)
+    return 0;
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    cli_errorf("work receipt: cannot create %s: %s", dir, strerror(errno));
+    return CLI_EXIT_USAGE;
+  }
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    cli_errorf("work receipt: %s is not a directory", dir);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* Writes the three export files into DIR and reports them. Returns the exit code. */
+static int write_export(const char *dir, const json_t *out, int json)
+{
+  const char *rid = str(json_object_get(out, "receipt"), "receipt_id");
+  if (cli_write_json_file(dir, "receipt.json", json_object_get(out, "receipt")) ||
+      cli_write_json_file(dir, "store-export.json", json_object_get(out, "store_export")) ||
+      cli_write_json_file(dir, "projection-manifest.json",
+                          json_object_get(out, "projection_manifest"))) {
+    cli_errorf("work receipt: cannot write into %s: %s", dir, strerror(errno));
+    return CLI_EXIT_FAIL;
+  }
+  if (json) {
+    json_t *r = json_pack("{s:s?,s:s,s:[sss]}", "receipt_id", rid, "export_dir", dir, "files",
+                          "receipt.json", "store-export.json", "projection-manifest.json");
+    cli_print_json(r);
+    json_decref(r);
+  } else {
+    printf("%s\nwrote %s/receipt.json, %s/store-export.json, %s/projection-manifest.json\n", rid,
+           dir, dir, dir);
+  }
+  return CLI_EXIT_OK;
+}
+
+/* One `work` subcommand: how to parse it, the tool it mirrors, the ledger call and the output. */
+typedef struct work_sub {
+  const char *name; /* "claim" */
+  const char *tool; /* its arguments must match schemas/tools/<tool>.json */
+  work_fn fn;       /* the ledger call */
+  const char *const *pos;
+  int npos;
+  const opt *opts;
+  const char *usage;
+  int create, need_key;             /* cli_store_open(create); load the signing key */
+  int (*pre)(const json_t *a);      /* CLI checks before the Store is opened, or NULL */
+  void (*print)(const json_t *out); /* the human output (--json prints the result) */
+} work_sub;
+
+static const char *const pk_claim[] = {"work_id"};
+static const char *const pk_lease_kind[] = {"lease_id", "kind"};
+static const char *const pk_lease_text[] = {"lease_id", "text"};
+static const char *const pk_lease_outcome[] = {"lease_id", "outcome"};
+static const char *const pk_id[] = {"id"};
+static const opt o_claim[] = {
+    {"--intent", 0, "intent"}, {"--actor", 0, "actor"}, {"--ttl", 1, "ttl"}, {NULL, 0, NULL}};
+static const opt o_evidence[] = {{"--passed", 1, "passed"},   {"--failed", 1, "failed"},
+                                 {"--skipped", 1, "skipped"}, {"--uri", 0, "uri"},
+                                 {"--file", 0, "file"},       {"--summary", 0, "summary"},
+                                 {"--digest", 0, "digest"},   {NULL, 0, NULL}};
+static const opt o_decision[] = {{"--rationale", 0, "rationale"},
+                                 {"-r", 0, "rationale"},
+                                 {NULL, 0, NULL}};
+static const opt o_release[] = {{"--summary", 0, "summary"}, {NULL, 0, NULL}};
+static const opt o_receipt[] = {{"--export", 0, "export"}, {NULL, 0, NULL}};
+static const opt o_list[] = {{"--open", 2, "open"}, {"--all", 2, "all"}, {NULL, 0, NULL}};
+
+static const work_sub subs[] = {
+    {"claim", "motus_work_claim", ledger_work_claim, pk_claim, 1, o_claim,
+     "work claim WORK_ID [--intent T] [--actor ID] [--ttl S]", 1, 0, NULL, print_claim},
+    {"evidence", "motus_work_evidence", ledger_work_evidence, pk_lease_kind, 2, o_evidence,
+     "work evidence LEASE KIND [--passed N] [--failed N] [--skipped N] [--uri U] "
+     "[--file PATH] [--summary S]",
+     0, 0, pre_evidence, print_evidence},
+    {"decision", "motus_work_decision", ledger_work_decision, pk_lease_text, 2, o_decision,
+     "work decision LEASE TEXT [--rationale R]", 0, 0, NULL, print_decision},
+    {"release", "motus_work_release", ledger_work_release, pk_lease_outcome, 2, o_release,
+     "work release LEASE success|failure|partial|aborted [--summary S]", 0, 1, NULL, print_release},
+    {"receipt", "motus_work_receipt", ledger_work_receipt, pk_id, 1, o_receipt,
+     "work receipt LEASE|RUN [--export DIR]", 0, 0, pre_receipt, print_json},
+    {"status", "motus_work_status", ledger_work_status, pk_id, 1, NULL, "work status LEASE|RUN", 0,
+     0, NULL, print_status},
+    {"list", "motus_work_list", ledger_work_list, NULL, 0, o_list, "work list [--open]", 0, 0, NULL,
+     print_list},
+};
+
+/* Runs one subcommand: parse, check against the tool's schema, CLI checks, the ledger, output. */
+static int run_sub(const work_sub *w, int argc, char **argv)
+{
+  int json = cli_opt_json, rc;
+  json_t *a = NULL, *out = NULL;
+  const char *dir;
+  const char *tool = w->tool;
+  work_fn fn = w->fn;
+  char what[32];
+
+  if (!(a = parse(argc, argv, w->pos, w->npos, w->opts, w->usage, &json)))
+    return CLI_EXIT_USAGE;
+  dir = str(a, "export");
+  if (dir) { /* `work receipt --export DIR` is motus_run_export */
+    tool = "motus_run_export";
+    fn = ledger_work_export;
+  }
+  if ((rc = check_args(tool, a)) || (w->pre && (rc = w->pre(a))))
+    goto out;
+  snprintf(what, sizeof what, "work %s", w->name);
+  if ((rc = call_ledger(what, fn, a, w->create, w->need_key, &out)))
+    goto out;
+  if (dir)
+    rc = write_export(dir, out, json);
+  else if (json)
+    cli_print_json(out);
+  else
+    w->print(out);
+out:
+  json_decref(a);
+  json_decref(out);
+  return rc;
+}
+
 int cmd_work(int argc, char **argv)
 {
   static const char *usage_all =
@@ -124,246 +386,13 @@ int cmd_work(int argc, char **argv)
                "  workledger work receipt LEASE|RUN [--export DIR]\n"
                "  workledger work status LEASE|RUN\n"
                "  workledger work list [--open]\n"
-               "every command accepts --json\n");
+               "every command accepts --json; arguments are checked against the inputSchema of\n"
+               "the matching MCP tool (schemas/tools/motus_work_*.json)\n");
     return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
   }
-  const char *sub = argv[1];
-  int json = cli_opt_json, rc = CLI_EXIT_OK, lrc;
-  json_t *a = NULL, *out = NULL;
-  ledger *l = NULL;
-  ledger_err e = {0};
-  ledger_work_ctx ctx;
-  cli_node node;
-  memset(&node, 0, sizeof node);
-
-  if (strcmp(sub, "claim") == 0) {
-    static const char *const pk[] = {"work_id"};
-    static const opt o[] = {
-        {"--intent", 0, "intent"}, {"--actor", 0, "actor"}, {"--ttl", 1, "ttl"}, {NULL, 0, NULL}};
-    if (!(a = parse(argc, argv, pk, 1, o, "work claim WORK_ID [--intent T] [--actor ID] [--ttl S]",
-                    &json)))
-      return CLI_EXIT_USAGE;
-    if ((rc = cli_store_open(&l, 1)))
-      goto out;
-    load_ctx(&ctx, &node, 0);
-    if ((lrc = ledger_work_claim(l, &ctx, a, &out, &e))) {
-      rc = cli_ledger_fail("work claim", lrc, &e);
-      goto out;
-    }
-    if (json)
-      cli_print_json(out);
-    else
-      printf("%s claimed %s (run %s, expires %s)\n",
-             json_string_value(json_object_get(out, "lease_id")),
-             json_string_value(json_object_get(out, "work_id")),
-             json_string_value(json_object_get(out, "run_id")),
-             json_string_value(json_object_get(out, "expires_at")));
-  } else if (strcmp(sub, "evidence") == 0) {
-    static const char *const pk[] = {"lease_id", "kind"};
-    static const opt o[] = {{"--passed", 1, "passed"},   {"--failed", 1, "failed"},
-                            {"--skipped", 1, "skipped"}, {"--uri", 0, "uri"},
-                            {"--file", 0, "file"},       {"--summary", 0, "summary"},
-                            {"--digest", 0, "digest"},   {NULL, 0, NULL}};
-    if (!(a = parse(argc, argv, pk, 2, o,
-                    "work evidence LEASE KIND [--passed N] [--failed N] [--skipped N] [--uri U] "
-                    "[--file PATH] [--summary S]",
-                    &json)))
-      return CLI_EXIT_USAGE;
-    /* an unreadable --file is bad input: say so before touching the Store */
-    const char *file = json_string_value(json_object_get(a, "file"));
-    if (file) {
-      FILE *f = fopen(file, "rb");
-      if (!f) {
-        cli_errorf("work evidence: cannot read %s: %s", file, strerror(errno));
-        rc = CLI_EXIT_USAGE;
-        goto out;
-      }
-      fclose(f);
-    }
-    if ((rc = cli_store_open(&l, 0)))
-      goto out;
-    load_ctx(&ctx, &node, 0);
-    if ((lrc = ledger_work_evidence(l, &ctx, a, &out, &e))) {
-      rc = cli_ledger_fail("work evidence", lrc, &e);
-      goto out;
-    }
-    if (json)
-      cli_print_json(out);
-    else
-      printf("%s recorded on %s (seq %lld)\n",
-             json_string_value(json_object_get(out, "evidence_id")),
-             json_string_value(json_object_get(out, "lease_id")),
-             (long long)json_integer_value(json_object_get(out, "seq")));
-  } else if (strcmp(sub, "decision") == 0) {
-    static const char *const pk[] = {"lease_id", "text"};
-    static const opt o[] = {{"--rationale", 0, "rationale"},
-                            {"-r", 0, "rationale"},
-                            {NULL, 0, NULL}};
-    if (!(a = parse(argc, argv, pk, 2, o, "work decision LEASE TEXT [--rationale R]", &json)))
-      return CLI_EXIT_USAGE;
-    if ((rc = cli_store_open(&l, 0)))
-      goto out;
-    load_ctx(&ctx, &node, 0);
-    if ((lrc = ledger_work_decision(l, &ctx, a, &out, &e))) {
-      rc = cli_ledger_fail("work decision", lrc, &e);
-      goto out;
-    }
-    if (json)
-      cli_print_json(out);
-    else
-      printf("%s recorded on %s (seq %lld)\n",
-             json_string_value(json_object_get(out, "decision_id")),
-             json_string_value(json_object_get(out, "lease_id")),
-             (long long)json_integer_value(json_object_get(out, "seq")));
-  } else if (strcmp(sub, "release") == 0) {
-    static const char *const pk[] = {"lease_id", "outcome"};
-    static const opt o[] = {{"--summary", 0, "summary"}, {NULL, 0, NULL}};
-    if (!(a = parse(argc, argv, pk, 2, o,
-                    "work release LEASE success|failure|partial|aborted [--summary S]", &json)))
-      return CLI_EXIT_USAGE;
-    const char *oc = json_string_value(json_object_get(a, "outcome"));
-    if (strcmp(oc, "success") && strcmp(oc, "failure") && strcmp(oc, "partial") &&
-        strcmp(oc, "aborted")) {
-      cli_errorf("work release: outcome must be success, failure, partial or aborted (got '%s')",
-                 oc);
-      rc = CLI_EXIT_USAGE;
-      goto out;
-    }
-    if ((rc = cli_store_open(&l, 0)))
-      goto out;
-    if (load_ctx(&ctx, &node, 1)) {
-      rc = CLI_EXIT_FAIL;
-      goto out;
-    }
-    if ((lrc = ledger_work_release(l, &ctx, a, &out, &e))) {
-      rc = cli_ledger_fail("work release", lrc, &e);
-      goto out;
-    }
-    if (json)
-      cli_print_json(out);
-    else
-      printf("%s released (%s%s); receipt %s\n",
-             json_string_value(json_object_get(out, "lease_id")),
-             json_string_value(json_object_get(out, "outcome")),
-             json_is_true(json_object_get(out, "replayed")) ? ", already released" : "",
-             json_string_value(json_object_get(out, "receipt_id")));
-  } else if (strcmp(sub, "receipt") == 0) {
-    static const char *const pk[] = {"id"};
-    static const opt o[] = {{"--export", 0, "export"}, {NULL, 0, NULL}};
-    if (!(a = parse(argc, argv, pk, 1, o, "work receipt LEASE|RUN [--export DIR]", &json)))
-      return CLI_EXIT_USAGE;
-    const char *dir = json_string_value(json_object_get(a, "export"));
-    if (dir) {
-      struct stat st;
-      if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        cli_errorf("work receipt: cannot create %s: %s", dir, strerror(errno));
-        rc = CLI_EXIT_USAGE;
-        goto out;
-      }
-      if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        cli_errorf("work receipt: %s is not a directory", dir);
-        rc = CLI_EXIT_USAGE;
-        goto out;
-      }
-    }
-    if ((rc = cli_store_open(&l, 0)))
-      goto out;
-    load_ctx(&ctx, &node, 0);
-    if (dir) {
-      if ((lrc = ledger_work_export(l, &ctx, a, &out, &e))) {
-        rc = cli_ledger_fail("work receipt", lrc, &e);
-        goto out;
-      }
-      if (cli_write_json_file(dir, "receipt.json", json_object_get(out, "receipt")) ||
-          cli_write_json_file(dir, "store-export.json", json_object_get(out, "store_export")) ||
-          cli_write_json_file(dir, "projection-manifest.json",
-                              json_object_get(out, "projection_manifest"))) {
-        cli_errorf("work receipt: cannot write into %s: %s", dir, strerror(errno));
-        rc = CLI_EXIT_FAIL;
-        goto out;
-      }
-      if (json) {
-        json_t *r = json_pack("{s:O,s:s,s:[sss]}", "receipt_id",
-                              json_object_get(json_object_get(out, "receipt"), "receipt_id"),
-                              "export_dir", dir, "files", "receipt.json", "store-export.json",
-                              "projection-manifest.json");
-        cli_print_json(r);
-        json_decref(r);
-      } else {
-        printf("%s\nwrote %s/receipt.json, %s/store-export.json, %s/projection-manifest.json\n",
-               json_string_value(json_object_get(json_object_get(out, "receipt"), "receipt_id")),
-               dir, dir, dir);
-      }
-    } else {
-      if ((lrc = ledger_work_receipt(l, &ctx, a, &out, &e))) {
-        rc = cli_ledger_fail("work receipt", lrc, &e);
-        goto out;
-      }
-      cli_print_json(out);
-    }
-  } else if (strcmp(sub, "status") == 0) {
-    static const char *const pk[] = {"id"};
-    if (!(a = parse(argc, argv, pk, 1, NULL, "work status LEASE|RUN", &json)))
-      return CLI_EXIT_USAGE;
-    if ((rc = cli_store_open(&l, 0)))
-      goto out;
-    load_ctx(&ctx, &node, 0);
-    if ((lrc = ledger_work_status(l, &ctx, a, &out, &e))) {
-      rc = cli_ledger_fail("work status", lrc, &e);
-      goto out;
-    }
-    if (json) {
-      cli_print_json(out);
-    } else {
-      json_t *lease = json_object_get(out, "lease");
-      printf("run %s (%s) work %s: %s", json_string_value(json_object_get(out, "run_id")),
-             json_string_value(json_object_get(out, "status")),
-             or_dash(json_string_value(json_object_get(out, "work_id"))),
-             lease ? json_string_value(json_object_get(lease, "status")) : "no lease");
-      json_t *oc = json_object_get(out, "outcome");
-      if (oc)
-        printf(", outcome %s", json_string_value(json_object_get(oc, "status")));
-      printf("; %lld events, %zu evidence, %zu decisions",
-             (long long)json_integer_value(json_object_get(out, "events")),
-             json_array_size(json_object_get(out, "evidence")),
-             json_array_size(json_object_get(out, "decisions")));
-      if (json_object_get(out, "receipt_id"))
-        printf("; receipt %s", json_string_value(json_object_get(out, "receipt_id")));
-      printf("\n");
-    }
-  } else if (strcmp(sub, "list") == 0) {
-    static const opt o[] = {{"--open", 2, "open"}, {"--all", 2, "all"}, {NULL, 0, NULL}};
-    if (!(a = parse(argc, argv, NULL, 0, o, "work list [--open]", &json)))
-      return CLI_EXIT_USAGE;
-    if ((rc = cli_store_open(&l, 0)))
-      goto out;
-    load_ctx(&ctx, &node, 0);
-    if ((lrc = ledger_work_list(l, &ctx, a, &out, &e))) {
-      rc = cli_ledger_fail("work list", lrc, &e);
-      goto out;
-    }
-    if (json) {
-      cli_print_json(out);
-    } else {
-      size_t i;
-      json_t *it;
-      json_array_foreach(json_object_get(out, "items"), i, it) {
-        printf("%-24s %-8s %-28s %s\n", json_string_value(json_object_get(it, "lease_id")),
-               or_dash(json_string_value(json_object_get(it, "status"))),
-               or_dash(json_string_value(json_object_get(it, "work_id"))),
-               or_dash(json_string_value(json_object_get(it, "expires_at"))));
-      }
-      if (!json_array_size(json_object_get(out, "items")))
-        printf("no leases\n");
-    }
-  } else {
-    cli_errorf("work: unknown subcommand '%s' (usage: %s)", sub, usage_all);
-    return CLI_EXIT_USAGE;
-  }
-out:
-  json_decref(a);
-  json_decref(out);
-  cli_node_free(&node);
-  ledger_close(l);
-  return rc;
+  for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+    if (strcmp(argv[1], subs[i].name) == 0)
+      return run_sub(&subs[i], argc, argv);
+  cli_errorf("work: unknown subcommand '%s' (usage: %s)", argv[1], usage_all);
+  return CLI_EXIT_USAGE;
 }

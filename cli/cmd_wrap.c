@@ -3,10 +3,13 @@
  * CMD [ARG...]`: runs CMD (no shell) as one recorded Store run through ledger_wrap_run(),
  * passing stdin through and streaming stdout/stderr unchanged; exits with the command's status
  * (124 timeout, 125 internal error, 127 not found, 128+n signal). The run id and how to get the
- * receipt are printed on stderr (as one JSON line with --json). */
+ * receipt are printed on stderr (as one JSON line with --json). The arguments are checked against
+ * the inputSchema of the motus_wrap tool (schemas/tools/motus_wrap.json) with the same message as
+ * tools/call, before the Store is opened. */
 #include "cli/cli.h"
 #include "cli/node.h"
 #include "ledger/wrap.h"
+#include "schemas/schemas.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -31,11 +34,32 @@ static int sink_fd(void *payload, const char *data, size_t len)
   return 0;
 }
 
+/* The motus_wrap arguments of this command line must match the tool's inputSchema, as over MCP.
+ * Returns 0, or CLI_EXIT_USAGE after printing the tools/call refusal as one stderr line. */
+static int check_args(char **cmd, const char *work_id, const long *timeout, int keep)
+{
+  char msg[600];
+  json_t *a = json_pack("{s:[],s:b}", "argv", "keep_output", keep);
+  int rc;
+  for (int i = 0; a && cmd[i]; i++)
+    json_array_append_new(json_object_get(a, "argv"), json_string(cmd[i]));
+  if (a && work_id)
+    json_object_set_new(a, "work_id", json_string(work_id));
+  if (a && timeout)
+    json_object_set_new(a, "timeout_s", json_integer(*timeout));
+  rc = a ? schema_tool_args_check("motus_wrap", a, msg, sizeof msg) : SCHEMA_ARGS_NOTOOL;
+  json_decref(a);
+  if (rc == SCHEMA_ARGS_OK)
+    return 0;
+  cli_errorf("%s", a ? msg : "out of memory");
+  return rc == SCHEMA_ARGS_INVALID ? CLI_EXIT_USAGE : 125;
+}
+
 int cmd_wrap(int argc, char **argv)
 {
   const char *work_id = NULL;
   long timeout = 0;
-  int keep = 0, json = cli_opt_json, i;
+  int timeout_set = 0, keep = 0, json = cli_opt_json, i;
   for (i = 1; i < argc; i++) {
     const char *s = argv[i];
     if (strcmp(s, "--") == 0) {
@@ -48,10 +72,14 @@ int cmd_wrap(int argc, char **argv)
       work_id = s + 10;
     } else if ((strcmp(s, "--timeout") == 0 && i + 1 < argc) || strncmp(s, "--timeout=", 10) == 0) {
       const char *v = s[9] == '=' ? s + 10 : argv[++i];
-      if (cli_parse_long(v, 1, 86400 * 7, &timeout)) {
-        cli_errorf("wrap: --timeout must be a number of seconds (1..604800), got '%s'", v);
+      char *end = NULL;
+      errno = 0;
+      timeout = strtol(v, &end, 10);
+      if (errno || !end || *end || !*v) {
+        cli_errorf("wrap: --timeout must be a number of seconds, got '%s'", v);
         return CLI_EXIT_USAGE;
       }
+      timeout_set = 1;
     } else if (strcmp(s, "--keep-output") == 0) {
       keep = 1;
     } else if (strcmp(s, "--json") == 0) {
@@ -70,10 +98,9 @@ int cmd_wrap(int argc, char **argv)
                "-- CMD [ARG...])");
     return CLI_EXIT_USAGE;
   }
-  if (work_id && (!*work_id || strlen(work_id) > 120)) {
-    cli_errorf("wrap: --work-id must be 1..120 characters");
-    return CLI_EXIT_USAGE;
-  }
+  int bad = check_args(argv + i, work_id, timeout_set ? &timeout : NULL, keep);
+  if (bad)
+    return bad;
   signal(SIGPIPE, SIG_IGN);
   ledger *l = NULL;
   if (cli_store_open(&l, 1))

@@ -6,6 +6,7 @@
  * delegation read the normalized object through the getters of config/config.h. */
 #include "config/config.h"
 
+#include "crypto/artifacts.h"
 #include "crypto/seal.h"
 
 #include <ctype.h>
@@ -244,7 +245,7 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
       "budget", "path_allowlist",         "domain_allowlist", "callers",  NULL};
   if (check_keys(c, pol, "policy", keys) != 0)
     return -1;
-  const char *preset = strcmp(profile, "service") == 0 ? "service" : "balanced";
+  const char *preset = strcmp(profile, SEAL_PROFILE_SERVICE) == 0 ? "service" : "balanced";
   json_t *v = json_object_get(pol, "preset");
   if (v) {
     if (!json_is_string(v) || preset_find(json_string_value(v)) < 0)
@@ -707,11 +708,10 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   }
   if (check_keys(&c, cfg, "", keys) != 0)
     goto bad;
-  const char *profile = "personal";
+  const char *profile = SEAL_PROFILE_PERSONAL;
   if ((v = json_object_get(cfg, "profile"))) {
     const char *s = json_string_value(v);
-    if (!s || (strcmp(s, "personal") != 0 && strcmp(s, "service") != 0 &&
-               strcmp(s, "collaborative") != 0)) {
+    if (!seal_profile_valid(s)) {
       fail(&c, "profile", "must be \"personal\", \"service\" or \"collaborative\"");
       goto bad;
     }
@@ -850,7 +850,7 @@ int mcp_config_bool(const json_t *cfg, const char *dotted_path, int def)
 
 const char *mcp_config_profile(const json_t *cfg)
 {
-  return mcp_config_str(cfg, "profile", "personal");
+  return mcp_config_str(cfg, "profile", SEAL_PROFILE_PERSONAL);
 }
 
 const json_t *mcp_config_policy(const json_t *cfg)

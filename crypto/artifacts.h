@@ -23,6 +23,28 @@
 #define SEAL_SUITE_MOTUS "motus-sorted-ed25519-b64-v1" /* Work Receipt Level 3 signature (ours) */
 #define SEAL_MAX_CHAIN_DEPTH 10 /* deepest delegation_receipts node (root = 0) */
 
+/* The receipt kind under which an operator's signed ApprovalDecision is stored. */
+#define SEAL_RECEIPT_KIND_APPROVAL_DECISION "motebit.approval-decision"
+
+/* The three motebit profiles (reference/motebit.md §1): identity files, config and the server. */
+#define SEAL_PROFILE_PERSONAL "personal" /* the default */
+#define SEAL_PROFILE_SERVICE "service"
+#define SEAL_PROFILE_COLLABORATIVE "collaborative"
+
+/* 1 when `name` (borrowed, may be NULL) is one of the three SEAL_PROFILE_* names, else 0. */
+int seal_profile_valid(const char *name);
+
+/* Limits of the Motus work-loop arguments (ledger/work.h, the `work` and `wrap` CLI commands).
+ * schemas/tools/motus_*.json state the same numbers (maxLength in Unicode code points, maximum);
+ * the unit suite tests/unit/schemas checks that every schema agrees with these, so the ledger,
+ * the CLI and MCP refuse the same inputs (spec/store.md, "Argument limits"). */
+#define SEAL_MOTUS_ID_MAX 120    /* work_id, actor, lease and run ids (code points) */
+#define SEAL_MOTUS_TEXT_MAX 4000 /* intent, evidence and release summary, decision text/rationale */
+#define SEAL_MOTUS_URI_MAX 2048  /* evidence uri */
+#define SEAL_MOTUS_KIND_MAX 64   /* evidence kind */
+#define SEAL_MOTUS_TTL_MAX 2592000         /* lease ttl, seconds (30 days) */
+#define SEAL_MOTUS_WRAP_TIMEOUT_MAX 604800 /* wrap timeout, seconds (7 days) */
+
 typedef enum seal_kind {
   SEAL_KIND_UNKNOWN = 0,
   SEAL_KIND_EXECUTION_RECEIPT,

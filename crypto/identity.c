@@ -157,6 +157,13 @@ done:
 
 /* ---- identity file (R-SIGN-050..053) ---------------------------------------------------------- */
 
+int seal_profile_valid(const char *name)
+{
+  return name &&
+         (strcmp(name, SEAL_PROFILE_PERSONAL) == 0 || strcmp(name, SEAL_PROFILE_SERVICE) == 0 ||
+          strcmp(name, SEAL_PROFILE_COLLABORATIVE) == 0);
+}
+
 int seal_identity_yaml(char **out, const char *motebit_id, const char *pk_hex,
                        const char *created_at, const char *type, seal_err *err)
 {
@@ -165,8 +172,7 @@ int seal_identity_yaml(char **out, const char *motebit_id, const char *pk_hex,
   if (!motebit_id || !pk_hex || !created_at)
     return seal_errf(err, SEAL_EINVAL, 0, "identity: motebit_id, public key and created_at needed");
   if (strpbrk(motebit_id, "\"\\\n") || strpbrk(created_at, "\"\\\n") || strlen(pk_hex) != 64 ||
-      (type && strcmp(type, "personal") && strcmp(type, "service") &&
-       strcmp(type, "collaborative")))
+      (type && !seal_profile_valid(type)))
     return seal_errf(err, SEAL_EINVAL, 0, "identity: bad motebit_id, created_at, key or type");
 #define L(...)                                                                                     \
   do {                                                                                             \

@@ -36,6 +36,8 @@
 #define LEDGER_TS_MAX 32                 /* buffer size for a timestamp */
 #define LEDGER_HASH_MAX 72               /* "sha256:" + 64 hex + NUL */
 
+#include "ledger/kinds.h" /* LEDGER_KIND_*: the built-in event kind names */
+
 typedef enum ledger_rc {
   LEDGER_OK = 0,
   LEDGER_ERROR = -1,     /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */

@@ -84,8 +84,8 @@ int ledger__receipt_build(const json_t *store_export, const ledger_receipt_param
   const json_t *run = json_array_get(json_object_get(store_export, "runs"), 0);
   int ns, nc, rc;
   *out = NULL;
-  json_t *started = find_one(events, "work.started", &ns);
-  json_t *closed = find_one(events, "work.closed", &nc);
+  json_t *started = find_one(events, LEDGER_KIND_WORK_STARTED, &ns);
+  json_t *closed = find_one(events, LEDGER_KIND_WORK_CLOSED, &nc);
   if (!run || ns != 1 || nc != 1)
     return ledger__errf(err, LEDGER_EINVAL, 0,
                         "a receipt needs exactly one work.started and one work.closed event");
@@ -127,12 +127,12 @@ int ledger__receipt_build(const json_t *store_export, const ledger_receipt_param
       json_object_get(started, "trigger"), "instruction_ref", "kind", ikind, "summary",
       isum ? isum : "", "digest", ledger__digest_text(ctext, strlen(ctext), "utf8.instruction.v0"),
       "events_ref", events_ref, "evidence_refs",
-      collect(events, "evidence.referenced", "evidence_refs"), "tool_refs",
-      collect(events, "tool.used", "tool_refs"), "outcome", json_object_get(closed, "outcome"),
-      "acceptance", json_object_get(closed, "acceptance"), "route_summary",
-      route ? route : def_route, "handoff", handoff ? handoff : def_handoff, "canonicalization",
-      "method", "json.sorted.compact.v0", "volatile_fields", "created_at", "hashes", "receipt",
-      "algorithm", "sha256", "value",
+      collect(events, LEDGER_KIND_EVIDENCE_REFERENCED, "evidence_refs"), "tool_refs",
+      collect(events, LEDGER_KIND_TOOL_USED, "tool_refs"), "outcome",
+      json_object_get(closed, "outcome"), "acceptance", json_object_get(closed, "acceptance"),
+      "route_summary", route ? route : def_route, "handoff", handoff ? handoff : def_handoff,
+      "canonicalization", "method", "json.sorted.compact.v0", "volatile_fields", "created_at",
+      "hashes", "receipt", "algorithm", "sha256", "value",
       "0000000000000000000000000000000000000000000000000000000000000000", "canonicalization",
       "json.sorted.compact.v0", "source_export", src, "redaction", red ? red : def_red,
       "created_at", created_at);
@@ -187,7 +187,7 @@ int ledger_receipt_verify(const json_t *receipt, int *signed_out, ledger_err *er
   json_t *s;
   json_array_foreach(sigs, i, s) {
     const char *suite = json_string_value(json_object_get(s, "suite"));
-    if (!suite || strcmp(suite, LEDGER_RECEIPT_SUITE) != 0)
+    if (!suite || strcmp(suite, SEAL_SUITE_MOTUS) != 0)
       continue;
     const char *pkh = json_string_value(json_object_get(s, "public_key"));
     const char *sg = json_string_value(json_object_get(s, "signature"));

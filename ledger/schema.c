@@ -173,16 +173,16 @@ const char *const ledger__triggers[] = {"events_no_update",
 /* Kinds registered by the migration: the four Motus reference kinds (motus.md §4.3, pinned)
  * and our own (spec/store.md). Each entry: kind, then required payload members, NULL. */
 static const char *const builtin_kinds[][8] = {
-    {"work.started", "work_id", "actor", "trigger", "instruction", NULL},
-    {"tool.used", "tool_refs", NULL},
-    {"evidence.referenced", "evidence_refs", NULL},
-    {"work.closed", "outcome", "acceptance", "route_summary", "handoff", NULL},
-    {"mcp.call", "tool", "caller", "status", NULL},
-    {"policy.decided", "tool", "risk", "decision", NULL},
-    {"approval.requested", "approval_id", "tool", "risk", NULL},
-    {"approval.resolved", "approval_id", "status", NULL},
-    {"task.delegated", "task_id", "peer", NULL},
-    {"memory.written", "memory_id", NULL},
+    {LEDGER_KIND_WORK_STARTED, "work_id", "actor", "trigger", "instruction", NULL},
+    {LEDGER_KIND_TOOL_USED, "tool_refs", NULL},
+    {LEDGER_KIND_EVIDENCE_REFERENCED, "evidence_refs", NULL},
+    {LEDGER_KIND_WORK_CLOSED, "outcome", "acceptance", "route_summary", "handoff", NULL},
+    {LEDGER_KIND_MCP_CALL, "tool", "caller", "status", NULL},
+    {LEDGER_KIND_POLICY_DECIDED, "tool", "risk", "decision", NULL},
+    {LEDGER_KIND_APPROVAL_REQUESTED, "approval_id", "tool", "risk", NULL},
+    {LEDGER_KIND_APPROVAL_RESOLVED, "approval_id", "status", NULL},
+    {LEDGER_KIND_TASK_DELEGATED, "task_id", "peer", NULL},
+    {LEDGER_KIND_MEMORY_WRITTEN, "memory_id", NULL},
 };
 
 int ledger__schema_fix(lconn *c, ledger_err *err)

@@ -516,7 +516,7 @@ int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_e
   char now[LEDGER_TS_MAX];
   int rc, ok = 0;
   if (!in.event_kind)
-    in.event_kind = "work.closed";
+    in.event_kind = LEDGER_KIND_WORK_CLOSED;
   const char *status = json_string_value(
       json_object_get(json_object_get(in.payload, "outcome"), "status"));
   for (int i = 0; status && outcome_words[i]; i++)

@@ -4,6 +4,7 @@
  * release (work.closed, lock released, signed Work Receipt stored). The read-side views are in
  * work_views.c. Arguments and results are JSON objects shaped like the CLI's --json output
  * (ledger/work.h). It writes only the four Motus reference kinds. */
+#include "crypto/artifacts.h"
 #include "ledger/ledger_int.h"
 #include "ledger/work.h"
 
@@ -15,6 +16,16 @@
 #ifndef WL_VERSION
 #define WL_VERSION "0.0.0"
 #endif
+
+/* Length in Unicode code points, as JSON Schema's maxLength counts (the limits are shared with
+ * schemas/tools/motus_*.json through the SEAL_MOTUS_* constants of crypto/artifacts.h). */
+static size_t cp_len(const char *s)
+{
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    n += (*p & 0xc0) != 0x80;
+  return n;
+}
 
 /* ---- argument helpers ----------------------------------------------------------------------- */
 
@@ -38,7 +49,7 @@ static int arg_count(const json_t *args, const char *k, json_int_t *out, ledger_
 
 static int plain_text(const char *s, size_t max)
 {
-  if (!s || !*s || strlen(s) > max)
+  if (!s || !*s || cp_len(s) > max)
     return 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++)
     if (*p < 0x20 || *p == 0x7f)
@@ -48,7 +59,7 @@ static int plain_text(const char *s, size_t max)
 
 static int word_ok(const char *s)
 {
-  if (!s || !*s || strlen(s) > 64)
+  if (!s || !*s || strlen(s) > SEAL_MOTUS_KIND_MAX)
     return 0;
   for (const char *p = s; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -265,18 +276,22 @@ int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args,
                         3600,
                         NULL};
   *out = NULL;
-  if (!plain_text(j.work_id, 120))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "work id must be 1..120 printable characters");
-  if (j.intent && strlen(j.intent) > 4000)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "intent is longer than 4000 bytes");
-  if (j.actor && !plain_text(j.actor, 120))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "actor must be 1..120 printable characters");
+  /* the work id is also copied into LEDGER_ID_MAX buffers: long non-ASCII ids do not fit */
+  if (!plain_text(j.work_id, SEAL_MOTUS_ID_MAX) || strlen(j.work_id) >= LEDGER_ID_MAX)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "work id must be 1..%d printable characters",
+                        SEAL_MOTUS_ID_MAX);
+  if (j.intent && cp_len(j.intent) > SEAL_MOTUS_TEXT_MAX)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "intent is longer than %d characters",
+                        SEAL_MOTUS_TEXT_MAX);
+  if (j.actor && !plain_text(j.actor, SEAL_MOTUS_ID_MAX))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "actor must be 1..%d printable characters",
+                        SEAL_MOTUS_ID_MAX);
   json_t *ttl = json_object_get(args, "ttl");
   if (ttl && !json_is_null(ttl)) {
     if (!json_is_integer(ttl) || json_integer_value(ttl) <= 0 ||
-        json_integer_value(ttl) > 366LL * 86400)
-      return ledger__errf(err, LEDGER_EINVAL, 0,
-                          "ttl must be an integer number of seconds (1..31622400)");
+        json_integer_value(ttl) > SEAL_MOTUS_TTL_MAX)
+      return ledger__errf(err, LEDGER_EINVAL, 0, "ttl must be an integer number of seconds (1..%d)",
+                          SEAL_MOTUS_TTL_MAX);
     j.ttl = json_integer_value(ttl);
   }
   int rc = ledger_tx(l, claim_fn, &j, err);
@@ -388,10 +403,12 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
       (rc = arg_count(args, "failed", &failed, err)) ||
       (rc = arg_count(args, "skipped", &skipped, err)))
     return rc;
-  if (uri && !plain_text(uri, 2000))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "uri must be printable and at most 2000 bytes");
-  if (summary && strlen(summary) > 2000)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than 2000 bytes");
+  if (uri && !plain_text(uri, SEAL_MOTUS_URI_MAX))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "uri must be printable and at most %d characters",
+                        SEAL_MOTUS_URI_MAX);
+  if (summary && cp_len(summary) > SEAL_MOTUS_TEXT_MAX)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than %d characters",
+                        SEAL_MOTUS_TEXT_MAX);
   if (digest && !hex64(digest))
     return ledger__errf(err, LEDGER_EINVAL, 0, "digest must be 64 lowercase hex characters");
   rand_id(id, sizeof id, "evidence");
@@ -470,10 +487,12 @@ int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   *out = NULL;
   if (!ledger__arg_str(args, "lease_id"))
     return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
-  if (!text || strlen(text) > 4000)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "decision text must be 1..4000 bytes");
-  if (rationale && strlen(rationale) > 4000)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "rationale is longer than 4000 bytes");
+  if (!text || cp_len(text) > SEAL_MOTUS_TEXT_MAX)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "decision text must be 1..%d characters",
+                        SEAL_MOTUS_TEXT_MAX);
+  if (rationale && cp_len(rationale) > SEAL_MOTUS_TEXT_MAX)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "rationale is longer than %d characters",
+                        SEAL_MOTUS_TEXT_MAX);
   rand_id(id, sizeof id, "decision");
   json_t *decision = json_pack("{s:s,s:s}", "decision_id", id, "text", text);
   if (rationale)
@@ -642,8 +661,9 @@ int ledger_work_release(ledger *l, const ledger_work_ctx *ctx, const json_t *arg
     return ledger__errf(err, LEDGER_EINVAL, 0,
                         "outcome must be success, failure, partial or aborted (got '%s')",
                         j.outcome ? j.outcome : "");
-  if (j.summary && strlen(j.summary) > 2000)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than 2000 bytes");
+  if (j.summary && cp_len(j.summary) > SEAL_MOTUS_TEXT_MAX)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than %d characters",
+                        SEAL_MOTUS_TEXT_MAX);
   int rc = ledger_tx(l, release_fn, &j, err);
   if (rc) {
     json_decref(j.out);

@@ -98,8 +98,6 @@ int ledger_work_packet(ledger *l, const ledger_work_ctx *ctx, const json_t *args
  * @return LEDGER_OK, LEDGER_ECORRUPT (digest or signature mismatch; err says which). */
 int ledger_receipt_verify(const json_t *receipt, int *signed_out, ledger_err *err) LEDGER_WUR;
 
-#define LEDGER_RECEIPT_SUITE                                                                       \
-  "motus-sorted-ed25519-b64-v1" /* == SEAL_SUITE_MOTUS (crypto/artifacts.h) */
 #define LEDGER_RECEIPT_KIND "motus.work-receipt"
 
 #endif

@@ -14,6 +14,7 @@
 #include "crypto/jschema.h"
 #include "ledger/ledger.h"
 #include "mcp/mcp_int.h"
+#include "schemas/schemas.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECEIPT_SUITE "motebit-jcs-ed25519-b64-v1"
 #define ELICIT_TIMEOUT_MS (10 * 60 * 1000)
 #define IDEMPOTENCY_META "io.motebit/idempotency-key"
 #define IDEMPOTENCY_KEY_MAX 200
@@ -87,7 +87,7 @@ static json_t *make_receipt(call_state *cs)
                          srv->device_id, "tool_name", cs->tool->name, "started_at",
                          (json_int_t)cs->started_at, "completed_at", (json_int_t)cs->completed_at,
                          "status", cs->status, "args_hash", cs->args_hash, "result_hash",
-                         cs->result_hash, "invocation_origin", origin, "suite", RECEIPT_SUITE);
+                         cs->result_hash, "invocation_origin", origin, "suite", SEAL_SUITE_B64);
   memset(&serr, 0, sizeof serr);
   if (!rc || seal_sign_tool_invocation_receipt(&signed_rc, rc, srv->key, &serr) != SEAL_OK) {
     mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s", serr.msg);
@@ -378,8 +378,7 @@ static json_t *gate(call_state *cs, int *cancelled)
   char t[600];
   /* arguments against inputSchema: a model-correctable isError result (SEP-1303) */
   if (seal_jschema_validate(cs->tool->input_schema, cs->args, &verr) != SEAL_JSCHEMA_OK) {
-    snprintf(t, sizeof t, "Invalid arguments for tool %s: %s%s%s", cs->tool->name,
-             verr.path[0] ? verr.path : "", verr.path[0] ? ": " : "", verr.msg);
+    schema_args_message(t, sizeof t, cs->tool->name, verr.path, verr.msg);
     cs->verdict = "invalid_arguments";
     cs->status = "failed";
     snprintf(cs->decision.reason, sizeof cs->decision.reason, "%.190s", t);

@@ -9,6 +9,7 @@
 #include "mcp/policy.h"
 
 #include "config/config.h"
+#include "crypto/artifacts.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -112,7 +113,7 @@ int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, 
       profile = json_string_value(json_object_get(config, "profile"));
   }
   if (!profile)
-    profile = "personal";
+    profile = SEAL_PROFILE_PERSONAL;
   wrap = json_pack("{s:s}", "profile", profile);
   if (!wrap)
     goto oom;

@@ -17,11 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_CALL "mcp.call"
-
-#define KIND_POLICY "policy.decided"
 #define RECEIPT_KIND "motebit.tool-invocation-receipt"
-#define APPROVAL_KIND "motebit.approval-decision"
 #define APPROVAL_USE_KIND "workledger.approval-use"
 
 static const char *jstr(const json_t *o, const char *k)
@@ -54,7 +50,7 @@ static int open_fn(ledger_txn *t, void *payload, ledger_err *err)
                 "summary", "MCP server session: one mcp.call event per tools/call");
   memset(&ev, 0, sizeof ev);
   ev.run_id = srv->run_id;
-  ev.event_kind = "work.started";
+  ev.event_kind = LEDGER_KIND_WORK_STARTED;
   ev.idempotency_key = "session-start";
   ev.payload = p;
   rc = ledger_txn_event_append(t, &ev, NULL, err);
@@ -97,7 +93,7 @@ static int close_fn(ledger_txn *t, void *payload, ledger_err *err)
   int rc;
   memset(&ev, 0, sizeof ev);
   ev.run_id = srv->run_id;
-  ev.event_kind = "work.closed";
+  ev.event_kind = LEDGER_KIND_WORK_CLOSED;
   ev.idempotency_key = "session-close";
   ev.payload = p;
   rc = ledger_txn_run_close(t, &ev, NULL, err);
@@ -181,7 +177,7 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
     json_object_set_new(p, "approval_id", json_string(rec->approval_id));
   memset(&ev, 0, sizeof ev);
   ev.run_id = srv->run_id;
-  ev.event_kind = KIND_POLICY;
+  ev.event_kind = LEDGER_KIND_POLICY_DECIDED;
   snprintf(key, sizeof key, "%s:policy", rec->invocation_id);
   ev.idempotency_key = key;
   ev.occurred_at = ts;
@@ -202,7 +198,7 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
     json_object_set_new(p, "approval_id", json_string(rec->approval_id));
   json_object_set_new(p, "receipt_id", json_string(rec->invocation_id));
   ledger_ts_format(ts, rec->completed_at);
-  ev.event_kind = KIND_CALL;
+  ev.event_kind = LEDGER_KIND_MCP_CALL;
   snprintf(key, sizeof key, "%s:call", rec->invocation_id);
   ev.idempotency_key = key;
   ev.occurred_at = ts;
@@ -342,7 +338,7 @@ static int req_fn(ledger_txn *t, void *payload, ledger_err *err)
                 j->in->caller ? j->in->caller : "");
   memset(&ev, 0, sizeof ev);
   ev.run_id = j->run_id;
-  ev.event_kind = "approval.requested";
+  ev.event_kind = LEDGER_KIND_APPROVAL_REQUESTED;
   snprintf(key, sizeof key, "%s:requested", j->id);
   ev.idempotency_key = key;
   ev.payload = p;
@@ -445,7 +441,7 @@ int mcp__approval_elicited(mcp_server *srv, const char *tool, const char *args_h
                        "device_id", srv->device_id, "tool_name", tool, "args_hash", args_hash,
                        "risk_level", (int)risk, "verdict", approved ? "approved" : "denied",
                        "requested_at", (json_int_t)requested_at, "resolved_at",
-                       (json_int_t)mcp_now_ms(), "suite", "motebit-jcs-ed25519-b64-v1");
+                       (json_int_t)mcp_now_ms(), "suite", SEAL_SUITE_B64);
   if (!approved && reason)
     json_object_set_new(decision, "denied_reason", json_string(reason));
   if (srv->run_id[0])

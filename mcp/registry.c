@@ -8,6 +8,7 @@
  * no tool. Profiles (reference/motebit.md §1, spec/mcp.md §3): each table entry says which
  * profiles REQUIRE the tool (always registered there) and, through its `available` hook, when an
  * optional tool can do something on this node (profile_registers below). */
+#include "crypto/artifacts.h"
 #include "crypto/jschema.h"
 #include "mcp/mcp_int.h"
 #include "schemas/schemas.h"
@@ -20,9 +21,9 @@
  * it and, for the others, whether it can do something with this configuration. */
 static int profile_registers(const mcp_server *srv, const mcp_tool_impl *t)
 {
-  unsigned bit = !strcmp(srv->profile, "service")         ? MCP_PROFILE_SERVICE
-                 : !strcmp(srv->profile, "collaborative") ? MCP_PROFILE_COLLABORATIVE
-                                                          : MCP_PROFILE_PERSONAL;
+  unsigned bit = !strcmp(srv->profile, SEAL_PROFILE_SERVICE)         ? MCP_PROFILE_SERVICE
+                 : !strcmp(srv->profile, SEAL_PROFILE_COLLABORATIVE) ? MCP_PROFILE_COLLABORATIVE
+                                                                     : MCP_PROFILE_PERSONAL;
   return (t->profiles & bit) != 0 || !t->available || t->available(srv->config);
 }
 

@@ -5,6 +5,7 @@
  * parse lives in jsonrpc.c, sessions and server->client requests in session.c, the lifecycle of
  * both eras in lifecycle.c, the handler's context (progress, logs) in context.c. It never
  * touches a file descriptor: messages go out through callbacks. */
+#include "crypto/artifacts.h"
 #include "mcp/mcp_int.h"
 
 #include <stdio.h>
@@ -110,9 +111,8 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
       snprintf(err, errlen, "mcp_server_new: a signing key is required");
     return MCP_EINVAL;
   }
-  profile = opts->profile && *opts->profile ? opts->profile : "personal";
-  if (strcmp(profile, "personal") && strcmp(profile, "service") &&
-      strcmp(profile, "collaborative")) {
+  profile = opts->profile && *opts->profile ? opts->profile : SEAL_PROFILE_PERSONAL;
+  if (!seal_profile_valid(profile)) {
     if (err && errlen)
       snprintf(err, errlen, "unknown profile \"%s\" (personal, service, collaborative)", profile);
     return MCP_EINVAL;

@@ -49,7 +49,7 @@ static int auth_open_fn(ledger_txn *t, void *p, ledger_err *err)
                          "trigger", "kind", "http_listener", "instruction", "summary",
                          "HTTP listener: one http.auth_failed event per rejected request");
   ledger_event_in ev = {.run_id = j->a->run,
-                        .event_kind = "work.started",
+                        .event_kind = LEDGER_KIND_WORK_STARTED,
                         .idempotency_key = "listener-start",
                         .payload = pl};
   rc = ledger_txn_event_append(t, &ev, NULL, err);
@@ -76,7 +76,7 @@ static int auth_close_fn(ledger_txn *t, void *p, ledger_err *err)
   if (pl && a->suppressed)
     json_object_set_new(pl, "suppressed_auth_failures", json_integer((json_int_t)a->suppressed));
   ledger_event_in ev = {.run_id = a->run,
-                        .event_kind = "work.closed",
+                        .event_kind = LEDGER_KIND_WORK_CLOSED,
                         .idempotency_key = "listener-stop",
                         .payload = pl};
   int rc = ledger_txn_run_close(t, &ev, NULL, err);

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KIND_DELEGATED "task.delegated"
 #define KIND_RESULT "task.delegation_result"
 #define KIND_PINNED "peer.pinned"
 #define PINS_RUN "peer-pins"  /* run_id (and work_id) of the run holding peer.pinned events */
@@ -499,7 +498,8 @@ static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rou
                  (json_int_t)deadline, "key_source", key_source, "token_signature",
                  json_string_value(json_object_get(tok, "signature")));
   snprintf(evkey, sizeof evkey, "delegate:%s", peer);
-  if (!ev || mcp_task_event(ctx, task, KIND_DELEGATED, evkey, ev, lerrbuf, sizeof lerrbuf) != 0) {
+  if (!ev || mcp_task_event(ctx, task, LEDGER_KIND_TASK_DELEGATED, evkey, ev, lerrbuf,
+                            sizeof lerrbuf) != 0) {
     out->result = mcp_task_strf("Error: the delegation could not be recorded in the Store: %s",
                                 ev ? lerrbuf : "out of memory");
     goto done;

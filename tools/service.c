@@ -207,7 +207,7 @@ static int remember_tx(ledger_txn *t, void *payload, ledger_err *err)
     return LEDGER_ERROR;
   memset(&ev, 0, sizeof ev);
   ev.run_id = j->session_run;
-  ev.event_kind = "memory.written";
+  ev.event_kind = LEDGER_KIND_MEMORY_WRITTEN;
   snprintf(key, sizeof key, "%s:memory", j->invocation_id);
   ev.idempotency_key = key;
   ev.payload = p;

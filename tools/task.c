@@ -102,7 +102,7 @@ static int start_fn(ledger_txn *t, void *p, ledger_err *err)
     return rc;
   memset(&ev, 0, sizeof ev);
   ev.run_id = j->run_id;
-  ev.event_kind = "work.started";
+  ev.event_kind = LEDGER_KIND_WORK_STARTED;
   ev.idempotency_key = "task:start";
   ev.payload = j->payload;
   return ledger_txn_event_append(t, &ev, NULL, err);
@@ -162,7 +162,7 @@ static int finish_fn(ledger_txn *t, void *p, ledger_err *err)
     return rc;
   json_object_set_new(json_object_get(j->closed, "outcome"), "closed_at", json_string(now));
   json_object_set_new(json_object_get(j->closed, "acceptance"), "accepted_at", json_string(now));
-  ev.event_kind = "work.closed";
+  ev.event_kind = LEDGER_KIND_WORK_CLOSED;
   ev.idempotency_key = "task:close";
   ev.payload = j->closed;
   if ((rc = ledger_txn_run_close(t, &ev, NULL, err)))
