@@ -236,15 +236,13 @@ int cmd_call(int argc, char **argv)
     }
   }
   fflush(stdout);
-  if (crc == MCP_CLIENT_OK) {
-    rc = CLI_EXIT_OK;
-  } else if (crc == MCP_CLIENT_ETOOL) {
+  /* exit status from the table (crypto/err.h): ok 0, tool error 1, transport/protocol 2; an
+   * internal client failure (MCP_CLIENT_ERROR) also exits 2 here */
+  rc = crc == MCP_CLIENT_ERROR ? CLI_EXIT_USAGE : wl_code_exit(crc);
+  if (crc == MCP_CLIENT_ETOOL)
     cli_errorf("call: %s", err.msg);
-    rc = CLI_EXIT_FAIL;
-  } else {
+  else if (crc != MCP_CLIENT_OK)
     cli_errorf("call: %s (%s)", err.msg, mcp_client_strerror(crc));
-    rc = CLI_EXIT_USAGE;
-  }
 out:
   mcp_client_free(c);
   json_decref(res);

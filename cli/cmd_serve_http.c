@@ -382,7 +382,7 @@ int cmd_serve_http(int argc, char **argv)
   int hrc = mcp_http_start(&http, &ho, err, sizeof err);
   if (hrc != MCP_OK) {
     cli_errorf("serve: %s", err);
-    rc = hrc == MCP_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+    rc = wl_code_exit(hrc); /* MCP_EINVAL (bad options) 2, others 1 */
     goto out;
   }
   if (port_file) {

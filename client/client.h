@@ -15,12 +15,14 @@
  * Threading: one mcp_client may be used from several threads at once (calls run concurrently;
  * connection state and the token are guarded by a mutex). Callbacks run on the calling thread.
  *
- * Errors: functions return MCP_CLIENT_OK (0) or a negative mcp_client_rc; when `err` is not
+ * Errors: functions return MCP_CLIENT_OK (0) or a negative mcp_client_rc (an alias of a wl_code,
+ * crypto/err.h); when `err` is not
  * NULL it is filled on every failure (code, HTTP status, JSON-RPC code, one-line message that
  * never contains a token). */
 #ifndef WL_MCP_CLIENT_H
 #define WL_MCP_CLIENT_H
 
+#include "crypto/err.h"
 #include "crypto/seal.h"
 
 #include <jansson.h>
@@ -32,24 +34,38 @@
 #define MCP_CLIENT_WUR
 #endif
 
+/* The codes of the client: aliases into the one code space of crypto/err.h (MCP_CLIENT_ETOOL
+ * stays the lowest of them: tests/fuzz checks the range). */
 typedef enum mcp_client_rc {
-  MCP_CLIENT_OK = 0,
-  MCP_CLIENT_ERROR = -1,  /* unexpected: out of memory, libcurl setup, token minting failed */
-  MCP_CLIENT_EINVAL = -2, /* bad options or arguments (URL, tool name, arguments not an object) */
-  MCP_CLIENT_EUNREACHABLE = -3, /* could not resolve, connect or complete TLS */
-  MCP_CLIENT_ETIMEOUT = -4,     /* the connect or the total timeout elapsed */
-  MCP_CLIENT_ETOOBIG = -5,      /* the response exceeded max_response bytes and was cut off */
-  MCP_CLIENT_ECANCELLED = -6,   /* the cancellation hook asked to stop */
-  MCP_CLIENT_EAUTH = -7,      /* HTTP 401: token missing, wrong, expired or for another audience */
-  MCP_CLIENT_EFORBIDDEN = -8, /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
-  MCP_CLIENT_ENOTFOUND = -9,  /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL
-                                   (or the legacy session was lost again right after re-initializing) */
-  MCP_CLIENT_EHTTP = -10, /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
-  MCP_CLIENT_EPROTOCOL = -11, /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown
-                                   content type, no response in the event stream, unsupported protocol
-                                   version, input_required (MRTR) result */
-  MCP_CLIENT_ERPC = -12,      /* the server answered with a JSON-RPC error (err.rpc_code) */
-  MCP_CLIENT_ETOOL = -13, /* tools/call returned a result with isError: true (result returned) */
+  MCP_CLIENT_OK = WL_OK,
+  /* unexpected: out of memory, libcurl setup, token minting failed */
+  MCP_CLIENT_ERROR = WL_ERROR,
+  /* bad options or arguments (URL, tool name, arguments not an object) */
+  MCP_CLIENT_EINVAL = WL_EINVAL,
+  /* could not resolve, connect or complete TLS */
+  MCP_CLIENT_EUNREACHABLE = WL_EUNAVAILABLE,
+  /* the connect or the total timeout elapsed */
+  MCP_CLIENT_ETIMEOUT = WL_ETIMEOUT,
+  /* the response exceeded max_response bytes and was cut off */
+  MCP_CLIENT_ETOOBIG = WL_ETOOBIG,
+  /* the cancellation hook asked to stop */
+  MCP_CLIENT_ECANCELLED = WL_ECANCELLED,
+  /* HTTP 401: token missing, wrong, expired or for another audience */
+  MCP_CLIENT_EAUTH = WL_EAUTH,
+  /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
+  MCP_CLIENT_EFORBIDDEN = WL_EDENIED,
+  /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL (or the legacy session was lost
+   * again right after re-initializing) */
+  MCP_CLIENT_ENOTFOUND = WL_ENOENDPOINT,
+  /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
+  MCP_CLIENT_EHTTP = WL_EHTTP,
+  /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown content type, no response
+   * in the event stream, unsupported protocol version, input_required (MRTR) result */
+  MCP_CLIENT_EPROTOCOL = WL_EPROTOCOL,
+  /* the server answered with a JSON-RPC error (err.rpc_code) */
+  MCP_CLIENT_ERPC = WL_ERPC,
+  /* tools/call returned a result with isError: true (result returned) */
+  MCP_CLIENT_ETOOL = WL_ETOOL,
 } mcp_client_rc;
 
 /* Which protocol era to speak. */
@@ -67,7 +83,7 @@ typedef enum mcp_client_era {
 #define MCP_CLIENT_MAX_PAGES 100 /* tools/list pages followed at most */
 
 typedef struct mcp_client_err {
-  int code;         /* the mcp_client_rc returned */
+  int code;         /* the mcp_client_rc (a wl_code) returned */
   long http_status; /* HTTP status of the failing exchange; 0 when none was received */
   int rpc_code;     /* JSON-RPC error code (ERPC, or carried by an HTTP error body); 0 when none */
   char msg[320];    /* one line, no trailing newline; never contains a token */

@@ -5,11 +5,14 @@
  * signing and verification (receipts, tokens, identity files, Work Receipts) is declared in
  * crypto/artifacts.h. Nothing here does I/O beyond reading a key file, and nothing logs.
  *
- * Errors: functions return SEAL_OK (0) or a negative seal_rc; a few take an optional
- * `seal_err *err` (may be NULL) that receives a one-line message. Thread-safe after
- * seal_init(); keys are immutable once loaded and may be shared between threads. */
+ * Errors (crypto/err.h): functions return SEAL_OK (0) or a negative seal_rc (an alias of a
+ * wl_code); a few take an optional `seal_err *err` (= wl_err, may be NULL) that receives a
+ * one-line message. Thread-safe after seal_init(); keys are immutable once loaded and may be
+ * shared between threads. */
 #ifndef WL_CRYPTO_SEAL_H
 #define WL_CRYPTO_SEAL_H
+
+#include "crypto/err.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -33,23 +36,22 @@
 #define SEAL_SOVEREIGN_ID 37    /* UUID text + NUL */
 #define SEAL_CANON_MAX_DEPTH 64 /* nesting limit of the canonical serializer */
 
+/* The codes crypto/ returns: aliases into the one code space of crypto/err.h. */
 typedef enum seal_rc {
-  SEAL_OK = 0,
-  SEAL_ERROR = -1,    /* unexpected: out of memory, libsodium failure */
-  SEAL_EINVAL = -2,   /* malformed input: bad hex/base64/JSON shape, wrong length */
-  SEAL_EREAL = -3,    /* a real number in a body that must hold integers only */
-  SEAL_EDEPTH = -4,   /* nesting deeper than the limit */
-  SEAL_EVERIFY = -5,  /* signature or digest does not verify */
-  SEAL_EEXPIRED = -6, /* a token or delegation outside its validity window */
-  SEAL_ESCOPE = -7,   /* capability not within a delegated scope */
-  SEAL_EIO = -8,      /* reading or writing a key file failed (errno in err->cause) */
+  SEAL_OK = WL_OK,
+  SEAL_ERROR = WL_ERROR,       /* unexpected: out of memory, libsodium failure */
+  SEAL_EINVAL = WL_EINVAL,     /* malformed input: bad hex/base64/JSON shape, wrong length */
+  SEAL_EREAL = WL_EREAL,       /* a real number in a body that must hold integers only */
+  SEAL_EDEPTH = WL_EDEPTH,     /* nesting deeper than the limit */
+  SEAL_EVERIFY = WL_EVERIFY,   /* signature or digest does not verify */
+  SEAL_EEXPIRED = WL_EEXPIRED, /* a token or delegation outside its validity window */
+  SEAL_ESCOPE = WL_ESCOPE,     /* capability not within a delegated scope */
+  SEAL_EIO = WL_EIO,           /* reading or writing a key file failed (errno in err->cause) */
 } seal_rc;
 
-typedef struct seal_err {
-  int code;      /* a seal_rc */
-  int cause;     /* errno or 0 */
-  char msg[200]; /* one line, no trailing newline; never holds secret material */
-} seal_err;
+/* The error struct of crypto/err.h: code (a seal_rc), cause (errno or 0), msg (one line, no
+ * trailing newline; never holds secret material). */
+typedef wl_err seal_err;
 
 /* Initialise libsodium. Call once before anything else (idempotent). Returns SEAL_OK or SEAL_ERROR. */
 int seal_init(void) SEAL_WUR;

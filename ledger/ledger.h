@@ -19,6 +19,8 @@
 #ifndef WL_LEDGER_LEDGER_H
 #define WL_LEDGER_LEDGER_H
 
+#include "crypto/err.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,26 +38,25 @@
 #define LEDGER_TS_MAX 32                 /* buffer size for a timestamp */
 #define LEDGER_HASH_MAX 72               /* "sha256:" + 64 hex + NUL */
 
+/* The codes the Store returns: aliases into the one code space of crypto/err.h. */
 typedef enum ledger_rc {
-  LEDGER_OK = 0,
-  LEDGER_ERROR = -1,     /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
-  LEDGER_ENOTFOUND = -2, /* run, lease, event, receipt or approval does not exist */
-  LEDGER_EINVAL = -3,  /* bad input: unknown kind, missing payload member, bad word, real number */
-  LEDGER_ECLOSED = -4, /* the run is closed and accepts no more events */
-  LEDGER_EBUSY = -5,   /* the resource is held (active lease / lock) */
-  LEDGER_ECONFLICT = -6, /* an idempotency key or id replayed with different content */
-  LEDGER_ENOTSTORE = -7, /* the file is not a workledger Store (application_id / tables) */
-  LEDGER_ENEWER = -8,    /* the Store has a newer schema than this build understands */
-  LEDGER_ECORRUPT = -9,  /* stored facts fail a check (hash, seq, integrity) */
-  LEDGER_EEXPIRED = -10, /* the lease expired */
-  LEDGER_ESTALE = -11,   /* fencing token no longer current (lock taken over) */
+  LEDGER_OK = WL_OK,
+  LEDGER_ERROR = WL_ERROR, /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
+  LEDGER_ENOTFOUND = WL_ENOTFOUND, /* run, lease, event, receipt or approval does not exist */
+  LEDGER_EINVAL = WL_EINVAL,   /* bad input: unknown kind, missing payload member, bad word, real */
+  LEDGER_ECLOSED = WL_ECLOSED, /* the run is closed and accepts no more events */
+  LEDGER_EBUSY = WL_EBUSY,     /* the resource is held (active lease / lock) */
+  LEDGER_ECONFLICT = WL_ECONFLICT, /* an idempotency key or id replayed with different content */
+  LEDGER_ENOTSTORE = WL_ENOTSTORE, /* the file is not a workledger Store (application_id, tables) */
+  LEDGER_ENEWER = WL_ENEWER,       /* the Store has a newer schema than this build understands */
+  LEDGER_ECORRUPT = WL_ECORRUPT,   /* stored facts fail a check (hash, seq, integrity) */
+  LEDGER_EEXPIRED = WL_EEXPIRED,   /* the lease expired */
+  LEDGER_ESTALE = WL_ESTALE,       /* fencing token no longer current (lock taken over) */
 } ledger_rc;
 
-typedef struct ledger_err {
-  int code;      /* a ledger_rc */
-  int cause;     /* SQLite extended rc, errno, or 0 */
-  char msg[200]; /* one line, no trailing newline */
-} ledger_err;
+/* The error struct of crypto/err.h: code (a ledger_rc), cause (SQLite extended rc, errno, or
+ * 0), msg (one line, no trailing newline). */
+typedef wl_err ledger_err;
 
 /* Static one-line description of a ledger_rc. */
 const char *ledger_strerror(int rc);

@@ -14,11 +14,13 @@
  * on the submitting thread, before mcp_submit returns. The emit callback may therefore run on
  * the submitter's thread or on a worker thread; it must be thread-safe for the session.
  *
- * Errors: functions return MCP_OK (0) or a negative mcp_rc. Protocol faults never come back as
+ * Errors: functions return MCP_OK (0) or a negative mcp_rc (an alias of a wl_code,
+ * crypto/err.h). Protocol faults never come back as
  * return codes: they are JSON-RPC error messages delivered through the emit callback. */
 #ifndef WL_MCP_MCP_H
 #define WL_MCP_MCP_H
 
+#include "crypto/err.h"
 #include "crypto/seal.h"
 #include "mcp/policy.h"
 
@@ -34,24 +36,26 @@
 #define MCP_PRINTF(a, b)
 #endif
 
+/* The codes of the core: aliases into the one code space of crypto/err.h. */
 typedef enum mcp_rc {
-  MCP_OK = 0,
-  MCP_ERROR = -1,   /* unexpected: out of memory, thread creation, Store failure */
-  MCP_EINVAL = -2,  /* bad options or arguments */
-  MCP_ECLOSED = -3, /* the session or server is shutting down; the message was not taken */
-  MCP_EBUSY = -4,   /* the in-flight window is full and the session has no_wait; not taken */
+  MCP_OK = WL_OK,
+  MCP_ERROR = WL_ERROR,     /* unexpected: out of memory, thread creation, Store failure */
+  MCP_EINVAL = WL_EINVAL,   /* bad options or arguments */
+  MCP_ECLOSED = WL_ECLOSED, /* the session or server is shutting down; the message was not taken */
+  MCP_EBUSY = WL_EBUSY, /* the in-flight window is full and the session has no_wait; not taken */
 } mcp_rc;
 
 /* Protocol revisions we speak. */
 #define MCP_VERSION_MODERN "2026-07-28"
 #define MCP_VERSION_LEGACY_LATEST "2025-11-25"
 
-/* JSON-RPC / MCP error codes (reference/mcp.md §1.6). */
-#define MCP_JSONRPC_PARSE_ERROR -32700
-#define MCP_JSONRPC_INVALID_REQUEST -32600
-#define MCP_JSONRPC_METHOD_NOT_FOUND -32601
-#define MCP_JSONRPC_INVALID_PARAMS -32602
-#define MCP_JSONRPC_INTERNAL_ERROR -32603
+/* JSON-RPC / MCP error codes (reference/mcp.md §1.6). A wl_code maps to its JSON-RPC code
+ * through wl_code_jsonrpc() (crypto/err.h), the one mapping table. */
+#define MCP_JSONRPC_PARSE_ERROR WL_JSONRPC_PARSE_ERROR
+#define MCP_JSONRPC_INVALID_REQUEST WL_JSONRPC_INVALID_REQUEST
+#define MCP_JSONRPC_METHOD_NOT_FOUND WL_JSONRPC_METHOD_NOT_FOUND
+#define MCP_JSONRPC_INVALID_PARAMS WL_JSONRPC_INVALID_PARAMS
+#define MCP_JSONRPC_INTERNAL_ERROR WL_JSONRPC_INTERNAL_ERROR
 #define MCP_ERR_HEADER_MISMATCH -32020
 #define MCP_ERR_MISSING_CAPABILITY -32021
 #define MCP_ERR_UNSUPPORTED_VERSION -32022

@@ -13,6 +13,7 @@
 #ifndef WL_MCP_AUTH_H
 #define WL_MCP_AUTH_H
 
+#include "crypto/err.h"
 #include "mcp/policy.h"
 
 #include <jansson.h>
@@ -21,11 +22,12 @@
 #define MCP_AUTH_SKEW_MS 60000
 #define MCP_AUTH_DEFAULT_AUD "task:submit"
 
+/* Aliases into the one code space of crypto/err.h. */
 typedef enum mcp_auth_rc {
-  MCP_AUTH_OK = 0,
-  MCP_AUTH_EMISSING = -20,   /* no Authorization header while auth is required → 401 */
-  MCP_AUTH_EINVALID = -21,   /* bad/unknown/expired/wrong-audience credentials → 401 */
-  MCP_AUTH_EFORBIDDEN = -22, /* authenticated but not allowed (blocked caller) → 403 */
+  MCP_AUTH_OK = WL_OK,
+  MCP_AUTH_EMISSING = WL_ENOAUTH,   /* no Authorization header while auth is required → 401 */
+  MCP_AUTH_EINVALID = WL_EAUTH,     /* bad/unknown/expired/wrong-audience credentials → 401 */
+  MCP_AUTH_EFORBIDDEN = WL_EDENIED, /* authenticated but not allowed (blocked caller) → 403 */
 } mcp_auth_rc;
 
 typedef struct mcp_auth mcp_auth;
