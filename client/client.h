@@ -90,23 +90,23 @@ typedef struct mcp_client_err {
 } mcp_client_err;
 
 typedef struct mcp_client_opts {
-  const char *url;             /* required: http(s)://host[:port]/mcp; copied */
+  const char *url;             /* required: http(s)://host[:port]/mcp; borrowed (copied) */
   mcp_client_era era;          /* default MCP_CLIENT_ERA_AUTO */
-  const char *bearer;          /* static bearer token, copied; NULL = none */
+  const char *bearer;          /* static bearer token, borrowed (copied); NULL = none */
   const seal_key *motebit_key; /* borrowed, must outlive the client: authenticate with motebit
                                    signed tokens made with this key (exclusive with bearer) */
-  const char *motebit_id;      /* the token's `mid` (required with motebit_key); copied */
-  const char *device_id;       /* the token's `did`; NULL = "workledger"; copied */
-  const char *audience;        /* the token's `aud`; NULL = "task:submit"; copied */
-  long token_ttl_ms;           /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
+  const char *motebit_id;  /* the token's `mid` (required with motebit_key); borrowed (copied) */
+  const char *device_id;   /* the token's `did`; NULL = "workledger"; borrowed (copied) */
+  const char *audience;    /* the token's `aud`; NULL = "task:submit"; borrowed (copied) */
+  long token_ttl_ms;       /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
   int send_public_key;     /* 1 = also send Motebit-Public-Key (first contact with a TOFU peer) */
   long connect_timeout_ms; /* 0 = MCP_CLIENT_DEFAULT_CONNECT_MS */
   long timeout_ms;         /* total per HTTP request; 0 = MCP_CLIENT_DEFAULT_TIMEOUT_MS */
   size_t max_response;     /* bytes per HTTP response (whole SSE stream); 0 = default */
-  const char *ca_file;     /* PEM bundle for https; NULL = system; copied */
+  const char *ca_file;     /* PEM bundle for https; NULL = system; borrowed (copied) */
   int insecure_tls;        /* 1 = do not verify the certificate (tests only) */
-  const char *client_name; /* clientInfo.name; NULL = "workledger"; copied */
-  const char *client_version; /* clientInfo.version; NULL = the build version; copied */
+  const char *client_name; /* clientInfo.name; NULL = "workledger"; borrowed (copied) */
+  const char *client_version; /* clientInfo.version; NULL = the build version; borrowed (copied) */
 } mcp_client_opts;
 
 /* Progress relayed from the server's notifications/progress for this call's progressToken.
@@ -152,13 +152,13 @@ int mcp_client_is_modern(const mcp_client *c);
 const json_t *mcp_client_server_info(const mcp_client *c);
 
 /* Sends one request `method` with `params` (borrowed; NULL = {}) and returns its result object
- * in `*result_out` (new reference) on MCP_CLIENT_OK, NULL otherwise. co may be NULL. Returns OK or
+ * in `*result_out` (new) on MCP_CLIENT_OK, NULL otherwise. co may be NULL. Returns OK or
  * any failure code of mcp_client_connect plus ECANCELLED and EINVAL (params not an object). */
 int mcp_client_request(mcp_client *c, const char *method, const json_t *params,
                        const mcp_client_call_opts *co, json_t **result_out,
                        mcp_client_err *err) MCP_CLIENT_WUR;
 
-/* tools/call `name` with `arguments` (borrowed object; NULL = {}). `*result_out` (new reference)
+/* tools/call `name` with `arguments` (borrowed object; NULL = {}). `*result_out` (new)
  * receives the CallToolResult on MCP_CLIENT_OK and on MCP_CLIENT_ETOOL (isError: true; err.msg
  * then holds the start of its first text block); NULL otherwise. Other codes as
  * mcp_client_request. */
@@ -166,9 +166,9 @@ int mcp_client_call_tool(mcp_client *c, const char *name, const json_t *argument
                          const mcp_client_call_opts *co, json_t **result_out,
                          mcp_client_err *err) MCP_CLIENT_WUR;
 
-/* tools/list, following nextCursor up to MCP_CLIENT_MAX_PAGES pages. `*tools_out` (new
- * reference): the array of tool objects on OK, NULL otherwise. Codes as mcp_client_request;
- * EPROTOCOL when a page has no `tools` array or the page limit is hit. */
+/* tools/list, following nextCursor up to MCP_CLIENT_MAX_PAGES pages. `*tools_out` (new):
+ * the array of tool objects on OK, NULL otherwise. Codes as mcp_client_request; EPROTOCOL
+ * when a page has no `tools` array or the page limit is hit. */
 int mcp_client_list_tools(mcp_client *c, const mcp_client_call_opts *co, json_t **tools_out,
                           mcp_client_err *err) MCP_CLIENT_WUR;
 

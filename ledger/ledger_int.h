@@ -44,7 +44,7 @@ typedef struct ledger_job {
 struct ledger {
   char *path;
   ledger_opts opts;
-  lconn *wconn; /* owned by the writer thread once started */
+  lconn *wconn; /* used only by the writer thread once started */
   pthread_t writer;
   int writer_started;
   pthread_mutex_t mu;
@@ -106,7 +106,8 @@ int ledger__exec(lconn *c, const char *sql, ledger_err *err);
 /* Length (1..4) of the well-formed UTF-8 sequence at p (no overlongs, surrogates or code points
  * above U+10FFFF; at most `avail` bytes read), 0 when there is none (txn.c). */
 int ledger__utf8_seq(const unsigned char *p, size_t avail);
-/* `query` as literal FTS5 words (read.c): malloc'd, "" when it has none, NULL on out of memory. */
+/* `query` as literal FTS5 words (read.c): new (free()), "" when it has none, NULL on out of
+ * memory. */
 char *ledger__fts_words(const char *query);
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o,
                       ledger_err *err);

@@ -71,14 +71,15 @@ struct ledger;        /* ledger/ledger.h */
 struct mcp_tool_impl; /* mcp/tool.h */
 
 typedef struct mcp_server_opts {
-  struct ledger *store;     /* borrowed, must outlive the server; NULL = record nothing (tests) */
-  const seal_key *key;      /* borrowed, must outlive the server; signs receipts (required) */
-  const char *motebit_id;   /* borrowed/copied; NULL = sovereign id derived from the key */
-  const char *device_id;    /* copied; NULL = "workledger" */
-  const json_t *config;     /* borrowed/increfed: the whole .motus/config.json object, or NULL */
-  const char *profile;      /* "personal" (default), "service" or "collaborative"; copied */
+  struct ledger *store;   /* borrowed, must outlive the server; NULL = record nothing (tests) */
+  const seal_key *key;    /* borrowed, must outlive the server; signs receipts (required) */
+  const char *motebit_id; /* borrowed (copied); NULL = sovereign id derived from the key */
+  const char *device_id;  /* borrowed (copied); NULL = "workledger" */
+  /* borrowed (the server takes its own reference): the whole .motus/config.json object, or NULL */
+  const json_t *config;
+  const char *profile; /* "personal" (default), "service" or "collaborative"; borrowed (copied) */
   const char *server_name;  /* serverInfo.name; NULL = "workledger" */
-  const char *instructions; /* optional instructions text; copied */
+  const char *instructions; /* optional instructions text; borrowed (copied) */
   /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
@@ -120,7 +121,7 @@ void mcp_server_free(mcp_server *srv);
 typedef void (*mcp_emit_fn)(const char *msg, size_t len, unsigned flags, void *payload);
 
 typedef struct mcp_session_opts {
-  mcp_caller caller; /* copied (strings duplicated) */
+  mcp_caller caller; /* strings borrowed (copied) */
   int stateless;     /* 1 = HTTP: legacy `initialize` is answered but nothing is remembered;
                                  every non-initialize request is served as already initialized */
   /* Out-of-band channel for server->client requests (elicitation/create) and session-wide

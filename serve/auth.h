@@ -39,8 +39,9 @@ typedef struct mcp_auth_result {
   char reason[200]; /* on failure: one line for logs and events (never the token) */
 } mcp_auth_result;
 
-/* `config` borrowed (normalized config or NULL) and must outlive the object; `env_token` copied
- * (NULL or "" = none). Returns MCP_OK or MCP_ERROR (out of memory). */
+/* `config` borrowed (normalized config or NULL) and must outlive the object; `env_token`
+ * borrowed (copied; NULL or "" = none). `*out` new: free with mcp_auth_free. Returns MCP_OK
+ * or MCP_ERROR (out of memory). */
 int mcp_auth_new(mcp_auth **out, const json_t *config, const char *env_token);
 void mcp_auth_free(mcp_auth *a);
 
