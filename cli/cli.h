@@ -7,12 +7,15 @@
 #ifndef WL_CLI_H
 #define WL_CLI_H
 
+#include "crypto/err.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAIL 1
-#define CLI_EXIT_USAGE 2
+/* The exit statuses; a wl_code maps to one through wl_code_exit() (crypto/err.h). */
+#define CLI_EXIT_OK WL_EXIT_OK
+#define CLI_EXIT_FAIL WL_EXIT_FAIL
+#define CLI_EXIT_USAGE WL_EXIT_USAGE
 /* A parse step's answer when the command goes on (any other answer is the exit status). */
 #define CLI_CONTINUE (-1)
 

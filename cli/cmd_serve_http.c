@@ -238,7 +238,7 @@ static int start_http(mcp_http **out, const http_cli_opts *o, const serve_env *e
   int hrc = mcp_http_start(out, &ho, err, sizeof err);
   if (hrc != MCP_OK) {
     cli_errorf("serve: %s", err);
-    return hrc == MCP_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+    return wl_code_exit(hrc); /* the table (crypto/err.h): bad options 2, others 1 */
   }
   if (o->port_file) {
     FILE *f = fopen(o->port_file, "w");

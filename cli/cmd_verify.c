@@ -281,9 +281,7 @@ int cmd_verify(int argc, char **argv)
   json_decref(chain);
   print_verdict_link(&v, o.succession ? &link : NULL); /* "key" only when a chain was asked for */
   seal_verdict_clear(&v);
-  if (rc == SEAL_OK)
-    return CLI_EXIT_OK;
-  if (rc == SEAL_EINVAL || rc == SEAL_EDEPTH || rc == SEAL_ERROR)
-    return CLI_EXIT_USAGE; /* unreadable: not JSON, not an identity file, not a token */
-  return CLI_EXIT_FAIL;
+  /* R-SIGN-083 through the table (crypto/err.h): EINVAL and EDEPTH (unreadable: not JSON, not
+   * an identity file, not a token) exit 2, a failed verification 1; so does SEAL_ERROR here. */
+  return rc == SEAL_ERROR ? CLI_EXIT_USAGE : wl_code_exit(rc);
 }

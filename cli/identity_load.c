@@ -194,7 +194,7 @@ void cli_print_json(const json_t *v)
 int cli_ledger_fail(const char *what, int rc, const ledger_err *err)
 {
   cli_errorf("%s: %s", what, err && err->msg[0] ? err->msg : ledger_strerror(rc));
-  return rc == LEDGER_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+  return rc == LEDGER_OK ? CLI_EXIT_FAIL : wl_code_exit(rc); /* the table (crypto/err.h) */
 }
 
 int cli_write_json_file(const char *dir, const char *name, const json_t *v)

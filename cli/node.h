@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 typedef struct cli_node {
-  seal_key *key;       /* owned: free with seal_key_free() (or cli_node_free) */
+  seal_key *key;       /* new: free with cli_node_free (or seal_key_free) */
   char motebit_id[64]; /* configured or sovereign id */
   char did[SEAL_DID_KEY_MAX];
 } cli_node;
@@ -38,8 +38,8 @@ void cli_node_free(cli_node *n);
 int cli_store_open(ledger **out, int create);
 /* Print `v` (borrowed) as indented, key-sorted JSON plus a newline on stdout. */
 void cli_print_json(const json_t *v);
-/* Report a ledger error on stderr ("workledger: <what>: <msg>") and return its exit status:
- * 2 for LEDGER_EINVAL (bad input), 1 otherwise. */
+/* Report a ledger error on stderr ("workledger: <what>: <msg>") and return its exit status
+ * from the table (wl_code_exit, crypto/err.h): 2 for LEDGER_EINVAL (bad input), 1 otherwise. */
 int cli_ledger_fail(const char *what, int rc, const ledger_err *err);
 /* Write `v` to DIR/NAME as indented sorted ASCII JSON + newline. 0 or -1 (errno set). */
 int cli_write_json_file(const char *dir, const char *name, const json_t *v);

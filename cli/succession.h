@@ -4,8 +4,8 @@
  * only ever appended to (`workledger identity rotate`). It is the registry of retired public
  * keys: every old_public_key in it was once this node's key. Used by `identity` and `verify`.
  *
- * Ownership: `json_t **` outputs are new references; paths and text are borrowed. Errors: 0 or
- * -1 with a one-line message in err (size errcap). */
+ * Ownership (spec/layout.md): `json_t **` outputs are new; paths and text are borrowed.
+ * Errors: 0 or -1 with a one-line message in err (size errcap). */
 #ifndef WL_CLI_SUCCESSION_H
 #define WL_CLI_SUCCESSION_H
 

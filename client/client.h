@@ -15,12 +15,14 @@
  * Threading: one mcp_client may be used from several threads at once (calls run concurrently;
  * connection state and the token are guarded by a mutex). Callbacks run on the calling thread.
  *
- * Errors: functions return MCP_CLIENT_OK (0) or a negative mcp_client_rc; when `err` is not
+ * Errors: functions return MCP_CLIENT_OK (0) or a negative mcp_client_rc (an alias of a wl_code,
+ * crypto/err.h); when `err` is not
  * NULL it is filled on every failure (code, HTTP status, JSON-RPC code, one-line message that
  * never contains a token). */
 #ifndef WL_MCP_CLIENT_H
 #define WL_MCP_CLIENT_H
 
+#include "crypto/err.h"
 #include "crypto/seal.h"
 
 #include <jansson.h>
@@ -32,24 +34,38 @@
 #define MCP_CLIENT_WUR
 #endif
 
+/* The codes of the client: aliases into the one code space of crypto/err.h (MCP_CLIENT_ETOOL
+ * stays the lowest of them: tests/fuzz checks the range). */
 typedef enum mcp_client_rc {
-  MCP_CLIENT_OK = 0,
-  MCP_CLIENT_ERROR = -1,  /* unexpected: out of memory, libcurl setup, token minting failed */
-  MCP_CLIENT_EINVAL = -2, /* bad options or arguments (URL, tool name, arguments not an object) */
-  MCP_CLIENT_EUNREACHABLE = -3, /* could not resolve, connect or complete TLS */
-  MCP_CLIENT_ETIMEOUT = -4,     /* the connect or the total timeout elapsed */
-  MCP_CLIENT_ETOOBIG = -5,      /* the response exceeded max_response bytes and was cut off */
-  MCP_CLIENT_ECANCELLED = -6,   /* the cancellation hook asked to stop */
-  MCP_CLIENT_EAUTH = -7,      /* HTTP 401: token missing, wrong, expired or for another audience */
-  MCP_CLIENT_EFORBIDDEN = -8, /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
-  MCP_CLIENT_ENOTFOUND = -9,  /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL
-                                   (or the legacy session was lost again right after re-initializing) */
-  MCP_CLIENT_EHTTP = -10, /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
-  MCP_CLIENT_EPROTOCOL = -11, /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown
-                                   content type, no response in the event stream, unsupported protocol
-                                   version, input_required (MRTR) result */
-  MCP_CLIENT_ERPC = -12,      /* the server answered with a JSON-RPC error (err.rpc_code) */
-  MCP_CLIENT_ETOOL = -13, /* tools/call returned a result with isError: true (result returned) */
+  MCP_CLIENT_OK = WL_OK,
+  /* unexpected: out of memory, libcurl setup, token minting failed */
+  MCP_CLIENT_ERROR = WL_ERROR,
+  /* bad options or arguments (URL, tool name, arguments not an object) */
+  MCP_CLIENT_EINVAL = WL_EINVAL,
+  /* could not resolve, connect or complete TLS */
+  MCP_CLIENT_EUNREACHABLE = WL_EUNAVAILABLE,
+  /* the connect or the total timeout elapsed */
+  MCP_CLIENT_ETIMEOUT = WL_ETIMEOUT,
+  /* the response exceeded max_response bytes and was cut off */
+  MCP_CLIENT_ETOOBIG = WL_ETOOBIG,
+  /* the cancellation hook asked to stop */
+  MCP_CLIENT_ECANCELLED = WL_ECANCELLED,
+  /* HTTP 401: token missing, wrong, expired or for another audience */
+  MCP_CLIENT_EAUTH = WL_EAUTH,
+  /* HTTP 403: authenticated but not allowed, or Host/Origin refused */
+  MCP_CLIENT_EFORBIDDEN = WL_EDENIED,
+  /* HTTP 404 without a JSON-RPC error: no MCP endpoint at the URL (or the legacy session was lost
+   * again right after re-initializing) */
+  MCP_CLIENT_ENOTFOUND = WL_ENOENDPOINT,
+  /* any other non-2xx status (400 without JSON-RPC body, 413, 5xx...) */
+  MCP_CLIENT_EHTTP = WL_EHTTP,
+  /* malformed or unexpected reply: not JSON-RPC 2.0, wrong id, unknown content type, no response
+   * in the event stream, unsupported protocol version, input_required (MRTR) result */
+  MCP_CLIENT_EPROTOCOL = WL_EPROTOCOL,
+  /* the server answered with a JSON-RPC error (err.rpc_code) */
+  MCP_CLIENT_ERPC = WL_ERPC,
+  /* tools/call returned a result with isError: true (result returned) */
+  MCP_CLIENT_ETOOL = WL_ETOOL,
 } mcp_client_rc;
 
 /* Which protocol era to speak. */
@@ -67,30 +83,30 @@ typedef enum mcp_client_era {
 #define MCP_CLIENT_MAX_PAGES 100 /* tools/list pages followed at most */
 
 typedef struct mcp_client_err {
-  int code;         /* the mcp_client_rc returned */
+  int code;         /* the mcp_client_rc (a wl_code) returned */
   long http_status; /* HTTP status of the failing exchange; 0 when none was received */
   int rpc_code;     /* JSON-RPC error code (ERPC, or carried by an HTTP error body); 0 when none */
   char msg[320];    /* one line, no trailing newline; never contains a token */
 } mcp_client_err;
 
 typedef struct mcp_client_opts {
-  const char *url;             /* required: http(s)://host[:port]/mcp; copied */
+  const char *url;             /* required: http(s)://host[:port]/mcp; borrowed (copied) */
   mcp_client_era era;          /* default MCP_CLIENT_ERA_AUTO */
-  const char *bearer;          /* static bearer token, copied; NULL = none */
+  const char *bearer;          /* static bearer token, borrowed (copied); NULL = none */
   const seal_key *motebit_key; /* borrowed, must outlive the client: authenticate with motebit
                                    signed tokens made with this key (exclusive with bearer) */
-  const char *motebit_id;      /* the token's `mid` (required with motebit_key); copied */
-  const char *device_id;       /* the token's `did`; NULL = "workledger"; copied */
-  const char *audience;        /* the token's `aud`; NULL = "task:submit"; copied */
-  long token_ttl_ms;           /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
+  const char *motebit_id;  /* the token's `mid` (required with motebit_key); borrowed (copied) */
+  const char *device_id;   /* the token's `did`; NULL = "workledger"; borrowed (copied) */
+  const char *audience;    /* the token's `aud`; NULL = "task:submit"; borrowed (copied) */
+  long token_ttl_ms;       /* 0 = MCP_CLIENT_DEFAULT_TOKEN_TTL_MS (re-minted 60 s before exp) */
   int send_public_key;     /* 1 = also send Motebit-Public-Key (first contact with a TOFU peer) */
   long connect_timeout_ms; /* 0 = MCP_CLIENT_DEFAULT_CONNECT_MS */
   long timeout_ms;         /* total per HTTP request; 0 = MCP_CLIENT_DEFAULT_TIMEOUT_MS */
   size_t max_response;     /* bytes per HTTP response (whole SSE stream); 0 = default */
-  const char *ca_file;     /* PEM bundle for https; NULL = system; copied */
+  const char *ca_file;     /* PEM bundle for https; NULL = system; borrowed (copied) */
   int insecure_tls;        /* 1 = do not verify the certificate (tests only) */
-  const char *client_name; /* clientInfo.name; NULL = "workledger"; copied */
-  const char *client_version; /* clientInfo.version; NULL = the build version; copied */
+  const char *client_name; /* clientInfo.name; NULL = "workledger"; borrowed (copied) */
+  const char *client_version; /* clientInfo.version; NULL = the build version; borrowed (copied) */
 } mcp_client_opts;
 
 /* Progress relayed from the server's notifications/progress for this call's progressToken.
@@ -136,13 +152,13 @@ int mcp_client_is_modern(const mcp_client *c);
 const json_t *mcp_client_server_info(const mcp_client *c);
 
 /* Sends one request `method` with `params` (borrowed; NULL = {}) and returns its result object
- * in `*result_out` (new reference) on MCP_CLIENT_OK, NULL otherwise. co may be NULL. Returns OK or
+ * in `*result_out` (new) on MCP_CLIENT_OK, NULL otherwise. co may be NULL. Returns OK or
  * any failure code of mcp_client_connect plus ECANCELLED and EINVAL (params not an object). */
 int mcp_client_request(mcp_client *c, const char *method, const json_t *params,
                        const mcp_client_call_opts *co, json_t **result_out,
                        mcp_client_err *err) MCP_CLIENT_WUR;
 
-/* tools/call `name` with `arguments` (borrowed object; NULL = {}). `*result_out` (new reference)
+/* tools/call `name` with `arguments` (borrowed object; NULL = {}). `*result_out` (new)
  * receives the CallToolResult on MCP_CLIENT_OK and on MCP_CLIENT_ETOOL (isError: true; err.msg
  * then holds the start of its first text block); NULL otherwise. Other codes as
  * mcp_client_request. */
@@ -150,9 +166,9 @@ int mcp_client_call_tool(mcp_client *c, const char *name, const json_t *argument
                          const mcp_client_call_opts *co, json_t **result_out,
                          mcp_client_err *err) MCP_CLIENT_WUR;
 
-/* tools/list, following nextCursor up to MCP_CLIENT_MAX_PAGES pages. `*tools_out` (new
- * reference): the array of tool objects on OK, NULL otherwise. Codes as mcp_client_request;
- * EPROTOCOL when a page has no `tools` array or the page limit is hit. */
+/* tools/list, following nextCursor up to MCP_CLIENT_MAX_PAGES pages. `*tools_out` (new):
+ * the array of tool objects on OK, NULL otherwise. Codes as mcp_client_request; EPROTOCOL
+ * when a page has no `tools` array or the page limit is hit. */
 int mcp_client_list_tools(mcp_client *c, const mcp_client_call_opts *co, json_t **tools_out,
                           mcp_client_err *err) MCP_CLIENT_WUR;
 

@@ -16,7 +16,7 @@ typedef struct mcp_client__rx {
   json_int_t id;                  /* the request id (integer) we expect back */
   const json_t *progress_token;   /* borrowed; NULL when none was sent */
   const mcp_client_call_opts *co; /* borrowed; may be NULL */
-  json_t *response;               /* owned: the matching response message once seen */
+  json_t *response;               /* new (freed by mcp_client__rx_free): the response once seen */
   unsigned messages;              /* messages seen in the stream */
   int bad;                        /* 1 when a stream message was not valid JSON-RPC */
   char why[160];                  /* first such problem */
@@ -35,7 +35,7 @@ int mcp_client__rx_sse_body(mcp_client__rx *rx, const char *body, size_t len, si
 /* Classifies the exchange: HTTP status (401 → EAUTH, 403 → EFORBIDDEN, 404 → ENOTFOUND unless
  * the body is a JSON-RPC -32601, other non-2xx → ERPC when the body is a JSON-RPC error, else
  * EHTTP), content type (JSON body parsed here; event stream: rx->response), then the JSON-RPC
- * envelope (jsonrpc "2.0", our id, result object or error). `*result_out` (new reference) on OK.
+ * envelope (jsonrpc "2.0", our id, result object or error). `*result_out` (new) on OK.
  * `what` names the exchange in messages (e.g. the method). Fills err on failure. */
 int mcp_client__rx_finish(mcp_client__rx *rx, long status, const char *content_type,
                           const char *www_authenticate, const char *body, size_t len,

@@ -8,7 +8,7 @@
  * Errors: mcp_config_load / mcp_config_normalize return 0 or -1 with a one-line message naming
  * the offending key ("policy.budget.calls: must be an integer >= -1") in err (size errlen;
  * err may be NULL). Getters never fail: they return the default or NULL.
- * Ownership: every getter returning json_t* or const char* returns a pointer BORROWED from the
+ * Ownership: every getter returning json_t* or const char* returns a pointer borrowed from the
  * config object, valid while it lives. The loaded config is immutable by convention, so it may
  * be read from several threads at once. */
 #ifndef WL_MCP_CONFIG_H
@@ -24,8 +24,8 @@
 /* Loads <motus_dir>/config.json. A missing file gives the defaults (0). Invalid JSON, an
  * unknown key or a bad value gives -1 and a one-line message that already starts with the file
  * path and names the key ("<dir>/config.json: policy.deny_above: must be ..."; for a JSON
- * syntax error, the line), so callers print it as is. `*out`: new reference on success (every default filled in), NULL on
- * failure. `motus_dir` borrowed; NULL means ".motus". */
+ * syntax error, the line), so callers print it as is. `*out`: new on success (every default
+ * filled in), NULL on failure. `motus_dir` borrowed; NULL means ".motus". */
 int mcp_config_load(json_t **out, const char *motus_dir, char *err, size_t errlen);
 /* As mcp_config_load, with `profile` (borrowed; NULL = the file's) replacing the file's
  * `profile` BEFORE the defaults are filled in, so `serve --profile service` also selects the
@@ -35,7 +35,7 @@ int mcp_config_load_ex(json_t **out, const char *motus_dir, const char *profile,
                        size_t errlen);
 
 /* Validates `in` (borrowed; a parsed config.json object, or NULL for an empty one) and returns
- * through `*out` a NEW object with defaults filled in and band names ("R2") turned into integers.
+ * through `*out` a new object with defaults filled in and band names ("R2") turned into integers.
  * Returns 0, or -1 with the message in err (then *out = NULL). */
 int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errlen);
 

@@ -7,10 +7,10 @@
  * finalize, Level 3 signature, Level 0 structural checks). Plus an artifact detector that
  * produces one verdict {valid, kind, signer, depth, reasons[]}.
  *
- * Ownership: json_t arguments are BORROWED unless stated; `json_t **out` receives a NEW
- * reference; `char **out` receives malloc'd text (free()). Errors: SEAL_OK or a negative
- * seal_rc (crypto/seal.h), with an optional `seal_err *err` (may be NULL). Nothing here logs or
- * does I/O; verification never mutates its input. */
+ * Ownership (spec/layout.md): json_t arguments are borrowed unless stated; `json_t **out`
+ * receives a new value (json_decref); `char **out` receives new text (free()). Errors: SEAL_OK
+ * or a negative seal_rc (crypto/seal.h), with an optional `seal_err *err` (may be NULL).
+ * Nothing here logs or does I/O; verification never mutates its input. */
 #ifndef WL_CRYPTO_ARTIFACTS_H
 #define WL_CRYPTO_ARTIFACTS_H
 
@@ -75,7 +75,7 @@ typedef struct seal_verify_opts {
 /* clang-format on */
 
 /* The verdict of a verification. `reasons` is a JSON array of one-line strings (never NULL
- * after a verifier ran; owned by the verdict); each reason names the node it is about, e.g.
+ * after a verifier ran; new, held by the verdict); each reason names the node it is about, e.g.
  * "delegation_receipts[0]: signature did not verify". Release with seal_verdict_clear(). */
 typedef struct seal_verdict {
   int valid;
@@ -90,13 +90,13 @@ void seal_verdict_init(seal_verdict *v);
 void seal_verdict_clear(seal_verdict *v);
 /* Appends a reason (printf-style) and marks the verdict invalid. */
 void seal_verdict_fail(seal_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* {"valid":…,"kind":…,"signer":…|null,"depth":…,"reasons":[…]} — new reference. */
+/* {"valid":…,"kind":…,"signer":…|null,"depth":…,"reasons":[…]} — new. */
 json_t *seal_verdict_json(const seal_verdict *v);
 
 /* ---- generic b64-suite signing (motebit §2.2) -------------------------------------------------
  * Copies `body` (borrowed object), drops any `signature`, sets `public_key` (hex) and `suite`
  * ("motebit-jcs-ed25519-b64-v1"), signs the JCS bytes and sets `signature` (base64url, no
- * padding). `*out` is a new reference. SEAL_EREAL when the body holds a real number. The typed
+ * padding). `*out` is new. SEAL_EREAL when the body holds a real number. The typed
  * signers below first check the artifact's required fields (SEAL_EINVAL naming the field). */
 int seal_sign_b64(json_t **out, const json_t *body, const seal_key *key, seal_err *err) SEAL_WUR;
 int seal_sign_execution_receipt(json_t **out, const json_t *body, const seal_key *key,
@@ -159,11 +159,11 @@ int seal_token_mint(char **out, const seal_key *key, const char *mid, const char
                     int64_t iat_ms, int64_t exp_ms, const char *jti, const char *aud,
                     seal_err *err) SEAL_WUR;
 /* Decode the claims WITHOUT verifying (to find the key by `mid`). `token` may carry the
- * "motebit:" prefix. `*claims` new reference. */
+ * "motebit:" prefix. `*claims` new. */
 int seal_token_peek(json_t **claims, const char *token, seal_err *err) SEAL_WUR;
 /* Verify over the received payload bytes: suite must be motebit-jwt-ed25519-v1, signature
  * valid under `pk`, exp > now - skew_ms (now_ms 0 = current time), jti and aud non-empty.
- * On success `*claims` (may be NULL) receives the payload (new reference) — the caller checks
+ * On success `*claims` (may be NULL) receives the payload (new) — the caller checks
  * `aud`. SEAL_EVERIFY, SEAL_EEXPIRED or SEAL_EINVAL otherwise. */
 int seal_token_verify(json_t **claims, const char *token, const uint8_t pk[SEAL_PK_BYTES],
                       int64_t now_ms, int64_t skew_ms, seal_err *err) SEAL_WUR;
@@ -234,7 +234,7 @@ int seal_work_receipt_digest(char out[SEAL_SHA256_HEX], const json_t *r, seal_er
 int seal_work_receipt_finalize(json_t *r, seal_err *err) SEAL_WUR;
 /* Level 3: signs the canonical receipt minus receipt_id, hashes.receipt and
  * signatures_optional; appends {suite, public_key, signature, signer} to signatures_optional of
- * a copy, then finalizes the copy. `signer` may be NULL (then the did:key). `*out` new ref. */
+ * a copy, then finalizes the copy. `signer` may be NULL (then the did:key). `*out` new. */
 int seal_work_receipt_sign(json_t **out, const json_t *r, const seal_key *key, const char *signer,
                            seal_err *err) SEAL_WUR;
 /* Level 0 structural checks (required fields, enums, no additional properties at any level,

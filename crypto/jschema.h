@@ -12,15 +12,19 @@
 #ifndef WL_CRYPTO_JSCHEMA_H
 #define WL_CRYPTO_JSCHEMA_H
 
+#include "crypto/err.h"
+
 #include <jansson.h>
 #include <stddef.h>
 
 #define SEAL_JSCHEMA_MAX_DEPTH 48
 
+/* Aliases into the one code space of crypto/err.h. */
 typedef enum seal_jschema_rc {
-  SEAL_JSCHEMA_OK = 0,
-  SEAL_JSCHEMA_INVALID = -1,   /* the instance does not match; path and message filled */
-  SEAL_JSCHEMA_BADSCHEMA = -2, /* the schema itself is unusable (bad $ref, bad regex, bad type) */
+  SEAL_JSCHEMA_OK = WL_OK,
+  SEAL_JSCHEMA_INVALID = WL_EINVAL,       /* the instance does not match; path and message filled */
+  SEAL_JSCHEMA_BADSCHEMA = WL_EBADSCHEMA, /* the schema itself is unusable (bad $ref, bad regex,
+                                             bad type) */
 } seal_jschema_rc;
 
 typedef struct seal_jschema_err {

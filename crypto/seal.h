@@ -5,11 +5,14 @@
  * signing and verification (receipts, tokens, identity files, Work Receipts) is declared in
  * crypto/artifacts.h. Nothing here does I/O beyond reading a key file, and nothing logs.
  *
- * Errors: functions return SEAL_OK (0) or a negative seal_rc; a few take an optional
- * `seal_err *err` (may be NULL) that receives a one-line message. Thread-safe after
- * seal_init(); keys are immutable once loaded and may be shared between threads. */
+ * Errors (crypto/err.h): functions return SEAL_OK (0) or a negative seal_rc (an alias of a
+ * wl_code); a few take an optional `seal_err *err` (= wl_err, may be NULL) that receives a
+ * one-line message. Thread-safe after seal_init(); keys are immutable once loaded and may be
+ * shared between threads. */
 #ifndef WL_CRYPTO_SEAL_H
 #define WL_CRYPTO_SEAL_H
+
+#include "crypto/err.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -33,23 +36,22 @@
 #define SEAL_SOVEREIGN_ID 37    /* UUID text + NUL */
 #define SEAL_CANON_MAX_DEPTH 64 /* nesting limit of the canonical serializer */
 
+/* The codes crypto/ returns: aliases into the one code space of crypto/err.h. */
 typedef enum seal_rc {
-  SEAL_OK = 0,
-  SEAL_ERROR = -1,    /* unexpected: out of memory, libsodium failure */
-  SEAL_EINVAL = -2,   /* malformed input: bad hex/base64/JSON shape, wrong length */
-  SEAL_EREAL = -3,    /* a real number in a body that must hold integers only */
-  SEAL_EDEPTH = -4,   /* nesting deeper than the limit */
-  SEAL_EVERIFY = -5,  /* signature or digest does not verify */
-  SEAL_EEXPIRED = -6, /* a token or delegation outside its validity window */
-  SEAL_ESCOPE = -7,   /* capability not within a delegated scope */
-  SEAL_EIO = -8,      /* reading or writing a key file failed (errno in err->cause) */
+  SEAL_OK = WL_OK,
+  SEAL_ERROR = WL_ERROR,       /* unexpected: out of memory, libsodium failure */
+  SEAL_EINVAL = WL_EINVAL,     /* malformed input: bad hex/base64/JSON shape, wrong length */
+  SEAL_EREAL = WL_EREAL,       /* a real number in a body that must hold integers only */
+  SEAL_EDEPTH = WL_EDEPTH,     /* nesting deeper than the limit */
+  SEAL_EVERIFY = WL_EVERIFY,   /* signature or digest does not verify */
+  SEAL_EEXPIRED = WL_EEXPIRED, /* a token or delegation outside its validity window */
+  SEAL_ESCOPE = WL_ESCOPE,     /* capability not within a delegated scope */
+  SEAL_EIO = WL_EIO,           /* reading or writing a key file failed (errno in err->cause) */
 } seal_rc;
 
-typedef struct seal_err {
-  int code;      /* a seal_rc */
-  int cause;     /* errno or 0 */
-  char msg[200]; /* one line, no trailing newline; never holds secret material */
-} seal_err;
+/* The error struct of crypto/err.h: code (a seal_rc), cause (errno or 0), msg (one line, no
+ * trailing newline; never holds secret material). */
+typedef wl_err seal_err;
 
 /* Initialise libsodium. Call once before anything else (idempotent). Returns SEAL_OK or SEAL_ERROR. */
 int seal_init(void) SEAL_WUR;
@@ -76,8 +78,9 @@ int seal_es_number(char out[SEAL_ES_NUMBER_MAX], double v) SEAL_WUR;
 /* Serialise `v` (borrowed) canonically: no whitespace, sorted keys, raw UTF-8, only `"` `\`
  * and control characters escaped (\b \f \n \r \t short forms, others \u00xx lowercase), `/`
  * never escaped. Reals are refused (SEAL_EREAL) except in SEAL_CANON_JCS_REALS; more than
- * SEAL_CANON_MAX_DEPTH nested arrays/objects gives SEAL_EDEPTH. Rules: spec/canonical-json.md. `*out` receives a malloc'd NUL-terminated buffer (free with free()) and
- * `*out_len` its length without the NUL; both are untouched on failure. */
+ * SEAL_CANON_MAX_DEPTH nested arrays/objects gives SEAL_EDEPTH. Rules: spec/canonical-json.md.
+ * `*out` receives a new NUL-terminated buffer (free()) and `*out_len` its length without the
+ * NUL; both are untouched on failure. */
 int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor flavor,
                seal_err *err) SEAL_WUR;
 
@@ -92,7 +95,7 @@ int seal_canon_sha256_hex(char out[SEAL_SHA256_HEX], const json_t *v, seal_canon
 
 /* Parse JSON text strictly for verification: duplicate keys refused, NUL bytes and \u0000
  * refused, trailing data refused, more than SEAL_CANON_MAX_DEPTH nested containers refused.
- * Any JSON value is accepted at the top. Returns a new reference or NULL (err filled). */
+ * Any JSON value is accepted at the top. Returns the value (new) or NULL (err filled). */
 json_t *seal_json_parse_strict(const char *text, size_t len, seal_err *err);
 
 /* ---- digests and encodings ------------------------------------------------------------------ */
@@ -120,13 +123,14 @@ void seal_hex_encode(char *out, const uint8_t *in, size_t len);
  * Returns SEAL_OK or SEAL_EINVAL. */
 int seal_hex_decode(uint8_t *out, size_t len, const char *hex, int lower_only) SEAL_WUR;
 
-/* base64url without padding. Returns a malloc'd NUL-terminated string or NULL on OOM. */
+/* base64url without padding. Returns a new NUL-terminated string (free()) or NULL on OOM. */
 char *seal_b64url_encode(const uint8_t *in, size_t len);
-/* Decode base64url; trailing '=' padding tolerated. `*out` malloc'd (free()), `*out_len` set.
+/* Decode base64url; trailing '=' padding tolerated. `*out` new (free()), `*out_len` set.
  * Returns SEAL_OK or SEAL_EINVAL/SEAL_ERROR. */
 int seal_b64url_decode(uint8_t **out, size_t *out_len, const char *in, size_t in_len) SEAL_WUR;
 
-/* base58btc (Bitcoin alphabet). encode: malloc'd string or NULL. decode: SEAL_OK/SEAL_EINVAL. */
+/* base58btc (Bitcoin alphabet). encode: new string (free()) or NULL. decode: SEAL_OK or
+ * SEAL_EINVAL, `*out` new (free()). */
 char *seal_b58_encode(const uint8_t *in, size_t len);
 int seal_b58_decode(uint8_t **out, size_t *out_len, const char *in) SEAL_WUR;
 
@@ -142,12 +146,12 @@ int seal_memcmp(const void *a, const void *b, size_t len);
 
 /* Secret strings (bearer tokens, passphrases): a NUL-terminated copy in sodium_malloc memory
  * (guard pages, never swapped where mlock is allowed), wiped by seal_secret_free. Returns NULL
- * for a NULL argument or when out of memory. The caller owns the copy. */
+ * for a NULL argument or when out of memory. The copy is new: free it with seal_secret_free. */
 char *seal_secret_dup(const char *s);
 /* The same for the first n bytes of s (need not be NUL-terminated). */
 char *seal_secret_dupn(const char *s, size_t n);
-/* n + 1 zeroed bytes of sodium_malloc memory, for building a secret string of up to n bytes;
- * free with seal_secret_free. */
+/* n + 1 zeroed bytes of sodium_malloc memory (new: free with seal_secret_free), for building a
+ * secret string of up to n bytes. */
 char *seal_secret_alloc(size_t n);
 /* Wipes and frees a copy from seal_secret_dup; NULL is a no-op. */
 void seal_secret_free(char *s);
@@ -169,7 +173,8 @@ void seal_uuid7(char out[SEAL_SOVEREIGN_ID]);
  * creation, wiped on free). Opaque. */
 typedef struct seal_key seal_key;
 
-/* Create from a 32-byte seed (the seed buffer is not kept; wipe your copy). */
+/* Create from a 32-byte seed (borrowed, not kept; wipe your copy). `*out` is new: free with
+ * seal_key_free (the same for seal_key_generate and seal_key_load). */
 int seal_key_from_seed(seal_key **out, const uint8_t seed[SEAL_SEED_BYTES]) SEAL_WUR;
 /* Create a fresh random key. */
 int seal_key_generate(seal_key **out) SEAL_WUR;

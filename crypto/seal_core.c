@@ -35,14 +35,10 @@ const char *seal_strerror(int rc)
 
 int seal_errf(seal_err *err, int code, int cause, const char *fmt, ...)
 {
-  if (err) {
-    va_list ap;
-    err->code = code;
-    err->cause = cause;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  wl_err_vset(err, code, cause, fmt, ap);
+  va_end(ap);
   return code;
 }
 

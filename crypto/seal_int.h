@@ -12,7 +12,8 @@
 int seal_errf(seal_err *err, int code, int cause, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* A growable byte buffer; `buf` is malloc'd and always NUL-terminated once non-NULL. */
+/* A growable byte buffer; `buf` is new (freed by seal_buf_free) and always NUL-terminated once
+ * non-NULL. */
 typedef struct seal_buf {
   char *buf;
   size_t len;

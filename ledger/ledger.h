@@ -2,7 +2,7 @@
  * ledger/ledger.h — the public interface of the Store: a SQLite file (WAL, synchronous=FULL by
  * default) holding Motus runs and append-only events, event-kind versions, fenced locks, and our
  * own tables (receipts, approvals, memories with FTS5, leases as a view of runs). Writes go
- * through ledger_tx(): one writer thread owns the write connection and commits the jobs of all
+ * through ledger_tx(): one writer thread holds the write connection and commits the jobs of all
  * in-flight callers in one transaction (group commit; each job in its own SAVEPOINT, so a failing
  * job rolls back alone). ledger_tx() returns only after the COMMIT is durable. Reads use their
  * own connections (a small pool) and see only committed data. Several processes may share one
@@ -18,6 +18,8 @@
  * this form or the second-precision form "YYYY-MM-DDTHH:MM:SSZ" (stored as given). */
 #ifndef WL_LEDGER_LEDGER_H
 #define WL_LEDGER_LEDGER_H
+
+#include "crypto/err.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -38,26 +40,25 @@
 
 #include "ledger/kinds.h" /* LEDGER_KIND_*: the built-in event kind names */
 
+/* The codes the Store returns: aliases into the one code space of crypto/err.h. */
 typedef enum ledger_rc {
-  LEDGER_OK = 0,
-  LEDGER_ERROR = -1,     /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
-  LEDGER_ENOTFOUND = -2, /* run, lease, event, receipt or approval does not exist */
-  LEDGER_EINVAL = -3,  /* bad input: unknown kind, missing payload member, bad word, real number */
-  LEDGER_ECLOSED = -4, /* the run is closed and accepts no more events */
-  LEDGER_EBUSY = -5,   /* the resource is held (active lease / lock) */
-  LEDGER_ECONFLICT = -6, /* an idempotency key or id replayed with different content */
-  LEDGER_ENOTSTORE = -7, /* the file is not a workledger Store (application_id / tables) */
-  LEDGER_ENEWER = -8,    /* the Store has a newer schema than this build understands */
-  LEDGER_ECORRUPT = -9,  /* stored facts fail a check (hash, seq, integrity) */
-  LEDGER_EEXPIRED = -10, /* the lease expired */
-  LEDGER_ESTALE = -11,   /* fencing token no longer current (lock taken over) */
+  LEDGER_OK = WL_OK,
+  LEDGER_ERROR = WL_ERROR, /* unexpected: SQLite I/O, out of memory (cause = SQLite extended rc) */
+  LEDGER_ENOTFOUND = WL_ENOTFOUND, /* run, lease, event, receipt or approval does not exist */
+  LEDGER_EINVAL = WL_EINVAL,   /* bad input: unknown kind, missing payload member, bad word, real */
+  LEDGER_ECLOSED = WL_ECLOSED, /* the run is closed and accepts no more events */
+  LEDGER_EBUSY = WL_EBUSY,     /* the resource is held (active lease / lock) */
+  LEDGER_ECONFLICT = WL_ECONFLICT, /* an idempotency key or id replayed with different content */
+  LEDGER_ENOTSTORE = WL_ENOTSTORE, /* the file is not a workledger Store (application_id, tables) */
+  LEDGER_ENEWER = WL_ENEWER,       /* the Store has a newer schema than this build understands */
+  LEDGER_ECORRUPT = WL_ECORRUPT,   /* stored facts fail a check (hash, seq, integrity) */
+  LEDGER_EEXPIRED = WL_EEXPIRED,   /* the lease expired */
+  LEDGER_ESTALE = WL_ESTALE,       /* fencing token no longer current (lock taken over) */
 } ledger_rc;
 
-typedef struct ledger_err {
-  int code;      /* a ledger_rc */
-  int cause;     /* SQLite extended rc, errno, or 0 */
-  char msg[200]; /* one line, no trailing newline */
-} ledger_err;
+/* The error struct of crypto/err.h: code (a ledger_rc), cause (SQLite extended rc, errno, or
+ * 0), msg (one line, no trailing newline). */
+typedef wl_err ledger_err;
 
 /* Static one-line description of a ledger_rc. */
 const char *ledger_strerror(int rc);
@@ -85,7 +86,7 @@ typedef struct ledger_opts {
 
 /* Open (and with opts->create, create) the Store at `path`; migrate it to LEDGER_SCHEMA_VERSION
  * unless read_only. `opts` may be NULL (= LEDGER_OPTS_INIT: open existing, durable).
- * @param[out] out caller-owned, free with ledger_close(); NULL on failure.
+ * @param[out] out new: free with ledger_close(); NULL on failure.
  * @return LEDGER_OK; LEDGER_ENOTFOUND (missing file and !create); LEDGER_ENOTSTORE (not a
  *         workledger Store: other application_id, or not SQLite); LEDGER_ENEWER (user_version
  *         above LEDGER_SCHEMA_VERSION); LEDGER_ERROR. */
@@ -219,7 +220,7 @@ int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_e
  * are already known to this process. The appended event is byte-identical to
  * ledger_txn_event_append's; anything the writer finds different from what was assumed here
  * (kind, producer) is recomputed there. Validation errors (EINVAL) come from prepare.
- * `in` and its payload are not kept (the payload is referenced). Free with
+ * `in` is borrowed (the prep keeps its own reference to the payload). Free with
  * ledger_event_prep_free; a prep may be appended in any ledger_tx of the same Store. */
 typedef struct ledger_event_prep ledger_event_prep;
 int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
@@ -258,7 +259,7 @@ int ledger_txn_receipt_put(ledger_txn *t, const char *receipt_id, const char *ki
                            const char *run_id, const char *task_id, const json_t *json,
                            ledger_err *err) LEDGER_WUR;
 /* The stored text of a receipt body (canonical; compact sorted JSON when it holds reals), for
- * callers that serialise on their own thread: *out malloc'd (free()), *len its length. */
+ * callers that serialise on their own thread: *out new (free()), *len its length. */
 int ledger_receipt_text(const json_t *json, char **out, size_t *len, ledger_err *err) LEDGER_WUR;
 /* ledger_txn_receipt_put with the text from ledger_receipt_text (borrowed). */
 int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const char *kind,
@@ -300,45 +301,45 @@ int ledger_txn_leases_expire(ledger_txn *t, int *count_out, ledger_err *err) LED
 
 /* A run as JSON: {run_id, work_id?, status, started_at, closed_at?, outcome_status?, producer_id?,
  * event_count, lease?:{lease_id, status, expires_at, actor_id, fencing_token}}.
- * @param[out] out new reference on success. @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_ERROR. */
+ * @param[out] out new on success. @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_ERROR. */
 int ledger_run_get(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* Runs, newest first (started_at DESC, run_id ASC). open_only: only status "open". limit 0 =
- * 100. @param[out] out new reference: array of run objects as ledger_run_get. */
+ * 100. @param[out] out new: array of run objects as ledger_run_get. */
 int ledger_run_list(ledger *l, int open_only, int limit, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* The events of a run in seq order, each exactly the Motus work-event object (schema_version,
  * event_id, run_id, seq, event_kind, occurred_at, idempotency_key, payload_hash, schema_hash,
- * payload, producer_id?). @param[out] out new reference: array. */
+ * payload, producer_id?). @param[out] out new: array. */
 int ledger_run_events(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
 
-/* A stored receipt (new reference, parsed) by id. LEDGER_ENOTFOUND. */
+/* A stored receipt (parsed, new) by id. LEDGER_ENOTFOUND. */
 int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_err *err) LEDGER_WUR;
 /* Receipts of a run or a task (either may be NULL, not both), oldest first: array of
- * {receipt_id, kind, run_id?, task_id?, created_at, json}. new reference. */
+ * {receipt_id, kind, run_id?, task_id?, created_at, json}. new. */
 int ledger_receipt_list(ledger *l, const char *run_id, const char *task_id, json_t **out,
                         ledger_err *err) LEDGER_WUR;
 
 /* Receipts of one `kind` (e.g. "motebit.execution-receipt"), newest first (created_at DESC,
  * receipt_id), at most `limit` (0 = 100): array of {receipt_id, kind, run_id?, task_id?,
- * created_at, json}. @param[out] out new reference. @return LEDGER_OK, LEDGER_EINVAL (kind
+ * created_at, json}. @param[out] out new. @return LEDGER_OK, LEDGER_EINVAL (kind
  * NULL), LEDGER_ERROR. */
 int ledger_receipt_list_kind(ledger *l, const char *kind, int limit, json_t **out,
                              ledger_err *err) LEDGER_WUR;
 
 /* One approval: {approval_id, tool, args_hash, risk, caller, status, reason?, request?,
- * decision?, created_at, resolved_at?}. new reference. LEDGER_ENOTFOUND. */
+ * decision?, created_at, resolved_at?}. new. LEDGER_ENOTFOUND. */
 int ledger_approval_get(ledger *l, const char *approval_id, json_t **out,
                         ledger_err *err) LEDGER_WUR;
 /* Approvals with `status` ("pending", "approved", "denied", or NULL for all), oldest first.
- * new reference: array. */
+ * new: array. */
 int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* ---- projections (pure functions of stored facts; spec/store.md) ----------------------------- */
 
 /* The canonical Motus store export of one run: {schema_version:"motus.store-export.v0.1",
  * exported_at, canonicalization, runs:[run], events:[...]}. exported_at is the run's closed_at
- * (or its last event's occurred_at while open). @param[out] out new reference. */
+ * (or its last event's occurred_at while open). @param[out] out new. */
 int ledger_export_run(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* ---- checks (doctor) ------------------------------------------------------------------------ */
@@ -347,7 +348,7 @@ int ledger_export_run(ledger *l, const char *run_id, json_t **out, ledger_err *e
  * "pass"|"warn"|"fail", message}]}: schema version, integrity_check, foreign keys, triggers
  * present, event hashes recomputed, seq contiguity, closed-run consistency, expired leases.
  * With `fix`, creates missing triggers/indexes and marks expired leases (never deletes).
- * @param[out] out new reference. @return LEDGER_OK (even when checks fail), LEDGER_ERROR. */
+ * @param[out] out new. @return LEDGER_OK (even when checks fail), LEDGER_ERROR. */
 int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* ---- the motebit service surface (ledger/service.c) ------------------------------------------ */
@@ -369,7 +370,7 @@ typedef struct ledger_task_stats {
 
 /* Counts the receipts of kind LEDGER_KIND_EXECUTION_RECEIPT, only those whose motebit_id equals
  * `motebit_id` (borrowed; NULL = all). Nested delegation_receipts are not rows and not counted.
- * `out` caller-owned, zeroed first (and on failure). @return LEDGER_OK or LEDGER_ERROR. */
+ * `out` borrowed, zeroed first (and on failure). @return LEDGER_OK or LEDGER_ERROR. */
 int ledger_task_stats_get(ledger *l, const char *motebit_id, ledger_task_stats *out,
                           ledger_err *err) LEDGER_WUR;
 
@@ -377,7 +378,7 @@ int ledger_task_stats_get(ledger *l, const char *motebit_id, ledger_task_stats *
  * quoted; no FTS5 syntax reaches SQLite) whose sensitivity is one of `sensitivities` (borrowed
  * NULL-terminated array; memories of any other sensitivity are filtered in SQL and never read).
  * Best bm25 first, ties newest first; at most `limit` rows (0 = 20, capped at LEDGER_RECALL_MAX).
- * @param[out] out new reference: array of {memory_id, content, sensitivity, confidence 0..100,
+ * @param[out] out new: array of {memory_id, content, sensitivity, confidence 0..100,
  *             created_at, bm25 (real, lower = better)}; an empty query gives [].
  * @return LEDGER_OK, LEDGER_EINVAL (query or sensitivities NULL), LEDGER_ERROR. */
 int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities, int limit,

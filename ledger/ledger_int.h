@@ -55,7 +55,7 @@ int ledger__scope_noop(ledger_txn *t, void *payload, ledger_err *err);
 struct ledger {
   char *path;
   ledger_opts opts;
-  lconn *wconn; /* owned by the writer thread once started */
+  lconn *wconn; /* used only by the writer thread once started */
   pthread_t writer;
   int writer_started;
   pthread_mutex_t mu;
@@ -126,7 +126,8 @@ int ledger__utf8_seq(const unsigned char *p, size_t avail);
 /* 1 when s is an id: well-formed UTF-8 without control characters, 1..LEDGER_ID_MAX-1 bytes
  * (txn.c). */
 int ledger__valid_id_text(const char *s);
-/* `query` as literal FTS5 words (read.c): malloc'd, "" when it has none, NULL on out of memory. */
+/* `query` as literal FTS5 words (read.c): new (free()), "" when it has none, NULL on out of
+ * memory. */
 char *ledger__fts_words(const char *query);
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o,
                       ledger_err *err);

@@ -4,7 +4,7 @@
  * keep_output the digest of the raw output plus a redacted copy), work.closed. stdout/stderr are
  * forwarded unchanged to caller-supplied sinks as they arrive; stdin is passed through from a
  * caller fd (or /dev/null) or fed from a caller buffer. With opts->run_id the command is recorded
- * into an existing open run instead (tool.used + evidence.referenced only: the caller owns the
+ * into an existing open run instead (tool.used + evidence.referenced only: the caller records the
  * run's start and close — motebit_task uses this). Exit status contract: the child's code; 124 timeout; 125 internal
  * error; 127 not found / not executable; 128+n killed by signal n. Nothing here prints. */
 #ifndef WL_LEDGER_WRAP_H
@@ -76,7 +76,7 @@ int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opt
                     ledger_wrap_result *result, ledger_err *err) LEDGER_WUR;
 
 /* result as JSON {run_id, receipt_id?, exit_status, exit_code, signal, timed_out, outcome,
- * stdout:{bytes,lines}, stderr:{bytes,lines}}. new reference. */
+ * stdout:{bytes,lines}, stderr:{bytes,lines}}. new. */
 json_t *ledger_wrap_result_json(const ledger_wrap_result *r);
 
 #endif

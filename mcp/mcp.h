@@ -14,11 +14,13 @@
  * on the submitting thread, before mcp_submit returns. The emit callback may therefore run on
  * the submitter's thread or on a worker thread; it must be thread-safe for the session.
  *
- * Errors: functions return MCP_OK (0) or a negative mcp_rc. Protocol faults never come back as
+ * Errors: functions return MCP_OK (0) or a negative mcp_rc (an alias of a wl_code,
+ * crypto/err.h). Protocol faults never come back as
  * return codes: they are JSON-RPC error messages delivered through the emit callback. */
 #ifndef WL_MCP_MCP_H
 #define WL_MCP_MCP_H
 
+#include "crypto/err.h"
 #include "crypto/seal.h"
 #include "mcp/policy.h"
 
@@ -34,24 +36,26 @@
 #define MCP_PRINTF(a, b)
 #endif
 
+/* The codes of the core: aliases into the one code space of crypto/err.h. */
 typedef enum mcp_rc {
-  MCP_OK = 0,
-  MCP_ERROR = -1,   /* unexpected: out of memory, thread creation, Store failure */
-  MCP_EINVAL = -2,  /* bad options or arguments */
-  MCP_ECLOSED = -3, /* the session or server is shutting down; the message was not taken */
-  MCP_EBUSY = -4,   /* the in-flight window is full and the session has no_wait; not taken */
+  MCP_OK = WL_OK,
+  MCP_ERROR = WL_ERROR,     /* unexpected: out of memory, thread creation, Store failure */
+  MCP_EINVAL = WL_EINVAL,   /* bad options or arguments */
+  MCP_ECLOSED = WL_ECLOSED, /* the session or server is shutting down; the message was not taken */
+  MCP_EBUSY = WL_EBUSY, /* the in-flight window is full and the session has no_wait; not taken */
 } mcp_rc;
 
 /* Protocol revisions we speak. */
 #define MCP_VERSION_MODERN "2026-07-28"
 #define MCP_VERSION_LEGACY_LATEST "2025-11-25"
 
-/* JSON-RPC / MCP error codes (reference/mcp.md §1.6). */
-#define MCP_JSONRPC_PARSE_ERROR -32700
-#define MCP_JSONRPC_INVALID_REQUEST -32600
-#define MCP_JSONRPC_METHOD_NOT_FOUND -32601
-#define MCP_JSONRPC_INVALID_PARAMS -32602
-#define MCP_JSONRPC_INTERNAL_ERROR -32603
+/* JSON-RPC / MCP error codes (reference/mcp.md §1.6). A wl_code maps to its JSON-RPC code
+ * through wl_code_jsonrpc() (crypto/err.h), the one mapping table. */
+#define MCP_JSONRPC_PARSE_ERROR WL_JSONRPC_PARSE_ERROR
+#define MCP_JSONRPC_INVALID_REQUEST WL_JSONRPC_INVALID_REQUEST
+#define MCP_JSONRPC_METHOD_NOT_FOUND WL_JSONRPC_METHOD_NOT_FOUND
+#define MCP_JSONRPC_INVALID_PARAMS WL_JSONRPC_INVALID_PARAMS
+#define MCP_JSONRPC_INTERNAL_ERROR WL_JSONRPC_INTERNAL_ERROR
 #define MCP_ERR_HEADER_MISMATCH -32020
 #define MCP_ERR_MISSING_CAPABILITY -32021
 #define MCP_ERR_UNSUPPORTED_VERSION -32022
@@ -67,14 +71,15 @@ struct ledger;        /* ledger/ledger.h */
 struct mcp_tool_impl; /* mcp/tool.h */
 
 typedef struct mcp_server_opts {
-  struct ledger *store;     /* borrowed, must outlive the server; NULL = record nothing (tests) */
-  const seal_key *key;      /* borrowed, must outlive the server; signs receipts (required) */
-  const char *motebit_id;   /* borrowed/copied; NULL = sovereign id derived from the key */
-  const char *device_id;    /* copied; NULL = "workledger" */
-  const json_t *config;     /* borrowed/increfed: the whole .motus/config.json object, or NULL */
-  const char *profile;      /* "personal" (default), "service" or "collaborative"; copied */
+  struct ledger *store;   /* borrowed, must outlive the server; NULL = record nothing (tests) */
+  const seal_key *key;    /* borrowed, must outlive the server; signs receipts (required) */
+  const char *motebit_id; /* borrowed (copied); NULL = sovereign id derived from the key */
+  const char *device_id;  /* borrowed (copied); NULL = "workledger" */
+  /* borrowed (the server takes its own reference): the whole .motus/config.json object, or NULL */
+  const json_t *config;
+  const char *profile; /* "personal" (default), "service" or "collaborative"; borrowed (copied) */
   const char *server_name;  /* serverInfo.name; NULL = "workledger" */
-  const char *instructions; /* optional instructions text; copied */
+  const char *instructions; /* optional instructions text; borrowed (copied) */
   /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
@@ -121,7 +126,7 @@ void mcp_server_free(mcp_server *srv);
 typedef void (*mcp_emit_fn)(const char *msg, size_t len, unsigned flags, void *payload);
 
 typedef struct mcp_session_opts {
-  mcp_caller caller; /* copied (strings duplicated) */
+  mcp_caller caller; /* strings borrowed (copied) */
   int stateless;     /* 1 = HTTP: legacy `initialize` is answered but nothing is remembered;
                                  every non-initialize request is served as already initialized */
   /* Out-of-band channel for server->client requests (elicitation/create) and session-wide

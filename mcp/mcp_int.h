@@ -17,10 +17,10 @@ typedef struct mcp_tool_entry {
   const char *name;        /* borrowed from schema json */
   const char *description; /* borrowed from schema json */
   mcp_risk risk;
-  json_t *schema_file;   /* the parsed schemas/tools/<name>.json (owned) */
+  json_t *schema_file;   /* new: the parsed schemas/tools/<name>.json */
   json_t *input_schema;  /* borrowed from schema_file */
   json_t *output_schema; /* borrowed from schema_file, may be NULL */
-  json_t *listing;       /* tools/list entry (owned) */
+  json_t *listing;       /* new: the tools/list entry */
   mcp_tool_fn fn;
   unsigned flags; /* mcp_tool_impl.flags */
 } mcp_tool_entry;
@@ -108,19 +108,19 @@ struct mcp_session {
 struct mcp_req {
   mcp_session *s;
   uint64_t ticket;
-  json_t *id; /* the request id (owned), NULL for notifications */
+  json_t *id; /* new: the request id, NULL for notifications */
   char method[64];
-  json_t *params; /* owned; may be NULL */
+  json_t *params; /* new; may be NULL */
   mcp_emit_fn emit;
   void *payload;
   atomic_int cancelled;
   int modern;
   char version[16];
   int log_level;          /* effective level for notifications/message; -1 = none */
-  json_t *progress_token; /* owned or NULL */
+  json_t *progress_token; /* new or NULL */
   double progress_last;
   pthread_mutex_t progress_mu; /* serialises progress between the handler and the heartbeat */
-  json_t *client_caps;         /* owned: effective client capabilities */
+  json_t *client_caps;         /* new: effective client capabilities */
   mcp_req *q_next;
   mcp_req *live_next;
 };
@@ -128,7 +128,7 @@ struct mcp_req {
 struct mcp_outreq {
   mcp_outreq *next;
   char id[48];
-  json_t *response; /* owned when set */
+  json_t *response; /* new when set */
   int done;
 };
 
@@ -145,17 +145,17 @@ void mcp__slot_release(mcp_server *srv);
 void mcp__slot_retake(mcp_server *srv);
 
 /* jsonrpc.c */
-void mcp__emit_json(mcp_req *r, json_t *msg, unsigned flags); /* steals msg */
+void mcp__emit_json(mcp_req *r, json_t *msg, unsigned flags); /* msg stolen */
 json_t *mcp__error_msg(const json_t *id, int code, const char *message,
-                       json_t *data);                      /* new ref; steals data */
-json_t *mcp__result_msg(const json_t *id, json_t *result); /* new ref; steals result */
+                       json_t *data);                      /* new; data stolen */
+json_t *mcp__result_msg(const json_t *id, json_t *result); /* new; result stolen */
 /* Emit the final error / result message for `id` (borrowed); data / result are stolen. */
 void mcp__reply_error(mcp_emit_fn emit, void *payload, const json_t *id, int code, const char *m,
                       json_t *data);
 void mcp__reply_result(mcp_emit_fn emit, void *payload, const json_t *id, json_t *result);
 /* One decoded JSON-RPC message. id, method and params are borrowed from root. */
 typedef struct mcp_envelope {
-  json_t *root;       /* owned (new): the decoded object */
+  json_t *root;       /* new: the decoded object */
   json_t *id;         /* NULL for a notification */
   const char *method; /* NULL for a response */
   json_t *params;     /* an object or NULL */
@@ -175,7 +175,7 @@ void mcp__session_notification(mcp_session *s, const char *method, json_t *param
 /* A client's response (msg borrowed) to one of our requests: handed to its waiter. */
 void mcp__session_take_response(mcp_session *s, json_t *msg);
 /* Sends a server->client request on the session channel and waits for the reply (or timeout /
- * cancellation). Steals params. Returns the response message (new reference) or NULL. */
+ * cancellation). params stolen. Returns the response message (new) or NULL. */
 json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int timeout_ms);
 
 /* lifecycle.c */

@@ -61,7 +61,8 @@ typedef struct mcp_policy mcp_policy;
  * The whole config object is accepted too (recognised by its "policy"/"profile" keys); its
  * "policy" member is then used. Validation is mcp_config_normalize's (spec/config.md).
  * Returns 0, or -1 with a one-line message naming the key in err (size errlen; may be NULL)
- * when the configuration is invalid. `*out` is set only on success; free with mcp_policy_free. */
+ * when the configuration is invalid. `*out` (new: free with mcp_policy_free) is set only on
+ * success. */
 int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, char *err,
                    size_t errlen);
 void mcp_policy_free(mcp_policy *p);
@@ -78,7 +79,7 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
 /* Static name of a risk class, "R0".."R4". */
 const char *mcp_risk_name(mcp_risk r);
 /* MCP tool annotations derived from risk (motebit.md §6.1): R0 {readOnlyHint, idempotentHint},
- * R1 {idempotentHint}, R2..R4 {destructiveHint}. New reference. */
+ * R1 {idempotentHint}, R2..R4 {destructiveHint}. New. */
 json_t *mcp_risk_annotations(mcp_risk r);
 
 /* ---- additions (policy engineer) ------------------------------------------------------------ */

@@ -18,12 +18,13 @@
 typedef struct mcp_ctx mcp_ctx;
 
 typedef struct mcp_tool_out {
-  json_t *payload;    /* new reference (stolen by the core): the JSON written as the text content
+  json_t *payload; /* stolen by the core: the JSON written as the text content
                          (compact). Required on success. */
-  json_t *structured; /* new reference or NULL: structuredContent; NULL = payload when it is an
+  json_t
+      *structured;  /* stolen by the core, or NULL: structuredContent; NULL = payload when it is an
                          object. Must validate against the tool's outputSchema. */
-  char error[512];    /* on failure: one message a model can act on */
-  char run_id[128];   /* optional: id of the Store run the call acted on ("" = none) */
+  char error[512];  /* on failure: one message a model can act on */
+  char run_id[128]; /* optional: id of the Store run the call acted on ("" = none) */
 } mcp_tool_out;
 
 typedef int (*mcp_tool_fn)(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out);
@@ -87,7 +88,7 @@ void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *m
 /* Logs to stderr and, when the client asked for logs at this level, as notifications/message. */
 void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...) MCP_PRINTF(3, 4);
 
-/* The tools `caller` may use: [{name, description, risk}] in tools/list order (new reference).
+/* The tools `caller` may use: [{name, description, risk}] in tools/list order (new).
  * Tools the policy denies outright for this caller are left out. */
 json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller);
 

@@ -13,6 +13,7 @@
 #ifndef WL_MCP_AUTH_H
 #define WL_MCP_AUTH_H
 
+#include "crypto/err.h"
 #include "mcp/policy.h"
 
 #include <jansson.h>
@@ -21,11 +22,12 @@
 #define MCP_AUTH_SKEW_MS 60000
 #define MCP_AUTH_DEFAULT_AUD "task:submit"
 
+/* Aliases into the one code space of crypto/err.h. */
 typedef enum mcp_auth_rc {
-  MCP_AUTH_OK = 0,
-  MCP_AUTH_EMISSING = -20,   /* no Authorization header while auth is required → 401 */
-  MCP_AUTH_EINVALID = -21,   /* bad/unknown/expired/wrong-audience credentials → 401 */
-  MCP_AUTH_EFORBIDDEN = -22, /* authenticated but not allowed (blocked caller) → 403 */
+  MCP_AUTH_OK = WL_OK,
+  MCP_AUTH_EMISSING = WL_ENOAUTH,   /* no Authorization header while auth is required → 401 */
+  MCP_AUTH_EINVALID = WL_EAUTH,     /* bad/unknown/expired/wrong-audience credentials → 401 */
+  MCP_AUTH_EFORBIDDEN = WL_EDENIED, /* authenticated but not allowed (blocked caller) → 403 */
 } mcp_auth_rc;
 
 typedef struct mcp_auth mcp_auth;
@@ -37,8 +39,9 @@ typedef struct mcp_auth_result {
   char reason[200]; /* on failure: one line for logs and events (never the token) */
 } mcp_auth_result;
 
-/* `config` borrowed (normalized config or NULL) and must outlive the object; `env_token` copied
- * (NULL or "" = none). Returns MCP_OK or MCP_ERROR (out of memory). */
+/* `config` borrowed (normalized config or NULL) and must outlive the object; `env_token`
+ * borrowed (copied; NULL or "" = none). `*out` new: free with mcp_auth_free. Returns MCP_OK
+ * or MCP_ERROR (out of memory). */
 int mcp_auth_new(mcp_auth **out, const json_t *config, const char *env_token);
 void mcp_auth_free(mcp_auth *a);
 

@@ -25,19 +25,20 @@ typedef struct mcp_http_opts {
   mcp_server *server;       /* borrowed, must outlive the listener (required) */
   const json_t *config;     /* borrowed normalized config (http.*), may be NULL */
   struct ledger *store;     /* borrowed; where auth failures are recorded; may be NULL */
-  const char *motebit_id;   /* shown by /health; copied; may be NULL */
-  const char *host;         /* bind address; NULL = "127.0.0.1"; copied */
+  const char *motebit_id;   /* shown by /health; borrowed (copied); may be NULL */
+  const char *host;         /* bind address; NULL = "127.0.0.1"; borrowed (copied) */
   uint16_t port;            /* 0 = ephemeral */
   const char *tls_cert_pem; /* both or neither; borrowed during start */
   const char *tls_key_pem;
-  const char *env_token;    /* WORKLEDGER_TOKEN value or NULL; copied */
+  const char *env_token;    /* WORKLEDGER_TOKEN value or NULL; borrowed (copied) */
   int insecure_no_auth;     /* allow a non-loopback bind without any credential configured */
   int conformance;          /* serve the conformance fixtures (loopback binds only) */
   size_t max_body;          /* 0 = config http.max_body_bytes (default 4 MiB) */
   unsigned max_connections; /* 0 = 256 */
   unsigned idle_timeout_s;  /* 0 = 30 */
   unsigned threads;         /* listener threads; 0 = 1 */
-  const char *public_url;   /* canonical resource URL (https://host/mcp); NULL = derived; copied */
+  const char *
+      public_url; /* canonical resource URL (https://host/mcp); NULL = derived; borrowed (copied) */
 } mcp_http_opts;
 
 typedef struct mcp_http mcp_http;

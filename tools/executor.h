@@ -12,7 +12,7 @@
  * run() runs on the worker thread of the tools/call; it may block (it is the task), must poll
  * mcp_ctx_cancelled() at least every second or so, and may send progress with mcp_ctx_progress().
  *
- * Ownership: every pointer in mcp_task and mcp_route is BORROWED and valid only during the
+ * Ownership: every pointer in mcp_task and mcp_route is borrowed and valid only during the
  * run() call. run() hands its results over through mcp_task_result (stolen by the router, see
  * below). Nothing here writes to stdout. */
 #ifndef WL_MCP_EXECUTOR_H
@@ -64,12 +64,12 @@ typedef struct mcp_route {
 /* What run() reports. The router zero-initialises it; run() fills it. */
 typedef struct mcp_task_result {
   mcp_task_status status;
-  char *result;                /* malloc'd UTF-8 text (no NUL bytes), stolen by the router (free());
+  char *result;                /* UTF-8 text (no NUL bytes), stolen by the router (free());
                                   the output, or for failed/denied the error text a model can act
                                   on ("Error: ..."). NULL = "" (then a completed task is turned
                                   into failed: a completed receipt over an empty result is refused) */
-  json_t *tools_used;          /* new reference (stolen) or NULL (= []): array of strings */
-  json_t *delegation_receipts; /* new reference (stolen) or NULL: array of SIGNED ExecutionReceipts
+  json_t *tools_used;          /* stolen by the router, or NULL (= []): array of strings */
+  json_t *delegation_receipts; /* stolen by the router, or NULL: array of SIGNED ExecutionReceipts
                                   embedded untouched (verify them before returning them; the
                                   router verifies the whole chain again before signing) */
   int64_t memories_formed;     /* >= 0 */
@@ -103,7 +103,8 @@ extern const mcp_executor mcp_executor_delegate;
 int mcp_task_event(mcp_ctx *ctx, const mcp_task *task, const char *kind,
                    const char *idempotency_key, const json_t *payload, char *err, size_t errlen);
 
-/* printf into a new malloc'd string (for mcp_task_result.result); NULL on out of memory. */
+/* printf into a new string (free(); or stolen by mcp_task_result.result); NULL on out of
+ * memory. */
 char *mcp_task_strf(const char *fmt, ...) MCP_PRINTF(1, 2);
 
 #endif

@@ -57,10 +57,10 @@ typedef struct tp_httpc_opts {
 
 typedef struct tp_httpc_response {
   long status;            /* HTTP status, 0 when no response */
-  char *content_type;     /* malloc'd, or NULL when absent */
-  char *www_authenticate; /* malloc'd WWW-Authenticate header, or NULL */
-  char *captured;         /* malloc'd value of opts.capture_header (trimmed), or NULL */
-  char *body;             /* malloc'd, NUL-terminated (len excludes the NUL); never NULL on OK */
+  char *content_type;     /* new, or NULL when absent */
+  char *www_authenticate; /* new WWW-Authenticate header, or NULL */
+  char *captured;         /* new value of opts.capture_header (trimmed), or NULL */
+  char *body;             /* new, NUL-terminated (len excludes the NUL); never NULL on OK */
   size_t len;
 } tp_httpc_response;
 

@@ -9,7 +9,7 @@
  * client that disconnects while its response is pending and reports it through the request's
  * abort callback so the upper layer can cancel the work.
  *
- * Request lifetime. Every request handed to the handler is owned jointly by the transport and
+ * Request lifetime. Every request handed to the handler is held jointly by the transport and
  * the upper layer. The upper layer MUST end it exactly once, with tp_http_reply() or
  * tp_http_stream_end(), even after an abort (then the call only releases memory). After that
  * terminal call the tp_http_req pointer must not be used again.
@@ -50,10 +50,11 @@ typedef void (*tp_http_handler_fn)(tp_http_req *req, void *payload);
 typedef void (*tp_http_abort_fn)(tp_http_req *req, void *payload);
 
 typedef struct tp_http_opts {
-  const char *host;         /* numeric address or name to bind; NULL = "127.0.0.1"; copied */
-  uint16_t port;            /* 0 = ephemeral (read it back with tp_http_server_port) */
-  size_t max_body;          /* request body limit; 0 = 4 MiB. Larger → 413 */
-  const char *too_big_body; /* body of the 413 reply (application/json); NULL = "{}"; copied */
+  const char *host; /* numeric address or name to bind; NULL = "127.0.0.1"; borrowed (copied) */
+  uint16_t port;    /* 0 = ephemeral (read it back with tp_http_server_port) */
+  size_t max_body;  /* request body limit; 0 = 4 MiB. Larger → 413 */
+  const char
+      *too_big_body; /* body of the 413 reply (application/json); NULL = "{}"; borrowed (copied) */
   unsigned max_connections; /* 0 = 256 */
   size_t max_header;        /* per-connection memory for the request line + headers; 0 = 32 KiB */
   unsigned idle_timeout_s;  /* idle keep-alive / slow request timeout; 0 = 30 */
@@ -104,11 +105,12 @@ int tp_http_req_aborted(tp_http_req *r);
 
 /* ---- answering (any thread) ----------------------------------------------------------------- */
 
-/* Extra response headers: NULL-terminated array of "Name", "Value" pairs, copied. May be NULL. */
+/* Extra response headers: NULL-terminated array of "Name", "Value" pairs, borrowed (copied). May be
+ * NULL. */
 
-/* Sends a whole response and ends the request (terminal call). body copied (may be NULL when
- * len == 0); content_type may be NULL (no Content-Type). Returns TP_HTTP_OK, or TP_HTTP_ECLOSED
- * when the client is gone (the request is ended all the same). */
+/* Sends a whole response and ends the request (terminal call). body borrowed (copied; may be NULL
+ * when len == 0); content_type may be NULL (no Content-Type). Returns TP_HTTP_OK, or
+ * TP_HTTP_ECLOSED when the client is gone (the request is ended all the same). */
 int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
                   const char *const *headers, const char *body, size_t len);
 
@@ -116,7 +118,8 @@ int tp_http_reply(tp_http_req *r, unsigned status, const char *content_type,
  * TP_HTTP_ECLOSED (client gone) or TP_HTTP_EINVAL (already answered). */
 int tp_http_stream_begin(tp_http_req *r, unsigned status, const char *content_type,
                          const char *const *headers);
-/* Appends bytes to the stream (copied). Returns TP_HTTP_OK, TP_HTTP_ECLOSED or TP_HTTP_ERROR. */
+/* Appends bytes (borrowed, copied) to the stream. Returns TP_HTTP_OK, TP_HTTP_ECLOSED or
+ * TP_HTTP_ERROR. */
 int tp_http_stream_write(tp_http_req *r, const char *data, size_t len);
 /* Ends the stream once the queued bytes are sent (terminal call). Ends a request that never
  * began a stream with an empty 500 reply. */
