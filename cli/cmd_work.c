@@ -7,6 +7,8 @@
  * line and exit 1 (2 for bad input, which never touches the Store). */
 #include "cli/cli.h"
 #include "cli/node.h"
+#include "crypto/artifacts.h"
+#include "ledger/ledger.h"
 #include "schemas/schemas.h"
 
 #include <errno.h>
@@ -29,7 +31,7 @@ typedef struct opt {
 /* Parse positional args (npos of them, named by pos_keys) and options into a JSON object.
  * Returns NULL after printing a usage line. `flags` may hold boolean flags ("--open"). */
 static json_t *parse(int argc, char **argv, const char *const *pos_keys, int npos, const opt *opts,
-                     const char *usage, int *json_out)
+                     const char *usage, int *json_out, const char **key_out)
 {
   json_t *a = json_object();
   int pos = 0;
@@ -37,6 +39,15 @@ static json_t *parse(int argc, char **argv, const char *const *pos_keys, int npo
     const char *s = argv[i];
     if (strcmp(s, "--json") == 0) {
       *json_out = 1;
+      continue;
+    }
+    if (key_out && strcmp(s, "--idempotency-key") == 0) { /* not a tool argument */
+      if (i + 1 >= argc || !argv[i + 1][0] || strlen(argv[i + 1]) > 200) {
+        cli_errorf("work %s: --idempotency-key needs a key of 1..200 bytes", argv[1]);
+        json_decref(a);
+        return NULL;
+      }
+      *key_out = argv[++i];
       continue;
     }
     if (strncmp(s, "--", 2) == 0 && s[2]) {
@@ -135,10 +146,88 @@ static int check_args(const char *tool, const json_t *a)
 typedef int (*work_fn)(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                        ledger_err *err);
 
+/* Replay (spec/store.md "Replay"): the CLI is the local operator, in a namespace of its own. */
+#define CLI_REPLAY_CALLER "cli:local-operator"
+
+typedef struct replay_put {
+  const char *key, *hash, *id;
+  char *text;
+} replay_put;
+
+static int replay_put_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  replay_put *r = payload;
+  return ledger_txn_replay_put(t, CLI_REPLAY_CALLER, r->key, r->hash, r->id, r->text, err);
+}
+
+/* The answer of an earlier command with this key: 0 (*out new) when there is one for the same
+ * arguments, 1 when the key is new, else the exit code after a message. */
+static int replay_get(ledger *l, const char *what, const char *key, const char *hash, json_t **out)
+{
+  char got[LEDGER_HASH_MAX], id[LEDGER_ID_MAX], *text = NULL;
+  ledger_err e = {0};
+  int lrc = ledger_replay_get(l, CLI_REPLAY_CALLER, key, got, id, &text, &e);
+  if (lrc == LEDGER_ENOTFOUND)
+    return 1;
+  if (lrc)
+    return cli_ledger_fail(what, lrc, &e);
+  if (strcmp(got, hash) != 0) {
+    free(text);
+    cli_errorf("%s: idempotency key already used with other arguments; use a new key", what);
+    return CLI_EXIT_USAGE;
+  }
+  *out = json_loads(text, 0, NULL);
+  free(text);
+  return *out ? 0 : CLI_EXIT_FAIL;
+}
+
+/* fn with an idempotency key: its writes and the kept answer commit in one transaction, or the
+ * earlier answer is returned and nothing is written. */
+static int call_keyed(ledger *l, const char *what, work_fn fn, const ledger_work_ctx *ctx,
+                      const json_t *a, const char *key, json_t **out)
+{
+  char hash[SEAL_SHA256_HEX], id[SEAL_SOVEREIGN_ID];
+  ledger_scope *scope = NULL;
+  ledger_err e = {0};
+  replay_put r;
+  int rc, lrc;
+  if (seal_canon_sha256_hex(hash, a, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK)
+    return CLI_EXIT_FAIL;
+  if ((rc = replay_get(l, what, key, hash, out)) != 1)
+    return rc;
+  if ((lrc = ledger_scope_begin(l, &scope, &e)))
+    return cli_ledger_fail(what, lrc, &e);
+  if ((lrc = fn(l, ctx, a, out, &e))) {
+    ledger_scope_abort(scope);
+    return cli_ledger_fail(what, lrc, &e);
+  }
+  seal_uuid7(id);
+  r.key = key;
+  r.hash = hash;
+  r.id = id;
+  r.text = json_dumps(*out, JSON_COMPACT);
+  lrc = r.text ? ledger_scope_commit(scope, replay_put_fn, &r, &e) : LEDGER_ERROR;
+  if (!r.text)
+    ledger_scope_abort(scope);
+  free(r.text);
+  if (lrc == LEDGER_ECONFLICT) { /* the same key committed meanwhile: its answer */
+    json_decref(*out);
+    *out = NULL;
+    return replay_get(l, what, key, hash, out) == 0 ? 0 : CLI_EXIT_FAIL;
+  }
+  if (lrc) {
+    json_decref(*out);
+    *out = NULL;
+    return cli_ledger_fail(what, lrc, &e);
+  }
+  return 0;
+}
+
 /* Opens the Store (creating it with `create`), calls fn with `a` (borrowed) and returns the exit
- * code; *out receives fn's result (new) on success. `need_key` loads the node's signing key. */
+ * code; *out receives fn's result (new) on success. `need_key` loads the node's signing key.
+ * With an idempotency key (may be NULL) a repeated command answers as the first did. */
 static int call_ledger(const char *what, work_fn fn, const json_t *a, int create, int need_key,
-                       json_t **out)
+                       const char *key, json_t **out)
 {
   ledger *l = NULL;
   ledger_err e = {0};
@@ -154,7 +243,9 @@ static int call_ledger(const char *what, work_fn fn, const json_t *a, int create
     rc = CLI_EXIT_FAIL;
     goto out;
   }
-  if ((lrc = fn(l, &ctx, a, out, &e)))
+  if (key)
+    rc = call_keyed(l, what, fn, &ctx, a, key, out);
+  else if ((lrc = fn(l, &ctx, a, out, &e)))
     rc = cli_ledger_fail(what, lrc, &e);
 out:
   cli_node_free(&node);
@@ -298,6 +389,7 @@ typedef struct work_sub {
   int create, need_key;             /* cli_store_open(create); load the signing key */
   int (*pre)(const json_t *a);      /* CLI checks before the Store is opened, or NULL */
   void (*print)(const json_t *out); /* the human output (--json prints the result) */
+  int writes;                       /* takes --idempotency-key */
 } work_sub;
 
 static const char *const pk_claim[] = {"work_id"};
@@ -320,21 +412,22 @@ static const opt o_list[] = {{"--open", 2, "open"}, {"--all", 2, "all"}, {NULL, 
 
 static const work_sub subs[] = {
     {"claim", "motus_work_claim", ledger_work_claim, pk_claim, 1, o_claim,
-     "work claim WORK_ID [--intent T] [--actor ID] [--ttl S]", 1, 0, NULL, print_claim},
+     "work claim WORK_ID [--intent T] [--actor ID] [--ttl S]", 1, 0, NULL, print_claim, 1},
     {"evidence", "motus_work_evidence", ledger_work_evidence, pk_lease_kind, 2, o_evidence,
      "work evidence LEASE KIND [--passed N] [--failed N] [--skipped N] [--uri U] "
      "[--file PATH] [--summary S]",
-     0, 0, pre_evidence, print_evidence},
+     0, 0, pre_evidence, print_evidence, 1},
     {"decision", "motus_work_decision", ledger_work_decision, pk_lease_text, 2, o_decision,
-     "work decision LEASE TEXT [--rationale R]", 0, 0, NULL, print_decision},
+     "work decision LEASE TEXT [--rationale R]", 0, 0, NULL, print_decision, 1},
     {"release", "motus_work_release", ledger_work_release, pk_lease_outcome, 2, o_release,
-     "work release LEASE success|failure|partial|aborted [--summary S]", 0, 1, NULL, print_release},
+     "work release LEASE success|failure|partial|aborted [--summary S]", 0, 1, NULL, print_release,
+     1},
     {"receipt", "motus_work_receipt", ledger_work_receipt, pk_id, 1, o_receipt,
-     "work receipt LEASE|RUN [--export DIR]", 0, 0, pre_receipt, print_json},
+     "work receipt LEASE|RUN [--export DIR]", 0, 0, pre_receipt, print_json, 0},
     {"status", "motus_work_status", ledger_work_status, pk_id, 1, NULL, "work status LEASE|RUN", 0,
-     0, NULL, print_status},
+     0, NULL, print_status, 0},
     {"list", "motus_work_list", ledger_work_list, NULL, 0, o_list, "work list [--open]", 0, 0, NULL,
-     print_list},
+     print_list, 0},
 };
 
 /* Runs one subcommand: parse, check against the tool's schema, CLI checks, the ledger, output. */
@@ -343,11 +436,11 @@ static int run_sub(const work_sub *w, int argc, char **argv)
   int json = cli_opt_json, rc;
   json_t *a = NULL, *out = NULL;
   const char *dir;
-  const char *tool = w->tool;
+  const char *tool = w->tool, *key = NULL;
   work_fn fn = w->fn;
   char what[32];
 
-  if (!(a = parse(argc, argv, w->pos, w->npos, w->opts, w->usage, &json)))
+  if (!(a = parse(argc, argv, w->pos, w->npos, w->opts, w->usage, &json, w->writes ? &key : NULL)))
     return CLI_EXIT_USAGE;
   dir = str(a, "export");
   if (dir) { /* `work receipt --export DIR` is motus_run_export */
@@ -357,7 +450,7 @@ static int run_sub(const work_sub *w, int argc, char **argv)
   if ((rc = check_args(tool, a)) || (w->pre && (rc = w->pre(a))))
     goto out;
   snprintf(what, sizeof what, "work %s", w->name);
-  if ((rc = call_ledger(what, fn, a, w->create, w->need_key, &out)))
+  if ((rc = call_ledger(what, fn, a, w->create, w->need_key, key, &out)))
     goto out;
   if (dir)
     rc = write_export(dir, out, json);
@@ -377,17 +470,20 @@ int cmd_work(int argc, char **argv)
       "work claim|evidence|decision|release|receipt|status|list ... (see `workledger work help`)";
   if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
     FILE *f = argc < 2 ? stderr : stdout;
-    fprintf(f, "usage:\n"
-               "  workledger work claim WORK_ID [--intent T] [--actor ID] [--ttl S]\n"
-               "  workledger work evidence LEASE KIND [--passed N] [--failed N] [--skipped N]"
-               " [--uri U] [--file PATH] [--summary S]\n"
-               "  workledger work decision LEASE TEXT [--rationale R]\n"
-               "  workledger work release LEASE success|failure|partial|aborted [--summary S]\n"
-               "  workledger work receipt LEASE|RUN [--export DIR]\n"
-               "  workledger work status LEASE|RUN\n"
-               "  workledger work list [--open]\n"
-               "every command accepts --json; arguments are checked against the inputSchema of\n"
-               "the matching MCP tool (schemas/tools/motus_work_*.json)\n");
+    fprintf(f,
+            "usage:\n"
+            "  workledger work claim WORK_ID [--intent T] [--actor ID] [--ttl S]\n"
+            "  workledger work evidence LEASE KIND [--passed N] [--failed N] [--skipped N]"
+            " [--uri U] [--file PATH] [--summary S]\n"
+            "  workledger work decision LEASE TEXT [--rationale R]\n"
+            "  workledger work release LEASE success|failure|partial|aborted [--summary S]\n"
+            "  workledger work receipt LEASE|RUN [--export DIR]\n"
+            "  workledger work status LEASE|RUN\n"
+            "  workledger work list [--open]\n"
+            "every command accepts --json; claim, evidence, decision and release accept\n"
+            "--idempotency-key K (a repeat with the same key and arguments answers as the first\n"
+            "did and writes nothing); arguments are checked against the inputSchema of\n"
+            "the matching MCP tool (schemas/tools/motus_work_*.json)\n");
     return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
   }
   for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
