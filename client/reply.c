@@ -190,6 +190,51 @@ static int starts_ci(const char *s, const char *prefix)
   return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The error of a non-2xx reply: 401 EAUTH, 403 EFORBIDDEN, 404 ENOTFOUND unless the body is a
+ * JSON-RPC -32601, another 4xx with a JSON-RPC error body ERPC, else EHTTP (EPROTOCOL without a
+ * status). Fills err. */
+static int status_error(long status, const char *wa, const char *body, size_t len, const char *what,
+                        mcp_client_err *err)
+{
+  int code = 0;
+  char m[200] = "";
+  int has = body_error(body, len, &code, m, sizeof m);
+  if (status == 401) {
+    char e[64];
+    auth_error_param(e, sizeof e, wa);
+    mcp_client__fail(err, MCP_CLIENT_EAUTH, status, has ? code : 0,
+                     "%s: HTTP 401 unauthorized%s%s%s%s%s", what, e[0] ? " (" : "", e,
+                     e[0] ? ")" : "", m[0] ? ": " : "", m);
+    return MCP_CLIENT_EAUTH;
+  }
+  if (status == 403) {
+    mcp_client__fail(err, MCP_CLIENT_EFORBIDDEN, status, has ? code : 0,
+                     "%s: HTTP 403 forbidden%s%s", what, m[0] ? ": " : "", m);
+    return MCP_CLIENT_EFORBIDDEN;
+  }
+  if (status == 404 && !(has && code == -32601)) {
+    mcp_client__fail(err, MCP_CLIENT_ENOTFOUND, status, has ? code : 0,
+                     "%s: HTTP 404 not found%s%s", what, m[0] ? ": " : "", m);
+    return MCP_CLIENT_ENOTFOUND;
+  }
+  if (has && status >= 400 && status < 500 && status != 413) {
+    mcp_client__fail(err, MCP_CLIENT_ERPC, status, code, "%s: JSON-RPC error %d (HTTP %ld): %s",
+                     what, code, status, m);
+    return MCP_CLIENT_ERPC;
+  }
+  if (status == 0) {
+    mcp_client__fail(err, MCP_CLIENT_EPROTOCOL, 0, 0, "%s: no HTTP status", what);
+    return MCP_CLIENT_EPROTOCOL;
+  }
+  mcp_client__fail(err, MCP_CLIENT_EHTTP, status, has ? code : 0, "%s: HTTP %ld%s%s%s", what,
+                   status,
+                   status == 413   ? " request too large for the server"
+                   : status >= 500 ? " server error"
+                                   : "",
+                   m[0] ? ": " : "", m);
+  return MCP_CLIENT_EHTTP;
+}
+
 int mcp_client__rx_finish(mcp_client__rx *rx, long status, const char *ct, const char *wa,
                           const char *body, size_t len, const char *what, json_t **result_out,
                           mcp_client_err *err)
@@ -197,43 +242,8 @@ int mcp_client__rx_finish(mcp_client__rx *rx, long status, const char *ct, const
   *result_out = NULL;
   int code = 0;
   char m[200] = "";
-  if (status < 200 || status > 299) {
-    int has = body_error(body, len, &code, m, sizeof m);
-    if (status == 401) {
-      char e[64];
-      auth_error_param(e, sizeof e, wa);
-      mcp_client__fail(err, MCP_CLIENT_EAUTH, status, has ? code : 0,
-                       "%s: HTTP 401 unauthorized%s%s%s%s%s", what, e[0] ? " (" : "", e,
-                       e[0] ? ")" : "", m[0] ? ": " : "", m);
-      return MCP_CLIENT_EAUTH;
-    }
-    if (status == 403) {
-      mcp_client__fail(err, MCP_CLIENT_EFORBIDDEN, status, has ? code : 0,
-                       "%s: HTTP 403 forbidden%s%s", what, m[0] ? ": " : "", m);
-      return MCP_CLIENT_EFORBIDDEN;
-    }
-    if (status == 404 && !(has && code == -32601)) {
-      mcp_client__fail(err, MCP_CLIENT_ENOTFOUND, status, has ? code : 0,
-                       "%s: HTTP 404 not found%s%s", what, m[0] ? ": " : "", m);
-      return MCP_CLIENT_ENOTFOUND;
-    }
-    if (has && status >= 400 && status < 500 && status != 413) {
-      mcp_client__fail(err, MCP_CLIENT_ERPC, status, code, "%s: JSON-RPC error %d (HTTP %ld): %s",
-                       what, code, status, m);
-      return MCP_CLIENT_ERPC;
-    }
-    if (status == 0) {
-      mcp_client__fail(err, MCP_CLIENT_EPROTOCOL, 0, 0, "%s: no HTTP status", what);
-      return MCP_CLIENT_EPROTOCOL;
-    }
-    mcp_client__fail(err, MCP_CLIENT_EHTTP, status, has ? code : 0, "%s: HTTP %ld%s%s%s", what,
-                     status,
-                     status == 413   ? " request too large for the server"
-                     : status >= 500 ? " server error"
-                                     : "",
-                     m[0] ? ": " : "", m);
-    return MCP_CLIENT_EHTTP;
-  }
+  if (status < 200 || status > 299)
+    return status_error(status, wa, body, len, what, err);
   json_t *msg = NULL;
   if (starts_ci(ct, "text/event-stream")) {
     if (!rx->response) {
