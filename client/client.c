@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0
- * client/client.c — the MCP client of client/client.h: era negotiation (server/discover probe and the
- * legacy initialize handshake with its fallback rules), request building (ids, _meta, the
- * per-era headers, progress tokens), authentication headers (static bearer or motebit signed
- * tokens minted with crypto/artifacts.h and refreshed before expiry), the reply parser and error
- * classification (shared with the fuzz target through client/client_int.h), re-initialization after
- * a lost legacy session, and best-effort notifications/cancelled. HTTP itself is
- * transports/http_client.h; this file never touches a socket or stdout. */
+ * client/client.c — the MCP client of client/client.h: era negotiation (server/discover probe and
+ * the legacy initialize handshake with its fallback rules), request building (ids, _meta, the
+ * per-era headers, progress tokens; their wire form is client/wire.c), authentication headers
+ * (static bearer or motebit signed tokens minted with crypto/artifacts.h and refreshed before
+ * expiry), one HTTP exchange, re-initialization after a lost legacy session, and best-effort
+ * notifications/cancelled. The reply parser and error classification are client/reply.c
+ * (client/client_int.h). HTTP itself is transports/http_client.h; this file never touches a
+ * socket or stdout. */
 #include "client/client.h"
 #include "client/client_int.h"
 
 #include "crypto/artifacts.h"
 #include "transports/http_client.h"
-#include "transports/sse.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +25,7 @@
 #define WL_VERSION "0"
 #endif
 
-#define MODERN "2026-07-28"
+#define MODERN MCP_CLIENT__MODERN
 #define LEGACY_LATEST "2025-11-25"
 #define SESSION_HEADER "Mcp-Session-Id"
 #define MAX_SESSION_ID 512
@@ -56,24 +55,6 @@ struct mcp_client {
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static void fail(mcp_client_err *err, int code, long status, int rpc, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void fail(mcp_client_err *err, int code, long status, int rpc, const char *fmt, ...)
-{
-  if (!err)
-    return;
-  err->code = code;
-  err->http_status = status;
-  err->rpc_code = rpc;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-  va_end(ap);
-  for (char *p = err->msg; *p; p++) /* one line, printable */
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      *p = ' ';
-}
-
 static int64_t now_ms(void)
 {
   struct timespec ts;
@@ -86,15 +67,6 @@ static char *xstrdup(const char *s)
   return s ? strdup(s) : NULL;
 }
 
-/* Copies at most cap-1 bytes of s, replacing control characters, for messages. */
-static void clip(char *out, size_t cap, const char *s)
-{
-  size_t i = 0;
-  for (; s && s[i] && i + 1 < cap; i++)
-    out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
-  out[i] = 0;
-}
-
 static int is_legacy_version(const char *v)
 {
   for (int i = 0; v && LEGACY_VERSIONS[i]; i++)
@@ -103,291 +75,42 @@ static int is_legacy_version(const char *v)
   return 0;
 }
 
-const char *mcp_client_strerror(int rc)
-{
-  switch (rc) {
-  case MCP_CLIENT_OK: return "ok";
-  case MCP_CLIENT_ERROR: return "internal error";
-  case MCP_CLIENT_EINVAL: return "invalid argument";
-  case MCP_CLIENT_EUNREACHABLE: return "unreachable";
-  case MCP_CLIENT_ETIMEOUT: return "timeout";
-  case MCP_CLIENT_ETOOBIG: return "response too large";
-  case MCP_CLIENT_ECANCELLED: return "cancelled";
-  case MCP_CLIENT_EAUTH: return "unauthorized";
-  case MCP_CLIENT_EFORBIDDEN: return "forbidden";
-  case MCP_CLIENT_ENOTFOUND: return "not found";
-  case MCP_CLIENT_EHTTP: return "HTTP error";
-  case MCP_CLIENT_EPROTOCOL: return "protocol error";
-  case MCP_CLIENT_ERPC: return "JSON-RPC error";
-  case MCP_CLIENT_ETOOL: return "tool error";
-  default: return "unknown error";
-  }
-}
-
-/* ---- the reply parser (client_int.h) -------------------------------------------------------- */
-
-void mcp_client__rx_free(mcp_client__rx *rx)
-{
-  if (!rx)
-    return;
-  json_decref(rx->response);
-  rx->response = NULL;
-}
-
-static void rx_bad(mcp_client__rx *rx, const char *why)
-{
-  if (!rx->bad)
-    snprintf(rx->why, sizeof rx->why, "%s", why);
-  rx->bad = 1;
-}
-
-static int id_matches(const json_t *id, json_int_t want)
-{
-  return json_is_integer(id) && json_integer_value(id) == want;
-}
-
-int mcp_client__rx_message(mcp_client__rx *rx, const char *data, size_t len)
-{
-  if (rx->response)
-    return 1;
-  rx->messages++;
-  json_t *m = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
-  if (!json_is_object(m)) {
-    rx_bad(rx, "an event's data is not a JSON object");
-    json_decref(m);
-    return 0;
-  }
-  const char *jv = json_string_value(json_object_get(m, "jsonrpc"));
-  if (!jv || strcmp(jv, "2.0")) {
-    rx_bad(rx, "an event is not JSON-RPC 2.0");
-    json_decref(m);
-    return 0;
-  }
-  const json_t *method = json_object_get(m, "method");
-  const json_t *id = json_object_get(m, "id");
-  if (json_is_string(method)) {
-    if (!id) { /* a notification related to our request */
-      const mcp_client_call_opts *co = rx->co;
-      if (co && co->on_notification)
-        co->on_notification(m, co->payload);
-      const json_t *p = json_object_get(m, "params");
-      if (co && co->on_progress && rx->progress_token &&
-          !strcmp(json_string_value(method), "notifications/progress") &&
-          json_equal(json_object_get(p, "progressToken"), (json_t *)rx->progress_token) &&
-          json_is_number(json_object_get(p, "progress"))) {
-        const json_t *tot = json_object_get(p, "total");
-        co->on_progress(json_number_value(json_object_get(p, "progress")),
-                        json_is_number(tot) ? json_number_value(tot) : 0,
-                        json_string_value(json_object_get(p, "message")), co->payload);
-      }
-    }
-    /* a server->client request (ping, elicitation...) on the stream: not answered (the modern
-     * era forbids them; a legacy server treats the missing answer as a timeout on its side) */
-    json_decref(m);
-    return 0;
-  }
-  if (id_matches(id, rx->id) && (json_object_get(m, "result") || json_object_get(m, "error"))) {
-    rx->response = m;
-    return 1;
-  }
-  rx_bad(rx, "the stream carried a response for another request id");
-  json_decref(m);
-  return 0;
-}
-
-static int on_sse_event(const char *event, const char *data, size_t len, void *payload)
-{
-  (void)event; /* MCP uses the default "message" event; the data decides */
-  return mcp_client__rx_message(payload, data, len);
-}
-
-int mcp_client__rx_sse_body(mcp_client__rx *rx, const char *body, size_t len, size_t max_event)
-{
-  tp_sse p;
-  tp_sse_init(&p, max_event, on_sse_event, rx);
-  int rc = tp_sse_feed(&p, body, len);
-  if (rc == 0)
-    rc = tp_sse_feed(&p, "\n\n", 2); /* a server that ends without the blank line */
-  tp_sse_free(&p);
-  if (rc < 0) {
-    rx_bad(rx, rc == TP_SSE_ETOOBIG ? "an event exceeded the size limit" : "out of memory");
-    return -1;
-  }
-  return 0;
-}
-
-/* The JSON-RPC error object of a body, if it is one: code and message (clipped). */
-static int body_error(const char *body, size_t len, int *code, char *msg, size_t cap)
-{
-  json_t *v = body && len ? json_loadb(body, len, 0, NULL) : NULL;
-  const json_t *e = json_object_get(v, "error");
-  int ok = json_is_object(e) && json_is_integer(json_object_get(e, "code"));
-  if (ok) {
-    *code = (int)json_integer_value(json_object_get(e, "code"));
-    clip(msg, cap, json_string_value(json_object_get(e, "message")));
-  }
-  json_decref(v);
-  return ok;
-}
-
-/* error="..." of a WWW-Authenticate challenge, for the 401 message. */
-static void auth_error_param(char *out, size_t cap, const char *wa)
-{
-  out[0] = 0;
-  const char *p = wa ? strstr(wa, "error=\"") : NULL;
-  if (!p)
-    return;
-  p += 7;
-  size_t n = strcspn(p, "\"");
-  if (n >= cap)
-    n = cap - 1;
-  memcpy(out, p, n);
-  out[n] = 0;
-  clip(out, cap, out);
-}
-
-static int starts_ci(const char *s, const char *prefix)
-{
-  return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-int mcp_client__rx_finish(mcp_client__rx *rx, long status, const char *ct, const char *wa,
-                          const char *body, size_t len, const char *what, json_t **result_out,
-                          mcp_client_err *err)
-{
-  *result_out = NULL;
-  int code = 0;
-  char m[200] = "";
-  if (status < 200 || status > 299) {
-    int has = body_error(body, len, &code, m, sizeof m);
-    if (status == 401) {
-      char e[64];
-      auth_error_param(e, sizeof e, wa);
-      fail(err, MCP_CLIENT_EAUTH, status, has ? code : 0, "%s: HTTP 401 unauthorized%s%s%s%s%s",
-           what, e[0] ? " (" : "", e, e[0] ? ")" : "", m[0] ? ": " : "", m);
-      return MCP_CLIENT_EAUTH;
-    }
-    if (status == 403) {
-      fail(err, MCP_CLIENT_EFORBIDDEN, status, has ? code : 0, "%s: HTTP 403 forbidden%s%s", what,
-           m[0] ? ": " : "", m);
-      return MCP_CLIENT_EFORBIDDEN;
-    }
-    if (status == 404 && !(has && code == -32601)) {
-      fail(err, MCP_CLIENT_ENOTFOUND, status, has ? code : 0, "%s: HTTP 404 not found%s%s", what,
-           m[0] ? ": " : "", m);
-      return MCP_CLIENT_ENOTFOUND;
-    }
-    if (has && status >= 400 && status < 500 && status != 413) {
-      fail(err, MCP_CLIENT_ERPC, status, code, "%s: JSON-RPC error %d (HTTP %ld): %s", what, code,
-           status, m);
-      return MCP_CLIENT_ERPC;
-    }
-    if (status == 0) {
-      fail(err, MCP_CLIENT_EPROTOCOL, 0, 0, "%s: no HTTP status", what);
-      return MCP_CLIENT_EPROTOCOL;
-    }
-    fail(err, MCP_CLIENT_EHTTP, status, has ? code : 0, "%s: HTTP %ld%s%s%s", what, status,
-         status == 413   ? " request too large for the server"
-         : status >= 500 ? " server error"
-                         : "",
-         m[0] ? ": " : "", m);
-    return MCP_CLIENT_EHTTP;
-  }
-  json_t *msg = NULL;
-  if (starts_ci(ct, "text/event-stream")) {
-    if (!rx->response) {
-      if (rx->bad)
-        fail(err, MCP_CLIENT_EPROTOCOL, status, 0, "%s: malformed event stream: %s", what, rx->why);
-      else
-        fail(err, MCP_CLIENT_EPROTOCOL, status, 0, "%s: the event stream ended without a response",
-             what);
-      return MCP_CLIENT_EPROTOCOL;
-    }
-    msg = json_incref(rx->response);
-  } else if (starts_ci(ct, "application/json")) {
-    json_error_t je;
-    msg = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
-    if (!msg) {
-      char t[100];
-      clip(t, sizeof t, je.text);
-      fail(err, MCP_CLIENT_EPROTOCOL, status, 0, "%s: malformed JSON reply: %s", what, t);
-      return MCP_CLIENT_EPROTOCOL;
-    }
-  } else {
-    char t[80];
-    clip(t, sizeof t, ct ? ct : "(none)");
-    fail(err, MCP_CLIENT_EPROTOCOL, status, 0, "%s: HTTP %ld with unexpected content type %s", what,
-         status, t);
-    return MCP_CLIENT_EPROTOCOL;
-  }
-  int rc = MCP_CLIENT_EPROTOCOL;
-  const char *jv = json_string_value(json_object_get(msg, "jsonrpc"));
-  const json_t *res = json_object_get(msg, "result"), *e = json_object_get(msg, "error");
-  if (!json_is_object(msg) || !jv || strcmp(jv, "2.0")) {
-    fail(err, rc, status, 0, "%s: the reply is not a JSON-RPC 2.0 message", what);
-  } else if (e) {
-    if (json_is_object(e) && json_is_integer(json_object_get(e, "code"))) {
-      code = (int)json_integer_value(json_object_get(e, "code"));
-      clip(m, sizeof m, json_string_value(json_object_get(e, "message")));
-      rc = MCP_CLIENT_ERPC;
-      fail(err, rc, status, code, "%s: JSON-RPC error %d: %s", what, code,
-           m[0] ? m : "(no message)");
-    } else {
-      fail(err, rc, status, 0, "%s: malformed JSON-RPC error object", what);
-    }
-  } else if (!id_matches(json_object_get(msg, "id"), rx->id)) {
-    fail(err, rc, status, 0, "%s: the reply's id does not match the request's", what);
-  } else if (!json_is_object(res)) {
-    fail(err, rc, status, 0, "%s: the reply has no result object", what);
-  } else {
-    const char *rt = json_string_value(json_object_get(res, "resultType"));
-    if (rt && !strcmp(rt, "input_required")) {
-      fail(
-          err, rc, status, 0,
-          "%s: the server asks for client input (input_required), which this client does not support",
-          what);
-    } else {
-      *result_out = json_incref((json_t *)res);
-      rc = MCP_CLIENT_OK;
-    }
-  }
-  json_decref(msg);
-  return rc;
-}
-
 /* ---- construction --------------------------------------------------------------------------- */
 
 int mcp_client_new(mcp_client **out, const mcp_client_opts *o, mcp_client_err *err)
 {
   if (!out || !o || !o->url) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "no peer URL");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "no peer URL");
     return MCP_CLIENT_EINVAL;
   }
   if (strncasecmp(o->url, "http://", 7) && strncasecmp(o->url, "https://", 8)) {
     char u[120];
-    clip(u, sizeof u, o->url);
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: the URL must start with http:// or https://", u);
+    mcp_client__clip(u, sizeof u, o->url);
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0,
+                     "%s: the URL must start with http:// or https://", u);
     return MCP_CLIENT_EINVAL;
   }
   if (strpbrk(o->url, " \t\r\n")) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "the URL contains white space");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "the URL contains white space");
     return MCP_CLIENT_EINVAL;
   }
   if (o->bearer && o->motebit_key) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "a static token and a motebit key are exclusive");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0,
+                     "a static token and a motebit key are exclusive");
     return MCP_CLIENT_EINVAL;
   }
   if (o->motebit_key && (!o->motebit_id || !*o->motebit_id)) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "a motebit token needs the caller's motebit_id");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "a motebit token needs the caller's motebit_id");
     return MCP_CLIENT_EINVAL;
   }
   if (o->bearer && (!*o->bearer || strpbrk(o->bearer, "\r\n"))) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "the bearer token is empty or contains a line break");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0,
+                     "the bearer token is empty or contains a line break");
     return MCP_CLIENT_EINVAL;
   }
   if (o->era != MCP_CLIENT_ERA_AUTO && o->era != MCP_CLIENT_ERA_LEGACY &&
       o->era != MCP_CLIENT_ERA_MODERN) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "unknown era %d", (int)o->era);
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "unknown era %d", (int)o->era);
     return MCP_CLIENT_EINVAL;
   }
   mcp_client *c = calloc(1, sizeof *c);
@@ -420,7 +143,7 @@ int mcp_client_new(mcp_client **out, const mcp_client_opts *o, mcp_client_err *e
   *out = c;
   return MCP_CLIENT_OK;
 oom:
-  fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
+  mcp_client__fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
   return MCP_CLIENT_ERROR;
 }
 
@@ -459,46 +182,6 @@ static int should_abort(void *payload)
   return x->co && x->co->cancelled && x->co->cancelled(x->co->payload);
 }
 
-/* "Name: value" into a fresh string. */
-static char *hdr(const char *name, const char *value)
-{
-  size_t n = strlen(name) + strlen(value) + 3;
-  char *s = malloc(n);
-  if (s)
-    snprintf(s, n, "%s: %s", name, value);
-  return s;
-}
-
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* A header value: as is when it is visible ASCII, else "=?base64?...?=" (2026-07-28). */
-static char *header_safe(const char *v)
-{
-  int plain = *v != 0;
-  for (const char *p = v; *p; p++)
-    if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
-      plain = 0;
-  if (plain)
-    return strdup(v);
-  size_t n = strlen(v), o = 0;
-  char *s = malloc(9 + (n + 2) / 3 * 4 + 3);
-  if (!s)
-    return NULL;
-  memcpy(s, "=?base64?", 9);
-  o = 9;
-  for (size_t i = 0; i < n; i += 3) {
-    unsigned a = (unsigned char)v[i], b = i + 1 < n ? (unsigned char)v[i + 1] : 0,
-             cc = i + 2 < n ? (unsigned char)v[i + 2] : 0;
-    unsigned t = a << 16 | b << 8 | cc;
-    s[o++] = B64[t >> 18 & 63];
-    s[o++] = B64[t >> 12 & 63];
-    s[o++] = i + 1 < n ? B64[t >> 6 & 63] : '=';
-    s[o++] = i + 2 < n ? B64[t & 63] : '=';
-  }
-  memcpy(s + o, "?=", 3);
-  return s;
-}
-
 /* The Authorization header line (minting or refreshing a motebit token): a transient copy,
  * one per request, so plain heap; the caller wipes it (seal_wipe) before free. */
 static char *auth_header(const char *scheme_prefix, const char *secret)
@@ -526,7 +209,7 @@ static char *auth_value(mcp_client *c, mcp_client_err *err)
     if (seal_token_mint(&tok, c->key, c->mid, c->did, now, now + c->ttl_ms, NULL, c->aud, &se) !=
         SEAL_OK) {
       pthread_mutex_unlock(&c->mu);
-      fail(err, MCP_CLIENT_ERROR, 0, 0, "cannot mint a motebit token: %s", se.msg);
+      mcp_client__fail(err, MCP_CLIENT_ERROR, 0, 0, "cannot mint a motebit token: %s", se.msg);
       return NULL;
     }
     if (c->token)
@@ -557,55 +240,131 @@ typedef struct post_in {
   const char *session; /* Mcp-Session-Id or NULL */
 } post_in;
 
+/* The request's header lines into h[] (room for 10). *nh counts the lines set, also on failure
+ * (the caller frees them); *auth_slot is the Authorization line's index (wiped before it is
+ * freed) or -1. */
+static int post_headers(mcp_client *c, const post_in *in, char **h, int *nh, int *auth_slot,
+                        mcp_client_err *err)
+{
+  mcp_client_err aerr = {0};
+  char *auth = auth_value(c, &aerr);
+  int n = 0;
+  if (!auth && (c->bearer || c->key)) {
+    if (!aerr.code)
+      mcp_client__fail(&aerr, MCP_CLIENT_ERROR, 0, 0, "out of memory");
+    if (err)
+      *err = aerr;
+    return MCP_CLIENT_ERROR;
+  }
+  if (in->body) {
+    h[n++] = strdup("Content-Type: application/json");
+    h[n++] = strdup("Accept: application/json, text/event-stream");
+  }
+  if (auth) {
+    *auth_slot = n;
+    h[n++] = auth; /* already the whole header line */
+  }
+  if (c->send_pk)
+    h[n++] = mcp_client__hdr("Motebit-Public-Key", seal_key_pk_hex(c->key));
+  if (in->proto)
+    h[n++] = mcp_client__hdr("MCP-Protocol-Version", in->proto);
+  if (in->session)
+    h[n++] = mcp_client__hdr(SESSION_HEADER, in->session);
+  if (in->modern && in->body) {
+    char *mv = mcp_client__header_safe(in->method);
+    h[n++] = mv ? mcp_client__hdr("Mcp-Method", mv) : NULL;
+    free(mv);
+    if (in->name) {
+      char *nv = mcp_client__header_safe(in->name);
+      h[n++] = nv ? mcp_client__hdr("Mcp-Name", nv) : NULL;
+      free(nv);
+    }
+  }
+  *nh = n;
+  for (int i = 0; i < n; i++)
+    if (!h[i]) {
+      mcp_client__fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
+      return MCP_CLIENT_ERROR;
+    }
+  return MCP_CLIENT_OK;
+}
+
+/* The reply of a completed exchange: classified, and for F_INIT the session id taken over from
+ * r->captured into *session_out. */
+static int post_reply(const post_in *in, xchg *x, tp_httpc_response *r, const char *what,
+                      json_t **result_out, char **session_out, mcp_client_err *err)
+{
+  int rc;
+  if (in->flags & (F_NOTIFY | F_DELETE)) {
+    if (r->status >= 200 && r->status <= 299)
+      rc = MCP_CLIENT_OK;
+    else
+      rc = mcp_client__rx_finish(&x->rx, r->status, r->content_type, r->www_authenticate, r->body,
+                                 r->len, what, result_out, err);
+    json_decref(*result_out);
+    *result_out = NULL;
+  } else {
+    rc = mcp_client__rx_finish(&x->rx, r->status, r->content_type, r->www_authenticate, r->body,
+                               r->len, what, result_out, err);
+  }
+  if (rc == MCP_CLIENT_OK && session_out && r->captured && r->captured[0]) {
+    size_t sl = strlen(r->captured);
+    int okid = sl <= MAX_SESSION_ID;
+    for (size_t i = 0; i < sl; i++)
+      if ((unsigned char)r->captured[i] < 0x21 || (unsigned char)r->captured[i] > 0x7e)
+        okid = 0;
+    if (!okid) {
+      json_decref(*result_out);
+      *result_out = NULL;
+      mcp_client__fail(err, MCP_CLIENT_EPROTOCOL, r->status, 0,
+                       "%s: the server's Mcp-Session-Id is not visible ASCII of at most %d bytes",
+                       what, MAX_SESSION_ID);
+      rc = MCP_CLIENT_EPROTOCOL;
+    } else {
+      *session_out = r->captured;
+      r->captured = NULL;
+    }
+  }
+  return rc;
+}
+
+/* The client code of a transport failure `trc` (terr: the transport's message). */
+static int post_failure(const mcp_client *c, int trc, const tp_httpc_response *r, const char *what,
+                        long timeout_ms, const char *terr, mcp_client_err *err)
+{
+  switch (trc) {
+  case TP_HTTPC_ETOOBIG:
+    mcp_client__fail(err, MCP_CLIENT_ETOOBIG, r->status, 0,
+                     "%s: the response exceeded %zu bytes and was cut off", what, c->max_response);
+    return MCP_CLIENT_ETOOBIG;
+  case TP_HTTPC_ECANCELLED:
+    mcp_client__fail(err, MCP_CLIENT_ECANCELLED, r->status, 0, "%s: cancelled", what);
+    return MCP_CLIENT_ECANCELLED;
+  case TP_HTTPC_ETIMEOUT:
+    mcp_client__fail(err, MCP_CLIENT_ETIMEOUT, 0, 0, "%s: no complete response within %ld ms (%s)",
+                     what, timeout_ms, terr);
+    return MCP_CLIENT_ETIMEOUT;
+  case TP_HTTPC_ECONNECT:
+    mcp_client__fail(err, MCP_CLIENT_EUNREACHABLE, 0, 0, "%s: unreachable: %s", what, terr);
+    return MCP_CLIENT_EUNREACHABLE;
+  case TP_HTTPC_EINVAL:
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: %s", what, terr);
+    return MCP_CLIENT_EINVAL;
+  default:
+    mcp_client__fail(err, MCP_CLIENT_ERROR, 0, 0, "%s: %s", what,
+                     terr[0] ? terr : "HTTP client failure");
+    return MCP_CLIENT_ERROR;
+  }
+}
+
 /* Performs one exchange. On OK `*result_out` is the result (requests) or NULL (notifications,
  * DELETE). For F_INIT `*session_out` receives the captured session id (malloc'd) or NULL. */
 static int post(mcp_client *c, const post_in *in, json_t **result_out, char **session_out,
                 mcp_client_err *err)
 {
   char *h[10] = {0};
-  int nh = 0, rc = MCP_CLIENT_ERROR;
-  *result_out = NULL;
-  if (session_out)
-    *session_out = NULL;
-  mcp_client_err aerr = {0};
-  char *auth = auth_value(c, &aerr);
-  if (!auth && (c->bearer || c->key)) {
-    if (!aerr.code)
-      fail(&aerr, MCP_CLIENT_ERROR, 0, 0, "out of memory");
-    if (err)
-      *err = aerr;
-    return MCP_CLIENT_ERROR;
-  }
-  if (in->body) {
-    h[nh++] = strdup("Content-Type: application/json");
-    h[nh++] = strdup("Accept: application/json, text/event-stream");
-  }
-  int auth_slot = -1;
-  if (auth) {
-    auth_slot = nh;
-    h[nh++] = auth; /* already the whole header line; wiped at out: */
-  }
-  if (c->send_pk)
-    h[nh++] = hdr("Motebit-Public-Key", seal_key_pk_hex(c->key));
-  if (in->proto)
-    h[nh++] = hdr("MCP-Protocol-Version", in->proto);
-  if (in->session)
-    h[nh++] = hdr(SESSION_HEADER, in->session);
-  if (in->modern && in->body) {
-    char *mv = header_safe(in->method);
-    h[nh++] = mv ? hdr("Mcp-Method", mv) : NULL;
-    free(mv);
-    if (in->name) {
-      char *nv = header_safe(in->name);
-      h[nh++] = nv ? hdr("Mcp-Name", nv) : NULL;
-      free(nv);
-    }
-  }
-  for (int i = 0; i < nh; i++)
-    if (!h[i]) {
-      fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
-      goto out;
-    }
+  char terr[300] = "", what[80];
+  int nh = 0, auth_slot = -1, trc, rc;
   xchg x = {.rx = {.id = in->id, .progress_token = in->progress_token, .co = in->co}, .co = in->co};
   tp_httpc_opts to = {.timeout_ms = in->timeout_ms > 0 ? in->timeout_ms : c->timeout_ms,
                       .connect_timeout_ms = c->connect_ms,
@@ -617,71 +376,19 @@ static int post(mcp_client *c, const post_in *in, json_t **result_out, char **se
                       .payload = &x,
                       .capture_header = (in->flags & F_INIT) ? SESSION_HEADER : NULL};
   tp_httpc_response r;
-  char terr[300] = "";
-  int trc = tp_httpc_request(&r, in->body ? "POST" : "DELETE", c->url, (const char *const *)h,
-                             in->body, in->len, &to, terr, sizeof terr);
-  char what[80];
+  *result_out = NULL;
+  if (session_out)
+    *session_out = NULL;
+  if ((rc = post_headers(c, in, h, &nh, &auth_slot, err)) != MCP_CLIENT_OK)
+    goto out;
+  trc = tp_httpc_request(&r, in->body ? "POST" : "DELETE", c->url, (const char *const *)h, in->body,
+                         in->len, &to, terr, sizeof terr);
   snprintf(what, sizeof what, "%s", in->method);
-  switch (trc) {
-  case TP_HTTPC_OK:
-  case TP_HTTPC_EABORTED: /* on_event stopped the stream: the response is in */
-    if (in->flags & (F_NOTIFY | F_DELETE)) {
-      if (r.status >= 200 && r.status <= 299)
-        rc = MCP_CLIENT_OK;
-      else
-        rc = mcp_client__rx_finish(&x.rx, r.status, r.content_type, r.www_authenticate, r.body,
-                                   r.len, what, result_out, err);
-      json_decref(*result_out);
-      *result_out = NULL;
-    } else {
-      rc = mcp_client__rx_finish(&x.rx, r.status, r.content_type, r.www_authenticate, r.body, r.len,
-                                 what, result_out, err);
-    }
-    if (rc == MCP_CLIENT_OK && session_out && r.captured && r.captured[0]) {
-      size_t sl = strlen(r.captured);
-      int okid = sl <= MAX_SESSION_ID;
-      for (size_t i = 0; i < sl; i++)
-        if ((unsigned char)r.captured[i] < 0x21 || (unsigned char)r.captured[i] > 0x7e)
-          okid = 0;
-      if (!okid) {
-        json_decref(*result_out);
-        *result_out = NULL;
-        fail(err, MCP_CLIENT_EPROTOCOL, r.status, 0,
-             "%s: the server's Mcp-Session-Id is not visible ASCII of at most %d bytes", what,
-             MAX_SESSION_ID);
-        rc = MCP_CLIENT_EPROTOCOL;
-      } else {
-        *session_out = r.captured;
-        r.captured = NULL;
-      }
-    }
-    break;
-  case TP_HTTPC_ETOOBIG:
-    fail(err, MCP_CLIENT_ETOOBIG, r.status, 0,
-         "%s: the response exceeded %zu bytes and was cut off", what, c->max_response);
-    rc = MCP_CLIENT_ETOOBIG;
-    break;
-  case TP_HTTPC_ECANCELLED:
-    fail(err, MCP_CLIENT_ECANCELLED, r.status, 0, "%s: cancelled", what);
-    rc = MCP_CLIENT_ECANCELLED;
-    break;
-  case TP_HTTPC_ETIMEOUT:
-    fail(err, MCP_CLIENT_ETIMEOUT, 0, 0, "%s: no complete response within %ld ms (%s)", what,
-         to.timeout_ms, terr);
-    rc = MCP_CLIENT_ETIMEOUT;
-    break;
-  case TP_HTTPC_ECONNECT:
-    fail(err, MCP_CLIENT_EUNREACHABLE, 0, 0, "%s: unreachable: %s", what, terr);
-    rc = MCP_CLIENT_EUNREACHABLE;
-    break;
-  case TP_HTTPC_EINVAL:
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: %s", what, terr);
-    rc = MCP_CLIENT_EINVAL;
-    break;
-  default:
-    fail(err, MCP_CLIENT_ERROR, 0, 0, "%s: %s", what, terr[0] ? terr : "HTTP client failure");
-    rc = MCP_CLIENT_ERROR;
-  }
+  /* EABORTED: on_event stopped the stream, the response is in */
+  if (trc == TP_HTTPC_OK || trc == TP_HTTPC_EABORTED)
+    rc = post_reply(in, &x, &r, what, result_out, session_out, err);
+  else
+    rc = post_failure(c, trc, &r, what, to.timeout_ms, terr, err);
   if (trc == TP_HTTPC_OK || trc == TP_HTTPC_EABORTED || trc == TP_HTTPC_ETOOBIG ||
       trc == TP_HTTPC_ECANCELLED)
     tp_httpc_response_free(&r);
@@ -693,43 +400,6 @@ out:
     free(h[i]);
   }
   return rc;
-}
-
-/* Builds {"jsonrpc":"2.0",["id":id,]"method":m,"params":{...,_meta}} as compact text. */
-static char *build(mcp_client *c, const char *method, json_int_t id, const json_t *params,
-                   int modern, const json_t *progress_token, const json_t *extra_meta, size_t *len)
-{
-  json_t *p = params ? json_deep_copy(params) : json_object();
-  json_t *meta = json_object_get(p, "_meta");
-  if (meta && !json_is_object(meta)) {
-    json_decref(p);
-    return NULL;
-  }
-  if (!meta) {
-    meta = json_object();
-    json_object_set_new(p, "_meta", meta);
-  }
-  if (extra_meta)
-    json_object_update(meta, (json_t *)extra_meta);
-  if (progress_token)
-    json_object_set(meta, "progressToken", (json_t *)progress_token);
-  if (modern) {
-    json_object_set_new(meta, "io.modelcontextprotocol/protocolVersion", json_string(MODERN));
-    if (!json_object_get(meta, "io.modelcontextprotocol/clientCapabilities"))
-      json_object_set_new(meta, "io.modelcontextprotocol/clientCapabilities", json_object());
-    json_object_set_new(meta, "io.modelcontextprotocol/clientInfo",
-                        json_pack("{s:s,s:s}", "name", c->name, "version", c->version));
-  }
-  if (json_object_size(meta) == 0)
-    json_object_del(p, "_meta");
-  json_t *m = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", method, "params", p);
-  if (m && id)
-    json_object_set_new(m, "id", json_integer(id));
-  char *s = m ? json_dumps(m, JSON_COMPACT) : NULL;
-  json_decref(m);
-  if (s)
-    *len = strlen(s);
-  return s;
 }
 
 /* ---- negotiation ---------------------------------------------------------------------------- */
@@ -749,10 +419,11 @@ static int exchange(mcp_client *c, const char *method, const char *name, const j
     ptok = json_string(t);
   }
   size_t len = 0;
-  char *body = build(c, method, id, params, modern, ptok, co ? co->meta : NULL, &len);
+  char *body = mcp_client__build(c->name, c->version, method, id, params, modern, ptok,
+                                 co ? co->meta : NULL, &len);
   if (!body) {
     json_decref(ptok);
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: params._meta must be an object", method);
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: params._meta must be an object", method);
     return MCP_CLIENT_EINVAL;
   }
   post_in in = {.method = method,
@@ -817,8 +488,8 @@ static int negotiate(mcp_client *c, mcp_client_err *err)
     res = NULL;
     if (c->era == MCP_CLIENT_ERA_MODERN) {
       if (rc == MCP_CLIENT_OK)
-        fail(&perr, MCP_CLIENT_EPROTOCOL, 200, 0,
-             "server/discover: the server does not list " MODERN);
+        mcp_client__fail(&perr, MCP_CLIENT_EPROTOCOL, 200, 0,
+                         "server/discover: the server does not list " MODERN);
       if (err)
         *err = perr;
       return perr.code;
@@ -833,7 +504,7 @@ static int negotiate(mcp_client *c, mcp_client_err *err)
   json_t *params = json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion", LEGACY_LATEST,
                              "capabilities", "clientInfo", "name", c->name, "version", c->version);
   if (!params) {
-    fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
+    mcp_client__fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
     return MCP_CLIENT_ERROR;
   }
   rc = exchange(c, "initialize", NULL, params, 0, NULL, NULL, F_INIT, NULL, &res, &sid, NULL, err);
@@ -843,8 +514,8 @@ static int negotiate(mcp_client *c, mcp_client_err *err)
   const char *pv = json_string_value(json_object_get(res, "protocolVersion"));
   if (!is_legacy_version(pv)) {
     char v[40];
-    clip(v, sizeof v, pv ? pv : "(none)");
-    fail(
+    mcp_client__clip(v, sizeof v, pv ? pv : "(none)");
+    mcp_client__fail(
         err, MCP_CLIENT_EPROTOCOL, 200, 0,
         "initialize: the server chose protocol version %s; this client speaks 2025-11-25, 2025-06-18, 2025-03-26 and " MODERN,
         v);
@@ -875,7 +546,7 @@ static int negotiate(mcp_client *c, mcp_client_err *err)
 int mcp_client_connect(mcp_client *c, mcp_client_err *err)
 {
   if (!c) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "no client");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "no client");
     return MCP_CLIENT_EINVAL;
   }
   pthread_mutex_lock(&c->connect_mu);
@@ -907,7 +578,8 @@ int mcp_client_request(mcp_client *c, const char *method, const json_t *params,
   if (result_out)
     *result_out = NULL;
   if (!c || !method || !*method || !result_out || (params && !json_is_object(params))) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: params must be an object", method ? method : "request");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "%s: params must be an object",
+                     method ? method : "request");
     return MCP_CLIENT_EINVAL;
   }
   const char *name = NULL;
@@ -951,16 +623,16 @@ int mcp_client_call_tool(mcp_client *c, const char *name, const json_t *argument
     *result_out = NULL;
   size_t nl = name ? strlen(name) : 0;
   if (!nl || nl > MAX_NAME || (arguments && !json_is_object(arguments))) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0,
-         !nl || nl > MAX_NAME ? "the tool name must be 1..%d bytes"
-                              : "tool arguments must be a JSON object",
-         MAX_NAME);
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0,
+                     !nl || nl > MAX_NAME ? "the tool name must be 1..%d bytes"
+                                          : "tool arguments must be a JSON object",
+                     MAX_NAME);
     return MCP_CLIENT_EINVAL;
   }
   json_t *p = json_pack("{s:s,s:o}", "name", name, "arguments",
                         arguments ? json_incref((json_t *)arguments) : json_object());
   if (!p) {
-    fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
+    mcp_client__fail(err, MCP_CLIENT_ERROR, 0, 0, "out of memory");
     return MCP_CLIENT_ERROR;
   }
   int rc = mcp_client_request(c, "tools/call", p, co, result_out, err);
@@ -980,14 +652,15 @@ int mcp_client_call_tool(mcp_client *c, const char *name, const json_t *argument
       }
     }
     char m[200];
-    clip(m, sizeof m, text ? text : "(no text)");
-    fail(err, MCP_CLIENT_ETOOL, 200, 0, "%s: tool error: %s", name, m);
+    mcp_client__clip(m, sizeof m, text ? text : "(no text)");
+    mcp_client__fail(err, MCP_CLIENT_ETOOL, 200, 0, "%s: tool error: %s", name, m);
     return MCP_CLIENT_ETOOL;
   }
   if (!json_is_array(json_object_get(*result_out, "content"))) {
     json_decref(*result_out);
     *result_out = NULL;
-    fail(err, MCP_CLIENT_EPROTOCOL, 200, 0, "%s: the tool result has no content array", name);
+    mcp_client__fail(err, MCP_CLIENT_EPROTOCOL, 200, 0, "%s: the tool result has no content array",
+                     name);
     return MCP_CLIENT_EPROTOCOL;
   }
   return MCP_CLIENT_OK;
@@ -999,7 +672,7 @@ int mcp_client_list_tools(mcp_client *c, const mcp_client_call_opts *co, json_t 
   if (tools_out)
     *tools_out = NULL;
   if (!c || !tools_out) {
-    fail(err, MCP_CLIENT_EINVAL, 0, 0, "no client");
+    mcp_client__fail(err, MCP_CLIENT_EINVAL, 0, 0, "no client");
     return MCP_CLIENT_EINVAL;
   }
   json_t *all = json_array();
@@ -1007,8 +680,8 @@ int mcp_client_list_tools(mcp_client *c, const mcp_client_call_opts *co, json_t 
   int rc = MCP_CLIENT_OK;
   for (int page = 0;; page++) {
     if (page >= MCP_CLIENT_MAX_PAGES) {
-      fail(err, MCP_CLIENT_EPROTOCOL, 200, 0, "tools/list: more than %d pages",
-           MCP_CLIENT_MAX_PAGES);
+      mcp_client__fail(err, MCP_CLIENT_EPROTOCOL, 200, 0, "tools/list: more than %d pages",
+                       MCP_CLIENT_MAX_PAGES);
       rc = MCP_CLIENT_EPROTOCOL;
       break;
     }
@@ -1021,7 +694,8 @@ int mcp_client_list_tools(mcp_client *c, const mcp_client_call_opts *co, json_t 
     const json_t *tools = json_object_get(res, "tools");
     if (!json_is_array(tools)) {
       json_decref(res);
-      fail(err, MCP_CLIENT_EPROTOCOL, 200, 0, "tools/list: the result has no tools array");
+      mcp_client__fail(err, MCP_CLIENT_EPROTOCOL, 200, 0,
+                       "tools/list: the result has no tools array");
       rc = MCP_CLIENT_EPROTOCOL;
       break;
     }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * client/client_int.h — internals of client/client.c shared with its fuzz target
- * (tests/fuzz/fuzz_client_response.c): the reply parser that turns one HTTP response (status,
- * content type, body, and the JSON-RPC messages of an event stream) into a result or a
- * classified error. Not a public API: only client/client.c and the fuzz target include it. */
+ * client/client_int.h — internals of client/ shared between its files and with the fuzz target
+ * (tests/fuzz/fuzz_client_response.c): the reply parser (client/reply.c) that turns one HTTP
+ * response (status, content type, body, and the JSON-RPC messages of an event stream) into a
+ * result or a classified error, the error helpers, and the wire form of a request
+ * (client/wire.c). Not a public API: only client/ and the
+ * fuzz target include it. */
 #ifndef WL_MCP_CLIENT_INT_H
 #define WL_MCP_CLIENT_INT_H
 
@@ -10,6 +12,33 @@
 
 #include <jansson.h>
 #include <stddef.h>
+
+/* The modern era's protocol version. */
+#define MCP_CLIENT__MODERN "2026-07-28"
+
+/* "Name: value" as a new string (free()), NULL on out of memory. */
+char *mcp_client__hdr(const char *name, const char *value);
+
+/* A header value as a new string (free()): `v` as is when it is visible ASCII, else
+ * "=?base64?...?=" (2026-07-28). NULL on out of memory. */
+char *mcp_client__header_safe(const char *v);
+
+/* Builds {"jsonrpc":"2.0",["id":id,]"method":method,"params":{...,_meta}} as compact text (new,
+ * free()) and its length in *len. `params` (borrowed; NULL = {}) is copied; `progress_token` and
+ * `extra_meta` (borrowed, may be NULL) go into params._meta; `modern` adds the era's _meta
+ * members naming client_name and client_version. id 0 = a notification. NULL when
+ * params._meta is not an object or on out of memory. */
+char *mcp_client__build(const char *client_name, const char *client_version, const char *method,
+                        json_int_t id, const json_t *params, int modern,
+                        const json_t *progress_token, const json_t *extra_meta, size_t *len);
+
+/* Fills err (NULL: no-op) with code, HTTP status, JSON-RPC code and a printf message made one
+ * printable line. */
+void mcp_client__fail(mcp_client_err *err, int code, long status, int rpc, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Copies at most cap-1 bytes of s (NULL = ""), replacing control characters, for messages. */
+void mcp_client__clip(char *out, size_t cap, const char *s);
 
 /* State of one request's reply. Zero it, then set id, progress_token and co. */
 typedef struct mcp_client__rx {

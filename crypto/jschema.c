@@ -388,6 +388,127 @@ static int validate_number(vctx *c, const json_t *s, const json_t *v)
   return SEAL_JSCHEMA_OK;
 }
 
+/* "type": a name or a list of names. */
+static int validate_type(vctx *c, const json_t *t, const json_t *v)
+{
+  int ok = 0;
+  char want[64];
+  if (json_is_string(t)) {
+    ok = type_matches(json_string_value(t), v);
+    if (ok < 0)
+      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: unknown type \"%.50s\"",
+                  json_string_value(t));
+  } else if (json_is_array(t)) {
+    for (size_t i = 0; i < json_array_size(t) && ok <= 0; i++) {
+      const char *tn = json_string_value(json_array_get(t, i));
+      if (!tn || (ok = type_matches(tn, v)) < 0)
+        return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: bad type list");
+    }
+  } else {
+    return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: type must be a string or array");
+  }
+  if (ok)
+    return SEAL_JSCHEMA_OK;
+  if (json_is_string(t))
+    snprintf(want, sizeof want, "%s", json_string_value(t));
+  else
+    snprintf(want, sizeof want, "one of the listed types");
+  return fail(c, SEAL_JSCHEMA_INVALID, "expected %s, got %s", want, type_name(v));
+}
+
+/* "enum": the value equals one entry; the message lists them. */
+static int validate_enum(vctx *c, const json_t *x, const json_t *v)
+{
+  char list[160];
+  size_t off = 0;
+  if (!json_is_array(x))
+    return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: enum must be an array");
+  for (size_t i = 0; i < json_array_size(x); i++)
+    if (jeq(json_array_get(x, i), v))
+      return SEAL_JSCHEMA_OK;
+  list[0] = '\0';
+  for (size_t i = 0; i < json_array_size(x) && off < sizeof list - 8; i++) {
+    const char *e = json_string_value(json_array_get(x, i));
+    int n = snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "", e ? e : "?");
+    if (n < 0)
+      break;
+    off += (size_t)n;
+  }
+  return fail(c, SEAL_JSCHEMA_INVALID, "value must be one of: %s", list);
+}
+
+/* "anyOf": at least one form matches (the message quotes the first form's failure). */
+static int validate_any_of(vctx *c, const json_t *x, const json_t *v, int depth)
+{
+  seal_jschema_err scratch, first;
+  int rc;
+  if (!json_is_array(x) || json_array_size(x) == 0)
+    return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: anyOf must be a non-empty array");
+  memset(&first, 0, sizeof first);
+  for (size_t i = 0; i < json_array_size(x); i++) {
+    rc = validate_quiet(c, json_array_get(x, i), v, depth + 1, &scratch);
+    if (rc == SEAL_JSCHEMA_BADSCHEMA) {
+      if (c->err)
+        *c->err = scratch;
+      return rc;
+    }
+    if (rc == SEAL_JSCHEMA_OK)
+      return SEAL_JSCHEMA_OK;
+    if (i == 0)
+      first = scratch;
+  }
+  return fail(c, SEAL_JSCHEMA_INVALID, "value matches none of the allowed forms (first: %.150s)",
+              first.msg);
+}
+
+/* "oneOf": exactly one form matches. */
+static int validate_one_of(vctx *c, const json_t *x, const json_t *v, int depth)
+{
+  seal_jschema_err scratch;
+  int rc, matches = 0;
+  if (!json_is_array(x) || json_array_size(x) == 0)
+    return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: oneOf must be a non-empty array");
+  for (size_t i = 0; i < json_array_size(x); i++) {
+    rc = validate_quiet(c, json_array_get(x, i), v, depth + 1, &scratch);
+    if (rc == SEAL_JSCHEMA_BADSCHEMA) {
+      if (c->err)
+        *c->err = scratch;
+      return rc;
+    }
+    if (rc == SEAL_JSCHEMA_OK)
+      matches++;
+  }
+  if (matches != 1)
+    return fail(c, SEAL_JSCHEMA_INVALID, "value must match exactly one allowed form (matched %s)",
+                matches ? "several" : "none");
+  return SEAL_JSCHEMA_OK;
+}
+
+/* The combinators allOf, anyOf, oneOf and not, in that order. */
+static int validate_combinators(vctx *c, const json_t *s, const json_t *v, int depth)
+{
+  const json_t *x;
+  seal_jschema_err scratch;
+  int rc;
+  if ((x = json_object_get(s, "allOf"))) {
+    if (!json_is_array(x))
+      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: allOf must be an array");
+    for (size_t i = 0; i < json_array_size(x); i++)
+      if ((rc = validate(c, json_array_get(x, i), v, depth + 1)) != SEAL_JSCHEMA_OK)
+        return rc;
+  }
+  if ((x = json_object_get(s, "anyOf")) &&
+      (rc = validate_any_of(c, x, v, depth)) != SEAL_JSCHEMA_OK)
+    return rc;
+  if ((x = json_object_get(s, "oneOf")) &&
+      (rc = validate_one_of(c, x, v, depth)) != SEAL_JSCHEMA_OK)
+    return rc;
+  if ((x = json_object_get(s, "not")) &&
+      validate_quiet(c, x, v, depth + 1, &scratch) == SEAL_JSCHEMA_OK)
+    return fail(c, SEAL_JSCHEMA_INVALID, "value matches a forbidden form");
+  return SEAL_JSCHEMA_OK;
+}
+
 static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
 {
   const json_t *t, *x;
@@ -410,56 +531,12 @@ static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
     if ((rc = validate(c, target, v, depth + 1)) != SEAL_JSCHEMA_OK)
       return rc;
   }
-
-  if ((t = json_object_get(s, "type"))) {
-    int ok = 0;
-    if (json_is_string(t)) {
-      ok = type_matches(json_string_value(t), v);
-      if (ok < 0)
-        return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: unknown type \"%.50s\"",
-                    json_string_value(t));
-    } else if (json_is_array(t)) {
-      for (size_t i = 0; i < json_array_size(t) && ok <= 0; i++) {
-        const char *tn = json_string_value(json_array_get(t, i));
-        if (!tn || (ok = type_matches(tn, v)) < 0)
-          return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: bad type list");
-      }
-    } else {
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: type must be a string or array");
-    }
-    if (!ok) {
-      char want[64];
-      if (json_is_string(t))
-        snprintf(want, sizeof want, "%s", json_string_value(t));
-      else
-        snprintf(want, sizeof want, "one of the listed types");
-      return fail(c, SEAL_JSCHEMA_INVALID, "expected %s, got %s", want, type_name(v));
-    }
-  }
-
+  if ((t = json_object_get(s, "type")) && (rc = validate_type(c, t, v)) != SEAL_JSCHEMA_OK)
+    return rc;
   if ((x = json_object_get(s, "const")) && !jeq(x, v))
     return fail(c, SEAL_JSCHEMA_INVALID, "value does not equal the required constant");
-
-  if ((x = json_object_get(s, "enum"))) {
-    int found = 0;
-    if (!json_is_array(x))
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: enum must be an array");
-    for (size_t i = 0; i < json_array_size(x) && !found; i++)
-      found = jeq(json_array_get(x, i), v);
-    if (!found) {
-      char list[160];
-      size_t off = 0;
-      list[0] = '\0';
-      for (size_t i = 0; i < json_array_size(x) && off < sizeof list - 8; i++) {
-        const char *e = json_string_value(json_array_get(x, i));
-        int n = snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "", e ? e : "?");
-        if (n < 0)
-          break;
-        off += (size_t)n;
-      }
-      return fail(c, SEAL_JSCHEMA_INVALID, "value must be one of: %s", list);
-    }
-  }
+  if ((x = json_object_get(s, "enum")) && (rc = validate_enum(c, x, v)) != SEAL_JSCHEMA_OK)
+    return rc;
 
   if (json_is_object(v) && (rc = validate_object(c, s, v, depth)) != SEAL_JSCHEMA_OK)
     return rc;
@@ -469,62 +546,7 @@ static int validate(vctx *c, const json_t *s, const json_t *v, int depth)
     return rc;
   if (json_is_number(v) && (rc = validate_number(c, s, v)) != SEAL_JSCHEMA_OK)
     return rc;
-
-  if ((x = json_object_get(s, "allOf"))) {
-    if (!json_is_array(x))
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: allOf must be an array");
-    for (size_t i = 0; i < json_array_size(x); i++)
-      if ((rc = validate(c, json_array_get(x, i), v, depth + 1)) != SEAL_JSCHEMA_OK)
-        return rc;
-  }
-  if ((x = json_object_get(s, "anyOf"))) {
-    seal_jschema_err scratch, first;
-    int any = 0;
-    if (!json_is_array(x) || json_array_size(x) == 0)
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: anyOf must be a non-empty array");
-    memset(&first, 0, sizeof first);
-    for (size_t i = 0; i < json_array_size(x) && !any; i++) {
-      rc = validate_quiet(c, json_array_get(x, i), v, depth + 1, &scratch);
-      if (rc == SEAL_JSCHEMA_BADSCHEMA) {
-        if (c->err)
-          *c->err = scratch;
-        return rc;
-      }
-      if (rc == SEAL_JSCHEMA_OK)
-        any = 1;
-      else if (i == 0)
-        first = scratch;
-    }
-    if (!any)
-      return fail(c, SEAL_JSCHEMA_INVALID,
-                  "value matches none of the allowed forms (first: %.150s)", first.msg);
-  }
-  if ((x = json_object_get(s, "oneOf"))) {
-    seal_jschema_err scratch;
-    int matches = 0;
-    if (!json_is_array(x) || json_array_size(x) == 0)
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: oneOf must be a non-empty array");
-    for (size_t i = 0; i < json_array_size(x); i++) {
-      rc = validate_quiet(c, json_array_get(x, i), v, depth + 1, &scratch);
-      if (rc == SEAL_JSCHEMA_BADSCHEMA) {
-        if (c->err)
-          *c->err = scratch;
-        return rc;
-      }
-      if (rc == SEAL_JSCHEMA_OK)
-        matches++;
-    }
-    if (matches != 1)
-      return fail(c, SEAL_JSCHEMA_INVALID, "value must match exactly one allowed form (matched %s)",
-                  matches ? "several" : "none");
-  }
-  if ((x = json_object_get(s, "not"))) {
-    seal_jschema_err scratch;
-    rc = validate_quiet(c, x, v, depth + 1, &scratch);
-    if (rc == SEAL_JSCHEMA_OK)
-      return fail(c, SEAL_JSCHEMA_INVALID, "value matches a forbidden form");
-  }
-  return SEAL_JSCHEMA_OK;
+  return validate_combinators(c, s, v, depth);
 }
 
 int seal_jschema_validate(const json_t *schema, const json_t *instance, seal_jschema_err *err)

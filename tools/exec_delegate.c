@@ -137,8 +137,6 @@ static int poll_cancelled(void *payload)
   return mcp_ctx_cancelled(((dstate *)payload)->ctx);
 }
 
-/* The JSON object of a CallToolResult: structuredContent when it is an object, else the first
- * text block without its trailing "\n[motebit:…]" tag. New reference or NULL. */
 /* The identity as a signed motebit.md in the text content (tag stripped): 1 with motebit_id and
  * the signing key when the file verifies, else 0. */
 static int identity_from_md(const json_t *res, char *mid, size_t cap, char pk[SEAL_PK_HEX])
@@ -167,6 +165,8 @@ static int identity_from_md(const json_t *res, char *mid, size_t cap, char pk[SE
   return 0;
 }
 
+/* The JSON object of a CallToolResult: structuredContent when it is an object, else the first
+ * text block without its trailing "\n[motebit:…]" tag. New reference or NULL. */
 static json_t *result_object(const json_t *res)
 {
   const json_t *sc = json_object_get(res, "structuredContent"), *b;
@@ -288,11 +288,33 @@ static char *excerpt(const char *s)
 
 /* ---- run ----------------------------------------------------------------------------------------- */
 
+/* One delegation in flight. Steps return STEP_OK to go on, STEP_REFUSE when the task ends
+ * without a nested receipt (out->status set, `why` names the cause; NULL = out of memory), or
+ * STEP_FAIL on an internal error (out->result may name it). */
+enum { STEP_OK = 0, STEP_REFUSE = 1, STEP_FAIL = -1 };
+
 typedef struct drun {
   mcp_ctx *ctx;
   const mcp_task *task;
+  const json_t *spec; /* the peers[] entry, borrowed */
   const char *peer;
+  const char *pinned; /* peers[].public_key or NULL */
+  long timeout_s;
+  int64_t deadline;
   json_t *result_ev; /* the task.delegation_result payload being built */
+  json_t *prior;     /* the chain this node received, root first */
+  char *scope;       /* the required capabilities, comma-joined */
+  mcp_client *cl;
+  mcp_client_call_opts cc;
+  mcp_client_err ce;
+  dstate ds;
+  json_t *ident;                        /* the peer's identity object (mid, pk may point into it) */
+  const char *mid, *pk, *key_source;    /* who answered, and how its key is known */
+  uint8_t pkb[SEAL_PK_BYTES];           /* pk decoded */
+  char md_mid[128], md_pk[SEAL_PK_HEX]; /* an identity given as a signed motebit.md */
+  json_t *tok;                          /* the token we minted for the peer */
+  char *tok_text;                       /* the token (or chain) as sent */
+  char *why;                            /* the cause of a refusal or failure */
 } drun;
 
 /* Records task.delegation_result (status, and the error when there is one). 0 or -1. */
@@ -311,327 +333,365 @@ static int record_result(drun *d, const char *status, const char *error)
   return 0;
 }
 
-static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *route,
-                        mcp_task_result *out)
+/* Ends a step with `status` and the cause `why` (stolen; NULL = out of memory). */
+static int refuse(drun *d, mcp_task_result *out, mcp_task_status status, char *why)
 {
-  const json_t *spec = route->spec;
-  const char *peer = route->name;
-  const char *url = mcp_config_str(spec, "url", "");
-  const char *pinned = mcp_config_str(spec, "public_key", NULL);
-  const char *bearer = mcp_config_str(spec, "token", NULL);
-  long timeout_s = (long)mcp_config_int(spec, "timeout_s", 300);
-  int64_t started = mcp_now_ms(), deadline = started + timeout_s * 1000;
+  out->status = status;
+  d->why = why;
+  return STEP_REFUSE;
+}
+
+/* tools_used, the result event, and the chain this node received (a single token is a chain
+ * of one). */
+static int start_run(drun *d, mcp_task_result *out)
+{
+  const mcp_task *task = d->task;
+  char *tu = mcp_task_strf("delegate:%s", d->peer);
+  out->tools_used = tu ? json_pack("[s]", tu) : NULL;
+  free(tu);
+  d->result_ev = json_pack("{s:s,s:s}", "task_id", task->task_id, "peer", d->peer);
+  if (!out->tools_used || !d->result_ev)
+    return STEP_FAIL;
+  d->prior = task->delegation_chain ? json_deep_copy(task->delegation_chain) : json_array();
+  if (!d->prior)
+    return STEP_FAIL;
+  if (!task->delegation_chain && task->delegation_token &&
+      json_array_append_new(d->prior, json_deep_copy(task->delegation_token)) != 0)
+    return STEP_FAIL;
+  return STEP_OK;
+}
+
+/* Depth, loops and scope, before any traffic (the pinned key is known already). */
+static int check_chain(drun *d, mcp_task_result *out)
+{
+  const mcp_task *task = d->task;
   size_t chain_len = task->delegation_chain   ? json_array_size(task->delegation_chain)
                      : task->delegation_token ? 1
                                               : 0;
-  json_t *prior = NULL, *ident = NULL, *res = NULL, *tok = NULL, *sent = NULL, *args = NULL;
-  json_t *receipt = NULL, *ev = NULL;
-  char *scope = NULL, *tok_text = NULL, *why = NULL;
-  const char *mid = NULL, *pk = NULL, *key_source = "config";
-  char prompt_hash[SEAL_SHA256_HEX], evkey[300], lerrbuf[200];
-  uint8_t pkb[SEAL_PK_BYTES];
-  char md_mid[128], md_pk[SEAL_PK_HEX]; /* an identity given as a signed motebit.md */
-  mcp_client *cl = NULL;
+  if (chain_len + 1 > MCP_DELEGATION_MAX_CHAIN)
+    return refuse(d, out, MCP_TASK_DENIED,
+                  mcp_task_strf("Denied: delegation depth limit: the delegation chain already "
+                                "holds %zu tokens; delegating to peer \"%s\" would exceed %d",
+                                chain_len, d->peer, MCP_DELEGATION_MAX_CHAIN));
+  if (d->pinned && chain_names(d->prior, NULL, d->pinned))
+    return refuse(d, out, MCP_TASK_DENIED,
+                  mcp_task_strf("Denied: delegation loop: peer \"%s\" (key %.16s…) already "
+                                "appears in the delegation chain",
+                                d->peer, d->pinned));
+  if (!(d->scope = caps_joined(task->required_capabilities)))
+    return STEP_FAIL;
+  if (task->delegated_scope && !seal_scope_narrowed(task->delegated_scope, d->scope))
+    return refuse(d, out, MCP_TASK_DENIED,
+                  mcp_task_strf("Denied: the scope \"%s\" for peer \"%s\" is not narrowed from "
+                                "the delegated scope \"%s\"",
+                                d->scope, d->peer, task->delegated_scope));
+  return STEP_OK;
+}
+
+/* Creates the client with the peer's credentials and asks motebit_identity who answers:
+ * fills ident, mid, pk and pkb. */
+static int connect_peer(drun *d, mcp_task_result *out)
+{
+  const char *bearer = mcp_config_str(d->spec, "token", NULL);
   mcp_client_opts co;
-  mcp_client_call_opts cc;
-  mcp_client_err ce;
-  seal_verdict v;
-  seal_err serr;
-  dstate ds = {ctx, peer, started};
-  drun d = {ctx, task, peer, NULL};
-  int crc, rc = -1;
-
-  {
-    char *tu = mcp_task_strf("delegate:%s", peer);
-    out->tools_used = tu ? json_pack("[s]", tu) : NULL;
-    free(tu);
-  }
-  d.result_ev = json_pack("{s:s,s:s}", "task_id", task->task_id, "peer", peer);
-  if (!out->tools_used || !d.result_ev)
-    goto done;
-  /* the chain this node received, root first (a single token is a chain of one) */
-  prior = task->delegation_chain ? json_deep_copy(task->delegation_chain) : json_array();
-  if (!prior)
-    goto done;
-  if (!task->delegation_chain && task->delegation_token &&
-      json_array_append_new(prior, json_deep_copy(task->delegation_token)) != 0)
-    goto done;
-
-  /* depth and loops, before any traffic (the pinned key is known already) */
-  if (chain_len + 1 > MCP_DELEGATION_MAX_CHAIN) {
-    out->status = MCP_TASK_DENIED;
-    why = mcp_task_strf("Denied: delegation depth limit: the delegation chain already holds %zu "
-                        "tokens; delegating to peer \"%s\" would exceed %d",
-                        chain_len, peer, MCP_DELEGATION_MAX_CHAIN);
-    goto refuse;
-  }
-  if (pinned && chain_names(prior, NULL, pinned)) {
-    out->status = MCP_TASK_DENIED;
-    why = mcp_task_strf("Denied: delegation loop: peer \"%s\" (key %.16s…) already appears in the "
-                        "delegation chain",
-                        peer, pinned);
-    goto refuse;
-  }
-  if (!(scope = caps_joined(task->required_capabilities)))
-    goto done;
-  if (task->delegated_scope && !seal_scope_narrowed(task->delegated_scope, scope)) {
-    out->status = MCP_TASK_DENIED;
-    why = mcp_task_strf(
-        "Denied: the scope \"%s\" for peer \"%s\" is not narrowed from the delegated "
-        "scope \"%s\"",
-        scope, peer, task->delegated_scope);
-    goto refuse;
-  }
-
-  /* connect and learn who answers */
+  json_t *res = NULL;
+  int crc;
   memset(&co, 0, sizeof co);
-  co.url = url;
+  co.url = mcp_config_str(d->spec, "url", "");
   if (bearer) {
     co.bearer = bearer;
-  } else if (mcp_config_bool(spec, "motebit_token", 0)) {
-    co.motebit_key = mcp_ctx_key(ctx);
-    co.motebit_id = mcp_ctx_motebit_id(ctx);
-    co.device_id = mcp_ctx_device_id(ctx);
+  } else if (mcp_config_bool(d->spec, "motebit_token", 0)) {
+    co.motebit_key = mcp_ctx_key(d->ctx);
+    co.motebit_id = mcp_ctx_motebit_id(d->ctx);
+    co.device_id = mcp_ctx_device_id(d->ctx);
     co.audience = "task:submit";
   }
-  co.timeout_ms = timeout_s * 1000;
+  co.timeout_ms = d->timeout_s * 1000;
   co.connect_timeout_ms = co.timeout_ms < CONNECT_MS_MAX ? co.timeout_ms : CONNECT_MS_MAX;
-  memset(&ce, 0, sizeof ce);
-  if ((crc = mcp_client_new(&cl, &co, &ce)) != MCP_CLIENT_OK) {
-    out->status = MCP_TASK_FAILED;
-    why = mcp_task_strf("Error: peer \"%s\" cannot be called: %s", peer, ce.msg);
-    goto refuse;
-  }
-  memset(&cc, 0, sizeof cc);
-  cc.cancelled = poll_cancelled;
-  cc.payload = &ds;
-  cc.timeout_ms = (long)(deadline - mcp_now_ms());
-  crc = cc.timeout_ms > 0 ? mcp_client_call_tool(cl, "motebit_identity", NULL, &cc, &res, &ce)
-                          : MCP_CLIENT_ETIMEOUT;
+  memset(&d->ce, 0, sizeof d->ce);
+  if (mcp_client_new(&d->cl, &co, &d->ce) != MCP_CLIENT_OK)
+    return refuse(d, out, MCP_TASK_FAILED,
+                  mcp_task_strf("Error: peer \"%s\" cannot be called: %s", d->peer, d->ce.msg));
+  memset(&d->cc, 0, sizeof d->cc);
+  d->cc.cancelled = poll_cancelled;
+  d->cc.payload = &d->ds;
+  d->cc.timeout_ms = (long)(d->deadline - mcp_now_ms());
+  crc = d->cc.timeout_ms > 0
+            ? mcp_client_call_tool(d->cl, "motebit_identity", NULL, &d->cc, &res, &d->ce)
+            : MCP_CLIENT_ETIMEOUT;
   if (crc != MCP_CLIENT_OK) {
-    out->status = MCP_TASK_FAILED;
-    why = client_failure(peer, "motebit_identity", crc, &ce, timeout_s);
-    goto refuse;
+    json_decref(res);
+    return refuse(d, out, MCP_TASK_FAILED,
+                  client_failure(d->peer, "motebit_identity", crc, &d->ce, d->timeout_s));
   }
-  ident = result_object(res);
-  mid = json_string_value(json_object_get(ident, "motebit_id"));
-  pk = json_string_value(json_object_get(ident, "public_key"));
-  if (!mid && !pk && identity_from_md(res, md_mid, sizeof md_mid, md_pk)) {
+  d->ident = result_object(res);
+  d->mid = json_string_value(json_object_get(d->ident, "motebit_id"));
+  d->pk = json_string_value(json_object_get(d->ident, "public_key"));
+  if (!d->mid && !d->pk && identity_from_md(res, d->md_mid, sizeof d->md_mid, d->md_pk)) {
     /* a peer that answers with its signed motebit.md (reference motebit.md §1): the file's own
      * signature binds motebit_id to identity.public_key */
-    mid = md_mid;
-    pk = md_pk;
+    d->mid = d->md_mid;
+    d->pk = d->md_pk;
   }
   json_decref(res);
-  res = NULL;
-  if (!mid || !*mid || !lower_hex64(pk) || seal_hex_decode(pkb, sizeof pkb, pk, 1) != SEAL_OK) {
-    out->status = MCP_TASK_FAILED;
-    why = mcp_task_strf("Error: peer \"%s\" sent a malformed identity (motebit_identity must give "
-                        "motebit_id and a 64-hex public_key, as JSON or as a signed motebit.md)",
-                        peer);
-    goto refuse;
-  }
-  json_object_set_new(d.result_ev, "peer_motebit_id", json_string(mid));
-  json_object_set_new(d.result_ev, "peer_public_key", json_string(pk));
-  if (pinned && strcmp(pinned, pk) != 0) {
-    out->status = MCP_TASK_FAILED;
-    why = mcp_task_strf("Error: peer key mismatch: peer \"%s\" presented public key %s, but "
-                        "peers[].public_key pins %s",
-                        peer, pk, pinned);
-    goto refuse;
-  }
-  if (!pinned) {
-    pin_job pj = {peer, mid, pk, 0};
+  if (!d->mid || !*d->mid || !lower_hex64(d->pk) ||
+      seal_hex_decode(d->pkb, sizeof d->pkb, d->pk, 1) != SEAL_OK)
+    return refuse(d, out, MCP_TASK_FAILED,
+                  mcp_task_strf("Error: peer \"%s\" sent a malformed identity (motebit_identity "
+                                "must give motebit_id and a 64-hex public_key, as JSON or as a "
+                                "signed motebit.md)",
+                                d->peer));
+  json_object_set_new(d->result_ev, "peer_motebit_id", json_string(d->mid));
+  json_object_set_new(d->result_ev, "peer_public_key", json_string(d->pk));
+  return STEP_OK;
+}
+
+/* The peer's key against the configured pin or, without one, the pin on first use in the
+ * Store; then the loop check with the peer's motebit_id. */
+static int trust_peer(drun *d, mcp_task_result *out)
+{
+  if (d->pinned && strcmp(d->pinned, d->pk) != 0)
+    return refuse(d, out, MCP_TASK_FAILED,
+                  mcp_task_strf("Error: peer key mismatch: peer \"%s\" presented public key %s, "
+                                "but peers[].public_key pins %s",
+                                d->peer, d->pk, d->pinned));
+  if (!d->pinned) {
+    pin_job pj = {d->peer, d->mid, d->pk, 0};
+    struct ledger *store = mcp_ctx_store(d->ctx);
     ledger_err lerr;
+    int lrc;
     memset(&lerr, 0, sizeof lerr);
-    int lrc = mcp_ctx_store(ctx) ? ledger_tx(mcp_ctx_store(ctx), pin_fn, &pj, &lerr) : LEDGER_ERROR;
-    if (lrc == LEDGER_ECONFLICT) {
-      out->status = MCP_TASK_FAILED;
-      why = mcp_task_strf("Error: peer key mismatch: peer \"%s\" now presents public key %s "
-                          "(motebit_id %s), which differs from the identity pinned on first use "
-                          "(Store event %s in run %s)",
-                          peer, pk, mid, KIND_PINNED, PINS_RUN);
-      goto refuse;
-    }
+    lrc = store ? ledger_tx(store, pin_fn, &pj, &lerr) : LEDGER_ERROR;
+    if (lrc == LEDGER_ECONFLICT)
+      return refuse(d, out, MCP_TASK_FAILED,
+                    mcp_task_strf("Error: peer key mismatch: peer \"%s\" now presents public key "
+                                  "%s (motebit_id %s), which differs from the identity pinned "
+                                  "on first use (Store event %s in run %s)",
+                                  d->peer, d->pk, d->mid, KIND_PINNED, PINS_RUN));
     if (lrc != LEDGER_OK) {
       out->result = mcp_task_strf(
-          "Error: the key of peer \"%s\" could not be pinned in the Store: %s", peer,
+          "Error: the key of peer \"%s\" could not be pinned in the Store: %s", d->peer,
           lerr.msg[0] ? lerr.msg : "Store error");
-      goto done;
+      return STEP_FAIL;
     }
-    key_source = pj.replayed ? "tofu_pin" : "first_use";
+    d->key_source = pj.replayed ? "tofu_pin" : "first_use";
   }
-  if (chain_names(prior, mid, pk)) {
-    out->status = MCP_TASK_DENIED;
-    why = mcp_task_strf("Denied: delegation loop: peer \"%s\" (%s) already appears in the "
-                        "delegation chain",
-                        peer, mid);
-    goto refuse;
-  }
+  if (chain_names(d->prior, d->mid, d->pk))
+    return refuse(d, out, MCP_TASK_DENIED,
+                  mcp_task_strf("Denied: delegation loop: peer \"%s\" (%s) already appears in "
+                                "the delegation chain",
+                                d->peer, d->mid));
+  return STEP_OK;
+}
 
-  /* the token for the peer, narrowed to what this task needs */
-  {
-    int64_t now = mcp_now_ms();
-    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "delegator_id", mcp_ctx_motebit_id(ctx),
-                             "delegate_id", mid, "delegate_public_key", pk, "scope", scope,
-                             "issued_at", (json_int_t)now, "expires_at", (json_int_t)deadline);
-    memset(&serr, 0, sizeof serr);
-    crc = body ? seal_sign_delegation_token(&tok, body, mcp_ctx_key(ctx), &serr) : SEAL_ERROR;
-    json_decref(body);
-    if (crc != SEAL_OK) {
-      out->result = mcp_task_strf("Error: the delegation token could not be signed: %s", serr.msg);
-      goto done;
-    }
+/* Mints the token for the peer, narrowed to what this task needs, appends it to the chain we
+ * received (tok_text) and records task.delegated. */
+static int mint_token(drun *d, mcp_task_result *out)
+{
+  const mcp_task *task = d->task;
+  int64_t now = mcp_now_ms();
+  json_t *body, *sent = NULL, *ev = NULL;
+  char evkey[300], lerrbuf[200];
+  seal_err serr;
+  int crc, rc = STEP_FAIL;
+  body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "delegator_id", mcp_ctx_motebit_id(d->ctx),
+                   "delegate_id", d->mid, "delegate_public_key", d->pk, "scope", d->scope,
+                   "issued_at", (json_int_t)now, "expires_at", (json_int_t)d->deadline);
+  memset(&serr, 0, sizeof serr);
+  crc = body ? seal_sign_delegation_token(&d->tok, body, mcp_ctx_key(d->ctx), &serr) : SEAL_ERROR;
+  json_decref(body);
+  if (crc != SEAL_OK) {
+    out->result = mcp_task_strf("Error: the delegation token could not be signed: %s", serr.msg);
+    goto out;
   }
-  if (json_array_size(prior) > 0) {
-    sent = json_copy(prior); /* shallow: the received tokens, then ours */
-    if (!sent || json_array_append(sent, tok) != 0)
-      goto done;
+  if (json_array_size(d->prior) > 0) {
+    sent = json_copy(d->prior); /* shallow: the received tokens, then ours */
+    if (!sent || json_array_append(sent, d->tok) != 0)
+      goto out;
   } else {
-    sent = json_incref(tok);
+    sent = json_incref(d->tok);
   }
-  if (!(tok_text = json_dumps(sent, JSON_COMPACT)))
-    goto done;
-  ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "task_id", task->task_id, "peer", peer,
-                 "peer_motebit_id", mid, "peer_public_key", pk, "scope", scope, "chain_length",
-                 (json_int_t)(json_is_array(sent) ? json_array_size(sent) : 1), "expires_at",
-                 (json_int_t)deadline, "key_source", key_source, "token_signature",
-                 json_string_value(json_object_get(tok, "signature")));
-  snprintf(evkey, sizeof evkey, "delegate:%s", peer);
-  if (!ev || mcp_task_event(ctx, task, LEDGER_KIND_TASK_DELEGATED, evkey, ev, lerrbuf,
+  if (!(d->tok_text = json_dumps(sent, JSON_COMPACT)))
+    goto out;
+  ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "task_id", task->task_id, "peer", d->peer,
+                 "peer_motebit_id", d->mid, "peer_public_key", d->pk, "scope", d->scope,
+                 "chain_length", (json_int_t)(json_is_array(sent) ? json_array_size(sent) : 1),
+                 "expires_at", (json_int_t)d->deadline, "key_source", d->key_source,
+                 "token_signature", json_string_value(json_object_get(d->tok, "signature")));
+  snprintf(evkey, sizeof evkey, "delegate:%s", d->peer);
+  if (!ev || mcp_task_event(d->ctx, task, LEDGER_KIND_TASK_DELEGATED, evkey, ev, lerrbuf,
                             sizeof lerrbuf) != 0) {
     out->result = mcp_task_strf("Error: the delegation could not be recorded in the Store: %s",
                                 ev ? lerrbuf : "out of memory");
-    goto done;
+    goto out;
   }
+  rc = STEP_OK;
+out:
+  json_decref(sent);
+  json_decref(ev);
+  return rc;
+}
 
-  /* the task itself */
+/* Sends motebit_task (relaying progress) and reads the receipt from its result (*receipt: new
+ * reference, on STEP_OK only). */
+static int call_task(drun *d, mcp_task_result *out, json_t **receipt)
+{
+  const mcp_task *task = d->task;
+  json_t *args, *res = NULL;
+  int crc;
   args = json_pack("{s:s%,s:s,s:O,s:s}", "prompt", task->prompt, task->prompt_len,
-                   "delegation_token", tok_text, "required_capabilities",
+                   "delegation_token", d->tok_text, "required_capabilities",
                    task->required_capabilities, "relay_task_id", task->task_id);
   if (!args)
-    goto done;
-  cc.on_progress = relay_progress;
-  cc.timeout_ms = (long)(deadline - mcp_now_ms());
-  crc = cc.timeout_ms > 0 ? mcp_client_call_tool(cl, "motebit_task", args, &cc, &res, &ce)
-                          : MCP_CLIENT_ETIMEOUT;
+    return STEP_FAIL;
+  d->cc.on_progress = relay_progress;
+  d->cc.timeout_ms = (long)(d->deadline - mcp_now_ms());
+  crc = d->cc.timeout_ms > 0
+            ? mcp_client_call_tool(d->cl, "motebit_task", args, &d->cc, &res, &d->ce)
+            : MCP_CLIENT_ETIMEOUT;
+  json_decref(args);
   if (crc != MCP_CLIENT_OK) {
-    out->status = MCP_TASK_FAILED;
-    why = client_failure(peer, "motebit_task", crc, &ce, timeout_s);
-    goto refuse;
+    json_decref(res);
+    return refuse(d, out, MCP_TASK_FAILED,
+                  client_failure(d->peer, "motebit_task", crc, &d->ce, d->timeout_s));
   }
-  receipt = result_object(res);
-  if (!receipt || !json_is_string(json_object_get(receipt, "signature"))) {
-    out->status = MCP_TASK_FAILED;
-    why = mcp_task_strf("Error: peer \"%s\" returned no readable ExecutionReceipt (malformed "
-                        "motebit_task result)",
-                        peer);
-    goto refuse;
+  *receipt = result_object(res);
+  json_decref(res);
+  if (!*receipt || !json_is_string(json_object_get(*receipt, "signature"))) {
+    json_decref(*receipt);
+    *receipt = NULL;
+    return refuse(d, out, MCP_TASK_FAILED,
+                  mcp_task_strf("Error: peer \"%s\" returned no readable ExecutionReceipt "
+                                "(malformed motebit_task result)",
+                                d->peer));
   }
+  return STEP_OK;
+}
 
-  /* verify the whole chain it carries, then its binding to this task */
-  {
-    seal_verify_opts vo = SEAL_VERIFY_OPTS_INIT;
-    const char *r_relay = json_string_value(json_object_get(receipt, "relay_task_id"));
-    const char *r_mid = json_string_value(json_object_get(receipt, "motebit_id"));
-    const char *r_ph = json_string_value(json_object_get(receipt, "prompt_hash"));
-    const char *r_scope = json_string_value(json_object_get(receipt, "delegated_scope"));
-    const char *r_status = json_string_value(json_object_get(receipt, "status"));
-    const char *r_result = json_string_value(json_object_get(receipt, "result"));
-    vo.strict_hash = 1;
-    vo.pinned_pk = pkb;
-    if (seal_verify_execution_receipt(receipt, &vo, &v) != SEAL_OK) {
-      const char *r0 = json_string_value(json_array_get(v.reasons, 0));
-      out->status = MCP_TASK_FAILED;
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" does not verify: %s", peer,
-                          r0 ? r0 : "?");
-      seal_verdict_clear(&v);
-      goto refuse;
-    }
-    if (v.depth + 1 > SEAL_MAX_CHAIN_DEPTH) {
-      out->status = MCP_TASK_FAILED;
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" nests %d levels; with ours it would "
-                          "exceed the depth limit %d",
-                          peer, v.depth, SEAL_MAX_CHAIN_DEPTH);
-      seal_verdict_clear(&v);
-      goto refuse;
-    }
-    json_object_set_new(d.result_ev, "depth", json_integer(v.depth + 1));
+/* Verifies the whole chain the receipt carries (each node under its own key, the top under the
+ * peer's, depth, strict result_hash), then its binding to this task. */
+static int verify_receipt(drun *d, mcp_task_result *out, const json_t *receipt)
+{
+  const mcp_task *task = d->task;
+  seal_verify_opts vo = SEAL_VERIFY_OPTS_INIT;
+  const char *r_relay = json_string_value(json_object_get(receipt, "relay_task_id"));
+  const char *r_mid = json_string_value(json_object_get(receipt, "motebit_id"));
+  const char *r_ph = json_string_value(json_object_get(receipt, "prompt_hash"));
+  const char *r_scope = json_string_value(json_object_get(receipt, "delegated_scope"));
+  const char *peer = d->peer;
+  char prompt_hash[SEAL_SHA256_HEX];
+  seal_verdict v;
+  int depth;
+  vo.strict_hash = 1;
+  vo.pinned_pk = d->pkb;
+  if (seal_verify_execution_receipt(receipt, &vo, &v) != SEAL_OK) {
+    const char *r0 = json_string_value(json_array_get(v.reasons, 0));
+    char *why = mcp_task_strf("Error: the receipt of peer \"%s\" does not verify: %s", peer,
+                              r0 ? r0 : "?");
     seal_verdict_clear(&v);
-    seal_sha256_hex(prompt_hash, task->prompt, task->prompt_len);
-    out->status = MCP_TASK_FAILED;
-    if (!r_relay || strcmp(r_relay, task->task_id) != 0)
-      why = mcp_task_strf(
-          "Error: the receipt of peer \"%s\" is bound to another task (relay_task_id "
-          "\"%.80s\", expected this task's id \"%s\")",
-          peer, r_relay ? r_relay : "", task->task_id);
-    else if (!r_mid || strcmp(r_mid, mid) != 0)
-      why = mcp_task_strf(
-          "Error: the receipt of peer \"%s\" is signed for motebit_id \"%.80s\", not "
-          "the peer's \"%s\"",
-          peer, r_mid ? r_mid : "", mid);
-    else if (!r_ph || strcmp(r_ph, prompt_hash) != 0)
-      why = mcp_task_strf("Error: the receipt of peer \"%s\" covers another prompt (prompt_hash "
-                          "mismatch)",
-                          peer);
-    else if (r_scope && strcmp(r_scope, scope) != 0)
-      why = mcp_task_strf(
-          "Error: the receipt of peer \"%s\" states delegated_scope \"%.200s\", not "
-          "the \"%s\" we granted",
-          peer, r_scope, scope);
-    if (why)
-      goto refuse;
-    json_object_set_new(d.result_ev, "peer_task_id",
-                        json_string(json_string_value(json_object_get(receipt, "task_id"))));
-    json_object_set_new(d.result_ev, "peer_result_hash",
-                        json_incref(json_object_get(receipt, "result_hash")));
-    json_object_set_new(d.result_ev, "peer_signature",
-                        json_incref(json_object_get(receipt, "signature")));
-    if (r_status && strcmp(r_status, "completed") == 0) {
-      out->status = MCP_TASK_COMPLETED;
-      out->result = mcp_task_strf("%s", r_result ? r_result : "");
-    } else {
-      char *ex = excerpt(r_result ? r_result : "");
-      int denied = r_status && strcmp(r_status, "denied") == 0;
-      out->status = denied ? MCP_TASK_DENIED : MCP_TASK_FAILED;
-      out->result = ex ? mcp_task_strf("%s: peer \"%s\" %s the task: %s",
-                                       denied ? "Denied" : "Error", peer,
-                                       denied ? "denied" : "failed", ex)
-                       : NULL;
-      free(ex);
-    }
-    if (!out->result)
-      goto done;
-    out->delegation_receipts = json_pack("[O]", receipt);
-    if (!out->delegation_receipts)
-      goto done;
-    rc = record_result(&d, mcp_task_status_name(out->status), NULL);
-    goto done;
+    return refuse(d, out, MCP_TASK_FAILED, why);
   }
+  depth = v.depth;
+  seal_verdict_clear(&v);
+  if (depth + 1 > SEAL_MAX_CHAIN_DEPTH)
+    return refuse(d, out, MCP_TASK_FAILED,
+                  mcp_task_strf("Error: the receipt of peer \"%s\" nests %d levels; with ours it "
+                                "would exceed the depth limit %d",
+                                peer, depth, SEAL_MAX_CHAIN_DEPTH));
+  json_object_set_new(d->result_ev, "depth", json_integer(depth + 1));
+  seal_sha256_hex(prompt_hash, task->prompt, task->prompt_len);
+  out->status = MCP_TASK_FAILED;
+  if (!r_relay || strcmp(r_relay, task->task_id) != 0)
+    d->why = mcp_task_strf("Error: the receipt of peer \"%s\" is bound to another task "
+                           "(relay_task_id \"%.80s\", expected this task's id \"%s\")",
+                           peer, r_relay ? r_relay : "", task->task_id);
+  else if (!r_mid || strcmp(r_mid, d->mid) != 0)
+    d->why = mcp_task_strf("Error: the receipt of peer \"%s\" is signed for motebit_id "
+                           "\"%.80s\", not the peer's \"%s\"",
+                           peer, r_mid ? r_mid : "", d->mid);
+  else if (!r_ph || strcmp(r_ph, prompt_hash) != 0)
+    d->why = mcp_task_strf("Error: the receipt of peer \"%s\" covers another prompt (prompt_hash "
+                           "mismatch)",
+                           peer);
+  else if (r_scope && strcmp(r_scope, d->scope) != 0)
+    d->why = mcp_task_strf("Error: the receipt of peer \"%s\" states delegated_scope "
+                           "\"%.200s\", not the \"%s\" we granted",
+                           peer, r_scope, d->scope);
+  return d->why ? STEP_REFUSE : STEP_OK;
+}
 
-refuse:
-  /* a refusal or failure without a nested receipt: our result names the cause */
-  if (!why)
-    goto done;
-  out->result = why;
-  why = NULL;
-  rc = record_result(&d, out->status == MCP_TASK_DENIED ? "denied" : "error", out->result);
-done:
+/* The verified receipt's status becomes ours; it is nested untouched in our receipt. */
+static int adopt_receipt(drun *d, mcp_task_result *out, const json_t *receipt)
+{
+  const char *r_status = json_string_value(json_object_get(receipt, "status"));
+  const char *r_result = json_string_value(json_object_get(receipt, "result"));
+  json_object_set_new(d->result_ev, "peer_task_id",
+                      json_string(json_string_value(json_object_get(receipt, "task_id"))));
+  json_object_set_new(d->result_ev, "peer_result_hash",
+                      json_incref(json_object_get(receipt, "result_hash")));
+  json_object_set_new(d->result_ev, "peer_signature",
+                      json_incref(json_object_get(receipt, "signature")));
+  if (r_status && strcmp(r_status, "completed") == 0) {
+    out->status = MCP_TASK_COMPLETED;
+    out->result = mcp_task_strf("%s", r_result ? r_result : "");
+  } else {
+    char *ex = excerpt(r_result ? r_result : "");
+    int denied = r_status && strcmp(r_status, "denied") == 0;
+    out->status = denied ? MCP_TASK_DENIED : MCP_TASK_FAILED;
+    out->result = ex ? mcp_task_strf("%s: peer \"%s\" %s the task: %s", denied ? "Denied" : "Error",
+                                     d->peer, denied ? "denied" : "failed", ex)
+                     : NULL;
+    free(ex);
+  }
+  if (!out->result)
+    return STEP_FAIL;
+  out->delegation_receipts = json_pack("[O]", receipt);
+  return out->delegation_receipts ? STEP_OK : STEP_FAIL;
+}
+
+static int delegate_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *route,
+                        mcp_task_result *out)
+{
+  drun d;
+  json_t *receipt = NULL;
+  int step, rc = -1;
+
+  memset(&d, 0, sizeof d);
+  d.ctx = ctx;
+  d.task = task;
+  d.spec = route->spec;
+  d.peer = route->name;
+  d.pinned = mcp_config_str(d.spec, "public_key", NULL);
+  d.timeout_s = (long)mcp_config_int(d.spec, "timeout_s", 300);
+  d.ds.ctx = ctx;
+  d.ds.peer = d.peer;
+  d.ds.started = mcp_now_ms();
+  d.deadline = d.ds.started + d.timeout_s * 1000;
+  d.key_source = "config";
+
+  if ((step = start_run(&d, out)) == STEP_OK && (step = check_chain(&d, out)) == STEP_OK &&
+      (step = connect_peer(&d, out)) == STEP_OK && (step = trust_peer(&d, out)) == STEP_OK &&
+      (step = mint_token(&d, out)) == STEP_OK && (step = call_task(&d, out, &receipt)) == STEP_OK &&
+      (step = verify_receipt(&d, out, receipt)) == STEP_OK &&
+      (step = adopt_receipt(&d, out, receipt)) == STEP_OK)
+    rc = record_result(&d, mcp_task_status_name(out->status), NULL);
+  else if (step == STEP_REFUSE && d.why) {
+    /* a refusal or failure without a nested receipt: our result names the cause */
+    out->result = d.why;
+    d.why = NULL;
+    rc = record_result(&d, out->status == MCP_TASK_DENIED ? "denied" : "error", out->result);
+  }
   if (rc != 0 && out->status == MCP_TASK_COMPLETED)
     out->status = MCP_TASK_FAILED;
-  mcp_client_free(cl);
-  json_decref(prior);
-  json_decref(ident);
-  json_decref(res);
-  json_decref(tok);
-  json_decref(sent);
-  json_decref(args);
+  mcp_client_free(d.cl);
+  json_decref(d.prior);
+  json_decref(d.ident);
+  json_decref(d.tok);
   json_decref(receipt);
-  json_decref(ev);
   json_decref(d.result_ev);
-  free(scope);
-  free(tok_text);
-  free(why);
+  free(d.scope);
+  free(d.tok_text);
+  free(d.why);
   return rc;
 }
 

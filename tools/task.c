@@ -360,230 +360,312 @@ static json_t *closed_payload(mcp_task_status st, const char *caller, const char
                    "prompt and result stored as digests in events; the result is in the receipt");
 }
 
-static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
-{
-  ledger *l = mcp_ctx_store(ctx);
-  const json_t *cfg = mcp_ctx_config(ctx);
-  const char *prompt = json_string_value(json_object_get(args, "prompt"));
-  size_t prompt_len = json_string_length(json_object_get(args, "prompt"));
-  const json_t *caps_arg = json_object_get(args, "required_capabilities");
-  const json_t *tok_arg = json_object_get(args, "delegation_token");
-  const char *relay = json_string_value(json_object_get(args, "relay_task_id"));
-  const char *caller = mcp_ctx_caller(ctx)->id;
-  json_t *caps = NULL, *tok = NULL, *chain = NULL, *start = NULL, *body = NULL, *receipt = NULL;
-  json_t *finished = NULL, *closed = NULL;
-  const char *scope = NULL;
+/* One motebit_task call in flight: the arguments (borrowed from args), what the steps fill in,
+ * and the references they own (released once, at the end of task_fn). */
+typedef struct tjob {
+  mcp_ctx *ctx;
+  ledger *l;
+  const char *prompt;
+  size_t prompt_len;
+  const json_t *tok_arg; /* the delegation_token string, or NULL */
+  const char *relay;     /* relay_task_id, or NULL */
+  const char *caller;
+  json_t *caps;        /* required_capabilities (an array, possibly empty) */
+  json_t *tok, *chain; /* the verified delegation token / chain, or NULL */
+  const char *scope;   /* borrowed from tok */
   char task_id[SEAL_SOVEREIGN_ID], work_id[64], prompt_hash[SEAL_SHA256_HEX];
-  char result_hash[SEAL_SHA256_HEX], why[700] = "";
+  char result_hash[SEAL_SHA256_HEX];
+  char run_id[LEDGER_ID_MAX];
+  int64_t submitted_at;
   mcp_task task;
-  mcp_task_result tr;
   mcp_route route;
-  start_job sj;
-  finish_job fj;
-  ledger_err lerr;
-  seal_err serr;
-  seal_verdict v;
-  int64_t submitted_at = mcp_now_ms();
-  int rc = -1;
+  mcp_task_result tr;
+} tjob;
 
-  memset(&tr, 0, sizeof tr);
-  memset(&route, 0, sizeof route);
-  if (!l) {
+static int oom(mcp_tool_out *out)
+{
+  snprintf(out->error, sizeof out->error, "Error: out of memory");
+  return -1;
+}
+
+/* The arguments the schema cannot check, answered before any run is opened (the Store stays as
+ * it was). 0, or -1 with out->error set. */
+static int task_args(tjob *j, const json_t *args, mcp_tool_out *out)
+{
+  const json_t *caps_arg = json_object_get(args, "required_capabilities");
+  j->prompt = json_string_value(json_object_get(args, "prompt"));
+  j->prompt_len = json_string_length(json_object_get(args, "prompt"));
+  j->tok_arg = json_object_get(args, "delegation_token");
+  j->relay = json_string_value(json_object_get(args, "relay_task_id"));
+  if (!j->l) {
     snprintf(out->error, sizeof out->error, "Error: no Store is open on this server");
     return -1;
   }
-  if (!prompt || !*prompt) {
+  if (!j->prompt || !*j->prompt) {
     snprintf(out->error, sizeof out->error,
              "Invalid arguments for tool motebit_task: /prompt: must be a non-empty string");
     return -1;
   }
   /* the reference declares required_capabilities untyped: anything but an array of names is a
-   * model-correctable error, answered before any run is opened (the Store stays as it was) */
+   * model-correctable error */
   if (caps_arg && !json_is_null(caps_arg)) {
     if (caps_check(caps_arg, out->error, sizeof out->error) != 0)
       return -1;
-    caps = json_incref((json_t *)caps_arg);
+    j->caps = json_incref((json_t *)caps_arg);
   } else {
-    caps = json_array();
+    j->caps = json_array();
   }
-  if (tok_arg && !json_is_string(tok_arg)) {
+  if (j->tok_arg && !json_is_string(j->tok_arg)) {
     snprintf(out->error, sizeof out->error,
              "Invalid arguments for tool motebit_task: /delegation_token: must be a string "
              "(the JSON-encoded DelegationToken)");
-    json_decref(caps);
     return -1;
   }
+  return 0;
+}
 
-  seal_uuid4(task_id);
-  snprintf(work_id, sizeof work_id, "task-%s", task_id);
-  seal_sha256_hex(prompt_hash, prompt, prompt_len);
+/* Record start: opens the task's Store run (work_id "task-<task_id>") with its work.started
+ * event; fills task_id, work_id, prompt_hash, run_id (and out->run_id). 0 or -1. */
+static int record_start(tjob *j, mcp_tool_out *out)
+{
+  json_t *start;
+  start_job sj;
+  ledger_err lerr;
+  int rc;
+  seal_uuid4(j->task_id);
+  snprintf(j->work_id, sizeof j->work_id, "task-%s", j->task_id);
+  seal_sha256_hex(j->prompt_hash, j->prompt, j->prompt_len);
   start = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},"
                     "s:{s:s,s:s,s:I,s:O,s:b,s:s}}",
-                    "work_id", work_id, "actor", "type", "agent", "id", caller, "trigger", "kind",
-                    "tool_call", "instruction", "kind", "task", "summary", "motebit_task",
-                    "canonical_text", work_id, "runtime", "name", "workledger", "kind", "mcp",
-                    "version", WL_VERSION, "task", "task_id", task_id, "prompt_hash", prompt_hash,
-                    "prompt_bytes", (json_int_t)prompt_len, "required_capabilities", caps,
-                    "delegation_token", tok_arg != NULL, "invocation_id",
-                    mcp_ctx_invocation_id(ctx));
+                    "work_id", j->work_id, "actor", "type", "agent", "id", j->caller, "trigger",
+                    "kind", "tool_call", "instruction", "kind", "task", "summary", "motebit_task",
+                    "canonical_text", j->work_id, "runtime", "name", "workledger", "kind", "mcp",
+                    "version", WL_VERSION, "task", "task_id", j->task_id, "prompt_hash",
+                    j->prompt_hash, "prompt_bytes", (json_int_t)j->prompt_len,
+                    "required_capabilities", j->caps, "delegation_token", j->tok_arg != NULL,
+                    "invocation_id", mcp_ctx_invocation_id(j->ctx));
   if (!start)
-    goto oom;
-  if (relay)
-    json_object_set_new(json_object_get(start, "task"), "relay_task_id", json_string(relay));
+    return oom(out);
+  if (j->relay)
+    json_object_set_new(json_object_get(start, "task"), "relay_task_id", json_string(j->relay));
   memset(&sj, 0, sizeof sj);
-  sj.work_id = work_id;
+  sj.work_id = j->work_id;
   sj.payload = start;
   memset(&lerr, 0, sizeof lerr);
-  if (ledger_tx(l, start_fn, &sj, &lerr) != LEDGER_OK) {
+  rc = ledger_tx(j->l, start_fn, &sj, &lerr);
+  json_decref(start);
+  if (rc != LEDGER_OK) {
     snprintf(out->error, sizeof out->error,
              "Error: the task could not be recorded in the Store: %s",
              lerr.msg[0] ? lerr.msg : "Store error");
-    goto done;
+    return -1;
   }
+  snprintf(j->run_id, sizeof j->run_id, "%s", sj.run_id);
   snprintf(out->run_id, sizeof out->run_id, "%s", sj.run_id);
+  return 0;
+}
 
-  memset(&task, 0, sizeof task);
-  task.task_id = task_id;
-  task.run_id = sj.run_id;
-  task.prompt = prompt;
-  task.prompt_len = prompt_len;
-  task.required_capabilities = caps;
-  task.relay_task_id = relay;
-  task.submitted_at = submitted_at;
-
-  if (tok_arg &&
-      check_token(ctx, json_string_value(tok_arg), caps, &tok, &chain, &scope, why, sizeof why)) {
-    tr.status = MCP_TASK_DENIED;
-    tr.result = mcp_task_strf("%s", why);
-  } else {
-    task.delegated_scope = scope;
-    task.delegation_token = tok;
-    task.delegation_chain = chain;
-    route_find(cfg, caps, &route);
-    if (!route.executor) {
-      char *ct = caps_text(caps);
-      tr.status = MCP_TASK_FAILED;
-      if (json_array_size(caps))
-        tr.result = mcp_task_strf("Error: no executor for the required capabilities [%s] on this "
-                                  "node (configure executors.<capability> or a peer)",
-                                  ct ? ct : "");
-      else
-        tr.result = mcp_task_strf("Error: no executor for a task without required_capabilities on "
-                                  "this node (configure executors.default)");
-      free(ct);
-    } else {
-      json_t *ev = json_pack("{s:s,s:s,s:s}", "task_id", task_id, "executor", route.executor->type,
-                             "route", route.name);
-      char m[200];
-      int erc = ev ? mcp_task_event(ctx, &task, KIND_ROUTED, "task:routed", ev, why, sizeof why)
-                   : -1;
-      json_decref(ev);
-      if (erc != 0) {
-        snprintf(out->error, sizeof out->error,
-                 "Error: the task could not be recorded in the Store: %.300s", why);
-        goto done; /* the run stays open: nothing ran, the call is recorded as failed */
-      }
-      snprintf(m, sizeof m, "task %s routed to %s executor \"%.100s\"", task_id,
-               route.executor->type, route.name);
-      mcp_ctx_progress(ctx, 1, 0, m);
-      if (route.executor->run(ctx, &task, &route, &tr) != 0) {
-        tr.status = MCP_TASK_FAILED;
-        if (!tr.result)
-          tr.result = mcp_task_strf("Error: executor \"%s\" failed (internal error)", route.name);
-      }
-      if (tr.status == MCP_TASK_COMPLETED && (!tr.result || !*tr.result)) {
-        free(tr.result);
-        tr.status = MCP_TASK_FAILED;
-        tr.result = mcp_task_strf("Error: executor \"%s\" produced no result", route.name);
-      }
-    }
+/* Records task.routed in the task's run. 0, or -1 with out->error set. */
+static int record_routed(tjob *j, mcp_tool_out *out)
+{
+  char why[700] = "";
+  json_t *ev = json_pack("{s:s,s:s,s:s}", "task_id", j->task_id, "executor",
+                         j->route.executor->type, "route", j->route.name);
+  int erc = ev ? mcp_task_event(j->ctx, &j->task, KIND_ROUTED, "task:routed", ev, why, sizeof why)
+               : -1;
+  json_decref(ev);
+  if (erc != 0) {
+    snprintf(out->error, sizeof out->error,
+             "Error: the task could not be recorded in the Store: %.300s", why);
+    return -1;
   }
-  if (!tr.result)
-    goto oom;
+  return 0;
+}
 
-  /* the receipt (reference/motebit.md §2.1): optional fields omitted when absent */
-  seal_sha256_hex(result_hash, tr.result, strlen(tr.result));
-  body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s}", "task_id", task_id,
+/* Routes the task through the executor table and runs it, filling j->tr. 0, or -1 with
+ * out->error set when the routing could not be recorded (the run stays open: nothing ran, the
+ * call is recorded as failed). */
+static int route_and_run(tjob *j, mcp_tool_out *out)
+{
+  mcp_task_result *tr = &j->tr;
+  char m[200];
+  route_find(mcp_ctx_config(j->ctx), j->caps, &j->route);
+  if (!j->route.executor) {
+    char *ct = caps_text(j->caps);
+    tr->status = MCP_TASK_FAILED;
+    if (json_array_size(j->caps))
+      tr->result = mcp_task_strf("Error: no executor for the required capabilities [%s] on this "
+                                 "node (configure executors.<capability> or a peer)",
+                                 ct ? ct : "");
+    else
+      tr->result = mcp_task_strf("Error: no executor for a task without required_capabilities on "
+                                 "this node (configure executors.default)");
+    free(ct);
+    return 0;
+  }
+  if (record_routed(j, out) != 0)
+    return -1;
+  snprintf(m, sizeof m, "task %s routed to %s executor \"%.100s\"", j->task_id,
+           j->route.executor->type, j->route.name);
+  mcp_ctx_progress(j->ctx, 1, 0, m);
+  if (j->route.executor->run(j->ctx, &j->task, &j->route, tr) != 0) {
+    tr->status = MCP_TASK_FAILED;
+    if (!tr->result)
+      tr->result = mcp_task_strf("Error: executor \"%s\" failed (internal error)", j->route.name);
+  }
+  if (tr->status == MCP_TASK_COMPLETED && (!tr->result || !*tr->result)) {
+    free(tr->result);
+    tr->status = MCP_TASK_FAILED;
+    tr->result = mcp_task_strf("Error: executor \"%s\" produced no result", j->route.name);
+  }
+  return 0;
+}
+
+/* The task as executors see it; a delegation_token that does not pass gives a denied outcome,
+ * else the task is routed and run. 0 with j->tr.result set, or -1 with out->error set. */
+static int run_task(tjob *j, mcp_tool_out *out)
+{
+  char why[700] = "";
+  memset(&j->task, 0, sizeof j->task);
+  j->task.task_id = j->task_id;
+  j->task.run_id = j->run_id;
+  j->task.prompt = j->prompt;
+  j->task.prompt_len = j->prompt_len;
+  j->task.required_capabilities = j->caps;
+  j->task.relay_task_id = j->relay;
+  j->task.submitted_at = j->submitted_at;
+  if (j->tok_arg && check_token(j->ctx, json_string_value(j->tok_arg), j->caps, &j->tok, &j->chain,
+                                &j->scope, why, sizeof why)) {
+    j->tr.status = MCP_TASK_DENIED;
+    j->tr.result = mcp_task_strf("%s", why);
+  } else {
+    j->task.delegated_scope = j->scope;
+    j->task.delegation_token = j->tok;
+    j->task.delegation_chain = j->chain;
+    if (route_and_run(j, out) != 0)
+      return -1;
+  }
+  return j->tr.result ? 0 : oom(out);
+}
+
+/* Builds and signs the ExecutionReceipt (reference/motebit.md §2.1: optional fields omitted when
+ * absent), then checks it as the reference builder does: our own receipt must verify, hash
+ * included. 0 with *receipt (new reference), or -1 with out->error set. */
+static int sign_receipt(tjob *j, mcp_tool_out *out, json_t **receipt)
+{
+  const mcp_task_result *tr = &j->tr;
+  mcp_ctx *ctx = j->ctx;
+  seal_verify_opts vo = SEAL_VERIFY_OPTS_INIT;
+  seal_verdict v;
+  seal_err serr;
+  json_t *body;
+  int rc = -1;
+  seal_sha256_hex(j->result_hash, tr->result, strlen(tr->result));
+  body = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:s,s:s,s:s}", "task_id", j->task_id,
                    "motebit_id", mcp_ctx_motebit_id(ctx), "device_id", mcp_ctx_device_id(ctx),
-                   "submitted_at", (json_int_t)submitted_at, "completed_at",
-                   (json_int_t)mcp_now_ms(), "status", mcp_task_status_name(tr.status), "result",
-                   tr.result, "tools_used",
-                   tr.tools_used ? json_incref(tr.tools_used) : json_array(), "memories_formed",
-                   (json_int_t)(tr.memories_formed > 0 ? tr.memories_formed : 0), "prompt_hash",
-                   prompt_hash, "result_hash", result_hash, "invocation_origin",
+                   "submitted_at", (json_int_t)j->submitted_at, "completed_at",
+                   (json_int_t)mcp_now_ms(), "status", mcp_task_status_name(tr->status), "result",
+                   tr->result, "tools_used",
+                   tr->tools_used ? json_incref(tr->tools_used) : json_array(), "memories_formed",
+                   (json_int_t)(tr->memories_formed > 0 ? tr->memories_formed : 0), "prompt_hash",
+                   j->prompt_hash, "result_hash", j->result_hash, "invocation_origin",
                    mcp_ctx_caller(ctx)->trust == MCP_TRUST_LOCAL ? "ai-loop" : "agent-to-agent");
   if (!body)
-    goto oom;
-  if (relay)
-    json_object_set_new(body, "relay_task_id", json_string(relay));
-  if (scope && tr.status != MCP_TASK_DENIED)
-    json_object_set_new(body, "delegated_scope", json_string(scope));
-  if (json_array_size(tr.delegation_receipts))
-    json_object_set(body, "delegation_receipts", tr.delegation_receipts);
+    return oom(out);
+  if (j->relay)
+    json_object_set_new(body, "relay_task_id", json_string(j->relay));
+  if (j->scope && tr->status != MCP_TASK_DENIED)
+    json_object_set_new(body, "delegated_scope", json_string(j->scope));
+  if (json_array_size(tr->delegation_receipts))
+    json_object_set(body, "delegation_receipts", tr->delegation_receipts);
   memset(&serr, 0, sizeof serr);
-  if (seal_sign_execution_receipt(&receipt, body, mcp_ctx_key(ctx), &serr) != SEAL_OK) {
+  if (seal_sign_execution_receipt(receipt, body, mcp_ctx_key(ctx), &serr) != SEAL_OK) {
     snprintf(out->error, sizeof out->error, "Error: the receipt could not be signed: %s", serr.msg);
-    goto done;
+    goto out;
   }
-  {
-    /* self-check, as the reference builder does: our own receipt must verify, hash included */
-    seal_verify_opts vo = SEAL_VERIFY_OPTS_INIT;
-    vo.strict_hash = 1;
-    vo.pinned_pk = seal_key_pk(mcp_ctx_key(ctx));
-    if (seal_verify_execution_receipt(receipt, &vo, &v) != SEAL_OK) {
-      json_t *r0 = json_array_get(v.reasons, 0);
-      snprintf(out->error, sizeof out->error, "Error: the signed receipt does not verify: %s",
-               json_string_value(r0) ? json_string_value(r0) : "?");
-      seal_verdict_clear(&v);
-      goto done;
-    }
+  vo.strict_hash = 1;
+  vo.pinned_pk = seal_key_pk(mcp_ctx_key(ctx));
+  if (seal_verify_execution_receipt(*receipt, &vo, &v) != SEAL_OK) {
+    json_t *r0 = json_array_get(v.reasons, 0);
+    snprintf(out->error, sizeof out->error, "Error: the signed receipt does not verify: %s",
+             json_string_value(r0) ? json_string_value(r0) : "?");
     seal_verdict_clear(&v);
+    goto out;
   }
+  seal_verdict_clear(&v);
+  rc = 0;
+out:
+  json_decref(body);
+  return rc;
+}
 
-  finished = json_pack("{s:s,s:s,s:s,s:I,s:s}", "task_id", task_id, "status",
-                       mcp_task_status_name(tr.status), "result_hash", result_hash, "result_bytes",
-                       (json_int_t)strlen(tr.result), "receipt_id", task_id);
-  {
-    char summary[200];
-    snprintf(summary, sizeof summary, "motebit_task %s", mcp_task_status_name(tr.status));
-    closed = closed_payload(tr.status, caller, summary);
+/* Record end: task.finished, work.closed and the receipt (receipts table, id = task_id) in one
+ * transaction. 0, or -1 with out->error set. */
+static int record_end(tjob *j, mcp_tool_out *out, const json_t *receipt)
+{
+  const mcp_task_result *tr = &j->tr;
+  json_t *finished, *closed;
+  char summary[200];
+  finish_job fj;
+  ledger_err lerr;
+  int rc = -1;
+  finished = json_pack("{s:s,s:s,s:s,s:I,s:s}", "task_id", j->task_id, "status",
+                       mcp_task_status_name(tr->status), "result_hash", j->result_hash,
+                       "result_bytes", (json_int_t)strlen(tr->result), "receipt_id", j->task_id);
+  snprintf(summary, sizeof summary, "motebit_task %s", mcp_task_status_name(tr->status));
+  closed = closed_payload(tr->status, j->caller, summary);
+  if (!finished || !closed) {
+    oom(out);
+    goto out;
   }
-  if (!finished || !closed)
-    goto oom;
-  if (relay)
-    json_object_set_new(finished, "relay_task_id", json_string(relay));
-  if (route.executor && tr.status != MCP_TASK_DENIED)
-    json_object_set_new(finished, "route", json_string(route.name));
+  if (j->relay)
+    json_object_set_new(finished, "relay_task_id", json_string(j->relay));
+  if (j->route.executor && tr->status != MCP_TASK_DENIED)
+    json_object_set_new(finished, "route", json_string(j->route.name));
   memset(&fj, 0, sizeof fj);
-  fj.run_id = sj.run_id;
-  fj.task_id = task_id;
+  fj.run_id = j->run_id;
+  fj.task_id = j->task_id;
   fj.finished = finished;
   fj.closed = closed;
   fj.receipt = receipt;
   memset(&lerr, 0, sizeof lerr);
-  if (ledger_tx(l, finish_fn, &fj, &lerr) != LEDGER_OK) {
+  if (ledger_tx(j->l, finish_fn, &fj, &lerr) != LEDGER_OK) {
     snprintf(out->error, sizeof out->error, "Error: the task receipt could not be stored: %s",
              lerr.msg[0] ? lerr.msg : "Store error");
-    goto done;
+    goto out;
   }
+  rc = 0;
+out:
+  json_decref(finished);
+  json_decref(closed);
+  return rc;
+}
+
+static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
+{
+  json_t *receipt = NULL;
+  tjob j;
+  int rc = -1;
+
+  memset(&j, 0, sizeof j);
+  j.ctx = ctx;
+  j.l = mcp_ctx_store(ctx);
+  j.caller = mcp_ctx_caller(ctx)->id;
+  j.submitted_at = mcp_now_ms();
+  if (task_args(&j, args, out) != 0 || record_start(&j, out) != 0 || run_task(&j, out) != 0 ||
+      sign_receipt(&j, out, &receipt) != 0 || record_end(&j, out, receipt) != 0)
+    goto out;
   out->payload = receipt;
   receipt = NULL;
   rc = 0;
-  goto done;
-oom:
-  snprintf(out->error, sizeof out->error, "Error: out of memory");
-done:
-  free(tr.result);
-  json_decref(tr.tools_used);
-  json_decref(tr.delegation_receipts);
-  json_decref(caps);
-  json_decref(tok);
-  json_decref(chain);
-  json_decref(start);
-  json_decref(body);
+out:
+  free(j.tr.result);
+  json_decref(j.tr.tools_used);
+  json_decref(j.tr.delegation_receipts);
+  json_decref(j.caps);
+  json_decref(j.tok);
+  json_decref(j.chain);
   json_decref(receipt);
-  json_decref(finished);
-  json_decref(closed);
   return rc;
 }
 
