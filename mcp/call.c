@@ -20,8 +20,10 @@
 static json_t *text_result(const char *text, int is_error)
 {
   json_t *res = json_pack("{s:[{s:s,s:s}]}", "content", "type", "text", "text", text);
-  if (is_error)
-    json_object_set_new(res, "isError", json_true());
+  if (is_error && json_object_set_new(res, "isError", json_true()) != 0) {
+    json_decref(res); /* out of memory: never an error result that reads as a success */
+    return NULL;
+  }
   return res;
 }
 
@@ -72,6 +74,11 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
   json_t *receipt, *meta;
   char err[256] = "";
 
+  if (!result) { /* out of memory while building it */
+    *code = MCP_JSONRPC_INTERNAL_ERROR;
+    snprintf(msg, cap, "out of memory");
+    return NULL;
+  }
   cs->completed_at = mcp_now_ms();
   seal_sha256_hex(cs->result_hash, text, strlen(text));
   receipt = make_receipt(cs);
@@ -107,11 +114,14 @@ static json_t *finish(call_state *cs, json_t *result, const char *text, int *cod
     return NULL;
   }
   meta = json_object_get(result, "_meta");
-  if (!json_is_object(meta)) {
-    meta = json_object();
-    json_object_set_new(result, "_meta", meta);
+  if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
+    meta = NULL; /* freed by the failed set */
+  if (json_object_set_new(meta, "io.motebit/receipt", receipt) != 0) {
+    json_decref(result); /* out of memory: no result without its receipt */
+    *code = MCP_JSONRPC_INTERNAL_ERROR;
+    snprintf(msg, cap, "out of memory");
+    return NULL;
   }
-  json_object_set_new(meta, "io.motebit/receipt", receipt);
   {
     mcp_log_level lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
     int to_client = cs->r->log_level >= 0 && (int)lvl >= cs->r->log_level;
@@ -372,8 +382,10 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
   }
   cs.status = "completed";
   result = text_result(text, 0);
-  if (structured)
-    json_object_set_new(result, "structuredContent", structured);
+  if (structured && json_object_set_new(result, "structuredContent", structured) != 0) {
+    json_decref(result); /* out of memory; finish() reports it */
+    result = NULL;
+  }
   result = finish(&cs, result, text, code, msg, cap);
   free(text);
   return result;
