@@ -4,7 +4,8 @@
  * motebit_identity call, the same call with invalid arguments, and a malformed message). With
  * every allocation of the submission failing in turn, the submission must still end in exactly
  * one FINAL message that is either the same result as without failures or a clean error (a
- * JSON-RPC error, or an isError tool result); a call with invalid arguments must never succeed.
+ * JSON-RPC error, or an isError tool result); every tools/call result carries a receipt that
+ * verifies; a call with invalid arguments must never succeed.
  * Nothing may crash or leak (ASan). The server is started once, unarmed; only the submission
  * (submitting thread and the worker that serves it) is swept. */
 #include "crypto/artifacts.h"
