@@ -334,9 +334,8 @@ static int check_bind(vctx *c, const char *path, const char *s)
   if (s[0] == '[' && colon[-1] != ']')
     return fail(c, path, "must be HOST:PORT ([v6]:PORT for IPv6)");
   char *end = NULL;
-  errno = 0;
-  long port = strtol(colon + 1, &end, 10);
-  if (errno || !end || *end || end == colon + 1 || port < 0 || port > 65535)
+  long port = strtol(colon + 1, &end, 10); /* an overflow gives LONG_MAX: out of range anyway */
+  if (!end || *end || end == colon + 1 || port < 0 || port > 65535)
     return fail(c, path, "port must be 0..65535");
   return 0;
 }
@@ -698,6 +697,9 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   vctx c = {err, errlen};
   json_t *cfg = NULL, *v, *sec;
   *out = NULL;
+  /* The defaults below are filled in with unchecked json_object_set_new calls; one that fails
+   * for want of memory drops its key and leaves errno ENOMEM, checked at the end. */
+  errno = 0;
   if (in && !json_is_object(in)) {
     fail(&c, "config", "must be a JSON object");
     return -1;
@@ -743,6 +745,10 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   }
   if (!(sec = section(&c, cfg, "memory")) || norm_memory(&c, sec) != 0)
     goto bad;
+  if (errno == ENOMEM) {
+    fail(&c, "config", "out of memory");
+    goto bad;
+  }
   *out = cfg;
   return 0;
 bad:
@@ -796,8 +802,13 @@ int mcp_config_load_ex(json_t **out, const char *motus_dir, const char *profile,
       snprintf(err, errlen, "%s: invalid JSON at line %d: %s", path, jerr.line, jerr.text);
     return -1;
   }
-  if (profile && json_is_object(raw))
-    json_object_set_new(raw, "profile", json_string(profile)); /* before the defaults follow it */
+  if (profile && json_is_object(raw) &&
+      json_object_set_new(raw, "profile", json_string(profile)) != 0) { /* before the defaults */
+    json_decref(raw);
+    if (err && errlen)
+      snprintf(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
   char inner[300];
   inner[0] = 0;
   rc = mcp_config_normalize(out, raw, inner, sizeof inner);

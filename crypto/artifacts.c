@@ -263,8 +263,12 @@ static int sign_into(json_t **out, json_t *copy, const seal_key *key, seal_err *
     json_decref(copy);
     return seal_errf(err, SEAL_ERROR, 0, "signing failed");
   }
-  json_object_set_new(copy, "signature", json_string(b64));
+  rc = json_object_set_new(copy, "signature", json_string(b64));
   free(b64);
+  if (rc != 0) { /* out of memory: never hand out an unsigned copy */
+    json_decref(copy);
+    return seal_errf(err, SEAL_ERROR, 0, "out of memory");
+  }
   *out = copy;
   return SEAL_OK;
 }
@@ -277,8 +281,11 @@ int seal_sign_b64(json_t **out, const json_t *body, const seal_key *key, seal_er
   copy = json_deep_copy(body);
   if (!copy)
     return seal_errf(err, SEAL_ERROR, 0, "out of memory");
-  json_object_set_new(copy, "public_key", json_string(seal_key_pk_hex(key)));
-  json_object_set_new(copy, "suite", json_string(SEAL_SUITE_B64));
+  if (json_object_set_new(copy, "public_key", json_string(seal_key_pk_hex(key))) ||
+      json_object_set_new(copy, "suite", json_string(SEAL_SUITE_B64))) {
+    json_decref(copy);
+    return seal_errf(err, SEAL_ERROR, 0, "out of memory");
+  }
   return sign_into(out, copy, key, err);
 }
 

@@ -29,8 +29,10 @@
 static json_t *text_result(const char *text, int is_error)
 {
   json_t *res = json_pack("{s:[{s:s,s:s}]}", "content", "type", "text", "text", text);
-  if (is_error)
-    json_object_set_new(res, "isError", json_true());
+  if (is_error && json_object_set_new(res, "isError", json_true()) != 0) {
+    json_decref(res); /* out of memory: never an error result that reads as a success */
+    return NULL;
+  }
   return res;
 }
 
@@ -123,6 +125,11 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
   char err[256] = "", *result_text = NULL;
   int lrc = 0;
 
+  if (!result) { /* out of memory while building it: nothing is recorded */
+    ledger_scope_abort(cs->scope);
+    cs->scope = NULL;
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
+  }
   cs->completed_at = mcp_now_ms();
   seal_sha256_hex(cs->result_hash, text, strlen(text));
   receipt = cs->srv->fault == MCP_FAULT_SIGN ? NULL : make_receipt(cs);
@@ -177,11 +184,12 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
                     err);
   }
   meta = json_object_get(result, "_meta");
-  if (!json_is_object(meta)) {
-    meta = json_object();
-    json_object_set_new(result, "_meta", meta);
+  if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
+    meta = NULL; /* freed by the failed set */
+  if (json_object_set_new(meta, "io.motebit/receipt", receipt) != 0) {
+    json_decref(result); /* out of memory: no result without its receipt (the record stands) */
+    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
   }
-  json_object_set_new(meta, "io.motebit/receipt", receipt);
   log_call(cs);
   return result;
 }
@@ -469,8 +477,10 @@ static json_t *run_tool(call_state *cs)
   }
   cs->status = "completed";
   result = text_result(text, 0);
-  if (structured)
-    json_object_set_new(result, "structuredContent", structured);
+  if (structured && json_object_set_new(result, "structuredContent", structured) != 0) {
+    json_decref(result); /* out of memory; finish() reports it */
+    result = NULL;
+  }
   result = finish(cs, result, text);
   free(text);
   return result;

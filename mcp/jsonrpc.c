@@ -27,8 +27,12 @@ json_t *mcp__result_msg(const json_t *id, json_t *result)
 static void emit_raw(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
 {
   char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-  if (msg && !text) {
-    /* serialisation failed (out of memory): say so rather than going silent */
+  if (!text && !(flags & MCP_EMIT_FINAL)) {
+    json_decref(msg); /* a notification that could not be built or serialised: dropped */
+    return;
+  }
+  if (!text) {
+    /* building or serialising the response failed (out of memory): say so, never go silent */
     static const char oom[] =
         "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,\"message\":\"out of memory\"}}";
     emit(oom, sizeof oom - 1, flags, payload);
