@@ -658,6 +658,8 @@ static int wrap_record(ledger *l, const ledger_work_ctx *ctx, wrap_run *w, ledge
   json_decref(metrics);
   json_t *closed = w->o->run_id ? NULL : closed_payload(w);
   struct end_job ej = {ctx, res->run_id, tool, evp, closed, ""};
+  if (w->o->before_end)
+    w->o->before_end(w->o->before_end_payload);
   rc = ledger_tx(l, end_fn, &ej, err);
   json_decref(tool);
   json_decref(evp);

@@ -52,6 +52,11 @@ typedef struct ledger_wrap_opts {
   int tick_ms;   /* 0: 250 */
   int own_group; /* 1: the child leads a new process group, and timeout, cap and
                                  cancellation kill the whole group (no terminal job control) */
+  /* NULL: none. Called once on the calling thread after the command ended and just before its
+   * end is recorded, e.g. to join an enclosing call scope (ledger/scope.c) so that the end
+   * commits together with the call that ran the command. */
+  void (*before_end)(void *payload);
+  void *before_end_payload;
 } ledger_wrap_opts;
 
 typedef struct ledger_wrap_result {

@@ -533,3 +533,8 @@ int mcp_ctx_join_call_tx(mcp_ctx *ctx)
   *ctx->scope = cs.scope;
   return cs.scope ? 0 : -1;
 }
+
+void mcp_ctx_join_call_tx_cb(void *ctx)
+{
+  (void)mcp_ctx_join_call_tx(ctx);
+}

@@ -79,6 +79,8 @@ void mcp_iso_utc(char out[32], int64_t ms);
  * default for tools without MCP_TOOL_LONG; a long handler calls it before its final writes, and
  * must not wait on anything slow afterwards. Returns 0, or -1 when the call records nothing. */
 int mcp_ctx_join_call_tx(mcp_ctx *ctx);
+/* The same as a callback for ledger_wrap_opts.before_end (payload: the mcp_ctx, borrowed). */
+void mcp_ctx_join_call_tx_cb(void *ctx);
 
 /* 1 when the client cancelled the call; long handlers poll it and return early. */
 int mcp_ctx_cancelled(mcp_ctx *ctx);

@@ -247,6 +247,8 @@ static int command_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rout
   o.err_payload = &st;
   o.tick = tick;
   o.tick_payload = &st;
+  o.before_end = mcp_ctx_join_call_tx_cb; /* the end commits with the call record */
+  o.before_end_payload = ctx;
   o.own_group = 1; /* a shell's children die with it on timeout, cap or cancel */
   memset(&res, 0, sizeof res);
   memset(&lerr, 0, sizeof lerr);

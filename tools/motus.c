@@ -146,6 +146,8 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     argv[i] = (char *)json_string_value(json_array_get(argv_j, i));
   work_ctx(ctx, &w);
   memset(&o, 0, sizeof o);
+  o.before_end = mcp_ctx_join_call_tx_cb; /* the end commits with the call record */
+  o.before_end_payload = ctx;
   o.argv = argv;
   o.work_id = json_string_value(json_object_get(args, "work_id"));
   o.timeout_s = (int)json_integer_value(json_object_get(args, "timeout_s"));

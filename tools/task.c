@@ -84,6 +84,7 @@ static int register_kinds(ledger_txn *t, ledger_err *err)
 typedef struct start_job {
   const char *work_id;
   const json_t *payload;
+  const json_t *routed; /* task.routed, or NULL when the task is not routed */
   char run_id[LEDGER_ID_MAX];
 } start_job;
 
@@ -105,6 +106,11 @@ static int start_fn(ledger_txn *t, void *p, ledger_err *err)
   ev.event_kind = LEDGER_KIND_WORK_STARTED;
   ev.idempotency_key = "task:start";
   ev.payload = j->payload;
+  if ((rc = ledger_txn_event_append(t, &ev, NULL, err)) || !j->routed)
+    return rc;
+  ev.event_kind = KIND_ROUTED;
+  ev.idempotency_key = "task:routed";
+  ev.payload = j->routed;
   return ledger_txn_event_append(t, &ev, NULL, err);
 }
 
@@ -424,17 +430,15 @@ static int task_args(tjob *j, const json_t *args, mcp_tool_out *out)
   return 0;
 }
 
-/* Record start: opens the task's Store run (work_id "task-<task_id>") with its work.started
- * event; fills task_id, work_id, prompt_hash, run_id (and out->run_id). 0 or -1. */
+/* Record start, durable before any executor runs: opens the task's Store run (work_id
+ * "task-<task_id>") with its work.started event and, when the task was routed, task.routed, in
+ * one transaction; fills run_id (and out->run_id). 0 or -1 with out->error set. */
 static int record_start(tjob *j, mcp_tool_out *out)
 {
-  json_t *start;
+  json_t *start, *routed = NULL;
   start_job sj;
   ledger_err lerr;
   int rc;
-  seal_uuid4(j->task_id);
-  snprintf(j->work_id, sizeof j->work_id, "task-%s", j->task_id);
-  seal_sha256_hex(j->prompt_hash, j->prompt, j->prompt_len);
   start = json_pack("{s:s,s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s},"
                     "s:{s:s,s:s,s:I,s:O,s:b,s:s}}",
                     "work_id", j->work_id, "actor", "type", "agent", "id", j->caller, "trigger",
@@ -444,16 +448,23 @@ static int record_start(tjob *j, mcp_tool_out *out)
                     j->prompt_hash, "prompt_bytes", (json_int_t)j->prompt_len,
                     "required_capabilities", j->caps, "delegation_token", j->tok_arg != NULL,
                     "invocation_id", mcp_ctx_invocation_id(j->ctx));
-  if (!start)
+  if (j->route.executor && !j->tr.result)
+    routed = json_pack("{s:s,s:s,s:s}", "task_id", j->task_id, "executor", j->route.executor->type,
+                       "route", j->route.name);
+  if (!start || (j->route.executor && !j->tr.result && !routed)) {
+    json_decref(start);
     return oom(out);
+  }
   if (j->relay)
     json_object_set_new(json_object_get(start, "task"), "relay_task_id", json_string(j->relay));
   memset(&sj, 0, sizeof sj);
   sj.work_id = j->work_id;
   sj.payload = start;
+  sj.routed = routed;
   memset(&lerr, 0, sizeof lerr);
   rc = ledger_tx(j->l, start_fn, &sj, &lerr);
   json_decref(start);
+  json_decref(routed);
   if (rc != LEDGER_OK) {
     snprintf(out->error, sizeof out->error,
              "Error: the task could not be recorded in the Store: %s",
@@ -465,30 +476,33 @@ static int record_start(tjob *j, mcp_tool_out *out)
   return 0;
 }
 
-/* Records task.routed in the task's run. 0, or -1 with out->error set. */
-static int record_routed(tjob *j, mcp_tool_out *out)
-{
-  char why[700] = "";
-  json_t *ev = json_pack("{s:s,s:s,s:s}", "task_id", j->task_id, "executor",
-                         j->route.executor->type, "route", j->route.name);
-  int erc = ev ? mcp_task_event(j->ctx, &j->task, KIND_ROUTED, "task:routed", ev, why, sizeof why)
-               : -1;
-  json_decref(ev);
-  if (erc != 0) {
-    snprintf(out->error, sizeof out->error,
-             "Error: the task could not be recorded in the Store: %.300s", why);
-    return -1;
-  }
-  return 0;
-}
-
-/* Routes the task through the executor table and runs it, filling j->tr. 0, or -1 with
- * out->error set when the routing could not be recorded (the run stays open: nothing ran, the
- * call is recorded as failed). */
-static int route_and_run(tjob *j, mcp_tool_out *out)
+/* Decides, before anything is recorded, what the task will do: a delegation_token that does
+ * not pass gives a denied outcome, no matching executor a failed one (j->tr.result set in both
+ * cases); otherwise j->route names the executor. Fills the task as executors see it. */
+static void plan_task(tjob *j)
 {
   mcp_task_result *tr = &j->tr;
-  char m[200];
+  char why[700] = "";
+  seal_uuid4(j->task_id);
+  snprintf(j->work_id, sizeof j->work_id, "task-%s", j->task_id);
+  seal_sha256_hex(j->prompt_hash, j->prompt, j->prompt_len);
+  memset(&j->task, 0, sizeof j->task);
+  j->task.task_id = j->task_id;
+  j->task.run_id = j->run_id; /* filled by record_start */
+  j->task.prompt = j->prompt;
+  j->task.prompt_len = j->prompt_len;
+  j->task.required_capabilities = j->caps;
+  j->task.relay_task_id = j->relay;
+  j->task.submitted_at = j->submitted_at;
+  if (j->tok_arg && check_token(j->ctx, json_string_value(j->tok_arg), j->caps, &j->tok, &j->chain,
+                                &j->scope, why, sizeof why)) {
+    tr->status = MCP_TASK_DENIED;
+    tr->result = mcp_task_strf("%s", why);
+    return;
+  }
+  j->task.delegated_scope = j->scope;
+  j->task.delegation_token = j->tok;
+  j->task.delegation_chain = j->chain;
   route_find(mcp_ctx_config(j->ctx), j->caps, &j->route);
   if (!j->route.executor) {
     char *ct = caps_text(j->caps);
@@ -501,10 +515,17 @@ static int route_and_run(tjob *j, mcp_tool_out *out)
       tr->result = mcp_task_strf("Error: no executor for a task without required_capabilities on "
                                  "this node (configure executors.default)");
     free(ct);
-    return 0;
   }
-  if (record_routed(j, out) != 0)
-    return -1;
+}
+
+/* Runs the routed executor (after record_start), filling j->tr. 0 with j->tr.result set, or -1
+ * with out->error set. */
+static int run_task(tjob *j, mcp_tool_out *out)
+{
+  mcp_task_result *tr = &j->tr;
+  char m[200];
+  if (tr->result) /* denied or not routable: decided by plan_task, nothing to run */
+    return 0;
   snprintf(m, sizeof m, "task %s routed to %s executor \"%.100s\"", j->task_id,
            j->route.executor->type, j->route.name);
   mcp_ctx_progress(j->ctx, 1, 0, m);
@@ -518,34 +539,7 @@ static int route_and_run(tjob *j, mcp_tool_out *out)
     tr->status = MCP_TASK_FAILED;
     tr->result = mcp_task_strf("Error: executor \"%s\" produced no result", j->route.name);
   }
-  return 0;
-}
-
-/* The task as executors see it; a delegation_token that does not pass gives a denied outcome,
- * else the task is routed and run. 0 with j->tr.result set, or -1 with out->error set. */
-static int run_task(tjob *j, mcp_tool_out *out)
-{
-  char why[700] = "";
-  memset(&j->task, 0, sizeof j->task);
-  j->task.task_id = j->task_id;
-  j->task.run_id = j->run_id;
-  j->task.prompt = j->prompt;
-  j->task.prompt_len = j->prompt_len;
-  j->task.required_capabilities = j->caps;
-  j->task.relay_task_id = j->relay;
-  j->task.submitted_at = j->submitted_at;
-  if (j->tok_arg && check_token(j->ctx, json_string_value(j->tok_arg), j->caps, &j->tok, &j->chain,
-                                &j->scope, why, sizeof why)) {
-    j->tr.status = MCP_TASK_DENIED;
-    j->tr.result = mcp_task_strf("%s", why);
-  } else {
-    j->task.delegated_scope = j->scope;
-    j->task.delegation_token = j->tok;
-    j->task.delegation_chain = j->chain;
-    if (route_and_run(j, out) != 0)
-      return -1;
-  }
-  return j->tr.result ? 0 : oom(out);
+  return tr->result ? 0 : oom(out);
 }
 
 /* Builds and signs the ExecutionReceipt (reference/motebit.md §2.1: optional fields omitted when
@@ -629,6 +623,7 @@ static int record_end(tjob *j, mcp_tool_out *out, const json_t *receipt)
   fj.closed = closed;
   fj.receipt = receipt;
   memset(&lerr, 0, sizeof lerr);
+  (void)mcp_ctx_join_call_tx(j->ctx); /* the end commits with the call record, or not at all */
   if (ledger_tx(j->l, finish_fn, &fj, &lerr) != LEDGER_OK) {
     snprintf(out->error, sizeof out->error, "Error: the task receipt could not be stored: %s",
              lerr.msg[0] ? lerr.msg : "Store error");
@@ -652,7 +647,10 @@ static int task_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   j.l = mcp_ctx_store(ctx);
   j.caller = mcp_ctx_caller(ctx)->id;
   j.submitted_at = mcp_now_ms();
-  if (task_args(&j, args, out) != 0 || record_start(&j, out) != 0 || run_task(&j, out) != 0 ||
+  if (task_args(&j, args, out) != 0)
+    goto out;
+  plan_task(&j);
+  if (record_start(&j, out) != 0 || run_task(&j, out) != 0 ||
       sign_receipt(&j, out, &receipt) != 0 || record_end(&j, out, receipt) != 0)
     goto out;
   out->payload = receipt;
