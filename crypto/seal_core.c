@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * crypto/seal_core.c — libsodium start-up, error strings, SHA-256, lowercase hex, base64url,
+ * crypto/seal_core.c — libsodium start-up, error strings, SHA-256 hex, lowercase hex, base64url,
  * base58btc, did:key, sovereign motebit ids, UUIDs, constant-time compare and the small
  * buffer/error helpers of seal_int.h. Canonical JSON is in canon.c, keys in keys.c; nothing
  * here allocates secret material or does I/O. */
@@ -86,36 +86,12 @@ void seal_buf_free(seal_buf *b)
 
 /* ---- digests -------------------------------------------------------------------------------- */
 
-void seal_sha256(uint8_t out[SEAL_SHA256_BYTES], const void *data, size_t len)
-{
-  crypto_hash_sha256(out, (const unsigned char *)data, len);
-}
+/* SHA-256 itself (seal_sha256, seal_sha256_init/update/final_hex) is in crypto/sha256.c. */
 
 void seal_sha256_hex(char out[SEAL_SHA256_HEX], const void *data, size_t len)
 {
   uint8_t h[SEAL_SHA256_BYTES];
   seal_sha256(h, data, len);
-  seal_hex_encode(out, h, sizeof h);
-}
-
-_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((seal_sha256_ctx *)0)->opaque),
-               "seal_sha256_ctx too small for crypto_hash_sha256_state");
-
-void seal_sha256_init(seal_sha256_ctx *c)
-{
-  crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)c->opaque);
-}
-
-void seal_sha256_update(seal_sha256_ctx *c, const void *data, size_t len)
-{
-  crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)c->opaque,
-                            (const unsigned char *)data, len);
-}
-
-void seal_sha256_final_hex(seal_sha256_ctx *c, char out[SEAL_SHA256_HEX])
-{
-  uint8_t h[SEAL_SHA256_BYTES];
-  crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)c->opaque, h);
   seal_hex_encode(out, h, sizeof h);
 }
 

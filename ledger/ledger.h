@@ -313,7 +313,9 @@ int ledger_run_list(ledger *l, int open_only, int limit, json_t **out, ledger_er
  * payload, producer_id?). @param[out] out new: array. */
 int ledger_run_events(ledger *l, const char *run_id, json_t **out, ledger_err *err) LEDGER_WUR;
 
-/* A stored receipt (parsed, new) by id. LEDGER_ENOTFOUND. */
+/* A stored receipt (parsed, new) by id: a receipts row (Work Receipts, ExecutionReceipts,
+ * approval records), else the ToolInvocationReceipt embedded in the mcp.call event of that
+ * invocation id (spec/store.md "One call, one event"). LEDGER_ENOTFOUND. */
 int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_err *err) LEDGER_WUR;
 /* Receipts of a run or a task (either may be NULL, not both), oldest first: array of
  * {receipt_id, kind, run_id?, task_id?, created_at, json}. new. */

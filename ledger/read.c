@@ -284,10 +284,22 @@ int ledger__receipt_of_run(lconn *c, const char *run_id, json_t **out, ledger_er
   return one_json(c, SQL_RCPT_OF_RUN, run_id, out, err, "receipt of run");
 }
 
+/* A ToolInvocationReceipt lives in its call's mcp.call event (spec/store.md "One call, one
+ * event"), keyed "<invocation_id>:call" in a session run: one probe of the (run_id,
+ * idempotency_key) index per session run. */
+static const char SQL_CALL_RCPT[] =
+    "SELECT json_extract(e.payload, '$.receipt') FROM runs r"
+    " JOIN events e ON e.run_id = r.run_id AND e.idempotency_key = ?1 || ':call'"
+    " WHERE r.work_id >= 'mcp-session-' AND r.work_id < 'mcp-session.'"
+    " AND e.event_kind = 'mcp.call' AND json_type(e.payload, '$.receipt') = 'object' LIMIT 1";
+
 static int rd_receipt(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
-  return one_json(c, SQL_RCPT_ONE, r->a, &r->out, err, "receipt");
+  int rc = one_json(c, SQL_RCPT_ONE, r->a, &r->out, err, "receipt");
+  if (rc == LEDGER_ENOTFOUND) /* not a receipts row: a tool call's receipt, in its event */
+    rc = one_json(c, SQL_CALL_RCPT, r->a, &r->out, err, "receipt");
+  return rc;
 }
 
 int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_err *err)

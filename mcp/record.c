@@ -2,11 +2,10 @@
  * mcp/record.c — durable recording of MCP calls in the Store (spec/mcp.md "Where events go").
  * Each server process opens ONE Store run (work_id "mcp-session-<uuid>", producer
  * "workledger.mcp") when it starts and closes it when it stops. Every tools/call that named a
- * known tool — allowed, denied, held for approval, invalid or failed — appends two events to that
- * run in one ledger_tx job (group commit): `policy.decided` and `mcp.call` (kinds registered by the
- * Store migration, spec/store.md), and stores the signed
- * ToolInvocationReceipt (kind "motebit.tool-invocation-receipt", id = invocation_id). The job is
- * committed before the response is written. Work-loop tools additionally write their own work run
+ * known tool — allowed, denied, held for approval, invalid or failed — appends ONE `mcp.call` event
+ * to that run (the gate's decision, the outcome and the signed ToolInvocationReceipt, which is
+ * stored nowhere else; spec/store.md), in the same transaction as everything the handler wrote
+ * (ledger/scope.c), group-committed before the response is written. Work-loop tools additionally write their own work run
  * through ledger/work.h; the mcp.call event names that run in work_run_id. Also: approvals
  * (pending, one-shot consumption, decisions obtained through elicitation). */
 #include "crypto/artifacts.h"
@@ -17,8 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECEIPT_KIND "motebit.tool-invocation-receipt"
 #define APPROVAL_USE_KIND "workledger.approval-use"
+
+static int record_oom(ledger_err *err)
+{
+  if (err) {
+    err->code = LEDGER_ERROR;
+    snprintf(err->msg, sizeof err->msg, "out of memory");
+  }
+  return LEDGER_ERROR;
+}
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -129,10 +136,7 @@ void mcp__record_close(mcp_server *srv)
 /* Everything of one call is serialised and hashed here, on the calling worker: the writer thread
  * only runs call_fn, which binds and steps. */
 typedef struct call_job {
-  ledger_event_prep *policy, *call;
-  char *receipt_txt;
-  size_t receipt_len;
-  const char *receipt_id, *run_id;
+  ledger_event_prep *call;
   const mcp_call_record *rec;
   int fail_insert; /* fault injection (mcp_server_opts.fault "insert") */
 } call_job;
@@ -142,10 +146,7 @@ static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
   call_job *j = payload;
   const mcp_call_record *rec = j->rec;
   int rc;
-  if ((rc = ledger_txn_event_append_prepared(t, j->policy, NULL, err)) ||
-      (rc = ledger_txn_event_append_prepared(t, j->call, NULL, err)) ||
-      (rc = ledger_txn_receipt_put_text(t, j->receipt_id, RECEIPT_KIND, j->run_id, j->run_id,
-                                        j->receipt_txt, j->receipt_len, err)))
+  if ((rc = ledger_txn_event_append_prepared(t, j->call, NULL, err)))
     return rc;
   if (rec->idempotency_key &&
       (rc = ledger_txn_replay_put(t, rec->caller_id ? rec->caller_id : "", rec->idempotency_key,
@@ -161,6 +162,8 @@ static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
   return LEDGER_OK;
 }
 
+/* The one event of a call (spec/mcp.md "Where events go"): the gate's decision, the call's
+ * outcome and its signed receipt, which is stored nowhere else. */
 static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j, ledger_err *err)
 {
   char key[96], ts[LEDGER_TS_MAX];
@@ -168,36 +171,25 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   json_t *p;
   int rc;
 
-  ledger_ts_format(ts, rec->started_at);
-  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "tool", rec->tool, "decision", rec->verdict,
-                "verdict", rec->verdict, "rule", rec->rule ? rec->rule : "", "reason",
-                rec->reason ? rec->reason : "", "risk", mcp_risk_name(rec->risk), "caller",
-                rec->caller_id ? rec->caller_id : "", "invocation_id", rec->invocation_id);
-  if (rec->approval_id)
-    json_object_set_new(p, "approval_id", json_string(rec->approval_id));
+  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:O}", "tool", rec->tool,
+                "invocation_id", rec->invocation_id, "status", rec->status, "verdict", rec->verdict,
+                "rule", rec->rule ? rec->rule : "", "reason", rec->reason ? rec->reason : "",
+                "caller", rec->caller_id ? rec->caller_id : "", "risk", mcp_risk_name(rec->risk),
+                "args_hash", rec->args_hash, "result_hash", rec->result_hash, "started_at_ms",
+                (json_int_t)rec->started_at, "completed_at_ms", (json_int_t)rec->completed_at,
+                "receipt", rec->receipt);
+  if (!p)
+    return record_oom(err);
+  if ((rec->work_run_id &&
+       json_object_set_new(p, "work_run_id", json_string(rec->work_run_id)) != 0) ||
+      (rec->approval_id &&
+       json_object_set_new(p, "approval_id", json_string(rec->approval_id)) != 0)) {
+    json_decref(p);
+    return record_oom(err);
+  }
   memset(&ev, 0, sizeof ev);
-  ev.run_id = srv->run_id;
-  ev.event_kind = LEDGER_KIND_POLICY_DECIDED;
-  snprintf(key, sizeof key, "%s:policy", rec->invocation_id);
-  ev.idempotency_key = key;
-  ev.occurred_at = ts;
-  ev.payload = p;
-  rc = ledger_event_prepare(srv->store, &ev, &j->policy, err);
-  json_decref(p);
-  if (rc)
-    return rc;
-
-  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "tool", rec->tool, "invocation_id",
-                rec->invocation_id, "status", rec->status, "verdict", rec->verdict, "caller",
-                rec->caller_id ? rec->caller_id : "", "risk", mcp_risk_name(rec->risk), "args_hash",
-                rec->args_hash, "result_hash", rec->result_hash, "started_at_ms",
-                (json_int_t)rec->started_at, "completed_at_ms", (json_int_t)rec->completed_at);
-  if (rec->work_run_id)
-    json_object_set_new(p, "work_run_id", json_string(rec->work_run_id));
-  if (rec->approval_id)
-    json_object_set_new(p, "approval_id", json_string(rec->approval_id));
-  json_object_set_new(p, "receipt_id", json_string(rec->invocation_id));
   ledger_ts_format(ts, rec->completed_at);
+  ev.run_id = srv->run_id;
   ev.event_kind = LEDGER_KIND_MCP_CALL;
   snprintf(key, sizeof key, "%s:call", rec->invocation_id);
   ev.idempotency_key = key;
@@ -205,11 +197,7 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   ev.payload = p;
   rc = ledger_event_prepare(srv->store, &ev, &j->call, err);
   json_decref(p);
-  if (rc)
-    return rc;
-  j->receipt_id = rec->invocation_id;
-  j->run_id = srv->run_id;
-  return ledger_receipt_text(rec->receipt, &j->receipt_txt, &j->receipt_len, err);
+  return rc;
 }
 
 int mcp__record_call(mcp_server *srv, ledger_scope *scope, const mcp_call_record *rec, int *code,
@@ -235,9 +223,7 @@ int mcp__record_call(mcp_server *srv, ledger_scope *scope, const mcp_call_record
     rc = ledger_tx_rerunnable(srv->store, call_fn, &j, &lerr); /* call_fn only appends */
   if (code)
     *code = rc;
-  ledger_event_prep_free(j.policy);
   ledger_event_prep_free(j.call);
-  free(j.receipt_txt);
   if (rc != LEDGER_OK) {
     if (err && errlen)
       snprintf(err, errlen, "%s", lerr.msg[0] ? lerr.msg : ledger_strerror(rc));

@@ -57,8 +57,8 @@ def db_counts(summary):
     calls = [json.loads(p) for (p,) in db.execute(
         "SELECT payload FROM events WHERE event_kind='mcp.call'")]
     n_calls = sum(1 for c in calls if c.get("tool") == "motus_work_evidence")
-    n_rcpt = db.execute("SELECT count(*) FROM receipts WHERE kind='motebit.tool-invocation-receipt'"
-                        ).fetchone()[0]
+    # the signed receipt is stored in its mcp.call event, nowhere else
+    n_rcpt = sum(1 for c in calls if isinstance(c.get("receipt"), dict))
     n_replay = db.execute("SELECT count(*) FROM call_replays").fetchone()[0]
     db.close()
     return n_ev, n_calls, n_rcpt, n_replay

@@ -103,13 +103,25 @@ if Ed25519PublicKey:
         sig = base64.urlsafe_b64decode(rc["signature"] + "==")
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(rc["public_key"])).verify(sig, canon)
     print("receipts: %d signatures verified independently (python3-cryptography)" % len(receipts))
-# every call is in the Store before its response: one mcp.call event per receipt
+# every call is in the Store before its response: ONE mcp.call event per call, carrying the gate's
+# decision and exactly the receipt the client got (no policy.decided event, no receipt row)
 db = sqlite3.connect(os.environ["MOTUS_KERNEL_STORE_PATH"])
-calls = db.execute("select count(*) from events where event_kind='mcp.call'").fetchone()[0]
+evs = [json.loads(p) for (p,) in db.execute("select payload from events where event_kind='mcp.call'")]
+calls = len(evs)
+assert calls == len(receipts), (calls, len(receipts))
+by_inv = {e["invocation_id"]: e for e in evs}
+for rc in receipts:
+    e = by_inv[rc["invocation_id"]]
+    assert e["receipt"] == rc, ("stored receipt differs", e["receipt"], rc)
+    assert e["verdict"] and "rule" in e and "reason" in e, e
 pol = db.execute("select count(*) from events where event_kind='policy.decided'").fetchone()[0]
-assert calls == len(receipts) and pol == len(receipts), (calls, pol, len(receipts))
-stored = db.execute("select count(*) from receipts").fetchone()[0]
-assert stored >= len(receipts), stored
+assert pol == 0, pol
+dup = db.execute("select count(*) from receipts where kind='motebit.tool-invocation-receipt'").fetchone()[0]
+assert dup == 0, dup
+# ... and `workledger receipts show INVOCATION_ID` finds it there
+shown = subprocess.run([binp, "receipts", "show", receipts[0]["invocation_id"]], capture_output=True)
+assert shown.returncode == 0, shown.stderr
+assert json.loads(shown.stdout) == receipts[0], shown.stdout[:300]
 print("mcp_stdio: %d responses, %d garbage errors, %d calls recorded" % (len(got), null_errors, calls))
 PY
 

@@ -18,7 +18,7 @@ home() { # header-regex, home-folder
   hits=$(grep -rnE "#include\s*<($1)" --include='*.[ch]' $mods 2>/dev/null | grep -vE "^$2/")
   [ -z "$hits" ] || { bad "<$1> outside $2/:"; echo "$hits" >&2; }
 }
-home 'sodium' crypto
+home 'sodium|openssl/' crypto
 home 'sqlite3|libpq-fe' ledger
 home 'microhttpd|curl/' transports
 # Module includes: `m` may not include anything of the modules listed after it.

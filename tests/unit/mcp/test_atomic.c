@@ -95,7 +95,8 @@ static void rig_stop(rig *g)
   free(g->dir);
 }
 
-/* Everything a call could leave behind: runs, events, receipts, approvals. */
+/* Everything a call could leave behind: runs, events, receipts (rows, and the signed receipts
+ * embedded in mcp.call events), approvals. */
 typedef struct facts {
   size_t runs, events, receipts, approvals;
 } facts;
@@ -110,8 +111,15 @@ static facts facts_of(ledger *l)
   json_array_foreach(runs, i, r) {
     json_t *ev = NULL, *rc = NULL;
     const char *id = json_string_value(json_object_get(r, "run_id"));
+    json_t *e;
+    size_t k;
     ck_assert_int_eq(ledger_run_events(l, id, &ev, NULL), LEDGER_OK);
     f.events += json_array_size(ev);
+    json_array_foreach(ev, k, e) {
+      if (strcmp(json_string_value(json_object_get(e, "event_kind")), "mcp.call") == 0 &&
+          json_is_object(json_object_get(json_object_get(e, "payload"), "receipt")))
+        f.receipts++;
+    }
     ck_assert_int_eq(ledger_receipt_list(l, id, NULL, &rc, NULL), LEDGER_OK);
     f.receipts += json_array_size(rc);
     json_decref(ev);
