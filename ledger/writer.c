@@ -203,8 +203,12 @@ static void *ckpt_main(void *arg)
       sqlite3_wal_checkpoint_v2(l->cconn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
     pthread_mutex_lock(&l->cmu);
     l->ckpt_running = 0;
-    /* everything copied: the WAL restarts at the next write, nothing is left to finish inline */
-    l->ckpt_done_upto = nckpt > 0 && nckpt < nlog ? nckpt : 0;
+    /* Frames backfilled by this pass. Even a complete pass leaves the frames committed while it
+     * ran (a busy writer always commits some), and the WAL restarts only when a write begins
+     * with every frame backfilled: the writer finishes those few inline after its next commit.
+     * Setting 0 here made every later commit start another background pass (two fsyncs each)
+     * until a commit happened to land between passes. */
+    l->ckpt_done_upto = nckpt > 0 ? nckpt : 0;
     l->ckpt_bg++;
   }
   pthread_mutex_unlock(&l->cmu);
