@@ -129,8 +129,15 @@ int ledger__valid_id_text(const char *s);
 /* `query` as literal FTS5 words (read.c): new (free()), "" when it has none, NULL on out of
  * memory. */
 char *ledger__fts_words(const char *query);
+/* Opens a connection; flags are SQLite's open flags, plus LEDGER__OPEN_WALBUF for the writer
+ * connection of a synchronous=FULL Store (its WAL writes gathered per commit, vfs.c). */
+#define LEDGER__OPEN_WALBUF 0x40000000
 int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opts *o,
                       ledger_err *err);
+/* The name of the "wl-walbuf" VFS (vfs.c), registered on first use; NULL when the default VFS
+ * cannot be wrapped (then the default is used). Only for connections whose every commit syncs. */
+#define LEDGER_WALBUF_VFS "wl-walbuf"
+const char *ledger__walbuf_vfs(void);
 void ledger__conn_close(lconn *c);
 
 /* The write path (writer.c): the writer thread's start routine (arg: the ledger), the WAL hook

@@ -222,7 +222,8 @@ int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opt
   lconn *c = calloc(1, sizeof *c);
   if (!c)
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
-  int rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+  const char *vfs = (flags & LEDGER__OPEN_WALBUF) ? ledger__walbuf_vfs() : NULL;
+  int rc = sqlite3_open_v2(path, &c->db, (flags & ~LEDGER__OPEN_WALBUF) | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     int code = ledger__sqlerr(err, c, rc, path);
     ledger__conn_close(c);
@@ -348,8 +349,10 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
     *out = l;
     return LEDGER_OK;
   }
-  if ((rc = ledger__conn_open(
-           &l->wconn, path, SQLITE_OPEN_READWRITE | (o.create ? SQLITE_OPEN_CREATE : 0), &o, err)))
+  if ((rc = ledger__conn_open(&l->wconn, path,
+                              SQLITE_OPEN_READWRITE | (o.create ? SQLITE_OPEN_CREATE : 0) |
+                                  (o.durability == LEDGER_DURABLE_NORMAL ? 0 : LEDGER__OPEN_WALBUF),
+                              &o, err)))
     goto fail;
   {
     int ver;
