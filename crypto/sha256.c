@@ -17,9 +17,16 @@ _Static_assert(sizeof(SHA256_CTX) <= sizeof(((seal_sha256_ctx *)0)->opaque),
                "seal_sha256_ctx too small for SHA256_CTX");
 _Static_assert(SEAL_SHA256_BYTES == SHA256_DIGEST_LENGTH, "SHA-256 digest length");
 
+/* Not OpenSSL's one-shot SHA256(): in OpenSSL 3 it goes through EVP_Q_digest, which fetches
+ * the algorithm from a provider on every call (loading the configuration and the default
+ * provider on the first), milliseconds at start-up and a lock per hash. The low-level calls
+ * below compute the same digest with none of that. */
 void seal_sha256(uint8_t out[SEAL_SHA256_BYTES], const void *data, size_t len)
 {
-  SHA256((const unsigned char *)data, len, out);
+  SHA256_CTX c;
+  SHA256_Init(&c);
+  SHA256_Update(&c, data, len);
+  SHA256_Final(out, &c);
 }
 
 void seal_sha256_init(seal_sha256_ctx *c)
