@@ -5,27 +5,20 @@
  * known tool — allowed, denied, held for approval, invalid or failed — appends ONE `mcp.call` event
  * to that run (the gate's decision, the outcome and the signed ToolInvocationReceipt, which is
  * stored nowhere else; spec/store.md), in the same transaction as everything the handler wrote
- * (ledger/scope.c), group-committed before the response is written. Work-loop tools additionally write their own work run
- * through ledger/work.h; the mcp.call event names that run in work_run_id. Also: approvals
+ * (ledger/scope.c), group-committed before the response is written. Work-loop tools
+ * additionally write their own work run through ledger/work.h; the mcp.call event names that run in work_run_id. Also: approvals
  * (pending, one-shot consumption, decisions obtained through elicitation). */
 #include "crypto/artifacts.h"
+#include "crypto/err.h"
 #include "ledger/ledger.h"
 #include "mcp/mcp_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define APPROVAL_USE_KIND "workledger.approval-use"
-
-static int record_oom(ledger_err *err)
-{
-  if (err) {
-    err->code = LEDGER_ERROR;
-    snprintf(err->msg, sizeof err->msg, "out of memory");
-  }
-  return LEDGER_ERROR;
-}
 
 static const char *jstr(const json_t *o, const char *k)
 {
@@ -179,13 +172,13 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
                 (json_int_t)rec->started_at, "completed_at_ms", (json_int_t)rec->completed_at,
                 "receipt", rec->receipt);
   if (!p)
-    return record_oom(err);
+    return wl_err_set(err, LEDGER_ERROR, ENOMEM, "out of memory");
   if ((rec->work_run_id &&
        json_object_set_new(p, "work_run_id", json_string(rec->work_run_id)) != 0) ||
       (rec->approval_id &&
        json_object_set_new(p, "approval_id", json_string(rec->approval_id)) != 0)) {
     json_decref(p);
-    return record_oom(err);
+    return wl_err_set(err, LEDGER_ERROR, ENOMEM, "out of memory");
   }
   memset(&ev, 0, sizeof ev);
   ledger_ts_format(ts, rec->completed_at);
