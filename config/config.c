@@ -445,6 +445,74 @@ static int env_name_ok(const char *s)
   return 1;
 }
 
+static int url_ok(const char *s);
+
+/* An integer member with a default: checked when present, filled in when absent. */
+static int int_or(vctx *c, json_t *o, const char *base, const char *key, json_int_t lo,
+                  json_int_t hi, json_int_t def)
+{
+  char q[PATH_CAP];
+  json_t *v = json_object_get(o, key);
+  join(q, base, key);
+  if (!v)
+    return json_object_set_new(o, key, json_integer(def)) == 0 ? 0 : fail(c, q, "out of memory");
+  return want_int(c, v, q, lo, hi);
+}
+
+/* What every executors.chat has (spec/config.md): the system text, how many memories go into
+ * the prompt, the sensitivity of the memories an exchange forms. */
+static int norm_chat_common(vctx *c, json_t *e, const char *p)
+{
+  char q[PATH_CAP];
+  json_t *v;
+  const char *ms;
+  join(q, p, "system");
+  if ((v = json_object_get(e, "system")) && (!json_is_string(v) || json_string_length(v) > 16384))
+    return fail(c, q, "must be a string of at most 16384 bytes");
+  join(q, p, "memory_sensitivity");
+  ms = json_string_value((v = json_object_get(e, "memory_sensitivity")));
+  if (v && (!ms || (strcmp(ms, "none") != 0 && strcmp(ms, "personal") != 0)))
+    return fail(c, q, "must be \"none\" or \"personal\"");
+  if (!v && json_object_set_new(e, "memory_sensitivity", json_string("none")) != 0)
+    return fail(c, q, "out of memory");
+  return int_or(c, e, p, "recall_limit", 0, 50, 5);
+}
+
+/* executors.chat of type openai or sampling: the model motebit_query talks to. */
+static int norm_chat_model(vctx *c, json_t *e, const char *p, int openai)
+{
+  static const char *const okeys[] = {
+      "type",       "url",    "model",        "api_key_env",      "timeout_s",
+      "max_tokens", "system", "recall_limit", "max_output_bytes", "memory_sensitivity",
+      NULL};
+  static const char *const skeys[] = {"type",         "timeout_s",          "max_tokens", "system",
+                                      "recall_limit", "memory_sensitivity", NULL};
+  char q[PATH_CAP];
+  json_t *v;
+  if (check_keys(c, e, p, openai ? okeys : skeys) != 0)
+    return -1;
+  if (openai) {
+    join(q, p, "url");
+    if (want_str(c, (v = json_object_get(e, "url")), q, 2048) != 0)
+      return -1;
+    if (!url_ok(json_string_value(v)))
+      return fail(c, q,
+                  "must be an http:// or https:// URL (the API base, as http://HOST:PORT/v1)");
+    join(q, p, "model");
+    if (want_str(c, json_object_get(e, "model"), q, 200) != 0)
+      return -1;
+    join(q, p, "api_key_env");
+    if ((v = json_object_get(e, "api_key_env")) &&
+        (want_str(c, v, q, 128) != 0 || (!env_name_ok(json_string_value(v)) &&
+                                         fail(c, q, "must be an environment variable name") != 0)))
+      return -1;
+    if (int_or(c, e, p, "max_output_bytes", 1024, 1LL << 30, 1024 * 1024) != 0)
+      return -1;
+  }
+  return norm_chat_common(c, e, p) || int_or(c, e, p, "timeout_s", 1, 86400, 120) ||
+         int_or(c, e, p, "max_tokens", 1, 1000000, 1024);
+}
+
 static int norm_executors(vctx *c, json_t *ex)
 {
   const char *cap;
@@ -453,17 +521,32 @@ static int norm_executors(vctx *c, json_t *ex)
     static const char *const keys[] = {"type",    "argv",      "stdin",
                                        "env_var", "timeout_s", "max_output_bytes",
                                        NULL};
+    static const char *const chat_keys[] = {"type",    "argv",         "stdin",
+                                            "env_var", "timeout_s",    "max_output_bytes",
+                                            "system",  "recall_limit", "memory_sensitivity",
+                                            NULL};
     char p[PATH_CAP], q[PATH_CAP];
+    int chat = strcmp(cap, "chat") == 0;
+    const char *type;
     json_t *v;
     join(p, "executors", cap);
     if (!*cap)
       return fail(c, "executors", "capability names must not be empty");
-    if (want_object(c, e, p) != 0 || check_keys(c, e, p, keys) != 0)
+    if (want_object(c, e, p) != 0)
       return -1;
     join(q, p, "type");
-    v = json_object_get(e, "type");
-    if (!v || !json_is_string(v) || strcmp(json_string_value(v), "command") != 0)
-      return fail(c, q, "must be \"command\"");
+    type = json_string_value(json_object_get(e, "type"));
+    if (chat && type && (strcmp(type, "openai") == 0 || strcmp(type, "sampling") == 0)) {
+      /* the chat executor of motebit_query, never a task capability */
+      if (norm_chat_model(c, e, p, strcmp(type, "openai") == 0) != 0)
+        return -1;
+      continue;
+    }
+    if (!type || strcmp(type, "command") != 0)
+      return fail(c, q,
+                  chat ? "must be \"openai\", \"sampling\" or \"command\"" : "must be \"command\"");
+    if (check_keys(c, e, p, chat ? chat_keys : keys) != 0 || (chat && norm_chat_common(c, e, p)))
+      return -1;
     join(q, p, "argv");
     v = json_object_get(e, "argv");
     if (!v)

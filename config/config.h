@@ -63,6 +63,14 @@ const char *mcp_config_known_caller(const json_t *cfg, const char *motebit_id);
 const json_t *mcp_config_executor(const json_t *cfg, const char *capability);
 /* The "executors" object ({capability: executor}); never NULL when cfg is non-NULL. Borrowed. */
 const json_t *mcp_config_executors(const json_t *cfg);
+/* 1 when `name` is a task capability of `executors`, 0 for the reserved entries that serve
+ * other tools ("chat": motebit_query, "embeddings": recall) and never run tasks. */
+int mcp_config_executor_is_task(const char *name);
+/* The number of task capabilities in `executors` (the reserved entries not counted). */
+size_t mcp_config_task_executor_count(const json_t *cfg);
+/* executors.chat ({type: "openai"|"sampling"|"command", ...}, spec/config.md), or NULL when
+ * motebit_query has no backend. Borrowed. */
+const json_t *mcp_config_chat(const json_t *cfg);
 /* The "peers" array ([{name, url, public_key?, capabilities, token?, motebit_token, timeout_s}]).
  * Borrowed. */
 const json_t *mcp_config_peers(const json_t *cfg);

@@ -118,6 +118,29 @@ const json_t *mcp_config_executor(const json_t *cfg, const char *capability)
   return json_object_get(ex, capability);
 }
 
+int mcp_config_executor_is_task(const char *name)
+{
+  return name && strcmp(name, "chat") != 0 && strcmp(name, "embeddings") != 0;
+}
+
+size_t mcp_config_task_executor_count(const json_t *cfg)
+{
+  const json_t *ex = mcp_config_executors(cfg);
+  const char *name;
+  json_t *v;
+  size_t n = 0;
+  json_object_foreach((json_t *)ex, name, v) {
+    (void)v;
+    n += (size_t)mcp_config_executor_is_task(name);
+  }
+  return n;
+}
+
+const json_t *mcp_config_chat(const json_t *cfg)
+{
+  return mcp_config_executor(cfg, "chat");
+}
+
 const json_t *mcp_config_peers(const json_t *cfg)
 {
   return mcp_config_get(cfg, "peers");

@@ -17,5 +17,6 @@
 #define LEDGER_KIND_APPROVAL_RESOLVED "approval.resolved"
 #define LEDGER_KIND_TASK_DELEGATED "task.delegated"
 #define LEDGER_KIND_MEMORY_WRITTEN "memory.written"
+#define LEDGER_KIND_CHAT_EXCHANGED "chat.exchanged"
 
 #endif

@@ -183,6 +183,7 @@ static const char *const builtin_kinds[][8] = {
     {LEDGER_KIND_APPROVAL_RESOLVED, "approval_id", "status", NULL},
     {LEDGER_KIND_TASK_DELEGATED, "task_id", "peer", NULL},
     {LEDGER_KIND_MEMORY_WRITTEN, "memory_id", NULL},
+    {LEDGER_KIND_CHAT_EXCHANGED, "invocation_id", "executor", "message", "response", NULL},
 };
 
 int ledger__schema_fix(lconn *c, ledger_err *err)
@@ -269,6 +270,10 @@ int ledger__migrate(lconn *c, ledger_err *err)
       goto fail;
   }
   if (ver < 2 && (rc = ledger__exec(c, schema_v2, err)))
+    goto fail;
+  /* kinds a later build added (chat.exchanged) are registered in older Stores too:
+   * re-registering an identical kind writes nothing */
+  if (ver >= 1 && (rc = register_builtins(c, err)))
     goto fail;
   return ledger__exec(c, "COMMIT", err);
 fail:

@@ -11,13 +11,16 @@
 #include <string.h>
 #include <time.h>
 
-void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *msg)
+/* step = 1: progress is the last one sent plus one (whatever it was). */
+static void send_progress(mcp_ctx *ctx, int step, double progress, double total, const char *msg)
 {
   mcp_req *r = ctx->req;
   json_t *p, *note;
   if (!r->progress_token || atomic_load(&r->cancelled))
     return;
   pthread_mutex_lock(&r->progress_mu);
+  if (step)
+    progress = r->progress_last + 1;
   if (progress <= r->progress_last) {
     pthread_mutex_unlock(&r->progress_mu);
     return;
@@ -40,6 +43,16 @@ void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *m
                    p);
   mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
   pthread_mutex_unlock(&r->progress_mu);
+}
+
+void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *msg)
+{
+  send_progress(ctx, 0, progress, total, msg);
+}
+
+void mcp_ctx_progress_step(mcp_ctx *ctx, const char *msg)
+{
+  send_progress(ctx, 1, 0, 0, msg);
 }
 
 static void *heartbeat_main(void *arg)
@@ -120,6 +133,48 @@ void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...)
   va_end(ap);
   mcp_log(lvl, "%s", text);
   mcp__client_log(ctx->req, lvl, text);
+}
+
+json_t *mcp_ctx_client_request(mcp_ctx *ctx, const char *capability, const char *method,
+                               json_t *params, int timeout_ms, char *err, size_t errlen)
+{
+  mcp_req *r = ctx->req;
+  json_t *resp, *result, *e;
+  if (r->modern || !r->s->send) {
+    json_decref(params);
+    snprintf(err, errlen,
+             "the client cannot be asked (%s): this %s has no server-to-client channel; use a "
+             "stdio session",
+             method, r->modern ? "2026-07-28 request" : "stateless HTTP request");
+    return NULL;
+  }
+  if (capability && !json_object_get(r->client_caps, capability)) {
+    json_decref(params);
+    snprintf(err, errlen, "the client did not declare the %s capability, so %s cannot be sent",
+             capability, method);
+    return NULL;
+  }
+  if (!(resp = mcp__session_request(r, method, params, timeout_ms))) {
+    snprintf(err, errlen, "%s: %s", method,
+             atomic_load(&r->cancelled) ? "cancelled by the caller"
+                                        : "no answer from the client in time");
+    return NULL;
+  }
+  if ((e = json_object_get(resp, "error"))) {
+    const char *m = json_string_value(json_object_get(e, "message"));
+    snprintf(err, errlen, "%s: the client answered with an error: %.300s", method, m ? m : "?");
+    json_decref(resp);
+    return NULL;
+  }
+  result = json_object_get(resp, "result");
+  if (!json_is_object(result)) {
+    snprintf(err, errlen, "%s: the client's answer has no result object", method);
+    json_decref(resp);
+    return NULL;
+  }
+  json_incref(result);
+  json_decref(resp);
+  return result;
 }
 
 int mcp_ctx_cancelled(mcp_ctx *ctx)

@@ -82,11 +82,22 @@ int mcp_ctx_join_call_tx(mcp_ctx *ctx);
 /* The same as a callback for ledger_wrap_opts.before_end (payload: the mcp_ctx, borrowed). */
 void mcp_ctx_join_call_tx_cb(void *ctx);
 
+/* Sends the server->client request `method` (params stolen) to the calling client and waits up to
+ * timeout_ms for its answer: sampling/createMessage, elicitation/create. Only a session with a
+ * channel back to its client can be asked (stdio; not stateless HTTP nor a 2026-07-28 request),
+ * and only when the client declared `capability` (NULL = no check). Returns the answer's result
+ * object (new), or NULL with a one-line message in err (size errlen): no channel, capability
+ * missing, cancelled, no answer in time, or the client's own error message. */
+json_t *mcp_ctx_client_request(mcp_ctx *ctx, const char *capability, const char *method,
+                               json_t *params, int timeout_ms, char *err, size_t errlen);
 /* 1 when the client cancelled the call; long handlers poll it and return early. */
 int mcp_ctx_cancelled(mcp_ctx *ctx);
 /* Sends notifications/progress when the request carried a progressToken (no-op otherwise).
  * `progress` must increase between calls; total <= 0 means unknown; msg may be NULL. */
 void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *msg);
+/* The same with progress = the last value sent + 1 (the heartbeat's included): for a stream of
+ * pieces (tokens of a chat answer) whose count says nothing. msg may be NULL. */
+void mcp_ctx_progress_step(mcp_ctx *ctx, const char *msg);
 /* Logs to stderr and, when the client asked for logs at this level, as notifications/message. */
 void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...) MCP_PRINTF(3, 4);
 

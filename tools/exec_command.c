@@ -28,21 +28,27 @@ static int command_route(const json_t *config, const json_t *required, mcp_route
   const json_t *ex = mcp_config_executors(config);
   const json_t *spec = NULL;
   const char *name = NULL;
-  if (!json_is_object(ex) || json_object_size(ex) == 0)
+  if (!json_is_object(ex) || mcp_config_task_executor_count(config) == 0)
     return 0;
   if (json_array_size(required) == 0) {
     if ((spec = json_object_get(ex, "default"))) {
       name = "default";
-    } else if (json_object_size(ex) == 1) {
-      void *it = json_object_iter((json_t *)ex);
-      name = json_object_iter_key(it);
-      spec = json_object_iter_value(it);
+    } else if (mcp_config_task_executor_count(config) == 1) {
+      const char *k;
+      json_t *v;
+      json_object_foreach((json_t *)ex, k, v) {
+        if (mcp_config_executor_is_task(k)) {
+          name = k;
+          spec = v;
+        }
+      }
     }
   } else if (json_array_size(required) == 1) {
     name = json_string_value(json_array_get(required, 0));
     spec = name ? json_object_get(ex, name) : NULL;
   }
-  if (!spec || !name || strcmp(mcp_config_str(spec, "type", ""), "command") != 0)
+  if (!spec || !mcp_config_executor_is_task(name) ||
+      strcmp(mcp_config_str(spec, "type", ""), "command") != 0)
     return 0;
   out->spec = spec;
   snprintf(out->name, sizeof out->name, "%s", name);

@@ -91,6 +91,7 @@ typedef struct mcp_executor {
 /* The built-in types, in routing order (tools/exec_command.c, tools/exec_delegate.c). */
 extern const mcp_executor mcp_executor_command;
 extern const mcp_executor mcp_executor_delegate;
+extern const mcp_executor mcp_executor_chat; /* tools/chat.c: the chat backend (executors.chat) */
 
 /* Longest delegation chain (tokens, root first) a task may carry or create (spec/mcp.md §3.1.1);
  * equal to the receipt nesting limit, so a chain and its receipts have the same depth. */

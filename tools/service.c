@@ -279,19 +279,10 @@ static int ranked_cmp(const void *a, const void *b)
 
 static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 {
-  static const char *const with_personal[] = {"none", "personal", NULL};
-  static const char *const public_only[] = {"none", NULL};
   const char *query = json_string_value(json_object_get(args, "query"));
   const json_t *jl = json_object_get(args, "limit");
-  const mcp_caller *caller = mcp_ctx_caller(ctx);
-  ledger *store = mcp_ctx_store(ctx);
-  double hl = mcp_config_memory_half_life_days(mcp_ctx_config(ctx));
-  int64_t now = mcp_now_ms();
-  int limit = RECALL_DEFAULT, local;
-  json_t *cands = NULL, *list;
-  ledger_err lerr;
-  ranked *rk;
-  size_t n, i;
+  int limit = RECALL_DEFAULT;
+  json_t *list = NULL;
 
   if (json_is_number(jl)) {
     double v = json_number_value(jl);
@@ -301,19 +292,39 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     snprintf(out->error, sizeof out->error, "Error: query must be a string");
     return -1;
   }
+  if (tools_memory_recall(ctx, query, limit, &list, out->error, sizeof out->error) != 0)
+    return -1;
+  out->payload = list;
+  out->structured = json_pack("{s:O}", "memories", list);
+  return out->structured ? 0 : -1;
+}
+
+int tools_memory_recall(mcp_ctx *ctx, const char *query, int limit, json_t **out_list, char *err,
+                        size_t errlen)
+{
+  static const char *const with_personal[] = {"none", "personal", NULL};
+  static const char *const public_only[] = {"none", NULL};
+  const mcp_caller *caller = mcp_ctx_caller(ctx);
+  ledger *store = mcp_ctx_store(ctx);
+  double hl = mcp_config_memory_half_life_days(mcp_ctx_config(ctx));
+  int64_t now = mcp_now_ms();
+  int local;
+  json_t *cands = NULL, *list;
+  ledger_err lerr;
+  ranked *rk;
+  size_t n, i;
+
+  *out_list = NULL;
   if (!(hl > 0))
     hl = 7;
-  if (!store) {
-    out->payload = json_array();
-    out->structured = json_pack("{s:[]}", "memories");
-    return 0;
-  }
+  if (!store || limit <= 0)
+    return (*out_list = json_array()) ? 0 : -1;
   local = !caller || caller->trust == MCP_TRUST_LOCAL;
   memset(&lerr, 0, sizeof lerr);
   if (ledger_memory_recall(store, query, local ? with_personal : public_only,
                            limit * 5 > RECALL_CANDIDATES_MIN ? limit * 5 : RECALL_CANDIDATES_MIN,
                            &cands, &lerr) != LEDGER_OK) {
-    snprintf(out->error, sizeof out->error, "Error: memory search failed: %s", lerr.msg);
+    snprintf(err, errlen, "Error: memory search failed: %s", lerr.msg);
     return -1;
   }
   n = json_array_size(cands);
@@ -350,9 +361,8 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
                                           "created_at", json_object_get(rk[i].row, "created_at")));
   free(rk);
   json_decref(cands);
-  out->payload = list;
-  out->structured = json_pack("{s:O}", "memories", list);
-  return out->structured ? 0 : -1;
+  *out_list = list;
+  return list ? 0 : -1;
 }
 
 const mcp_tool_impl tools_service[] = {

@@ -32,7 +32,7 @@
 
 /* Executor types, asked in this order (local commands before peers). A new type adds one line. */
 static const mcp_executor *const executor_table[] = {&mcp_executor_command, &mcp_executor_delegate,
-                                                     NULL};
+                                                     &mcp_executor_chat, NULL};
 
 const char *mcp_task_status_name(mcp_task_status st)
 {
@@ -669,7 +669,7 @@ out:
 
 int tools_task_routable(const json_t *config)
 {
-  return json_object_size(mcp_config_executors(config)) > 0 ||
+  return mcp_config_task_executor_count(config) > 0 || mcp_config_chat(config) != NULL ||
          json_array_size(mcp_config_peers(config)) > 0;
 }
 

@@ -13,11 +13,20 @@ extern const mcp_tool_impl tools_motus[];   /* tools/motus.c: the Motus work loo
 extern const mcp_tool_impl tools_task[];    /* tools/task.c: motebit_task and its executors */
 extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials, memory */
 
+extern const mcp_tool_impl tools_chat[];    /* tools/chat.c: motebit_query */
+
 /* All of the above, NULL-terminated. */
 extern const mcp_tool_impl *const tools_groups[];
 
 /* motebit_task is optional outside the service profile: available when the config names an
  * executor or a delegation peer (otherwise every task would fail). `config` borrowed. */
 int tools_task_routable(const json_t *config);
+
+/* The memories motebit_recall returns for `query` and the caller of `ctx` (ranked, at most
+ * `limit`; the sensitivity floor applied): *out new array of {content, confidence, similarity,
+ * half_life_days, memory_type, created_at}, [] without a Store or with limit <= 0. Returns 0, or
+ * -1 with a one-line message in err (size errlen). (tools/service.c) */
+int tools_memory_recall(mcp_ctx *ctx, const char *query, int limit, json_t **out, char *err,
+                        size_t errlen);
 
 #endif
