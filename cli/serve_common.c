@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SERVE_IDENTITY_MAX (64 * 1024) /* a larger motebit.md is not served */
 #include <sys/stat.h>
 
 void serve_common_opts_init(serve_common_opts *o)
@@ -131,11 +133,35 @@ int serve_env_store(serve_env *e, serve_common_opts *o)
   return 0;
 }
 
+/* The node's signed motebit.md (new string, free()), or NULL when there is none to serve (an
+ * ephemeral key, a missing or oversized file). */
+static char *identity_text(const serve_env *e)
+{
+  char path[4200], *buf = NULL;
+  size_t n = 0;
+  FILE *f;
+  if (!e->motebit_id[0])
+    return NULL;
+  snprintf(path, sizeof path, "%s/identity/motebit.md", e->motus_dir);
+  if (!(f = fopen(path, "rb")))
+    return NULL;
+  if ((buf = malloc(SERVE_IDENTITY_MAX + 1)))
+    n = fread(buf, 1, SERVE_IDENTITY_MAX + 1, f);
+  fclose(f);
+  if (!buf || n == 0 || n > SERVE_IDENTITY_MAX || memchr(buf, '\0', n)) {
+    free(buf);
+    return NULL;
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
 int serve_server_new(mcp_server **out, const serve_env *e, const serve_common_opts *o,
                      long max_message, long progress_ms)
 {
   mcp_server_opts so;
-  char err[512];
+  char err[512], *identity = identity_text(e);
+  int rc = 0;
   memset(&so, 0, sizeof so);
   so.store = e->store;
   so.key = e->key;
@@ -149,12 +175,16 @@ int serve_server_new(mcp_server **out, const serve_env *e, const serve_common_op
   if (max_message > 0)
     so.max_message = (size_t)max_message;
   so.tool_groups = tools_groups;
+  so.resource_groups = tools_resource_groups;
+  so.prompt_groups = tools_prompt_groups;
+  so.identity_file = identity;           /* copied by the server */
   so.fault = getenv("WORKLEDGER_FAULT"); /* tests only (mcp/mcp.h mcp_server_opts.fault) */
   if (mcp_server_new(out, &so, err, sizeof err) != MCP_OK) {
     cli_errorf("serve: %s", err);
-    return -1;
+    rc = -1;
   }
-  return 0;
+  free(identity);
+  return rc;
 }
 
 void serve_env_free(serve_env *e)

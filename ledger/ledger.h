@@ -386,4 +386,11 @@ int ledger_task_stats_get(ledger *l, const char *motebit_id, ledger_task_stats *
 int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities, int limit,
                          json_t **out, ledger_err *err) LEDGER_WUR;
 
+/* The memories whose sensitivity is one of `sensitivities` (borrowed NULL-terminated array),
+ * newest first, at most `limit` (0 = 100, capped at LEDGER_RECALL_MAX). (ledger/read.c)
+ * @param[out] out new: array of {memory_id, content, sensitivity, confidence 0..100, created_at}.
+ * @return LEDGER_OK, LEDGER_EINVAL (sensitivities NULL), LEDGER_ERROR. */
+int ledger_memory_list(ledger *l, const char *const *sensitivities, int limit, json_t **out,
+                       ledger_err *err) LEDGER_WUR;
+
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/read.c — the read side of the Store: runs, events (rebuilt as Motus work-event objects),
  * the canonical store export of a run, receipts (by run, task or kind), approvals, and the FTS5
- * word quoting shared with memory recall (ledger/service.c). Reads run on pooled read
+ * word quoting shared with memory recall (ledger/service.c), and the memory list of the
+ * motebit://memories resource. Reads run on pooled read
  * connections inside one read transaction, so each call sees one committed snapshot. Nothing
  * here writes; the consistency checks are in ledger/doctor.c. */
 #include "ledger/ledger_int.h"
@@ -490,4 +491,69 @@ char *ledger__fts_words(const char *query)
     k--;
   q[k] = '\0';
   return q;
+}
+
+/* ---- memories, newest first (the motebit://memories resource) -------------------------------- */
+
+static const char SQL_MEM_LIST[] =
+    "SELECT memory_id, content, sensitivity, confidence, created_at FROM memories"
+    " WHERE sensitivity IN (SELECT value FROM json_each(?1))"
+    " ORDER BY created_at DESC, memory_id LIMIT ?2";
+
+struct memlist_rd {
+  const char *allowed; /* JSON array text */
+  int limit;
+  json_t *out;
+};
+
+static int rd_memlist(lconn *c, void *p, ledger_err *err)
+{
+  struct memlist_rd *r = p;
+  sqlite3_stmt *st = ledger__stmt(c, SQL_MEM_LIST, err);
+  int rc;
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_text(st, 1, r->allowed, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 2, r->limit);
+  r->out = json_array();
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    json_array_append_new(r->out,
+                          json_pack("{s:s,s:s,s:s,s:i,s:s}", "memory_id", COLTXT(st, 0), "content",
+                                    COLTXT(st, 1), "sensitivity", COLTXT(st, 2), "confidence",
+                                    sqlite3_column_int(st, 3), "created_at", COLTXT(st, 4)));
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE || !r->out) {
+    json_decref(r->out);
+    r->out = NULL;
+    return rc != SQLITE_DONE ? ledger__sqlerr(err, c, rc, "list memories")
+                             : ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  }
+  return LEDGER_OK;
+}
+
+int ledger_memory_list(ledger *l, const char *const *sensitivities, int limit, json_t **out,
+                       ledger_err *err)
+{
+  struct memlist_rd r = {NULL,
+                         limit > 0 ? (limit > LEDGER_RECALL_MAX ? LEDGER_RECALL_MAX : limit) : 100,
+                         NULL};
+  json_t *allowed = json_array();
+  char *atext;
+  int rc;
+  *out = NULL;
+  if (!sensitivities) {
+    json_decref(allowed);
+    return ledger__errf(err, LEDGER_EINVAL, 0, "memory list needs sensitivities");
+  }
+  for (int i = 0; sensitivities[i]; i++)
+    json_array_append_new(allowed, json_string(sensitivities[i]));
+  atext = json_dumps(allowed, JSON_COMPACT);
+  json_decref(allowed);
+  if (!atext)
+    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  r.allowed = atext;
+  rc = ledger__read(l, rd_memlist, &r, err);
+  free(atext);
+  *out = rc ? NULL : r.out;
+  return rc;
 }

@@ -181,6 +181,10 @@ int mcp_ctx_cancelled(mcp_ctx *ctx)
 {
   return atomic_load(&ctx->req->cancelled);
 }
+const char *mcp_ctx_identity_file(mcp_ctx *ctx)
+{
+  return ctx->req->s->srv->identity_file;
+}
 struct ledger *mcp_ctx_store(mcp_ctx *ctx)
 {
   return ctx->req->s->srv->store;

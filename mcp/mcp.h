@@ -83,6 +83,13 @@ typedef struct mcp_server_opts {
   /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
+  /* Resources and prompts (mcp/tool.h): {NULL}-terminated lists of {NULL}-terminated tables,
+   * borrowed, must outlive the server; NULL = none (and no such capability is announced). */
+  const struct mcp_resource_impl *const *resource_groups;
+  const struct mcp_prompt_impl *const *prompt_groups;
+  /* The node's signed identity file (motebit.md) text, served as motebit://identity; borrowed
+   * (copied); NULL = none. */
+  const char *identity_file;
   /* Tests only: make every tools/call fail at one step after its handler ran: "sign" (the
    * receipt), "insert" (the Store job, after its inserts) or "commit" (the COMMIT); or SIGKILL
    * the process there: "kill-before-commit", "kill-after-commit" (before the answer is sent).

@@ -57,7 +57,10 @@ struct mcp_server {
   int page_size;
   int progress_interval_ms;
 
-  const mcp_tool_impl *const *tool_groups; /* borrowed (mcp_server_opts.tool_groups) */
+  const mcp_tool_impl *const *tool_groups;         /* borrowed (mcp_server_opts.tool_groups) */
+  const mcp_resource_impl *const *resource_groups; /* borrowed; NULL = none */
+  const mcp_prompt_impl *const *prompt_groups;     /* borrowed; NULL = none */
+  char *identity_file;                             /* new copy, or NULL */
   mcp_tool_entry *tools;
   size_t ntools;
 
@@ -166,6 +169,14 @@ typedef struct mcp_envelope {
  * emit (env holds nothing). */
 int mcp__jsonrpc_parse(const mcp_server *srv, const char *msg, size_t len, mcp_emit_fn emit,
                        void *payload, mcp_envelope *env);
+
+/* resources.c: resources/list, resources/templates/list, resources/read, prompts/list and
+ * prompts/get on a worker (NULL + code/msg on error); has_* say whether to announce them. */
+json_t *mcp__resources_request(mcp_req *r, int *code, char *msg, size_t cap);
+int mcp__has_resources(const mcp_server *srv);
+int mcp__has_prompts(const mcp_server *srv);
+/* 1 for the methods above. */
+int mcp__is_resource_method(const char *method);
 
 /* session.c */
 void mcp__session_link(mcp_session *s, mcp_req *r);   /* gives r its ticket, counts it live */

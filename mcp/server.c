@@ -142,6 +142,9 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
                : !strcmp(opts->fault, "kill-after-commit")  ? MCP_FAULT_KILL_AFTER_COMMIT
                                                             : MCP_FAULT_NONE;
   srv->instructions = opts->instructions ? strdup(opts->instructions) : NULL;
+  srv->resource_groups = opts->resource_groups;
+  srv->prompt_groups = opts->prompt_groups;
+  srv->identity_file = opts->identity_file ? strdup(opts->identity_file) : NULL;
   srv->config = opts->config ? json_incref((json_t *)opts->config) : json_object();
   srv->max_message = opts->max_message ? opts->max_message : MCP_DEFAULT_MAX_MESSAGE;
   srv->max_depth = opts->max_depth > 0 ? opts->max_depth : MCP_DEFAULT_MAX_DEPTH;
@@ -206,6 +209,7 @@ void mcp_server_free(mcp_server *srv)
   mcp_policy_free(srv->policy_probe);
   json_decref(srv->config);
   free(srv->instructions);
+  free(srv->identity_file);
   pthread_mutex_destroy(&srv->mu);
   pthread_cond_destroy(&srv->cv_work);
   pthread_cond_destroy(&srv->cv_slot);
@@ -227,6 +231,8 @@ static void handle_request(mcp_req *r)
     result = mcp__tools_list(r->s->srv, r, r->params, &code, msg, sizeof msg);
   else if (strcmp(r->method, "tools/call") == 0)
     result = mcp__tools_call(r, &code, msg, sizeof msg);
+  else if (mcp__is_resource_method(r->method))
+    result = mcp__resources_request(r, &code, msg, sizeof msg);
   else {
     code = MCP_JSONRPC_METHOD_NOT_FOUND;
     snprintf(msg, sizeof msg, "Method not found: %s", r->method);

@@ -53,6 +53,38 @@ typedef struct mcp_tool_impl {
  * handler writes commits atomically with the call record (one transaction per call). */
 #define MCP_TOOL_LONG 1u
 
+/* ---- resources and prompts (resources/list, resources/read, prompts/list, prompts/get) ------ */
+
+/* A resource with a fixed URI, offered by a tool group (tools/resources.c). read() runs on a
+ * worker thread with the reading client's context (caller, config, Store; no invocation id,
+ * nothing recorded) and fills *text_out (new, free()) with the content, or returns -1 with a
+ * one-line message in err. Returning 1 means "not there" (resource not found, err says why). */
+typedef struct mcp_resource_impl {
+  const char *uri;         /* "motebit://identity" */
+  const char *name;        /* "identity" */
+  const char *title;       /* for people */
+  const char *description; /* for models */
+  const char *mime_type;   /* "application/json", "text/markdown" */
+  int (*read)(mcp_ctx *ctx, char **text_out, char *err, size_t errlen);
+} mcp_resource_impl;
+
+typedef struct mcp_prompt_arg {
+  const char *name;
+  const char *description;
+  int required;
+} mcp_prompt_arg;
+
+/* A prompt template. get() receives the arguments (a borrowed object of strings, the required
+ * ones checked present by the core) and fills *messages_out with a new array of PromptMessage
+ * ({role, content:{type:"text", text}}), or returns -1 with a one-line message in err. */
+typedef struct mcp_prompt_impl {
+  const char *name;
+  const char *title;
+  const char *description;
+  const mcp_prompt_arg *args; /* {NULL}-terminated; may be NULL */
+  int (*get)(mcp_ctx *ctx, const json_t *args, json_t **messages_out, char *err, size_t errlen);
+} mcp_prompt_impl;
+
 /* Accessors (all borrowed, valid during the handler call). */
 struct ledger *mcp_ctx_store(mcp_ctx *ctx);
 const seal_key *mcp_ctx_key(mcp_ctx *ctx);
@@ -67,6 +99,8 @@ mcp_server *mcp_ctx_server(mcp_ctx *ctx);
 /* The Store run that holds this server's call records (the session run), or NULL when the
  * server records nothing. */
 const char *mcp_ctx_session_run(mcp_ctx *ctx);
+/* The node's signed identity file (motebit.md) as the composition root handed it over, or NULL. */
+const char *mcp_ctx_identity_file(mcp_ctx *ctx);
 /* The invocation id of this call (UUID text), also the receipt's invocation_id. */
 const char *mcp_ctx_invocation_id(mcp_ctx *ctx);
 

@@ -13,10 +13,17 @@ extern const mcp_tool_impl tools_motus[];   /* tools/motus.c: the Motus work loo
 extern const mcp_tool_impl tools_task[];    /* tools/task.c: motebit_task and its executors */
 extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials, memory */
 
-extern const mcp_tool_impl tools_chat[];    /* tools/chat.c: motebit_query */
+extern const mcp_tool_impl tools_chat[]; /* tools/chat.c: motebit_query */
 
 /* All of the above, NULL-terminated. */
 extern const mcp_tool_impl *const tools_groups[];
+
+/* tools/resources.c: motebit://identity, motebit://state, motebit://memories and the prompts
+ * chat, recall and reflect, as mcp_server_opts.resource_groups / prompt_groups. */
+extern const mcp_resource_impl tools_resources[];
+extern const mcp_prompt_impl tools_prompts[];
+extern const mcp_resource_impl *const tools_resource_groups[];
+extern const mcp_prompt_impl *const tools_prompt_groups[];
 
 /* motebit_task is optional outside the service profile: available when the config names an
  * executor or a delegation peer (otherwise every task would fail). `config` borrowed. */

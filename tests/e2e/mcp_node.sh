@@ -10,7 +10,11 @@ DIR=${WL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/node
 command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
 command -v npm >/dev/null || { echo "SKIP: npm is not installed"; exit 77; }
 cd "$DIR"
+# one install at a time: the node tests run in parallel under ctest -j
+exec 9>"${TMPDIR:-/tmp}/workledger-e2e-node.lock"
+flock 9
 if [ ! -d node_modules/@modelcontextprotocol/sdk ]; then
   npm ci --silent --no-audit --no-fund >&2
 fi
+flock -u 9
 exec node stdio.test.mjs "$BIN"
