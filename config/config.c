@@ -445,7 +445,17 @@ static int env_name_ok(const char *s)
   return 1;
 }
 
-static int url_ok(const char *s);
+static int url_ok(const char *s)
+{
+  const char *rest;
+  if (strncmp(s, "http://", 7) == 0)
+    rest = s + 7;
+  else if (strncmp(s, "https://", 8) == 0)
+    rest = s + 8;
+  else
+    return 0;
+  return *rest && *rest != '/' && !strchr(s, ' ');
+}
 
 /* An integer member with a default: checked when present, filled in when absent. */
 static int int_or(vctx *c, json_t *o, const char *base, const char *key, json_int_t lo,
@@ -583,18 +593,6 @@ static int norm_executors(vctx *c, json_t *ex)
     }
   }
   return 0;
-}
-
-static int url_ok(const char *s)
-{
-  const char *rest;
-  if (strncmp(s, "http://", 7) == 0)
-    rest = s + 7;
-  else if (strncmp(s, "https://", 8) == 0)
-    rest = s + 8;
-  else
-    return 0;
-  return *rest && *rest != '/' && !strchr(s, ' ');
 }
 
 static int norm_peers(vctx *c, json_t *peers)
