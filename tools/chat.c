@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHAT_MAX_MEMORIES 16       /* memory tags stored from one answer at most */
-#define CHAT_MEMORY_MAX_BYTES 4096 /* a longer memory tag is cut at a character boundary */
-#define CHAT_SAMPLING_TIMEOUT_MS 120000
+#define CHAT_MAX_MEMORIES 16                /* memory tags stored from one answer at most */
+#define CHAT_MEMORY_MAX_BYTES 4096          /* a longer memory tag is cut at a character boundary */
+#define CHAT_STREAM_PENDING_MAX (64 * 1024) /* undecided streamed bytes relayed at most */
 
 /* ---- the prompt ------------------------------------------------------------------------------- */
 
@@ -71,17 +71,52 @@ typedef struct chat_run {
   char *reply;     /* the backend's raw answer (new) */
   char model[200]; /* the model that answered, "" when unknown */
   char error[480]; /* "Error: ..." when the backend failed */
+  char *pend;      /* streamed text not yet decided (a tag may be open) */
+  size_t plen, pcap;
+  int pend_off, shown; /* relaying stopped; visible text relayed already */
 } chat_run;
 
+/* Relays the visible part of the answer as it streams: text inside tags (a memory's body
+ * included) never reaches a progress message. */
 static void on_delta(const char *text, size_t len, size_t total, void *payload)
 {
   chat_run *cr = payload;
-  char piece[512];
-  size_t n = len < sizeof piece - 1 ? len : sizeof piece - 1;
+  size_t used, vlen, off = 0;
+  char *vis, *np;
   (void)total;
-  memcpy(piece, text, n);
-  piece[n] = '\0';
-  mcp_ctx_progress_step(cr->ctx, piece);
+  if (cr->pend_off || cr->plen + len > CHAT_STREAM_PENDING_MAX) {
+    cr->pend_off = 1; /* a tag open for too long: stop relaying */
+    return;
+  }
+  if (cr->plen + len + 1 > cr->pcap) {
+    size_t cap = (cr->plen + len + 1) * 2;
+    if (!(np = realloc(cr->pend, cap)))
+      return;
+    cr->pend = np;
+    cr->pcap = cap;
+  }
+  memcpy(cr->pend + cr->plen, text, len);
+  cr->plen += len;
+  if (!(vis = malloc(cr->plen + 1)))
+    return;
+  used = chat_visible_step(cr->pend, cr->plen, vis, &vlen);
+  memmove(cr->pend, cr->pend + used, cr->plen - used);
+  cr->plen -= used;
+  if (!cr->shown)
+    while (off < vlen && isspace((unsigned char)vis[off]))
+      off++;
+  while (off < vlen) { /* one progress message per 511 bytes at most */
+    size_t n = vlen - off < 511 ? vlen - off : 511;
+    char piece[512];
+    while (n > 1 && off + n < vlen && ((unsigned char)vis[off + n] & 0xC0) == 0x80)
+      n--; /* keep UTF-8 sequences whole */
+    memcpy(piece, vis + off, n);
+    piece[n] = '\0';
+    mcp_ctx_progress_step(cr->ctx, piece);
+    cr->shown = 1;
+    off += n;
+  }
+  free(vis);
 }
 
 static int cancelled(void *payload)
@@ -349,6 +384,7 @@ static int chat_exchange(mcp_ctx *ctx, const char *message, const char *run_id, 
 out:
   chat_answer_free(&a);
   free(cr.reply);
+  free(cr.pend);
   free(cr.system);
   json_decref(memories);
   return rc;

@@ -114,9 +114,51 @@ static const char *tag_span(const char *p, const char *end, const char *name, co
   return end;
 }
 
+static const char *const tags[] = {"memory", "thinking", "state", NULL};
+
+/* Which tag opens at p (p[0] == '<'): its index, -1 for none, -2 when the text ends too soon to
+ * tell (a stream may still complete it). */
+static int tag_at(const char *p, const char *end)
+{
+  size_t left = (size_t)(end - p) - 1; /* bytes after '<' */
+  for (int i = 0; tags[i]; i++) {
+    size_t tl = strlen(tags[i]);
+    if (left <= tl) {
+      if (strncmp(p + 1, tags[i], left) == 0)
+        return -2;
+      continue;
+    }
+    if (strncmp(p + 1, tags[i], tl) == 0 &&
+        (p[tl + 1] == '>' || p[tl + 1] == '/' || isspace((unsigned char)p[tl + 1])))
+      return i;
+  }
+  return -1;
+}
+
+size_t chat_visible_step(const char *text, size_t len, char *out, size_t *out_len)
+{
+  const char *p = text, *end = text + len;
+  size_t o = 0;
+  while (p < end) {
+    const char *at, *at_end, *body, *body_end, *next;
+    int hit = *p == '<' ? tag_at(p, end) : -1;
+    if (hit == -2)
+      break;
+    if (hit < 0) {
+      out[o++] = *p++;
+      continue;
+    }
+    next = tag_span(p, end, tags[hit], &at, &at_end, &body, &body_end);
+    if (next == end && (body_end == end || at_end == end))
+      break; /* not closed yet: everything from here is undecided */
+    p = next;
+  }
+  *out_len = o;
+  return (size_t)(p - text);
+}
+
 int chat_answer_parse(chat_answer *a, const char *text, const char *min_sens)
 {
-  static const char *const tags[] = {"memory", "thinking", "state", NULL};
   size_t n = strlen(text), o = 0;
   const char *p = text, *end = text + n;
   memset(a, 0, sizeof *a);

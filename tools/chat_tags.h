@@ -6,6 +6,8 @@
 #ifndef WL_TOOLS_CHAT_TAGS_H
 #define WL_TOOLS_CHAT_TAGS_H
 
+#include <stddef.h>
+
 #define CHAT_MAX_MEMORIES 16       /* memory tags kept from one answer at most */
 #define CHAT_MEMORY_MAX_BYTES 4096 /* a longer memory is cut at a character boundary */
 
@@ -28,5 +30,13 @@ typedef struct chat_answer {
  * (zeroed first); free it with chat_answer_free in every case. Returns 0, or -1 out of memory. */
 int chat_answer_parse(chat_answer *a, const char *text, const char *min_sens);
 void chat_answer_free(chat_answer *a);
+
+/* For a streamed answer: the visible text of text[0, len) that can no longer change, so that
+ * progress never shows a tag or its body. Writes it to `out` (room for len bytes; not
+ * NUL-terminated) with its length in *out_len, and returns how many bytes of text were decided:
+ * the caller keeps text[returned, len) and calls again with more text appended to it. Stops
+ * before a tag that is not closed yet and before a '<' that may still become one. Leading and
+ * trailing white space is not trimmed here. */
+size_t chat_visible_step(const char *text, size_t len, char *out, size_t *out_len);
 
 #endif

@@ -109,6 +109,7 @@ progress = [m["params"] for m in lines if m.get("method") == "notifications/prog
             and m["params"]["progressToken"] == "pq"]
 pieces = [p.get("message") for p in progress]
 assert "launch code name" in pieces and "Echo" in pieces, pieces
+assert not any("memory" in x or "1234" in x or "The user said" in x for x in pieces), pieces
 vals = [p["progress"] for p in progress]
 assert vals == sorted(vals) and len(set(vals)) == len(vals), vals
 v = verify(q["_meta"]["io.motebit/receipt"], "q")
@@ -191,18 +192,24 @@ def http_session(fn):
             if body.startswith("{"):
                 return json.loads(body)
             datas = [json.loads(l[5:]) for l in body.splitlines() if l.startswith("data:")]
-            return [d for d in datas if d.get("id") == msg["id"]][0]
+            resp = [d for d in datas if d.get("id") == msg["id"]][0]
+            resp["notes"] = [d for d in datas if "method" in d]
+            return resp
         return fn(post)
     finally:
         p.terminate()
         p.wait(timeout=30)
 
 config("echo")
-r = http_session(lambda post: post(call(7, "motebit_query", {"message": "over http"})))["result"]
+m = http_session(lambda post: post(call(7, "motebit_query", {"message": "over http"}, progress=7)))
+r = m["result"]
 assert not r.get("isError"), r
+pieces = [n["params"].get("message") for n in m.get("notes", [])
+          if n["method"] == "notifications/progress"]
+assert "over http" in pieces and not any("memory" in x or "1234" in x for x in pieces), pieces
 assert payload(r) == {"response": "Echo: over http", "memories_formed": 1}, payload(r)
 assert verify(r["_meta"]["io.motebit/receipt"], "h")["valid"] is True
-print("ok   http: motebit_query answers with a verified receipt")
+print("ok   http: motebit_query streams progress (no tags) and answers with a verified receipt")
 config(None, typ="sampling")
 r = http_session(lambda post: post(call(8, "motebit_query", {"message": "sample me"})))["result"]
 assert r.get("isError") and "no server-to-client channel" in r["content"][0]["text"], r

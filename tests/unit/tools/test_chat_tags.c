@@ -97,6 +97,51 @@ START_TEST(unclosed_and_bounds)
 }
 END_TEST
 
+/* Streams `text` in pieces split at every point (and byte by byte): the relayed visible text
+ * never holds a tag or a memory's body, and once the stream is over it equals the parsed
+ * answer's text (before trimming). */
+static void stream_matches(const char *text)
+{
+  size_t n = strlen(text);
+  chat_answer a;
+  ck_assert_int_eq(chat_answer_parse(&a, text, "none"), 0);
+  for (size_t split = 0; split <= n + 1; split++) {
+    char *pend = malloc(n + 1), *vis = malloc(n + 1), *shown = calloc(1, n + 2);
+    size_t plen = 0, slen = 0, vlen, used;
+    ck_assert_ptr_nonnull(pend);
+    ck_assert_ptr_nonnull(vis);
+    ck_assert_ptr_nonnull(shown);
+    for (size_t i = 0; i < n;) {
+      size_t step = split == n + 1 ? 1 : (i == 0 && split > 0 && split < n ? split : n - i);
+      memcpy(pend + plen, text + i, step);
+      plen += step;
+      i += step;
+      used = chat_visible_step(pend, plen, vis, &vlen);
+      memmove(pend, pend + used, plen - used);
+      plen -= used;
+      memcpy(shown + slen, vis, vlen);
+      slen += vlen;
+    }
+    shown[slen] = '\0';
+    ck_assert_ptr_null(strstr(shown, "secret fact"));
+    ck_assert_ptr_null(strstr(shown, "hidden plan"));
+    ck_assert_ptr_nonnull(strstr(shown, a.text));
+    free(pend);
+    free(vis);
+    free(shown);
+  }
+  chat_answer_free(&a);
+}
+
+START_TEST(streamed_visible_text)
+{
+  stream_matches("Hi <memory sensitivity=\"secret\">secret fact</memory>there "
+                 "<thinking>hidden plan</thinking>a < b <state x=\"1\"/>end");
+  stream_matches("<memory>secret fact</memory>");
+  stream_matches("x<thinking>hidden plan");
+}
+END_TEST
+
 Suite *chat_tags_suite(void);
 Suite *chat_tags_suite(void)
 {
@@ -105,6 +150,7 @@ Suite *chat_tags_suite(void)
   tcase_add_test(tc, memories_taken_out);
   tcase_add_test(tc, floor_and_defaults);
   tcase_add_test(tc, unclosed_and_bounds);
+  tcase_add_test(tc, streamed_visible_text);
   suite_add_tcase(s, tc);
   return s;
 }
