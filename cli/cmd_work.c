@@ -9,6 +9,7 @@
 #include "cli/node.h"
 #include "crypto/artifacts.h"
 #include "ledger/ledger.h"
+#include "ledger/work.h"
 #include "schemas/schemas.h"
 
 #include <errno.h>
@@ -325,14 +326,14 @@ static void print_json(const json_t *out)
 static int pre_evidence(const json_t *a)
 {
   const char *file = str(a, "file");
-  FILE *f;
+  ledger_err lerr;
   if (!file)
     return 0;
-  if (!(f = fopen(file, "rb"))) {
-    cli_errorf("work evidence: cannot read %s: %s", file, strerror(errno));
+  memset(&lerr, 0, sizeof lerr);
+  if (ledger_evidence_file_check(file, &lerr) != LEDGER_OK) {
+    cli_errorf("work evidence: %s", lerr.msg);
     return CLI_EXIT_USAGE;
   }
-  fclose(f);
   return 0;
 }
 

@@ -9,9 +9,12 @@
 #include "ledger/work.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef WL_VERSION
 #define WL_VERSION "0.0.0"
@@ -333,43 +336,74 @@ static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
   return LEDGER_OK;
 }
 
+/* Opens a file named as evidence: a regular file only (never a FIFO, device or directory, so
+ * nothing blocks or streams forever), never through a symbolic link in its last component, at
+ * most LEDGER_EVIDENCE_FILE_MAX bytes. Returns the descriptor in *fd_out. */
+static int evidence_open(const char *path, int *fd_out, ledger_err *err)
+{
+  struct stat st;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC), e;
+  *fd_out = -1;
+  if (fd < 0) {
+    e = errno;
+    return ledger__errf(err, LEDGER_EINVAL, e, "cannot read %s: %s", path,
+                        e == ELOOP ? "it is a symbolic link (name the file itself)" : strerror(e));
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    e = errno;
+    close(fd);
+    return ledger__errf(err, LEDGER_EINVAL, 0, "cannot read %s: %s", path,
+                        S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
+  }
+  if (st.st_size > LEDGER_EVIDENCE_FILE_MAX) {
+    close(fd);
+    return ledger__errf(err, LEDGER_EINVAL, 0, "%s is larger than %lld bytes", path,
+                        (long long)LEDGER_EVIDENCE_FILE_MAX);
+  }
+  (void)e;
+  *fd_out = fd;
+  return LEDGER_OK;
+}
+
+int ledger_evidence_file_check(const char *path, ledger_err *err)
+{
+  int fd, rc = evidence_open(path, &fd, err);
+  if (rc == LEDGER_OK)
+    close(fd);
+  return rc;
+}
+
+/* sha256 of the file's bytes, streamed (64 KiB at a time, bounded by the cap even if it grows). */
 static int file_digest(const char *path, char hex[SEAL_SHA256_HEX], ledger_err *err)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return ledger__errf(err, LEDGER_EINVAL, errno, "cannot read %s: %s", path, strerror(errno));
-  /* stream through a growable buffer (crypto/ offers one-shot sha256 only) */
-  size_t cap = 1 << 16, n = 0, r;
-  char *buf = malloc(cap);
-  while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += r;
-    if (n == cap) {
-      if (cap >= ((size_t)1 << 30)) {
-        free(buf);
-        fclose(f);
-        return ledger__errf(err, LEDGER_EINVAL, 0, "%s is larger than 1 GiB", path);
-      }
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  int bad = ferror(f);
-  int e = errno;
-  fclose(f);
-  if (!buf)
+  seal_sha256_ctx c;
+  char *buf;
+  long long total = 0;
+  ssize_t r;
+  int fd, rc = evidence_open(path, &fd, err);
+  if (rc)
+    return rc;
+  if (!(buf = malloc(1 << 16))) {
+    close(fd);
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory reading %s", path);
-  if (bad) {
-    free(buf);
-    return ledger__errf(err, LEDGER_EINVAL, e, "cannot read %s: %s", path, strerror(e));
   }
-  seal_sha256_hex(hex, buf, n);
+  seal_sha256_init(&c);
+  while ((r = read(fd, buf, 1 << 16)) != 0) {
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 || (total += r) > LEDGER_EVIDENCE_FILE_MAX) {
+      int e = r < 0 ? errno : 0;
+      free(buf);
+      close(fd);
+      return e ? ledger__errf(err, LEDGER_EINVAL, e, "cannot read %s: %s", path, strerror(e))
+               : ledger__errf(err, LEDGER_EINVAL, 0, "%s grew past %lld bytes while read", path,
+                              (long long)LEDGER_EVIDENCE_FILE_MAX);
+    }
+    seal_sha256_update(&c, buf, (size_t)r);
+  }
   free(buf);
+  close(fd);
+  seal_sha256_final_hex(&c, hex);
   return LEDGER_OK;
 }
 

@@ -39,6 +39,13 @@ typedef struct ledger_work_ctx {
 int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                       ledger_err *err) LEDGER_WUR;
 
+/* Largest file `motus_work_evidence` / `work evidence --file` hashes (bytes). */
+#define LEDGER_EVIDENCE_FILE_MAX (1LL << 30)
+/* The checks `file` evidence passes before it is hashed, without hashing: a regular file (not a
+ * FIFO, device or directory), not a symbolic link in its last component, at most
+ * LEDGER_EVIDENCE_FILE_MAX bytes, readable. Returns LEDGER_OK or LEDGER_EINVAL with the reason. */
+int ledger_evidence_file_check(const char *path, ledger_err *err) LEDGER_WUR;
+
 /* evidence: args {lease_id, kind, passed?, failed?, skipped? (integers >= 0), uri?, file? (path:
  * read and recorded by sha256 digest only), digest? (64 hex, instead of file), summary?}
  * → {evidence_id, run_id, lease_id, seq, digest}.

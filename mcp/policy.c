@@ -417,9 +417,18 @@ static void set(mcp_decision *out, mcp_verdict v, const char *rule, const char *
 }
 
 /* Path and domain allow-lists. Returns 1 and fills `out` when the call is denied. */
-static int check_args(const mcp_policy *p, const json_t *args, mcp_decision *out)
+static int check_args(const mcp_policy *p, const json_t *args, mcp_trust trust, mcp_decision *out)
 {
   static const char *const path_keys[] = {"path", "cwd", "file"};
+  /* a file the server reads for a caller (motus_work_evidence.file): the local operator's
+   * privilege; a remote caller may only name files under an explicit path_allowlist, and is
+   * refused before anything is opened, so the answer says nothing of what exists */
+  if (trust != MCP_TRUST_LOCAL && !p->paths.set && json_object_get(args, "file")) {
+    set(out, MCP_DENY, "remote_file",
+        "args.file names a file on the server: only the local operator may do that unless the "
+        "operator sets policy.path_allowlist");
+    return 1;
+  }
   if (p->paths.set && json_is_object(args)) {
     for (size_t k = 0; k < 3; k++) {
       const json_t *v = json_object_get(args, path_keys[k]);
@@ -521,7 +530,7 @@ void mcp_policy_decide(mcp_policy *p, const char *tool, mcp_risk risk, const jso
     }
   }
   /* 5. path / domain allow-lists */
-  if (check_args(p, args, out))
+  if (check_args(p, args, trust, out))
     goto out;
   /* 6. approval band */
   int needs = (int)risk > p->approval_above;
