@@ -358,14 +358,20 @@ static int pre_receipt(const json_t *a)
 /* Writes the three export files into DIR and reports them. Returns the exit code. */
 static int write_export(const char *dir, const json_t *out, int json)
 {
+  static const char *const files[][2] = {{"receipt.json", "receipt"},
+                                         {"store-export.json", "store_export"},
+                                         {"projection-manifest.json", "projection_manifest"}};
   const char *rid = str(json_object_get(out, "receipt"), "receipt_id");
-  if (cli_write_json_file(dir, "receipt.json", json_object_get(out, "receipt")) ||
-      cli_write_json_file(dir, "store-export.json", json_object_get(out, "store_export")) ||
-      cli_write_json_file(dir, "projection-manifest.json",
-                          json_object_get(out, "projection_manifest"))) {
-    cli_errorf("work receipt: cannot write into %s: %s", dir, strerror(errno));
-    return CLI_EXIT_FAIL;
-  }
+  for (size_t i = 0; i < 3; i++)
+    if (cli_write_json_file(dir, files[i][0], json_object_get(out, files[i][1]))) {
+      if (errno == ELOOP)
+        cli_errorf("work receipt: %s/%s is a symbolic link or not a regular file; refusing to "
+                   "write through it (remove it, or export into another directory)",
+                   dir, files[i][0]);
+      else
+        cli_errorf("work receipt: cannot write %s/%s: %s", dir, files[i][0], strerror(errno));
+      return CLI_EXIT_FAIL;
+    }
   if (json) {
     json_t *r = json_pack("{s:s?,s:s,s:[sss]}", "receipt_id", rid, "export_dir", dir, "files",
                           "receipt.json", "store-export.json", "projection-manifest.json");

@@ -197,6 +197,20 @@ int cli_ledger_fail(const char *what, int rc, const ledger_err *err)
   return rc == LEDGER_OK ? CLI_EXIT_FAIL : wl_code_exit(rc); /* the table (crypto/err.h) */
 }
 
+static int write_all(int fd, const char *p, size_t n)
+{
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
 int cli_write_json_file(const char *dir, const char *name, const json_t *v)
 {
   char path[4200];
@@ -206,14 +220,30 @@ int cli_write_json_file(const char *dir, const char *name, const json_t *v)
     errno = ENOMEM;
     return -1;
   }
-  FILE *f = fopen(path, "w");
-  if (!f) {
+  /* never through a link planted at the name: refused, and its target left alone; the bytes go
+   * to a new file of our own (O_EXCL) that is renamed over the name once complete */
+  struct stat st;
+  char tmp[4300];
+  if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    free(s);
+    errno = ELOOP; /* the caller says "a symbolic link or not a regular file" */
+    return -1;
+  }
+  snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
     free(s);
     return -1;
   }
-  int ok = fputs(s, f) >= 0 && fputc('\n', f) != EOF;
+  size_t n = strlen(s);
+  s[n] = '\n'; /* json_dumps leaves room for its own NUL, which becomes the newline */
+  int ok = fchmod(fd, 0644) == 0 && write_all(fd, s, n + 1) == 0 && fsync(fd) == 0;
   free(s);
-  if (fclose(f) != 0 || !ok)
+  if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    errno = e;
     return -1;
+  }
   return 0;
 }

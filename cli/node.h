@@ -41,7 +41,9 @@ void cli_print_json(const json_t *v);
 /* Report a ledger error on stderr ("workledger: <what>: <msg>") and return its exit status
  * from the table (wl_code_exit, crypto/err.h): 2 for LEDGER_EINVAL (bad input), 1 otherwise. */
 int cli_ledger_fail(const char *what, int rc, const ledger_err *err);
-/* Write `v` to DIR/NAME as indented sorted ASCII JSON + newline. 0 or -1 (errno set). */
+/* Write `v` to DIR/NAME as indented sorted ASCII JSON + newline, mode 0644: into a new temporary
+ * file of DIR (O_EXCL), fsync'ed, then renamed over NAME. A NAME that exists as a symbolic link
+ * or anything but a regular file is refused (errno ELOOP) and left untouched. 0 or -1 (errno). */
 int cli_write_json_file(const char *dir, const char *name, const json_t *v);
 
 #endif

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# tests/e2e/evidence_files.sh — `file` evidence cannot be turned against the server (issue #17):
+# tests/e2e/hostile_paths.sh — paths cannot be turned against the server or the operator (#17):
+#  - `work receipt --export DIR` with a symbolic link planted at DIR/receipt.json is refused with
+#    one line and exit 1, the link's target is unchanged and no temporary file is left; without the
+#    link the three files are written (mode 0644);
 #  - CLI `work evidence --file`: a FIFO, a symbolic link, a directory and /dev/zero are refused at
 #    once with a one-line message and exit 2 (nothing hangs: every call runs under `timeout`), a
 #    regular file is hashed (streamed) and its digest equals sha256sum's;
@@ -43,6 +46,29 @@ got=$(timeout 20 "$W" work evidence "$LEASE" artifact --file allowed/artifact.tx
   python3 -c 'import json,sys; print(json.load(sys.stdin)["digest"]["value"])')
 [ "$got" = "$(sha256sum allowed/artifact.txt | cut -c1-64)" ] && ok "CLI regular file hashed" ||
   bad "CLI regular file digest $got"
+
+"$W" work release "$LEASE" success --summary "files checked" >/dev/null 2>&1 || bad "release"
+mkdir -p exp
+echo "operator's precious file" > precious
+ln -s "$T/precious" exp/receipt.json
+"$W" work receipt "$LEASE" --export exp 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "symbolic link" "$T/err" &&
+  [ "$(cat precious)" = "operator's precious file" ] && [ -L exp/receipt.json ] &&
+  [ -z "$(ls -A exp | grep -v '^receipt.json$')" ]; then
+  ok "export through a planted symlink refused, target unchanged: $(cat "$T/err")"
+else
+  bad "symlinked export: rc $rc, $(cat "$T/err"), precious=$(cat precious), exp=$(ls -A exp)"
+fi
+rm exp/receipt.json
+if "$W" work receipt "$LEASE" --export exp >/dev/null 2>"$T/err" &&
+  [ "$(stat -c %a exp/receipt.json exp/store-export.json exp/projection-manifest.json | sort -u)" = 644 ] &&
+  [ "$(ls -A exp | wc -l)" -eq 3 ]; then
+  ok "export written (3 files, 0644)"
+else
+  bad "export: $(cat "$T/err") $(ls -lA exp)"
+fi
+LEASE=$("$W" work claim ADHOC-FILES-2 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lease_id"])')
 
 serve_http() { # config JSON
   [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
