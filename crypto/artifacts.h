@@ -162,7 +162,8 @@ int seal_token_mint(char **out, const seal_key *key, const char *mid, const char
  * "motebit:" prefix. `*claims` new. */
 int seal_token_peek(json_t **claims, const char *token, seal_err *err) SEAL_WUR;
 /* Verify over the received payload bytes: suite must be motebit-jwt-ed25519-v1, signature
- * valid under `pk`, exp > now - skew_ms (now_ms 0 = current time), jti and aud non-empty.
+ * valid under `pk`, exp > now - skew_ms (now_ms 0 = current time), iat <= now + skew_ms (a
+ * token from the future is refused), iat <= exp, jti and aud non-empty.
  * On success `*claims` (may be NULL) receives the payload (new) — the caller checks
  * `aud`. SEAL_EVERIFY, SEAL_EEXPIRED or SEAL_EINVAL otherwise. */
 int seal_token_verify(json_t **claims, const char *token, const uint8_t pk[SEAL_PK_BYTES],

@@ -138,6 +138,14 @@ int seal_token_verify(json_t **claims, const char *token, const uint8_t pk[SEAL_
     rc = seal_errf(err, SEAL_EEXPIRED, 0, "token expired");
     goto done;
   }
+  if (json_integer_value(json_object_get(c, "iat")) - skew_ms > now_ms) {
+    rc = seal_errf(err, SEAL_EINVAL, 0, "token issued in the future (iat beyond the clock skew)");
+    goto done;
+  }
+  if (json_integer_value(exp) < json_integer_value(json_object_get(c, "iat"))) {
+    rc = seal_errf(err, SEAL_EINVAL, 0, "token expires before it was issued");
+    goto done;
+  }
   jti = json_string_value(json_object_get(c, "jti"));
   aud = json_string_value(json_object_get(c, "aud"));
   if (!jti || !*jti || !aud || !*aud) {

@@ -28,6 +28,7 @@ struct mcp_auth {
   const json_t *config;
   char *env_token;
   int tofu_enabled;
+  int64_t max_lifetime_ms; /* exp - iat of a motebit token at most (http.max_token_lifetime_s) */
   pthread_mutex_t mu;
   tofu_entry *tofu;
   int ntofu;
@@ -44,6 +45,8 @@ int mcp_auth_new(mcp_auth **out, const json_t *config, const char *env_token)
     return MCP_ERROR;
   }
   a->tofu_enabled = mcp_config_bool(config, "http.trust_on_first_use", 0);
+  a->max_lifetime_ms =
+      mcp_config_int(config, "http.max_token_lifetime_s", MCP_AUTH_MAX_LIFETIME_S) * 1000;
   pthread_mutex_init(&a->mu, NULL);
   *out = a;
   return MCP_OK;
@@ -185,8 +188,20 @@ static int check_motebit(mcp_auth *a, const char *tok, const char *presented_pk,
     fail(out, MCP_AUTH_EINVALID, "motebit token expired");
     goto done;
   }
+  if (v == SEAL_EINVAL) { /* claims the signature covers: the reason is safe to log */
+    snprintf(out->reason, sizeof out->reason, "motebit token: %.150s", se.msg);
+    goto done;
+  }
   if (v != SEAL_OK) {
     fail(out, MCP_AUTH_EINVALID, "motebit token signature or claims invalid");
+    goto done;
+  }
+  if (json_integer_value(json_object_get(claims, "exp")) -
+          json_integer_value(json_object_get(claims, "iat")) >
+      a->max_lifetime_ms) {
+    snprintf(out->reason, sizeof out->reason,
+             "motebit token lives longer than http.max_token_lifetime_s (%lld s)",
+             (long long)(a->max_lifetime_ms / 1000));
     goto done;
   }
   const char *aud = json_string_value(json_object_get(claims, "aud"));

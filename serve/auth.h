@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #define MCP_AUTH_SKEW_MS 60000
+/* Longest lifetime (exp - iat) of a motebit token accepted by default, seconds. */
+#define MCP_AUTH_MAX_LIFETIME_S 86400
 #define MCP_AUTH_DEFAULT_AUD "task:submit"
 
 /* Aliases into the one code space of crypto/err.h. */

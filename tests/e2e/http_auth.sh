@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # e2e: `serve --http` on 127.0.0.1 (ephemeral port) with a static token and a known motebit
 # caller. Checks: /health without auth; no token, a wrong, an expired and a wrong-audience token
+# (and a token issued an hour in the future, or living longer than http.max_token_lifetime_s)
 # get 401 + WWW-Authenticate resource_metadata + a JSON-RPC error body, and each leaves an
 # http.auth_failed event (without the token) in the Store; static and motebit tokens call a tool;
 # a foreign Host or Origin gets 403; a 20 MB body gets 413; GET/DELETE get 405; RFC 9728
@@ -69,6 +70,12 @@ grep -qi 'error="invalid_token"' "$T/h" || bad "invalid_token missing"
 NOW=$(python3 -c 'import time; print(int(time.time()*1000))')
 EXPIRED=$(cd "$T/caller" && "$W" token mint --aud task:submit --ttl 60 --now $((NOW - 600000)))
 expect "expired motebit token → 401" 401 "$(post "$INIT" -H "Authorization: Bearer motebit:$EXPIRED")"
+FUTURE=$(cd "$T/caller" && "$W" token mint --aud task:submit --ttl 60 --now $((NOW + 3600000)))
+expect "motebit token issued an hour ahead → 401" 401 "$(post "$INIT" -H "Authorization: Bearer motebit:$FUTURE")"
+LONG=$(cd "$T/caller" && "$W" token mint --aud task:submit --ttl 2592000)
+expect "motebit token living 30 days → 401" 401 "$(post "$INIT" -H "Authorization: Bearer motebit:$LONG")"
+SKEWED=$(cd "$T/caller" && "$W" token mint --aud task:submit --ttl 300 --now $((NOW + 30000)))
+expect "motebit token 30 s ahead (within the skew) → 200" 200 "$(post "$INIT" -H "Authorization: Bearer motebit:$SKEWED")"
 WRONGAUD=$(cd "$T/caller" && "$W" token mint --aud sync)
 expect "wrong-audience motebit token → 401" 401 "$(post "$INIT" -H "Authorization: Bearer motebit:$WRONGAUD")"
 alive
@@ -117,7 +124,7 @@ kill -TERM $PID
 wait $PID
 expect "exit status after SIGTERM" 0 $?
 PID=
-N=$(python3 - "$T/server/.motus/kernel-store.db" "$WRONG" "$STATIC" "$TOK" <<'EOF'
+N=$(python3 - "$T/server/.motus/kernel-store.db" "$WRONG" "$STATIC" "$TOK" "$FUTURE" "$LONG" <<'EOF'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 rows = [r[0] for r in c.execute("select payload from events where event_kind='http.auth_failed'")]
@@ -125,6 +132,7 @@ leak = any(s in (p if isinstance(p, str) else p.decode()) for p in rows for s in
 print(-1 if leak else len(rows))
 EOF
 )
-expect "auth failures recorded as events, without tokens" 4 "$N"
+# no token, wrong, expired, wrong audience, issued ahead, living too long
+expect "auth failures recorded as events, without tokens" 6 "$N"
 [ $fails -eq 0 ] || { echo "--- server stderr"; tail -20 "$T/server.err"; }
 exit $((fails > 0))
