@@ -45,8 +45,9 @@ int mcp_auth_new(mcp_auth **out, const json_t *config, const char *env_token)
     return MCP_ERROR;
   }
   a->tofu_enabled = mcp_config_bool(config, "http.trust_on_first_use", 0);
-  a->max_lifetime_ms =
-      mcp_config_int(config, "http.max_token_lifetime_s", MCP_AUTH_MAX_LIFETIME_S) * 1000;
+  a->max_lifetime_ms = mcp_config_int(config, "http.max_token_lifetime_s",
+                                      MCP_AUTH_MAX_LIFETIME_S) *
+                       1000;
   pthread_mutex_init(&a->mu, NULL);
   *out = a;
   return MCP_OK;
