@@ -47,6 +47,21 @@ int cmd_doctor(int argc, char **argv)
   ledger_close(l);
   if (lrc)
     return cli_ledger_fail("doctor", lrc, &e);
+  {
+    /* the node's files: modes a secret key needs (cli_node_modes_check) */
+    char motus[4096], why[600];
+    int bad;
+    cli_motus_dir(motus, sizeof motus, path);
+    bad = cli_node_modes_check(motus, why, sizeof why) != 0;
+    json_array_append_new(json_object_get(out, "checks"),
+                          json_pack("{s:s,s:s,s:s}", "name", "file_modes", "status",
+                                    bad ? "fail" : "pass", "message",
+                                    bad ? why
+                                        : "the .motus and identity directories and the key "
+                                          "are private to their owner"));
+    if (bad)
+      json_object_set_new(out, "status", json_string("fail"));
+  }
   const char *status = json_string_value(json_object_get(out, "status"));
   if (json) {
     cli_print_json(out);

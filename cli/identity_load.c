@@ -55,6 +55,39 @@ static void fill_ids(cli_node *n, const char *motus_dir)
     n->did[0] = 0;
 }
 
+/* One path of the modes check: `bad` are the mode bits it must not have. 0 ok, 1 bad (err). */
+static int mode_bad(const char *path, mode_t bad, const char *what, char *err, size_t errcap)
+{
+  struct stat st;
+  if (lstat(path, &st) != 0)
+    return 0; /* absent: the caller says what is missing */
+  if (S_ISLNK(st.st_mode)) {
+    snprintf(err, errcap, "%s %s is a symbolic link: keep the node's files in a real directory",
+             what, path);
+    return 1;
+  }
+  if ((st.st_mode & bad) == 0)
+    return 0;
+  snprintf(err, errcap, "%s %s has mode %04o, %s by group or others: run `chmod %s %s`", what, path,
+           (unsigned)(st.st_mode & 07777), (bad & 044) ? "readable or writable" : "writable",
+           (bad & 044) ? "600" : "go-w", path);
+  return 1;
+}
+
+int cli_node_modes_check(const char *motus_dir, char *err, size_t errcap)
+{
+  char path[4200];
+  if (mode_bad(motus_dir, 022, "the .motus directory", err, errcap))
+    return -1;
+  snprintf(path, sizeof path, "%s/identity", motus_dir);
+  if (mode_bad(path, 022, "the identity directory", err, errcap))
+    return -1;
+  snprintf(path, sizeof path, "%s/identity/key", motus_dir);
+  if (mode_bad(path, 077, "the node key", err, errcap))
+    return -1;
+  return 0;
+}
+
 int cli_node_load(cli_node *out, const char *motus_dir, char *err, size_t errcap)
 {
   char path[4096];
@@ -65,6 +98,8 @@ int cli_node_load(cli_node *out, const char *motus_dir, char *err, size_t errcap
     snprintf(err, errcap, "no node key at %s (run `workledger init`)", path);
     return -1;
   }
+  if (cli_node_modes_check(motus_dir, err, errcap) != 0)
+    return CLI_NODE_EMODES;
   const char *pass = getenv("WORKLEDGER_PASSPHRASE");
   if (seal_key_load(&out->key, path, pass && *pass ? pass : NULL, &se) != SEAL_OK) {
     snprintf(err, errcap, "cannot load the node key %s: %s", path, se.msg);

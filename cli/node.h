@@ -18,8 +18,16 @@ typedef struct cli_node {
 
 /* Load the identity of the node whose .motus directory is `motus_dir`.
  * @return 0, or -1 with a one-line message in err (no key file: "run `workledger init`";
- *         wrong passphrase; unreadable file). */
+ *         wrong passphrase; unreadable file), or CLI_NODE_EMODES (cli_node_modes_check failed:
+ *         never worked around with an ephemeral key). */
+#define CLI_NODE_EMODES (-2)
 int cli_node_load(cli_node *out, const char *motus_dir, char *err, size_t errcap);
+
+/* The modes the node's secrets need (spec/layout.md "Files and modes"): the .motus directory
+ * and its identity/ directory not writable by group or others, the key neither readable nor
+ * writable by them, none of them a symbolic link. Absent paths pass. @return 0, or -1 with a
+ * one-line message in err naming the path, its mode and the chmod that fixes it. */
+int cli_node_modes_check(const char *motus_dir, char *err, size_t errcap);
 
 /* Create the identity if missing (key mode 0600, motebit.md signed identity file); *created_out
  * (may be NULL) is 1 when a new key was generated. @return 0 or -1 with err. */

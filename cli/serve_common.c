@@ -83,12 +83,13 @@ int serve_env_identity(serve_env *e, int ephemeral)
 {
   cli_node node;
   char err[512];
-  if (cli_node_load(&node, e->motus_dir, err, sizeof err) == 0) {
+  int rc = cli_node_load(&node, e->motus_dir, err, sizeof err);
+  if (rc == 0) {
     e->key = node.key;
     snprintf(e->motebit_id, sizeof e->motebit_id, "%s", node.motebit_id);
     return 0;
   }
-  if (!ephemeral) {
+  if (!ephemeral || rc == CLI_NODE_EMODES) {
     cli_errorf("serve: %s", err);
     return -1;
   }
