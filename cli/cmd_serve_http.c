@@ -2,7 +2,9 @@
  * cli/cmd_serve_http.c — `workledger serve --http HOST:PORT`: the MCP server over Streamable
  * HTTP (serve/http.h). Composition as for stdio (config, node key, Store, MCP core: the shared
  * steps are in cli/serve_common.c), then the HTTP listener; runs until SIGINT/SIGTERM, then stops
- * the listener (in-flight calls are cancelled), closes the runs and the Store. Options: --store
+ * gracefully: calls in flight see themselves cancelled and answer with a clean failure (waited
+ * for SHUTDOWN_GRACE_S - 1 s), then the listener stops and the runs and the Store are closed; a
+ * process that has not stopped after SHUTDOWN_GRACE_S exits anyway. Options: --store
  * PATH, --profile P, --durability full|normal, --workers N, --window N, --no-store, --tls-cert
  * FILE --tls-key FILE, --insecure-no-auth, --conformance (fixture surface; loopback only),
  * --max-body BYTES, --max-connections N, --threads N, --public-url URL, --port-file FILE (writes
@@ -15,10 +17,14 @@
 #include "serve/auth.h"
 #include "serve/http.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct http_cli_opts {
   serve_common_opts c;
@@ -250,9 +256,61 @@ static int start_http(mcp_http **out, const http_cli_opts *o, const serve_env *e
   return CLI_EXIT_OK;
 }
 
+/* The shutdown grace period: started at SIGTERM, it ends the process if the listener, the calls
+ * in flight and the Store have not all stopped within SHUTDOWN_GRACE_S (a worker blocked in a
+ * system call that never returns must not keep the server alive). */
+#define SHUTDOWN_GRACE_S 5
+
+typedef struct watchdog {
+  pthread_t th;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int running, done;
+} watchdog;
+
+static void *watchdog_main(void *arg)
+{
+  watchdog *w = arg;
+  struct timespec dl;
+  clock_gettime(CLOCK_REALTIME, &dl);
+  dl.tv_sec += SHUTDOWN_GRACE_S;
+  pthread_mutex_lock(&w->mu);
+  while (!w->done)
+    if (pthread_cond_timedwait(&w->cv, &w->mu, &dl) == ETIMEDOUT && !w->done) {
+      mcp_log(MCP_LOG_ERROR,
+              "shutdown: calls still running %d s after the signal; exiting without them (every "
+              "acknowledged call is durable)",
+              SHUTDOWN_GRACE_S);
+      _exit(CLI_EXIT_FAIL);
+    }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static void watchdog_start(watchdog *w)
+{
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  w->done = 0;
+  w->running = pthread_create(&w->th, NULL, watchdog_main, w) == 0;
+}
+
+static void watchdog_stop(watchdog *w)
+{
+  if (!w->running)
+    return;
+  pthread_mutex_lock(&w->mu);
+  w->done = 1;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->th, NULL);
+  w->running = 0;
+}
+
 int cmd_serve_http(int argc, char **argv)
 {
   http_cli_opts o;
+  watchdog wd = {.running = 0};
   serve_env env;
   mcp_server *srv = NULL;
   mcp_http *http = NULL;
@@ -297,10 +355,17 @@ int cmd_serve_http(int argc, char **argv)
     goto out;
   sigwait(&set, &sig);
   mcp_log(MCP_LOG_INFO, "http: signal %d, stopping", sig);
+  /* calls in flight are cancelled (they answer with a clean failure); one that does not stop
+   * within the grace period is abandoned by exiting: every call acknowledged so far is durable */
+  mcp_server_shutdown(srv);
+  watchdog_start(&wd);
+  if (mcp_http_quiesce(http, (SHUTDOWN_GRACE_S - 1) * 1000L) > 0)
+    mcp_log(MCP_LOG_WARNING, "shutdown: some calls did not finish in time; closing them");
   rc = CLI_EXIT_OK;
 out:
   mcp_http_stop(http);
   mcp_server_free(srv);
+  watchdog_stop(&wd);
   serve_env_free(&env);
   free(cert);
   free(tkey);

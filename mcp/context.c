@@ -177,9 +177,14 @@ json_t *mcp_ctx_client_request(mcp_ctx *ctx, const char *capability, const char 
   return result;
 }
 
+int mcp_ctx_shutting_down(mcp_ctx *ctx)
+{
+  return atomic_load(&ctx->req->s->srv->shutting_down);
+}
+
 int mcp_ctx_cancelled(mcp_ctx *ctx)
 {
-  return atomic_load(&ctx->req->cancelled);
+  return atomic_load(&ctx->req->cancelled) || atomic_load(&ctx->req->s->srv->shutting_down);
 }
 const char *mcp_ctx_identity_file(mcp_ctx *ctx)
 {

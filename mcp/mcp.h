@@ -116,6 +116,12 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
  * freed first. NULL is a no-op. */
 void mcp_server_free(mcp_server *srv);
 
+/* The server is going down (SIGTERM): from now on every running and every new tool call sees
+ * itself cancelled (mcp_ctx_cancelled), so long handlers stop their child processes, endpoints
+ * and peers and answer with a clean failure and a signed receipt. Callable from any thread, any
+ * number of times; the server still has to be freed. */
+void mcp_server_shutdown(mcp_server *srv);
+
 /* ---- sessions and the submit API ---------------------------------------------------------- */
 
 /* Flags passed to the emit callback. */

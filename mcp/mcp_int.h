@@ -72,6 +72,7 @@ struct mcp_server {
   int inflight;
   int window;
   int stopping;
+  atomic_int shutting_down; /* mcp_server_shutdown: every running call sees itself cancelled */
   pthread_t *threads;
   int nthreads;
 

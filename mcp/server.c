@@ -192,6 +192,12 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
   return MCP_OK;
 }
 
+void mcp_server_shutdown(mcp_server *srv)
+{
+  if (srv)
+    atomic_store(&srv->shutting_down, 1);
+}
+
 void mcp_server_free(mcp_server *srv)
 {
   if (!srv)

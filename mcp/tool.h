@@ -124,8 +124,11 @@ void mcp_ctx_join_call_tx_cb(void *ctx);
  * missing, cancelled, no answer in time, or the client's own error message. */
 json_t *mcp_ctx_client_request(mcp_ctx *ctx, const char *capability, const char *method,
                                json_t *params, int timeout_ms, char *err, size_t errlen);
-/* 1 when the client cancelled the call; long handlers poll it and return early. */
+/* 1 when the client cancelled the call or the server is shutting down (mcp_server_shutdown);
+ * long handlers poll it and return early. */
 int mcp_ctx_cancelled(mcp_ctx *ctx);
+/* 1 when the cancellation comes from mcp_server_shutdown (for the message). */
+int mcp_ctx_shutting_down(mcp_ctx *ctx);
 /* Sends notifications/progress when the request carried a progressToken (no-op otherwise).
  * `progress` must increase between calls; total <= 0 means unknown; msg may be NULL. */
 void mcp_ctx_progress(mcp_ctx *ctx, double progress, double total, const char *msg);

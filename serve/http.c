@@ -609,6 +609,11 @@ uint64_t mcp_http_auth_failures(mcp_http *h)
   return http_authlog_count(&h->authlog);
 }
 
+int mcp_http_quiesce(mcp_http *h, long timeout_ms)
+{
+  return h ? tp_http_server_quiesce(h->tp, timeout_ms) : 0;
+}
+
 void mcp_http_stop(mcp_http *h)
 {
   if (!h)

@@ -43,6 +43,11 @@ typedef struct mcp_http_opts {
 
 typedef struct mcp_http mcp_http;
 
+/* Graceful stop, first step: waits (at most timeout_ms) until every request in flight has been
+ * answered and sent, while the listener keeps running; pair with mcp_server_shutdown so long
+ * calls end with a clean failure. Returns how many are still open. NULL → 0. */
+int mcp_http_quiesce(mcp_http *h, long timeout_ms);
+
 /* Starts listening. Refuses (MCP_EINVAL, message in err): a non-loopback bind with no credential
  * configured unless insecure_no_auth; conformance mode on a non-loopback bind. MCP_ERROR when
  * the address cannot be bound or TLS material is bad. */

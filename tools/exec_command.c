@@ -270,7 +270,9 @@ static int command_run(mcp_ctx *ctx, const mcp_task *task, const mcp_route *rout
     out->result = mcp_task_strf("Error: out of memory while reading the output of executor \"%s\"",
                                 route->name);
   else if (res.cancelled)
-    out->result = mcp_task_strf("Error: task cancelled by the caller");
+    out->result = mcp_task_strf(mcp_ctx_shutting_down(ctx)
+                                    ? "Error: task stopped: the server is shutting down"
+                                    : "Error: task cancelled by the caller");
   else if (res.timed_out)
     out->result = mcp_task_strf("Error: task timed out after %d s (executor \"%s\")", timeout_s,
                                 route->name);

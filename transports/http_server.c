@@ -496,6 +496,27 @@ int tp_http_server_pending(tp_http_server *s)
   return n;
 }
 
+int tp_http_server_quiesce(tp_http_server *s, long timeout_ms)
+{
+  struct timespec t0, now;
+  int left;
+  if (!s)
+    return 0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    pthread_mutex_lock(&s->mu);
+    left = 0;
+    for (tp_http_req *r = s->pending; r; r = r->next)
+      left++;
+    pthread_mutex_unlock(&s->mu);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!left ||
+        (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
+      return left;
+    usleep(10000); /* shutdown only: completion is MHD's, which signals nothing */
+  }
+}
+
 void tp_http_server_stop(tp_http_server *s)
 {
   if (!s)

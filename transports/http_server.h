@@ -71,6 +71,11 @@ typedef struct tp_http_opts {
 
 typedef struct tp_http_server tp_http_server;
 
+/* Waits until every dispatched request has been answered and its response sent by the library
+ * (the first step of a graceful stop: the upper layer makes its calls finish first), at most
+ * timeout_ms. Returns how many are still open (0 = all done). The listener keeps running. */
+int tp_http_server_quiesce(tp_http_server *s, long timeout_ms);
+
 /* Binds and starts the listener. *out untouched on failure. err (size errlen, may be NULL)
  * receives a one-line message. Returns TP_HTTP_OK, TP_HTTP_EINVAL, TP_HTTP_EBIND, TP_HTTP_ERROR. */
 int tp_http_server_start(tp_http_server **out, const tp_http_opts *opts, char *err,
