@@ -48,7 +48,9 @@ static char *bearer(seal_key *k, const char *mid, int64_t exp_off_ms, const char
 {
   char *tok = NULL;
   int64_t now = now_ms();
-  ck_assert_int_eq(seal_token_mint(&tok, k, mid, "dev1", now, now + exp_off_ms, NULL, aud, NULL),
+  /* an already expired token was issued a minute before it expired */
+  int64_t iat = exp_off_ms < 0 ? now + exp_off_ms - 60000 : now;
+  ck_assert_int_eq(seal_token_mint(&tok, k, mid, "dev1", iat, now + exp_off_ms, NULL, aud, NULL),
                    SEAL_OK);
   size_t n = strlen(tok) + 32;
   char *h = malloc(n);
@@ -129,6 +131,24 @@ START_TEST(test_http_auth__motebit_known)
   free(h);
   h = bearer(k, "caller-1", -30000, "task:submit"); /* expired 30 s ago: inside the skew */
   ck_assert_int_eq(mcp_auth_check(a, h, NULL, 0, &r), MCP_AUTH_OK);
+  free(h);
+  {
+    /* issued 2 min in the future (beyond the skew), or living 2 days: refused */
+    char *tok = NULL;
+    int64_t now = now_ms();
+    ck_assert_int_eq(seal_token_mint(&tok, k, "caller-1", "dev1", now + 120000, now + 420000, NULL,
+                                     "task:submit", NULL),
+                     SEAL_OK);
+    h = malloc(strlen(tok) + 32);
+    snprintf(h, strlen(tok) + 32, "Bearer motebit:%s", tok);
+    free(tok);
+    ck_assert_int_eq(mcp_auth_check(a, h, NULL, 0, &r), MCP_AUTH_EINVALID);
+    ck_assert_ptr_nonnull(strstr(r.reason, "future"));
+    free(h);
+    h = bearer(k, "caller-1", 2 * 86400000LL, "task:submit");
+    ck_assert_int_eq(mcp_auth_check(a, h, NULL, 0, &r), MCP_AUTH_EINVALID);
+    ck_assert_ptr_nonnull(strstr(r.reason, "max_token_lifetime_s"));
+  }
   free(h);
   h = bearer(k, "caller-1", -120000, "task:submit"); /* expired 2 min ago */
   ck_assert_int_eq(mcp_auth_check(a, h, NULL, 0, &r), MCP_AUTH_EINVALID);
