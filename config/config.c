@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * config/config.c — reads .motus/config.json, refuses unknown keys and bad values with a one-line
  * message naming the key, and builds a normalized copy with every default filled in (policy
- * bands from the preset of the profile, budget, HTTP listener, executor limits, memory). It
+ * bands from the preset of the profile, budget, HTTP listener, executor limits, the embeddings
+ * endpoint's timeout and response cap, memory). It
  * does not act on the configuration: the policy gate, the HTTP transport, executors and
  * delegation read the normalized object through the getters of config/config.h, which live in
  * config/getters.c. */
@@ -445,11 +446,78 @@ static int env_name_ok(const char *s)
   return 1;
 }
 
+static int url_ok(const char *s);
+
+/* executors.embeddings: the OpenAI-compatible embeddings endpoint of motebit_remember and
+ * motebit_recall (not a task executor). The key is never in the file: api_key_env names the
+ * environment variable that holds it. */
+static int norm_embeddings(vctx *c, json_t *e)
+{
+  static const char *const keys[] = {"type",        "url",       "model",
+                                     "api_key_env", "timeout_s", "max_response_bytes",
+                                     NULL};
+  const char *p = "executors." MCP_CONFIG_EMBEDDINGS;
+  char q[PATH_CAP];
+  json_t *v;
+  if (want_object(c, e, p) != 0 || check_keys(c, e, p, keys) != 0)
+    return -1;
+  join(q, p, "type");
+  v = json_object_get(e, "type");
+  if (!json_is_string(v) || strcmp(json_string_value(v), "openai") != 0)
+    return fail(c, q,
+                "must be \"openai\" (executors." MCP_CONFIG_EMBEDDINGS
+                " is the embeddings endpoint of memory recall, not a task executor)");
+  join(q, p, "url");
+  if (!(v = json_object_get(e, "url")))
+    return fail(c, q, "is required");
+  if (want_str(c, v, q, 2048) != 0)
+    return -1;
+  if (!url_ok(json_string_value(v)))
+    return fail(c, q, "must be an http:// or https:// URL (the API base, e.g. http://host/v1)");
+  {
+    /* credentials belong in the environment (api_key_env), never in a URL that gets logged */
+    const char *u = strstr(json_string_value(v), "//") + 2;
+    const char *at = strchr(u, '@');
+    if (at && at < u + strcspn(u, "/?#"))
+      return fail(c, q, "must not carry credentials (name the key's variable in api_key_env)");
+  }
+  join(q, p, "model");
+  if (!(v = json_object_get(e, "model")))
+    return fail(c, q, "is required");
+  if (want_str(c, v, q, 200) != 0)
+    return -1;
+  join(q, p, "api_key_env");
+  if ((v = json_object_get(e, "api_key_env")) &&
+      (want_str(c, v, q, 128) != 0 || (!env_name_ok(json_string_value(v)) &&
+                                       fail(c, q, "must be an environment variable name") != 0)))
+    return -1;
+  join(q, p, "timeout_s");
+  if ((v = json_object_get(e, "timeout_s"))) {
+    if (want_int(c, v, q, 1, 300) != 0)
+      return -1;
+  } else {
+    json_object_set_new(e, "timeout_s", json_integer(10));
+  }
+  join(q, p, "max_response_bytes");
+  if ((v = json_object_get(e, "max_response_bytes"))) {
+    if (want_int(c, v, q, 1024, 1LL << 30) != 0)
+      return -1;
+  } else {
+    json_object_set_new(e, "max_response_bytes", json_integer(4 * 1024 * 1024));
+  }
+  return 0;
+}
+
 static int norm_executors(vctx *c, json_t *ex)
 {
   const char *cap;
   json_t *e;
   json_object_foreach(ex, cap, e) {
+    if (strcmp(cap, MCP_CONFIG_EMBEDDINGS) == 0) {
+      if (norm_embeddings(c, e) != 0)
+        return -1;
+      continue;
+    }
     static const char *const keys[] = {"type",    "argv",      "stdin",
                                        "env_var", "timeout_s", "max_output_bytes",
                                        NULL};

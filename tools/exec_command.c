@@ -7,8 +7,9 @@
  * timeout_s kills it (failed). The wrap machinery records tool.used and evidence.referenced
  * (output metadata only) into the task's run. Routing: a task needing exactly one capability
  * goes to executors.<that capability>; a task needing none goes to executors.default, else to
- * the only configured executor; several capabilities never route here (one command serves one
- * capability). Not here: receipts, the Store run's start and close, delegation (tools/task.c). */
+ * the only configured command executor; several capabilities never route here (one command
+ * serves one capability). Not here: receipts, the Store run's start and close, delegation
+ * (tools/task.c). */
 #include "ledger/wrap.h"
 #include "config/config.h"
 #include "tools/executor.h"
@@ -33,10 +34,16 @@ static int command_route(const json_t *config, const json_t *required, mcp_route
   if (json_array_size(required) == 0) {
     if ((spec = json_object_get(ex, "default"))) {
       name = "default";
-    } else if (json_object_size(ex) == 1) {
-      void *it = json_object_iter((json_t *)ex);
-      name = json_object_iter_key(it);
-      spec = json_object_iter_value(it);
+    } else if (mcp_config_command_executors(config) == 1) {
+      /* the only task executor (executors.embeddings is an endpoint, not one) */
+      const char *k;
+      const json_t *v;
+      json_object_foreach((json_t *)ex, k, v) {
+        if (strcmp(mcp_config_str(v, "type", ""), "command") == 0) {
+          name = k;
+          spec = v;
+        }
+      }
     }
   } else if (json_array_size(required) == 1) {
     name = json_string_value(json_array_get(required, 0));

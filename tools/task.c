@@ -669,8 +669,7 @@ out:
 
 int tools_task_routable(const json_t *config)
 {
-  return json_object_size(mcp_config_executors(config)) > 0 ||
-         json_array_size(mcp_config_peers(config)) > 0;
+  return mcp_config_command_executors(config) > 0 || json_array_size(mcp_config_peers(config)) > 0;
 }
 
 const mcp_tool_impl tools_task[] = {

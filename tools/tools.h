@@ -11,13 +11,15 @@
 extern const mcp_tool_impl tools_motebit[]; /* tools/motebit.c: identity, tools */
 extern const mcp_tool_impl tools_motus[];   /* tools/motus.c: the Motus work loop and wrap */
 extern const mcp_tool_impl tools_task[];    /* tools/task.c: motebit_task and its executors */
-extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials, memory */
+extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials */
+extern const mcp_tool_impl tools_memory[];  /* tools/memory.c: remember, recall */
 
 /* All of the above, NULL-terminated. */
 extern const mcp_tool_impl *const tools_groups[];
 
-/* motebit_task is optional outside the service profile: available when the config names an
- * executor or a delegation peer (otherwise every task would fail). `config` borrowed. */
+/* motebit_task is optional outside the service profile: available when the config names a
+ * command executor or a delegation peer (otherwise every task would fail; the embeddings
+ * endpoint does not count). `config` borrowed. */
 int tools_task_routable(const json_t *config);
 
 #endif
