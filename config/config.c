@@ -459,7 +459,7 @@ static int norm_embeddings(vctx *c, json_t *e)
   const char *p = "executors." MCP_CONFIG_EMBEDDINGS;
   char q[PATH_CAP];
   json_t *v;
-  if (want_object(c, e, p) != 0 || check_keys(c, e, p, keys) != 0)
+  if (want_object(c, e, p) != 0)
     return -1;
   join(q, p, "type");
   v = json_object_get(e, "type");
@@ -467,6 +467,8 @@ static int norm_embeddings(vctx *c, json_t *e)
     return fail(c, q,
                 "must be \"openai\" (executors." MCP_CONFIG_EMBEDDINGS
                 " is the embeddings endpoint of memory recall, not a task executor)");
+  if (check_keys(c, e, p, keys) != 0)
+    return -1;
   join(q, p, "url");
   if (!(v = json_object_get(e, "url")))
     return fail(c, q, "is required");
@@ -526,12 +528,16 @@ static int norm_executors(vctx *c, json_t *ex)
     join(p, "executors", cap);
     if (!*cap)
       return fail(c, "executors", "capability names must not be empty");
-    if (want_object(c, e, p) != 0 || check_keys(c, e, p, keys) != 0)
+    if (want_object(c, e, p) != 0)
       return -1;
     join(q, p, "type");
     v = json_object_get(e, "type");
     if (!v || !json_is_string(v) || strcmp(json_string_value(v), "command") != 0)
-      return fail(c, q, "must be \"command\"");
+      return fail(c, q,
+                  "must be \"command\" (only executors." MCP_CONFIG_EMBEDDINGS
+                  " has another type, \"openai\")");
+    if (check_keys(c, e, p, keys) != 0)
+      return -1;
     join(q, p, "argv");
     v = json_object_get(e, "argv");
     if (!v)
