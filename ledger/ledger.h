@@ -369,7 +369,7 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err) LEDGER_WUR;
 
 /* `receipts.kind` of the signed ExecutionReceipts motebit_task stores (one row per task). */
 #define LEDGER_KIND_EXECUTION_RECEIPT "motebit.execution-receipt"
-#define LEDGER_RECALL_MAX 1000 /* most candidates ledger_memory_recall returns */
+#define LEDGER_RECALL_MAX 1000 /* most lexical, and most nearest, candidates of one recall */
 
 /* What the stored ExecutionReceipts say, by their `status` member. Times are the receipts' own
  * epoch-millisecond members (never "now"), 0 when no receipt carries them. */
