@@ -9,8 +9,10 @@
  * separately), and authenticates with a static bearer token or a motebit signed token
  * (`Bearer motebit:<token>`, minted from a borrowed key, audience task:submit by default,
  * re-minted before it expires). Every request has a connect and a total timeout, a response
- * size bound, and an optional cancellation hook. It moves no bytes itself (transports/
- * http_client.h does) and never writes stdout; it does not verify receipts or follow redirects.
+ * size bound, and an optional cancellation hook. Beside it, mcp_client_embed asks an
+ * OpenAI-compatible endpoint for the embedding of a text (memory recall). It moves no bytes
+ * itself (transports/http_client.h does) and never writes stdout; it does not verify receipts
+ * or follow redirects.
  *
  * Threading: one mcp_client may be used from several threads at once (calls run concurrently;
  * connection state and the token are guarded by a mutex). Callbacks run on the calling thread.
@@ -178,5 +180,34 @@ void mcp_client_free(mcp_client *c);
 
 /* Static one-word-ish description of a code ("timeout", "unauthorized", ...). */
 const char *mcp_client_strerror(int rc);
+
+/* ---- embeddings (client/embed.c) ------------------------------------------------------------ */
+
+#define MCP_CLIENT_EMBED_TIMEOUT_MS 10000L
+#define MCP_CLIENT_EMBED_MAX_RESPONSE (4u * 1024u * 1024u)
+#define MCP_CLIENT_EMBED_MAX_DIMS 16384
+
+typedef struct mcp_client_embed_opts {
+  const char *url;         /* required: the API base (http(s)://host[:port]/v1); borrowed */
+  const char *model;       /* required: the "model" member; borrowed */
+  const char *api_key;     /* sent as "Authorization: Bearer <key>"; NULL/"" = none; borrowed */
+  long timeout_ms;         /* whole request; 0 = MCP_CLIENT_EMBED_TIMEOUT_MS */
+  long connect_timeout_ms; /* 0 = MCP_CLIENT_DEFAULT_CONNECT_MS (at most timeout_ms) */
+  size_t max_response;     /* bytes of the answer; 0 = MCP_CLIENT_EMBED_MAX_RESPONSE */
+  size_t max_dims;         /* most components accepted; 0 = MCP_CLIENT_EMBED_MAX_DIMS */
+  const char *ca_file;     /* PEM bundle for https; NULL = system; borrowed */
+} mcp_client_embed_opts;
+
+/* The embedding of `text` (borrowed, UTF-8) from an OpenAI-compatible endpoint: POST
+ * {url}/embeddings with {"model": model, "input": text} (application/json), answer
+ * {"data":[{"embedding":[numbers...]}, ...]}; only data[0] is read. Thread-safe, no state.
+ * @param[out] out new (free()) array of *dims_out floats on MCP_CLIENT_OK, NULL otherwise.
+ * @return MCP_CLIENT_OK; EINVAL (no URL, model or text; a key with control characters);
+ *         EUNREACHABLE; ETIMEOUT; ETOOBIG; EAUTH (401); EFORBIDDEN (403); ENOTFOUND (404); EHTTP
+ *         (any other non-2xx); EPROTOCOL (not JSON, no data[0].embedding, a component that is
+ *         not a finite number, more than max_dims); ERROR. err (may be NULL) names the URL and
+ *         never contains the key. */
+int mcp_client_embed(float **out, size_t *dims_out, const mcp_client_embed_opts *o,
+                     const char *text, mcp_client_err *err) MCP_CLIENT_WUR;
 
 #endif

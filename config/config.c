@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
  * config/config.c — reads .motus/config.json, refuses unknown keys and bad values with a one-line
  * message naming the key, and builds a normalized copy with every default filled in (policy
- * bands from the preset of the profile, budget, HTTP listener, executor limits, memory). It
- * does not act on the configuration: the policy gate, the HTTP transport, executors and
+ * bands from the preset of the profile, budget, HTTP listener, peers, service listing, memory;
+ * the executors section is config/executors.c). The checkers shared with it are declared in
+ * config/config_int.h. It does not act on the configuration: the policy gate, the HTTP transport, executors and
  * delegation read the normalized object through the getters of config/config.h, which live in
  * config/getters.c. */
 #include "config/config.h"
+#include "config/config_int.h"
 
 #include "crypto/artifacts.h"
 #include "crypto/seal.h"
@@ -17,16 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PATH_CAP 256
-
-typedef struct vctx {
-  char *err;
-  size_t errlen;
-} vctx;
-
-static int fail(vctx *c, const char *path, const char *fmt, ...)
+int cfg__fail(cfg_vctx *c, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int fail(vctx *c, const char *path, const char *fmt, ...)
+int cfg__fail(cfg_vctx *c, const char *path, const char *fmt, ...)
 {
   if (c->err && c->errlen) {
     char msg[200];
@@ -42,25 +37,25 @@ static int fail(vctx *c, const char *path, const char *fmt, ...)
 /* Key paths only name things in error messages: an overlong one ends in "..." */
 static void path_cut(char *out, int n)
 {
-  if (n >= PATH_CAP)
-    memcpy(out + PATH_CAP - 4, "...", 4);
+  if (n >= CFG_PATH_CAP)
+    memcpy(out + CFG_PATH_CAP - 4, "...", 4);
 }
 
-static void join(char *out, const char *base, const char *key)
+void cfg__join(char *out, const char *base, const char *key)
 {
   if (base && *base)
-    path_cut(out, snprintf(out, PATH_CAP, "%s.%s", base, key));
+    path_cut(out, snprintf(out, CFG_PATH_CAP, "%s.%s", base, key));
   else
-    path_cut(out, snprintf(out, PATH_CAP, "%s", key));
+    path_cut(out, snprintf(out, CFG_PATH_CAP, "%s", key));
 }
 
 static void join_idx(char *out, const char *base, size_t i)
 {
-  path_cut(out, snprintf(out, PATH_CAP, "%s[%zu]", base, i));
+  path_cut(out, snprintf(out, CFG_PATH_CAP, "%s[%zu]", base, i));
 }
 
 /* Refuses keys of `obj` not in the NULL-terminated `allowed` list. */
-static int check_keys(vctx *c, const json_t *obj, const char *path, const char *const *allowed)
+int cfg__check_keys(cfg_vctx *c, const json_t *obj, const char *path, const char *const *allowed)
 {
   const char *k;
   json_t *v;
@@ -72,13 +67,13 @@ static int check_keys(vctx *c, const json_t *obj, const char *path, const char *
         break;
       }
     if (!ok) {
-      char p[PATH_CAP], list[160];
+      char p[CFG_PATH_CAP], list[160];
       size_t n = 0;
       list[0] = 0;
       for (size_t i = 0; allowed[i] && n < sizeof list; i++)
         n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", allowed[i]);
-      join(p, path, k);
-      return fail(c, p, "unknown key (allowed: %s)", list);
+      cfg__join(p, path, k);
+      return cfg__fail(c, p, "unknown key (allowed: %s)", list);
     }
   }
   return 0;
@@ -93,57 +88,58 @@ static int has_ctrl(const char *s)
 }
 
 /* A non-empty string without control characters, at most `max` bytes. */
-static int want_str(vctx *c, const json_t *v, const char *path, size_t max)
+int cfg__want_str(cfg_vctx *c, const json_t *v, const char *path, size_t max)
 {
   if (!json_is_string(v))
-    return fail(c, path, "must be a string");
+    return cfg__fail(c, path, "must be a string");
   const char *s = json_string_value(v);
   size_t n = json_string_length(v);
   if (n == 0)
-    return fail(c, path, "must not be empty");
+    return cfg__fail(c, path, "must not be empty");
   if (n > max)
-    return fail(c, path, "longer than %zu bytes", max);
+    return cfg__fail(c, path, "longer than %zu bytes", max);
   if (strlen(s) != n || has_ctrl(s))
-    return fail(c, path, "must not contain control characters");
+    return cfg__fail(c, path, "must not contain control characters");
   return 0;
 }
 
-static int want_bool(vctx *c, const json_t *v, const char *path)
+int cfg__want_bool(cfg_vctx *c, const json_t *v, const char *path)
 {
   if (!json_is_boolean(v))
-    return fail(c, path, "must be true or false");
+    return cfg__fail(c, path, "must be true or false");
   return 0;
 }
 
-static int want_int(vctx *c, const json_t *v, const char *path, json_int_t lo, json_int_t hi)
+int cfg__want_int(cfg_vctx *c, const json_t *v, const char *path, json_int_t lo, json_int_t hi)
 {
   if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-    return fail(c, path, "must be an integer in %lld..%lld", (long long)lo, (long long)hi);
+    return cfg__fail(c, path, "must be an integer in %lld..%lld", (long long)lo, (long long)hi);
   return 0;
 }
 
-static int want_num(vctx *c, const json_t *v, const char *path, double lo, double hi, int lo_open)
+static int cfg__want_num(cfg_vctx *c, const json_t *v, const char *path, double lo, double hi,
+                         int lo_open)
 {
   if (!json_is_number(v))
-    return fail(c, path, "must be a number");
+    return cfg__fail(c, path, "must be a number");
   double d = json_number_value(v);
   if (d < lo || d > hi || (lo_open && d == lo))
-    return fail(c, path, "must be a number %s %g and <= %g", lo_open ? ">" : ">=", lo, hi);
+    return cfg__fail(c, path, "must be a number %s %g and <= %g", lo_open ? ">" : ">=", lo, hi);
   return 0;
 }
 
 /* An array of strings, each checked by want_str (and `each`, when given). */
-static int want_str_array(vctx *c, const json_t *v, const char *path,
-                          int (*each)(vctx *, const char *, const char *))
+int cfg__want_str_array(cfg_vctx *c, const json_t *v, const char *path,
+                        int (*each)(cfg_vctx *, const char *, const char *))
 {
   if (!json_is_array(v))
-    return fail(c, path, "must be an array of strings");
+    return cfg__fail(c, path, "must be an array of strings");
   size_t i;
   json_t *e;
   json_array_foreach((json_t *)v, i, e) {
-    char p[PATH_CAP];
+    char p[CFG_PATH_CAP];
     join_idx(p, path, i);
-    if (want_str(c, e, p, 1024) != 0)
+    if (cfg__want_str(c, e, p, 1024) != 0)
       return -1;
     if (each && each(c, p, json_string_value(e)) != 0)
       return -1;
@@ -151,10 +147,10 @@ static int want_str_array(vctx *c, const json_t *v, const char *path,
   return 0;
 }
 
-static int want_object(vctx *c, const json_t *v, const char *path)
+int cfg__want_object(cfg_vctx *c, const json_t *v, const char *path)
 {
   if (!json_is_object(v))
-    return fail(c, path, "must be an object");
+    return cfg__fail(c, path, "must be an object");
   return 0;
 }
 
@@ -189,7 +185,7 @@ static int preset_find(const char *name)
 }
 
 /* -1..4 from an integer or "R0".."R4" / "R0_READ".."R4_MONEY". */
-static int band_value(vctx *c, const json_t *v, const char *path, int *out)
+static int band_value(cfg_vctx *c, const json_t *v, const char *path, int *out)
 {
   static const char *const long_names[] = {"R0_READ", "R1_DRAFT", "R2_WRITE", "R3_EXECUTE",
                                            "R4_MONEY"};
@@ -207,10 +203,10 @@ static int band_value(vctx *c, const json_t *v, const char *path, int *out)
       }
     }
   }
-  return fail(c, path, "must be a risk level: an integer -1..4 or \"R0\"..\"R4\"");
+  return cfg__fail(c, path, "must be a risk level: an integer -1..4 or \"R0\"..\"R4\"");
 }
 
-static int check_path_entry(vctx *c, const char *path, const char *s)
+static int check_path_entry(cfg_vctx *c, const char *path, const char *s)
 {
   /* A ".." segment would let the prefix match escape its directory. */
   const char *p = s;
@@ -219,38 +215,39 @@ static int check_path_entry(vctx *c, const char *path, const char *s)
     while (*p && *p != '/')
       p++;
     if (p - seg == 2 && seg[0] == '.' && seg[1] == '.')
-      return fail(c, path, "must not contain a \"..\" segment");
+      return cfg__fail(c, path, "must not contain a \"..\" segment");
     if (*p == '/')
       p++;
   }
   return 0;
 }
 
-static int check_domain_entry(vctx *c, const char *path, const char *s)
+static int check_domain_entry(cfg_vctx *c, const char *path, const char *s)
 {
   if (strncmp(s, "*.", 2) == 0)
     s += 2;
   if (!*s)
-    return fail(c, path, "must be a host name");
+    return cfg__fail(c, path, "must be a host name");
   for (const char *p = s; *p; p++)
     if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_' || *p == ':' ||
           *p == '[' || *p == ']'))
-      return fail(c, path, "must be a host name (letters, digits, '-', '.')");
+      return cfg__fail(c, path, "must be a host name (letters, digits, '-', '.')");
   return 0;
 }
 
-static int norm_policy(vctx *c, json_t *pol, const char *profile)
+static int norm_policy(cfg_vctx *c, json_t *pol, const char *profile)
 {
   static const char *const keys[] = {
       "preset", "require_approval_above", "deny_above",       "denylist", "allowlist",
       "budget", "path_allowlist",         "domain_allowlist", "callers",  NULL};
-  if (check_keys(c, pol, "policy", keys) != 0)
+  if (cfg__check_keys(c, pol, "policy", keys) != 0)
     return -1;
   const char *preset = strcmp(profile, SEAL_PROFILE_SERVICE) == 0 ? "service" : "balanced";
   json_t *v = json_object_get(pol, "preset");
   if (v) {
     if (!json_is_string(v) || preset_find(json_string_value(v)) < 0)
-      return fail(c, "policy.preset", "must be one of cautious, balanced, autonomous, service");
+      return cfg__fail(c, "policy.preset",
+                       "must be one of cautious, balanced, autonomous, service");
     preset = json_string_value(v);
   }
   int pi = preset_find(preset);
@@ -265,39 +262,39 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
   json_object_set_new(pol, "deny_above", json_integer(deny));
 
   if ((v = json_object_get(pol, "denylist"))) {
-    if (want_str_array(c, v, "policy.denylist", NULL) != 0)
+    if (cfg__want_str_array(c, v, "policy.denylist", NULL) != 0)
       return -1;
   } else {
     json_object_set_new(pol, "denylist", json_array());
   }
   if ((v = json_object_get(pol, "allowlist")) &&
-      want_str_array(c, v, "policy.allowlist", NULL) != 0)
+      cfg__want_str_array(c, v, "policy.allowlist", NULL) != 0)
     return -1;
   if ((v = json_object_get(pol, "path_allowlist")) &&
-      want_str_array(c, v, "policy.path_allowlist", check_path_entry) != 0)
+      cfg__want_str_array(c, v, "policy.path_allowlist", check_path_entry) != 0)
     return -1;
   if ((v = json_object_get(pol, "domain_allowlist")) &&
-      want_str_array(c, v, "policy.domain_allowlist", check_domain_entry) != 0)
+      cfg__want_str_array(c, v, "policy.domain_allowlist", check_domain_entry) != 0)
     return -1;
 
   json_t *budget = json_object_get(pol, "budget");
   if (budget) {
     static const char *const bkeys[] = {"calls", "window_s", NULL};
-    if (want_object(c, budget, "policy.budget") != 0 ||
-        check_keys(c, budget, "policy.budget", bkeys) != 0)
+    if (cfg__want_object(c, budget, "policy.budget") != 0 ||
+        cfg__check_keys(c, budget, "policy.budget", bkeys) != 0)
       return -1;
   } else {
     budget = json_object();
     json_object_set_new(pol, "budget", budget);
   }
   if ((v = json_object_get(budget, "calls"))) {
-    if (want_int(c, v, "policy.budget.calls", -1, INT64_MAX / 2) != 0)
+    if (cfg__want_int(c, v, "policy.budget.calls", -1, INT64_MAX / 2) != 0)
       return -1;
   } else {
     json_object_set_new(budget, "calls", json_integer(-1));
   }
   if ((v = json_object_get(budget, "window_s"))) {
-    if (want_int(c, v, "policy.budget.window_s", 1, 366LL * 24 * 3600) != 0)
+    if (cfg__want_int(c, v, "policy.budget.window_s", 1, 366LL * 24 * 3600) != 0)
       return -1;
   } else {
     json_object_set_new(budget, "window_s", json_integer(3600));
@@ -305,18 +302,18 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
 
   json_t *callers = json_object_get(pol, "callers");
   if (callers) {
-    if (want_object(c, callers, "policy.callers") != 0)
+    if (cfg__want_object(c, callers, "policy.callers") != 0)
       return -1;
     const char *k;
     json_object_foreach(callers, k, v) {
-      char p[PATH_CAP];
-      join(p, "policy.callers", k);
+      char p[CFG_PATH_CAP];
+      cfg__join(p, "policy.callers", k);
       const char *s = json_string_value(v);
       if (!*k)
-        return fail(c, "policy.callers", "caller ids must not be empty");
+        return cfg__fail(c, "policy.callers", "caller ids must not be empty");
       if (!s ||
           (strcmp(s, "trusted") != 0 && strcmp(s, "verified") != 0 && strcmp(s, "blocked") != 0))
-        return fail(c, p, "must be \"trusted\", \"verified\" or \"blocked\"");
+        return cfg__fail(c, p, "must be \"trusted\", \"verified\" or \"blocked\"");
     }
   } else {
     json_object_set_new(pol, "callers", json_object());
@@ -326,31 +323,30 @@ static int norm_policy(vctx *c, json_t *pol, const char *profile)
 
 /* ---- http ----------------------------------------------------------------------------------- */
 
-static int check_bind(vctx *c, const char *path, const char *s)
+static int check_bind(cfg_vctx *c, const char *path, const char *s)
 {
   const char *colon = strrchr(s, ':');
   if (!colon || colon == s)
-    return fail(c, path, "must be HOST:PORT");
+    return cfg__fail(c, path, "must be HOST:PORT");
   if (s[0] == '[' && colon[-1] != ']')
-    return fail(c, path, "must be HOST:PORT ([v6]:PORT for IPv6)");
+    return cfg__fail(c, path, "must be HOST:PORT ([v6]:PORT for IPv6)");
   char *end = NULL;
   long port = strtol(colon + 1, &end, 10); /* an overflow gives LONG_MAX: out of range anyway */
   if (!end || *end || end == colon + 1 || port < 0 || port > 65535)
-    return fail(c, path, "port must be 0..65535");
+    return cfg__fail(c, path, "port must be 0..65535");
   return 0;
 }
 
-static int norm_http(vctx *c, json_t *h)
+static int norm_http(cfg_vctx *c, json_t *h)
 {
   static const char *const keys[] = {
-      "bind",      "tokens",        "known_callers",   "trust_on_first_use",
-      "audiences", "allowed_hosts", "allowed_origins", "max_body_bytes",
-      NULL};
+      "bind",          "tokens",          "known_callers",  "trust_on_first_use",   "audiences",
+      "allowed_hosts", "allowed_origins", "max_body_bytes", "max_token_lifetime_s", NULL};
   json_t *v;
-  if (check_keys(c, h, "http", keys) != 0)
+  if (cfg__check_keys(c, h, "http", keys) != 0)
     return -1;
   if ((v = json_object_get(h, "bind"))) {
-    if (want_str(c, v, "http.bind", 300) != 0 ||
+    if (cfg__want_str(c, v, "http.bind", 300) != 0 ||
         check_bind(c, "http.bind", json_string_value(v)) != 0)
       return -1;
   } else {
@@ -359,32 +355,32 @@ static int norm_http(vctx *c, json_t *h)
   json_t *tokens = json_object_get(h, "tokens");
   if (tokens) {
     if (!json_is_array(tokens))
-      return fail(c, "http.tokens", "must be an array of {name, token}");
+      return cfg__fail(c, "http.tokens", "must be an array of {name, token}");
     size_t i;
     json_t *t;
     json_array_foreach(tokens, i, t) {
       static const char *const tkeys[] = {"name", "token", NULL};
-      char p[PATH_CAP], q[PATH_CAP];
+      char p[CFG_PATH_CAP], q[CFG_PATH_CAP];
       join_idx(p, "http.tokens", i);
-      if (want_object(c, t, p) != 0 || check_keys(c, t, p, tkeys) != 0)
+      if (cfg__want_object(c, t, p) != 0 || cfg__check_keys(c, t, p, tkeys) != 0)
         return -1;
-      join(q, p, "name");
-      if (want_str(c, json_object_get(t, "name"), q, 200) != 0)
+      cfg__join(q, p, "name");
+      if (cfg__want_str(c, json_object_get(t, "name"), q, 200) != 0)
         return -1;
-      join(q, p, "token");
-      if (want_str(c, json_object_get(t, "token"), q, 4096) != 0)
+      cfg__join(q, p, "token");
+      if (cfg__want_str(c, json_object_get(t, "token"), q, 4096) != 0)
         return -1;
       for (size_t j = 0; j < i; j++) {
         json_t *o = json_array_get(tokens, j);
         if (strcmp(json_string_value(json_object_get(o, "name")),
                    json_string_value(json_object_get(t, "name"))) == 0) {
-          join(q, p, "name");
-          return fail(c, q, "duplicate token name");
+          cfg__join(q, p, "name");
+          return cfg__fail(c, q, "duplicate token name");
         }
         if (strcmp(json_string_value(json_object_get(o, "token")),
                    json_string_value(json_object_get(t, "token"))) == 0) {
-          join(q, p, "token");
-          return fail(c, q, "duplicate token");
+          cfg__join(q, p, "token");
+          return cfg__fail(c, q, "duplicate token");
         }
       }
     }
@@ -394,38 +390,44 @@ static int norm_http(vctx *c, json_t *h)
   json_t *kc = json_object_get(h, "known_callers");
   if (kc) {
     const char *k;
-    if (want_object(c, kc, "http.known_callers") != 0)
+    if (cfg__want_object(c, kc, "http.known_callers") != 0)
       return -1;
     json_object_foreach(kc, k, v) {
-      char p[PATH_CAP];
-      join(p, "http.known_callers", k);
+      char p[CFG_PATH_CAP];
+      cfg__join(p, "http.known_callers", k);
       if (!*k)
-        return fail(c, "http.known_callers", "motebit ids must not be empty");
+        return cfg__fail(c, "http.known_callers", "motebit ids must not be empty");
       if (!json_is_string(v) || !lower_hex64(json_string_value(v)))
-        return fail(c, p, "must be a 64-character lowercase hex Ed25519 public key");
+        return cfg__fail(c, p, "must be a 64-character lowercase hex Ed25519 public key");
     }
   } else {
     json_object_set_new(h, "known_callers", json_object());
   }
+  if ((v = json_object_get(h, "max_token_lifetime_s"))) {
+    if (cfg__want_int(c, v, "http.max_token_lifetime_s", 60, 31536000) != 0)
+      return -1;
+  } else {
+    json_object_set_new(h, "max_token_lifetime_s", json_integer(86400));
+  }
   if ((v = json_object_get(h, "trust_on_first_use"))) {
-    if (want_bool(c, v, "http.trust_on_first_use") != 0)
+    if (cfg__want_bool(c, v, "http.trust_on_first_use") != 0)
       return -1;
   } else {
     json_object_set_new(h, "trust_on_first_use", json_false());
   }
   static const char *const lists[] = {"audiences", "allowed_hosts", "allowed_origins"};
   for (size_t i = 0; i < 3; i++) {
-    char p[PATH_CAP];
-    join(p, "http", lists[i]);
+    char p[CFG_PATH_CAP];
+    cfg__join(p, "http", lists[i]);
     if ((v = json_object_get(h, lists[i]))) {
-      if (want_str_array(c, v, p, NULL) != 0)
+      if (cfg__want_str_array(c, v, p, NULL) != 0)
         return -1;
     } else {
       json_object_set_new(h, lists[i], i == 0 ? json_pack("[s]", "task:submit") : json_array());
     }
   }
   if ((v = json_object_get(h, "max_body_bytes"))) {
-    if (want_int(c, v, "http.max_body_bytes", 1024, 1LL << 30) != 0)
+    if (cfg__want_int(c, v, "http.max_body_bytes", 1024, 1LL << 30) != 0)
       return -1;
   } else {
     json_object_set_new(h, "max_body_bytes", json_integer(4 * 1024 * 1024));
@@ -435,7 +437,7 @@ static int norm_http(vctx *c, json_t *h)
 
 /* ---- executors, peers, service listing, memory ---------------------------------------------- */
 
-static int env_name_ok(const char *s)
+int cfg__env_name_ok(const char *s)
 {
   if (!(isalpha((unsigned char)*s) || *s == '_'))
     return 0;
@@ -445,7 +447,7 @@ static int env_name_ok(const char *s)
   return 1;
 }
 
-static int url_ok(const char *s)
+int cfg__url_ok(const char *s)
 {
   const char *rest;
   if (strncmp(s, "http://", 7) == 0)
@@ -458,197 +460,61 @@ static int url_ok(const char *s)
 }
 
 /* An integer member with a default: checked when present, filled in when absent. */
-static int int_or(vctx *c, json_t *o, const char *base, const char *key, json_int_t lo,
-                  json_int_t hi, json_int_t def)
-{
-  char q[PATH_CAP];
-  json_t *v = json_object_get(o, key);
-  join(q, base, key);
-  if (!v)
-    return json_object_set_new(o, key, json_integer(def)) == 0 ? 0 : fail(c, q, "out of memory");
-  return want_int(c, v, q, lo, hi);
-}
-
-/* What every executors.chat has (spec/config.md): the system text, how many memories go into
- * the prompt, the sensitivity of the memories an exchange forms. */
-static int norm_chat_common(vctx *c, json_t *e, const char *p)
-{
-  char q[PATH_CAP];
-  json_t *v;
-  const char *ms;
-  join(q, p, "system");
-  if ((v = json_object_get(e, "system")) && (!json_is_string(v) || json_string_length(v) > 16384))
-    return fail(c, q, "must be a string of at most 16384 bytes");
-  join(q, p, "memory_sensitivity");
-  ms = json_string_value((v = json_object_get(e, "memory_sensitivity")));
-  if (v && (!ms || (strcmp(ms, "none") != 0 && strcmp(ms, "personal") != 0)))
-    return fail(c, q, "must be \"none\" or \"personal\"");
-  if (!v && json_object_set_new(e, "memory_sensitivity", json_string("none")) != 0)
-    return fail(c, q, "out of memory");
-  return int_or(c, e, p, "recall_limit", 0, 50, 5);
-}
-
-/* executors.chat of type openai or sampling: the model motebit_query talks to. */
-static int norm_chat_model(vctx *c, json_t *e, const char *p, int openai)
-{
-  static const char *const okeys[] = {
-      "type",       "url",    "model",        "api_key_env",      "timeout_s",
-      "max_tokens", "system", "recall_limit", "max_output_bytes", "memory_sensitivity",
-      NULL};
-  static const char *const skeys[] = {"type",         "timeout_s",          "max_tokens", "system",
-                                      "recall_limit", "memory_sensitivity", NULL};
-  char q[PATH_CAP];
-  json_t *v;
-  if (check_keys(c, e, p, openai ? okeys : skeys) != 0)
-    return -1;
-  if (openai) {
-    join(q, p, "url");
-    if (want_str(c, (v = json_object_get(e, "url")), q, 2048) != 0)
-      return -1;
-    if (!url_ok(json_string_value(v)))
-      return fail(c, q,
-                  "must be an http:// or https:// URL (the API base, as http://HOST:PORT/v1)");
-    join(q, p, "model");
-    if (want_str(c, json_object_get(e, "model"), q, 200) != 0)
-      return -1;
-    join(q, p, "api_key_env");
-    if ((v = json_object_get(e, "api_key_env")) &&
-        (want_str(c, v, q, 128) != 0 || (!env_name_ok(json_string_value(v)) &&
-                                         fail(c, q, "must be an environment variable name") != 0)))
-      return -1;
-    if (int_or(c, e, p, "max_output_bytes", 1024, 1LL << 30, 1024 * 1024) != 0)
-      return -1;
-  }
-  return norm_chat_common(c, e, p) || int_or(c, e, p, "timeout_s", 1, 86400, 120) ||
-         int_or(c, e, p, "max_tokens", 1, 1000000, 1024);
-}
-
-static int norm_executors(vctx *c, json_t *ex)
-{
-  const char *cap;
-  json_t *e;
-  json_object_foreach(ex, cap, e) {
-    static const char *const keys[] = {"type",    "argv",      "stdin",
-                                       "env_var", "timeout_s", "max_output_bytes",
-                                       NULL};
-    static const char *const chat_keys[] = {"type",    "argv",         "stdin",
-                                            "env_var", "timeout_s",    "max_output_bytes",
-                                            "system",  "recall_limit", "memory_sensitivity",
-                                            NULL};
-    char p[PATH_CAP], q[PATH_CAP];
-    int chat = strcmp(cap, "chat") == 0;
-    const char *type;
-    json_t *v;
-    join(p, "executors", cap);
-    if (!*cap)
-      return fail(c, "executors", "capability names must not be empty");
-    if (want_object(c, e, p) != 0)
-      return -1;
-    join(q, p, "type");
-    type = json_string_value(json_object_get(e, "type"));
-    if (chat && type && (strcmp(type, "openai") == 0 || strcmp(type, "sampling") == 0)) {
-      /* the chat executor of motebit_query, never a task capability */
-      if (norm_chat_model(c, e, p, strcmp(type, "openai") == 0) != 0)
-        return -1;
-      continue;
-    }
-    if (!type || strcmp(type, "command") != 0)
-      return fail(c, q,
-                  chat ? "must be \"openai\", \"sampling\" or \"command\"" : "must be \"command\"");
-    if (check_keys(c, e, p, chat ? chat_keys : keys) != 0 || (chat && norm_chat_common(c, e, p)))
-      return -1;
-    join(q, p, "argv");
-    v = json_object_get(e, "argv");
-    if (!v)
-      return fail(c, q, "is required");
-    if (want_str_array(c, v, q, NULL) != 0)
-      return -1;
-    if (json_array_size(v) == 0)
-      return fail(c, q, "must name a program");
-    join(q, p, "stdin");
-    if ((v = json_object_get(e, "stdin"))) {
-      if (want_bool(c, v, q) != 0)
-        return -1;
-    } else {
-      json_object_set_new(e, "stdin", json_true());
-    }
-    join(q, p, "env_var");
-    if ((v = json_object_get(e, "env_var")) &&
-        (want_str(c, v, q, 128) != 0 || (!env_name_ok(json_string_value(v)) &&
-                                         fail(c, q, "must be an environment variable name") != 0)))
-      return -1;
-    join(q, p, "timeout_s");
-    if ((v = json_object_get(e, "timeout_s"))) {
-      if (want_int(c, v, q, 1, 86400) != 0)
-        return -1;
-    } else {
-      json_object_set_new(e, "timeout_s", json_integer(300));
-    }
-    join(q, p, "max_output_bytes");
-    if ((v = json_object_get(e, "max_output_bytes"))) {
-      if (want_int(c, v, q, 1, 1LL << 30) != 0)
-        return -1;
-    } else {
-      json_object_set_new(e, "max_output_bytes", json_integer(1024 * 1024));
-    }
-  }
-  return 0;
-}
-
-static int norm_peers(vctx *c, json_t *peers)
+static int norm_peers(cfg_vctx *c, json_t *peers)
 {
   if (!json_is_array(peers))
-    return fail(c, "peers", "must be an array of {name, url, ...}");
+    return cfg__fail(c, "peers", "must be an array of {name, url, ...}");
   size_t i;
   json_t *pe;
   json_array_foreach(peers, i, pe) {
     static const char *const keys[] = {"name",  "url",           "public_key", "capabilities",
                                        "token", "motebit_token", "timeout_s",  NULL};
-    char p[PATH_CAP], q[PATH_CAP];
+    char p[CFG_PATH_CAP], q[CFG_PATH_CAP];
     json_t *v;
     join_idx(p, "peers", i);
-    if (want_object(c, pe, p) != 0 || check_keys(c, pe, p, keys) != 0)
+    if (cfg__want_object(c, pe, p) != 0 || cfg__check_keys(c, pe, p, keys) != 0)
       return -1;
-    join(q, p, "name");
-    if (want_str(c, json_object_get(pe, "name"), q, 200) != 0)
+    cfg__join(q, p, "name");
+    if (cfg__want_str(c, json_object_get(pe, "name"), q, 200) != 0)
       return -1;
     for (size_t j = 0; j < i; j++)
       if (strcmp(json_string_value(json_object_get(json_array_get(peers, j), "name")),
                  json_string_value(json_object_get(pe, "name"))) == 0)
-        return fail(c, q, "duplicate peer name");
-    join(q, p, "url");
+        return cfg__fail(c, q, "duplicate peer name");
+    cfg__join(q, p, "url");
     v = json_object_get(pe, "url");
-    if (want_str(c, v, q, 2048) != 0)
+    if (cfg__want_str(c, v, q, 2048) != 0)
       return -1;
-    if (!url_ok(json_string_value(v)))
-      return fail(c, q, "must be an http:// or https:// URL");
-    join(q, p, "public_key");
+    if (!cfg__url_ok(json_string_value(v)))
+      return cfg__fail(c, q, "must be an http:// or https:// URL");
+    cfg__join(q, p, "public_key");
     if ((v = json_object_get(pe, "public_key")) &&
         (!json_is_string(v) || !lower_hex64(json_string_value(v))))
-      return fail(c, q, "must be a 64-character lowercase hex Ed25519 public key");
-    join(q, p, "capabilities");
+      return cfg__fail(c, q, "must be a 64-character lowercase hex Ed25519 public key");
+    cfg__join(q, p, "capabilities");
     if ((v = json_object_get(pe, "capabilities"))) {
-      if (want_str_array(c, v, q, NULL) != 0)
+      if (cfg__want_str_array(c, v, q, NULL) != 0)
         return -1;
     } else {
       json_object_set_new(pe, "capabilities", json_array());
     }
-    join(q, p, "token");
-    if ((v = json_object_get(pe, "token")) && want_str(c, v, q, 4096) != 0)
+    cfg__join(q, p, "token");
+    if ((v = json_object_get(pe, "token")) && cfg__want_str(c, v, q, 4096) != 0)
       return -1;
-    join(q, p, "motebit_token");
+    cfg__join(q, p, "motebit_token");
     if ((v = json_object_get(pe, "motebit_token"))) {
-      if (want_bool(c, v, q) != 0)
+      if (cfg__want_bool(c, v, q) != 0)
         return -1;
     } else {
       json_object_set_new(pe, "motebit_token", json_false());
     }
     if (json_is_string(json_object_get(pe, "token")) &&
         json_is_true(json_object_get(pe, "motebit_token")))
-      return fail(c, q, "cannot be combined with a static token (set one of token, motebit_token)");
-    join(q, p, "timeout_s");
+      return cfg__fail(c, q,
+                       "cannot be combined with a static token (set one of token, motebit_token)");
+    cfg__join(q, p, "timeout_s");
     if ((v = json_object_get(pe, "timeout_s"))) {
-      if (want_int(c, v, q, 1, 86400) != 0)
+      if (cfg__want_int(c, v, q, 1, 86400) != 0)
         return -1;
     } else {
       json_object_set_new(pe, "timeout_s", json_integer(300));
@@ -657,48 +523,48 @@ static int norm_peers(vctx *c, json_t *peers)
   return 0;
 }
 
-static int norm_listing(vctx *c, json_t *sl)
+static int norm_listing(cfg_vctx *c, json_t *sl)
 {
   static const char *const keys[] = {"capabilities", "pricing",    "sla",
                                      "description",  "listing_id", NULL};
   json_t *v;
-  if (check_keys(c, sl, "service_listing", keys) != 0)
+  if (cfg__check_keys(c, sl, "service_listing", keys) != 0)
     return -1;
   if ((v = json_object_get(sl, "capabilities"))) {
-    if (want_str_array(c, v, "service_listing.capabilities", NULL) != 0)
+    if (cfg__want_str_array(c, v, "service_listing.capabilities", NULL) != 0)
       return -1;
   } else {
     json_object_set_new(sl, "capabilities", json_array());
   }
   if ((v = json_object_get(sl, "pricing"))) {
     if (!json_is_array(v))
-      return fail(c, "service_listing.pricing",
-                  "must be an array of {capability, unit_cost, currency, per}");
+      return cfg__fail(c, "service_listing.pricing",
+                       "must be an array of {capability, unit_cost, currency, per}");
     size_t i;
     json_t *pr;
     json_array_foreach(v, i, pr) {
       static const char *const pkeys[] = {"capability", "unit_cost", "currency", "per", NULL};
-      char p[PATH_CAP], q[PATH_CAP];
+      char p[CFG_PATH_CAP], q[CFG_PATH_CAP];
       join_idx(p, "service_listing.pricing", i);
-      if (want_object(c, pr, p) != 0 || check_keys(c, pr, p, pkeys) != 0)
+      if (cfg__want_object(c, pr, p) != 0 || cfg__check_keys(c, pr, p, pkeys) != 0)
         return -1;
-      join(q, p, "capability");
-      if (want_str(c, json_object_get(pr, "capability"), q, 200) != 0)
+      cfg__join(q, p, "capability");
+      if (cfg__want_str(c, json_object_get(pr, "capability"), q, 200) != 0)
         return -1;
-      join(q, p, "unit_cost");
-      if (want_num(c, json_object_get(pr, "unit_cost"), q, 0, 1e15, 0) != 0)
+      cfg__join(q, p, "unit_cost");
+      if (cfg__want_num(c, json_object_get(pr, "unit_cost"), q, 0, 1e15, 0) != 0)
         return -1;
-      join(q, p, "currency");
-      if (want_str(c, json_object_get(pr, "currency"), q, 32) != 0)
+      cfg__join(q, p, "currency");
+      if (cfg__want_str(c, json_object_get(pr, "currency"), q, 32) != 0)
         return -1;
-      join(q, p, "per");
-      if (want_str(c, json_object_get(pr, "per"), q, 64) != 0)
+      cfg__join(q, p, "per");
+      if (cfg__want_str(c, json_object_get(pr, "per"), q, 64) != 0)
         return -1;
       {
         /* agent-service-listing-v1 pins the pricing unit */
         const char *per = json_string_value(json_object_get(pr, "per"));
         if (strcmp(per, "task") && strcmp(per, "tool_call") && strcmp(per, "token"))
-          return fail(c, q, "must be \"task\", \"tool_call\" or \"token\"");
+          return cfg__fail(c, q, "must be \"task\", \"tool_call\" or \"token\"");
       }
     }
   } else {
@@ -707,17 +573,17 @@ static int norm_listing(vctx *c, json_t *sl)
   if ((v = json_object_get(sl, "sla"))) {
     static const char *const skeys[] = {"max_latency_ms", "availability_guarantee", NULL};
     json_t *w;
-    if (want_object(c, v, "service_listing.sla") != 0 ||
-        check_keys(c, v, "service_listing.sla", skeys) != 0)
+    if (cfg__want_object(c, v, "service_listing.sla") != 0 ||
+        cfg__check_keys(c, v, "service_listing.sla", skeys) != 0)
       return -1;
     if ((w = json_object_get(v, "max_latency_ms"))) {
-      if (want_int(c, w, "service_listing.sla.max_latency_ms", 1, 86400000) != 0)
+      if (cfg__want_int(c, w, "service_listing.sla.max_latency_ms", 1, 86400000) != 0)
         return -1;
     } else {
       json_object_set_new(v, "max_latency_ms", json_integer(300000));
     }
     if ((w = json_object_get(v, "availability_guarantee"))) {
-      if (want_num(c, w, "service_listing.sla.availability_guarantee", 0, 1, 0) != 0)
+      if (cfg__want_num(c, w, "service_listing.sla.availability_guarantee", 0, 1, 0) != 0)
         return -1;
     } else {
       json_object_set_new(v, "availability_guarantee", json_real(0.99));
@@ -729,24 +595,24 @@ static int norm_listing(vctx *c, json_t *sl)
   }
   if ((v = json_object_get(sl, "description"))) {
     if (!json_is_string(v) || json_string_length(v) > 4096)
-      return fail(c, "service_listing.description", "must be a string of at most 4096 bytes");
+      return cfg__fail(c, "service_listing.description", "must be a string of at most 4096 bytes");
   } else {
     json_object_set_new(sl, "description", json_string(""));
   }
   if ((v = json_object_get(sl, "listing_id")) &&
-      want_str(c, v, "service_listing.listing_id", 200) != 0)
+      cfg__want_str(c, v, "service_listing.listing_id", 200) != 0)
     return -1;
   return 0;
 }
 
-static int norm_memory(vctx *c, json_t *m)
+static int norm_memory(cfg_vctx *c, json_t *m)
 {
   static const char *const keys[] = {"half_life_days", NULL};
   json_t *v;
-  if (check_keys(c, m, "memory", keys) != 0)
+  if (cfg__check_keys(c, m, "memory", keys) != 0)
     return -1;
   if ((v = json_object_get(m, "half_life_days"))) {
-    if (want_num(c, v, "memory.half_life_days", 0, 36500, 1) != 0)
+    if (cfg__want_num(c, v, "memory.half_life_days", 0, 36500, 1) != 0)
       return -1;
   } else {
     json_object_set_new(m, "half_life_days", json_integer(7));
@@ -755,7 +621,7 @@ static int norm_memory(vctx *c, json_t *m)
 }
 
 /* Ensures cfg[key] is an object (creating it when absent); NULL + error when it is not one. */
-static json_t *section(vctx *c, json_t *cfg, const char *key)
+static json_t *section(cfg_vctx *c, json_t *cfg, const char *key)
 {
   json_t *v = json_object_get(cfg, key);
   if (!v) {
@@ -764,7 +630,7 @@ static json_t *section(vctx *c, json_t *cfg, const char *key)
     return v;
   }
   if (!json_is_object(v)) {
-    fail(c, key, "must be an object");
+    cfg__fail(c, key, "must be an object");
     return NULL;
   }
   return v;
@@ -775,28 +641,28 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   static const char *const keys[] = {"$schema",         "profile", "motebit_id", "device_id",
                                      "policy",          "http",    "executors",  "peers",
                                      "service_listing", "memory",  NULL};
-  vctx c = {err, errlen};
+  cfg_vctx c = {err, errlen};
   json_t *cfg = NULL, *v, *sec;
   *out = NULL;
   /* The defaults below are filled in with unchecked json_object_set_new calls; one that fails
    * for want of memory drops its key and leaves errno ENOMEM, checked at the end. */
   errno = 0;
   if (in && !json_is_object(in)) {
-    fail(&c, "config", "must be a JSON object");
+    cfg__fail(&c, "config", "must be a JSON object");
     return -1;
   }
   cfg = in ? json_deep_copy(in) : json_object();
   if (!cfg) {
-    fail(&c, "config", "out of memory");
+    cfg__fail(&c, "config", "out of memory");
     return -1;
   }
-  if (check_keys(&c, cfg, "", keys) != 0)
+  if (cfg__check_keys(&c, cfg, "", keys) != 0)
     goto bad;
   const char *profile = SEAL_PROFILE_PERSONAL;
   if ((v = json_object_get(cfg, "profile"))) {
     const char *s = json_string_value(v);
     if (!seal_profile_valid(s)) {
-      fail(&c, "profile", "must be \"personal\", \"service\" or \"collaborative\"");
+      cfg__fail(&c, "profile", "must be \"personal\", \"service\" or \"collaborative\"");
       goto bad;
     }
     profile = s;
@@ -804,15 +670,15 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
     json_object_set_new(cfg, "profile", json_string(profile));
     profile = json_string_value(json_object_get(cfg, "profile"));
   }
-  if ((v = json_object_get(cfg, "motebit_id")) && want_str(&c, v, "motebit_id", 200) != 0)
+  if ((v = json_object_get(cfg, "motebit_id")) && cfg__want_str(&c, v, "motebit_id", 200) != 0)
     goto bad;
-  if ((v = json_object_get(cfg, "device_id")) && want_str(&c, v, "device_id", 200) != 0)
+  if ((v = json_object_get(cfg, "device_id")) && cfg__want_str(&c, v, "device_id", 200) != 0)
     goto bad;
   if (!(sec = section(&c, cfg, "policy")) || norm_policy(&c, sec, profile) != 0)
     goto bad;
   if (!(sec = section(&c, cfg, "http")) || norm_http(&c, sec) != 0)
     goto bad;
-  if (!(sec = section(&c, cfg, "executors")) || norm_executors(&c, sec) != 0)
+  if (!(sec = section(&c, cfg, "executors")) || cfg__norm_executors(&c, sec) != 0)
     goto bad;
   if ((v = json_object_get(cfg, "peers"))) {
     if (norm_peers(&c, v) != 0)
@@ -821,13 +687,13 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
     json_object_set_new(cfg, "peers", json_array());
   }
   if ((v = json_object_get(cfg, "service_listing"))) {
-    if (want_object(&c, v, "service_listing") != 0 || norm_listing(&c, v) != 0)
+    if (cfg__want_object(&c, v, "service_listing") != 0 || norm_listing(&c, v) != 0)
       goto bad;
   }
   if (!(sec = section(&c, cfg, "memory")) || norm_memory(&c, sec) != 0)
     goto bad;
   if (errno == ENOMEM) {
-    fail(&c, "config", "out of memory");
+    cfg__fail(&c, "config", "out of memory");
     goto bad;
   }
   *out = cfg;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * config/config.h — loading and validating .motus/config.json (spec/config.md): the node's profile,
- * the policy gate, the HTTP listener, command executors, delegation peers, the service listing
- * and memory settings. Loading yields ONE json_t object with every default filled in, so the
+ * the policy gate, the HTTP listener, command executors, the embeddings endpoint of memory
+ * recall, delegation peers, the service listing and memory settings. Loading yields ONE json_t object with every default filled in, so the
  * other modules read plain values through the small getters below instead of re-validating.
  * Unknown keys anywhere are refused (a typo must not silently weaken the policy).
  *
@@ -20,6 +20,9 @@
 
 #define MCP_CONFIG_FILE "config.json"
 #define MCP_CONFIG_MAX_BYTES (1024 * 1024) /* a larger config.json is refused */
+/* The reserved key of "executors" that configures the embeddings endpoint (type "openai")
+ * instead of a task executor. */
+#define MCP_CONFIG_EMBEDDINGS "embeddings"
 
 /* Loads <motus_dir>/config.json. A missing file gives the defaults (0). Invalid JSON, an
  * unknown key or a bad value gives -1 and a one-line message that already starts with the file
@@ -61,7 +64,8 @@ const char *mcp_config_known_caller(const json_t *cfg, const char *motebit_id);
 /* The executor of a capability ({type, argv, stdin, env_var?, timeout_s, max_output_bytes}),
  * or NULL when none is configured. Borrowed. */
 const json_t *mcp_config_executor(const json_t *cfg, const char *capability);
-/* The "executors" object ({capability: executor}); never NULL when cfg is non-NULL. Borrowed. */
+/* The "executors" object ({capability: executor}, plus the embeddings endpoint under
+ * MCP_CONFIG_EMBEDDINGS); never NULL when cfg is non-NULL. Borrowed. */
 const json_t *mcp_config_executors(const json_t *cfg);
 /* 1 when `name` is a task capability of `executors`, 0 for the reserved entries that serve
  * other tools ("chat": motebit_query, "embeddings": recall) and never run tasks. */
@@ -71,6 +75,9 @@ size_t mcp_config_task_executor_count(const json_t *cfg);
 /* executors.chat ({type: "openai"|"sampling"|"command", ...}, spec/config.md), or NULL when
  * motebit_query has no backend. Borrowed. */
 const json_t *mcp_config_chat(const json_t *cfg);
+/* executors.embeddings ({type:"openai", url, model, api_key_env?, timeout_s,
+ * max_response_bytes}), or NULL when no embeddings endpoint is configured. Borrowed. */
+const json_t *mcp_config_embeddings(const json_t *cfg);
 /* The "peers" array ([{name, url, public_key?, capabilities, token?, motebit_token, timeout_s}]).
  * Borrowed. */
 const json_t *mcp_config_peers(const json_t *cfg);

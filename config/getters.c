@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * config/getters.c — the getters of config/config.h over a normalized config (config/config.c
  * builds it): generic access by dotted path with typed conveniences, and one small accessor per
- * section (profile, policy, identity overrides, HTTP tokens and known callers, executors, peers,
- * service listing, memory). Getters never fail and never validate: they return the value
- * (borrowed from the config) or the default. */
+ * section (profile, policy, identity overrides, HTTP tokens and known callers, executors and
+ * the embeddings endpoint, peers, service listing, memory). Getters never fail and never
+ * validate: they return the value (borrowed from the config) or the default. */
 #include "config/config.h"
 
 #include "crypto/seal.h"
@@ -139,6 +139,12 @@ size_t mcp_config_task_executor_count(const json_t *cfg)
 const json_t *mcp_config_chat(const json_t *cfg)
 {
   return mcp_config_executor(cfg, "chat");
+}
+
+const json_t *mcp_config_embeddings(const json_t *cfg)
+{
+  const json_t *e = mcp_config_executor(cfg, MCP_CONFIG_EMBEDDINGS);
+  return json_is_object(e) && strcmp(mcp_config_str(e, "type", ""), "openai") == 0 ? e : NULL;
 }
 
 const json_t *mcp_config_peers(const json_t *cfg)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/ledger.h — the public interface of the Store: a SQLite file (WAL, synchronous=FULL by
  * default) holding Motus runs and append-only events, event-kind versions, fenced locks, and our
- * own tables (receipts, approvals, memories with FTS5, leases as a view of runs). Writes go
+ * own tables (receipts, approvals, memories with FTS5 and optional embedding vectors, leases as a
+ * view of runs). Writes go
  * through ledger_tx(): one writer thread holds the write connection and commits the jobs of all
  * in-flight callers in one transaction (group commit; each job in its own SAVEPOINT, so a failing
  * job rolls back alone). ledger_tx() returns only after the COMMIT is durable. Reads use their
@@ -31,7 +32,7 @@
 #define LEDGER_WUR
 #endif
 
-#define LEDGER_SCHEMA_VERSION 2
+#define LEDGER_SCHEMA_VERSION 3
 #define LEDGER_APPLICATION_ID 0x574c4447 /* "WLDG" */
 #define LEDGER_ID_MAX 128                /* max length of any id we store, incl. NUL */
 #define LEDGER_TS_LEN 24                 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
@@ -292,6 +293,17 @@ int ledger_txn_approval_resolve(ledger_txn *t, const char *approval_id, const ch
 int ledger_txn_memory_put(ledger_txn *t, const char *content, const char *sensitivity,
                           int confidence, char id_out[LEDGER_ID_MAX], ledger_err *err) LEDGER_WUR;
 
+#define LEDGER_VECTOR_MAX_DIMS 16384 /* most components of a stored embedding */
+#define LEDGER_MODEL_MAX 200         /* most bytes of an embedding model name */
+/* Store the embedding of memory `memory_id` (borrowed; a memory of this transaction or an
+ * earlier one): `dims` finite floats (borrowed, copied as IEEE-754 binary32 little-endian) made
+ * by `model` (borrowed, 1..LEDGER_MODEL_MAX bytes). One vector per memory.
+ * @return LEDGER_OK; LEDGER_EINVAL (no such memory, dims 0 or above LEDGER_VECTOR_MAX_DIMS, a
+ * non-finite component, a bad model name); LEDGER_ECONFLICT (the memory has a vector already);
+ * LEDGER_ERROR. */
+int ledger_txn_memory_vector_put(ledger_txn *t, const char *memory_id, const char *model,
+                                 const float *vector, size_t dims, ledger_err *err) LEDGER_WUR;
+
 /* -- lease housekeeping -- */
 /* Mark every active lease whose expires_at <= now as "expired" (never deleted; its run stays
  * open). @param count_out may be NULL. */
@@ -353,11 +365,11 @@ int ledger_export_run(ledger *l, const char *run_id, json_t **out, ledger_err *e
  * @param[out] out new. @return LEDGER_OK (even when checks fail), LEDGER_ERROR. */
 int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err) LEDGER_WUR;
 
-/* ---- the motebit service surface (ledger/service.c) ------------------------------------------ */
+/* ---- the motebit service surface (ledger/service.c, ledger/recall.c) ----------------------- */
 
 /* `receipts.kind` of the signed ExecutionReceipts motebit_task stores (one row per task). */
 #define LEDGER_KIND_EXECUTION_RECEIPT "motebit.execution-receipt"
-#define LEDGER_RECALL_MAX 1000 /* most candidates ledger_memory_recall returns */
+#define LEDGER_RECALL_MAX 1000 /* most lexical, and most nearest, candidates of one recall */
 
 /* What the stored ExecutionReceipts say, by their `status` member. Times are the receipts' own
  * epoch-millisecond members (never "now"), 0 when no receipt carries them. */
@@ -376,13 +388,39 @@ typedef struct ledger_task_stats {
 int ledger_task_stats_get(ledger *l, const char *motebit_id, ledger_task_stats *out,
                           ledger_err *err) LEDGER_WUR;
 
-/* Full-text candidates for motebit_recall: memories matching every word of `query` (each word
- * quoted; no FTS5 syntax reaches SQLite) whose sensitivity is one of `sensitivities` (borrowed
- * NULL-terminated array; memories of any other sensitivity are filtered in SQL and never read).
- * Best bm25 first, ties newest first; at most `limit` rows (0 = 20, capped at LEDGER_RECALL_MAX).
- * @param[out] out new: array of {memory_id, content, sensitivity, confidence 0..100,
- *             created_at, bm25 (real, lower = better)}; an empty query gives [].
+/* Candidates for motebit_recall (ledger/recall.c), restricted to memories whose sensitivity is
+ * one of `sensitivities` (memories of any other sensitivity are filtered in SQL and never read).
+ * The words of `query` are FTS5's own unicode61 tokens (case and diacritics folded, punctuation
+ * dropped; at most LEDGER_RECALL_WORDS distinct ones, the first in the query); a memory is a
+ * lexical candidate when ANY of them occurs in it (literal words OR-ed: no FTS5 syntax reaches
+ * SQLite). Lexical candidates come best bm25 first (ties newest first), at most `limit`. With
+ * `model` and `vector`, the `nearest` stored vectors of that model and dimension closest to
+ * `vector` (cosine) are candidates too, appended after the lexical ones (best first) unless
+ * already there. Every row: {memory_id, content, sensitivity, confidence 0..100, created_at,
+ * lexical (real in [0, 1]: the cosine of the binary word sets of query and content, i.e.
+ * shared / sqrt(query words x content words); 1 for the same words), bm25 (real, lower =
+ * better; only for lexical candidates), cosine (real in [-1, 1]; only when the memory has a
+ * vector of `model` with `dims` components)}. */
+#define LEDGER_RECALL_WORDS 64
+typedef struct ledger_recall_opts {
+  const char *query;                /* borrowed, required */
+  const char *const *sensitivities; /* borrowed NULL-terminated array, required */
+  int limit;                        /* lexical candidates: 0 = 20, capped at LEDGER_RECALL_MAX */
+  const char *model;                /* embedding model, borrowed; NULL = lexical only */
+  const float *vector;              /* the query's embedding (dims floats), borrowed, or NULL */
+  size_t dims;
+  int nearest; /* semantic candidates: 0 = limit, capped at LEDGER_RECALL_MAX */
+} ledger_recall_opts;
+/* clang-format off */
+#define LEDGER_RECALL_OPTS_INIT {NULL, NULL, 0, NULL, NULL, 0, 0}
+/* clang-format on */
+
+/* @param[out] out new: the array of candidates described above; a query without words and
+ *             without a vector gives [].
  * @return LEDGER_OK, LEDGER_EINVAL (query or sensitivities NULL), LEDGER_ERROR. */
+int ledger_memory_recall_ex(ledger *l, const ledger_recall_opts *opts, json_t **out,
+                            ledger_err *err) LEDGER_WUR;
+/* ledger_memory_recall_ex without vectors. */
 int ledger_memory_recall(ledger *l, const char *query, const char *const *sensitivities, int limit,
                          json_t **out, ledger_err *err) LEDGER_WUR;
 

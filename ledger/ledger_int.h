@@ -126,9 +126,6 @@ int ledger__utf8_seq(const unsigned char *p, size_t avail);
 /* 1 when s is an id: well-formed UTF-8 without control characters, 1..LEDGER_ID_MAX-1 bytes
  * (txn.c). */
 int ledger__valid_id_text(const char *s);
-/* `query` as literal FTS5 words (read.c): new (free()), "" when it has none, NULL on out of
- * memory. */
-char *ledger__fts_words(const char *query);
 /* Opens a connection; flags are SQLite's open flags, plus LEDGER__OPEN_WALBUF for the writer
  * connection of a synchronous=FULL Store (its WAL writes gathered per commit, vfs.c). */
 #define LEDGER__OPEN_WALBUF 0x40000000

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/read.c — the read side of the Store: runs, events (rebuilt as Motus work-event objects),
- * the canonical store export of a run, receipts (by run, task or kind), approvals, and the FTS5
- * word quoting shared with memory recall (ledger/service.c), and the memory list of the
- * motebit://memories resource. Reads run on pooled read
- * connections inside one read transaction, so each call sees one committed snapshot. Nothing
- * here writes; the consistency checks are in ledger/doctor.c. */
+ * the canonical store export of a run, receipts (by run, task or kind), approvals and the memory
+ * list of the motebit://memories resource (memory recall is ledger/recall.c). Reads run on pooled
+ * read connections inside one read transaction, so each call sees one committed snapshot.
+ * Nothing here writes; the consistency checks are in ledger/doctor.c. */
 #include "ledger/ledger_int.h"
 
 #include <stdio.h>
@@ -455,42 +454,6 @@ int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err
   int rc = ledger__read(l, rd_appr, &r, err);
   *out = rc ? NULL : r.out;
   return rc;
-}
-
-/* Every whitespace-separated word of `query` becomes one quoted FTS5 string (quotes doubled),
- * joined by spaces: an implicit AND of literal words, never FTS5 syntax. A word of L bytes with d
- * quotes takes L + d + 2 bytes and at most one separator, so 3n + 1 bytes always suffice. */
-char *ledger__fts_words(const char *query)
-{
-  size_t n = strlen(query), k = 0;
-  char *q = malloc(n * 3 + 2);
-  int inword = 0;
-  if (!q)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char ch = query[i];
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-      if (inword) {
-        q[k++] = '"';
-        q[k++] = ' ';
-        inword = 0;
-      }
-      continue;
-    }
-    if (!inword) {
-      q[k++] = '"';
-      inword = 1;
-    }
-    if (ch == '"')
-      q[k++] = '"';
-    q[k++] = ch;
-  }
-  if (inword)
-    q[k++] = '"';
-  while (k > 0 && q[k - 1] == ' ')
-    k--;
-  q[k] = '\0';
-  return q;
 }
 
 /* ---- memories, newest first (the motebit://memories resource) -------------------------------- */

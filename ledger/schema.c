@@ -92,6 +92,18 @@ static const char schema_v2[] = "CREATE TABLE call_replays("
                                 " PRIMARY KEY(caller, idempotency_key)) WITHOUT ROWID;"
                                 "PRAGMA user_version=2;";
 
+/* Version 3: the embedding of a memory, when an embeddings endpoint is configured
+ * (ledger/recall.c, spec/store.md "Service queries"): IEEE-754 binary32 little-endian
+ * components, and the model that made them (vectors of different models are never compared). */
+static const char schema_v3[] =
+    "CREATE TABLE memory_vectors("
+    " memory_id TEXT PRIMARY KEY NOT NULL REFERENCES memories(memory_id) ON DELETE CASCADE,"
+    " model TEXT NOT NULL CHECK(length(model) BETWEEN 1 AND 200),"
+    " dims INTEGER NOT NULL CHECK(dims BETWEEN 1 AND 16384),"
+    " vector BLOB NOT NULL CHECK(length(vector) = 4 * dims),"
+    " created_at TEXT NOT NULL);"
+    "PRAGMA user_version=3;";
+
 /* Re-runnable parts (doctor --fix recreates what is missing). */
 static const char schema_objects[] =
     "CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at DESC, run_id);"
@@ -271,10 +283,11 @@ int ledger__migrate(lconn *c, ledger_err *err)
   }
   if (ver < 2 && (rc = ledger__exec(c, schema_v2, err)))
     goto fail;
-  /* kinds a later build added (chat.exchanged) are registered in older Stores too:
+  if (ver < 3 && (rc = ledger__exec(c, schema_v3, err)))
+    /* kinds a later build added (chat.exchanged) are registered in older Stores too:
    * re-registering an identical kind writes nothing */
-  if (ver >= 1 && (rc = register_builtins(c, err)))
-    goto fail;
+    if (ver >= 1 && (rc = register_builtins(c, err)))
+      goto fail;
   return ledger__exec(c, "COMMIT", err);
 fail:
   ledger__exec(c, "ROLLBACK", NULL);

@@ -7,8 +7,9 @@
  * timeout_s kills it (failed). The wrap machinery records tool.used and evidence.referenced
  * (output metadata only) into the task's run. Routing: a task needing exactly one capability
  * goes to executors.<that capability>; a task needing none goes to executors.default, else to
- * the only configured executor; several capabilities never route here (one command serves one
- * capability). Not here: receipts, the Store run's start and close, delegation (tools/task.c). */
+ * the only configured command executor; several capabilities never route here (one command
+ * serves one capability). Not here: receipts, the Store run's start and close, delegation
+ * (tools/task.c). */
 #include "ledger/wrap.h"
 #include "config/config.h"
 #include "tools/executor.h"

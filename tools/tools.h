@@ -11,7 +11,8 @@
 extern const mcp_tool_impl tools_motebit[]; /* tools/motebit.c: identity, tools */
 extern const mcp_tool_impl tools_motus[];   /* tools/motus.c: the Motus work loop and wrap */
 extern const mcp_tool_impl tools_task[];    /* tools/task.c: motebit_task and its executors */
-extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials, memory */
+extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials */
+extern const mcp_tool_impl tools_memory[];  /* tools/memory.c: remember, recall */
 
 extern const mcp_tool_impl tools_chat[]; /* tools/chat.c: motebit_query */
 
@@ -32,7 +33,7 @@ int tools_task_routable(const json_t *config);
 /* The memories motebit_recall returns for `query` and the caller of `ctx` (ranked, at most
  * `limit`; the sensitivity floor applied): *out new array of {content, confidence, similarity,
  * half_life_days, memory_type, created_at}, [] without a Store or with limit <= 0. Returns 0, or
- * -1 with a one-line message in err (size errlen). (tools/service.c) */
+ * -1 with a one-line message in err (size errlen). (tools/memory.c) */
 int tools_memory_recall(mcp_ctx *ctx, const char *query, int limit, json_t **out, char *err,
                         size_t errlen);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
- * tests/unit/policy/test_config.c — .motus/config.json loading (spec/config.md): defaults for a
+ * tests/unit/config/test_config.c — .motus/config.json loading (spec/config.md): defaults for a
  * missing file, every documented key accepted, every validation error naming its key, unknown
- * keys refused, invalid JSON reported with its line, and the getters. Test code only. */
+ * keys refused, the embeddings endpoint (executors.embeddings) with its defaults and not counted
+ * as a task executor, invalid JSON reported with its line, and the getters. Test code only. */
 #include "config/config.h"
 
 #include <check.h>
@@ -191,6 +192,26 @@ START_TEST(test_config_load__errors_name_the_key)
        "executors.x.max_output_bytes"},
       {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[\"a\"],\"shell\":true}}}",
        "executors.x.shell"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"command\",\"argv\":[\"a\"]}}}",
+       "executors.embeddings.type"},
+      {"{\"executors\":{\"x\":{\"type\":\"openai\",\"url\":\"http://a/v1\",\"model\":\"m\"}}}",
+       "executors.x.type"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"model\":\"m\"}}}",
+       "executors.embeddings.url"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"file:///x\",\"model\":\"m\"}}}",
+       "executors.embeddings.url"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"https://u:sk-1@a/v1\",\"model\":\"m\"}}}",
+       "executors.embeddings.url"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"http://a/v1\"}}}",
+       "executors.embeddings.model"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"http://a/v1\",\"model\":\"m\",\"api_key_env\":\"A-B\"}}}",
+       "executors.embeddings.api_key_env"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"http://a/v1\",\"model\":\"m\",\"timeout_s\":301}}}",
+       "executors.embeddings.timeout_s"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"http://a/v1\",\"model\":\"m\",\"max_response_bytes\":10}}}",
+       "executors.embeddings.max_response_bytes"},
+      {"{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"http://a/v1\",\"model\":\"m\",\"api_key\":\"sk\"}}}",
+       "executors.embeddings.api_key"},
       {"{\"peers\":{}}", "peers"},
       {"{\"peers\":[{\"url\":\"http://a\"}]}", "peers[0].name"},
       {"{\"peers\":[{\"name\":\"a\",\"url\":\"ftp://a\"}]}", "peers[0].url"},
@@ -223,6 +244,37 @@ START_TEST(test_config_load__errors_name_the_key)
                   t[i].key);
     ck_assert_ptr_null(strchr(err, '\n'));
   }
+}
+END_TEST
+
+/* executors.embeddings: the embeddings endpoint, with its defaults; not a task executor. */
+START_TEST(test_config_load__embeddings)
+{
+  json_t *cfg = NULL;
+  char err[256] = "";
+  write_cfg("{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"http://127.0.0.1:9/v1\","
+            "\"model\":\"text-embedding-3-small\",\"api_key_env\":\"OPENAI_API_KEY\"}}}");
+  ck_assert_msg(mcp_config_load(&cfg, dir, err, sizeof err) == 0, "%s", err);
+  const json_t *e = mcp_config_embeddings(cfg);
+  ck_assert_ptr_nonnull(e);
+  ck_assert_str_eq(mcp_config_str(e, "model", ""), "text-embedding-3-small");
+  ck_assert_str_eq(mcp_config_str(e, "api_key_env", ""), "OPENAI_API_KEY");
+  ck_assert_int_eq(mcp_config_int(e, "timeout_s", 0), 10);
+  ck_assert_int_eq(mcp_config_int(e, "max_response_bytes", 0), 4 * 1024 * 1024);
+  ck_assert_int_eq(mcp_config_task_executor_count(cfg), 0);
+  json_decref(cfg);
+  write_cfg("{\"executors\":{\"embeddings\":{\"type\":\"openai\",\"url\":\"https://e/v1/\","
+            "\"model\":\"m\",\"timeout_s\":3,\"max_response_bytes\":2048},"
+            "\"echo\":{\"type\":\"command\",\"argv\":[\"/bin/cat\"]}}}");
+  ck_assert_msg(mcp_config_load(&cfg, dir, err, sizeof err) == 0, "%s", err);
+  ck_assert_int_eq(mcp_config_int(mcp_config_embeddings(cfg), "timeout_s", 0), 3);
+  ck_assert_ptr_null(mcp_config_get(mcp_config_embeddings(cfg), "api_key_env"));
+  ck_assert_int_eq(mcp_config_task_executor_count(cfg), 1);
+  json_decref(cfg);
+  ck_assert_int_eq(mcp_config_load(&cfg, "/nonexistent-dir-for-test", err, sizeof err), 0);
+  ck_assert_ptr_null(mcp_config_embeddings(cfg));
+  json_decref(cfg);
+  ck_assert_ptr_null(mcp_config_embeddings(NULL));
 }
 END_TEST
 
@@ -273,6 +325,7 @@ Suite *config_suite(void)
   tcase_add_test(tc, test_config_load__full_example);
   tcase_add_test(tc, test_config_load__spec_example);
   tcase_add_test(tc, test_config_load__errors_name_the_key);
+  tcase_add_test(tc, test_config_load__embeddings);
   tcase_add_test(tc, test_config_load__invalid_json);
   tcase_add_test(tc, test_config_normalize__idempotent);
   suite_add_tcase(s, tc);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
- * tests/unit/service/check_service.c — unit tests of the motebit service surface below the
+ * tests/unit/tools/test_service.c — unit tests of the motebit service surface below the
  * transport: the Store queries (ledger_task_stats_get counts only this node's ExecutionReceipts;
- * ledger_memory_recall filters sensitivities in SQL and treats FTS5 syntax as literal words),
+ * ledger_memory_recall filters sensitivities in SQL and treats FTS5 syntax as literal words
+ * OR-ed; ledger_memory_recall_ex adds the nearest vectors of the same model and dimension and
+ * refuses bad vectors; recall ranks the memory equal to the query first with similarity > 0.9,
+ * partial overlaps below, every similarity in [0, 1]),
  * the tools in an in-process MCP server (the listing validates against the upstream
  * agent-service-listing-v1 schema with crypto/jschema.h; no listing and a refused remember), and
  * seal_verify_text_succession (retired keys accepted only through a valid chain and only for
@@ -14,6 +17,7 @@
 #include "mcp/mcp.h"
 #include "tests/support/test_support.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,15 +103,25 @@ static int mem_fn(ledger_txn *t, void *payload, ledger_err *err)
   return ledger_txn_memory_put(t, j->content, j->sens, 90, id, err);
 }
 
+/* Index of the row whose content is `content` in a candidate or result array, else -1. */
+static int row_of(const json_t *rows, const char *content)
+{
+  size_t i;
+  json_t *r;
+  json_array_foreach((json_t *)rows, i, r) {
+    if (strcmp(json_string_value(json_object_get(r, "content")), content) == 0)
+      return (int)i;
+  }
+  return -1;
+}
+
 START_TEST(recall_filters_sensitivity_in_sql)
 {
   static const char *const none_only[] = {"none", NULL};
   static const char *const nothing[] = {NULL};
-  static const mem_job mems[] = {{"okapi in the forest", "none"},
-                                 {"okapi medical file", "medical"},
-                                 {"okapi iban", "financial"},
-                                 {"okapi password", "secret"},
-                                 {"okapi home", "personal"}};
+  static const mem_job mems[] = {{"okapi in the forest", "none"}, {"okapi medical file", "medical"},
+                                 {"okapi iban", "financial"},     {"okapi password", "secret"},
+                                 {"okapi home", "personal"},      {"the river bank", "none"}};
   char *dir;
   ledger *l = open_store(&dir);
   json_t *out = NULL;
@@ -124,17 +138,27 @@ START_TEST(recall_filters_sensitivity_in_sql)
   ck_assert_int_eq(ledger_memory_recall(l, "okapi", nothing, 0, &out, NULL), LEDGER_OK);
   ck_assert_int_eq(json_array_size(out), 0);
   json_decref(out);
-  /* FTS5 syntax is literal text: no error, no match-everything */
-  /* (the quote-only words are the worst case of the quoting buffer: 1 input byte -> 4 + a space;
-   * ASan catches an undersized buffer) */
+  /* FTS5 syntax is literal text: no error, no match-everything (words are OR-ed, so a query
+   * naming okapi among operators finds the okapi memory and nothing else) */
   static const char *const qs[] = {
-      "okapi OR *", "NEAR(okapi",           "content:okapi", "-", "   ", "*",
-      "\" \"",      "\" \" \" \" \" \" \"", "\"\"\"\" \"\""};
+      "OR *",          "NEAR(", "content:", "-", "   ", "*", "\" \"", "\" \" \" \" \" \" \"",
+      "\"\"\"\" \"\"", "— …",
+  };
   for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
     ledger_err e = {0};
     ck_assert_msg(ledger_memory_recall(l, qs[i], none_only, 0, &out, &e) == LEDGER_OK, "%s: %s",
                   qs[i], e.msg);
     ck_assert_msg(json_array_size(out) == 0, "query %s matched", qs[i]);
+    json_decref(out);
+  }
+  static const char *const okapi_qs[] = {"okapi OR *", "NEAR(okapi", "content:okapi",
+                                         "OKAPI AND NOT river*"};
+  for (size_t i = 0; i < sizeof okapi_qs / sizeof *okapi_qs; i++) {
+    ck_assert_int_eq(ledger_memory_recall(l, okapi_qs[i], none_only, 0, &out, NULL), LEDGER_OK);
+    /* the last one also names "river" */
+    ck_assert_msg(json_array_size(out) == (i == 3 ? 2u : 1u), "query %s: %zu rows", okapi_qs[i],
+                  json_array_size(out));
+    ck_assert_int_ge(row_of(out, "okapi in the forest"), 0);
     json_decref(out);
   }
   /* a quote is punctuation inside a literal word: "okapi still finds okapi */
@@ -340,6 +364,171 @@ START_TEST(recall_personal_only_for_the_local_operator)
 }
 END_TEST
 
+static json_t *memories_of(const json_t *res)
+{
+  return json_object_get(json_object_get(res, "structuredContent"), "memories");
+}
+
+static double sim_at(const json_t *mems, int i)
+{
+  return json_number_value(json_object_get(json_array_get(mems, (size_t)i), "similarity"));
+}
+
+START_TEST(recall_ranks_exact_match_first)
+{
+  static const char *const mems[] = {
+      "the deploy key is kept in the vault",                   /* shares 3 of the 8 words */
+      "the deploy key rotates every friday at noon, says ops", /* all 8, and 2 more */
+      "lunch on friday",                                       /* shares 1 */
+      "okapis live in Congo forests",                          /* shares none */
+      "the deploy key rotates every friday at noon",           /* the query itself */
+  };
+  static const char *const queries[] = {
+      "{\"query\":\"the deploy key rotates every friday at noon\"}",
+      "{\"query\":\"The Deploy KEY rotates every Friday, at noon!\"}", /* case, punctuation */
+  };
+  char *dir, args[300];
+  ledger *l = open_store(&dir);
+  seal_key *key = NULL;
+  mcp_server *srv = server_on("{\"profile\":\"service\"}", &key, l);
+  json_t *res;
+  for (size_t i = 0; i < sizeof mems / sizeof *mems; i++) {
+    snprintf(args, sizeof args, "{\"content\":\"%s\"}", mems[i]);
+    res = call_tool(srv, "motebit_remember", args);
+    ck_assert(!json_is_true(json_object_get(res, "isError")));
+    json_decref(res);
+  }
+  for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+    res = call_tool(srv, "motebit_recall", queries[q]);
+    const json_t *m = memories_of(res);
+    int exact = row_of(m, mems[4]), near = row_of(m, mems[1]), part = row_of(m, mems[0]),
+        one = row_of(m, mems[2]);
+    ck_assert(!json_is_true(json_object_get(res, "isError")));
+    ck_assert_msg(exact == 0, "%s: the exact memory is at %d", queries[q], exact);
+    ck_assert_msg(sim_at(m, 0) > 0.9, "exact similarity %g", sim_at(m, 0));
+    ck_assert_int_eq(near, 1);
+    ck_assert_msg(sim_at(m, near) > 0.8 && sim_at(m, near) < sim_at(m, 0), "%g", sim_at(m, near));
+    /* partial overlap still found (any word selects), ranked below */
+    ck_assert_int_gt(part, near);
+    ck_assert_int_gt(one, part);
+    ck_assert(sim_at(m, part) < 0.5 && sim_at(m, one) < sim_at(m, part));
+    ck_assert_int_eq(row_of(m, mems[3]), -1); /* no shared word: not returned */
+    ck_assert_int_eq(json_array_size(m), 4);
+    for (size_t i = 0; i < json_array_size(m); i++) {
+      double c = json_number_value(json_object_get(json_array_get(m, i), "confidence"));
+      ck_assert_msg(sim_at(m, (int)i) > 0 && sim_at(m, (int)i) <= 1, "%g", sim_at(m, (int)i));
+      ck_assert_msg(c > 0.99 && c <= 1, "fresh confidence %g", c);
+    }
+    json_decref(res);
+  }
+  res = call_tool(srv, "motebit_recall", "{\"query\":\"friday deploy\",\"limit\":2}");
+  ck_assert_int_eq(json_array_size(memories_of(res)), 2);
+  json_decref(res);
+  mcp_server_free(srv);
+  seal_key_free(key);
+  ledger_close(l);
+  ts_rmrf(dir);
+  free(dir);
+}
+END_TEST
+
+typedef struct vec_job {
+  const char *content, *model;
+  float v[3];
+  size_t dims;
+  char id[LEDGER_ID_MAX];
+} vec_job;
+
+static int vec_fn(ledger_txn *t, void *payload, ledger_err *err)
+{
+  vec_job *j = payload;
+  int rc = j->id[0] ? LEDGER_OK : ledger_txn_memory_put(t, j->content, "none", 100, j->id, err);
+  if (!rc && j->model)
+    rc = ledger_txn_memory_vector_put(t, j->id, j->model, j->v, j->dims, err);
+  return rc;
+}
+
+static const json_t *row_named(const json_t *rows, const char *content)
+{
+  int i = row_of(rows, content);
+  return i < 0 ? NULL : json_array_get(rows, (size_t)i);
+}
+
+START_TEST(recall_vectors_by_cosine_of_the_same_model)
+{
+  static const char *const none_only[] = {"none", NULL};
+  vec_job js[] = {
+      {"puppy on the beach", "m1", {1, 0, 0}, 3, ""},
+      {"invoice paid in cash", "m1", {0, 1, 0}, 3, ""},
+      {"dog food order", "m2", {1, 0, 0}, 3, ""}, /* another model: never compared */
+      {"canine teeth", "m1", {1, 0, 0}, 2, ""},   /* another dimension */
+      {"dog days of summer", NULL, {0, 0, 0}, 0, ""},
+  };
+  const float q[3] = {0.9f, 0.1f, 0}, zero[3] = {0, 0, 0};
+  char *dir;
+  ledger *l = open_store(&dir);
+  ledger_recall_opts o = LEDGER_RECALL_OPTS_INIT;
+  ledger_err e = {0};
+  json_t *out = NULL;
+  const json_t *r;
+  for (size_t i = 0; i < sizeof js / sizeof *js; i++)
+    ck_assert_int_eq(ledger_tx(l, vec_fn, &js[i], NULL), LEDGER_OK);
+  o.query = "dog";
+  o.sensitivities = none_only;
+  o.model = "m1";
+  o.vector = q;
+  o.dims = 3;
+  ck_assert_msg(ledger_memory_recall_ex(l, &o, &out, &e) == LEDGER_OK, "%s", e.msg);
+  ck_assert_int_eq(json_array_size(out), 4);
+  /* the lexical candidates first (bm25), then the nearest vectors (best first) */
+  ck_assert(json_is_real(json_object_get(json_array_get(out, 0), "bm25")));
+  ck_assert(json_is_real(json_object_get(json_array_get(out, 1), "bm25")));
+  ck_assert_int_eq(row_of(out, "puppy on the beach"), 2);
+  r = row_named(out, "puppy on the beach");
+  ck_assert(json_number_value(json_object_get(r, "cosine")) > 0.99);
+  ck_assert(json_number_value(json_object_get(r, "lexical")) == 0);
+  ck_assert_ptr_null(json_object_get(r, "bm25"));
+  r = row_named(out, "invoice paid in cash");
+  ck_assert(fabs(json_number_value(json_object_get(r, "cosine")) - 0.1 / sqrt(0.82)) < 1e-6);
+  r = row_named(out, "dog food order");
+  ck_assert_ptr_null(json_object_get(r, "cosine"));
+  ck_assert(json_number_value(json_object_get(r, "lexical")) > 0.5);
+  ck_assert_ptr_nonnull(row_named(out, "dog days of summer"));
+  ck_assert_ptr_null(row_named(out, "canine teeth"));
+  json_decref(out);
+  o.nearest = 1;
+  ck_assert_int_eq(ledger_memory_recall_ex(l, &o, &out, NULL), LEDGER_OK);
+  ck_assert_int_eq(json_array_size(out), 3);
+  ck_assert_ptr_null(row_named(out, "invoice paid in cash"));
+  json_decref(out);
+  o.vector = zero; /* no direction: words only */
+  ck_assert_int_eq(ledger_memory_recall_ex(l, &o, &out, NULL), LEDGER_OK);
+  ck_assert_int_eq(json_array_size(out), 2);
+  json_decref(out);
+  /* a query without words still finds by vector */
+  o.vector = q;
+  o.query = "?!";
+  o.nearest = 0;
+  ck_assert_int_eq(ledger_memory_recall_ex(l, &o, &out, NULL), LEDGER_OK);
+  ck_assert_int_eq(json_array_size(out), 2);
+  json_decref(out);
+  {
+    vec_job again = js[0], nan = {"x", "m1", {0, NAN, 0}, 3, ""},
+            none = {"", "m1", {1}, 1, "mem_0"};
+    vec_job zero_dims = {"y", "m1", {1}, 0, ""}, no_model = {"z", "", {1}, 1, ""};
+    ck_assert_int_eq(ledger_tx(l, vec_fn, &again, &e), LEDGER_ECONFLICT);
+    ck_assert_int_eq(ledger_tx(l, vec_fn, &nan, &e), LEDGER_EINVAL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "not finite"));
+    ck_assert_int_eq(ledger_tx(l, vec_fn, &none, &e), LEDGER_EINVAL);
+    ck_assert_int_eq(ledger_tx(l, vec_fn, &zero_dims, &e), LEDGER_EINVAL);
+    ck_assert_int_eq(ledger_tx(l, vec_fn, &no_model, &e), LEDGER_EINVAL);
+  }
+  ledger_close(l);
+  ts_rmrf(dir);
+  free(dir);
+}
+END_TEST
+
 /* ---- verification across a succession ------------------------------------------------------- */
 
 #define HEX64 "0000000000000000000000000000000000000000000000000000000000000000"
@@ -437,6 +626,8 @@ Suite *service_suite(void)
   tcase_add_test(tc, listing_absent_and_refused_memory);
   tcase_add_test(tc, config_refuses_unknown_pricing_unit);
   tcase_add_test(tc, recall_personal_only_for_the_local_operator);
+  tcase_add_test(tc, recall_ranks_exact_match_first);
+  tcase_add_test(tc, recall_vectors_by_cosine_of_the_same_model);
   tcase_add_test(tc, succession_accepts_retired_key_only_before_rotation);
   suite_add_tcase(s, tc);
   return s;
