@@ -239,7 +239,8 @@ static int norm_policy(cfg_vctx *c, json_t *pol, const char *profile)
 {
   static const char *const keys[] = {
       "preset", "require_approval_above", "deny_above",       "denylist", "allowlist",
-      "budget", "path_allowlist",         "domain_allowlist", "callers",  NULL};
+      "budget", "path_allowlist",         "domain_allowlist", "callers",  "argv_allowlist",
+      NULL};
   if (cfg__check_keys(c, pol, "policy", keys) != 0)
     return -1;
   const char *preset = strcmp(profile, SEAL_PROFILE_SERVICE) == 0 ? "service" : "balanced";
@@ -269,6 +270,9 @@ static int norm_policy(cfg_vctx *c, json_t *pol, const char *profile)
   }
   if ((v = json_object_get(pol, "allowlist")) &&
       cfg__want_str_array(c, v, "policy.allowlist", NULL) != 0)
+    return -1;
+  if ((v = json_object_get(pol, "argv_allowlist")) &&
+      cfg__want_str_array(c, v, "policy.argv_allowlist", NULL) != 0)
     return -1;
   if ((v = json_object_get(pol, "path_allowlist")) &&
       cfg__want_str_array(c, v, "policy.path_allowlist", check_path_entry) != 0)

@@ -32,7 +32,7 @@ typedef struct caller_rule {
 struct mcp_policy {
   const char *preset; /* static */
   int approval_above, deny_above;
-  strlist deny, allow, paths, domains;
+  strlist deny, allow, paths, domains, argv;
   caller_rule *callers;
   size_t ncallers;
   int64_t budget_calls; /* -1 = unlimited */
@@ -143,7 +143,8 @@ int mcp_policy_new(mcp_policy **out, const json_t *config, const char *profile, 
   if (strlist_from(&p->deny, json_object_get(np, "denylist"), 0) != 0 ||
       strlist_from(&p->allow, json_object_get(np, "allowlist"), 0) != 0 ||
       strlist_from(&p->paths, json_object_get(np, "path_allowlist"), 2) != 0 ||
-      strlist_from(&p->domains, json_object_get(np, "domain_allowlist"), 1) != 0)
+      strlist_from(&p->domains, json_object_get(np, "domain_allowlist"), 1) != 0 ||
+      strlist_from(&p->argv, json_object_get(np, "argv_allowlist"), 0) != 0)
     goto oom;
   const json_t *budget = json_object_get(np, "budget");
   p->budget_calls = json_integer_value(json_object_get(budget, "calls"));
@@ -185,6 +186,7 @@ void mcp_policy_free(mcp_policy *p)
   strlist_free(&p->deny);
   strlist_free(&p->allow);
   strlist_free(&p->paths);
+  strlist_free(&p->argv);
   strlist_free(&p->domains);
   for (size_t i = 0; i < p->ncallers; i++)
     free(p->callers[i].id);
@@ -428,6 +430,22 @@ static int check_args(const mcp_policy *p, const json_t *args, mcp_trust trust, 
         "args.file names a file on the server: only the local operator may do that unless the "
         "operator sets policy.path_allowlist");
     return 1;
+  }
+  /* a program the server runs for a caller (motus_wrap's argv): for anyone but the local
+   * operator only one the operator listed, even where the risk band allows R3 (service) */
+  if (trust != MCP_TRUST_LOCAL && json_object_get(args, "argv")) {
+    const char *prog = json_string_value(json_array_get(json_object_get(args, "argv"), 0));
+    if (!p->argv.set) {
+      set(out, MCP_DENY, "remote_argv",
+          "args.argv runs a program on the server: only the local operator may do that unless "
+          "the operator lists the program in policy.argv_allowlist");
+      return 1;
+    }
+    if (!prog || !strlist_has(&p->argv, prog)) {
+      set(out, MCP_DENY, "argv_allowlist", "program \"%.100s\" is not on policy.argv_allowlist",
+          prog ? prog : "");
+      return 1;
+    }
   }
   if (p->paths.set && json_is_object(args)) {
     for (size_t k = 0; k < 3; k++) {

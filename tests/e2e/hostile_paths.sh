@@ -10,7 +10,9 @@
 #  - over HTTP, a remote caller naming /etc/shadow, a FIFO or a missing path as `file` is denied by
 #    the gate before anything is opened (rule remote_file, the same message whether the path exists
 #    or not), and the Store gains no evidence event; with policy.path_allowlist set, a file under it
-#    is hashed and one outside it is denied (path_allowlist).
+#    is hashed and one outside it is denied (path_allowlist);
+#  - over HTTP in the service profile, `motus_wrap` of /bin/sh is denied (remote_argv) unless the
+#    program is on policy.argv_allowlist; a listed program runs, an unlisted one is denied.
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
@@ -117,4 +119,23 @@ echo "$out" | grep -q "outside the allowed paths" && ok "HTTP file outside path_
 out=$(call "$T/allowed/fifo")
 echo "$out" | grep -q "not a regular file" && ok "HTTP FIFO under path_allowlist refused at once" ||
   bad "allowed fifo: $out"
+# motus_wrap from a remote caller, service profile (R3 runs): only programs the operator listed
+wrap() { # argv JSON → result JSON
+  local body
+  body=$(python3 -c 'import json,sys; print(json.dumps({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"motus_wrap","arguments":{"argv":json.loads(sys.argv[1])}}}))' "$1")
+  timeout 30 curl -s -X POST "http://127.0.0.1:$(cat "$T/port")/mcp" -H 'Content-Type: application/json' \
+    -H 'Accept: application/json' -H 'Authorization: Bearer e2e-files-token-0123456789' \
+    -H 'MCP-Protocol-Version: 2025-11-25' --data-binary "$body"
+}
+serve_http "{\"profile\":\"service\",\"http\":{\"tokens\":[$TOK]}}"
+out=$(wrap '["/bin/sh","-c","touch '"$T"'/pwned"]')
+echo "$out" | grep -q "only the local operator" && [ ! -e "$T/pwned" ] &&
+  ok "HTTP motus_wrap /bin/sh refused without policy.argv_allowlist" || bad "remote wrap: $out"
+serve_http "{\"profile\":\"service\",\"policy\":{\"argv_allowlist\":[\"echo\"]},\"http\":{\"tokens\":[$TOK]}}"
+out=$(wrap '["echo","allowed"]')
+python3 -c 'import json,sys; r=json.loads(sys.argv[1])["result"]; assert not r.get("isError"), r' "$out" &&
+  ok "HTTP motus_wrap echo (listed) runs" || bad "listed wrap: $out"
+out=$(wrap '["/bin/sh","-c","touch '"$T"'/pwned"]')
+echo "$out" | grep -q "not on policy.argv_allowlist" && [ ! -e "$T/pwned" ] &&
+  ok "HTTP motus_wrap /bin/sh (not listed) refused" || bad "unlisted wrap: $out"
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }

@@ -5,6 +5,7 @@
  * contiguous; the approval band creates a pending approval, an approved decision lets exactly one
  * retry through, and the session run is closed when the server stops. */
 #include "tools/tools.h"
+#include "config/config.h"
 #include "ledger/ledger.h"
 #include "mcp/mcp.h"
 #include "tests/support/test_support.h"
@@ -103,6 +104,7 @@ START_TEST(recorded_before_response)
   seal_key *key = NULL;
   mcp_server *srv = NULL;
   mcp_session *s = NULL, *s2 = NULL;
+  json_t *cfg = NULL;
   mcp_server_opts o;
   mcp_session_opts so;
   coll c;
@@ -126,6 +128,13 @@ START_TEST(recorded_before_response)
   o.store = l;
   o.key = key;
   o.tool_groups = tools_groups;
+  /* a second, remote caller runs motus_wrap below: the operator lists `true` for it */
+  {
+    json_t *raw = json_loads("{\"policy\":{\"argv_allowlist\":[\"true\"]}}", 0, NULL);
+    ck_assert_int_eq(mcp_config_normalize(&cfg, raw, err, sizeof err), 0);
+    json_decref(raw);
+    o.config = cfg;
+  }
   ck_assert_msg(mcp_server_new(&srv, &o, err, sizeof err) == MCP_OK, "%s", err);
   memset(&so, 0, sizeof so);
   so.caller.id = "local-operator";
@@ -214,6 +223,7 @@ START_TEST(recorded_before_response)
 
   mcp_session_free(s);
   mcp_server_free(srv);
+  json_decref(cfg);
   /* the session run is closed at shutdown */
   {
     json_t *run = NULL;
