@@ -153,7 +153,7 @@ int ledger_memory_recall(ledger *l, const char *query, const char *const *sensit
   allowed = json_array();
   for (int i = 0; sensitivities[i]; i++)
     json_array_append_new(allowed, json_string(sensitivities[i]));
-  atext = json_dumps(allowed, JSON_COMPACT);
+  atext = seal_json_dumps(allowed, JSON_COMPACT);
   json_decref(allowed);
   if (!atext) {
     free(match);
