@@ -122,7 +122,7 @@ int cmd_approvals(int argc, char **argv)
       json_array_append_new(out, row);
   }
   if (o.json) {
-    char *s = json_dumps(out, JSON_COMPACT);
+    char *s = seal_json_dumps(out, JSON_COMPACT);
     if (s)
       printf("%s\n", s);
     free(s);
@@ -131,7 +131,7 @@ int cmd_approvals(int argc, char **argv)
   } else {
     json_array_foreach(out, i, a) {
       char *args = json_object_get(a, "arguments")
-                       ? json_dumps(json_object_get(a, "arguments"), JSON_COMPACT)
+                       ? seal_json_dumps(json_object_get(a, "arguments"), JSON_COMPACT)
                        : NULL;
       printf("%s  %s  R%lld  %s  caller=%s  %s\n", jstr(a, "approval_id"), jstr(a, "tool"),
              (long long)json_integer_value(json_object_get(a, "risk")), jstr(a, "args_hash"),
@@ -320,7 +320,7 @@ static int resolve(int argc, char **argv, int approve)
     goto done;
   }
   if (o.json) {
-    char *s = json_dumps(decision, JSON_COMPACT);
+    char *s = seal_json_dumps(decision, JSON_COMPACT);
     if (s)
       printf("%s\n", s);
     free(s);

@@ -148,7 +148,7 @@ static void on_progress(double progress, double total, const char *message, void
 
 static void print_json_line(const json_t *v)
 {
-  char *s = json_dumps(v, JSON_COMPACT);
+  char *s = seal_json_dumps(v, JSON_COMPACT);
   if (s) {
     fputs(s, stdout);
     fputc('\n', stdout);

@@ -81,7 +81,7 @@ static void print_mint_json(const char *tok, const token_opts *o, const cli_node
     json_object_set_new(j, "header", json_string(h));
     free(h);
   }
-  char *s = json_dumps(j, JSON_COMPACT);
+  char *s = seal_json_dumps(j, JSON_COMPACT);
   printf("%s\n", s ? s : "{}");
   free(s);
   json_decref(j);

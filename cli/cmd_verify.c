@@ -77,7 +77,7 @@ static void print_verdict_link(const seal_verdict *v, const seal_key_link *link)
     if (k)
       json_object_set_new(j, "key", k);
   }
-  char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  char *s = j ? seal_json_dumps(j, JSON_COMPACT) : NULL;
   if (s) {
     fputs(s, stdout);
     fputc('\n', stdout);

@@ -206,7 +206,7 @@ static int call_keyed(ledger *l, const char *what, work_fn fn, const ledger_work
   r.key = key;
   r.hash = hash;
   r.id = id;
-  r.text = json_dumps(*out, JSON_COMPACT);
+  r.text = seal_json_dumps(*out, JSON_COMPACT);
   lrc = r.text ? ledger_scope_commit(scope, replay_put_fn, &r, &e) : LEDGER_ERROR;
   if (!r.text)
     ledger_scope_abort(scope);

@@ -134,7 +134,7 @@ int cmd_wrap(int argc, char **argv)
     status = 125;
   } else if (json) {
     json_t *j = ledger_wrap_result_json(&r);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = seal_json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
     if (s)
       fprintf(stderr, "%s\n", s);
     free(s);

@@ -218,7 +218,7 @@ int cli_store_open(ledger **out, int create)
 
 void cli_print_json(const json_t *v)
 {
-  char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+  char *s = seal_json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
   if (s) {
     fputs(s, stdout);
     fputc('\n', stdout);
@@ -250,7 +250,7 @@ int cli_write_json_file(const char *dir, const char *name, const json_t *v)
 {
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+  char *s = seal_json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
   if (!s) {
     errno = ENOMEM;
     return -1;

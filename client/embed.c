@@ -9,6 +9,7 @@
  * logging: the caller decides what a failure means (memory recall falls back to words). */
 #include "client/client.h"
 #include "client/client_int.h"
+#include "crypto/seal.h"
 
 #include "transports/http_client.h"
 
@@ -149,7 +150,7 @@ int mcp_client_embed(float **out, size_t *dims_out, const mcp_client_embed_opts 
     return MCP_CLIENT_EINVAL;
   }
   req = json_pack("{s:s,s:s}", "model", o->model, "input", text);
-  body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+  body = req ? seal_json_dumps(req, JSON_COMPACT) : NULL;
   json_decref(req);
   url = endpoint(o->url);
   if (o->api_key && *o->api_key) {

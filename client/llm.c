@@ -237,7 +237,7 @@ static char *request_body(const llm_opts *o, const json_t *messages, size_t *len
     return NULL;
   if (o->max_tokens > 0)
     json_object_set_new(b, "max_tokens", json_integer(o->max_tokens));
-  s = json_dumps(b, JSON_COMPACT);
+  s = seal_json_dumps(b, JSON_COMPACT);
   json_decref(b);
   if (s)
     *len = strlen(s);

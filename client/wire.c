@@ -81,7 +81,7 @@ char *mcp_client__build(const char *client_name, const char *client_version, con
   json_t *m = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", method, "params", p);
   if (m && id)
     json_object_set_new(m, "id", json_integer(id));
-  char *s = m ? json_dumps(m, JSON_COMPACT) : NULL;
+  char *s = m ? seal_json_dumps(m, JSON_COMPACT) : NULL;
   json_decref(m);
   if (s)
     *len = strlen(s);

@@ -4,6 +4,7 @@
  * process-wide cache of compiled POSIX regular expressions. It reports the first failure only and
  * never allocates per call beyond regex compilation. No I/O, no logging. */
 #include "crypto/jschema.h"
+#include "crypto/seal.h"
 
 #include <pthread.h>
 #include <regex.h>
@@ -361,6 +362,13 @@ static int validate_string(vctx *c, const json_t *s, const json_t *v)
   return SEAL_JSCHEMA_OK;
 }
 
+/* A schema bound as the message shows it: ECMAScript shortest form (0.99, not 0.98999999999999999). */
+static void bound_text(char nb[SEAL_ES_NUMBER_MAX], double d)
+{
+  if (seal_es_number(nb, d) != SEAL_OK)
+    snprintf(nb, SEAL_ES_NUMBER_MAX, "%g", d);
+}
+
 static int validate_number(vctx *c, const json_t *s, const json_t *v)
 {
   const json_t *mn = json_object_get(s, "minimum");
@@ -368,21 +376,21 @@ static int validate_number(vctx *c, const json_t *s, const json_t *v)
   const json_t *emn = json_object_get(s, "exclusiveMinimum");
   const json_t *emx = json_object_get(s, "exclusiveMaximum");
   double d = num(v);
-  char nb[64];
+  char nb[SEAL_ES_NUMBER_MAX];
   if (json_is_number(mn) && d < num(mn)) {
-    snprintf(nb, sizeof nb, "%.17g", num(mn));
+    bound_text(nb, num(mn));
     return fail(c, SEAL_JSCHEMA_INVALID, "number below minimum %s", nb);
   }
   if (json_is_number(mx) && d > num(mx)) {
-    snprintf(nb, sizeof nb, "%.17g", num(mx));
+    bound_text(nb, num(mx));
     return fail(c, SEAL_JSCHEMA_INVALID, "number above maximum %s", nb);
   }
   if (json_is_number(emn) && d <= num(emn)) {
-    snprintf(nb, sizeof nb, "%.17g", num(emn));
+    bound_text(nb, num(emn));
     return fail(c, SEAL_JSCHEMA_INVALID, "number not above %s", nb);
   }
   if (json_is_number(emx) && d >= num(emx)) {
-    snprintf(nb, sizeof nb, "%.17g", num(emx));
+    bound_text(nb, num(emx));
     return fail(c, SEAL_JSCHEMA_INVALID, "number not below %s", nb);
   }
   return SEAL_JSCHEMA_OK;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * crypto/seal.h — the public interface of crypto/: canonical JSON (motebit JCS and Motus
- * json.sorted.compact.v0), SHA-256, lowercase hex, base64url, base58btc, did:key, sovereign
+ * json.sorted.compact.v0), the output JSON printer (json_dumps with shortest reals), SHA-256, lowercase hex, base64url, base58btc, did:key, sovereign
  * motebit ids, Ed25519 keys held in sodium_malloc memory, and raw sign/verify. Artifact-level
  * signing and verification (receipts, tokens, identity files, Work Receipts) is declared in
  * crypto/artifacts.h. Nothing here does I/O beyond reading a key file, and nothing logs.
@@ -97,6 +97,24 @@ int seal_canon_sha256_hex(char out[SEAL_SHA256_HEX], const json_t *v, seal_canon
  * refused, trailing data refused, more than SEAL_CANON_MAX_DEPTH nested containers refused.
  * Any JSON value is accepted at the top. Returns the value (new) or NULL (err filled). */
 json_t *seal_json_parse_strict(const char *text, size_t len, seal_err *err);
+
+/* ---- JSON text for output (spec/canonical-json.md "Output JSON") ------------------------------ */
+
+#define SEAL_JSON_MAX_DEPTH                                                                        \
+  2048 /* deepest nesting seal_json_dumps prints (jansson's parser limit) */
+
+/* The JSON printer for everything that leaves the process and is not a signed or hashed body:
+ * JSON-RPC messages, tool result text, HTTP bodies, CLI output, the JSON texts the Store keeps.
+ * `flags` are jansson's: JSON_COMPACT, JSON_INDENT(n), JSON_SORT_KEYS (keys by bytes),
+ * JSON_ENSURE_ASCII, JSON_ESCAPE_SLASH, JSON_ENCODE_ANY (a scalar at the top); the others
+ * (JSON_PRESERVE_ORDER: insertion order is always kept; JSON_REAL_PRECISION) change nothing.
+ * The text is what json_dumps(v, flags) writes, byte for byte, except that every real is
+ * written in ECMAScript shortest round-trip form (seal_es_number: 0.99, 1e+21, 5e-7, 1.0 as 1,
+ * -0 as 0), never with %.17g noise. Returns new text (free()), or NULL when json_dumps would
+ * fail too: out of memory, NaN or an infinity, a string that is not UTF-8, a scalar at the top
+ * without JSON_ENCODE_ANY, or more than SEAL_JSON_MAX_DEPTH nested arrays/objects (which also
+ * stops a value that contains itself). `v` is borrowed. */
+char *seal_json_dumps(const json_t *v, size_t flags);
 
 /* ---- digests and encodings ------------------------------------------------------------------ */
 

@@ -510,7 +510,7 @@ int ledger_memory_list(ledger *l, const char *const *sensitivities, int limit, j
   }
   for (int i = 0; sensitivities[i]; i++)
     json_array_append_new(allowed, json_string(sensitivities[i]));
-  atext = json_dumps(allowed, JSON_COMPACT);
+  atext = seal_json_dumps(allowed, JSON_COMPACT);
   json_decref(allowed);
   if (!atext)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");

@@ -496,7 +496,7 @@ int ledger_memory_recall_ex(ledger *l, const ledger_recall_opts *o, json_t **out
   allowed = json_array();
   for (int i = 0; o->sensitivities[i]; i++)
     json_array_append_new(allowed, json_string(o->sensitivities[i]));
-  atext = json_dumps(allowed, JSON_COMPACT);
+  atext = seal_json_dumps(allowed, JSON_COMPACT);
   json_decref(allowed);
   if (!atext)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");

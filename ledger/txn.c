@@ -162,7 +162,7 @@ int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t
   sqlite3_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, "read kind");
-  char *req = json_dumps(required_payload, JSON_COMPACT);
+  char *req = seal_json_dumps(required_payload, JSON_COMPACT);
   if (!req)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
   ledger_now(now);

@@ -23,12 +23,54 @@ int ledger_receipt_text(const json_t *json, char **out, size_t *len, ledger_err 
   if (!json)
     return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs a body");
   if ((rc = ledger__canon(out, len, json, err))) {
-    /* bodies with reals (motebit credentials) are stored as compact sorted JSON instead */
-    if (rc != LEDGER_EINVAL || !(*out = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS)))
+    /* bodies with reals (motebit credentials) are stored as compact sorted JSON instead, reals
+     * in shortest round-trip form (seal_json_dumps) */
+    if (rc != LEDGER_EINVAL || !(*out = seal_json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS)))
       return rc;
     *len = strlen(*out);
   }
   return LEDGER_OK;
+}
+
+/* Numbers equal as doubles (1 and 1.0, 0.99 and 0.98999999999999999), the rest as json_equal. */
+static int same_value(const json_t *a, const json_t *b)
+{
+  if (json_is_number(a) && json_is_number(b))
+    return json_number_value(a) == json_number_value(b);
+  if (json_typeof(a) != json_typeof(b))
+    return 0;
+  if (json_is_array(a)) {
+    if (json_array_size(a) != json_array_size(b))
+      return 0;
+    for (size_t i = 0; i < json_array_size(a); i++)
+      if (!same_value(json_array_get(a, i), json_array_get(b, i)))
+        return 0;
+    return 1;
+  }
+  if (json_is_object(a)) {
+    const char *k;
+    json_t *x, *y;
+    if (json_object_size(a) != json_object_size(b))
+      return 0;
+    json_object_foreach((json_t *)a, k, x) {
+      if (!(y = json_object_get(b, k)) || !same_value(x, y))
+        return 0;
+    }
+    return 1;
+  }
+  return json_equal(a, b);
+}
+
+/* A stored receipt text and a new one that differ in bytes can still hold the same value: a body
+ * with reals stored before the output printer wrote them in shortest form (%.17g then, 0.99 now;
+ * spec/canonical-json.md R-JSON-004). Canonical texts (every signed receipt) never differ so. */
+static int same_value_text(const char *a, size_t alen, const char *b, size_t blen)
+{
+  json_t *x = json_loadb(a, alen, 0, NULL), *y = x ? json_loadb(b, blen, 0, NULL) : NULL;
+  int same = x && y && same_value(x, y);
+  json_decref(x);
+  json_decref(y);
+  return same;
 }
 
 int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const char *kind,
@@ -47,7 +89,9 @@ int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const cha
   rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     const char *have = (const char *)sqlite3_column_text(st, 0);
-    int same = (size_t)sqlite3_column_bytes(st, 0) == len && memcmp(have, txt, len) == 0;
+    size_t hlen = (size_t)sqlite3_column_bytes(st, 0);
+    int same = (hlen == len && memcmp(have, txt, len) == 0) ||
+               same_value_text(have, hlen, txt, len);
     sqlite3_reset(st);
     return same ? LEDGER_OK
                 : ledger__errf(err, LEDGER_ECONFLICT, 0, "receipt %s exists with other content",
@@ -114,7 +158,7 @@ int ledger_txn_approval_create(ledger_txn *t, const ledger_approval_in *in,
     seal_uuid4(u);
     snprintf(id, sizeof id, "appr_%s", u);
   }
-  if (in->request && !(req = json_dumps(in->request, JSON_COMPACT | JSON_SORT_KEYS)))
+  if (in->request && !(req = seal_json_dumps(in->request, JSON_COMPACT | JSON_SORT_KEYS)))
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
   ledger_now(now);
   sqlite3_stmt *st = ledger__stmt(c, SQL_APPR_INS, err);
@@ -160,7 +204,7 @@ int ledger_txn_approval_resolve(ledger_txn *t, const char *approval_id, const ch
   sqlite3_reset(st);
   if (!pending)
     return ledger__errf(err, LEDGER_ECONFLICT, 0, "approval %s is already resolved", approval_id);
-  if (decision && !(dec = json_dumps(decision, JSON_COMPACT | JSON_SORT_KEYS)))
+  if (decision && !(dec = seal_json_dumps(decision, JSON_COMPACT | JSON_SORT_KEYS)))
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
   ledger_now(now);
   if (!(st = ledger__stmt(c, SQL_APPR_RESOLVE, err))) {

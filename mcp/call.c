@@ -134,7 +134,7 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
   seal_sha256_hex(cs->result_hash, text, strlen(text));
   receipt = cs->srv->fault == MCP_FAULT_SIGN ? NULL : make_receipt(cs);
   if (cs->idem_key)
-    result_text = json_dumps(result, JSON_COMPACT);
+    result_text = seal_json_dumps(result, JSON_COMPACT);
   if (!receipt || (cs->idem_key && !result_text)) {
     ledger_scope_abort(cs->scope);
     cs->scope = NULL;
@@ -203,7 +203,7 @@ static json_t *error_result(call_state *cs, const char *text)
 static int elicit_approval(call_state *cs, const json_t *args, char *why, size_t cap)
 {
   char text[700];
-  char *argtxt = json_dumps(args, JSON_COMPACT);
+  char *argtxt = seal_json_dumps(args, JSON_COMPACT);
   json_t *params, *resp, *result;
   const char *action;
   snprintf(text, sizeof text,
@@ -411,7 +411,7 @@ static json_t *gate(call_state *cs, int *cancelled)
  * NULL on out of memory. */
 static char *result_text(call_state *cs, const json_t *payload)
 {
-  char *payload_text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY), *text;
+  char *payload_text = seal_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY), *text;
   size_t tlen;
   if (!payload_text || strncmp(cs->tool->name, "motebit_", 8) != 0)
     return payload_text;

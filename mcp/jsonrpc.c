@@ -26,7 +26,7 @@ json_t *mcp__result_msg(const json_t *id, json_t *result)
 
 static void emit_raw(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
 {
-  char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+  char *text = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
   if (!text && !(flags & MCP_EMIT_FINAL)) {
     json_decref(msg); /* a notification that could not be built or serialised: dropped */
     return;

@@ -212,7 +212,7 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
 
   msg = json_pack("{s:s,s:s,s:s,s:o}", "jsonrpc", "2.0", "id", o->id, "method", method, "params",
                   params);
-  text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+  text = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
   if (text) {
     s->send(text, strlen(text), MCP_EMIT_REQUEST, s->send_payload);

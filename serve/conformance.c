@@ -20,7 +20,7 @@
 
 static void send_json(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
 {
-  char *s = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+  char *s = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
   if (s)
     emit(s, strlen(s), flags, payload);
@@ -180,9 +180,10 @@ static int call_tool(const json_t *id, const json_t *params, int modern, mcp_emi
     content = json_pack("[o]", text_block("This tool intentionally returns an error for testing"));
     is_error = 1;
   } else if (!strcmp(name, "json_schema_2020_12_tool")) {
-    char *a = json_dumps(json_object_get(params, "arguments") ? json_object_get(params, "arguments")
-                                                              : json_object(),
-                         JSON_COMPACT);
+    char *a = seal_json_dumps(json_object_get(params, "arguments")
+                                  ? json_object_get(params, "arguments")
+                                  : json_object(),
+                              JSON_COMPACT);
     char t[1024];
     snprintf(t, sizeof t, "JSON Schema 2020-12 tool called with: %s", a ? a : "{}");
     free(a);
@@ -237,7 +238,7 @@ static int read_resource(const json_t *id, const json_t *params, int modern, mcp
     json_t *o = json_pack("{s:s,s:b,s:s}", "id", rid, "templateTest", 1, "data", "");
     snprintf(text, sizeof text, "Data for ID: %s", rid);
     json_object_set_new(o, "data", json_string(text));
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = seal_json_dumps(o, JSON_COMPACT);
     json_decref(o);
     c = json_pack("{s:s,s:s,s:s}", "uri", uri, "mimeType", "application/json", "text",
                   s ? s : "{}");

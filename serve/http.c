@@ -68,7 +68,7 @@ static char *error_body(const json_t *id, int code, const char *msg)
 {
   json_t *e = json_pack("{s:s,s:{s:i,s:s},s:O}", "jsonrpc", "2.0", "error", "code", code, "message",
                         msg, "id", id ? id : json_null());
-  char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+  char *s = e ? seal_json_dumps(e, JSON_COMPACT) : NULL;
   json_decref(e);
   return s;
 }
@@ -83,7 +83,7 @@ void http_reply_error(tp_http_req *r, unsigned status, const json_t *id, int cod
 
 static void reply_json(tp_http_req *r, unsigned status, json_t *v /* stolen */)
 {
-  char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+  char *s = v ? seal_json_dumps(v, JSON_COMPACT) : NULL;
   json_decref(v);
   tp_http_reply(r, status, JSON_CT, NULL, s ? s : "{}", s ? strlen(s) : 2);
   free(s);

@@ -511,7 +511,7 @@ static int mint_token(drun *d, mcp_task_result *out)
   } else {
     sent = json_incref(d->tok);
   }
-  if (!(d->tok_text = json_dumps(sent, JSON_COMPACT)))
+  if (!(d->tok_text = seal_json_dumps(sent, JSON_COMPACT)))
     goto out;
   ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s}", "task_id", task->task_id, "peer", d->peer,
                  "peer_motebit_id", d->mid, "peer_public_key", d->pk, "scope", d->scope,

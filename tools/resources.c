@@ -23,7 +23,7 @@ static const char *const public_only[] = {"none", NULL};
 
 static int dump_to(json_t *v, char **text_out, char *err, size_t errlen)
 {
-  *text_out = v ? json_dumps(v, JSON_COMPACT) : NULL;
+  *text_out = v ? seal_json_dumps(v, JSON_COMPACT) : NULL;
   json_decref(v);
   if (!*text_out) {
     snprintf(err, errlen, "out of memory");

@@ -5,7 +5,8 @@
 # tools/ and serve/ reach the core only through its public headers (mcp/tool.h for tools,
 # mcp/mcp.h and mcp/policy.h for the bindings), never mcp/mcp_int.h; the core includes no
 # handler, binding, client or CLI header; each third-party header is included only in its home
-# folder; server code never writes to stdout; a few unsafe libc functions are banned.
+# folder; server code never writes to stdout; a few unsafe libc functions are banned; JSON is
+# printed with seal_json_dumps, never jansson's json_dump*.
 set -u
 root=${1:-.}
 cd "$root" || exit 2
@@ -65,5 +66,11 @@ fi
 if grep -rnE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\s*\(' --include='*.[ch]' $mods >/dev/null; then
   bad "banned function used:"; grep -rnE '\b(sprintf|strcpy|strcat|strtok|atoi|gets)\s*\(' --include='*.[ch]' $mods >&2
 fi
+# JSON text leaves the process through seal_json_dumps (crypto/json_text.c, spec/canonical-json.md
+# "Output JSON"), never jansson's json_dump* printers, which write reals with %.17g noise.
+# shellcheck disable=SC2086
+dumps=$(grep -rnE '(^|[^_[:alnum:]])json_dump(s|b|f|fd|_file|_callback)\s*\(' --include='*.[ch]' $mods |
+  grep -vE '^[^:]+:[0-9]+:\s*(/\*|\*|//)')
+[ -z "$dumps" ] || { bad "jansson's json_dump* used (use seal_json_dumps):"; echo "$dumps" >&2; }
 [ $fail -eq 0 ] && echo "layering: ok"
 exit $fail
