@@ -4,7 +4,8 @@
  * seq contiguity, hash recomputation by doctor, the golden Motus event-backed vectors (store
  * export digest and receipt_id), the work loop (BUSY, evidence, decision, release replay, signed
  * receipt, lineage, deterministic export, Level 1 checks), bad input leaving the Store
- * unchanged, group commit from threads, two processes appending, and SIGKILL crash trials. */
+ * unchanged, receipt bodies with reals (stored before and after the shortest-real printer), group
+ * commit from threads, two processes appending, and SIGKILL crash trials. */
 #include "crypto/seal.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_int.h"
@@ -769,6 +770,47 @@ static int misc_fn(ledger_txn *t, void *p, ledger_err *err)
   return LEDGER_EINVAL;
 }
 
+struct real_job {
+  const char *text; /* put as stored text when set, else `body` through ledger_txn_receipt_put */
+  json_t *body;
+};
+
+static int real_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct real_job *j = p;
+  if (j->text)
+    return ledger_txn_receipt_put_text(t, "rcpt-real", "test.credential", NULL, NULL, j->text,
+                                       strlen(j->text), err);
+  return ledger_txn_receipt_put(t, "rcpt-real", "test.credential", NULL, NULL, j->body, err);
+}
+
+/* spec/canonical-json.md R-JSON-004: a body with reals is stored as sorted compact JSON with
+ * shortest reals; one stored before that (json_dumps, %.17g) and put again with the same value is
+ * the same receipt, a different value is still a conflict. */
+START_TEST(test_receipt_reals_old_text)
+{
+  ledger *l = open_new();
+  ledger_err e = {0};
+  char *txt = NULL;
+  size_t len = 0;
+  struct real_job j = {"{\"n\":1.0,\"rate\":0.98999999999999999,\"s\":\"x\"}", NULL};
+  j.body = json_pack("{s:f,s:f,s:s}", "rate", 0.99, "n", 1.0, "s", "x");
+  ck_assert_int_eq(ledger_receipt_text(j.body, &txt, &len, &e), 0);
+  ck_assert_str_eq(txt, "{\"n\":1,\"rate\":0.99,\"s\":\"x\"}");
+  free(txt);
+  ck_assert_msg(ledger_tx(l, real_fn, &j, &e) == 0, "%s", e.msg); /* the old text */
+  j.text = NULL;
+  ck_assert_msg(ledger_tx(l, real_fn, &j, &e) == 0, "%s", e.msg); /* same value: no-op */
+  json_object_set_new(j.body, "rate", json_real(0.98));
+  ck_assert_int_eq(ledger_tx(l, real_fn, &j, &e), LEDGER_ECONFLICT);
+  json_object_set_new(j.body, "rate", json_real(0.99));
+  json_object_set_new(j.body, "s", json_string("y"));
+  ck_assert_int_eq(ledger_tx(l, real_fn, &j, &e), LEDGER_ECONFLICT);
+  json_decref(j.body);
+  ledger_close(l);
+}
+END_TEST
+
 START_TEST(test_approvals_receipts_memories)
 {
   ledger *l = open_new();
@@ -1324,6 +1366,7 @@ Suite *ledger_suite(void)
   tcase_add_test(tc, test_bad_input_leaves_store_unchanged);
   tcase_add_test(tc, test_lease_expiry);
   tcase_add_test(tc, test_approvals_receipts_memories);
+  tcase_add_test(tc, test_receipt_reals_old_text);
   tcase_add_test(tc, test_group_commit_threads);
   tcase_add_test(tc, test_two_processes);
   tcase_add_test(tc, test_sigkill_crash_trials);
