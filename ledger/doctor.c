@@ -157,6 +157,20 @@ static void check_seq(lconn *c, json_t *checks)
     add(checks, "closed_runs", "pass", "every closed run has its closing event");
 }
 
+/* free space against the margin, and whether the last commit failed (ledger_health_get) */
+static void check_space(ledger *l, json_t *checks)
+{
+  ledger_health h;
+  ledger_health_get(l, &h);
+  if (!h.ok)
+    add(checks, "disk_space", "fail", "%s", h.message);
+  else if (h.free_bytes < 0)
+    add(checks, "disk_space", "warn", "free space on the Store's filesystem is unknown");
+  else
+    add(checks, "disk_space", "pass", "%lld KiB free (margin %lld KiB)",
+        (long long)(h.free_bytes / 1024), (long long)(h.min_free_bytes / 1024));
+}
+
 struct fixjob {
   int expired;
 };
@@ -187,9 +201,22 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
   lconn *c = ledger__reader_get(l, err);
   if (!c) {
     json_decref(checks);
-    return err ? err->code : LEDGER_ERROR;
+    return ledger__disk_full_rewrite(l->path, l->min_free, err ? err->code : LEDGER_ERROR, err,
+                                     "the Store cannot be read");
   }
-  ledger__exec(c, "BEGIN", NULL);
+  {
+    ledger_err be = {0};
+    if ((rc = ledger__exec(c, "BEGIN; SELECT count(*) FROM sqlite_master", &be))) {
+      /* the wal-index cannot be mapped (a full disk) or the file cannot be read */
+      ledger__exec(c, "ROLLBACK", NULL);
+      ledger__reader_put(l, c);
+      json_decref(checks);
+      rc = ledger__disk_full_rewrite(l->path, l->min_free, rc, &be, "the Store cannot be read");
+      if (err)
+        *err = be;
+      return rc;
+    }
+  }
   add(checks, "store_path", "pass", "%s", l->path);
   scalar_text(c, "PRAGMA user_version", buf, sizeof buf);
   add(checks, "schema_version", atol(buf) == LEDGER_SCHEMA_VERSION ? "pass" : "fail",
@@ -257,6 +284,7 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
   }
   ledger__exec(c, "COMMIT", NULL);
   ledger__reader_put(l, c);
+  check_space(l, checks);
   size_t i;
   json_t *v;
   const char *status = "pass";

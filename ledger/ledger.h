@@ -109,6 +109,30 @@ typedef struct ledger_stats {
 } ledger_stats;
 void ledger_stats_get(ledger *l, ledger_stats *out);
 
+/* Whether the Store can record anything now (spec/store.md "Full disks"): the free space on its
+ * filesystem against the margin ($WORKLEDGER_MIN_FREE_BYTES, default 4 MiB; below it the writer
+ * refuses every transaction with a disk-full error before touching SQLite), and the outcome of
+ * the writer's last transaction. ok is 0 while the free space is below the margin (reason
+ * "disk_full"), or while the last transaction failed to commit for another cause (reason
+ * "commit_failed", until a transaction commits again); a commit refused for a full disk stops
+ * counting once the space is back. Every field is filled; strings are static or in *out. */
+typedef struct ledger_health {
+  int ok;
+  const char *reason;       /* static: "ok", "disk_full", "commit_failed" */
+  char message[256];        /* one line, for people */
+  int64_t free_bytes;       /* available to unprivileged writers; -1 when unknown */
+  int64_t min_free_bytes;   /* the margin */
+  int last_commit_failed;   /* 1 while the writer's last transaction did not commit */
+  uint64_t commit_failures; /* transactions that did not commit since ledger_open */
+} ledger_health;
+void ledger_health_get(ledger *l, ledger_health *out);
+
+/* The free-space check before a large write outside the Store (an export of `need` bytes):
+ * LEDGER_OK when `need` bytes beyond the margin are free on the Store's filesystem (or the
+ * free space cannot be known), else LEDGER_ERROR with the one-line disk-full message in err
+ * (may be NULL). */
+int ledger_space_check(ledger *l, int64_t need, ledger_err *err) LEDGER_WUR;
+
 /* ---- writing: group commit ------------------------------------------------------------------ */
 
 /* A job: runs on the writer thread inside a SAVEPOINT of the shared transaction. Return

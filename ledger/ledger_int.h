@@ -40,6 +40,11 @@ typedef struct ledger_job {
   int rerunnable;    /* ledger_tx_rerunnable */
   pthread_cond_t cv; /* signalled once when done is set: only this job's caller wakes */
   struct ledger_job *next;
+  /* called by the writer (instead of fn) for a job it cannot run: its batch could not begin
+   * (a full disk, a busy Store) or was lost before the job's turn; rc and err are the job's
+   * outcome. NULL for plain jobs; a call scope's job wakes its caller with it (scope.c). */
+  void (*unrun)(struct ledger_job *j, int rc, const ledger_err *err);
+  int ran; /* writer: fn was called */
 } ledger_job;
 
 /* The writer's queue (store.c): enqueue a job (the caller keeps it alive until done) and wait
@@ -99,6 +104,13 @@ struct ledger {
     int has_producer;
   } runs[LEDGER_RUN_HINTS];
   int next_run_hint;
+  /* free space and commit health (space.c): the margin, and the writer's last outcome (under
+   * mu): commit_failed while the last write transaction did not commit, commit_full when that
+   * failure was the disk being full */
+  int64_t min_free;
+  int commit_failed, commit_full;
+  uint64_t commit_failures;
+  char commit_msg[200];
 };
 
 struct ledger_txn {
@@ -135,6 +147,12 @@ int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opt
  * cannot be wrapped (then the default is used). Only for connections whose every commit syncs. */
 #define LEDGER_WALBUF_VFS "wl-walbuf"
 const char *ledger__walbuf_vfs(void);
+/* The name of the "wl-shm" VFS (vfs.c): the default VFS with only the -shm guard of vfs.c (the
+ * wal-index file's blocks allocated before SQLite uses a mapped region; SQLITE_FULL instead of
+ * SIGBUS on a full disk). Every other connection of a Store opens through it; NULL when the
+ * default VFS cannot be wrapped. */
+#define LEDGER_SHM_VFS "wl-shm"
+const char *ledger__shm_vfs(void);
 void ledger__conn_close(lconn *c);
 
 /* The write path (writer.c): the writer thread's start routine (arg: the ledger), the WAL hook
@@ -224,6 +242,23 @@ void ledger__event_hash_begin(seal_sha256_ctx *h, const char *run_id, const char
                               const char *schema_hash);
 void ledger__event_hash_finish(const seal_sha256_ctx *begun, int64_t seq,
                                char out[LEDGER_HASH_MAX]);
+
+/* Free space (space.c). ledger__min_free: the margin of a Store opened now (bytes;
+ * $WORKLEDGER_MIN_FREE_BYTES, default LEDGER_MIN_FREE_DEFAULT). ledger__free_bytes: bytes
+ * available to unprivileged writers on the filesystem holding `path`, -1 when unknown.
+ * ledger__space_err: LEDGER_OK when at least `need` bytes beyond the margin are free (or the
+ * free space is unknown), else LEDGER_ERROR with the one-line disk-full message in err.
+ * ledger__disk_full_rewrite: after a failed open or statement whose cause is a full disk (or an
+ * I/O error while the disk is below the margin), replaces err's message with the disk-full one
+ * (`what`: "cannot be opened", ...); returns err's code. ledger__commit_outcome: the writer
+ * records a batch's outcome (ok 1: committed; else the failure's err, may be NULL). */
+#define LEDGER_MIN_FREE_DEFAULT (4 * 1024 * 1024)
+int64_t ledger__min_free(void);
+int64_t ledger__free_bytes(const char *path);
+int ledger__space_err(ledger *l, int64_t need, ledger_err *err);
+int ledger__disk_full_rewrite(const char *path, int64_t min_free, int code, ledger_err *err,
+                              const char *what);
+void ledger__commit_outcome(ledger *l, int ok, const ledger_err *err);
 
 /* Readers: run fn with a read connection inside BEGIN/COMMIT. */
 typedef int (*ledger_read_fn)(lconn *c, void *payload, ledger_err *err);

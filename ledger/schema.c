@@ -242,9 +242,17 @@ int ledger__check_store(lconn *c, int *version_out, ledger_err *err)
 {
   int appid = 0, ver = 0, ntables = 0;
   int rc = pragma_int(c, "PRAGMA application_id", &appid, err);
-  if (rc)
-    return rc == LEDGER_ERROR ? ledger__errf(err, LEDGER_ENOTSTORE, 0, "%s", err ? err->msg : "")
-                              : rc;
+  if (rc) {
+    /* a file SQLite cannot read as a database is not a Store; an I/O error or a full disk
+     * (the wal-index cannot be mapped) stays LEDGER_ERROR, with its message */
+    int cause = err ? err->cause & 0xff : 0;
+    if (rc != LEDGER_ERROR || cause == SQLITE_IOERR || cause == SQLITE_FULL ||
+        cause == SQLITE_NOMEM || cause == SQLITE_BUSY || cause == SQLITE_CANTOPEN)
+      return rc;
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+    return ledger__errf(err, LEDGER_ENOTSTORE, err ? err->cause : 0, "%s", msg);
+  }
   if ((rc = pragma_int(c, "PRAGMA user_version", &ver, err)))
     return rc;
   if ((rc = pragma_int(c, "SELECT count(*) FROM sqlite_master", &ntables, err)))

@@ -32,6 +32,8 @@ struct ledger_scope {
   int step_done;
   int submitted; /* the scope's job is queued or running */
   int finished;  /* the writer left scope_job (the caller may not post more) */
+  int unrun;     /* the writer could not run the job: why holds its error */
+  ledger_err why;
   ledger_job job;
 };
 
@@ -93,6 +95,24 @@ static int scope_job(ledger_txn *t, void *payload, ledger_err *job_err)
   }
 }
 
+/* The writer could not run the scope's job (its batch did not begin, or was lost first): the
+ * caller, maybe waiting for a step, gets the writer's error and may post nothing more. */
+static void scope_unrun(ledger_job *j, int rc, const ledger_err *err)
+{
+  ledger_scope *s = j->payload;
+  pthread_mutex_lock(&s->mu);
+  s->finished = 1;
+  s->unrun = 1;
+  s->step_rc = rc;
+  if (err)
+    s->why = *err;
+  if (s->err && err)
+    *s->err = *err;
+  s->step_done = 1;
+  pthread_cond_signal(&s->cv_caller);
+  pthread_mutex_unlock(&s->mu);
+}
+
 int ledger_scope_begin(ledger *l, ledger_scope **out, ledger_err *err)
 {
   ledger_scope *s;
@@ -139,6 +159,7 @@ static int post(ledger_scope *s, int cmd, ledger_tx_fn fn, void *payload, ledger
     memset(&s->job, 0, sizeof s->job);
     s->job.fn = scope_job;
     s->job.payload = s;
+    s->job.unrun = scope_unrun;
     pthread_cond_init(&s->job.cv, NULL);
     ledger__job_enqueue(s->l, &s->job);
   }
@@ -179,9 +200,11 @@ int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_
     scope_free(s);
     return rc;
   }
-  if (s->finished) { /* the transaction was lost under an earlier step */
+  if (s->finished) { /* the transaction was lost under an earlier step, or never began */
     rc = ledger__errf(err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
     (void)ledger__job_wait(s->l, &s->job);
+    if (s->unrun && err)
+      *err = s->why;
     scope_free(s);
     return rc;
   }

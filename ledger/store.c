@@ -222,7 +222,11 @@ int ledger__conn_open(lconn **out, const char *path, int flags, const ledger_opt
   lconn *c = calloc(1, sizeof *c);
   if (!c)
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
-  const char *vfs = (flags & LEDGER__OPEN_WALBUF) ? ledger__walbuf_vfs() : NULL;
+  /* every connection goes through one of vfs.c's VFSes: the -shm guard (no SIGBUS on a full
+   * disk), and for the writer of a FULL Store the WAL buffer too */
+  const char *vfs = (flags & LEDGER__OPEN_WALBUF) ? ledger__walbuf_vfs() : ledger__shm_vfs();
+  if (!vfs)
+    vfs = ledger__shm_vfs();
   int rc = sqlite3_open_v2(path, &c->db, (flags & ~LEDGER__OPEN_WALBUF) | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     int code = ledger__sqlerr(err, c, rc, path);
@@ -321,6 +325,7 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
   }
   l->opts = o;
+  l->min_free = ledger__min_free();
   pthread_mutex_init(&l->mu, NULL);
   pthread_mutex_init(&l->rmu, NULL);
   pthread_mutex_init(&l->hmu, NULL);
@@ -349,6 +354,9 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
     *out = l;
     return LEDGER_OK;
   }
+  /* below the free-space margin a writable Store is not opened: every commit would be refused */
+  if ((rc = ledger__space_err(l, 0, err)))
+    goto fail;
   if ((rc = ledger__conn_open(&l->wconn, path,
                               SQLITE_OPEN_READWRITE | (o.create ? SQLITE_OPEN_CREATE : 0) |
                                   (o.durability == LEDGER_DURABLE_NORMAL ? 0 : LEDGER__OPEN_WALBUF),
@@ -384,6 +392,7 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   *out = l;
   return LEDGER_OK;
 fail:
+  rc = ledger__disk_full_rewrite(path, l->min_free, rc, err, "the Store cannot be opened");
   ledger_close(l);
   return rc;
 }

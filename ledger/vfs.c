@@ -13,11 +13,27 @@
  * write that does not continue the buffer flushes it first. A failed write-out is reported by
  * the call that caused it (for the commit's xSync: the commit fails and SQLite rolls it back,
  * as for a failed fsync). Under synchronous=NORMAL a commit does not sync, so ledger/store.c
- * never opens such a connection through this VFS. */
+ * never opens such a connection through this VFS.
+ *
+ * Both VFSes of this file ("wl-walbuf" and "wl-shm", the latter without the WAL buffer, for
+ * every other connection of a Store) also guard the wal-index (-shm) file against SIGBUS on a
+ * full disk: SQLite extends that file by writing one byte per 4 KiB page and then maps it, so on
+ * a filesystem with blocks smaller than a page (a small ext4) or where the extension lost a race
+ * for the last blocks, a page of the mapping can still be a hole, and the first store into it
+ * faults with SIGBUS. After SQLite maps a region, xShmMap allocates every block of the mapped
+ * range with fallocate(2) (size unchanged); when that fails the call reports SQLITE_FULL and
+ * hands SQLite no pointer, so the statement fails with "database or disk is full" and nothing
+ * touches the unallocated memory. The -shm descriptor used for this is opened once per Store
+ * path and process, and closed only when the last database file of that path opened through
+ * these VFSes closes (closing a descriptor drops the process's POSIX locks on the file, which
+ * SQLite's own connections still hold while any of them is open). */
 #include "ledger/ledger_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The unix VFS writes at most 0x1ffff bytes per pwrite (a length with those bits clear, such
  * as 1 MiB, it would write as 0 bytes and report SQLITE_FULL), so a buffer holds just under
@@ -30,10 +46,94 @@ typedef struct wfile {
   sqlite3_int64 off; /* file offset of buf[0] */
   int len;
   int is_wal;
-  sqlite3_file *real; /* the default VFS's file, right after this struct */
+  int buffered;        /* opened through wl-walbuf (else wl-shm) */
+  struct shm_ref *shm; /* main database files: the -shm guard of this path (NULL otherwise) */
+  sqlite3_file *real;  /* the default VFS's file, right after this struct */
 } wfile;
 
-static sqlite3_vfs walbuf_vfs;
+/* ---- the -shm guard ------------------------------------------------------------------------- */
+
+typedef struct shm_ref {
+  char *path;              /* "<database>-shm" */
+  int fd;                  /* -1 until the first mapping */
+  int refs;                /* open main database files of this path */
+  sqlite3_int64 allocated; /* bytes from 0 known to be allocated */
+  struct shm_ref *next;
+} shm_ref;
+
+static pthread_mutex_t shm_mu = PTHREAD_MUTEX_INITIALIZER;
+static shm_ref *shm_refs;
+
+static shm_ref *shm_ref_get(const char *db)
+{
+  size_t n = strlen(db);
+  char *path = malloc(n + 5);
+  if (!path)
+    return NULL;
+  memcpy(path, db, n);
+  memcpy(path + n, "-shm", 5);
+  pthread_mutex_lock(&shm_mu);
+  shm_ref *r = shm_refs;
+  while (r && strcmp(r->path, path) != 0)
+    r = r->next;
+  if (r) {
+    free(path);
+  } else if ((r = calloc(1, sizeof *r))) {
+    r->path = path;
+    r->fd = -1;
+    r->next = shm_refs;
+    shm_refs = r;
+  } else {
+    free(path);
+  }
+  if (r)
+    r->refs++;
+  pthread_mutex_unlock(&shm_mu);
+  return r;
+}
+
+static void shm_ref_put(shm_ref *r)
+{
+  if (!r)
+    return;
+  pthread_mutex_lock(&shm_mu);
+  if (--r->refs == 0) {
+    shm_ref **pp = &shm_refs;
+    while (*pp != r)
+      pp = &(*pp)->next;
+    *pp = r->next;
+    if (r->fd >= 0)
+      close(r->fd);
+    free(r->path);
+    free(r);
+  }
+  pthread_mutex_unlock(&shm_mu);
+}
+
+/* Allocates the first `end` bytes of the -shm file: SQLITE_OK, or SQLITE_FULL when the disk
+ * has no room for them (a filesystem without fallocate is left as SQLite made it). */
+static int shm_allocate(shm_ref *r, sqlite3_int64 end)
+{
+  int rc = SQLITE_OK;
+  pthread_mutex_lock(&shm_mu);
+  if (end > r->allocated) {
+    if (r->fd < 0)
+      r->fd = open(r->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (r->fd >= 0) {
+      int e = 0;
+      while (fallocate(r->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)end) != 0 && (e = errno) == EINTR)
+        e = 0;
+      if (e == 0)
+        r->allocated = end;
+      else if (e == ENOSPC || e == EDQUOT)
+        rc = SQLITE_FULL;
+    }
+  }
+  pthread_mutex_unlock(&shm_mu);
+  return rc;
+}
+
+static sqlite3_vfs walbuf_vfs, shm_vfs;
 static sqlite3_vfs *base_vfs;
 static sqlite3_io_methods walbuf_io;
 
@@ -53,6 +153,8 @@ static int wb_close(sqlite3_file *p)
   int rc2 = f->real->pMethods->xClose(f->real);
   free(f->buf);
   f->buf = NULL;
+  shm_ref_put(f->shm);
+  f->shm = NULL;
   return rc != SQLITE_OK ? rc : rc2;
 }
 
@@ -131,7 +233,8 @@ static int wb_fcntl(sqlite3_file *p, int op, void *arg)
     return rc;
   rc = f->real->pMethods->xFileControl(f->real, op, arg);
   if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) /* name the shim, as SQLite's shims do */
-    *(char **)arg = sqlite3_mprintf("wl-walbuf/%z", *(char **)arg);
+    *(char **)arg = sqlite3_mprintf("%s/%z", f->buffered ? LEDGER_WALBUF_VFS : LEDGER_SHM_VFS,
+                                    *(char **)arg);
   return rc;
 }
 
@@ -150,7 +253,13 @@ static int wb_devchar(sqlite3_file *p)
 static int wb_shm_map(sqlite3_file *p, int pg, int sz, int extend, void volatile **out)
 {
   wfile *f = (wfile *)p;
-  return f->real->pMethods->xShmMap(f->real, pg, sz, extend, out);
+  int rc = f->real->pMethods->xShmMap(f->real, pg, sz, extend, out);
+  if (rc == SQLITE_OK && *out && f->shm &&
+      shm_allocate(f->shm, ((sqlite3_int64)pg + 1) * sz) != SQLITE_OK) {
+    *out = NULL; /* SQLite stores this pointer: it must not use the region */
+    rc = SQLITE_FULL;
+  }
+  return rc;
 }
 
 static int wb_shm_lock(sqlite3_file *p, int off, int n, int flags)
@@ -194,7 +303,6 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *p, int
                    int *out_flags)
 {
   wfile *f = (wfile *)p;
-  (void)vfs;
   memset(f, 0, sizeof *f);
   f->real = (sqlite3_file *)(f + 1);
   int rc = base_vfs->xOpen(base_vfs, name, f->real, flags, out_flags);
@@ -207,7 +315,13 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *p, int
     f->base.pMethods = NULL;
     return SQLITE_CANTOPEN;
   }
-  f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+  f->buffered = vfs == &walbuf_vfs;
+  f->is_wal = f->buffered && (flags & SQLITE_OPEN_WAL) != 0;
+  if ((flags & SQLITE_OPEN_MAIN_DB) && name && !(f->shm = shm_ref_get(name))) {
+    f->real->pMethods->xClose(f->real);
+    f->base.pMethods = NULL;
+    return SQLITE_NOMEM;
+  }
   f->base.pMethods = &walbuf_io;
   return SQLITE_OK;
 }
@@ -255,7 +369,7 @@ static int wb_time64(sqlite3_vfs *v, sqlite3_int64 *out)
 }
 
 static pthread_once_t walbuf_once = PTHREAD_ONCE_INIT;
-static int walbuf_ok;
+static int walbuf_ok, shm_ok;
 
 static void walbuf_register(void)
 {
@@ -289,10 +403,19 @@ static void walbuf_register(void)
                              NULL,
                              NULL};
   walbuf_ok = sqlite3_vfs_register(&walbuf_vfs, 0) == SQLITE_OK;
+  shm_vfs = walbuf_vfs;
+  shm_vfs.zName = LEDGER_SHM_VFS;
+  shm_ok = sqlite3_vfs_register(&shm_vfs, 0) == SQLITE_OK;
 }
 
 const char *ledger__walbuf_vfs(void)
 {
   pthread_once(&walbuf_once, walbuf_register);
   return walbuf_ok ? LEDGER_WALBUF_VFS : NULL;
+}
+
+const char *ledger__shm_vfs(void)
+{
+  pthread_once(&walbuf_once, walbuf_register);
+  return shm_ok ? LEDGER_SHM_VFS : NULL;
 }

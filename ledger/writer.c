@@ -70,16 +70,25 @@ static void run_batch(ledger *l, lconn *c, ledger_job *batch, int n)
     fast &= j->rerunnable;
 again:;
   ledger_err berr = {0};
-  int brc = exec_cached(c, SQL_BEGIN, &berr);
+  /* below the free-space margin nothing is begun: the jobs fail with the disk-full message
+   * before SQLite can run out of room halfway through the WAL */
+  int brc = ledger__space_err(l, 0, &berr);
+  if (!brc && (brc = exec_cached(c, SQL_BEGIN, &berr)))
+    brc = ledger__disk_full_rewrite(l->path, l->min_free, brc, &berr, "nothing was written");
   int failed = 0, lost = 0;
+  for (ledger_job *j = batch; j; j = j->next)
+    j->ran = 0;
   for (ledger_job *j = batch; j; j = j->next) {
     if (brc) {
       j->rc = brc;
       if (j->err)
         *j->err = berr;
+      if (j->unrun)
+        j->unrun(j, brc, &berr);
       continue;
     }
     ledger_txn t = {l, c};
+    j->ran = 1;
     if (fast) {
       j->rc = j->fn(&t, j->payload, j->err);
       if (j->rc != LEDGER_OK) {
@@ -104,13 +113,23 @@ again:;
       break;
     }
   }
-  if (lost) {
-    for (ledger_job *j = batch; j; j = j->next)
-      if (j->rc == LEDGER_OK) {
+  if (brc) {
+    ledger__commit_outcome(l, 0, &berr);
+  } else if (lost) {
+    ledger_err lerr = {0};
+    ledger__errf(&lerr, LEDGER_ERROR, sqlite3_extended_errcode(c->db),
+                 "the Store transaction was rolled back by SQLite: %s", sqlite3_errmsg(c->db));
+    ledger__disk_full_rewrite(l->path, l->min_free, LEDGER_ERROR, &lerr, "nothing was kept");
+    ledger__commit_outcome(l, 0, &lerr);
+    for (ledger_job *j = batch; j; j = j->next) {
+      if (j->rc == LEDGER_OK || !j->ran) {
         j->rc = LEDGER_ERROR;
         if (j->err)
-          ledger__errf(j->err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
+          *j->err = lerr;
       }
+      if (!j->ran && j->unrun)
+        j->unrun(j, LEDGER_ERROR, &lerr);
+    }
   } else if (!brc && failed) {
     exec_cached(c, SQL_ROLLBACK, NULL);
     if (n > 1) {
@@ -118,12 +137,22 @@ again:;
       l->reruns++; /* writer thread only; read under mu by ledger_stats_get after a commit */
       goto again;
     }
-    /* a batch of one: the job's own failure is the outcome */
+    /* a batch of one: the job's own failure is the outcome (a full disk also counts against
+     * the Store's health) */
+    if (batch->err && ((batch->err->cause & 0xff) == SQLITE_FULL ||
+                       ((batch->err->cause & 0xff) == SQLITE_IOERR &&
+                        ledger__space_err(l, 0, NULL) != LEDGER_OK))) {
+      ledger__disk_full_rewrite(l->path, l->min_free, batch->rc, batch->err, "nothing was kept");
+      ledger__commit_outcome(l, 0, batch->err);
+    }
   } else if (!brc) {
     ledger_err cerr = {0};
     int crc = atomic_load(&l->fail_commits) > 0 && atomic_fetch_sub(&l->fail_commits, 1) > 0
                   ? ledger__errf(&cerr, LEDGER_ERROR, 0, "injected COMMIT failure")
                   : exec_cached(c, SQL_COMMIT, &cerr);
+    if (crc)
+      ledger__disk_full_rewrite(l->path, l->min_free, crc, &cerr, "nothing of it was kept");
+    ledger__commit_outcome(l, crc == LEDGER_OK, &cerr);
     if (crc) {
       ledger__exec(c, "ROLLBACK", NULL);
       for (ledger_job *j = batch; j; j = j->next)
@@ -307,7 +336,7 @@ static int tx_submit(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err,
     return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
   if (ledger__scope_owns(l)) /* inside a call scope: a step of the call's one transaction */
     return ledger__scope_step(l, fn, payload, err);
-  ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL};
+  ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL, NULL, 0};
   ledger__job_enqueue(l, &j);
   return ledger__job_wait(l, &j);
 }

@@ -433,6 +433,18 @@ static void on_request(tp_http_req *r, void *payload)
       http_reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST, "Method Not Allowed", allow_get);
       return;
     }
+    ledger_health lh = {.ok = 1};
+    if (h->store)
+      ledger_health_get(h->store, &lh);
+    if (!lh.ok) { /* the Store cannot commit: no call can be recorded (spec/store.md) */
+      reply_json(r, 503,
+                 json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "status", "unavailable", "reason",
+                           lh.reason, "message", lh.message, "free_bytes",
+                           (json_int_t)lh.free_bytes, "min_free_bytes",
+                           (json_int_t)lh.min_free_bytes, "motebit_id",
+                           h->motebit_id ? h->motebit_id : ""));
+      return;
+    }
     reply_json(r, 200,
                json_pack("{s:s,s:s}", "status", "ok", "motebit_id",
                          h->motebit_id ? h->motebit_id : ""));
