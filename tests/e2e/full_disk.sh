@@ -8,6 +8,7 @@
 # is in the Store (doctor passes). Skips (77) when neither root mounts nor `unshare -Urm` work.
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
+W=$(cd "$(dirname "$W")" && pwd)/$(basename "$W")
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 unshare -Urm true 2>/dev/null || { echo "SKIP: unshare -Urm (user + mount namespace) not permitted here"; exit 77; }
