@@ -51,9 +51,15 @@ typedef struct addr_node {
 
 /* A connection handed to the library (the notify callback's socket context). */
 typedef struct served {
+  struct served *prev, *next; /* g->served_list */
   char peer[INET6_ADDRSTRLEN];
-  int anon, started;
+  int fd, anon, started, tls;
+  int phase;     /* SV_* */
+  int reaped;    /* a deadline passed: the library must drop the connection */
+  int64_t since; /* start of the current phase */
 } served;
+
+enum { SV_HEAD = 0, SV_BODY = 1, SV_SERVING = 2 };
 
 struct tp_gate {
   tp_http_server *s;
@@ -66,7 +72,8 @@ struct tp_gate {
   unsigned served_total, served_anon;
   served **by_fd;
   size_t nfd;
-  gconn *c; /* at the door: waiting ones and closing ones */
+  served *served_list; /* every record from its hand-over until the library closes it */
+  gconn *c;            /* at the door: waiting ones and closing ones */
   size_t nc, capc;
   char *buf; /* peek buffer (window + 1 bytes) */
 };
@@ -260,6 +267,71 @@ static size_t count_state(tp_gate *g, int closing)
   return n;
 }
 
+/* Unlinks and frees a record, releasing its counts. Must hold g->mu. */
+static void served_free(tp_gate *g, served *sv)
+{
+  if (sv->prev)
+    sv->prev->next = sv->next;
+  else
+    g->served_list = sv->next;
+  if (sv->next)
+    sv->next->prev = sv->prev;
+  g->served_total--;
+  g->served_anon -= (unsigned)sv->anon;
+  addr_dec(g, sv->peer);
+  free(sv);
+}
+
+int tp__gate_phase(tp_http_server *s, struct MHD_Connection *conn, int phase)
+{
+  tp_gate *g = s->gate;
+  const union MHD_ConnectionInfo *ci = M->get_connection_info(conn,
+                                                              MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  served *sv = g && ci ? ci->socket_context : NULL;
+  if (!sv)
+    return 0;
+  pthread_mutex_lock(&g->mu);
+  int reaped = sv->reaped;
+  if (!reaped && phase > sv->phase) {
+    sv->phase = phase;
+    sv->since = tp__now_ms();
+  }
+  pthread_mutex_unlock(&g->mu);
+  return reaped ? -1 : 0;
+}
+
+/* Deadlines of connections the library serves: a head (TLS) or a body that the door did not wait
+ * for. A plain connection gets its 408 written here (the library is only reading then) and is
+ * half-closed; the library drops it at its next callback (tp__gate_phase) or read. */
+static void reap_served(tp_gate *g, int64_t now)
+{
+  pthread_mutex_lock(&g->mu);
+  for (served *sv = g->served_list; sv; sv = sv->next) {
+    if (!sv->started || sv->reaped || sv->phase == SV_SERVING)
+      continue;
+    int64_t limit = (int64_t)(sv->phase == SV_HEAD ? g->o.header_timeout_s : g->o.body_timeout_s) *
+                    1000;
+    if (now - sv->since < limit)
+      continue;
+    sv->reaped = 1;
+    if (sv->tls || sv->phase == SV_HEAD) {
+      shutdown(sv->fd, SHUT_RDWR);
+      continue;
+    }
+    char out[700], body[400];
+    size_t bl = tp__error_json(body, sizeof body, 408,
+                               "Request Timeout: the request body did not arrive in time");
+    int n = snprintf(out, sizeof out,
+                     "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     bl, body);
+    if (n > 0 && (size_t)n < sizeof out)
+      (void)send(sv->fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(sv->fd, SHUT_WR);
+  }
+  pthread_mutex_unlock(&g->mu);
+}
+
 static void handoff(tp_gate *g, gconn *c, int priority)
 {
   pthread_mutex_lock(&g->mu);
@@ -270,6 +342,13 @@ static void handoff(tp_gate *g, gconn *c, int priority)
   if (!full && (size_t)c->fd < g->nfd && (sv = calloc(1, sizeof *sv))) {
     snprintf(sv->peer, sizeof sv->peer, "%s", c->peer);
     sv->anon = !priority;
+    sv->fd = c->fd;
+    sv->tls = g->s->tls;
+    sv->since = tp__now_ms();
+    sv->next = g->served_list;
+    if (g->served_list)
+      g->served_list->prev = sv;
+    g->served_list = sv;
     g->served_total++;
     g->served_anon += (unsigned)sv->anon;
     g->by_fd[c->fd] = sv;
@@ -290,10 +369,7 @@ static void handoff(tp_gate *g, gconn *c, int priority)
     pthread_mutex_lock(&g->mu);
     if ((size_t)fd < g->nfd && g->by_fd[fd] == sv && !sv->started) {
       g->by_fd[fd] = NULL;
-      g->served_total--;
-      g->served_anon -= (unsigned)sv->anon;
-      addr_dec(g, sv->peer);
-      free(sv);
+      served_free(g, sv);
     }
     pthread_mutex_unlock(&g->mu);
     glog(g, 2, "the HTTP library refused a connection from", c->peer, NULL);
@@ -318,10 +394,7 @@ void tp__gate_notify(tp_http_server *s, struct MHD_Connection *conn, void **ctx,
   } else if (*ctx) {
     served *sv = *ctx;
     *ctx = NULL;
-    g->served_total--;
-    g->served_anon -= (unsigned)sv->anon;
-    addr_dec(g, sv->peer);
-    free(sv);
+    served_free(g, sv);
   }
   pthread_mutex_unlock(&g->mu);
 }
@@ -568,6 +641,7 @@ static void *gate_main(void *arg)
     if (pf[1].revents & POLLIN)
       accept_some(g);
     expire(g, tp__now_ms());
+    reap_served(g, tp__now_ms());
     compact(g);
   }
   free(pf);
@@ -645,8 +719,8 @@ void tp__gate_free(tp_http_server *s)
       g->addrs[b] = a->next;
       free(a);
     }
-  for (size_t i = 0; g->by_fd && i < g->nfd; i++)
-    free(g->by_fd[i]);
+  while (g->served_list)
+    served_free(g, g->served_list);
   free(g->by_fd);
   pthread_mutex_destroy(&g->mu);
   free(g);

@@ -144,6 +144,8 @@ static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, c
 static enum MHD_Result on_headers(tp_http_server *s, struct MHD_Connection *c, const char *url,
                                   const char *method, void **con_cls)
 {
+  if (tp__gate_phase(s, c, 1) != 0)
+    return MHD_NO; /* its head missed the deadline (TLS) */
   tp_http_req *r = tp__req_new(s, c, url, method);
   if (!r)
     return MHD_NO;
@@ -262,6 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (*upload_size) {
     size_t n = *upload_size;
     *upload_size = 0;
+    if (!r->dispatched && !r->queued && tp__gate_phase(s, c, 1) != 0)
+      return MHD_NO; /* the body missed its deadline: 408 already sent */
     return on_upload(s, r, c, upload, n);
   }
   if (r->queued && !r->dispatched)
@@ -270,8 +274,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->queued = 1;
     return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
   }
-  if (!r->dispatched)
+  if (!r->dispatched) {
+    if (tp__gate_phase(s, c, 2) != 0)
+      return MHD_NO;
     dispatch(s, r);
+  }
   pthread_mutex_lock(&r->mu);
   enum MHD_Result ret = queue_answer(s, r, c);
   pthread_mutex_unlock(&r->mu);

@@ -120,6 +120,10 @@ int tp__gate_start(tp_http_server *s, const tp_gate_opts *o);
 void tp__gate_stop(tp_http_server *s);
 /* Frees the rest once the library is stopped (no more notifications). NULL-safe. */
 void tp__gate_free(tp_http_server *s);
+/* Called by the listener as a request on conn advances: phase 1 = head received (body being
+ * read), 2 = complete (handed to the upper layer). Returns -1 when a deadline has passed and the
+ * connection must be dropped (MHD_NO), else 0. */
+int tp__gate_phase(tp_http_server *s, struct MHD_Connection *conn, int phase);
 /* The library's connection notifications (MHD_OPTION_NOTIFY_CONNECTION): started = 1 or 0. */
 void tp__gate_notify(tp_http_server *s, struct MHD_Connection *c, void **ctx, int started);
 /* The JSON-RPC error body of a refusal: {"jsonrpc":"2.0","id":null,"error":{code,message}} into

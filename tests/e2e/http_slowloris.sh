@@ -10,6 +10,8 @@
 #  2. the defaults (64 connections per address): the oldest slow sockets are evicted with 408 to
 #     admit new ones, /health and the tools/call again answer within 2 s, and the server answers
 #     at once after the slow sockets close.
+#  3. bodies read by libmicrohttpd (longer than the door's window, or sent after 100-continue)
+#     that trickle in get a 408 with a JSON body once http.body_timeout_s (2 s here) has passed.
 # Nothing else depends on timing: every wait polls with a generous overall timeout. Then SIGTERM
 # (exit 0), no sanitizer report, and doctor passes.
 set -u
@@ -109,6 +111,48 @@ def check_408(s):
     m = json.loads(body)
     return m["jsonrpc"] == "2.0" and isinstance(m["error"]["code"], int) and "id" in m
 
+def slow_body(name, head, first, want_interim):
+    """Sends head + first, then one body byte every 0.5 s; the reply must be a 408."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(head + first)
+    s.setblocking(False)
+    data, t0 = b"", time.monotonic()
+    while time.monotonic() - t0 < 60:
+        r, _, _ = select.select([s], [], [], 0.5)
+        if r:
+            try:
+                c = s.recv(65536)
+            except OSError:
+                c = b""
+            if not c: break
+            data += c
+        else:
+            try: s.send(b"a")
+            except OSError: pass
+    s.close()
+    if want_interim and data.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"):
+        data = data[25:]
+    h, _, body = data.partition(b"\r\n\r\n")
+    try:
+        good = h.startswith(b"HTTP/1.1 408 ") and data.count(b"HTTP/1.") == 1 and \
+            json.loads(body)["error"]["code"] == -32600
+    except ValueError:
+        good = False
+    if good: ok("%s: 408 with a JSON-RPC error body, then closed" % name)
+    else: bad("%s: %r" % (name, data[:300]))
+
+if mode == "body":
+    # bodies the front door does not wait for (longer than its window, or after 100-continue)
+    # are timed inside libmicrohttpd by the door's watchdog (http.body_timeout_s)
+    big = (b"POST /mcp HTTP/1.1\r\nHost: " + HOST + b"\r\nAuthorization: Bearer " +
+           token.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+    slow_body("a slow 100 KB body", big, b"[" + b" " * 40000, False)
+    exp = (b"POST /mcp HTTP/1.1\r\nHost: " + HOST + b"\r\nContent-Type: application/json\r\n"
+           b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+    slow_body("a slow body after 100-continue", exp, b"", True)
+    measure("after the slow bodies:")
+    sys.exit(1 if fails else 0)
+
 if mode == "held":
     r, _, _ = select.select(socks, [], [], 0)
     if r: bad("%d of %d slow sockets were answered before the measurement" % (len(r), N))
@@ -156,6 +200,10 @@ stop
 echo "--- 2: default caps (64 per address): the oldest slow sockets are evicted"
 serve "{\"http\":{\"tokens\":[{\"name\":\"ci\",\"token\":\"$TOKEN\"}]}}"
 python3 "$T/loris.py" "$P" "$TOKEN" evict || fails=1
+stop
+echo "--- 3: slow bodies that libmicrohttpd reads (http.body_timeout_s 2)"
+serve "{\"http\":{\"tokens\":[{\"name\":\"ci\",\"token\":\"$TOKEN\"}],\"body_timeout_s\":2}}"
+python3 "$T/loris.py" "$P" "$TOKEN" body || fails=1
 stop
 if grep -qiE 'AddressSanitizer|runtime error|LeakSanitizer' "$T/server.err"; then
   echo "FAIL sanitizer report:"; grep -iE -A5 'AddressSanitizer|runtime error|LeakSanitizer' "$T/server.err" | head -30; fails=1
