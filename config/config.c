@@ -341,11 +341,46 @@ static int check_bind(cfg_vctx *c, const char *path, const char *s)
   return 0;
 }
 
+/* The front door's limits (spec/http.md "Limits"): integers in range, defaults filled in. */
+static int norm_http_limits(cfg_vctx *c, json_t *h)
+{
+  json_t *v;
+  static const struct {
+    const char *key;
+    long long lo, hi, def;
+  } lims[] = {{"header_timeout_s", 1, 600, 10},
+              {"body_timeout_s", 1, 3600, 30},
+              {"max_connections_per_address", 1, 100000, 64},
+              {"reserved_connections", 1, 100000, 32}};
+  for (size_t i = 0; i < sizeof lims / sizeof lims[0]; i++) {
+    char p[CFG_PATH_CAP];
+    cfg__join(p, "http", lims[i].key);
+    if ((v = json_object_get(h, lims[i].key))) {
+      if (cfg__want_int(c, v, p, lims[i].lo, lims[i].hi) != 0)
+        return -1;
+    } else {
+      json_object_set_new(h, lims[i].key, json_integer(lims[i].def));
+    }
+  }
+  return 0;
+}
+
 static int norm_http(cfg_vctx *c, json_t *h)
 {
-  static const char *const keys[] = {
-      "bind",          "tokens",          "known_callers",  "trust_on_first_use",   "audiences",
-      "allowed_hosts", "allowed_origins", "max_body_bytes", "max_token_lifetime_s", NULL};
+  static const char *const keys[] = {"bind",
+                                     "tokens",
+                                     "known_callers",
+                                     "trust_on_first_use",
+                                     "audiences",
+                                     "allowed_hosts",
+                                     "allowed_origins",
+                                     "max_body_bytes",
+                                     "max_token_lifetime_s",
+                                     "header_timeout_s",
+                                     "body_timeout_s",
+                                     "max_connections_per_address",
+                                     "reserved_connections",
+                                     NULL};
   json_t *v;
   if (cfg__check_keys(c, h, "http", keys) != 0)
     return -1;
@@ -430,6 +465,8 @@ static int norm_http(cfg_vctx *c, json_t *h)
       json_object_set_new(h, lists[i], i == 0 ? json_pack("[s]", "task:submit") : json_array());
     }
   }
+  if (norm_http_limits(c, h) != 0)
+    return -1;
   if ((v = json_object_get(h, "max_body_bytes"))) {
     if (cfg__want_int(c, v, "http.max_body_bytes", 1024, 1LL << 30) != 0)
       return -1;

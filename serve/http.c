@@ -583,18 +583,23 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
     snprintf(m, sizeof m, "Request body too large (limit %zu bytes)", max_body);
     too_big = error_body(NULL, MCP_JSONRPC_INVALID_REQUEST, m);
   }
-  tp_http_opts to = {.host = host,
-                     .port = o->port,
-                     .max_body = max_body,
-                     .too_big_body = too_big,
-                     .max_connections = o->max_connections,
-                     .idle_timeout_s = o->idle_timeout_s,
-                     .threads = o->threads,
-                     .tls_cert_pem = o->tls_cert_pem,
-                     .tls_key_pem = o->tls_key_pem,
-                     .handler = on_request,
-                     .payload = h,
-                     .log = tp_log};
+  tp_http_opts to = {
+      .host = host,
+      .port = o->port,
+      .max_body = max_body,
+      .too_big_body = too_big,
+      .max_connections = o->max_connections,
+      .reserved = (unsigned)mcp_config_int(o->config, "http.reserved_connections", 0),
+      .per_address = (unsigned)mcp_config_int(o->config, "http.max_connections_per_address", 0),
+      .header_timeout_s = (unsigned)mcp_config_int(o->config, "http.header_timeout_s", 0),
+      .body_timeout_s = (unsigned)mcp_config_int(o->config, "http.body_timeout_s", 0),
+      .idle_timeout_s = o->idle_timeout_s,
+      .threads = o->threads,
+      .tls_cert_pem = o->tls_cert_pem,
+      .tls_key_pem = o->tls_key_pem,
+      .handler = on_request,
+      .payload = h,
+      .log = tp_log};
   h->port = o->port; /* known now unless it is 0 (ephemeral): requests may arrive at once */
   int rc = tp_http_server_start(&h->tp, &to, err, errlen);
   free(too_big);

@@ -29,7 +29,14 @@
 
 #define DEF_MAX_BODY (4u * 1024u * 1024u)
 #define DEF_MAX_CONN 256u
-#define DEF_MAX_HEADER (32u * 1024u)
+#define DEF_MAX_HEADER (16u * 1024u)
+#define DEF_MAX_URI (8u * 1024u)
+#define DEF_RESERVED 32u
+#define DEF_PER_ADDR 64u
+#define DEF_MAX_WAITING 1024u
+#define DEF_HEADER_S 10u
+#define DEF_BODY_S 30u
+#define GATE_WINDOW (32u * 1024u) /* head + body bytes the front door looks at */
 #define DEF_IDLE_S 30u
 #define DEF_KEEPALIVE_MS 15000u
 #define DEF_WATCH_MS 250u
@@ -109,6 +116,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs)
 {
+  /* one request per connection: every request passes the front door (http_gate.c) */
+  M->add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   if (ctype)
     M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
   for (char **p = hdrs; p && p[0] && p[1]; p += 2)
@@ -122,6 +131,7 @@ static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, c
                                                              MHD_RESPMEM_MUST_COPY);
   if (!resp)
     return MHD_NO;
+  M->add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   if (ctype)
     M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
   enum MHD_Result ret = M->queue_response(c, status, resp);
@@ -134,6 +144,8 @@ static enum MHD_Result queue_simple(struct MHD_Connection *c, unsigned status, c
 static enum MHD_Result on_headers(tp_http_server *s, struct MHD_Connection *c, const char *url,
                                   const char *method, void **con_cls)
 {
+  if (tp__gate_phase(s, c, 1) != 0)
+    return MHD_NO; /* its head missed the deadline (TLS) */
   tp_http_req *r = tp__req_new(s, c, url, method);
   if (!r)
     return MHD_NO;
@@ -252,6 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   if (*upload_size) {
     size_t n = *upload_size;
     *upload_size = 0;
+    if (!r->dispatched && !r->queued && tp__gate_phase(s, c, 1) != 0)
+      return MHD_NO; /* the body missed its deadline: 408 already sent */
     return on_upload(s, r, c, upload, n);
   }
   if (r->queued && !r->dispatched)
@@ -260,8 +274,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     r->queued = 1;
     return queue_simple(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", s->too_big_body);
   }
-  if (!r->dispatched)
+  if (!r->dispatched) {
+    if (tp__gate_phase(s, c, 2) != 0)
+      return MHD_NO;
     dispatch(s, r);
+  }
   pthread_mutex_lock(&r->mu);
   enum MHD_Result ret = queue_answer(s, r, c);
   pthread_mutex_unlock(&r->mu);
@@ -302,6 +319,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   if (fire)
     tp__fire_abort(r);
   tp__req_unref(r);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+  tp__gate_notify(cls, c, socket_context, toe == MHD_CONNECTION_NOTIFY_STARTED);
 }
 
 /* ---- watchdog: disconnects and keep-alives of suspended connections ------------------------- */
@@ -439,18 +462,21 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
     return rc;
   }
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                   MHD_USE_ERROR_LOG;
+                   MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+  unsigned max_conn = o->max_connections ? o->max_connections : DEF_MAX_CONN;
+  size_t max_header = o->max_header ? o->max_header : DEF_MAX_HEADER;
   if (s->tls)
     flags |= MHD_USE_TLS;
   unsigned threads = o->threads > 1 ? o->threads : 1;
   struct MHD_OptionItem ops[] = {
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_logger, s},
-      {MHD_OPTION_LISTEN_SOCKET, s->lfd, NULL},
-      {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections : DEF_MAX_CONN, NULL},
+      /* the front door enforces max_conn; the library's own limit only backs it up */
+      {MHD_OPTION_CONNECTION_LIMIT, max_conn * 2 + 16, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s ? o->idle_timeout_s : DEF_IDLE_S, NULL},
-      {MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-       (intptr_t)(o->max_header ? o->max_header : DEF_MAX_HEADER), NULL},
+      /* room for a head the front door passed, with the window of body read behind it */
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(2 * (max_header + GATE_WINDOW)), NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+      {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
       {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
       {s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_cert_pem},
       {s->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)(uintptr_t)o->tls_key_pem},
@@ -471,6 +497,29 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
                 : "cannot start the HTTP listener");
     tp_http_server_stop(s);
     return tls ? TP_HTTP_EINVAL : TP_HTTP_ERROR;
+  }
+  {
+    char m[120];
+    snprintf(m, sizeof m, "Request body too large (limit %zu bytes)", s->max_body);
+    s->too_big_msg = strdup(m);
+    unsigned reserved = o->reserved ? o->reserved : DEF_RESERVED;
+    tp_gate_opts go = {.max_connections = max_conn,
+                       .reserved = reserved < max_conn ? reserved : max_conn - 1,
+                       .per_address = o->per_address ? o->per_address : DEF_PER_ADDR,
+                       .max_waiting = o->max_waiting ? o->max_waiting : DEF_MAX_WAITING,
+                       .header_timeout_s = o->header_timeout_s ? o->header_timeout_s : DEF_HEADER_S,
+                       .body_timeout_s = o->body_timeout_s ? o->body_timeout_s : DEF_BODY_S,
+                       .lim = {.max_header = max_header,
+                               .max_uri = o->max_uri ? o->max_uri : DEF_MAX_URI,
+                               .max_body = s->max_body,
+                               .window = GATE_WINDOW > max_header + 1024 ? GATE_WINDOW
+                                                                         : max_header + 1024,
+                               .too_big_msg = s->too_big_msg}};
+    if (!s->too_big_msg || tp__gate_start(s, &go) != TP_HTTP_OK) {
+      tp_http_server_stop(s);
+      set_err(err, errlen, "cannot start the HTTP front door");
+      return TP_HTTP_ERROR;
+    }
   }
   if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
     tp_http_server_stop(s);
@@ -525,6 +574,7 @@ void tp_http_server_stop(tp_http_server *s)
   s->stopping = 1;
   pthread_cond_broadcast(&s->cv);
   pthread_mutex_unlock(&s->mu);
+  tp__gate_stop(s); /* no new connections; those still at the door are closed */
   if (s->watchdog_started)
     pthread_join(s->watchdog, NULL);
   if (s->d) {
@@ -559,6 +609,7 @@ void tp_http_server_stop(tp_http_server *s)
     }
     M->stop_daemon(s->d);
   }
+  tp__gate_free(s);
   if (s->lfd >= 0)
     close(s->lfd);
   /* Requests the upper layer still holds reference the server in their terminal call: wait
@@ -579,5 +630,6 @@ void tp_http_server_stop(tp_http_server *s)
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->mu);
   free(s->too_big_body);
+  free(s->too_big_msg);
   free(s);
 }

@@ -4,8 +4,11 @@
  * GnuTLS support). It moves bytes only: it hands a complete request (method, path, headers,
  * body) to the upper layer and sends back whatever response the upper layer produces, either
  * at once or later from any thread, whole or as a chunked stream. It knows nothing of JSON-RPC
- * or MCP. It enforces the transport limits itself: body size (413 with a caller-supplied body),
- * number of connections, request header size (MHD answers 431), idle timeout; and it notices a
+ * or MCP. A front door (http_gate.c) accepts connections itself and checks each request head
+ * before libmicrohttpd sees it: deadlines for the head and the body (408), caps per address and
+ * in total with a reserve for /health and callers with credentials (503), strict HTTP/1.x
+ * syntax (400/414/431/501/505), body size (413); every refusal is one status line with a
+ * JSON-RPC error body, and every response closes its connection. It also notices a
  * client that disconnects while its response is pending and reports it through the request's
  * abort callback so the upper layer can cancel the work.
  *
@@ -55,13 +58,20 @@ typedef struct tp_http_opts {
   size_t max_body;  /* request body limit; 0 = 4 MiB. Larger → 413 */
   const char
       *too_big_body; /* body of the 413 reply (application/json); NULL = "{}"; borrowed (copied) */
-  unsigned max_connections; /* 0 = 256 */
-  size_t max_header;        /* per-connection memory for the request line + headers; 0 = 32 KiB */
-  unsigned idle_timeout_s;  /* idle keep-alive / slow request timeout; 0 = 30 */
-  unsigned threads;         /* listener threads (MHD thread pool); 0 or 1 = one thread */
-  unsigned keepalive_ms;    /* SSE ": keep-alive" comment interval on idle streams; 0 = 15000 */
-  unsigned watch_ms;        /* how often pending requests are checked for a disconnect; 0 = 250 */
-  const char *tls_cert_pem; /* PEM text; both or neither; borrowed during tp_http_server_start */
+  unsigned max_connections;  /* connections handed to the library at once; 0 = 256 */
+  unsigned reserved;         /* of those, kept for GET /health and requests with an Authorization
+                               header; 0 = 32 (always less than max_connections) */
+  unsigned per_address;      /* connections per peer address (waiting or served); 0 = 64 */
+  unsigned max_waiting;      /* connections whose request is not complete yet; 0 = 1024 */
+  unsigned header_timeout_s; /* the request head must arrive within this of the accept; 0 = 10 */
+  unsigned body_timeout_s;   /* the body within this of the head; 0 = 30 */
+  size_t max_header;         /* request line + header fields; 0 = 16 KiB (over → 431) */
+  size_t max_uri;            /* request target; 0 = 8 KiB (over → 414) */
+  unsigned idle_timeout_s;   /* inactivity timeout of a connection the library serves; 0 = 30 */
+  unsigned threads;          /* listener threads (MHD thread pool); 0 or 1 = one thread */
+  unsigned keepalive_ms;     /* SSE ": keep-alive" comment interval on idle streams; 0 = 15000 */
+  unsigned watch_ms;         /* how often pending requests are checked for a disconnect; 0 = 250 */
+  const char *tls_cert_pem;  /* PEM text; both or neither; borrowed during tp_http_server_start */
   const char *tls_key_pem;
   tp_http_handler_fn handler; /* required */
   void *payload;

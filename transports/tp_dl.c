@@ -73,7 +73,8 @@ static pthread_once_t g_mhd_once = PTHREAD_ONCE_INIT;
 static void mhd_load(void)
 {
   static const char *const names[] = {"libmicrohttpd.so.12", "libmicrohttpd.so", NULL};
-  static const char *const syms[] = {"MHD_add_response_header",
+  static const char *const syms[] = {"MHD_add_connection",
+                                     "MHD_add_response_header",
                                      "MHD_create_response_from_buffer",
                                      "MHD_create_response_from_callback",
                                      "MHD_destroy_response",
