@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * cli/cmd_work.c — `workledger work claim|evidence|decision|release|receipt|status|list`: the
+ * cli/cmd_work.c — `workledger work claim|evidence|decision|release|renew|receipt|status|list`: the
  * Motus work loop in its CLI shape. Each subcommand builds the JSON arguments of the matching
  * ledger_work_* function (ledger/work.h), checks them against the inputSchema of the MCP tool it
  * mirrors (schemas/tools/motus_work_*.json: same check, same message as tools/call), prints its
@@ -41,6 +41,12 @@ static json_t *parse(int argc, char **argv, const char *const *pos_keys, int npo
     if (strcmp(s, "--json") == 0) {
       *json_out = 1;
       continue;
+    }
+    if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+      printf("usage: workledger %s\n", usage);
+      json_decref(a);
+      *json_out = -1; /* answered: exit 0 */
+      return NULL;
     }
     if (key_out && strcmp(s, "--idempotency-key") == 0) { /* not a tool argument */
       if (i + 1 >= argc || !argv[i + 1][0] || strlen(argv[i + 1]) > 200) {
@@ -199,7 +205,9 @@ static int call_keyed(ledger *l, const char *what, work_fn fn, const ledger_work
   if ((lrc = ledger_scope_begin(l, &scope, &e)))
     return cli_ledger_fail(what, lrc, &e);
   if ((lrc = fn(l, ctx, a, out, &e))) {
-    ledger_scope_abort(scope);
+    /* its failed steps undid themselves; what it recorded on purpose (an expiry) is kept */
+    ledger_err e2 = {0};
+    (void)ledger_scope_commit(scope, NULL, NULL, &e2);
     return cli_ledger_fail(what, lrc, &e);
   }
   seal_uuid7(id);
@@ -283,9 +291,19 @@ static void print_decision(const json_t *out)
 
 static void print_release(const json_t *out)
 {
+  json_t *rcv = json_object_get(json_object_get(out, "handoff"), "receiver");
   printf("%s released (%s%s); receipt %s\n", str(out, "lease_id"), str(out, "outcome"),
          json_is_true(json_object_get(out, "replayed")) ? ", already released" : "",
          str(out, "receipt_id"));
+  if (rcv)
+    printf("handed off to %s:%s (acceptance pending)\n", str(rcv, "type"), str(rcv, "id"));
+}
+
+static void print_renew(const json_t *out)
+{
+  printf("%s renewed until %s (was %s; fencing token %lld)\n", str(out, "lease_id"),
+         str(out, "expires_at"), str(out, "previous_expires_at"),
+         (long long)json_integer_value(json_object_get(out, "fencing_token")));
 }
 
 static void print_status(const json_t *out)
@@ -406,14 +424,31 @@ static const char *const pk_lease_outcome[] = {"lease_id", "outcome"};
 static const char *const pk_id[] = {"id"};
 static const opt o_claim[] = {
     {"--intent", 0, "intent"}, {"--actor", 0, "actor"}, {"--ttl", 1, "ttl"}, {NULL, 0, NULL}};
-static const opt o_evidence[] = {{"--passed", 1, "passed"},   {"--failed", 1, "failed"},
-                                 {"--skipped", 1, "skipped"}, {"--uri", 0, "uri"},
-                                 {"--file", 0, "file"},       {"--summary", 0, "summary"},
-                                 {"--digest", 0, "digest"},   {NULL, 0, NULL}};
+static const opt o_evidence[] = {{"--passed", 1, "passed"},
+                                 {"--failed", 1, "failed"},
+                                 {"--skipped", 1, "skipped"},
+                                 {"--uri", 0, "uri"},
+                                 {"--file", 0, "file"},
+                                 {"--summary", 0, "summary"},
+                                 {"--digest", 0, "digest"},
+                                 {"--fencing-token", 1, "fencing_token"},
+                                 {NULL, 0, NULL}};
 static const opt o_decision[] = {{"--rationale", 0, "rationale"},
                                  {"-r", 0, "rationale"},
+                                 {"--accepted-by", 0, "accepted_by"},
+                                 {"--fencing-token", 1, "fencing_token"},
                                  {NULL, 0, NULL}};
-static const opt o_release[] = {{"--summary", 0, "summary"}, {NULL, 0, NULL}};
+static const opt o_release[] = {{"--summary", 0, "summary"},
+                                {"--next-actor", 0, "next_actor"},
+                                {"--receiver", 0, "receiver"},
+                                {"--expected-action", 0, "expected_action"},
+                                {"--reason", 0, "reason"},
+                                {"--fencing-token", 1, "fencing_token"},
+                                {NULL, 0, NULL}};
+static const opt o_renew[] = {{"--ttl", 1, "ttl"},
+                              {"--fencing-token", 1, "fencing_token"},
+                              {NULL, 0, NULL}};
+static const char *const pk_lease[] = {"lease_id"};
 static const opt o_receipt[] = {{"--export", 0, "export"}, {NULL, 0, NULL}};
 static const opt o_list[] = {{"--open", 2, "open"}, {"--all", 2, "all"}, {NULL, 0, NULL}};
 
@@ -425,10 +460,14 @@ static const work_sub subs[] = {
      "[--file PATH] [--summary S]",
      0, 0, pre_evidence, print_evidence, 1},
     {"decision", "motus_work_decision", ledger_work_decision, pk_lease_text, 2, o_decision,
-     "work decision LEASE TEXT [--rationale R]", 0, 0, NULL, print_decision, 1},
+     "work decision LEASE TEXT [--rationale R] [--accepted-by [TYPE:]ID] [--fencing-token N]", 0, 0,
+     NULL, print_decision, 1},
     {"release", "motus_work_release", ledger_work_release, pk_lease_outcome, 2, o_release,
-     "work release LEASE success|failure|partial|aborted [--summary S]", 0, 1, NULL, print_release,
-     1},
+     "work release LEASE success|failure|partial|aborted [--summary S] [--next-actor [TYPE:]ID]"
+     " [--receiver [TYPE:]ID] [--expected-action T] [--reason T] [--fencing-token N]",
+     0, 1, NULL, print_release, 1},
+    {"renew", "motus_work_renew", ledger_work_renew, pk_lease, 1, o_renew,
+     "work renew LEASE [--ttl S] [--fencing-token N]", 0, 0, NULL, print_renew, 1},
     {"receipt", "motus_work_receipt", ledger_work_receipt, pk_id, 1, o_receipt,
      "work receipt LEASE|RUN [--export DIR]", 0, 0, pre_receipt, print_json, 0},
     {"status", "motus_work_status", ledger_work_status, pk_id, 1, NULL, "work status LEASE|RUN", 0,
@@ -448,7 +487,7 @@ static int run_sub(const work_sub *w, int argc, char **argv)
   char what[32];
 
   if (!(a = parse(argc, argv, w->pos, w->npos, w->opts, w->usage, &json, w->writes ? &key : NULL)))
-    return CLI_EXIT_USAGE;
+    return json < 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE; /* --help answered, or bad usage */
   dir = str(a, "export");
   if (dir) { /* `work receipt --export DIR` is motus_run_export */
     tool = "motus_run_export";
@@ -457,8 +496,11 @@ static int run_sub(const work_sub *w, int argc, char **argv)
   if ((rc = check_args(tool, a)) || (w->pre && (rc = w->pre(a))))
     goto out;
   snprintf(what, sizeof what, "work %s", w->name);
-  if ((rc = call_ledger(what, fn, a, w->create, w->need_key, key, &out)))
+  if ((rc = call_ledger(what, fn, a, w->create, w->need_key, key, &out))) {
+    if (json && out) /* a busy claim: who holds the work, and until when */
+      cli_print_json(out);
     goto out;
+  }
   if (dir)
     rc = write_export(dir, out, json);
   else if (json)
@@ -474,7 +516,8 @@ out:
 int cmd_work(int argc, char **argv)
 {
   static const char *usage_all =
-      "work claim|evidence|decision|release|receipt|status|list ... (see `workledger work help`)";
+      "work claim|evidence|decision|release|renew|receipt|status|list ... (see `workledger work "
+      "help`)";
   if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
     FILE *f = argc < 2 ? stderr : stdout;
     fprintf(f,
@@ -482,12 +525,18 @@ int cmd_work(int argc, char **argv)
             "  workledger work claim WORK_ID [--intent T] [--actor ID] [--ttl S]\n"
             "  workledger work evidence LEASE KIND [--passed N] [--failed N] [--skipped N]"
             " [--uri U] [--file PATH] [--summary S]\n"
-            "  workledger work decision LEASE TEXT [--rationale R]\n"
+            "  workledger work decision LEASE TEXT [--rationale R] [--accepted-by [TYPE:]ID]\n"
             "  workledger work release LEASE success|failure|partial|aborted [--summary S]\n"
+            "      [--next-actor [TYPE:]ID] [--receiver [TYPE:]ID] [--expected-action T]"
+            " [--reason T]\n"
+            "  workledger work renew LEASE [--ttl S]\n"
             "  workledger work receipt LEASE|RUN [--export DIR]\n"
             "  workledger work status LEASE|RUN\n"
             "  workledger work list [--open]\n"
-            "every command accepts --json; claim, evidence, decision and release accept\n"
+            "TYPE is human (default), agent, service, ci or tool; a lease past its expiry takes\n"
+            "no evidence, renewal or release (the release attempt records it as expired);\n"
+            "evidence, decision, release and renew accept --fencing-token N (must be current)\n"
+            "every command accepts --json; claim, evidence, decision, release and renew accept\n"
             "--idempotency-key K (a repeat with the same key and arguments answers as the first\n"
             "did and writes nothing); arguments are checked against the inputSchema of\n"
             "the matching MCP tool (schemas/tools/motus_work_*.json)\n");

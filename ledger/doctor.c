@@ -5,6 +5,7 @@
  * With fix it re-creates missing triggers/indexes/views and marks expired leases; it never
  * deletes or rewrites facts. */
 #include "ledger/ledger_int.h"
+#include "ledger/work_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,7 +182,8 @@ static int fix_fn(ledger_txn *t, void *p, ledger_err *err)
   int rc = ledger__schema_fix(t->c, err);
   if (rc)
     return rc;
-  return ledger_txn_leases_expire(t, &f->expired, err);
+  /* expired leases end expired: marked, their open runs closed (ledger/work_int.h) */
+  return ledger__leases_expire_due(t, NULL, "doctor", &f->expired, err);
 }
 
 int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)

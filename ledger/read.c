@@ -152,6 +152,13 @@ int ledger__export_json(lconn *c, const char *run_id, const char *exported_at, j
   for (int i = 0; opt[i]; i++)
     if (json_object_get(run, opt[i]))
       json_object_set(r, opt[i], json_object_get(run, opt[i]));
+  /* the commit a wrap run was started on (work.started git.commit), as Motus' work-run git_sha */
+  json_t *first = json_array_get(events, 0);
+  json_t *sha = json_object_get(json_object_get(json_object_get(first, "payload"), "git"),
+                                "commit");
+  if (json_is_string(sha) && strcmp(json_string_value(json_object_get(first, "event_kind")),
+                                    LEDGER_KIND_WORK_STARTED) == 0)
+    json_object_set(r, "git_sha", sha);
   const char *ts = exported_at;
   if (!ts)
     ts = json_string_value(json_object_get(run, "closed_at"));

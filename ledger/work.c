@@ -5,8 +5,7 @@
  * work_views.c. Arguments and results are JSON objects shaped like the CLI's --json output
  * (ledger/work.h). It writes only the four Motus reference kinds. */
 #include "crypto/artifacts.h"
-#include "ledger/ledger_int.h"
-#include "ledger/work.h"
+#include "ledger/work_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,47 +107,9 @@ static void rand_id(char *out, size_t cap, const char *prefix)
   snprintf(out, cap, "%s-%s", prefix, hex);
 }
 
-/* ---- lease lookup inside a transaction ------------------------------------------------------ */
+/* ---- lease checks inside a transaction ------------------------------------------------------ */
 
-typedef struct lease_row {
-  char run_id[LEDGER_ID_MAX];
-  char lease_id[LEDGER_ID_MAX];
-  char work_id[LEDGER_ID_MAX];
-  char status[16]; /* run status */
-  char lease_status[16];
-  char expires_at[LEDGER_TS_MAX];
-  int64_t token;
-} lease_row;
-
-static const char SQL_LEASE[] =
-    "SELECT run_id, lease_id, work_id, status, lease_status, lease_expires_at, lease_token"
-    " FROM runs WHERE lease_id = ?1 OR (run_id = ?1 AND lease_id IS NOT NULL) LIMIT 1";
-
-static int lease_get(lconn *c, const char *id, lease_row *r, ledger_err *err)
-{
-  if (!id)
-    return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASE, err);
-  if (!st)
-    return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "unknown lease '%s'", id)
-                             : ledger__sqlerr(err, c, rc, "read lease");
-  }
-  memset(r, 0, sizeof *r);
-  snprintf(r->run_id, sizeof r->run_id, "%s", COLTXT(st, 0));
-  snprintf(r->lease_id, sizeof r->lease_id, "%s", COLTXT(st, 1));
-  snprintf(r->work_id, sizeof r->work_id, "%s", COLTXT(st, 2) ? COLTXT(st, 2) : "");
-  snprintf(r->status, sizeof r->status, "%s", COLTXT(st, 3));
-  snprintf(r->lease_status, sizeof r->lease_status, "%s", COLTXT(st, 4) ? COLTXT(st, 4) : "");
-  snprintf(r->expires_at, sizeof r->expires_at, "%s", COLTXT(st, 5) ? COLTXT(st, 5) : "");
-  r->token = sqlite3_column_int64(st, 6);
-  sqlite3_reset(st);
-  return LEDGER_OK;
-}
+typedef ledger__lease_row lease_row;
 
 static int set_lease_status(lconn *c, const char *run_id, const char *status, ledger_err *err)
 {
@@ -163,23 +124,38 @@ static int set_lease_status(lconn *c, const char *run_id, const char *status, le
   return rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "update lease");
 }
 
-/* An active, unexpired lease whose fencing token is still current. */
-static int lease_usable(ledger_txn *t, const lease_row *r, ledger_err *err)
+/* An active, unexpired lease whose fencing token is still current (and equal to `want_token`
+ * when the caller named one, i.e. want_token >= 0). */
+static int lease_usable(ledger_txn *t, const lease_row *r, json_int_t want_token, ledger_err *err)
 {
-  char res[LEDGER_ID_MAX + 8], now[LEDGER_TS_MAX];
-  int64_t now_ms, exp_ms;
-  if (strcmp(r->status, "closed") == 0)
+  char res[LEDGER_ID_MAX + 8];
+  if (strcmp(r->status, "closed") == 0 && strcmp(r->lease_status, "expired") != 0)
     return ledger__errf(err, LEDGER_ECLOSED, 0, "lease %s is released; its run %s is closed",
                         r->lease_id, r->run_id);
+  if (ledger__lease_past(r))
+    return ledger__errf(err, LEDGER_EEXPIRED, 0, "lease %s expired at %s (past expires_at)",
+                        r->lease_id, r->expires_at);
   if (strcmp(r->lease_status, "active") != 0)
     return ledger__errf(err, LEDGER_EEXPIRED, 0, "lease %s is %s", r->lease_id, r->lease_status);
-  ledger_now(now);
-  if (ledger_ts_parse(&now_ms, now) == 0 && ledger_ts_parse(&exp_ms, r->expires_at) == 0 &&
-      exp_ms <= now_ms)
-    return ledger__errf(err, LEDGER_EEXPIRED, 0, "lease %s expired at %s", r->lease_id,
-                        r->expires_at);
+  if (want_token >= 0 && want_token != r->token)
+    return ledger__errf(err, LEDGER_ESTALE, 0,
+                        "fencing token %lld is not the current token of lease %s (%lld)",
+                        (long long)want_token, r->lease_id, (long long)r->token);
   snprintf(res, sizeof res, "work:%s", r->work_id);
   return ledger_txn_lock_check(t, res, r->token, err);
+}
+
+/* The optional fencing_token argument: -1 when absent. */
+static int arg_token(const json_t *args, json_int_t *out, ledger_err *err)
+{
+  json_t *v = json_object_get(args, "fencing_token");
+  *out = -1;
+  if (!v || json_is_null(v))
+    return LEDGER_OK;
+  if (!json_is_integer(v) || json_integer_value(v) < 1)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "fencing_token must be a positive integer");
+  *out = json_integer_value(v);
+  return LEDGER_OK;
 }
 
 /* ---- claim ---------------------------------------------------------------------------------- */
@@ -191,11 +167,33 @@ struct claim_job {
   json_t *out;
 };
 
-static const char SQL_EXPIRE_OTHERS[] =
-    "UPDATE runs SET lease_status = 'expired' WHERE work_id = ?1 AND lease_status = 'active'";
 static const char SQL_SET_LEASE[] =
     "UPDATE runs SET lease_id = ?2, lease_status = 'active', lease_actor = ?3,"
     " lease_expires_at = ?4, lease_token = ?5 WHERE run_id = ?1";
+
+/* A busy work id: the message names the lease that holds it and until when; j->out receives
+ * {busy:true, work_id, lease_id, run_id, actor_id, expires_at, fencing_token}. */
+static void claim_busy(ledger_txn *t, struct claim_job *j, ledger_err *err)
+{
+  json_t *h = ledger__lease_holder(t->c, j->work_id);
+  if (!h) {
+    ledger__errf(err, LEDGER_EBUSY, 0, "work %s is busy: an active lease holds it", j->work_id);
+    return;
+  }
+  ledger__errf(err, LEDGER_EBUSY, 0,
+               "work %s is busy: lease %s (actor %s) holds it until %s; wait for its release "
+               "or expiry",
+               j->work_id, json_string_value(json_object_get(h, "lease_id")),
+               json_string_value(json_object_get(h, "actor_id"))
+                   ? json_string_value(json_object_get(h, "actor_id"))
+                   : "-",
+               json_string_value(json_object_get(h, "expires_at"))
+                   ? json_string_value(json_object_get(h, "expires_at"))
+                   : "-");
+  json_object_set_new(h, "busy", json_true());
+  json_decref(j->out);
+  j->out = h;
+}
 
 static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
 {
@@ -216,19 +214,14 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
   snprintf(res, sizeof res, "work:%s", j->work_id);
   if ((rc = ledger_txn_lock_acquire(t, res, lease_id, exp, &token, err))) {
     if (rc == LEDGER_EBUSY)
-      ledger__errf(err, LEDGER_EBUSY, 0, "work %s is busy: an active lease holds it", j->work_id);
+      claim_busy(t, j, err);
     return rc;
   }
-  /* we hold the lock now: any lease still marked active on this work id has expired */
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_EXPIRE_OTHERS, err);
-  if (!st)
-    return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, j->work_id, -1, SQLITE_TRANSIENT);
-  if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
-    sqlite3_reset(st);
-    return ledger__sqlerr(err, t->c, rc, "expire old leases");
-  }
-  sqlite3_reset(st);
+  /* we hold the lock now: any lease of this work id whose run is still open has expired; it
+   * ends expired (its run closes) before the new run opens */
+  if ((rc = ledger__leases_expire_due(t, j->work_id, "claim", NULL, err)))
+    return rc;
+  sqlite3_stmt *st;
   snprintf(producer, sizeof producer, "workledger.%s", ctx_kind(j->ctx));
   ledger_run_in rin = {NULL, j->work_id, producer, now};
   if ((rc = ledger_txn_run_open(t, &rin, run_id, NULL, err)))
@@ -299,6 +292,10 @@ int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args,
   }
   int rc = ledger_tx(l, claim_fn, &j, err);
   if (rc) {
+    if (rc == LEDGER_EBUSY && j.out) {
+      *out = j.out; /* who holds the work */
+      return rc;
+    }
     json_decref(j.out);
     return rc;
   }
@@ -313,6 +310,7 @@ struct ev_job {
   json_t *payload; /* evidence_refs etc. (owned by caller) */
   const char *id;  /* evidence/decision id */
   const char *key_prefix;
+  json_int_t want_token; /* -1: not given */
   json_t *out;
 };
 
@@ -321,7 +319,8 @@ static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
   struct ev_job *j = p;
   lease_row r;
   int rc;
-  if ((rc = lease_get(t->c, j->lease_id, &r, err)) || (rc = lease_usable(t, &r, err)))
+  if ((rc = ledger__lease_get(t->c, j->lease_id, &r, err)) ||
+      (rc = lease_usable(t, &r, j->want_token, err)))
     return rc;
   char key[LEDGER_ID_MAX * 2];
   snprintf(key, sizeof key, "%s:%s", j->key_prefix, j->id);
@@ -424,12 +423,14 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   const char *kind = ledger__arg_str(args, "kind"), *uri = ledger__arg_str(args, "uri"),
              *file = ledger__arg_str(args, "file"), *digest = ledger__arg_str(args, "digest"),
              *summary = ledger__arg_str(args, "summary");
-  json_int_t passed, failed, skipped;
+  json_int_t passed, failed, skipped, token;
   char id[48], hex[SEAL_SHA256_HEX], sumbuf[160];
   int rc;
   *out = NULL;
   if (!ledger__arg_str(args, "lease_id"))
     return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
+  if ((rc = arg_token(args, &token, err)))
+    return rc;
   if (!word_ok(kind))
     return ledger__errf(err, LEDGER_EINVAL, 0,
                         "evidence kind must be a word of letters, digits, '_', '-', '.'");
@@ -498,7 +499,7 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   if (json_object_size(counts))
     json_object_set(payload, "counts", counts);
   json_decref(counts);
-  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "evidence", NULL};
+  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "evidence", token, NULL};
   rc = ledger_tx(l, evidence_fn, &j, err);
   json_decref(payload);
   if (rc) {
@@ -515,22 +516,35 @@ int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
                          ledger_err *err)
 {
   (void)ctx;
-  const char *text = ledger__arg_str(args, "text"), *rationale = ledger__arg_str(args, "rationale");
+  const char *text = ledger__arg_str(args, "text"), *rationale = ledger__arg_str(args, "rationale"),
+             *accepted_by = ledger__arg_str(args, "accepted_by");
   char id[48];
+  json_int_t token;
+  json_t *acceptor = NULL;
   int rc;
   *out = NULL;
   if (!ledger__arg_str(args, "lease_id"))
     return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
-  if (!text || cp_len(text) > SEAL_MOTUS_TEXT_MAX)
+  if ((rc = arg_token(args, &token, err)))
+    return rc;
+  if (accepted_by && !(acceptor = ledger__actor_parse(accepted_by, "human", "accepted_by", err)))
+    return LEDGER_EINVAL;
+  if (!text || cp_len(text) > SEAL_MOTUS_TEXT_MAX) {
+    json_decref(acceptor);
     return ledger__errf(err, LEDGER_EINVAL, 0, "decision text must be 1..%d characters",
                         SEAL_MOTUS_TEXT_MAX);
-  if (rationale && cp_len(rationale) > SEAL_MOTUS_TEXT_MAX)
+  }
+  if (rationale && cp_len(rationale) > SEAL_MOTUS_TEXT_MAX) {
+    json_decref(acceptor);
     return ledger__errf(err, LEDGER_EINVAL, 0, "rationale is longer than %d characters",
                         SEAL_MOTUS_TEXT_MAX);
+  }
   rand_id(id, sizeof id, "decision");
   json_t *decision = json_pack("{s:s,s:s}", "decision_id", id, "text", text);
   if (rationale)
     json_object_set_new(decision, "rationale", json_string(rationale));
+  if (acceptor) /* an acceptance decision: release turns it into the receipt's acceptance */
+    json_object_set_new(decision, "accepted_by", acceptor);
   json_t *dig = NULL;
   if ((rc = ledger__digest_obj(&dig, decision, err))) {
     json_decref(decision);
@@ -539,8 +553,10 @@ int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   json_t *payload = json_pack("{s:[{s:s,s:s,s:o,s:s,s:{s:s}}],s:o}", "evidence_refs", "evidence_id",
                               id, "kind", "decision", "digest", dig, "summary", text, "redaction",
                               "status", "none", "decision", decision);
-  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "decision", NULL};
+  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "decision", token, NULL};
   rc = ledger_tx(l, evidence_fn, &j, err);
+  if (!rc && (acceptor = json_object_get(decision, "accepted_by")))
+    json_object_set(j.out, "accepted_by", acceptor);
   json_decref(payload);
   if (rc) {
     json_decref(j.out);
@@ -555,6 +571,10 @@ int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
 struct rel_job {
   const ledger_work_ctx *ctx;
   const char *lease_id, *outcome, *summary;
+  json_t *receiver;                      /* governed handoff: {type,id} or NULL (owned) */
+  const char *expected_action, *reason;  /* handoff details, may be NULL */
+  json_int_t want_token;                 /* -1: not given */
+  char expired[LEDGER_ID_MAX * 2 + 160]; /* set when the release found the lease expired */
   json_t *out;
 };
 
@@ -581,33 +601,108 @@ static int store_receipt(ledger_txn *t, const ledger_work_ctx *ctx, const char *
   return LEDGER_OK;
 }
 
-static json_t *closed_payload(const char *outcome, const char *summary, const char *now,
-                              json_t *actor_borrowed)
+/* What the run's events say at release: the claim's actor, every evidence id (in seq order) and
+ * the last acceptance decision's {decision_id, accepted_by}. */
+typedef struct run_facts {
+  json_t *actor;    /* borrowed from events */
+  json_t *evidence; /* new array of evidence ids */
+  json_t *acceptor; /* borrowed: {type,id} of the last decision with accepted_by, or NULL */
+  const char *acceptance_decision;
+  json_t *events; /* owned */
+} run_facts;
+
+static int read_facts(lconn *c, const char *run_id, run_facts *f, ledger_err *err)
 {
-  const char *acc = strcmp(outcome, "success") == 0   ? "accepted"
-                    : strcmp(outcome, "partial") == 0 ? "pending"
-                                                      : "rejected";
+  size_t i, k;
+  json_t *e, *ref;
+  memset(f, 0, sizeof *f);
+  int rc = ledger__events_json(c, run_id, &f->events, err);
+  if (rc)
+    return rc;
+  f->actor = json_object_get(json_object_get(json_array_get(f->events, 0), "payload"), "actor");
+  f->evidence = json_array();
+  json_array_foreach(f->events, i, e) {
+    json_t *p = json_object_get(e, "payload");
+    if (strcmp(json_string_value(json_object_get(e, "event_kind")),
+               LEDGER_KIND_EVIDENCE_REFERENCED) != 0)
+      continue;
+    json_array_foreach(json_object_get(p, "evidence_refs"), k, ref)
+      json_array_append(f->evidence, json_object_get(ref, "evidence_id"));
+    json_t *d = json_object_get(p, "decision");
+    if (json_object_get(d, "accepted_by")) {
+      f->acceptor = json_object_get(d, "accepted_by");
+      f->acceptance_decision = json_string_value(json_object_get(d, "decision_id"));
+    }
+  }
+  return LEDGER_OK;
+}
+
+static void facts_free(run_facts *f)
+{
+  json_decref(f->evidence);
+  json_decref(f->events);
+}
+
+static json_t *actor_copy(const json_t *a)
+{
+  return json_pack("{s:O,s:O}", "type", json_object_get(a, "type"), "id", json_object_get(a, "id"));
+}
+
+/* The acceptance of a release without a handoff: an acceptance decision (success or partial)
+ * names who accepted; otherwise the terminal outcome decides, by the claim's actor. */
+static json_t *plain_acceptance(const char *outcome, const char *now, const run_facts *f)
+{
+  int ok = strcmp(outcome, "success") == 0, part = strcmp(outcome, "partial") == 0;
+  if (f->acceptor && (ok || part)) {
+    json_t *a = json_pack("{s:s,s:s,s:o,s:s}", "status", "accepted", "method", "decision", "actor",
+                          actor_copy(f->acceptor), "accepted_at", now);
+    if (f->acceptance_decision)
+      json_object_set_new(a, "rationale_ref", json_string(f->acceptance_decision));
+    return a;
+  }
+  const char *acc = ok ? "accepted" : part ? "pending" : "rejected";
   json_t *acceptance = json_pack("{s:s,s:s}", "status", acc, "method", "terminal_outcome");
-  if (actor_borrowed) {
-    json_object_set_new(acceptance, "actor",
-                        json_pack("{s:O,s:O}", "type", json_object_get(actor_borrowed, "type"),
-                                  "id", json_object_get(actor_borrowed, "id")));
-    if (strcmp(acc, "pending") != 0)
+  if (f->actor) {
+    json_object_set_new(acceptance, "actor", actor_copy(f->actor));
+    if (!part)
       json_object_set_new(acceptance, "accepted_at", json_string(now));
   }
-  json_t *route, *handoff;
-  if (strcmp(outcome, "success") == 0) {
-    route = json_pack("{s:s}", "status", "complete");
-    handoff = json_pack("{s:s}", "status", "none");
-  } else if (strcmp(outcome, "partial") == 0) {
-    route = json_pack("{s:s,s:s}", "status", "handoff", "reason", "partial outcome: work remains");
-    handoff = json_pack("{s:s,s:s}", "status", "ready", "reason", "partial outcome: work remains");
-  } else if (strcmp(outcome, "failure") == 0) {
-    route = json_pack("{s:s,s:s}", "status", "blocked", "reason", "outcome failure");
-    handoff = json_pack("{s:s}", "status", "none");
+  return acceptance;
+}
+
+static json_t *closed_payload(const struct rel_job *j, const char *now, const run_facts *f)
+{
+  const char *outcome = j->outcome, *summary = j->summary;
+  json_t *acceptance, *route, *handoff;
+  if (j->receiver) { /* governed handoff (Motus Level 2): the receiver inherits the evidence */
+    char why[LEDGER_ID_MAX * 4 + 32];
+    snprintf(why, sizeof why, "handoff to %s",
+             json_string_value(json_object_get(j->receiver, "id")));
+    acceptance = json_pack("{s:s,s:s,s:o}", "status", "pending", "method", "receiver_review",
+                           "actor", actor_copy(j->receiver));
+    route = json_pack("{s:s,s:o,s:s}", "status", "handoff", "next_actor", actor_copy(j->receiver),
+                      "reason", j->reason ? j->reason : why);
+    handoff = json_pack("{s:s,s:o,s:O,s:s}", "status", "ready", "receiver", actor_copy(j->receiver),
+                        "evidence_refs", f->evidence, "reason", j->reason ? j->reason : why);
+    if (j->expected_action)
+      json_object_set_new(handoff, "expected_action", json_string(j->expected_action));
   } else {
-    route = json_pack("{s:s}", "status", "none");
-    handoff = json_pack("{s:s}", "status", "none");
+    acceptance = plain_acceptance(outcome, now, f);
+    if (strcmp(outcome, "success") == 0) {
+      route = json_pack("{s:s}", "status", "complete");
+      handoff = json_pack("{s:s}", "status", "none");
+    } else if (strcmp(outcome, "partial") == 0) {
+      route = json_pack("{s:s,s:s}", "status", "handoff", "reason",
+                        "partial outcome: work remains");
+      handoff = json_pack("{s:s,s:s}", "status", "ready", "reason",
+                          "partial outcome: work remains");
+    } else if (strcmp(outcome, "failure") == 0) {
+      route = json_pack("{s:s,s:s}", "status", "blocked", "reason", "outcome failure");
+      handoff = json_pack("{s:s}", "status", "none");
+    } else {
+      route = json_pack("{s:s}", "status", "none");
+      handoff = json_pack("{s:s}", "status", "none");
+    }
   }
   char sbuf[96];
   if (!summary) {
@@ -619,17 +714,38 @@ static json_t *closed_payload(const char *outcome, const char *summary, const ch
                    "handoff", handoff, "redaction", "status", "none");
 }
 
-static int started_actor(lconn *c, const char *run_id, json_t **actor, ledger_err *err)
+/* Closes the run of an active lease with the release's outcome and stores its receipt. */
+static int release_close(ledger_txn *t, struct rel_job *j, const lease_row *r, json_t **receipt,
+                         ledger_err *err)
 {
-  json_t *events = NULL;
-  int rc = ledger__events_json(c, run_id, &events, err);
-  if (rc)
+  char now[LEDGER_TS_MAX], key[LEDGER_ID_MAX + 16], res[LEDGER_ID_MAX + 8];
+  run_facts f;
+  int rc;
+  if ((rc = lease_usable(t, r, j->want_token, err)) || (rc = read_facts(t->c, r->run_id, &f, err)))
     return rc;
-  json_t *p = json_object_get(json_array_get(events, 0), "payload");
-  *actor = json_object_get(p, "actor");
-  json_incref(*actor);
-  json_decref(events);
-  return LEDGER_OK;
+  if (j->receiver && !json_array_size(f.evidence)) {
+    facts_free(&f);
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "a governed handoff passes evidence on: record evidence on lease %s "
+                        "before handing it off",
+                        r->lease_id);
+  }
+  ledger_now(now);
+  json_t *payload = closed_payload(j, now, &f);
+  facts_free(&f);
+  snprintf(key, sizeof key, "release:%s", r->lease_id);
+  ledger_event_in ev = {r->run_id, LEDGER_KIND_WORK_CLOSED, key, now, NULL, payload};
+  rc = payload ? ledger_txn_run_close(t, &ev, NULL, err)
+               : ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  json_decref(payload);
+  if (rc ||
+      (rc = set_lease_status(t->c, r->run_id,
+                             strcmp(j->outcome, "aborted") == 0 ? "aborted" : "released", err)))
+    return rc;
+  snprintf(res, sizeof res, "work:%s", r->work_id);
+  if ((rc = ledger_txn_lock_release(t, res, r->token, err)))
+    return rc;
+  return store_receipt(t, j->ctx, r->run_id, receipt, err);
 }
 
 static int release_fn(ledger_txn *t, void *p, ledger_err *err)
@@ -638,54 +754,93 @@ static int release_fn(ledger_txn *t, void *p, ledger_err *err)
   lease_row r;
   json_t *receipt = NULL;
   int rc, replayed = 0;
-  if ((rc = lease_get(t->c, j->lease_id, &r, err)))
+  if ((rc = ledger__lease_get(t->c, j->lease_id, &r, err)))
     return rc;
+  if (ledger__lease_past(&r)) {
+    /* an expired lease takes no release: it ends expired, and that is recorded */
+    if ((rc = ledger__lease_expire(t, &r, "release", err)))
+      return rc;
+    snprintf(j->expired, sizeof j->expired,
+             "lease %s expired at %s: no release; run %s closed as expired (outcome "
+             "unknown); claim the work again",
+             r.lease_id, r.expires_at, r.run_id);
+    return LEDGER_OK;
+  }
   if (strcmp(r.status, "closed") == 0) {
     replayed = 1;
     rc = ledger__receipt_of_run(t->c, r.run_id, &receipt, err);
     if (rc == LEDGER_ENOTFOUND)
       rc = store_receipt(t, j->ctx, r.run_id, &receipt, err);
-    if (rc)
-      return rc;
   } else {
-    char now[LEDGER_TS_MAX], key[LEDGER_ID_MAX + 16], res[LEDGER_ID_MAX + 8];
-    json_t *actor = NULL;
-    ledger_now(now);
-    if ((rc = started_actor(t->c, r.run_id, &actor, err)))
-      return rc;
-    json_t *payload = closed_payload(j->outcome, j->summary, now, actor);
-    json_decref(actor);
-    snprintf(key, sizeof key, "release:%s", r.lease_id);
-    ledger_event_in ev = {r.run_id, "work.closed", key, now, NULL, payload};
-    rc = ledger_txn_run_close(t, &ev, NULL, err);
-    json_decref(payload);
-    if (rc)
-      return rc;
-    if (strcmp(r.lease_status, "active") == 0 &&
-        (rc = set_lease_status(t->c, r.run_id,
-                               strcmp(j->outcome, "aborted") == 0 ? "aborted" : "released", err)))
-      return rc;
-    snprintf(res, sizeof res, "work:%s", r.work_id);
-    rc = ledger_txn_lock_release(t, res, r.token, NULL); /* stale: someone took it over; fine */
-    (void)rc;
-    if ((rc = store_receipt(t, j->ctx, r.run_id, &receipt, err)))
-      return rc;
+    rc = release_close(t, j, &r, &receipt, err);
   }
+  if (rc)
+    return rc;
   j->out = json_pack("{s:O,s:s,s:s,s:O,s:b}", "receipt_id", json_object_get(receipt, "receipt_id"),
                      "run_id", r.run_id, "lease_id", r.lease_id, "outcome",
                      json_object_get(json_object_get(receipt, "outcome"), "status"), "replayed",
                      replayed);
+  if (j->out && !replayed && j->receiver)
+    json_object_set(j->out, "handoff", json_object_get(receipt, "handoff"));
   json_decref(receipt);
   return j->out ? LEDGER_OK : ledger__errf(err, LEDGER_ERROR, 0, "stored receipt is malformed");
+}
+
+/* The handoff arguments of a release: next_actor and receiver name one actor (Motus Level 2
+ * requires route_summary.next_actor == handoff.receiver == acceptance.actor). */
+static int release_handoff_args(struct rel_job *j, const json_t *args, ledger_err *err)
+{
+  const char *na = ledger__arg_str(args, "next_actor"), *rv = ledger__arg_str(args, "receiver");
+  json_t *a = NULL, *b = NULL;
+  j->expected_action = ledger__arg_str(args, "expected_action");
+  j->reason = ledger__arg_str(args, "reason");
+  if ((j->expected_action && cp_len(j->expected_action) > SEAL_MOTUS_TEXT_MAX) ||
+      (j->reason && cp_len(j->reason) > SEAL_MOTUS_TEXT_MAX))
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "expected_action and reason are at most %d "
+                        "characters",
+                        SEAL_MOTUS_TEXT_MAX);
+  if (!na && !rv) {
+    if (j->expected_action || j->reason)
+      return ledger__errf(err, LEDGER_EINVAL, 0,
+                          "expected_action and reason describe a handoff: name its receiver");
+    return LEDGER_OK;
+  }
+  if ((na && !(a = ledger__actor_parse(na, "human", "next_actor", err))) ||
+      (rv && !(b = ledger__actor_parse(rv, "human", "receiver", err)))) {
+    json_decref(a);
+    return LEDGER_EINVAL;
+  }
+  if (a && b && !json_equal(a, b)) {
+    json_decref(a);
+    json_decref(b);
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "next_actor and receiver must name the same actor (Motus Level 2 "
+                        "governed handoff: the next actor is the receiver)");
+  }
+  if (strcmp(j->outcome, "aborted") == 0) {
+    json_decref(a);
+    json_decref(b);
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        "an aborted release hands nothing off; release "
+                        "with success, partial or failure to hand off");
+  }
+  j->receiver = a ? a : b;
+  json_decref(a ? b : NULL);
+  return LEDGER_OK;
 }
 
 int ledger_work_release(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                         ledger_err *err)
 {
   static const char *const words[] = {"success", "failure", "partial", "aborted", NULL};
-  struct rel_job j = {ctx, ledger__arg_str(args, "lease_id"), ledger__arg_str(args, "outcome"),
-                      ledger__arg_str(args, "summary"), NULL};
-  int ok = 0;
+  struct rel_job j;
+  int ok = 0, rc;
+  memset(&j, 0, sizeof j);
+  j.ctx = ctx;
+  j.lease_id = ledger__arg_str(args, "lease_id");
+  j.outcome = ledger__arg_str(args, "outcome");
+  j.summary = ledger__arg_str(args, "summary");
   *out = NULL;
   if (!j.lease_id)
     return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
@@ -698,7 +853,12 @@ int ledger_work_release(ledger *l, const ledger_work_ctx *ctx, const json_t *arg
   if (j.summary && cp_len(j.summary) > SEAL_MOTUS_TEXT_MAX)
     return ledger__errf(err, LEDGER_EINVAL, 0, "summary is longer than %d characters",
                         SEAL_MOTUS_TEXT_MAX);
-  int rc = ledger_tx(l, release_fn, &j, err);
+  if ((rc = arg_token(args, &j.want_token, err)) || (rc = release_handoff_args(&j, args, err)))
+    return rc;
+  rc = ledger_tx(l, release_fn, &j, err);
+  json_decref(j.receiver);
+  if (rc == LEDGER_OK && j.expired[0]) /* the expiry is recorded; the release itself fails */
+    rc = ledger__errf(err, LEDGER_EEXPIRED, 0, "%s", j.expired);
   if (rc) {
     json_decref(j.out);
     return rc;

@@ -7,9 +7,17 @@
  * returns a new JSON object shaped like the CLI's --json output; the member names are listed per
  * function and are normative in spec/store.md. Nothing here prints.
  *
- * Only the four Motus reference kinds are written by the work loop (work.started,
+ * Only the four Motus reference kinds are written into work runs (work.started,
  * evidence.referenced — also for decisions —, tool.used, work.closed), so every work run passes
- * the Motus Level 1 checks. Errors: ledger_rc codes (ledger/ledger.h) with `err` filled. */
+ * the Motus Level 1 checks; lease renewals are lease.renewed events of the custody run
+ * "lease-custody". Errors: ledger_rc codes (ledger/ledger.h) with `err` filled.
+ *
+ * Leases: a lease past its expires_at is expired. It takes no evidence, decision or renewal
+ * (LEDGER_EEXPIRED, nothing written) and no release: the release attempt closes its run as
+ * expired (work.closed with outcome "unknown", acceptance "rejected", method "lease_expired";
+ * lease status "expired", distinct from "aborted") and then fails with LEDGER_EEXPIRED. The
+ * next claim of the same work id and `doctor --fix` end it the same way. Every write that names
+ * a `fencing_token` (optional integer) must name the lease's current one (LEDGER_ESTALE). */
 #ifndef WL_LEDGER_WORK_H
 #define WL_LEDGER_WORK_H
 
@@ -33,9 +41,11 @@ typedef struct ledger_work_ctx {
 } ledger_work_ctx;
 
 /* claim: args {work_id (required), intent?, actor?, ttl? (seconds, integer > 0, default 3600)}
- * → {lease_id, run_id, work_id, expires_at, fencing_token}. Opens a run (work.started) and a
- * fenced lock on "work:<work_id>".
- * @return LEDGER_OK; LEDGER_EBUSY (the work id has an active lease); LEDGER_EINVAL. */
+ * → {lease_id, run_id, work_id, expires_at, fencing_token, claimed_at}. Opens a run
+ * (work.started) and a fenced lock on "work:<work_id>"; expired leases of the work id end first.
+ * @return LEDGER_OK; LEDGER_EBUSY (the work id has an active lease: err names it and its
+ * expires_at, and *out receives {busy:true, work_id, lease_id, run_id, actor_id, expires_at,
+ * fencing_token} of the holder — new, the caller frees it); LEDGER_EINVAL. */
 int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                       ledger_err *err) LEDGER_WUR;
 
@@ -46,7 +56,7 @@ int ledger_work_claim(ledger *l, const ledger_work_ctx *ctx, const json_t *args,
  * LEDGER_EVIDENCE_FILE_MAX bytes, readable. Returns LEDGER_OK or LEDGER_EINVAL with the reason. */
 int ledger_evidence_file_check(const char *path, ledger_err *err) LEDGER_WUR;
 
-/* evidence: args {lease_id, kind, passed?, failed?, skipped? (integers >= 0), uri?, file? (path:
+/* evidence: args {lease_id, kind, fencing_token?, passed?, failed?, skipped? (integers >= 0), uri?, file? (path:
  * read and recorded by sha256 digest only), digest? (64 hex, instead of file), summary?}
  * → {evidence_id, run_id, lease_id, seq, digest}.
  * @return LEDGER_OK; LEDGER_ENOTFOUND (unknown lease); LEDGER_ECLOSED; LEDGER_EEXPIRED;
@@ -54,18 +64,49 @@ int ledger_evidence_file_check(const char *path, ledger_err *err) LEDGER_WUR;
 int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                          ledger_err *err) LEDGER_WUR;
 
-/* decision: args {lease_id, text, rationale?} → {decision_id, run_id, lease_id, seq}. Recorded
- * as an evidence.referenced event with an evidence ref of kind "decision". Errors as evidence. */
+/* decision: args {lease_id, text, rationale?, accepted_by? ("[TYPE:]ID", TYPE default
+ * "human"), fencing_token?} → {decision_id, run_id, lease_id, seq, accepted_by?}. Recorded as an
+ * evidence.referenced event with an evidence ref of kind "decision". With accepted_by it is an
+ * acceptance decision: a later success or partial release (without a handoff) records
+ * acceptance {status:"accepted", method:"decision", actor, accepted_at, rationale_ref: the
+ * decision id}. Errors as evidence. */
 int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                          ledger_err *err) LEDGER_WUR;
 
-/* release: args {lease_id, outcome: success|failure|partial|aborted, summary?} → {receipt_id,
- * run_id, lease_id, outcome, replayed}. Closes the run (work.closed with outcome, acceptance,
- * route_summary, handoff, redaction), releases the lock, stores the (signed) receipt. A repeated
- * release returns the same receipt (replayed: true). Release of an expired lease still closes
- * its run. @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_EINVAL. */
+/* release: args {lease_id, outcome: success|failure|partial|aborted, summary?, fencing_token?,
+ * next_actor?, receiver? ("[TYPE:]ID", the same actor when both are given), expected_action?,
+ * reason?} → {receipt_id, run_id, lease_id, outcome, replayed, handoff?}. Closes the run
+ * (work.closed with outcome, acceptance, route_summary, handoff, redaction), releases the lock,
+ * stores the (signed) receipt. A repeated release returns the same receipt (replayed: true).
+ * With a receiver it is a governed handoff (Motus Level 2): route_summary{status:"handoff",
+ * next_actor, reason}, handoff{status:"ready", receiver, evidence_refs: every evidence id of the
+ * run, expected_action?, reason}, acceptance{status:"pending", method:"receiver_review", actor:
+ * the receiver}; the run must hold evidence (else LEDGER_EINVAL) and the outcome must not be
+ * aborted. @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_EINVAL, LEDGER_ESTALE, LEDGER_EEXPIRED
+ * (the lease had expired: its expiry was recorded and committed, see above). */
 int ledger_work_release(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                         ledger_err *err) LEDGER_WUR;
+
+/* renew: args {lease_id, ttl? (seconds, 1..SEAL_MOTUS_TTL_MAX; default the claim's ttl),
+ * fencing_token?} → {lease_id, run_id, work_id, expires_at, previous_expires_at, fencing_token,
+ * renewed_at}. Extends an active, unexpired lease and its fenced lock to now + ttl (the fencing
+ * token stays) and appends lease.renewed {lease_id, run_id, work_id, previous_expires_at,
+ * expires_at, ttl_s, fencing_token} to the custody run "lease-custody".
+ * @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_EINVAL, LEDGER_ECLOSED (released),
+ * LEDGER_EEXPIRED (expired: nothing written), LEDGER_ESTALE. */
+int ledger_work_renew(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                      ledger_err *err) LEDGER_WUR;
+
+/* The event kind of a lease renewal (registered on first use) and the run that holds them. */
+#define LEDGER_KIND_LEASE_RENEWED "lease.renewed"
+#define LEDGER_CUSTODY_RUN "lease-custody"
+
+/* runs: args {open?: bool, outcome?: outcome word, work_id?, since?: RFC 3339 timestamp (runs
+ * started at or after it), limit?: 1..1000 (default 100), offset?: >= 0} → {items:[run objects
+ * as ledger_run_get, newest first (started_at DESC, run_id ASC)], count, offset, limit}.
+ * @return LEDGER_OK, LEDGER_EINVAL (bad filter). */
+int ledger_work_runs(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
+                     ledger_err *err) LEDGER_WUR;
 
 /* receipt: args {id: lease id or run id} → the Work Receipt Envelope v0.1 (closed runs only).
  * @return LEDGER_OK, LEDGER_ENOTFOUND, LEDGER_EINVAL (run still open). */
@@ -80,8 +121,10 @@ int ledger_work_receipt(ledger *l, const ledger_work_ctx *ctx, const json_t *arg
 int ledger_work_export(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                        ledger_err *err) LEDGER_WUR;
 
-/* status: args {id: lease or run id} → {run_id, work_id, status, lease?, outcome?, events,
- * evidence:[evidence refs], decisions:[{decision_id,text,rationale?}], receipt_id?}. */
+/* status: args {id: lease or run id} → {run_id, work_id, status, lease_status?, lease?,
+ * outcome?, events, evidence:[evidence refs], decisions:[{decision_id,text,rationale?}],
+ * receipt_id?}. lease.status (and lease_status) is "expired" as soon as expires_at has passed,
+ * whether or not the expiry was recorded yet. */
 int ledger_work_status(ledger *l, const ledger_work_ctx *ctx, const json_t *args, json_t **out,
                        ledger_err *err) LEDGER_WUR;
 

@@ -3,8 +3,7 @@
  * of a closed run (the stored one, else built and signed now), the export with the store export
  * and projection manifest, the status and packet projections of a run's events, and the list of
  * leases. Each runs on a reader connection inside one read transaction; nothing is written. */
-#include "ledger/ledger_int.h"
-#include "ledger/work.h"
+#include "ledger/work_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -165,8 +164,19 @@ static int status_view(lconn *c, void *p, ledger_err *err)
                         decisions);
   if (json_object_get(run, "work_id"))
     json_object_set(o, "work_id", json_object_get(run, "work_id"));
-  if (json_object_get(run, "lease"))
-    json_object_set(o, "lease", json_object_get(run, "lease"));
+  json_t *lease = json_object_get(run, "lease");
+  if (lease) {
+    char ls[16] = "";
+    const char *now = ledger__lease_status_now(json_string_value(json_object_get(lease, "status")),
+                                               json_string_value(
+                                                   json_object_get(lease, "expires_at")));
+    snprintf(ls, sizeof ls, "%s", now ? now : ""); /* copied: the member is replaced below */
+    if (ls[0]) {
+      json_object_set_new(lease, "status", json_string(ls));
+      json_object_set_new(o, "lease_status", json_string(ls));
+    }
+    json_object_set(o, "lease", lease);
+  }
   json_t *closed = closed_of(events);
   if (closed)
     json_object_set(o, "outcome", json_object_get(closed, "outcome"));
@@ -205,12 +215,15 @@ static int list_view(lconn *c, void *p, ledger_err *err)
   sqlite3_bind_int(st, 1, json_is_true(open) ? 1 : 0);
   json_t *items = json_array();
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    json_array_append_new(items,
-                          json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?}", "lease_id", COLTXT(st, 0),
-                                    "run_id", COLTXT(st, 1), "work_id", COLTXT(st, 2), "actor_id",
-                                    COLTXT(st, 3), "claimed_at", COLTXT(st, 4), "expires_at",
-                                    COLTXT(st, 5), "status", COLTXT(st, 6)));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *ls = ledger__lease_status_now(COLTXT(st, 6), COLTXT(st, 5));
+    if (json_is_true(open) && (!ls || strcmp(ls, "active") != 0))
+      continue; /* past expires_at: no longer open */
+    json_array_append_new(
+        items, json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?}", "lease_id", COLTXT(st, 0), "run_id",
+                         COLTXT(st, 1), "work_id", COLTXT(st, 2), "actor_id", COLTXT(st, 3),
+                         "claimed_at", COLTXT(st, 4), "expires_at", COLTXT(st, 5), "status", ls));
+  }
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(items);

@@ -10,7 +10,8 @@
  * non-blocking and served by the same poll loop, with SIGPIPE blocked in this thread (a child
  * that stops reading early gives EPIPE, never kills the server). ledger_wrap_run runs its steps
  * in order: wrap_begin (the run), wrap_spawn, wrap_supervise (the poll loop), wrap_reap,
- * wrap_outcome and wrap_record, with one cleanup path. */
+ * wrap_outcome and wrap_record, with one cleanup path. A new run records the git facts of the
+ * working directory (ledger/wrap_git.c) in its work.started. */
 #include "ledger/wrap.h"
 #include "ledger/ledger_int.h"
 
@@ -344,6 +345,9 @@ static int wrap_begin(ledger *l, const ledger_work_ctx *ctx, wrap_run *w, ledger
     return LEDGER_OK;
   }
   struct start_job sj = {ctx, w->work_id, start_payload(ctx, w), "", ""};
+  json_t *git = ledger_wrap_git_facts(NULL); /* inside a git repository only */
+  if (git)
+    json_object_set_new(sj.payload, "git", git);
   rc = ledger_tx(l, start_fn, &sj, err);
   json_decref(sj.payload);
   if (rc)

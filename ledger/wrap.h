@@ -80,6 +80,14 @@ typedef struct ledger_wrap_result {
 int ledger_wrap_run(ledger *l, const ledger_work_ctx *ctx, const ledger_wrap_opts *opts,
                     ledger_wrap_result *result, ledger_err *err) LEDGER_WUR;
 
+/* The git facts of directory `dir` (NULL: the current one) as Motus records them on a wrap run:
+ * {repository (directory name of the top level), commit? (HEAD sha; absent before the first
+ * commit), branch? (absent on a detached HEAD), dirty (tracked files differ from HEAD)}, new;
+ * NULL outside a git repository, when git is not installed, or when it takes over 2 s. Runs
+ * `git` as a child process. A new run (not opts->run_id) records them in work.started as
+ * `git`, and the run's store export carries git_sha = commit. */
+json_t *ledger_wrap_git_facts(const char *dir);
+
 /* result as JSON {run_id, receipt_id?, exit_status, exit_code, signal, timed_out, outcome,
  * stdout:{bytes,lines}, stderr:{bytes,lines}}. new. */
 json_t *ledger_wrap_result_json(const ledger_wrap_result *r);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0
  * tools/motus.c — the Motus work-loop tools: thin wrappers over ledger/work.h
- * (motus_work_claim/_evidence/_decision/_release/_receipt/_status/_list, motus_run_export) and
- * ledger/wrap.h (motus_wrap: argv, no shell). The arguments arrive validated against the tool's
- * inputSchema; each function maps Store error codes to a message a model can act on. Progress
- * for motus_wrap is reported as output arrives (when the client sent a progressToken), and a
- * cancelled call stops the command. No policy or receipt logic here (call.c). */
+ * (motus_work_claim/_evidence/_decision/_release/_renew/_receipt/_status/_list, motus_run_export)
+ * and ledger/wrap.h (motus_wrap: argv, no shell). The arguments arrive validated against the
+ * tool's inputSchema; each function maps Store error codes to a message a model can act on.
+ * Progress for motus_wrap is reported as output arrives (when the client sent a progressToken);
+ * a cancelled call (or a server shutting down) is noticed within 100 ms even when the command
+ * prints nothing: its process group is killed and its run closes aborted. No policy or receipt
+ * logic here (call.c). */
 #include "ledger/work.h"
 #include "ledger/wrap.h"
 #include "mcp/tool.h"
@@ -35,7 +37,7 @@ static const char *hint(int rc)
   case LEDGER_EBUSY:
     return " (someone holds this work; wait for its lease to be released or expire)";
   case LEDGER_ECLOSED: return " (the run is closed: claim the work again to record more)";
-  case LEDGER_EEXPIRED: return " (the lease expired: release it and claim again)";
+  case LEDGER_EEXPIRED: return " (the lease expired: claim the work again)";
   case LEDGER_ESTALE: return " (the lease was taken over by another claim)";
   default: return "";
   }
@@ -87,6 +89,10 @@ static int release_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
 {
   return run_work(c, ledger_work_release, "release", a, o);
 }
+static int renew_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
+{
+  return run_work(c, ledger_work_renew, "renew", a, o);
+}
 static int receipt_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
 {
   return run_work(c, ledger_work_receipt, "receipt", a, o);
@@ -115,11 +121,17 @@ static int sink(void *payload, const char *data, size_t len)
   char m[80];
   (void)data;
   if (mcp_ctx_cancelled(s->ctx))
-    return 1; /* stops the command */
+    return 0; /* the tick stops the command (outcome aborted); the output is not delivered */
   s->bytes += len;
   snprintf(m, sizeof m, "%llu bytes of output", (unsigned long long)s->bytes);
   mcp_ctx_progress(s->ctx, (double)s->bytes, 0, m);
   return 0;
+}
+
+/* Cancellation, checked every 100 ms while the command runs, output or not. */
+static int wrap_tick(void *payload)
+{
+  return mcp_ctx_cancelled(((wrap_sink *)payload)->ctx);
 }
 
 static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
@@ -157,6 +169,10 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   o.out_payload = &ws;
   o.err_sink = sink;
   o.err_payload = &ws;
+  o.tick = wrap_tick;
+  o.tick_payload = &ws;
+  o.tick_ms = 100;
+  o.own_group = 1; /* cancelling kills the command and what it started */
   memset(&res, 0, sizeof res);
   memset(&err, 0, sizeof err);
   mcp_ctx_progress(ctx, 0.5, 0, "started");
@@ -168,6 +184,14 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
     return -1;
   }
   snprintf(out->run_id, sizeof out->run_id, "%s", res.run_id);
+  if (res.cancelled) { /* no result for a cancelled call: the call is recorded as failed */
+    snprintf(out->error, sizeof out->error,
+             "Error: motus_wrap %s: the command was stopped and run %s closed aborted",
+             mcp_ctx_shutting_down(ctx) ? "stopped: the server is shutting down"
+                                        : "cancelled by the caller",
+             res.run_id);
+    return -1;
+  }
   out->payload = ledger_wrap_result_json(&res);
   return out->payload ? 0 : -1;
 }
@@ -177,6 +201,7 @@ const mcp_tool_impl tools_motus[] = {
     {"motus_work_evidence", evidence_fn, MCP_PROFILE_ALL, NULL, 0},
     {"motus_work_decision", decision_fn, MCP_PROFILE_ALL, NULL, 0},
     {"motus_work_release", release_fn, MCP_PROFILE_ALL, NULL, 0},
+    {"motus_work_renew", renew_fn, MCP_PROFILE_ALL, NULL, 0},
     {"motus_work_receipt", receipt_fn, MCP_PROFILE_ALL, NULL, 0},
     {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL, 0},
     {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL, 0},
