@@ -127,6 +127,7 @@ claim = structured(tool("claim", "motus_work_claim", {"work_id": "FLOAT-1", "int
 lease = claim["lease_id"]
 tool("ev", "motus_work_evidence", {"lease_id": lease, "kind": "test_result", "passed": 3,
                                     "failed": 0, "skipped": 1, "summary": "ok"})
+tool("renew", "motus_work_renew", {"lease_id": lease, "ttl": 600})
 tool("dec", "motus_work_decision", {"lease_id": lease, "text": "ship", "rationale": "green"})
 tool("status", "motus_work_status", {"id": lease})
 tool("list1", "motus_work_list", {})

@@ -570,6 +570,10 @@ START_TEST(test_work_loop)
   ck_assert(strncmp(lease, "lease-", 6) == 0);
   ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &again, &e), LEDGER_EBUSY);
   ck_assert_ptr_nonnull(strstr(e.msg, "busy"));
+  /* a busy claim names the holder */
+  ck_assert_str_eq(json_string_value(json_object_get(again, "lease_id")), lease);
+  json_decref(again);
+  again = NULL;
   json_t *ev = args("{s:s,s:s,s:i,s:i}", "lease_id", lease, "kind", "test_result", "passed", 1,
                     "failed", 0);
   json_t *out = NULL;
@@ -709,6 +713,9 @@ START_TEST(test_lease_expiry)
   json_t *c1 = NULL, *c2 = NULL, *out = NULL;
   ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &c1, &e), 0);
   ck_assert_int_eq(ledger_work_claim(l, &ctx, a, &c2, &e), LEDGER_EBUSY);
+  ck_assert(json_equal(json_object_get(c2, "lease_id"), json_object_get(c1, "lease_id")));
+  json_decref(c2);
+  c2 = NULL;
   /* move the lease and its lock into the past instead of sleeping */
   ck_assert_int_eq(raw_exec(store,
                             "UPDATE runs SET lease_expires_at='2000-01-01T00:00:00.000Z'"
