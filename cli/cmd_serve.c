@@ -104,10 +104,13 @@ int cmd_serve(int argc, char **argv)
     cli_errorf("serve: cannot set up stdout");
     return CLI_EXIT_FAIL;
   }
+  if ((rc = serve_env_config(&env, &o.c)) != 0) {
+    rc = rc == -2 ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+    goto out;
+  }
   rc = CLI_EXIT_FAIL;
   /* the node identity before the Store: without one nothing is created */
-  if (serve_env_config(&env, &o.c) != 0 || serve_env_identity(&env, o.ephemeral) != 0 ||
-      serve_env_store(&env, &o.c) != 0 ||
+  if (serve_env_identity(&env, o.ephemeral) != 0 || serve_env_store(&env, &o.c) != 0 ||
       serve_server_new(&srv, &env, &o.c, o.max_line, o.heartbeat) != 0)
     goto out;
   mcp_log(MCP_LOG_INFO, "serving MCP over stdio (store %s, profile %s)",

@@ -321,8 +321,8 @@ int cmd_serve_http(int argc, char **argv)
 
   if ((rc = parse_opts(argc, argv, &o)) != CLI_CONTINUE)
     return rc;
-  if (serve_env_config(&env, &o.c) != 0)
-    return CLI_EXIT_FAIL;
+  if ((rc = serve_env_config(&env, &o.c)) != 0)
+    return rc == -2 ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
   rc = CLI_EXIT_USAGE;
   if (!o.bind)
     o.bind = mcp_config_str(env.cfg, "http.bind", "127.0.0.1:3100");

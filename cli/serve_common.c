@@ -64,6 +64,70 @@ int serve_common_opt(serve_common_opts *o, const char *a, const char *v)
   return SERVE_OPT_VALUE;
 }
 
+/* Edit distance of two short names, capped: enough to suggest "motus_wrap" for "motus_wrapp". */
+static size_t name_distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b), row[65], i, j;
+  if (la > 64 || lb > 64)
+    return 99;
+  for (j = 0; j <= lb; j++)
+    row[j] = j;
+  for (i = 1; i <= la; i++) {
+    size_t diag = row[0], up;
+    row[0] = i;
+    for (j = 1; j <= lb; j++) {
+      up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best)
+        best = up + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/* Every tool named by policy.denylist and policy.allowlist must be a tool of this program (any
+ * profile): a typo would otherwise silently deny or allow nothing. @return 0, or -1 after one
+ * "serve: ..." line naming the tool (and the nearest real name). */
+static int policy_names_check(const json_t *cfg)
+{
+  static const char *const lists[] = {"denylist", "allowlist", NULL};
+  const json_t *pol = json_object_get(cfg, "policy");
+  for (int l = 0; lists[l]; l++) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(pol, lists[l]), i, v) {
+      const char *name = json_string_value(v), *near = NULL;
+      size_t best = 3;
+      int known = 0;
+      for (int g = 0; name && tools_groups[g] && !known; g++)
+        for (const mcp_tool_impl *t = tools_groups[g]; t->name && !known; t++) {
+          size_t d = name_distance(name, t->name);
+          known = d == 0;
+          if (d < best) {
+            best = d;
+            near = t->name;
+          }
+        }
+      if (known)
+        continue;
+      if (near)
+        cli_errorf("serve: policy.%s names an unknown tool \"%s\" (did you mean \"%s\"?); fix "
+                   ".motus/config.json",
+                   lists[l], name ? name : "?", near);
+      else
+        cli_errorf("serve: policy.%s names an unknown tool \"%s\" (`workledger call URL --list` "
+                   "or tools/list names the tools); fix .motus/config.json",
+                   lists[l], name ? name : "?");
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int serve_env_config(serve_env *e, serve_common_opts *o)
 {
   char err[512];
@@ -73,6 +137,11 @@ int serve_env_config(serve_env *e, serve_common_opts *o)
   if (mcp_config_load_ex(&e->cfg, e->motus_dir, o->profile, err, sizeof err) != 0) {
     cli_errorf("serve: %s", err); /* err names the file and the key path */
     return -1;
+  }
+  if (policy_names_check(e->cfg) != 0) {
+    json_decref(e->cfg);
+    e->cfg = NULL;
+    return -2;
   }
   if (!o->profile)
     o->profile = mcp_config_profile(e->cfg);

@@ -48,7 +48,9 @@ typedef struct serve_env {
 } serve_env;
 
 /* Loads the config of the Store's .motus directory into `e` (zeroed first) and sets o->profile
- * from the config when no --profile was given. @return 0, or -1 with "serve: <msg>" printed. */
+ * from the config when no --profile was given. @return 0, -1 with "serve: <msg>" printed, or -2
+ * (message printed, nothing held) when policy.denylist/allowlist names an unknown tool: the
+ * caller exits 2, bad input. */
 int serve_env_config(serve_env *e, serve_common_opts *o);
 
 /* Loads the node identity; with `ephemeral`, a missing or unreadable one becomes a throwaway

@@ -401,6 +401,14 @@ static json_t *gate(call_state *cs, int *cancelled)
     cs->status = "denied";
     return error_result(cs, t);
   }
+  /* a refusal the tool makes from the arguments alone comes before any approval is asked */
+  if (cs->tool->precheck && cs->tool->precheck(cs->args, t, sizeof t) != 0) {
+    cs->verdict = "invalid_arguments";
+    cs->status = "failed";
+    snprintf(cs->decision.reason, sizeof cs->decision.reason, "%.190s", t);
+    cs->decision.rule = "tool_precheck";
+    return error_result(cs, t);
+  }
   if (cs->decision.verdict == MCP_NEEDS_APPROVAL)
     return approval_gate(cs, cancelled);
   cs->verdict = "allow";

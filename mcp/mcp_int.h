@@ -22,7 +22,8 @@ typedef struct mcp_tool_entry {
   json_t *output_schema; /* borrowed from schema_file, may be NULL */
   json_t *listing;       /* new: the tools/list entry */
   mcp_tool_fn fn;
-  unsigned flags; /* mcp_tool_impl.flags */
+  unsigned flags;                                                /* mcp_tool_impl.flags */
+  int (*precheck)(const json_t *args, char *err, size_t errlen); /* mcp_tool_impl.precheck */
 } mcp_tool_entry;
 
 typedef struct mcp_req mcp_req;

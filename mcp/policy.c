@@ -594,6 +594,15 @@ out:
   pthread_mutex_unlock(&p->mu);
 }
 
+int mcp_policy_listed(const mcp_policy *p, const char *tool, mcp_risk risk)
+{
+  if (!tool || strlist_has(&p->deny, tool))
+    return 0;
+  if (p->allow.set && !strlist_has(&p->allow, tool))
+    return 0;
+  return (int)risk <= p->deny_above;
+}
+
 int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk,
                        const mcp_caller *caller)
 {

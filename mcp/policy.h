@@ -93,6 +93,11 @@ int mcp_risk_parse(const char *s);
 int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk,
                        const mcp_caller *caller);
 
+/* Whether tools/list names this tool (the same answer for every caller, so the list stays
+ * cacheable): 0 when the denylist, the allowlist or the deny band denies it outright for
+ * everyone, else 1. */
+int mcp_policy_listed(const mcp_policy *p, const char *tool, mcp_risk risk);
+
 /* The effective bands: requireApprovalAbove and denyAbove (-1..4), and the preset name (static). */
 void mcp_policy_bands(const mcp_policy *p, int *require_approval_above, int *deny_above);
 const char *mcp_policy_preset(const mcp_policy *p);

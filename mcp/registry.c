@@ -110,6 +110,7 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     e->output_schema = json_object_get(doc, "outputSchema");
     e->fn = impl->fn;
     e->flags = impl->flags;
+    e->precheck = impl->precheck;
     ann = mcp_risk_annotations(e->risk);
     if (!ann)
       ann = json_object();
@@ -151,13 +152,17 @@ const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name)
   return NULL;
 }
 
+/* tools/list names the tools the policy does not deny to everyone (mcp_policy_listed: the
+ * denylist, the allowlist, the deny band); a denied tool can still be called and gets its signed
+ * denial. Cursors count listed tools. */
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap)
 {
   const json_t *cursor = json_object_get(params, "cursor");
-  size_t start = 0, end;
+  size_t start = 0, nlisted = 0, i, k;
   json_t *tools, *res;
-  (void)r;
+  for (i = 0; i < srv->ntools; i++)
+    nlisted += (size_t)mcp_policy_listed(srv->policy, srv->tools[i].name, srv->tools[i].risk);
   if (cursor && !json_is_null(cursor)) {
     const char *c = json_string_value(cursor);
     char *endp = NULL;
@@ -168,23 +173,24 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
       return NULL;
     }
     v = strtoul(c + 4, &endp, 10);
-    if (*endp || v == 0 || v >= srv->ntools) {
+    if (*endp || v == 0 || v >= nlisted) {
       *code = MCP_JSONRPC_INVALID_PARAMS;
       snprintf(msg, msgcap, "Invalid params: unknown cursor");
       return NULL;
     }
     start = (size_t)v;
   }
-  end = start + (size_t)srv->page_size;
-  if (end > srv->ntools)
-    end = srv->ntools;
   tools = json_array();
-  for (size_t i = start; i < end; i++)
-    json_array_append(tools, srv->tools[i].listing);
+  for (i = 0, k = 0; i < srv->ntools && k < start + (size_t)srv->page_size; i++) {
+    if (!mcp_policy_listed(srv->policy, srv->tools[i].name, srv->tools[i].risk))
+      continue;
+    if (k++ >= start)
+      json_array_append(tools, srv->tools[i].listing);
+  }
   res = json_pack("{s:o}", "tools", tools);
-  if (end < srv->ntools) {
+  if (k < nlisted) {
     char next[32];
-    snprintf(next, sizeof next, "wl1:%zu", end);
+    snprintf(next, sizeof next, "wl1:%zu", k);
     json_object_set_new(res, "nextCursor", json_string(next));
   }
   if (r && r->modern) {

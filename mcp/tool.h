@@ -45,6 +45,12 @@ typedef struct mcp_tool_impl {
   unsigned profiles;
   int (*available)(const json_t *config);
   unsigned flags; /* MCP_TOOL_* */
+  /* Optional: a refusal that depends on the arguments alone (e.g. the memory sensitivity floor),
+   * run after the policy gate's outright denials and before any approval is asked, so a call the
+   * tool would refuse anyway never waits for an operator. Returns 0 to go on, or -1 with one
+   * model-actionable line in err (errlen bytes, caller's buffer); the call then ends as an
+   * isError result with status "failed" and the handler never runs. args is borrowed. */
+  int (*precheck)(const json_t *args, char *err, size_t errlen);
 } mcp_tool_impl;
 
 /* The handler runs for long (a child process, a peer): its Store writes commit as it makes them

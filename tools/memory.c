@@ -118,6 +118,22 @@ static int remember_tx(ledger_txn *t, void *payload, ledger_err *err)
   return rc;
 }
 
+/* motebit §3.5: personal, medical, financial and secret are never written by a caller. The
+ * registry runs this before the policy gate asks any approval (mcp_tool_impl.precheck), so a
+ * refused write never waits for the operator; remember_fn checks it again. */
+static int remember_precheck(const json_t *args, char *err, size_t errlen)
+{
+  const char *sens = json_string_value(json_object_get(args, "sensitivity"));
+  if (!sens || strcmp(sens, "none") == 0)
+    return 0;
+  snprintf(err, errlen,
+           "Denied: sensitivity \"%s\" is above the memory sensitivity floor: MCP callers may "
+           "only store memories of sensitivity \"none\" (personal, medical, financial and secret "
+           "are refused). Nothing was stored.",
+           sens);
+  return -1;
+}
+
 static int remember_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 {
   const char *content = json_string_value(json_object_get(args, "content"));
@@ -129,15 +145,8 @@ static int remember_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
   int rc;
   if (!sens)
     sens = "none";
-  if (strcmp(sens, "none") != 0) {
-    /* motebit §3.5: personal, medical, financial and secret are never written by a caller */
-    snprintf(out->error, sizeof out->error,
-             "Denied: sensitivity \"%s\" is above the memory sensitivity floor: MCP callers may "
-             "only store memories of sensitivity \"none\" (personal, medical, financial and secret "
-             "are refused). Nothing was stored.",
-             sens);
+  if (remember_precheck(args, out->error, sizeof out->error) != 0)
     return -1;
-  }
   if (!content || !*content) {
     snprintf(out->error, sizeof out->error, "Error: content must be a non-empty string");
     return -1;
@@ -307,7 +316,7 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
  * writes (mcp_ctx_join_call_tx), so memory, vector, memory.written and the call record still
  * commit as one. */
 const mcp_tool_impl tools_memory[] = {
-    {"motebit_remember", remember_fn, 0, NULL, MCP_TOOL_LONG},
-    {"motebit_recall", recall_fn, 0, NULL, MCP_TOOL_LONG},
-    {NULL, NULL, 0, NULL, 0},
+    {"motebit_remember", remember_fn, 0, NULL, MCP_TOOL_LONG, remember_precheck},
+    {"motebit_recall", recall_fn, 0, NULL, MCP_TOOL_LONG, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL},
 };

@@ -197,15 +197,15 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 }
 
 const mcp_tool_impl tools_motus[] = {
-    {"motus_work_claim", claim_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_evidence", evidence_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_decision", decision_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_release", release_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_renew", renew_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_receipt", receipt_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_run_export", export_fn, MCP_PROFILE_ALL, NULL, 0},
-    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_LONG},
-    {NULL, NULL, 0, NULL, 0},
+    {"motus_work_claim", claim_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_evidence", evidence_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_decision", decision_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_release", release_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_renew", renew_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_receipt", receipt_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_run_export", export_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
+    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_LONG, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL},
 };
