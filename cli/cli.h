@@ -35,6 +35,14 @@ int cmd_tasks(int argc, char **argv);
 int cmd_receipts(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+
+/* Prints the usage of command `cmd` (borrowed) on stdout (cli/help.c). @return 1, or 0 when
+ * there is no such command (nothing printed). */
+int cli_help(const char *cmd);
+/* 1 when argv (argv[0] = the command, borrowed) asks for --help or -h before a "--" and, for
+ * wrap, before the wrapped command; else 0. */
+int cli_wants_help(const char *cmd, int argc, char **argv);
 /* `serve --http HOST:PORT ...`: cmd_serve() hands the whole argv here when --http is present. */
 int cmd_serve_http(int argc, char **argv);
 

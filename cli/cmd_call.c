@@ -28,13 +28,14 @@ static int usage(void)
       "options: --token T | --motebit-token [--aud AUD] [--send-public-key]\n"
       "         --timeout SECONDS (default 60) --connect-timeout SECONDS (default 10)\n"
       "         --max-response BYTES (default 8 MiB) --era auto|legacy|modern (default auto)\n"
-      "         --progress (relay progress to stderr) --insecure (skip TLS verification) --json\n"
+      "         --progress (relay progress to stderr) --cacert FILE (trust this PEM certificate or CA)\n"
+      "         --insecure (skip TLS verification) --json\n"
       "exit: 0 ok, 1 tool error (isError), 2 usage/transport/protocol error\n");
   return CLI_EXIT_USAGE;
 }
 
 typedef struct call_opts {
-  const char *url, *tool, *args_text, *token, *aud;
+  const char *url, *tool, *args_text, *token, *aud, *cacert;
   int list, motebit, json, progress, insecure, send_pk;
   long timeout_s, connect_s, max_response;
   mcp_client_era era;
@@ -47,6 +48,8 @@ static int value_opt(call_opts *o, const char *a, const char *v)
     o->token = v;
   else if (!strcmp(a, "--aud"))
     o->aud = v;
+  else if (!strcmp(a, "--cacert"))
+    o->cacert = v;
   else if (!strcmp(a, "--timeout")) {
     if (cli_parse_long(v, 1, 86400, &o->timeout_s)) {
       cli_errorf("call: --timeout must be 1..86400 seconds");
@@ -207,6 +210,7 @@ static int open_client(mcp_client **c, const call_opts *o, json_t **cfg, cli_nod
                         .timeout_ms = o->timeout_s * 1000,
                         .max_response = (size_t)o->max_response,
                         .insecure_tls = o->insecure,
+                        .ca_file = o->cacert,
                         .audience = o->aud,
                         .send_public_key = o->send_pk};
   if (o->motebit) {
@@ -244,6 +248,31 @@ static void print_tools(const json_t *tools)
   }
 }
 
+/* A transport or protocol failure as one line that says what happened and what to do: an
+ * unauthenticated call suggests --token, a certificate the system does not trust --cacert. The
+ * step that failed (server/discover, initialize) is the client's business, not the reader's. */
+static void transport_fail(const call_opts *o, int crc, const mcp_client_err *err)
+{
+  const char *m = err->msg, *colon = strstr(m, ": ");
+  int tls = strstr(m, "certificate") || strstr(m, "SSL") || strstr(m, "TLS");
+  if (colon && (!strncmp(m, "server/discover: ", 17) || !strncmp(m, "initialize: ", 12)))
+    m = colon + 2;
+  if (err->http_status == 401 && !o->token && !o->motebit)
+    cli_errorf("call: the server wants a token (%s); pass --token T (or set "
+               "WORKLEDGER_CALL_TOKEN), or --motebit-token if it pins this node's key",
+               m);
+  else if (err->http_status == 401)
+    cli_errorf("call: the server refused the token (%s); check --token T, or --motebit-token "
+               "and the key the server pins",
+               m);
+  else if (tls && !o->insecure && !err->http_status)
+    cli_errorf("call: %s (%s); if the server uses a self-signed or private certificate, pass "
+               "--cacert FILE (its certificate or CA, PEM)",
+               m, mcp_client_strerror(crc));
+  else
+    cli_errorf("call: %s (%s)", m, mcp_client_strerror(crc));
+}
+
 /* Runs --list or the tool call, prints the result and returns the exit status. */
 static int run_call(mcp_client *c, const call_opts *o, const json_t *args)
 {
@@ -277,7 +306,7 @@ static int run_call(mcp_client *c, const call_opts *o, const json_t *args)
     cli_errorf("call: %s", err.msg);
     rc = CLI_EXIT_FAIL;
   } else {
-    cli_errorf("call: %s (%s)", err.msg, mcp_client_strerror(crc));
+    transport_fail(o, crc, &err);
     rc = CLI_EXIT_USAGE;
   }
   return rc;

@@ -75,6 +75,7 @@ static const struct {
   int (*fn)(int, char **);
   const char *help;
 } commands[] = {
+    {"install", cmd_install, "apply the local defaults (.motus/, Store, identity, config)"},
     {"init", cmd_init, "create .motus/ with the Store and the identity key"},
     {"serve", cmd_serve, "serve the MCP tools over stdio (default) or --http HOST:PORT"},
     {"identity", cmd_identity, "show or rotate this node's identity"},
@@ -91,6 +92,7 @@ static const struct {
     {"token", cmd_token, "token mint --aud AUD [--ttl S] | token pubkey"},
     {"call", cmd_call, "call a tool on an MCP server: call URL TOOL [JSON]"},
     {"version", cmd_version, "print the version"},
+    {"help", NULL, "help [COMMAND]: this list, or the usage of one command"},
 };
 
 static void usage(FILE *f)
@@ -119,9 +121,19 @@ int main(int argc, char **argv)
   }
   const char *name = argv[i];
   if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    if (i + 1 < argc && strcmp(name, "help") == 0) {
+      if (cli_help(argv[i + 1]))
+        return CLI_EXIT_OK;
+      cli_errorf("help: unknown command '%s' (try 'workledger help')", argv[i + 1]);
+      return CLI_EXIT_USAGE;
+    }
     usage(stdout);
     return CLI_EXIT_OK;
   }
+  /* --help on any command (work and run answer it per subcommand themselves) */
+  if (strcmp(name, "work") != 0 && strcmp(name, "run") != 0 &&
+      cli_wants_help(name, argc - i, argv + i) && cli_help(name))
+    return CLI_EXIT_OK;
   if (strcmp(name, "--version") == 0)
     name = "version";
   if (seal_init() != SEAL_OK) {
@@ -129,7 +141,7 @@ int main(int argc, char **argv)
     return CLI_EXIT_FAIL;
   }
   for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-    if (strcmp(commands[k].name, name) == 0)
+    if (strcmp(commands[k].name, name) == 0 && commands[k].fn)
       return commands[k].fn(argc - i, argv + i);
   cli_errorf("unknown command '%s' (try 'workledger help')", name);
   return CLI_EXIT_USAGE;
