@@ -454,7 +454,7 @@ static const opt o_list[] = {{"--open", 2, "open"}, {"--all", 2, "all"}, {NULL, 
 
 static const work_sub subs[] = {
     {"claim", "motus_work_claim", ledger_work_claim, pk_claim, 1, o_claim,
-     "work claim WORK_ID [--intent T] [--actor ID] [--ttl S]", 1, 0, NULL, print_claim, 1},
+     "work claim WORK_ID [--intent T] [--actor [TYPE:]ID] [--ttl S]", 1, 0, NULL, print_claim, 1},
     {"evidence", "motus_work_evidence", ledger_work_evidence, pk_lease_kind, 2, o_evidence,
      "work evidence LEASE KIND [--passed N] [--failed N] [--skipped N] [--uri U] "
      "[--file PATH] [--summary S]",
@@ -476,6 +476,21 @@ static const work_sub subs[] = {
      print_list, 0},
 };
 
+/* MOTUS_WORK_STORE_BRIDGE (spec/store.md "The Store bridge"): unset, "" or "auto" = 0 (the work
+ * loop records Store runs and events; `work receipt` is the Store receipt projection);
+ * "disabled" = 1 (compatibility recovery: nothing is recorded, reads show the durable close
+ * record); anything else = -1 after a message. */
+static int bridge_mode(const char *sub)
+{
+  const char *v = getenv("MOTUS_WORK_STORE_BRIDGE");
+  if (!v || !*v || strcmp(v, "auto") == 0)
+    return 0;
+  if (strcmp(v, "disabled") == 0)
+    return 1;
+  cli_errorf("work %s: MOTUS_WORK_STORE_BRIDGE must be auto or disabled, got '%.40s'", sub, v);
+  return -1;
+}
+
 /* Runs one subcommand: parse, check against the tool's schema, CLI checks, the ledger, output. */
 static int run_sub(const work_sub *w, int argc, char **argv)
 {
@@ -488,6 +503,27 @@ static int run_sub(const work_sub *w, int argc, char **argv)
 
   if (!(a = parse(argc, argv, w->pos, w->npos, w->opts, w->usage, &json, w->writes ? &key : NULL)))
     return json < 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE; /* --help answered, or bad usage */
+  if ((rc = bridge_mode(w->name)) < 0) {
+    rc = CLI_EXIT_USAGE;
+    goto out;
+  }
+  if (rc == 1 && w->writes) {
+    cli_errorf("work %s: the Store bridge is disabled (MOTUS_WORK_STORE_BRIDGE=disabled, for "
+               "compatibility recovery): nothing was recorded; unset it or set it to auto to "
+               "record work",
+               w->name);
+    rc = CLI_EXIT_FAIL;
+    goto out;
+  }
+  if (rc == 1 && !strcmp(w->name, "receipt")) { /* the durable close record, not the projection */
+    if (str(a, "export")) {
+      cli_errorf("work receipt: --export needs the Store bridge (MOTUS_WORK_STORE_BRIDGE=auto)");
+      rc = CLI_EXIT_FAIL;
+      goto out;
+    }
+    tool = "motus_work_status";
+    fn = ledger_work_status;
+  }
   dir = str(a, "export");
   if (dir) { /* `work receipt --export DIR` is motus_run_export */
     tool = "motus_run_export";
@@ -522,7 +558,7 @@ int cmd_work(int argc, char **argv)
     FILE *f = argc < 2 ? stderr : stdout;
     fprintf(f,
             "usage:\n"
-            "  workledger work claim WORK_ID [--intent T] [--actor ID] [--ttl S]\n"
+            "  workledger work claim WORK_ID [--intent T] [--actor [TYPE:]ID] [--ttl S]\n"
             "  workledger work evidence LEASE KIND [--passed N] [--failed N] [--skipped N]"
             " [--uri U] [--file PATH] [--summary S]\n"
             "  workledger work decision LEASE TEXT [--rationale R] [--accepted-by [TYPE:]ID]\n"

@@ -41,7 +41,7 @@ static const help_entry helps[] = {
      "  run CMD (no shell) as a recorded Store run; exits with CMD's status (124\n"
      "  timeout, 127 not found); raw output is not stored unless --keep-output\n"},
     {"work",
-     "workledger work claim WORK_ID [--intent T] [--actor ID] [--ttl S]\n"
+     "workledger work claim WORK_ID [--intent T] [--actor [TYPE:]ID] [--ttl S]\n"
      "workledger work evidence LEASE KIND [--passed N] [--failed N] [--skipped N] [--uri U]\n"
      "      [--file PATH] [--summary S]\n"
      "workledger work decision LEASE TEXT [--rationale R] [--accepted-by [TYPE:]ID]\n"

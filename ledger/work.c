@@ -89,6 +89,12 @@ static json_t *ctx_actor(const ledger_work_ctx *ctx, const char *actor_id)
   const char *id = actor_id                    ? actor_id
                    : ctx && ctx->default_actor ? ctx->default_actor
                                                : "local-operator";
+  if (actor_id) { /* [TYPE:]ID, as --receiver and --accepted-by */
+    ledger_err ignored;
+    json_t *a = ledger__actor_parse(actor_id, type, "actor", &ignored);
+    if (a)
+      return a;
+  }
   return json_pack("{s:s,s:s}", "type", type, "id", id);
 }
 
