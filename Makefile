@@ -1,5 +1,6 @@
 # workledger — the two commands of the README, plus a few helpers. Wraps CMake and ctest.
 #   make serve   install missing deps, build, run the MCP server over stdio on .motus/
+#   make install PREFIX=DIR   build, then install bin/workledger and share/man/man1/workledger.1
 #   make test    install missing deps, build with ASan+UBSan and -Werror, run every test, then
 #                the optimised build with -Werror and the fuzz targets
 # Build chatter goes to stderr so that `make serve` keeps stdout for the protocol.
@@ -11,7 +12,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  := -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build strict serve test unit e2e fuzz bench clean
+.PHONY: all deps build strict serve test unit e2e fuzz bench clean install
 
 all: build
 
@@ -21,6 +22,11 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_GEN) >&2
 	@cmake --build $(BUILD) -j $(JOBS) >&2
+
+PREFIX     ?= /usr/local
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX) >&2
 
 serve: build
 	@$(BUILD)/workledger init --quiet >&2

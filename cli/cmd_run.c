@@ -92,7 +92,8 @@ int cmd_run(int argc, char **argv)
   int json = cli_opt_json, rc = CLI_EXIT_OK, lrc;
   const char *id = NULL;
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-    printf("usage: workledger %s\n", RUN_USAGE);
+    printf("usage: workledger run list [--open] [--outcome O] [--work-id ID] [--since TS] "
+           "[--limit N] [--offset N]\n       workledger run packet RUN\n");
     return CLI_EXIT_OK;
   }
   if (argc < 2 || (strcmp(argv[1], "list") != 0 && strcmp(argv[1], "packet") != 0)) {

@@ -554,7 +554,8 @@ int cmd_work(int argc, char **argv)
   static const char *usage_all =
       "work claim|evidence|decision|release|renew|receipt|status|list ... (see `workledger work "
       "help`)";
-  if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+  if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "-h") == 0) {
     FILE *f = argc < 2 ? stderr : stdout;
     fprintf(f,
             "usage:\n"

@@ -121,7 +121,8 @@ int main(int argc, char **argv)
   }
   const char *name = argv[i];
   if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-    if (i + 1 < argc && strcmp(name, "help") == 0) {
+    if (i + 1 < argc && strcmp(name, "help") == 0 && strcmp(argv[i + 1], "--help") != 0 &&
+        strcmp(argv[i + 1], "-h") != 0) {
       if (cli_help(argv[i + 1]))
         return CLI_EXIT_OK;
       cli_errorf("help: unknown command '%s' (try 'workledger help')", argv[i + 1]);
