@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * cli/cmd_wrap.c — `workledger wrap [--work-id ID] [--timeout S] [--keep-output] [--json] --
- * CMD [ARG...]`: runs CMD (no shell) as one recorded Store run through ledger_wrap_run(),
+ * cli/cmd_wrap.c — `workledger wrap [--work-id ID] [--timeout S] [--keep-output] [--json]
+ * [--actor [TYPE:]ID] [--trigger KIND] -- CMD [ARG...]`: runs CMD (no shell) as one recorded Store run through ledger_wrap_run(),
  * passing stdin through and streaming stdout/stderr unchanged; exits with the command's status
  * (124 timeout, 125 internal error, 127 not found, 128+n signal). The run id and how to get the
  * receipt are printed on stderr (as one JSON line with --json). The arguments are checked against
@@ -55,44 +55,102 @@ static int check_args(char **cmd, const char *work_id, const long *timeout, int 
   return rc == SCHEMA_ARGS_INVALID ? CLI_EXIT_USAGE : 125;
 }
 
-int cmd_wrap(int argc, char **argv)
+typedef struct wrap_cli {
+  const char *work_id, *actor, *trigger;
+  long timeout;
+  int timeout_set, keep, json;
+} wrap_cli;
+
+/* The wrap options before the command. @return the index of the command in argv, or -1 after
+ * a usage message. */
+static int parse_wrap(int argc, char **argv, wrap_cli *o)
 {
-  const char *work_id = NULL;
-  long timeout = 0;
-  int timeout_set = 0, keep = 0, json = cli_opt_json, i;
+  static const char *const triggers[] = {"manual", "ci", "schedule", "webhook", "agent", NULL};
+  int i;
   for (i = 1; i < argc; i++) {
     const char *s = argv[i];
-    if (strcmp(s, "--") == 0) {
-      i++;
-      break;
-    }
+    if (strcmp(s, "--") == 0)
+      return i + 1;
     if (strcmp(s, "--work-id") == 0 && i + 1 < argc) {
-      work_id = argv[++i];
+      o->work_id = argv[++i];
     } else if (strncmp(s, "--work-id=", 10) == 0) {
-      work_id = s + 10;
+      o->work_id = s + 10;
+    } else if (strcmp(s, "--actor") == 0 && i + 1 < argc) {
+      o->actor = argv[++i];
+    } else if (strcmp(s, "--trigger") == 0 && i + 1 < argc) {
+      int k = 0;
+      o->trigger = argv[++i];
+      while (triggers[k] && strcmp(triggers[k], o->trigger) != 0)
+        k++;
+      if (!triggers[k]) {
+        cli_errorf("wrap: --trigger must be manual, ci, schedule, webhook or agent, got '%.40s'",
+                   o->trigger);
+        return -1;
+      }
     } else if ((strcmp(s, "--timeout") == 0 && i + 1 < argc) || strncmp(s, "--timeout=", 10) == 0) {
       const char *v = s[9] == '=' ? s + 10 : argv[++i];
       char *end = NULL;
       errno = 0;
-      timeout = strtol(v, &end, 10);
+      o->timeout = strtol(v, &end, 10);
       if (errno || !end || *end || !*v) {
         cli_errorf("wrap: --timeout must be a number of seconds, got '%s'", v);
-        return CLI_EXIT_USAGE;
+        return -1;
       }
-      timeout_set = 1;
+      o->timeout_set = 1;
     } else if (strcmp(s, "--keep-output") == 0) {
-      keep = 1;
+      o->keep = 1;
     } else if (strcmp(s, "--json") == 0) {
-      json = 1;
+      o->json = 1;
     } else if (s[0] == '-') {
       cli_errorf("wrap: unknown option '%s' (usage: wrap [--work-id ID] [--timeout S] "
-                 "[--keep-output] -- CMD [ARG...])",
+                 "[--keep-output] [--actor [TYPE:]ID] [--trigger KIND] -- CMD [ARG...])",
                  s);
-      return CLI_EXIT_USAGE;
+      return -1;
     } else {
-      break; /* the command starts here (no "--") */
+      return i; /* the command starts here (no "--") */
     }
   }
+  return i;
+}
+
+/* --actor [TYPE:]ID: TYPE one of the Motus actor types (default human); the ID is split off into
+ * id (cap bytes). @return the type (static), or NULL after a message. */
+static const char *actor_type_of(const char *actor, char *id, size_t cap)
+{
+  static const char *const types[] = {"human", "agent", "service", "ci", "tool", NULL};
+  const char *colon = strchr(actor, ':'), *type = "human";
+  snprintf(id, cap, "%s", actor);
+  for (int k = 0; colon && types[k]; k++)
+    if (strlen(types[k]) == (size_t)(colon - actor) &&
+        !strncmp(types[k], actor, strlen(types[k]))) {
+      type = types[k];
+      snprintf(id, cap, "%s", colon + 1);
+    }
+  if (!*id || strlen(actor) > 130) {
+    cli_errorf("wrap: --actor must be [TYPE:]ID (TYPE human, agent, service, ci or tool), 1..130 "
+               "bytes");
+    return NULL;
+  }
+  return type;
+}
+
+int cmd_wrap(int argc, char **argv)
+{
+  wrap_cli w = {0};
+  char actor_id[136];
+  const char *actor_type = NULL;
+  const char *work_id;
+  long timeout;
+  int timeout_set, keep, json, i = parse_wrap(argc, argv, &w);
+  if (i < 0)
+    return CLI_EXIT_USAGE;
+  if (w.actor && !(actor_type = actor_type_of(w.actor, actor_id, sizeof actor_id)))
+    return CLI_EXIT_USAGE;
+  work_id = w.work_id;
+  timeout = w.timeout;
+  timeout_set = w.timeout_set;
+  keep = w.keep;
+  json = w.json || cli_opt_json;
   if (i >= argc) {
     cli_errorf("wrap: missing command (usage: wrap [--work-id ID] [--timeout S] [--keep-output] "
                "-- CMD [ARG...])");
@@ -114,6 +172,11 @@ int cmd_wrap(int argc, char **argv)
     return 125;
   }
   ledger_work_ctx ctx = {"cli", NULL, NULL, NULL, NULL, node.key, node.motebit_id};
+  if (actor_type) {
+    ctx.actor_type = actor_type;
+    ctx.default_actor = actor_id;
+  }
+  ctx.trigger_kind = w.trigger;
   int out_fd = STDOUT_FILENO, err_fd = STDERR_FILENO;
   fflush(stdout);
   ledger_wrap_opts o = {.argv = argv + i,

@@ -37,7 +37,8 @@ static const help_entry helps[] = {
     {"verify", "workledger verify FILE|- [--strict-hash] [--public-key HEX] [--now MS]\n"
                "      [--succession FILE] [--local] [--json]\n"},
     {"wrap",
-     "workledger wrap [--work-id ID] [--timeout S] [--keep-output] [--json] -- CMD [ARG...]\n"
+     "workledger wrap [--work-id ID] [--timeout S] [--keep-output] [--json]\n"
+     "      [--actor [TYPE:]ID] [--trigger manual|ci|schedule|webhook|agent] -- CMD [ARG...]\n"
      "  run CMD (no shell) as a recorded Store run; exits with CMD's status (124\n"
      "  timeout, 127 not found); raw output is not stored unless --keep-output\n"},
     {"work",
@@ -95,7 +96,8 @@ int cli_wants_help(const char *cmd, int argc, char **argv)
       return 0; /* what follows belongs to the wrapped command */
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
       return 1;
-    if (strcmp(cmd, "wrap") == 0 && (!strcmp(a, "--work-id") || !strcmp(a, "--timeout")))
+    if (strcmp(cmd, "wrap") == 0 && (!strcmp(a, "--work-id") || !strcmp(a, "--timeout") ||
+                                     !strcmp(a, "--actor") || !strcmp(a, "--trigger")))
       i++; /* its value */
     else if (strcmp(cmd, "wrap") == 0 && a[0] != '-')
       return 0; /* wrap's command starts here */
