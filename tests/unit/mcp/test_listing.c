@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+Suite *listing_suite(void);
+
 /* All names tools/list gives, page by page (page size 3); *pages receives the page count. */
 static json_t *walk(harness *h, int *pages)
 {
