@@ -25,7 +25,7 @@ stop = threading.Event()
 lock = threading.Lock()
 st = {"acked": {"remember": [], "claim": [], "release": []}, "calls": 0, "ok": 0,
       "refused_full": 0, "conn_fail": 0, "other_err": 0, "health": {}, "health_max_s": 0.0,
-      "slow_408": 0, "kills": 0, "doctor": [], "fills": 0, "rss": [], "errors_seen": []}
+      "slow_408": 0, "kills": 0, "start_refused": 0, "start_refused_last": "", "doctor": [], "fills": 0, "rss": [], "errors_seen": []}
 srv = {"proc": None, "port": None, "inc": 0, "started": 0.0}
 
 
@@ -48,9 +48,18 @@ def start_server():
             break
         time.sleep(0.05)
     port = open("port").read().strip() if os.path.exists("port") else None
+    if port is None:  # refused to start (a full disk: the Store cannot be opened) or hung
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        last = open("server.err", "rb").read().decode(errors="replace").strip().splitlines()
+        with lock:
+            st["start_refused"] += 1
+            st["start_refused_last"] = last[-1][:200] if last else ""
+        return False
     with lock:
         srv.update(proc=p, port=port, inc=srv["inc"] + 1, started=now())
-    return port is not None
+    return True
 
 
 def doctor(tag):
@@ -225,12 +234,20 @@ def sampler():
 
 
 def fill_disk():
-    v = os.statvfs(".")
-    free = v.f_bavail * v.f_frsize
     keep = 1 << 20  # below the 4 MiB margin: every write is refused with the disk-full message
-    if free > keep:
-        with open("filler", "wb") as f:
-            os.posix_fallocate(f.fileno(), 0, free - keep)
+    with open("filler", "wb") as f:
+        size = 0
+        while True:
+            v = os.statvfs(".")
+            free = v.f_bavail * v.f_frsize
+            if free <= keep:
+                break
+            step = min(free - keep, 64 << 20)
+            try:
+                os.posix_fallocate(f.fileno(), size, step)
+                size += step
+            except OSError:
+                break  # the Store took the rest meanwhile: full enough
     with lock:
         st["fills"] += 1
 
@@ -248,7 +265,7 @@ def main():
     threads += [threading.Thread(target=f) for f in (health, slow_clients, sampler)]
     for t in threads:
         t.start()
-    next_kill, next_fill, full_until = KILL_EVERY, FILL_EVERY, None
+    next_kill, next_fill, full_until, down = KILL_EVERY, FILL_EVERY, None, False
     while now() < SECONDS:
         time.sleep(0.5)
         if DISK and full_until is None and now() >= next_fill:
@@ -257,17 +274,23 @@ def main():
         if full_until is not None and now() >= full_until:
             os.unlink("filler")
             full_until, next_fill = None, now() + FILL_EVERY
-        if now() >= next_kill and now() < SECONDS - QUIET_TAIL:
+        if not down and now() >= next_kill and now() < SECONDS - QUIET_TAIL:
             srv["proc"].send_signal(signal.SIGKILL)
             srv["proc"].wait()
             with lock:
                 st["kills"] += 1
             doctor("after SIGKILL%s" % (" (disk full)" if full_until else ""))
-            if not start_server():
-                print("FAIL: the server did not restart")
-                stop.set()
-                return 1
+            down = True
+        if down:  # restart; on a full disk the Store refuses to open: retry once it is freed
+            down = not start_server()
             next_kill = now() + KILL_EVERY
+    if down:
+        if full_until is not None:
+            os.unlink("filler")
+            full_until = None
+        if not start_server():
+            print("FAIL: the server did not restart: %s" % st["start_refused_last"])
+            return 1
     stop.set()
     for t in threads:
         t.join()
@@ -306,6 +329,7 @@ def verify(term_rc):
            "lost_sample": {k: v[:5] for k, v in lost.items()},
            "health": st["health"], "health_max_s": round(st["health_max_s"], 3),
            "slow_clients": SLOW, "slow_408": st["slow_408"], "sigterm_exit": term_rc,
+           "restarts_refused": st["start_refused"], "restart_refused_last": st["start_refused_last"],
            "doctor": st["doctor"], "doctor_failures": len(doctor_bad),
            "rss_last_phase": {"baseline": base, "end": end, "growth_pct": growth},
            "rss_max_kib": max((s["VmRSS"] for s in st["rss"]), default=None),
@@ -318,8 +342,9 @@ def verify(term_rc):
                                                         st["calls"], st["ok"], st["refused_full"],
                                                         st["conn_fail"], st["other_err"]))
     print("soak: acknowledged %s = %d, lost %d" % (rep["acknowledged"], n_acked, n_lost))
-    print("soak: doctor %d runs, %d failures not naming the full disk; SIGTERM exit %s" %
-          (len(st["doctor"]), len(doctor_bad), term_rc))
+    print("soak: doctor %d runs, %d failures not naming the full disk; SIGTERM exit %s; "
+          "restarts refused (full disk) %d: %s" % (len(st["doctor"]), len(doctor_bad), term_rc,
+                                                   st["start_refused"], st["start_refused_last"]))
     print("soak: /health %s, slowest answer %.3f s; slow-client 408s %d" %
           (st["health"], st["health_max_s"], st["slow_408"]))
     print("soak: last phase RSS %s -> %s KiB (VmRSS %s%%, RssAnon %s%%); max VmRSS %s KiB" %
@@ -330,4 +355,10 @@ def verify(term_rc):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        rc = main()
+    finally:
+        stop.set()
+        if srv["proc"] and srv["proc"].poll() is None:
+            srv["proc"].kill()
+    sys.exit(rc)
