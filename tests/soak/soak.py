@@ -116,7 +116,7 @@ def writer(w):
     while not stop.is_set():
         n += 1
         if n % 5:
-            content = "soak w%d n%d %s" % (w, n, "m" * 120)
+            content = "soak k%dx%d %s" % (w, n, "m" * 120)  # k<w>x<n>: one FTS token
             k, r = rpc("motebit_remember", {"content": content})
             count(k, r)
             if k == "ok":
@@ -141,14 +141,20 @@ def writer(w):
                     st["acked"]["release"].append(lease)
         if k == "conn":
             time.sleep(0.2)  # the server is restarting
+        stop.wait(0.01)  # a pause per call: the Store grows by ~1 GiB in 10 min without it
 
 
 def reader():
     i = 0
     while not stop.is_set():
         i += 1
-        k, r = (rpc("motebit_recall", {"query": "soak w%d" % (i % WRITERS), "limit": 5})
-                if i % 2 else rpc("motus_work_list", {}))
+        # selective reads (one recent memory, the open leases): the working set stays the same
+        # size while the Store grows, so the RSS of the last phase measures leaks, not data
+        with lock:
+            recent = st["acked"]["remember"][-50:]
+        word = recent[i % len(recent)].split()[1] if recent else "k0x1"
+        k, r = (rpc("motebit_recall", {"query": word, "limit": 5})
+                if i % 2 else rpc("motus_work_list", {"open": True}))
         count(k, r)
         if k == "conn":
             time.sleep(0.2)
@@ -226,6 +232,12 @@ def sampler():
         p = srv["proc"]
         if p and p.poll() is None:
             r = rss_of(p.pid)
+            for k, f in (("db_kib", ".motus/kernel-store.db"),
+                         ("wal_kib", ".motus/kernel-store.db-wal")):
+                try:
+                    r[k] = os.path.getsize(f) // 1024
+                except OSError:
+                    r[k] = 0
             if r:
                 with lock:
                     st["rss"].append({"t": round(now()), "inc": srv["inc"],
@@ -290,7 +302,10 @@ def main():
             full_until = None
         if not start_server():
             print("FAIL: the server did not restart: %s" % st["start_refused_last"])
-            return 1
+            stop.set()
+            for t in threads:
+                t.join()
+            return verify(None)
     stop.set()
     for t in threads:
         t.join()
