@@ -232,9 +232,6 @@ static int call_keyed(ledger *l, const char *what, work_fn fn, const ledger_work
   return 0;
 }
 
-/* Opens the Store (creating it with `create`), calls fn with `a` (borrowed) and returns the exit
- * code; *out receives fn's result (new) on success. `need_key` loads the node's signing key.
- * With an idempotency key (may be NULL) a repeated command answers as the first did. */
 /* Before an export is written: its bytes (the three files, serialised as they will be) must fit
  * beyond the Store's free-space margin on the Store's disk and on the export directory's
  * (spec/store.md "Full disks"), like the Store's own writes. Returns the exit code. */
@@ -257,6 +254,9 @@ static int export_space(const char *what, ledger *l, const char *dir, const json
   return CLI_EXIT_OK;
 }
 
+/* Opens the Store (creating it with `create`), calls fn with `a` (borrowed) and returns the exit
+ * code; *out receives fn's result (new) on success. `need_key` loads the node's signing key.
+ * With an idempotency key (may be NULL) a repeated command answers as the first did. */
 static int call_ledger(const char *what, work_fn fn, const json_t *a, int create, int need_key,
                        const char *key, json_t **out)
 {
