@@ -232,6 +232,28 @@ static int call_keyed(ledger *l, const char *what, work_fn fn, const ledger_work
   return 0;
 }
 
+/* Before an export is written: its bytes (the three files, serialised as they will be) must fit
+ * beyond the Store's free-space margin on the Store's disk and on the export directory's
+ * (spec/store.md "Full disks"), like the Store's own writes. Returns the exit code. */
+static int export_space(const char *what, ledger *l, const char *dir, const json_t *out)
+{
+  static const char *const keys[] = {"receipt", "store_export", "projection_manifest"};
+  ledger_err e = {0};
+  int64_t need = 0;
+  for (size_t i = 0; i < 3; i++) {
+    char *s = seal_json_dumps(json_object_get(out, keys[i]),
+                              JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    need += s ? (int64_t)strlen(s) + 1 : 0;
+    free(s);
+  }
+  if (ledger_space_check(l, need, &e) != LEDGER_OK ||
+      ledger_space_check_dir(l, dir, need, &e) != LEDGER_OK) {
+    cli_errorf("%s: %s", what, e.msg);
+    return CLI_EXIT_FAIL;
+  }
+  return CLI_EXIT_OK;
+}
+
 /* Opens the Store (creating it with `create`), calls fn with `a` (borrowed) and returns the exit
  * code; *out receives fn's result (new) on success. `need_key` loads the node's signing key.
  * With an idempotency key (may be NULL) a repeated command answers as the first did. */
@@ -256,6 +278,8 @@ static int call_ledger(const char *what, work_fn fn, const json_t *a, int create
     rc = call_keyed(l, what, fn, &ctx, a, key, out);
   else if ((lrc = fn(l, &ctx, a, out, &e)))
     rc = cli_ledger_fail(what, lrc, &e);
+  if (!rc && json_string_value(json_object_get(a, "export")))
+    rc = export_space(what, l, json_string_value(json_object_get(a, "export")), *out);
 out:
   cli_node_free(&node);
   ledger_close(l);

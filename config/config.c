@@ -30,6 +30,11 @@ int cfg__fail(cfg_vctx *c, const char *path, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(c->err, c->errlen, "%s: %s", path, msg);
+    /* one line whatever the file holds: a key or value quoted in the message may carry control
+     * characters (found by tests/fuzz/fuzz_config.c) */
+    for (char *q = c->err; *q; q++)
+      if ((unsigned char)*q < 0x20 || *q == 0x7f)
+        *q = '?';
   }
   return -1;
 }

@@ -63,6 +63,15 @@ int seal_token_mint(char **out, const seal_key *key, const char *mid, const char
   return *out ? SEAL_OK : seal_errf(err, SEAL_ERROR, 0, "out of memory");
 }
 
+/* a + b clamped to the int64 range: token times are peer-chosen (INT64_MAX is valid JSON) */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
 /* Splits and decodes; payload bytes and signature bytes are malloc'd. */
 static int token_split(const char *token, uint8_t **payload, size_t *plen, uint8_t **sig,
                        size_t *slen, seal_err *err)
@@ -134,11 +143,11 @@ int seal_token_verify(json_t **claims, const char *token, const uint8_t pk[SEAL_
   }
   if (!now_ms)
     now_ms = seal_now_ms();
-  if (json_integer_value(exp) + skew_ms <= now_ms) {
+  if (sat_add(json_integer_value(exp), skew_ms) <= now_ms) {
     rc = seal_errf(err, SEAL_EEXPIRED, 0, "token expired");
     goto done;
   }
-  if (json_integer_value(json_object_get(c, "iat")) - skew_ms > now_ms) {
+  if (sat_add(json_integer_value(json_object_get(c, "iat")), -skew_ms) > now_ms) {
     rc = seal_errf(err, SEAL_EINVAL, 0, "token issued in the future (iat beyond the clock skew)");
     goto done;
   }

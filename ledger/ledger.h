@@ -132,6 +132,10 @@ void ledger_health_get(ledger *l, ledger_health *out);
  * free space cannot be known), else LEDGER_ERROR with the one-line disk-full message in err
  * (may be NULL). */
 int ledger_space_check(ledger *l, int64_t need, ledger_err *err) LEDGER_WUR;
+/* The same check on the filesystem holding `dir` (borrowed; an export directory that may live
+ * on another disk than the Store), against the Store's margin. LEDGER_OK or LEDGER_ERROR with
+ * the one-line disk-full message naming `dir` in err (may be NULL). */
+int ledger_space_check_dir(ledger *l, const char *dir, int64_t need, ledger_err *err) LEDGER_WUR;
 
 /* ---- writing: group commit ------------------------------------------------------------------ */
 

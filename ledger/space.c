@@ -2,7 +2,8 @@
  * ledger/space.c — full disks (spec/store.md "Full disks"): the free-space margin of a Store
  * (statvfs on the filesystem that holds it), the one-line disk-full message that replaces
  * SQLite's when an open or a transaction fails for lack of space, the writer's record of its
- * last transaction's outcome, and ledger_health_get() / ledger_space_check() built on them. The
+ * last transaction's outcome, and ledger_health_get() / ledger_space_check() /
+ * ledger_space_check_dir() built on them. The
  * wal-index guard that turns a SIGBUS into SQLITE_FULL lives in vfs.c. */
 #include "ledger/ledger_int.h"
 
@@ -65,6 +66,23 @@ int ledger__space_err(ledger *l, int64_t need, ledger_err *err)
 int ledger_space_check(ledger *l, int64_t need, ledger_err *err)
 {
   return ledger__space_err(l, need > 0 ? need : 0, err);
+}
+
+int ledger_space_check_dir(ledger *l, const char *dir, int64_t need, ledger_err *err)
+{
+  int64_t f = ledger__free_bytes(dir);
+  need = need > 0 ? need : 0;
+  if (f < 0 || f >= l->min_free + need)
+    return LEDGER_OK;
+  if (err) {
+    err->code = LEDGER_ERROR;
+    err->cause = ENOSPC;
+    snprintf(err->msg, sizeof err->msg,
+             "the disk holding %s is full (%" PRId64 " KiB free, %" PRId64
+             " KiB required): nothing was written; free some space and retry",
+             dir, f / 1024, (l->min_free + need) / 1024);
+  }
+  return LEDGER_ERROR;
 }
 
 int ledger__disk_full_rewrite(const char *path, int64_t min_free, int code, ledger_err *err,

@@ -197,9 +197,10 @@ static int check_motebit(mcp_auth *a, const char *tok, const char *presented_pk,
     fail(out, MCP_AUTH_EINVALID, "motebit token signature or claims invalid");
     goto done;
   }
-  if (json_integer_value(json_object_get(claims, "exp")) -
-          json_integer_value(json_object_get(claims, "iat")) >
-      a->max_lifetime_ms) {
+  /* exp >= iat (seal_token_verify): the unsigned difference cannot overflow, the signed could */
+  if ((uint64_t)json_integer_value(json_object_get(claims, "exp")) -
+          (uint64_t)json_integer_value(json_object_get(claims, "iat")) >
+      (uint64_t)a->max_lifetime_ms) {
     snprintf(out->reason, sizeof out->reason,
              "motebit token lives longer than http.max_token_lifetime_s (%lld s)",
              (long long)(a->max_lifetime_ms / 1000));

@@ -223,10 +223,15 @@ static void dispatch(tp_http_server *s, tp_http_req *r)
 
 /* Queues the upper layer's answer when there is one, else suspends the connection until it
  * comes. Must hold r->mu. */
-static enum MHD_Result queue_answer(tp_http_server *s, tp_http_req *r, struct MHD_Connection *c)
+/* Under r->mu: decides the answer. Returns MHD_NO/MHD_YES with *resp NULL (nothing to queue:
+ * aborted, already queued, or suspended until a worker resumes it), or MHD_YES with *resp the
+ * response to queue once r->mu is released. The library takes the response's own mutex while it
+ * holds it and calls stream_reader (which takes r->mu) under that mutex, so queueing under r->mu
+ * would take the two in the opposite order (ThreadSanitizer: lock-order-inversion). */
+static enum MHD_Result prepare_answer(tp_http_server *s, tp_http_req *r, struct MHD_Connection *c,
+                                      struct MHD_Response **resp, unsigned *status)
 {
-  enum MHD_Result ret = MHD_YES;
-  struct MHD_Response *resp;
+  *resp = NULL;
   if (r->aborted)
     return MHD_NO;
   if (r->queued)
@@ -239,17 +244,16 @@ static enum MHD_Result queue_answer(tp_http_server *s, tp_http_req *r, struct MH
     return MHD_YES;
   }
   if (r->kind == R_WHOLE)
-    resp = M->create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
-                                          MHD_RESPMEM_MUST_COPY);
+    *resp = M->create_response_from_buffer(r->out_len, r->out ? r->out : (char *)"",
+                                           MHD_RESPMEM_MUST_COPY);
   else
-    resp = M->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, r, NULL);
+    *resp = M->create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, r, NULL);
   r->queued = 1;
-  if (!resp)
+  if (!*resp)
     return MHD_NO;
-  add_headers(resp, r->ctype, r->hdrs);
-  ret = M->queue_response(c, r->status, resp);
-  M->destroy_response(resp);
-  return ret;
+  add_headers(*resp, r->ctype, r->hdrs);
+  *status = r->status;
+  return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -279,9 +283,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       return MHD_NO;
     dispatch(s, r);
   }
+  struct MHD_Response *resp;
+  unsigned status = 0;
   pthread_mutex_lock(&r->mu);
-  enum MHD_Result ret = queue_answer(s, r, c);
+  enum MHD_Result ret = prepare_answer(s, r, c, &resp, &status);
   pthread_mutex_unlock(&r->mu);
+  if (resp) {
+    ret = M->queue_response(c, status, resp);
+    M->destroy_response(resp);
+  }
   return ret;
 }
 

@@ -93,15 +93,36 @@ static int on_line(tp_sse *p, const char *l, size_t n)
   return 0;
 }
 
+/* Appends one ordinary (non-terminator) byte to the current line. */
+static int line_add(tp_sse *p, char c)
+{
+  if (p->line_len + 1 > p->max_event)
+    return TP_SSE_ETOOBIG;
+  if (grow(&p->line, &p->line_cap, p->line_len + 1))
+    return TP_SSE_ENOMEM;
+  p->line[p->line_len++] = c;
+  return TP_SSE_OK;
+}
+
 int tp_sse_feed(tp_sse *p, const char *d, size_t n)
 {
+  static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
   size_t i = 0;
-  if (!p->started && n) {
-    /* a BOM may arrive split across pieces; only a whole one at offset 0 of the first piece is skipped */
-    if (n >= 3 && (unsigned char)d[0] == 0xEF && (unsigned char)d[1] == 0xBB &&
-        (unsigned char)d[2] == 0xBF)
-      i = 3;
+  /* a BOM at the very start is skipped even when it arrives split across pieces: p->bom counts
+   * its bytes matched so far; on a mismatch those bytes were content after all */
+  while (!p->started && i < n) {
+    if (d[i] == bom[p->bom]) {
+      i++;
+      if (++p->bom == 3)
+        p->started = 1;
+      continue;
+    }
     p->started = 1;
+    for (int k = 0; k < p->bom; k++) {
+      int rc = line_add(p, bom[k]);
+      if (rc)
+        return rc;
+    }
   }
   for (; i < n; i++) {
     char c = d[i];
@@ -118,11 +139,9 @@ int tp_sse_feed(tp_sse *p, const char *d, size_t n)
         return rc;
       continue;
     }
-    if (p->line_len + 1 > p->max_event)
-      return TP_SSE_ETOOBIG;
-    if (grow(&p->line, &p->line_cap, p->line_len + 1))
-      return TP_SSE_ENOMEM;
-    p->line[p->line_len++] = c;
+    int rc = line_add(p, c);
+    if (rc)
+      return rc;
   }
   return TP_SSE_OK;
 }

@@ -4,9 +4,10 @@
  * arbitrary pieces; lines end in LF, CRLF or a lone CR; `data:` lines of one event are joined
  * with "\n"; `event:` names the event; `id:` and `retry:` are accepted and ignored; lines
  * starting with ":" are comments (keep-alives); a blank line dispatches the event, and an event
- * without any data line is not dispatched. A UTF-8 BOM at the very start is skipped. It moves
- * bytes only: it does not parse the data (JSON) and allocates only its own line and data
- * buffers, each bounded by max_event. Not thread-safe (one parser per stream).
+ * without any data line is not dispatched. A UTF-8 BOM at the very start is skipped, even when
+ * split across pieces. It moves bytes only: it does not parse the data (JSON) and allocates
+ * only its own line and data buffers, each bounded by max_event. Not thread-safe (one parser
+ * per stream).
  * Errors: TP_SSE_OK (0), a positive value returned by the callback (stop), or a negative
  * tp_sse_rc. */
 #ifndef WL_TRANSPORTS_SSE_H
@@ -36,7 +37,7 @@ typedef struct tp_sse {
   char *line, *data;
   size_t line_len, line_cap, data_len, data_cap, max_event;
   char event[64];
-  int has_data, last_cr, started;
+  int has_data, last_cr, started, bom; /* bom: bytes of a leading BOM matched so far */
   tp_sse_event_fn fn;
   void *payload;
 } tp_sse;

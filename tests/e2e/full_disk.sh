@@ -5,7 +5,9 @@
 # rest of the disk, then: calls fail with the disk-full message (no SIGBUS: the server keeps
 # running), /health is 503 naming disk_full, `doctor` exits 1 with the one-line message (not 135);
 # after the filler is deleted the next calls succeed, /health is 200, and every acknowledged call
-# is in the Store (doctor passes). Skips (77) when neither root mounts nor `unshare -Urm` work.
+# is in the Store (doctor passes); `work receipt --export` into a directory on a second, full
+# tmpfs is refused with the disk-full message and writes nothing, and succeeds once it is freed.
+# Skips (77) when neither root mounts nor `unshare -Urm` work.
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 W=$(cd "$(dirname "$W")" && pwd)/$(basename "$W")
@@ -65,6 +67,18 @@ kill $PID; wait $PID; src=$?
 "$W" doctor >/dev/null || bad "doctor after freeing"
 n=$(python3 -c 'import sqlite3;print(sqlite3.connect(".motus/kernel-store.db").execute("select count(*) from memories").fetchone()[0])')
 [ "$n" = 15 ] || bad "memories in the Store: $n, want 15 (10 + 5 acknowledged)"
+# an export into a directory on another, full disk is refused before a byte is written
+L=$("$W" work claim FULL-EXPORT --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lease_id"])')
+"$W" work release "$L" success --summary "export check" >/dev/null || bad "release for the export"
+E=$T/mnt2; mkdir -p $E
+mount -t tmpfs -o size=1m tmpfs $E || { echo "FAIL: cannot mount the second tmpfs"; exit 1; }
+mkdir $E/exp; dd if=/dev/zero of=$E/fill bs=4k 2>/dev/null
+"$W" work receipt "$L" --export $E/exp >/dev/null 2>$T/export.err; erc=$?
+[ $erc = 1 ] && [ "$(wc -l <$T/export.err)" = 1 ] && grep -q "disk holding $E/exp is full" $T/export.err &&
+  [ -z "$(ls -A $E/exp)" ] || bad "export onto a full disk: exit $erc $(cat $T/export.err) files: $(ls -A $E/exp)"
+rm -f $E/fill
+"$W" work receipt "$L" --export $E/exp >/dev/null 2>$T/export.err && [ "$(ls -A $E/exp | wc -l)" = 3 ] ||
+  bad "export after freeing: $(cat $T/export.err) $(ls -A $E/exp)"
 exit $fail
 EOF2
 WORKLEDGER_MIN_FREE_BYTES=65536 unshare -Urm bash "$T/inner.sh" "$W" "$T"

@@ -9,7 +9,8 @@
 #    regular file is hashed (streamed) and its digest equals sha256sum's;
 #  - over HTTP, a remote caller naming /etc/shadow, a FIFO or a missing path as `file` is denied by
 #    the gate before anything is opened (rule remote_file, the same message whether the path exists
-#    or not), and the Store gains no evidence event; with policy.path_allowlist set, a file under it
+#    or not), each answer within 5 s (curl's own time; the issue's "at once": a FIFO once hung
+#    a worker for good), and the Store gains no evidence event; with policy.path_allowlist set, a file under it
 #    is hashed and one outside it is denied (path_allowlist);
 #  - over HTTP in the service profile, `motus_wrap` of /bin/sh is denied (remote_argv) unless the
 #    program is on policy.argv_allowlist; a listed program runs, an unlisted one is denied.
@@ -81,12 +82,15 @@ serve_http() { # config JSON
   for _ in $(seq 1 200); do [ -s "$T/port" ] && break; sleep 0.05; done
   [ -s "$T/port" ] || { bad "server did not start: $(tail -3 "$T/server.err")"; exit 1; }
 }
-call() { # file → the tools/call result JSON on stdout
+call() { # file → the tools/call result JSON on stdout; the request's milliseconds in $T/ms
   local body
   body=$(python3 -c 'import json,sys; print(json.dumps({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"motus_work_evidence","arguments":{"lease_id":sys.argv[1],"kind":"artifact","file":sys.argv[2]}}}))' "$LEASE" "$1")
   timeout 20 curl -s -X POST "http://127.0.0.1:$(cat "$T/port")/mcp" -H 'Content-Type: application/json' \
     -H 'Accept: application/json' -H 'Authorization: Bearer e2e-files-token-0123456789' \
-    -H 'MCP-Protocol-Version: 2025-11-25' --data-binary "$body"
+    -H 'MCP-Protocol-Version: 2025-11-25' --data-binary "$body" -w '\n%{time_total}' >"$T/resp"
+  echo 99999 >"$T/ms"
+  [ -s "$T/resp" ] && tail -n1 "$T/resp" | awk '{ printf "%d\n", $1 * 1000 }' >"$T/ms"
+  sed '$d' "$T/resp"
 }
 events() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM events WHERE event_kind = ?", ("evidence.referenced",)).fetchone()[0])' "$MOTUS_KERNEL_STORE_PATH"; }
 
@@ -96,9 +100,10 @@ before=$(events)
 msgs=
 for f in /etc/shadow "$T/allowed/fifo" "$T/allowed/no-such-file"; do
   out=$(call "$f")
+  dt=$(cat "$T/ms")
   msg=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1])["result"]; assert r["isError"]; print(r["content"][0]["text"])' "$out" 2>/dev/null)
-  if [ -n "$msg" ] && echo "$msg" | grep -q "only the local operator"; then
-    ok "HTTP file=$f denied at once"
+  if [ -n "$msg" ] && echo "$msg" | grep -q "only the local operator" && [ "$dt" -lt 5000 ]; then
+    ok "HTTP file=$f denied at once (${dt} ms)"
     msgs="$msgs$msg
 "
   else
@@ -117,8 +122,9 @@ out=$(call "/etc/passwd")
 echo "$out" | grep -q "outside the allowed paths" && ok "HTTP file outside path_allowlist denied" ||
   bad "outside: $out"
 out=$(call "$T/allowed/fifo")
-echo "$out" | grep -q "not a regular file" && ok "HTTP FIFO under path_allowlist refused at once" ||
-  bad "allowed fifo: $out"
+dt=$(cat "$T/ms")
+echo "$out" | grep -q "not a regular file" && [ "$dt" -lt 5000 ] &&
+  ok "HTTP FIFO under path_allowlist refused at once (${dt} ms)" || bad "allowed fifo ($dt ms): $out"
 # motus_wrap from a remote caller, service profile (R3 runs): only programs the operator listed
 wrap() { # argv JSON → result JSON
   local body
