@@ -237,12 +237,19 @@ static int check_domain_entry(cfg_vctx *c, const char *path, const char *s)
 
 static int norm_policy(cfg_vctx *c, json_t *pol, const char *profile)
 {
-  static const char *const keys[] = {
-      "preset", "require_approval_above", "deny_above",       "denylist", "allowlist",
-      "budget", "path_allowlist",         "domain_allowlist", "callers",  "argv_allowlist",
-      NULL};
+  static const char *const keys[] = {"preset",          "require_approval_above",
+                                     "deny_above",      "denylist",
+                                     "allowlist",       "budget",
+                                     "path_allowlist",  "domain_allowlist",
+                                     "callers",         "argv_allowlist",
+                                     "approval_wait_s", NULL};
   if (cfg__check_keys(c, pol, "policy", keys) != 0)
     return -1;
+  json_t *w = json_object_get(pol, "approval_wait_s");
+  if (w && cfg__want_int(c, w, "policy.approval_wait_s", 0, 3600) != 0)
+    return -1;
+  if (!w)
+    json_object_set_new(pol, "approval_wait_s", json_integer(0));
   const char *preset = strcmp(profile, SEAL_PROFILE_SERVICE) == 0 ? "service" : "balanced";
   json_t *v = json_object_get(pol, "preset");
   if (v) {

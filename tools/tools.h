@@ -14,7 +14,8 @@ extern const mcp_tool_impl tools_task[];    /* tools/task.c: motebit_task and it
 extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials */
 extern const mcp_tool_impl tools_memory[];  /* tools/memory.c: remember, recall */
 
-extern const mcp_tool_impl tools_chat[]; /* tools/chat.c: motebit_query */
+extern const mcp_tool_impl tools_chat[];      /* tools/chat.c: motebit_query */
+extern const mcp_tool_impl tools_approvals[]; /* tools/approvals.c: workledger_approval_decide */
 
 /* All of the above, NULL-terminated. */
 extern const mcp_tool_impl *const tools_groups[];
