@@ -210,7 +210,9 @@ static int receipts_read(mcp_ctx *ctx, char **text_out, char *err, size_t errlen
     return lfail(rc, &lerr, "receipts", err, errlen);
   list = json_array();
   json_array_foreach(rows, i, row) {
-    json_t *r = json_loads(json_string_value(json_object_get(row, "json")), 0, NULL);
+    const json_t *j = json_object_get(row, "json");
+    json_t *r = json_is_string(j) ? json_loads(json_string_value(j), 0, NULL)
+                                  : json_incref((json_t *)j);
     json_t *o = json_pack("{s:O,s:O}", "receipt_id", json_object_get(row, "receipt_id"),
                           "created_at", json_object_get(row, "created_at"));
     if (o && json_is_object(r) && json_object_get(r, "status"))
