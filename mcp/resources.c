@@ -258,8 +258,10 @@ json_t *mcp__resources_request(mcp_req *r, int *code, char *msg, size_t cap)
              prompts ? "prompts" : "resources");
     return NULL;
   }
-  if (!strcmp(r->method, "resources/list"))
+  if (!strcmp(r->method, "resources/list")) {
+    mcp__watch_list(r->s);
     return list_resources(r, code, msg, cap);
+  }
   if (!strcmp(r->method, "resources/templates/list"))
     return list_templates(srv);
   if (!strcmp(r->method, "resources/read"))

@@ -59,6 +59,7 @@ void mcp_session_free(mcp_session *s)
   mcp_outreq *o, *n;
   if (!s)
     return;
+  mcp__watch_stop(s);
   mcp_session_drain(s);
   for (o = s->out; o; o = n) {
     n = o->next;

@@ -75,6 +75,10 @@ typedef struct mcp_resource_impl {
   const char *uri_template; /* RFC 6570 level 1 ("workledger://runs/{run_id}"); NULL = fixed */
   int (*read_uri)(mcp_ctx *ctx, const char *uri, char **text_out, char *err, size_t errlen);
   int (*list)(mcp_ctx *ctx, json_t *items, char *err, size_t errlen);
+  /* Optional, templates only: makes its URIs subscribable (resources/subscribe). Fills out (cap
+   * bytes) with a text that changes whenever the resource does and returns 0 while it may be
+   * subscribed (an open run), non-zero once it may not (closed, gone, not for this caller). */
+  int (*version)(mcp_ctx *ctx, const char *uri, char *out, size_t cap);
 } mcp_resource_impl;
 
 typedef struct mcp_prompt_arg {

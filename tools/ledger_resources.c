@@ -309,6 +309,30 @@ static int run_read(mcp_ctx *ctx, const char *uri, char **text_out, char *err, s
   return dump(out, text_out, err, errlen);
 }
 
+/* A run's version for resources/subscribe: "<status>:<event_count>" while it is open (0), non-zero
+ * once it is closed, gone or not for this caller. Serves runs/{run_id} and .../events. */
+static int run_version(mcp_ctx *ctx, const char *uri, char *out, size_t cap)
+{
+  char id[LEDGER_ID_MAX], err[200];
+  const char *rest = uri + strlen(RUNS), *slash = strchr(rest, '/');
+  size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+  ledger_err lerr = {0};
+  json_t *run = NULL;
+  int open;
+  if (may_read_ledger(ctx, err, sizeof err) || !mcp_ctx_store(ctx) || n == 0 || n >= sizeof id ||
+      (slash && strcmp(slash, "/events")))
+    return 1;
+  memcpy(id, rest, n);
+  id[n] = '\0';
+  if (ledger_run_get(mcp_ctx_store(ctx), id, &run, &lerr) != LEDGER_OK)
+    return 1;
+  open = strcmp(json_string_value(json_object_get(run, "status")), "open") == 0;
+  snprintf(out, cap, "%s:%lld", json_string_value(json_object_get(run, "status")),
+           (long long)json_integer_value(json_object_get(run, "event_count")));
+  json_decref(run);
+  return open ? 0 : 1;
+}
+
 /* One node of a receipt tree and its children (new): what the console draws. */
 static json_t *tree_node(const json_t *r, const char *path, int depth)
 {
@@ -503,9 +527,9 @@ static int health_self(mcp_ctx *ctx, json_t *items, char *err, size_t errlen)
 }
 
 /* clang-format off */
-#define FIXED(uri, name, title, desc, fn, self) {uri, name, title, desc, "application/json", fn, NULL, NULL, self}
-#define TEMPLATE(prefix, tmpl, name, title, desc, fn, ls) \
-  {prefix, name, title, desc, "application/json", NULL, tmpl, fn, ls}
+#define FIXED(uri, name, title, desc, fn, self) {uri, name, title, desc, "application/json", fn, NULL, NULL, self, NULL}
+#define TEMPLATE(prefix, tmpl, name, title, desc, fn, ls, ver) \
+  {prefix, name, title, desc, "application/json", NULL, tmpl, fn, ls, ver}
 /* clang-format on */
 
 const mcp_resource_impl tools_ledger_resources[] = {
@@ -527,21 +551,21 @@ const mcp_resource_impl tools_ledger_resources[] = {
           health_read, health_self),
     TEMPLATE(RUNS, "workledger://runs/{run_id}", "run", "Run",
              "One Store run: {run_id, work_id, status, started_at, closed_at?, event_count}",
-             run_read, runs_list),
+             run_read, runs_list, run_version),
     TEMPLATE(RUNS, "workledger://runs/{run_id}/events", "run-events", "Run events",
              "The run's events in seq order, each a Motus work-event (hashes included)", run_read,
-             NULL),
+             NULL, run_version),
     TEMPLATE(RUNS, "workledger://runs/{run_id}/receipt", "run-receipt", "Work Receipt",
-             "The signed Work Receipt Envelope v0.1 of a closed run", run_read, NULL),
+             "The signed Work Receipt Envelope v0.1 of a closed run", run_read, NULL, NULL),
     TEMPLATE(RECEIPTS, "workledger://receipts/{receipt_id}", "receipt", "Receipt",
              "A stored receipt (ExecutionReceipt, Work Receipt, ApprovalDecision) as signed",
-             receipt_read, receipts_list),
+             receipt_read, receipts_list, NULL),
     TEMPLATE(RECEIPTS, "workledger://receipts/{receipt_id}/tree", "receipt-tree", "Receipt tree",
              "The receipt's nested delegation receipts as a tree; each node {path, depth, "
              "motebit_id, public_key, status, submitted_at, completed_at, verified, reasons}",
-             receipt_read, NULL),
+             receipt_read, NULL, NULL),
     TEMPLATE(APPROVALS, "workledger://approvals/{approval_id}", "approval", "Approval",
              "One approval (operators only), its arguments with secrets redacted", approval_read,
-             approvals_list),
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+             approvals_list, NULL),
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

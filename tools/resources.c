@@ -104,14 +104,14 @@ static int memories_read(mcp_ctx *ctx, char **text_out, char *err, size_t errlen
 const mcp_resource_impl tools_resources[] = {
     {"motebit://identity", "identity", "Identity file",
      "This agent's signed motebit.md identity file (verify it with `workledger verify`)",
-     "text/markdown", identity_read, NULL, NULL, NULL},
+     "text/markdown", identity_read, NULL, NULL, NULL, NULL},
     {"motebit://state", "state", "Agent state",
      "Who this agent is (motebit_id, did, public key, type) and what its ledger says of its tasks",
-     "application/json", state_read, NULL, NULL, NULL},
+     "application/json", state_read, NULL, NULL, NULL, NULL},
     {"motebit://memories", "memories", "Memories",
      "This agent's memories of sensitivity none, newest first: [{content, confidence, created_at}]",
-     "application/json", memories_read, NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     "application/json", memories_read, NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* ---- prompts ---------------------------------------------------------------------------------- */

@@ -8,7 +8,8 @@
 # Receipt, which validates against the upstream Motus work-receipt-envelope schema in
 # ../shared/fixtures and whose digests recompute; in the 2026-07-28 era too; an unknown run is
 # -32002 / -32602; the agent token may not read approvals or health, the operator may; no token
-# gets 401 and no ledger data. Needs python3 (+ jsonschema for the schema check). Exit 77 skips.
+# gets 401 and no ledger data; over stdio, resources/subscribe to an open run gives
+# notifications/resources/updated until it closes, and a new run list_changed. Needs python3 (+ jsonschema for the schema check). Exit 77 skips.
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 SHARED=${WL_SHARED_DIR:-}
@@ -154,4 +155,77 @@ sys.exit(1 if fails else 0)
 EOF
 rc=$?
 [ $rc = 0 ] || tail -n 20 "$T/server.err"
+[ $rc = 0 ] || exit $rc
+
+# subscriptions over stdio (a session with a channel back): updates of an open run until it
+# closes, list_changed after a new run; stateless HTTP refuses subscribe
+python3 - "$W" "http://127.0.0.1:$(cat "$T/port")/mcp" "$AG" <<'EOF'
+import json, queue, subprocess, sys, threading, time, urllib.request
+W, url, AG = sys.argv[1:4]
+fails = passes = 0
+def check(cond, what):
+    global fails, passes
+    print(("ok   " if cond else "FAIL ") + what)
+    fails += 0 if cond else 1
+    passes += 1 if cond else 0
+p = subprocess.Popen([W, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open("stdio.err", "w"), text=True)
+q = queue.Queue()
+threading.Thread(target=lambda: [q.put(json.loads(l)) for l in p.stdout], daemon=True).start()
+n = [0]
+def send(method, params=None, notify=False):
+    m = {"jsonrpc": "2.0", "method": method, "params": params or {}}
+    if not notify:
+        n[0] += 1
+        m["id"] = n[0]
+    p.stdin.write(json.dumps(m) + "\n"); p.stdin.flush()
+    return m.get("id")
+notes = []
+def wait(pred, what, bound=60):
+    end = time.time() + bound
+    while time.time() < end:
+        for i, m in enumerate(notes):
+            if pred(m):
+                return notes.pop(i)
+        try:
+            notes.append(q.get(timeout=0.5))
+        except queue.Empty:
+            pass
+    return None
+def call(method, params=None):
+    i = send(method, params)
+    return wait(lambda m: m.get("id") == i, method)
+r = call("initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "sub", "version": "1"}})
+send("notifications/initialized", notify=True)
+caps = r["result"]["capabilities"]["resources"]
+check(caps == {"subscribe": True, "listChanged": True}, "stdio announces subscribe and listChanged: %s" % caps)
+c = call("tools/call", {"name": "motus_work_claim", "arguments": {"work_id": "sub-1"}})
+sc = c["result"]["structuredContent"]
+uri = "workledger://runs/" + sc["run_id"]
+r = call("resources/subscribe", {"uri": uri})
+check(r.get("result") == {}, "subscribed to the open run")
+call("resources/list")
+call("tools/call", {"name": "motus_work_evidence", "arguments": {"lease_id": sc["lease_id"], "kind": "test", "passed": 1}})
+u = wait(lambda m: m.get("method") == "notifications/resources/updated" and m["params"]["uri"] == uri, "updated")
+check(u is not None, "notifications/resources/updated after an event")
+call("tools/call", {"name": "motus_work_release", "arguments": {"lease_id": sc["lease_id"], "outcome": "success"}})
+u = wait(lambda m: m.get("method") == "notifications/resources/updated" and m["params"]["uri"] == uri, "updated")
+check(u is not None, "and once more when the run closes")
+r = call("resources/subscribe", {"uri": uri})
+check(r.get("error", {}).get("code") == -32602, "a closed run cannot be subscribed")
+call("tools/call", {"name": "motus_work_claim", "arguments": {"work_id": "sub-2"}})
+l = wait(lambda m: m.get("method") == "notifications/resources/list_changed", "list_changed")
+check(l is not None, "notifications/resources/list_changed after a new run")
+r = call("resources/unsubscribe", {"uri": uri})
+check(r.get("result") == {}, "unsubscribe answers")
+p.stdin.close(); p.wait(timeout=60)
+check(p.returncode == 0, "stdio server exits 0")
+body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe", "params": {"uri": uri}}).encode()
+req = urllib.request.Request(url, body, {"Content-Type": "application/json", "Accept": "application/json", "Authorization": "Bearer " + AG})
+m = json.loads(urllib.request.urlopen(req, timeout=60).read())
+check(m.get("error", {}).get("code") == -32602 and "stateless" in m["error"]["message"], "stateless HTTP refuses subscribe")
+print("subscriptions: %d passed, %d failed" % (passes, fails))
+sys.exit(1 if fails else 0)
+EOF
+rc=$?
+[ $rc = 0 ] || tail -n 20 stdio.err
 exit $rc
