@@ -33,7 +33,8 @@ async function agentClient() {
   return client;
 }
 
-const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844, isMobile: true, hasTouch: true } };
+// phone: 390 px wide; not isMobile, since switching that reloads the page mid-test
+const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 async function shots(page, name) {
   for (const [kind, vp] of Object.entries(VIEWPORTS)) {
     await page.setViewport(vp);
