@@ -189,10 +189,20 @@ static mcp_watch *watch_get(mcp_session *s)
 void mcp__watch_list(mcp_session *s)
 {
   mcp_watch *w;
+  uint64_t fp;
   if (!mcp__can_subscribe(s) || !(w = watch_get(s)))
     return;
   pthread_mutex_lock(&w->mu);
-  w->list_watch = 1;
+  fp = w->list_watch ? 0 : 1;
+  pthread_mutex_unlock(&w->mu);
+  if (!fp)
+    return;
+  fp = listing_fp(s); /* the baseline: the listing this client is about to get */
+  pthread_mutex_lock(&w->mu);
+  if (!w->list_watch) {
+    w->list_watch = 1;
+    w->list_fp = fp;
+  }
   pthread_mutex_unlock(&w->mu);
 }
 
