@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "crypto/artifacts.h"
 #include "crypto/seal.h"
+#include "ledger/approval.h"
 #include "ledger/ledger.h"
 #include "config/config.h"
 
@@ -16,9 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define APPROVALS_RUN_ID "run_workledger_approvals"
-#define APPROVALS_WORK_ID "workledger.approvals"
 
 typedef struct opts {
   int json;
@@ -165,102 +163,12 @@ static seal_key *load_node_key(const char *motus_dir, char *motebit_id, size_t i
   return node.key;
 }
 
-typedef struct resolve_job {
-  const char *approval_id;
-  const char *status;
-  const char *reason;
-  const json_t *decision;
-  const json_t *row;
-  const char *run_id; /* the run that receives approval.resolved */
-  int own_run;        /* 1: the Store's approvals run (opened on demand) */
-} resolve_job;
-
-static int resolve_fn(ledger_txn *t, void *payload, ledger_err *err)
-{
-  resolve_job *j = payload;
-  char receipt_id[LEDGER_ID_MAX + 16], key[LEDGER_ID_MAX + 32], run_id[LEDGER_ID_MAX];
-  ledger_event_in ev;
-  json_t *p;
-  int rc;
-  if ((rc = ledger_txn_approval_resolve(t, j->approval_id, j->status, j->reason, j->decision, err)))
-    return rc;
-  snprintf(receipt_id, sizeof receipt_id, "approval:%s", j->approval_id);
-  if ((rc = ledger_txn_receipt_put(t, receipt_id, SEAL_RECEIPT_KIND_APPROVAL_DECISION,
-                                   j->own_run ? NULL : j->run_id, NULL, j->decision, err)))
-    return rc;
-  if (j->own_run) {
-    ledger_run_in ri = {APPROVALS_RUN_ID, APPROVALS_WORK_ID, "workledger.cli", NULL};
-    if ((rc = ledger_txn_run_open(t, &ri, run_id, NULL, err)))
-      return rc;
-  }
-  p = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "approval_id", j->approval_id, "status", j->status,
-                "tool", jstr(j->row, "tool"), "args_hash", jstr(j->row, "args_hash"), "risk",
-                json_object_get(j->row, "risk"), "resolved_by", "cli");
-  if (!p)
-    return LEDGER_ERROR;
-  if (j->reason)
-    json_object_set_new(p, "reason", json_string(j->reason));
-  snprintf(key, sizeof key, "approval.resolved:%s", j->approval_id);
-  memset(&ev, 0, sizeof ev);
-  ev.run_id = j->run_id;
-  ev.event_kind = LEDGER_KIND_APPROVAL_RESOLVED;
-  ev.idempotency_key = key;
-  ev.producer_id = "workledger.cli";
-  ev.payload = p;
-  rc = ledger_txn_event_append(t, &ev, NULL, err);
-  json_decref(p);
-  return rc;
-}
-
-/* Builds and signs the ApprovalDecision for `row` (a ledger_approval_get object) as the node
- * `motebit_id` (cli_node_load's id, never empty). */
-static json_t *sign_decision(const json_t *row, const char *verdict, const char *reason,
-                             const seal_key *key, const json_t *cfg, const char *motebit_id)
-{
-  const char *args_hash = jstr(row, "args_hash");
-  int64_t requested_at = 0;
-  json_t *body, *signed_ = NULL;
-  seal_err serr;
-  char now[LEDGER_TS_MAX];
-  int64_t resolved_at = 0;
-  if (strncmp(args_hash, "sha256:", 7) == 0)
-    args_hash += 7;
-  if (ledger_ts_parse(&requested_at, jstr(row, "created_at")) != LEDGER_OK) {
-    cli_errorf("approval %s has an unreadable created_at", jstr(row, "approval_id"));
-    return NULL;
-  }
-  ledger_now(now);
-  if (ledger_ts_parse(&resolved_at, now) != LEDGER_OK)
-    return NULL;
-  const char *device_id = mcp_config_device_id(cfg) ? mcp_config_device_id(cfg) : "workledger";
-  body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:I,s:I}", "approval_id", jstr(row, "approval_id"),
-                   "motebit_id", motebit_id, "device_id", device_id, "tool_name", jstr(row, "tool"),
-                   "args_hash", args_hash, "risk_level", json_object_get(row, "risk"), "verdict",
-                   verdict, "requested_at", (json_int_t)requested_at, "resolved_at",
-                   (json_int_t)resolved_at);
-  if (!body)
-    return NULL;
-  if (reason)
-    json_object_set_new(body, "denied_reason", json_string(reason));
-  const char *run_id = json_string_value(
-      json_object_get(json_object_get(row, "request"), "run_id"));
-  if (run_id && *run_id)
-    json_object_set_new(body, "run_id", json_string(run_id));
-  memset(&serr, 0, sizeof serr);
-  if (seal_sign_approval_decision(&signed_, body, key, &serr) != SEAL_OK) {
-    cli_errorf("cannot sign the decision: %s", serr.msg[0] ? serr.msg : seal_strerror(serr.code));
-    signed_ = NULL;
-  }
-  json_decref(body);
-  return signed_;
-}
-
 static int resolve(int argc, char **argv, int approve)
 {
   opts o;
   char motus_dir[4096], cerr[512], node_id[LEDGER_ID_MAX];
   ledger *l = NULL;
-  json_t *row = NULL, *cfg = NULL, *decision = NULL, *run = NULL;
+  json_t *row = NULL, *cfg = NULL, *decision = NULL;
   seal_key *key = NULL;
   ledger_err lerr;
   int rc = CLI_EXIT_FAIL, lrc;
@@ -289,27 +197,16 @@ static int resolve(int argc, char **argv, int approve)
   }
   if (!(key = load_node_key(motus_dir, node_id, sizeof node_id)))
     goto done;
-  if (!(decision = sign_decision(row, status, approve ? NULL : o.reason, key, cfg, node_id)))
-    goto done;
-
-  /* The event goes to the run that asked when it is still open, else to the approvals run. */
-  resolve_job j = {o.id, status, approve ? NULL : o.reason, decision, row, APPROVALS_RUN_ID, 1};
-  const char *req_run = json_string_value(
-      json_object_get(json_object_get(row, "request"), "run_id"));
-  if (req_run && *req_run && ledger_run_get(l, req_run, &run, NULL) == LEDGER_OK &&
-      strcmp(jstr(run, "status"), "open") == 0) {
-    j.run_id = req_run;
-    j.own_run = 0;
-  }
+  ledger_decide_in in = {o.id,
+                         approve,
+                         approve ? NULL : o.reason,
+                         key,
+                         node_id,
+                         mcp_config_device_id(cfg),
+                         "workledger.cli",
+                         "cli"};
   memset(&lerr, 0, sizeof lerr);
-  lrc = ledger_tx(l, resolve_fn, &j, &lerr);
-  if ((lrc == LEDGER_ECLOSED || lrc == LEDGER_ENOTFOUND) && !j.own_run) {
-    /* the session's run closed in between: record in the approvals run instead */
-    j.run_id = APPROVALS_RUN_ID;
-    j.own_run = 1;
-    memset(&lerr, 0, sizeof lerr);
-    lrc = ledger_tx(l, resolve_fn, &j, &lerr);
-  }
+  lrc = ledger_approval_decide(l, &in, &decision, NULL, &lerr);
   if (lrc == LEDGER_ECONFLICT) {
     cli_errorf("approval %s is already resolved", o.id);
     goto done;
@@ -331,7 +228,6 @@ static int resolve(int argc, char **argv, int approve)
   }
   rc = CLI_EXIT_OK;
 done:
-  json_decref(run);
   json_decref(row);
   json_decref(cfg);
   json_decref(decision);

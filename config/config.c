@@ -242,12 +242,19 @@ static int check_domain_entry(cfg_vctx *c, const char *path, const char *s)
 
 static int norm_policy(cfg_vctx *c, json_t *pol, const char *profile)
 {
-  static const char *const keys[] = {
-      "preset", "require_approval_above", "deny_above",       "denylist", "allowlist",
-      "budget", "path_allowlist",         "domain_allowlist", "callers",  "argv_allowlist",
-      NULL};
+  static const char *const keys[] = {"preset",          "require_approval_above",
+                                     "deny_above",      "denylist",
+                                     "allowlist",       "budget",
+                                     "path_allowlist",  "domain_allowlist",
+                                     "callers",         "argv_allowlist",
+                                     "approval_wait_s", NULL};
   if (cfg__check_keys(c, pol, "policy", keys) != 0)
     return -1;
+  json_t *w = json_object_get(pol, "approval_wait_s");
+  if (w && cfg__want_int(c, w, "policy.approval_wait_s", 0, 3600) != 0)
+    return -1;
+  if (!w)
+    json_object_set_new(pol, "approval_wait_s", json_integer(0));
   const char *preset = strcmp(profile, SEAL_PROFILE_SERVICE) == 0 ? "service" : "balanced";
   json_t *v = json_object_get(pol, "preset");
   if (v) {
@@ -385,10 +392,17 @@ static int norm_http(cfg_vctx *c, json_t *h)
                                      "body_timeout_s",
                                      "max_connections_per_address",
                                      "reserved_connections",
+                                     "console",
                                      NULL};
   json_t *v;
   if (cfg__check_keys(c, h, "http", keys) != 0)
     return -1;
+  if ((v = json_object_get(h, "console"))) {
+    if (!json_is_boolean(v))
+      return cfg__fail(c, "http.console", "must be true or false");
+  } else {
+    json_object_set_new(h, "console", json_true());
+  }
   if ((v = json_object_get(h, "bind"))) {
     if (cfg__want_str(c, v, "http.bind", 300) != 0 ||
         check_bind(c, "http.bind", json_string_value(v)) != 0)
@@ -403,7 +417,7 @@ static int norm_http(cfg_vctx *c, json_t *h)
     size_t i;
     json_t *t;
     json_array_foreach(tokens, i, t) {
-      static const char *const tkeys[] = {"name", "token", NULL};
+      static const char *const tkeys[] = {"name", "token", "operator", NULL};
       char p[CFG_PATH_CAP], q[CFG_PATH_CAP];
       join_idx(p, "http.tokens", i);
       if (cfg__want_object(c, t, p) != 0 || cfg__check_keys(c, t, p, tkeys) != 0)
@@ -414,6 +428,9 @@ static int norm_http(cfg_vctx *c, json_t *h)
       cfg__join(q, p, "token");
       if (cfg__want_str(c, json_object_get(t, "token"), q, 4096) != 0)
         return -1;
+      cfg__join(q, p, "operator");
+      if (json_object_get(t, "operator") && !json_is_boolean(json_object_get(t, "operator")))
+        return cfg__fail(c, q, "must be true or false");
       for (size_t j = 0; j < i; j++) {
         json_t *o = json_array_get(tokens, j);
         if (strcmp(json_string_value(json_object_get(o, "name")),

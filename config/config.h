@@ -58,6 +58,9 @@ const json_t *mcp_config_http(const json_t *cfg);
 /* The name of the static bearer token equal to `token` (constant-time compare over every
  * entry), or NULL when none matches. Borrowed. */
 const char *mcp_config_http_token_name(const json_t *cfg, const char *token);
+/* 1 when the static token named `name` (borrowed) is marked {"operator": true} in http.tokens:
+ * its caller may read pending approvals and approve or deny them (the console), else 0. */
+int mcp_config_http_token_is_operator(const json_t *cfg, const char *name);
 /* The pinned hex public key of a known caller (http.known_callers), or NULL. Borrowed. */
 const char *mcp_config_known_caller(const json_t *cfg, const char *motebit_id);
 

@@ -162,3 +162,18 @@ double mcp_config_memory_half_life_days(const json_t *cfg)
   const json_t *v = mcp_config_get(cfg, "memory.half_life_days");
   return json_is_number(v) ? json_number_value(v) : 7.0;
 }
+
+int mcp_config_http_token_is_operator(const json_t *cfg, const char *name)
+{
+  const json_t *tokens = mcp_config_get(cfg, "http.tokens");
+  size_t i;
+  json_t *t;
+  if (!name || !json_is_array(tokens))
+    return 0;
+  json_array_foreach((json_t *)tokens, i, t) {
+    if (json_is_true(json_object_get(t, "operator")) &&
+        strcmp(json_string_value(json_object_get(t, "name")), name) == 0)
+      return 1;
+  }
+  return 0;
+}

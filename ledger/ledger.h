@@ -377,6 +377,12 @@ int ledger_approval_get(ledger *l, const char *approval_id, json_t **out,
  * new: array. */
 int ledger_approval_list(ledger *l, const char *status, json_t **out, ledger_err *err) LEDGER_WUR;
 
+/* How many events of `kind` (borrowed) occurred at or after `since` (borrowed, a Store timestamp
+ * as ledger_now writes it): the console's calls per minute and recent auth failures.
+ * @return LEDGER_OK, LEDGER_EINVAL (kind or since NULL), LEDGER_ERROR. */
+int ledger_event_count_since(ledger *l, const char *kind, const char *since, int64_t *n_out,
+                             ledger_err *err) LEDGER_WUR;
+
 /* ---- projections (pure functions of stored facts; spec/store.md) ----------------------------- */
 
 /* The canonical Motus store export of one run: {schema_version:"motus.store-export.v0.1",

@@ -527,3 +527,38 @@ int ledger_memory_list(ledger *l, const char *const *sensitivities, int limit, j
   *out = rc ? NULL : r.out;
   return rc;
 }
+
+/* ---- counts for the console's health page ------------------------------------------------------ */
+
+static const char SQL_KIND_SINCE[] =
+    "SELECT COUNT(*) FROM events WHERE event_kind = ?1 AND occurred_at >= ?2";
+
+static int rd_kind_since(lconn *c, void *p, ledger_err *err)
+{
+  struct rd *r = p;
+  sqlite3_stmt *st = ledger__stmt(c, SQL_KIND_SINCE, err);
+  int rc;
+  if (!st)
+    return LEDGER_ERROR;
+  sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, r->b, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    r->i = (int)sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW ? LEDGER_OK : ledger__sqlerr(err, c, rc, "event count");
+}
+
+int ledger_event_count_since(ledger *l, const char *kind, const char *since, int64_t *n_out,
+                             ledger_err *err)
+{
+  struct rd r = {kind, since, 0, 0, NULL};
+  int rc;
+  *n_out = 0;
+  if (!kind || !since)
+    return ledger__errf(err, LEDGER_EINVAL, 0, "event count: kind and since are required");
+  rc = ledger__read(l, rd_kind_since, &r, err);
+  if (rc == LEDGER_OK)
+    *n_out = r.i;
+  return rc;
+}

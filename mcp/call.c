@@ -10,6 +10,7 @@
  * the replay row), the receipt is signed on this thread, and record.c commits it all at once
  * before the result goes back to the transport; if anything fails, nothing is kept and the
  * client gets a JSON-RPC error. It does not parse JSON-RPC (server.c). */
+#include "config/config.h"
 #include "crypto/artifacts.h"
 #include "crypto/jschema.h"
 #include "ledger/ledger.h"
@@ -21,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ELICIT_TIMEOUT_MS (10 * 60 * 1000)
+#define APPROVAL_POLL_MS 200 /* how often a waiting held call looks for the decision */
 #define IDEMPOTENCY_META "io.motebit/idempotency-key"
 #define IDEMPOTENCY_KEY_MAX 200
 
@@ -318,6 +321,27 @@ static json_t *replay(call_state *cs, int *done)
   return result;
 }
 
+/* A held call whose caller cannot be asked waits up to policy.approval_wait_s for the operator's
+ * decision (the console, `workledger approve`), polling the Store. Returns 1 approved, 2 denied
+ * (reason in why), 0 no decision in time or the call was cancelled. */
+static int wait_for_decision(call_state *cs, char *why, size_t cap)
+{
+  int64_t wait_ms = 1000 * mcp_config_int(cs->srv->config, "policy.approval_wait_s", 0);
+  int64_t until = mcp_now_ms() + wait_ms;
+  char id[128];
+  while (wait_ms > 0 && mcp_now_ms() < until && !atomic_load(&cs->r->cancelled)) {
+    struct timespec ts = {0, APPROVAL_POLL_MS * 1000000L};
+    int got = mcp__approval_take(cs->srv, cs->tool->name, cs->args_hash, cs->r->s->caller.id, id,
+                                 sizeof id, why, cap, cs->invocation_id);
+    if (got == 1 || got == 2) {
+      snprintf(cs->approval_id, sizeof cs->approval_id, "%s", id);
+      return got;
+    }
+    nanosleep(&ts, NULL);
+  }
+  return 0;
+}
+
 /* Approval band: a recorded decision, an elicitation round trip, or a pending approval. Returns
  * the call's final result (an error result) or NULL with cs->verdict "approved" when it may
  * run; *cancelled set when the client cancelled meanwhile. */
@@ -368,6 +392,18 @@ static json_t *approval_gate(call_state *cs, int *cancelled)
   if (mcp__approval_request(cs->srv, cs->tool->name, cs->args_hash, cs->tool->risk, cs->args,
                             r->s->caller.id, cs->approval_id, sizeof cs->approval_id) != 0)
     snprintf(cs->approval_id, sizeof cs->approval_id, "(not recorded)");
+  else if ((ans = wait_for_decision(cs, why, sizeof why)) == 1) {
+    cs->verdict = "approved";
+    return NULL;
+  } else if (ans == 2) {
+    snprintf(t, sizeof t, "Policy denied: the operator denied approval %s for tool \"%s\"%s%s",
+             cs->approval_id, cs->tool->name, why[0] ? ": " : "", why);
+    cs->decision.rule = "approval_band";
+    return error_result(cs, t);
+  } else if (atomic_load(&r->cancelled)) {
+    *cancelled = 1;
+    return NULL;
+  }
   snprintf(t, sizeof t,
            "Governance: tool \"%s\" requires approval from the motebit owner. This tool is in "
            "the approval band of the governance policy. Pending approval: %s. The operator "

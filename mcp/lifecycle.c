@@ -21,12 +21,14 @@ static json_t *server_info(const mcp_server *srv)
                    "workledger");
 }
 
-static json_t *server_caps(const mcp_server *srv)
+/* s: the session answered (NULL for server/discover): subscriptions need a channel back. */
+static json_t *server_caps(const mcp_server *srv, const mcp_session *s)
 {
   json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", 0, "logging");
+  int sub = mcp__can_subscribe(s);
   if (caps && mcp__has_resources(srv))
     json_object_set_new(caps, "resources",
-                        json_pack("{s:b,s:b}", "subscribe", 0, "listChanged", 0));
+                        json_pack("{s:b,s:b}", "subscribe", sub, "listChanged", sub));
   if (caps && mcp__has_prompts(srv))
     json_object_set_new(caps, "prompts", json_pack("{s:b}", "listChanged", 0));
   return caps;
@@ -91,8 +93,8 @@ static json_t *do_initialize(mcp_req *r, int *code, char *msg, size_t cap)
                 : "?",
             answer, want);
   }
-  res = json_pack("{s:s,s:o,s:o}", "protocolVersion", answer, "capabilities", server_caps(srv),
-                  "serverInfo", server_info(srv));
+  res = json_pack("{s:s,s:o,s:o}", "protocolVersion", answer, "capabilities",
+                  server_caps(srv, r->s), "serverInfo", server_info(srv));
   if (srv->instructions)
     json_object_set_new(res, "instructions", json_string(srv->instructions));
   return res;
@@ -103,7 +105,7 @@ static json_t *do_discover(mcp_req *r)
   mcp_server *srv = r->s->srv;
   json_t *res = json_pack("{s:[s,s,s,s],s:o,s:i,s:s}", "supportedVersions", MCP_VERSION_MODERN,
                           "2025-11-25", "2025-06-18", "2025-03-26", "capabilities",
-                          server_caps(srv), "ttlMs", 300000, "cacheScope", "public");
+                          server_caps(srv, NULL), "ttlMs", 300000, "cacheScope", "public");
   if (srv->instructions)
     json_object_set_new(res, "instructions", json_string(srv->instructions));
   return res;
@@ -136,7 +138,7 @@ static int known_method(const char *m)
   for (int i = 0; methods[i]; i++)
     if (strcmp(m, methods[i]) == 0)
       return 1;
-  return mcp__is_resource_method(m);
+  return mcp__is_resource_method(m) || mcp__is_subscribe_method(m);
 }
 
 /* The era of a request: 1 modern (its _meta carries a supported protocolVersion and the client

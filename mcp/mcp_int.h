@@ -39,6 +39,7 @@ enum {
   MCP_FAULT_KILL_AFTER_COMMIT,  /* ... once the call is durable, before it is answered */
 };
 typedef struct mcp_outreq mcp_outreq;
+typedef struct mcp_watch mcp_watch;
 
 struct mcp_server {
   struct ledger *store;
@@ -104,8 +105,9 @@ struct mcp_session {
   int log_level; /* legacy logging/setLevel; -1 = none */
   int draining;
   int inflight;
-  mcp_req *live;   /* in-flight requests (linked through live_next) */
-  mcp_outreq *out; /* pending server->client requests */
+  mcp_req *live;    /* in-flight requests (linked through live_next) */
+  mcp_outreq *out;  /* pending server->client requests */
+  mcp_watch *watch; /* subscriptions and list watching (subscribe.c), NULL until used */
   uint64_t next_ticket;
   uint64_t next_out_id;
 };
@@ -179,6 +181,16 @@ int mcp__has_resources(const mcp_server *srv);
 int mcp__has_prompts(const mcp_server *srv);
 /* 1 for the methods above. */
 int mcp__is_resource_method(const char *method);
+
+/* subscribe.c: resources/subscribe and resources/unsubscribe (legacy sessions with a channel
+ * back: stdio), the per-session watcher that sends notifications/resources/updated and
+ * list_changed, started on first use and stopped (joined) by mcp__watch_stop before the session
+ * is freed. */
+int mcp__is_subscribe_method(const char *method);
+int mcp__can_subscribe(const mcp_session *s);
+json_t *mcp__subscribe_request(mcp_req *r, int *code, char *msg, size_t cap);
+void mcp__watch_list(mcp_session *s); /* after resources/list: watch the listing too */
+void mcp__watch_stop(mcp_session *s);
 
 /* session.c */
 void mcp__session_link(mcp_session *s, mcp_req *r);   /* gives r its ticket, counts it live */

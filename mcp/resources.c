@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/resources.c — the MCP core's resources and prompts (spec/mcp.md §5): resources/list,
- * resources/templates/list (none yet), resources/read, prompts/list and prompts/get over the
- * tables the composition root hands in (mcp_server_opts.resource_groups / prompt_groups; the
- * core names no resource). Lists are one page (the tables are small) and carry the 2026-07-28
+ * mcp/resources.c — the MCP core's resources and prompts (spec/mcp.md §5): resources/list (paged
+ * with an opaque offset cursor over the fixed resources and what each template lists),
+ * resources/templates/list, resources/read (a fixed URI, else the template with the longest
+ * prefix), prompts/list and prompts/get over the tables the composition root hands in
+ * (mcp_server_opts.resource_groups / prompt_groups; the core names no resource). Lists carry the
  * caching hints in both eras; a resource that is not there is -32002 (legacy) or -32602
  * (2026-07-28), as each revision says. Reads are not tool calls: they pass no policy gate, are not
  * recorded and carry no receipt; each resource applies its own privacy filter. */
@@ -14,6 +15,9 @@
 
 #define MCP_ERR_RESOURCE_NOT_FOUND (-32002) /* legacy revisions */
 #define LIST_TTL_MS 60000
+#define RESOURCE_PAGE 50        /* resources/list page size */
+#define RESOURCE_LIST_MAX 10000 /* most resources one listing walks */
+#define RESOURCE_URI_MAX 1024
 
 int mcp__is_resource_method(const char *m)
 {
@@ -37,13 +41,20 @@ static void cache_hints(json_t *res, const char *scope)
   json_object_set_new(res, "cacheScope", json_string(scope));
 }
 
+/* The entry serving uri: a fixed resource of that URI, else the template with the longest prefix
+ * of it. */
 static const mcp_resource_impl *find_resource(const mcp_server *srv, const char *uri)
 {
+  const mcp_resource_impl *best = NULL;
   for (int g = 0; srv->resource_groups && srv->resource_groups[g]; g++)
-    for (const mcp_resource_impl *e = srv->resource_groups[g]; e->uri; e++)
-      if (strcmp(e->uri, uri) == 0)
+    for (const mcp_resource_impl *e = srv->resource_groups[g]; e->uri; e++) {
+      if (!e->uri_template && strcmp(e->uri, uri) == 0)
         return e;
-  return NULL;
+      if (e->uri_template && strncmp(e->uri, uri, strlen(e->uri)) == 0 && uri[strlen(e->uri)] &&
+          (!best || strlen(e->uri) > strlen(best->uri)))
+        best = e;
+    }
+  return best;
 }
 
 static const mcp_prompt_impl *find_prompt(const mcp_server *srv, const char *name)
@@ -55,16 +66,66 @@ static const mcp_prompt_impl *find_prompt(const mcp_server *srv, const char *nam
   return NULL;
 }
 
-static json_t *list_resources(const mcp_server *srv)
+/* The context a resource or prompt handler sees: the request, no tool, no call scope. */
+static void ctx_for(mcp_ctx *ctx, mcp_req *r)
+{
+  memset(ctx, 0, sizeof *ctx);
+  ctx->req = r;
+}
+
+/* The page of resources/list that starts at params.cursor (an opaque offset). */
+static json_t *list_resources(mcp_req *r, int *code, char *msg, size_t cap)
+{
+  const mcp_server *srv = r->s->srv;
+  const char *cursor = json_string_value(json_object_get(r->params, "cursor"));
+  json_t *all = json_array(), *page = json_array(), *res;
+  char err[300] = "", *end = NULL;
+  long off = cursor ? strtol(cursor, &end, 10) : 0;
+  mcp_ctx ctx;
+  if (cursor && (!*cursor || *end || off < 0 || off > RESOURCE_LIST_MAX)) {
+    json_decref(all);
+    json_decref(page);
+    *code = MCP_JSONRPC_INVALID_PARAMS;
+    snprintf(msg, cap, "resources/list: invalid cursor");
+    return NULL;
+  }
+  ctx_for(&ctx, r);
+  for (int g = 0; srv->resource_groups && srv->resource_groups[g]; g++)
+    for (const mcp_resource_impl *e = srv->resource_groups[g]; e->uri; e++) {
+      if (e->list && e->list(&ctx, all, err, sizeof err) != 0)
+        mcp_log(MCP_LOG_WARNING, "resources/list: %s: %s", e->name, err);
+      else if (!e->uri_template && !e->list)
+        json_array_append_new(all, json_pack("{s:s,s:s,s:s,s:s,s:s}", "uri", e->uri, "name",
+                                             e->name, "title", e->title, "description",
+                                             e->description, "mimeType", e->mime_type));
+    }
+  for (size_t i = (size_t)off; i < json_array_size(all) && i < (size_t)off + RESOURCE_PAGE; i++)
+    json_array_append(page, json_array_get(all, i));
+  res = json_pack("{s:o}", "resources", page);
+  if (res && json_array_size(all) > (size_t)off + RESOURCE_PAGE) {
+    char next[32];
+    snprintf(next, sizeof next, "%ld", off + RESOURCE_PAGE);
+    json_object_set_new(res, "nextCursor", json_string(next));
+  }
+  json_decref(all);
+  if (res)
+    cache_hints(res, "private");
+  return res;
+}
+
+static json_t *list_templates(const mcp_server *srv)
 {
   json_t *list = json_array(), *res;
   for (int g = 0; srv->resource_groups && srv->resource_groups[g]; g++)
     for (const mcp_resource_impl *e = srv->resource_groups[g]; e->uri; e++)
-      json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s}", "uri", e->uri, "name", e->name,
-                                            "title", e->title, "description", e->description,
-                                            "mimeType", e->mime_type));
-  res = json_pack("{s:o}", "resources", list);
-  cache_hints(res, "private");
+      if (e->uri_template)
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s}", "uriTemplate", e->uri_template,
+                                        "name", e->name, "title", e->title, "description",
+                                        e->description, "mimeType", e->mime_type));
+  res = json_pack("{s:o}", "resourceTemplates", list);
+  if (res)
+    cache_hints(res, "public");
   return res;
 }
 
@@ -85,13 +146,6 @@ static json_t *list_prompts(const mcp_server *srv)
   return res;
 }
 
-/* The context a resource or prompt handler sees: the request, no tool, no call scope. */
-static void ctx_for(mcp_ctx *ctx, mcp_req *r)
-{
-  memset(ctx, 0, sizeof *ctx);
-  ctx->req = r;
-}
-
 static json_t *read_resource(mcp_req *r, int *code, char *msg, size_t cap)
 {
   const char *uri = json_string_value(json_object_get(r->params, "uri"));
@@ -110,18 +164,27 @@ static json_t *read_resource(mcp_req *r, int *code, char *msg, size_t cap)
     snprintf(msg, cap, "Resource not found: %.300s", uri);
     return NULL;
   }
+  if (strlen(uri) > RESOURCE_URI_MAX) {
+    *code = MCP_JSONRPC_INVALID_PARAMS;
+    snprintf(msg, cap, "resources/read: uri longer than %d bytes", RESOURCE_URI_MAX);
+    return NULL;
+  }
   ctx_for(&ctx, r);
-  rc = e->read(&ctx, &text, err, sizeof err);
+  rc = e->uri_template ? e->read_uri(&ctx, uri, &text, err, sizeof err)
+                       : e->read(&ctx, &text, err, sizeof err);
   if (rc != 0) {
     *code = rc > 0 ? (r->modern ? MCP_JSONRPC_INVALID_PARAMS : MCP_ERR_RESOURCE_NOT_FOUND)
                    : MCP_JSONRPC_INTERNAL_ERROR;
-    snprintf(msg, cap, "%s: %s", rc > 0 ? "Resource not found" : "Resource unreadable",
+    snprintf(msg, cap, "%s: %s",
+             rc == 2  ? "Resource not readable by this caller"
+             : rc > 0 ? "Resource not found"
+                      : "Resource unreadable",
              err[0] ? err : uri);
     free(text);
     return NULL;
   }
-  res = json_pack("{s:[{s:s,s:s,s:s}]}", "contents", "uri", e->uri, "mimeType", e->mime_type,
-                  "text", text ? text : "");
+  res = json_pack("{s:[{s:s,s:s,s:s}]}", "contents", "uri", uri, "mimeType", e->mime_type, "text",
+                  text ? text : "");
   free(text);
   if (res)
     cache_hints(res, "private");
@@ -195,14 +258,12 @@ json_t *mcp__resources_request(mcp_req *r, int *code, char *msg, size_t cap)
              prompts ? "prompts" : "resources");
     return NULL;
   }
-  if (!strcmp(r->method, "resources/list"))
-    return list_resources(srv);
-  if (!strcmp(r->method, "resources/templates/list")) {
-    json_t *res = json_pack("{s:[]}", "resourceTemplates");
-    if (res)
-      cache_hints(res, "public");
-    return res;
+  if (!strcmp(r->method, "resources/list")) {
+    mcp__watch_list(r->s);
+    return list_resources(r, code, msg, cap);
   }
+  if (!strcmp(r->method, "resources/templates/list"))
+    return list_templates(srv);
   if (!strcmp(r->method, "resources/read"))
     return read_resource(r, code, msg, cap);
   if (!strcmp(r->method, "prompts/list"))

@@ -237,6 +237,8 @@ static void handle_request(mcp_req *r)
     result = mcp__tools_list(r->s->srv, r, r->params, &code, msg, sizeof msg);
   else if (strcmp(r->method, "tools/call") == 0)
     result = mcp__tools_call(r, &code, msg, sizeof msg);
+  else if (mcp__is_subscribe_method(r->method))
+    result = mcp__subscribe_request(r, &code, msg, sizeof msg);
   else if (mcp__is_resource_method(r->method))
     result = mcp__resources_request(r, &code, msg, sizeof msg);
   else {

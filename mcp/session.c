@@ -59,7 +59,8 @@ void mcp_session_free(mcp_session *s)
   mcp_outreq *o, *n;
   if (!s)
     return;
-  mcp_session_drain(s);
+  mcp_session_drain(s); /* no request runs after this, so none can start a watcher */
+  mcp__watch_stop(s);
   for (o = s->out; o; o = n) {
     n = o->next;
     json_decref(o->response);

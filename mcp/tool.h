@@ -61,17 +61,30 @@ typedef struct mcp_tool_impl {
 
 /* ---- resources and prompts (resources/list, resources/read, prompts/list, prompts/get) ------ */
 
-/* A resource with a fixed URI, offered by a tool group (tools/resources.c). read() runs on a
- * worker thread with the reading client's context (caller, config, Store; no invocation id,
- * nothing recorded) and fills *text_out (new, free()) with the content, or returns -1 with a
- * one-line message in err. Returning 1 means "not there" (resource not found, err says why). */
+/* A resource offered by a tool group (tools/resources.c, tools/ledger_resources.c): one with a
+ * fixed URI (read), or a resource template (uri_template set, read_uri) that serves every URI
+ * starting with `uri` (its prefix). Handlers run on a worker thread with the reading client's
+ * context (caller, config, Store; no invocation id, nothing recorded) and fill *text_out (new,
+ * free()) with the content, or return -1 with a one-line message in err. Returning 1 means "not
+ * there" (resource not found, err says why), 2 "not for this caller" (its policy does not allow
+ * the read; err says why). list (optional) appends the concrete resources of a template to
+ * `items` (borrowed array) as {uri, name, title?, description?, mimeType} objects, newest first,
+ * or for a fixed resource the resource itself when this caller may see it (without list, a fixed
+ * resource is always listed); the core pages resources/list over them. */
 typedef struct mcp_resource_impl {
-  const char *uri;         /* "motebit://identity" */
+  const char *uri;         /* "motebit://identity"; for a template the prefix it serves */
   const char *name;        /* "identity" */
   const char *title;       /* for people */
   const char *description; /* for models */
   const char *mime_type;   /* "application/json", "text/markdown" */
   int (*read)(mcp_ctx *ctx, char **text_out, char *err, size_t errlen);
+  const char *uri_template; /* RFC 6570 level 1 ("workledger://runs/{run_id}"); NULL = fixed */
+  int (*read_uri)(mcp_ctx *ctx, const char *uri, char **text_out, char *err, size_t errlen);
+  int (*list)(mcp_ctx *ctx, json_t *items, char *err, size_t errlen);
+  /* Optional, templates only: makes its URIs subscribable (resources/subscribe). Fills out (cap
+   * bytes) with a text that changes whenever the resource does and returns 0 while it may be
+   * subscribed (an open run), non-zero once it may not (closed, gone, not for this caller). */
+  int (*version)(mcp_ctx *ctx, const char *uri, char *out, size_t cap);
 } mcp_resource_impl;
 
 typedef struct mcp_prompt_arg {

@@ -4,7 +4,8 @@
  * recorded by serve/http_authlog.c; the modern-era header checks live in serve/http_headers.c),
  * and the bridge from transports/http_server's request objects to mcp_submit(): one long-lived stateless mcp_session per distinct caller,
  * JSON replies, SSE once a call emits a notification, HTTP status from the JSON-RPC error code,
- * and mcp_cancel() when the client disconnects. It does no JSON-RPC dispatch of its own except
+ * and mcp_cancel() when the client disconnects; the operator console's static files at /
+ * (serve/console.c). It does no JSON-RPC dispatch of its own except
  * the conformance fixtures (serve/conformance.c) in conformance mode. */
 #include "serve/http.h"
 #include "serve/http_int.h"
@@ -14,6 +15,7 @@
 #include "serve/auth.h"
 #include "config/config.h"
 #include "serve/conformance.h"
+#include "serve/console.h"
 #include "transports/http_server.h"
 
 #include <ctype.h>
@@ -43,6 +45,7 @@ struct mcp_http {
   mcp_auth *auth;
   _Atomic uint16_t port; /* set once the listener is bound; read by the listener */
   int tls, conformance, insecure, auth_required;
+  int console; /* serve the operator console at / (http.console, default true) */
   char *bind_host;
   pthread_mutex_t mu; /* sessions (never taken together with authlog.mu) */
   sess_entry *sessions;
@@ -426,6 +429,10 @@ static void on_request(tp_http_req *r, void *payload)
                      "Forbidden: no credentials configured; loopback only", NULL);
     return;
   }
+  if (h->console && console_is_path(path)) {
+    console_serve(r, path, method);
+    return;
+  }
   int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
   static const char *const allow_get[] = {"Allow", "GET", NULL};
   if (!strcmp(path, "/health")) {
@@ -544,6 +551,7 @@ int mcp_http_start(mcp_http **out, const mcp_http_opts *o, char *err, size_t err
   h->tls = o->tls_cert_pem != NULL;
   h->conformance = o->conformance;
   h->insecure = o->insecure_no_auth;
+  h->console = mcp_config_bool(o->config, "http.console", 1);
   h->motebit_id = o->motebit_id ? strdup(o->motebit_id) : NULL;
   http_authlog_init(&h->authlog, h->store, h->motebit_id);
   h->bind_host = strdup(host);

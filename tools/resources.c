@@ -104,14 +104,14 @@ static int memories_read(mcp_ctx *ctx, char **text_out, char *err, size_t errlen
 const mcp_resource_impl tools_resources[] = {
     {"motebit://identity", "identity", "Identity file",
      "This agent's signed motebit.md identity file (verify it with `workledger verify`)",
-     "text/markdown", identity_read},
+     "text/markdown", identity_read, NULL, NULL, NULL, NULL},
     {"motebit://state", "state", "Agent state",
      "Who this agent is (motebit_id, did, public key, type) and what its ledger says of its tasks",
-     "application/json", state_read},
+     "application/json", state_read, NULL, NULL, NULL, NULL},
     {"motebit://memories", "memories", "Memories",
      "This agent's memories of sensitivity none, newest first: [{content, confidence, created_at}]",
-     "application/json", memories_read},
-    {NULL, NULL, NULL, NULL, NULL, NULL},
+     "application/json", memories_read, NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* ---- prompts ---------------------------------------------------------------------------------- */
@@ -231,5 +231,6 @@ const mcp_prompt_impl tools_prompts[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-const mcp_resource_impl *const tools_resource_groups[] = {tools_resources, NULL};
+const mcp_resource_impl *const tools_resource_groups[] = {tools_resources, tools_ledger_resources,
+                                                          NULL};
 const mcp_prompt_impl *const tools_prompt_groups[] = {tools_prompts, NULL};

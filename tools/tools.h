@@ -14,7 +14,8 @@ extern const mcp_tool_impl tools_task[];    /* tools/task.c: motebit_task and it
 extern const mcp_tool_impl tools_service[]; /* tools/service.c: listing, credentials */
 extern const mcp_tool_impl tools_memory[];  /* tools/memory.c: remember, recall */
 
-extern const mcp_tool_impl tools_chat[]; /* tools/chat.c: motebit_query */
+extern const mcp_tool_impl tools_chat[];      /* tools/chat.c: motebit_query */
+extern const mcp_tool_impl tools_approvals[]; /* tools/approvals.c: workledger_approval_decide */
 
 /* All of the above, NULL-terminated. */
 extern const mcp_tool_impl *const tools_groups[];
@@ -24,6 +25,12 @@ extern const mcp_tool_impl *const tools_groups[];
 extern const mcp_resource_impl tools_resources[];
 extern const mcp_prompt_impl tools_prompts[];
 extern const mcp_resource_impl *const tools_resource_groups[];
+/* tools/ledger_resources.c: runs, events, Work Receipts, stored receipts and their trees,
+ * pending approvals and health as workledger:// resources (in tools_resource_groups). */
+extern const mcp_resource_impl tools_ledger_resources[];
+/* 1 when the caller of ctx is an operator: the local operator (stdio), or an authenticated
+ * caller whose static token is marked "operator" in http.tokens. */
+int tools_caller_is_operator(mcp_ctx *ctx);
 extern const mcp_prompt_impl *const tools_prompt_groups[];
 
 /* motebit_task is optional outside the service profile: available when the config names an

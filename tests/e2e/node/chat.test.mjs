@@ -86,8 +86,10 @@ await step('resources: listed, identity verifies, memories privacy-filtered', as
   const rm = await c.callTool({ name: 'motebit_remember', arguments: { content: 'the sky is green here' } });
   assert.ok(!rm.isError, text(rm));
   const list = await c.listResources();
-  const uris = list.resources.map((x) => x.uri).sort();
+  const all = list.resources.map((x) => x.uri);
+  const uris = all.filter((u) => u.startsWith('motebit://')).sort();
   assert.deepEqual(uris, ['motebit://identity', 'motebit://memories', 'motebit://state']);
+  assert.ok(all.includes('workledger://runs'), 'the ledger resources are listed too: ' + all);
   const id = await c.readResource({ uri: 'motebit://identity' });
   const md = id.contents[0].text;
   assert.match(md, /^---\n/);

@@ -55,6 +55,8 @@ START_TEST(test_config_load__missing_file_defaults)
   ck_assert_str_eq(mcp_config_str(cfg, "http.bind", NULL), "127.0.0.1:3100");
   ck_assert_int_eq(mcp_config_int(cfg, "http.max_body_bytes", 0), 4 * 1024 * 1024);
   ck_assert_int_eq(mcp_config_bool(cfg, "http.trust_on_first_use", 1), 0);
+  ck_assert_int_eq(mcp_config_bool(cfg, "http.console", 0), 1);
+  ck_assert_int_eq(mcp_config_int(cfg, "policy.approval_wait_s", 99), 0);
   ck_assert_str_eq(json_string_value(json_array_get(mcp_config_get(cfg, "http.audiences"), 0)),
                    "task:submit");
   ck_assert(json_is_object(mcp_config_executors(cfg)));
@@ -179,6 +181,11 @@ START_TEST(test_config_load__errors_name_the_key)
       {"{\"http\":{\"allowed_hosts\":[\"\"]}}", "http.allowed_hosts[0]"},
       {"{\"http\":{\"max_body_bytes\":0}}", "http.max_body_bytes"},
       {"{\"http\":{\"port\":3100}}", "http.port"},
+      {"{\"http\":{\"console\":\"off\"}}", "http.console"},
+      {"{\"http\":{\"tokens\":[{\"name\":\"a\",\"token\":\"t1\",\"operator\":1}]}}",
+       "http.tokens[0].operator"},
+      {"{\"policy\":{\"approval_wait_s\":3601}}", "policy.approval_wait_s"},
+      {"{\"policy\":{\"approval_wait_s\":-1}}", "policy.approval_wait_s"},
       {"{\"executors\":{\"x\":{\"type\":\"shell\",\"argv\":[\"sh\"]}}}", "executors.x.type"},
       {"{\"executors\":{\"x\":{\"type\":\"command\"}}}", "executors.x.argv"},
       {"{\"executors\":{\"x\":{\"type\":\"command\",\"argv\":[]}}}", "executors.x.argv"},
@@ -279,6 +286,25 @@ START_TEST(test_config_load__embeddings)
 END_TEST
 
 /* R-CONFIG-004: invalid JSON names the file and line; duplicate keys are refused; not an object. */
+/* http.tokens[].operator marks the console's operators (spec/config.md). */
+START_TEST(test_config_load__operator_tokens)
+{
+  json_t *cfg = NULL;
+  char err[256] = "";
+  write_cfg("{\"http\":{\"console\":false,\"tokens\":[{\"name\":\"agent\",\"token\":\"t1\"},"
+            "{\"name\":\"op\",\"token\":\"t2\",\"operator\":true}]},"
+            "\"policy\":{\"approval_wait_s\":300}}");
+  ck_assert_int_eq(mcp_config_load(&cfg, dir, err, sizeof err), 0);
+  ck_assert_int_eq(mcp_config_http_token_is_operator(cfg, "op"), 1);
+  ck_assert_int_eq(mcp_config_http_token_is_operator(cfg, "agent"), 0);
+  ck_assert_int_eq(mcp_config_http_token_is_operator(cfg, "nobody"), 0);
+  ck_assert_int_eq(mcp_config_http_token_is_operator(cfg, NULL), 0);
+  ck_assert_int_eq(mcp_config_bool(cfg, "http.console", 1), 0);
+  ck_assert_int_eq(mcp_config_int(cfg, "policy.approval_wait_s", 0), 300);
+  json_decref(cfg);
+}
+END_TEST
+
 START_TEST(test_config_load__invalid_json)
 {
   json_t *cfg = NULL;
@@ -326,6 +352,7 @@ Suite *config_suite(void)
   tcase_add_test(tc, test_config_load__spec_example);
   tcase_add_test(tc, test_config_load__errors_name_the_key);
   tcase_add_test(tc, test_config_load__embeddings);
+  tcase_add_test(tc, test_config_load__operator_tokens);
   tcase_add_test(tc, test_config_load__invalid_json);
   tcase_add_test(tc, test_config_normalize__idempotent);
   suite_add_tcase(s, tc);

@@ -37,6 +37,7 @@ static void channel(const char *msg, size_t len, unsigned flags, void *payload)
 }
 
 int h_window, h_no_wait;
+const struct mcp_resource_impl *const *h_resources;
 
 void h_start(harness *h, const json_t *config, int page_size, int with_channel)
 {
@@ -55,6 +56,7 @@ void h_start(harness *h, const json_t *config, int page_size, int with_channel)
   o.workers = 3;
   o.window = h_window > 0 ? h_window : 8;
   o.tool_groups = tools_groups;
+  o.resource_groups = h_resources;
   ck_assert_msg(mcp_server_new(&h->srv, &o, err, sizeof err) == MCP_OK, "server: %s", err);
   memset(&so, 0, sizeof so);
   so.caller.id = "local-operator";

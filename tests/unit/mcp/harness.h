@@ -34,6 +34,8 @@ typedef struct harness {
 void h_start(harness *h, const json_t *config, int page_size, int with_channel);
 /* The in-flight window (default 8) and the session's no_wait flag of the next h_start. */
 extern int h_window, h_no_wait;
+/* The resource tables of the next h_start (mcp_server_opts.resource_groups; default NULL). */
+extern const struct mcp_resource_impl *const *h_resources;
 void h_stop(harness *h);
 /* Submits `line`; returns the ticket. */
 uint64_t h_send(harness *h, const char *line);

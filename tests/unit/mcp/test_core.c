@@ -228,18 +228,20 @@ START_TEST(tools_list_pages)
   } while (cursor && pages < 10);
   /* every schemas/tools/<name>.json is listed (11 core + 4 service tools at least), 4 per page,
    * except motebit_task and motebit_query: optional in the personal profile and left out while
-   * no executor, chat backend or peer is configured (spec/mcp.md §3.0) */
+   * no executor, chat backend or peer is configured (spec/mcp.md §3.0), and
+   * workledger_approval_decide, registered only when http.tokens holds an operator token */
   {
     size_t k;
     json_t *nm;
     json_array_foreach(names, k, nm) {
       ck_assert_str_ne(json_string_value(nm), "motebit_task");
       ck_assert_str_ne(json_string_value(nm), "motebit_query");
+      ck_assert_str_ne(json_string_value(nm), "workledger_approval_decide");
     }
   }
-  ck_assert_int_eq(json_array_size(names), tool_schema_count() - 2);
+  ck_assert_int_eq(json_array_size(names), tool_schema_count() - 3);
   ck_assert_int_ge(json_array_size(names), 15);
-  ck_assert_int_eq(pages, (int)((tool_schema_count() - 2 + 3) / 4));
+  ck_assert_int_eq(pages, (int)((tool_schema_count() - 3 + 3) / 4));
   {
     /* registry order = sorted schema file order; motebit_identity is among them */
     int seen = 0;
