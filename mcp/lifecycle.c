@@ -23,7 +23,8 @@ static json_t *server_info(const mcp_server *srv)
 
 static json_t *server_caps(const mcp_server *srv)
 {
-  json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", 0, "logging");
+  json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", srv->tool_source != NULL,
+                           "logging");
   if (caps && mcp__has_resources(srv))
     json_object_set_new(caps, "resources",
                         json_pack("{s:b,s:b}", "subscribe", 0, "listChanged", 0));

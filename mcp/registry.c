@@ -151,11 +151,53 @@ const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name)
   return NULL;
 }
 
+/* The snapshot of srv->tool_source (new; [] without one). */
+static json_t *source_snapshot(mcp_server *srv)
+{
+  json_t *snap = srv->tool_source ? srv->tool_source->snapshot(srv->tool_source->self) : NULL;
+  return json_is_array(snap) ? snap : (json_decref(snap), json_array());
+}
+
+int mcp__source_find(mcp_server *srv, const char *name, mcp_tool_entry *e, json_t **snap_out)
+{
+  json_t *snap, *it;
+  size_t i;
+  *snap_out = NULL;
+  if (!srv->tool_source)
+    return -1;
+  snap = source_snapshot(srv);
+  json_array_foreach(snap, i, it) {
+    json_t *tool = json_object_get(it, "tool");
+    const char *n = json_string_value(json_object_get(tool, "name"));
+    json_int_t risk = json_integer_value(json_object_get(it, "risk"));
+    if (!n || strcmp(n, name) != 0)
+      continue;
+    memset(e, 0, sizeof *e);
+    e->name = n;
+    e->description = json_string_value(json_object_get(tool, "description"));
+    if (!e->description)
+      e->description = "";
+    e->risk = risk >= 0 && risk <= 4 ? (mcp_risk)risk : MCP_R3_EXECUTE;
+    e->input_schema = json_object_get(tool, "inputSchema");
+    e->output_schema = json_object_get(tool, "outputSchema");
+    e->listing = tool;
+    e->upstream = 1;
+    e->flags = MCP_TOOL_LONG; /* no Store scope held open while the upstream works */
+    e->deny = json_is_true(json_object_get(it, "deny"));
+    e->approval = json_is_true(json_object_get(it, "approval"));
+    *snap_out = snap;
+    return 0;
+  }
+  json_decref(snap);
+  return -1;
+}
+
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap)
 {
   const json_t *cursor = json_object_get(params, "cursor");
-  size_t start = 0, end;
+  json_t *snap = source_snapshot(srv);
+  size_t start = 0, end, total = srv->ntools + json_array_size(snap);
   json_t *tools, *res;
   (void)r;
   if (cursor && !json_is_null(cursor)) {
@@ -168,27 +210,31 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
       return NULL;
     }
     v = strtoul(c + 4, &endp, 10);
-    if (*endp || v == 0 || v >= srv->ntools) {
+    if (*endp || v == 0 || v >= total) {
       *code = MCP_JSONRPC_INVALID_PARAMS;
       snprintf(msg, msgcap, "Invalid params: unknown cursor");
+      json_decref(snap);
       return NULL;
     }
     start = (size_t)v;
   }
   end = start + (size_t)srv->page_size;
-  if (end > srv->ntools)
-    end = srv->ntools;
+  if (end > total)
+    end = total;
   tools = json_array();
   for (size_t i = start; i < end; i++)
-    json_array_append(tools, srv->tools[i].listing);
+    json_array_append(tools, i < srv->ntools ? srv->tools[i].listing
+                                             : json_object_get(json_array_get(snap, i - srv->ntools),
+                                                               "tool"));
+  json_decref(snap);
   res = json_pack("{s:o}", "tools", tools);
-  if (end < srv->ntools) {
+  if (end < total) {
     char next[32];
     snprintf(next, sizeof next, "wl1:%zu", end);
     json_object_set_new(res, "nextCursor", json_string(next));
   }
   if (r && r->modern) {
-    json_object_set_new(res, "ttlMs", json_integer(300000));
+    json_object_set_new(res, "ttlMs", json_integer(srv->tool_source ? 0 : 300000));
     json_object_set_new(res, "cacheScope", json_string("public"));
   }
   return res;
@@ -209,6 +255,22 @@ json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller)
       continue;
     json_array_append_new(out, json_pack("{s:s,s:s,s:i}", "name", e->name, "description",
                                          e->description, "risk", (int)e->risk));
+  }
+  {
+    json_t *snap = source_snapshot(srv), *it;
+    size_t i;
+    json_array_foreach(snap, i, it) {
+      mcp_tool_entry e;
+      json_t *held = NULL;
+      const char *n = json_string_value(json_object_get(json_object_get(it, "tool"), "name"));
+      if (!n || mcp__source_find(srv, n, &e, &held) != 0)
+        continue;
+      if (!e.deny && mcp_policy_visible(srv->policy_probe, e.name, e.risk, caller))
+        json_array_append_new(out, json_pack("{s:s,s:s,s:i}", "name", e.name, "description",
+                                             e.description, "risk", (int)e.risk));
+      json_decref(held);
+    }
+    json_decref(snap);
   }
   return out;
 }
