@@ -226,8 +226,9 @@ static int stdio_request(mcp_upstream *u, const char *method, const json_t *para
     json_t *n = json_pack("{s:s,s:s,s:{s:I,s:s}}", "jsonrpc", "2.0", "method",
                           "notifications/cancelled", "params", "requestId", (json_int_t)p->id,
                           "reason", rc == MCP_CLIENT_ETIMEOUT ? "timeout" : "cancelled");
-    if (n)
-      (void)ups__send(u, n);
+    if (n && ups__send(u, n) == 0)
+      ups__info(u, "sent notifications/cancelled for request %lld (%s)", (long long)p->id,
+                rc == MCP_CLIENT_ETIMEOUT ? "timeout" : "cancelled");
     json_decref(n);
   }
   if (rc == MCP_CLIENT_OK && p->done < 0) {
@@ -295,9 +296,11 @@ static int stdio_handshake(mcp_upstream *u)
 {
   mcp_client_err e;
   json_t *res = NULL, *note;
-  json_t *params = json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion", "2025-11-25",
-                             "capabilities", "clientInfo", "name", "workledger", "version",
-                             "upstream");
+  /* elicitation and sampling are declared: a request of the upstream during a call is asked of
+   * the caller when it can answer (else it gets a JSON-RPC error) */
+  json_t *params = json_pack("{s:s,s:{s:{},s:{}},s:{s:s,s:s}}", "protocolVersion", "2025-11-25",
+                             "capabilities", "elicitation", "sampling", "clientInfo", "name",
+                             "workledger", "version", "upstream");
   int rc = stdio_request(u, "initialize", params, NULL, NULL, 1, &res, &e);
   json_decref(params);
   json_decref(res);
@@ -316,7 +319,7 @@ static void take_listing(mcp_upstream *u, json_t *tools)
 {
   int changed;
   pthread_mutex_lock(&u->mu);
-  changed = u->first_done && !json_equal(u->tools, tools);
+  changed = !json_equal(u->tools, tools); /* the first listing too, unless empty */
   json_decref(u->tools);
   u->tools = tools;
   u->state = UPS_READY;

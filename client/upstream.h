@@ -29,18 +29,18 @@
 #define MCP_UPSTREAM_NAME_MAX 48
 
 typedef struct mcp_upstream_opts {
-  const char *name;          /* required; borrowed (copied) */
-  const char *const *argv;   /* stdio: NULL-terminated program and arguments; borrowed (copied) */
-  const char *const *envp;   /* stdio: "K=V" strings, NULL-terminated: the child's whole
+  const char *name;        /* required; borrowed (copied) */
+  const char *const *argv; /* stdio: NULL-terminated program and arguments; borrowed (copied) */
+  const char *const *envp; /* stdio: "K=V" strings, NULL-terminated: the child's whole
                                 environment (NULL = empty); borrowed (copied) */
-  const char *cwd;           /* stdio: working directory; NULL = ours; borrowed (copied) */
-  const char *url;           /* http: the endpoint (exclusive with argv); borrowed (copied) */
-  const char *bearer;        /* http: static bearer token or NULL; borrowed (copied) */
-  long timeout_ms;           /* per call and per handshake step; 0 = 60000 */
-  size_t max_message;        /* bytes of one message / result; 0 = 4 MiB */
-  int max_concurrency;       /* calls in flight at once; 0 = 16 */
-  /* Called (on the supervisor thread) when the upstream's tool list changed after the first
-   * listing (list_changed, or a restart that listed other tools). May be NULL. */
+  const char *cwd;         /* stdio: working directory; NULL = ours; borrowed (copied) */
+  const char *url;         /* http: the endpoint (exclusive with argv); borrowed (copied) */
+  const char *bearer;      /* http: static bearer token or NULL; borrowed (copied) */
+  long timeout_ms;         /* per call and per handshake step; 0 = 60000 */
+  size_t max_message;      /* bytes of one message / result; 0 = 4 MiB */
+  int max_concurrency;     /* calls in flight at once; 0 = 16 */
+  /* Called (on the supervisor thread) when a listing differs from the one before (the first
+   * non-empty one, list_changed, a restart that listed other tools). May be NULL. */
   void (*on_tools_changed)(void *payload);
   void *payload;
 } mcp_upstream_opts;
@@ -69,8 +69,8 @@ long mcp_upstream_pid(mcp_upstream *u);
 /* A server->client request of the upstream during a call (elicitation/create,
  * sampling/createMessage): runs on the calling thread; returns the result to send back (new), or
  * NULL with a one-line message in err (size errlen) to answer with a JSON-RPC error. */
-typedef json_t *(*mcp_upstream_request_fn)(const char *method, const json_t *params,
-                                           void *payload, char *err, size_t errlen);
+typedef json_t *(*mcp_upstream_request_fn)(const char *method, const json_t *params, void *payload,
+                                           char *err, size_t errlen);
 
 /* tools/call `tool` with `arguments` (borrowed object; NULL = {}) on the live upstream, waiting
  * for a restart in progress within the call's timeout. co's callbacks (progress, notification,

@@ -17,12 +17,12 @@ enum { UPS_STARTING = 0, UPS_READY, UPS_DOWN };
 typedef struct ups_pend {
   struct ups_pend *next;
   json_int_t id;
-  unsigned gen;      /* the child generation it was written to */
-  json_t *response;  /* new when done == 1 */
-  json_t *inbox;     /* new array: notifications and requests for this call, handled by its
+  unsigned gen;     /* the child generation it was written to */
+  json_t *response; /* new when done == 1 */
+  json_t *inbox;    /* new array: notifications and requests for this call, handled by its
                         waiter on its own thread */
-  int done;          /* 1 response, -1 the child died (why says how) */
-  char token[48];    /* the progressToken sent, "" = none */
+  int done;         /* 1 response, -1 the child died (why says how) */
+  char token[48];   /* the progressToken sent, "" = none */
   char why[200];
 } ups_pend;
 
@@ -50,7 +50,7 @@ struct mcp_upstream {
   ups_pend *pending;
   json_int_t next_id;
   int inflight;
-  json_t *tools; /* the current listing */
+  json_t *tools;      /* the current listing */
   char last_err[200]; /* the last failure (start, handshake, death), "" when ready */
   mcp_client *http;
 };
@@ -63,6 +63,8 @@ int ups__spawn(mcp_upstream *u);
 void ups__kill(mcp_upstream *u);
 /* Writes one message (compact JSON + "\n") to the child. 0 or -1 (no child, write failed). */
 int ups__send(mcp_upstream *u, const json_t *msg);
+/* One "info" line on stderr about the upstream. */
+void ups__info(const mcp_upstream *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Fills err for rc with "upstream NAME: " + message. */
 void ups__fail(mcp_client_err *err, int code, const mcp_upstream *u, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -40,20 +40,34 @@ void ups__fail(mcp_client_err *err, int code, const mcp_upstream *u, const char 
   snprintf(err->msg, sizeof err->msg, "upstream %s: %.250s", u->name, m);
 }
 
-static void ups_log(const mcp_upstream *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ups_log(const mcp_upstream *u, const char *fmt, ...)
+static void ups_vlog(const mcp_upstream *u, const char *level, const char *fmt, va_list ap)
 {
   char m[400], ts[40];
   struct timespec t;
   struct tm tm;
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(m, sizeof m, fmt, ap);
-  va_end(ap);
   clock_gettime(CLOCK_REALTIME, &t);
   gmtime_r(&t.tv_sec, &tm);
   strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-  fprintf(stderr, "%s.%03ldZ warning upstream %s: %s\n", ts, t.tv_nsec / 1000000L, u->name, m);
+  fprintf(stderr, "%s.%03ldZ %s upstream %s: %s\n", ts, t.tv_nsec / 1000000L, level, u->name, m);
+}
+
+static void ups_log(const mcp_upstream *u, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void ups_log(const mcp_upstream *u, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  ups_vlog(u, "warning", fmt, ap);
+  va_end(ap);
+}
+
+void ups__info(const mcp_upstream *u, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  ups_vlog(u, "info", fmt, ap);
+  va_end(ap);
 }
 
 /* The program to run: argv[0] as is when it names a path, else the first executable of that
@@ -107,8 +121,8 @@ int ups__spawn(mcp_upstream *u)
   posix_spawnattr_setsigmask(&at, &none);
   posix_spawnattr_setsigdefault(&at, &dfl);
   posix_spawnattr_setpgroup(&at, 0);
-  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                    POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&at,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   posix_spawn_file_actions_adddup2(&fa, in_p[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out_p[1], 1);
   if (u->cwd)
@@ -139,7 +153,7 @@ int ups__spawn(mcp_upstream *u)
     return -1;
   }
   u->reader_running = 1;
-  ups_log(u, "started (pid %ld): %.200s", (long)pid, prog);
+  ups__info(u, "started (pid %ld): %.200s", (long)pid, prog);
   return 0;
 fail:
   for (int i = 0; i < 2; i++) {
@@ -235,8 +249,8 @@ static ups_pend *pend_oldest_call(mcp_upstream *u)
 
 static void answer_request(mcp_upstream *u, const json_t *id, int code, const char *msg)
 {
-  json_t *m = code ? json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id, "error",
-                               "code", code, "message", msg)
+  json_t *m = code ? json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id, "error", "code",
+                               code, "message", msg)
                    : json_pack("{s:s,s:O,s:{}}", "jsonrpc", "2.0", "id", id, "result");
   if (m)
     (void)ups__send(u, m);
@@ -375,7 +389,13 @@ static void *reader_main(void *arg)
   u->pid = 0;
   pthread_mutex_unlock(&u->mu);
   pthread_mutex_unlock(&u->wmu);
-  ups_log(u, "%s", why);
+  pthread_mutex_lock(&u->mu);
+  int stopping = u->stop;
+  pthread_mutex_unlock(&u->mu);
+  if (stopping)
+    ups__info(u, "stopped");
+  else
+    ups_log(u, "%s", why);
   child_gone(u, why);
   return NULL;
 }

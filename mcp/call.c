@@ -407,8 +407,8 @@ static json_t *gate(call_state *cs, int *cancelled)
     snprintf(cs->decision.reason, sizeof cs->decision.reason,
              "tool %.120s is denied by the upstream configuration", cs->tool->name);
   } else {
-    mcp_policy_decide(cs->srv->policy, cs->tool->name, cs->tool->risk, cs->args,
-                      &cs->r->s->caller, cs->started_at, &cs->decision);
+    mcp_policy_decide(cs->srv->policy, cs->tool->name, cs->tool->risk, cs->args, &cs->r->s->caller,
+                      cs->started_at, &cs->decision);
     if (cs->tool->approval && cs->decision.verdict == MCP_ALLOW) {
       cs->decision.verdict = MCP_NEEDS_APPROVAL;
       cs->decision.rule = "approval_band";

@@ -67,7 +67,7 @@ typedef enum mcp_rc {
 #define MCP_DEFAULT_WORKERS 16
 #define MCP_DEFAULT_WINDOW 64
 
-struct ledger;        /* ledger/ledger.h */
+struct ledger;          /* ledger/ledger.h */
 struct mcp_tool_impl;   /* mcp/tool.h */
 struct mcp_tool_source; /* mcp/tool.h */
 

@@ -223,9 +223,9 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
     end = total;
   tools = json_array();
   for (size_t i = start; i < end; i++)
-    json_array_append(tools, i < srv->ntools ? srv->tools[i].listing
-                                             : json_object_get(json_array_get(snap, i - srv->ntools),
-                                                               "tool"));
+    json_array_append(tools, i < srv->ntools
+                                 ? srv->tools[i].listing
+                                 : json_object_get(json_array_get(snap, i - srv->ntools), "tool"));
   json_decref(snap);
   res = json_pack("{s:o}", "tools", tools);
   if (end < total) {

@@ -48,7 +48,8 @@ int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *
 
 void mcp_server_tools_changed(mcp_server *srv)
 {
-  static const char note[] = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
+  static const char note[] =
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
   pthread_mutex_lock(&srv->sess_mu);
   for (mcp_session *s = srv->sessions; s; s = s->srv_next)
     if (s->send && !s->stateless)
