@@ -207,6 +207,7 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
     if (!c || strncmp(c, "wl1:", 4) != 0 || !c[4]) {
       *code = MCP_JSONRPC_INVALID_PARAMS;
       snprintf(msg, msgcap, "Invalid params: unknown cursor");
+      json_decref(snap);
       return NULL;
     }
     v = strtoul(c + 4, &endp, 10);

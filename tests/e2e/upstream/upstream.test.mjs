@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: Apache-2.0
+// tests/e2e/upstream/upstream.test.mjs — real MCP servers behind workledger (spec/upstreams.md):
+// the official TypeScript SDK client in front of `workledger serve` (stdio), and behind it
+// @modelcontextprotocol/server-everything and @modelcontextprotocol/server-filesystem (pinned in
+// package-lock.json), each also driven directly by the same SDK for comparison. Checks: tools
+// listed as <upstream>__<tool> with the upstream's description, schemas and annotations;
+// results equal to the direct ones plus a receipt `workledger verify --strict-hash` accepts
+// whose result_hash is sha256(JCS(result without our receipt)); the upstream sees only its
+// configured environment; a denied tool gives a signed denied receipt and never reaches the
+// upstream (the file is not written); progress, cancellation and elicitation pass through;
+// killing the upstream mid-call gives a failed receipt and the next call succeeds after the
+// restart; motebit_task with an `mcp` executor names the tool in tools_used.
+// Usage: node upstream.test.mjs /path/to/workledger
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = process.argv[2] || process.env.WORKLEDGER_BIN;
+assert.ok(BIN, 'usage: node upstream.test.mjs /path/to/workledger');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const NODE = process.execPath;
+const EVERYTHING = join(HERE, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const FILESYSTEM = join(HERE, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
+
+const dir = mkdtempSync(join(tmpdir(), 'wl-upstream-'));
+const fsroot = join(dir, 'files');
+mkdirSync(fsroot);
+writeFileSync(join(fsroot, 'hello.txt'), 'hello from the filesystem server\n');
+mkdirSync(join(dir, '.motus'));
+const config = {
+  policy: { preset: 'autonomous' },
+  upstreams: [
+    { name: 'everything', command: [NODE, EVERYTHING, 'stdio'],
+      env: { PATH: '/usr/bin:/bin', WL_UPSTREAM_MARK: 'configured' }, timeout_s: 60 },
+    { name: 'fs', command: [NODE, FILESYSTEM, fsroot], env: { PATH: '/usr/bin:/bin' },
+      tools: { write_file: { deny: true } } },
+  ],
+  executors: { echo: { type: 'mcp', upstream: 'everything', tool: 'echo' } },
+};
+writeFileSync(join(dir, '.motus', 'config.json'), JSON.stringify(config));
+const env = { ...process.env, MOTUS_KERNEL_STORE_PATH: join(dir, '.motus', 'kernel-store.db'),
+  WL_SECRET_OF_THE_NODE: 'must-not-leak' };
+spawnSync(BIN, ['init'], { cwd: dir, env, stdio: 'ignore' });
+
+// JCS (RFC 8785) for the JSON values MCP results hold: sorted keys, ECMAScript numbers.
+function jcs(v) {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(jcs).join(',')}]`;
+  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${jcs(v[k])}`).join(',')}}`;
+}
+function receipt(r) {
+  const rc = r._meta?.['io.motebit/receipt'];
+  assert.ok(rc && rc.signature && rc.suite === 'motebit-jcs-ed25519-b64-v1', 'receipt in _meta');
+  return rc;
+}
+// The result as returned minus our receipt (and minus _meta when that leaves it empty).
+function withoutReceipt(r) {
+  const c = structuredClone(r);
+  delete c._meta['io.motebit/receipt'];
+  if (Object.keys(c._meta).length === 0) delete c._meta;
+  return c;
+}
+function verify(rc, strict = true) {
+  const f = join(dir, `receipt-${rc.invocation_id || rc.task_id}.json`);
+  writeFileSync(f, JSON.stringify(rc));
+  const v = spawnSync(BIN, ['verify', ...(strict ? ['--strict-hash'] : []), f], { encoding: 'utf8' });
+  assert.equal(v.status, 0, `workledger verify: ${v.stdout}${v.stderr}`);
+}
+function checkReceipt(r, tool, status) {
+  const rc = receipt(r);
+  assert.equal(rc.tool_name, tool);
+  assert.equal(rc.status, status);
+  const h = createHash('sha256').update(jcs(withoutReceipt(r)), 'utf8').digest('hex');
+  if (status !== 'denied') assert.equal(rc.result_hash, h, 'result_hash covers the result');
+  verify(rc);
+  return rc;
+}
+// The SDK's view of a result, without what only we add.
+function plain(r) { return withoutReceipt(r); }
+
+let stderr = '';
+async function connectWorkledger() {
+  const transport = new StdioClientTransport({ command: BIN, args: ['serve'], cwd: dir, env,
+    stderr: 'pipe' });
+  transport.stderr.on('data', (d) => { stderr += d.toString(); });
+  const client = new Client({ name: 'upstream-e2e', version: '1.0.0' },
+    { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    elicited.push(req.params);
+    return { action: 'decline' };
+  });
+  await client.connect(transport);
+  return client;
+}
+async function connectDirect(args) {
+  const transport = new StdioClientTransport({ command: NODE, args, env: { PATH: '/usr/bin:/bin' },
+    stderr: 'ignore' });
+  const client = new Client({ name: 'upstream-e2e-direct', version: '1.0.0' },
+    { capabilities: { elicitation: {} } });
+  await client.connect(transport);
+  return client;
+}
+async function listAll(client) {
+  const tools = [];
+  let cursor;
+  do {
+    const r = await client.listTools(cursor ? { cursor } : {});
+    tools.push(...r.tools);
+    cursor = r.nextCursor;
+  } while (cursor);
+  return tools;
+}
+async function until(what, fn, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+function upstreamPids() {
+  return [...stderr.matchAll(/upstream everything: started \(pid (\d+)\)/g)].map((m) => +m[1]);
+}
+
+const elicited = [];
+const steps = [];
+const step = (name, fn) => steps.push([name, fn]);
+let wl, direct, directFs;
+
+step('tools listed as <upstream>__<tool> with the upstream schemas', async () => {
+  wl = await connectWorkledger();
+  direct = await connectDirect([EVERYTHING, 'stdio']);
+  directFs = await connectDirect([FILESYSTEM, fsroot]);
+  assert.equal(wl.getServerCapabilities().tools.listChanged, true);
+  const theirs = [...(await listAll(direct)).map((t) => ['everything', t]),
+    ...(await listAll(directFs)).map((t) => ['fs', t])];
+  // conditional tools (elicitation) are registered after initialize and announced by
+  // list_changed, which workledger relays: poll until they are there
+  const ours = await until('every upstream tool listed', async () => {
+    const l = await listAll(wl);
+    return theirs.every(([u, t]) => l.some((o) => o.name === `${u}__${t.name}`)) && l;
+  });
+  for (const [u, t] of theirs) {
+    const o = ours.find((x) => x.name === `${u}__${t.name}`);
+    assert.equal(o.description, t.description, `${o.name} description`);
+    assert.deepEqual(o.inputSchema, t.inputSchema, `${o.name} inputSchema`);
+    assert.deepEqual(o.outputSchema, t.outputSchema, `${o.name} outputSchema`);
+    assert.deepEqual(o.annotations, t.annotations, `${o.name} annotations`);
+  }
+  assert.ok(ours.some((t) => t.name === 'everything__trigger-elicitation-request'));
+  assert.ok(ours.some((t) => t.name === 'motebit_identity'), 'our own tools are still there');
+});
+
+step('calls return the upstream content unchanged plus a verifiable receipt', async () => {
+  const cases = [
+    ['echo', { message: 'hello through the gate' }],
+    ['get-sum', { a: 2, b: 40 }],
+    ['get-tiny-image', {}],
+    ['get-structured-content', { location: 'New York' }],
+    ['get-annotated-message', { messageType: 'error', includeImage: true }],
+  ];
+  for (const [tool, args] of cases) {
+    const d = await direct.callTool({ name: tool, arguments: args });
+    const r = await wl.callTool({ name: `everything__${tool}`, arguments: args });
+    assert.deepEqual(plain(r), d, `${tool}: same result as direct`);
+    checkReceipt(r, `everything__${tool}`, 'completed');
+  }
+  const d = await directFs.callTool({ name: 'read_text_file', arguments: { path: join(fsroot, 'hello.txt') } });
+  const r = await wl.callTool({ name: 'fs__read_text_file', arguments: { path: join(fsroot, 'hello.txt') } });
+  assert.deepEqual(plain(r), d);
+  assert.match(r.content[0].text, /hello from the filesystem server/);
+  checkReceipt(r, 'fs__read_text_file', 'completed');
+});
+
+step('the upstream sees only the environment its config names', async () => {
+  const r = await wl.callTool({ name: 'everything__get-env', arguments: {} });
+  const seen = JSON.parse(r.content[0].text);
+  assert.equal(seen.WL_UPSTREAM_MARK, 'configured');
+  assert.equal(seen.WL_SECRET_OF_THE_NODE, undefined, 'our environment does not leak');
+  assert.equal(seen.MOTUS_KERNEL_STORE_PATH, undefined);
+  checkReceipt(r, 'everything__get-env', 'completed');
+});
+
+step('a denied upstream tool: signed denied receipt, the upstream never called', async () => {
+  const target = join(fsroot, 'written.txt');
+  const r = await wl.callTool({ name: 'fs__write_file', arguments: { path: target, content: 'x' } });
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /^Policy denied: /);
+  checkReceipt(r, 'fs__write_file', 'denied');
+  assert.equal(existsSync(target), false, 'the file was not written');
+  const tools = await wl.callTool({ name: 'motebit_tools', arguments: {} });
+  assert.ok(!tools.structuredContent.tools.some((t) => t.name === 'fs__write_file'));
+  assert.ok(tools.structuredContent.tools.some((t) => t.name === 'fs__read_text_file' && t.risk === 0));
+});
+
+step('invalid arguments are refused before the upstream', async () => {
+  const r = await wl.callTool({ name: 'everything__echo', arguments: { message: 42 } });
+  assert.equal(r.isError, true);
+  assert.equal(receipt(r).status, 'failed');
+});
+
+step('progress passes through', async () => {
+  const seen = [];
+  const r = await wl.callTool({ name: 'everything__trigger-long-running-operation',
+    arguments: { duration: 1, steps: 4 } }, undefined, { onprogress: (p) => seen.push(p) });
+  assert.ok(!r.isError);
+  const up = seen.filter((p) => p.total === 4).map((p) => p.progress);
+  assert.deepEqual(up, [1, 2, 3, 4], `progress relayed: ${JSON.stringify(seen)}`);
+  checkReceipt(r, 'everything__trigger-long-running-operation', 'completed');
+});
+
+step('cancellation passes through', async () => {
+  const ac = new AbortController();
+  const p = wl.callTool({ name: 'everything__trigger-long-running-operation',
+    arguments: { duration: 30, steps: 30 } }, undefined,
+  { signal: ac.signal, onprogress: () => ac.abort() });
+  await assert.rejects(p);
+  await until('notifications/cancelled sent upstream',
+    () => /upstream everything: sent notifications\/cancelled for request \d+ \(cancelled\)/.test(stderr));
+  const r = await wl.callTool({ name: 'everything__echo', arguments: { message: 'after cancel' } });
+  assert.equal(r.content[0].text, 'Echo: after cancel');
+});
+
+step('elicitation of the upstream is asked of the client', async () => {
+  const before = elicited.length;
+  const r = await wl.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+  assert.equal(elicited.length, before + 1, 'the client was asked');
+  assert.match(r.content.map((c) => c.text).join('\n'), /declined/);
+  checkReceipt(r, 'everything__trigger-elicitation-request', 'completed');
+});
+
+step('upstream killed mid-call: failed receipt, the next call succeeds after the restart', async () => {
+  const pids = upstreamPids();
+  assert.ok(pids.length >= 1, 'the upstream pid is logged');
+  const pid = pids[pids.length - 1];
+  let killed = false;
+  const r = await wl.callTool({ name: 'everything__trigger-long-running-operation',
+    arguments: { duration: 30, steps: 30 } }, undefined,
+  { onprogress: () => { if (!killed) { killed = true; process.kill(pid, 'SIGKILL'); } } });
+  assert.ok(killed);
+  assert.equal(r.isError, true);
+  assert.match(r.content[0].text, /died|exited/);
+  const rc = receipt(r);
+  assert.equal(rc.status, 'failed');
+  verify(rc);
+  const again = await wl.callTool({ name: 'everything__echo', arguments: { message: 'restarted' } });
+  assert.equal(again.content[0].text, 'Echo: restarted');
+  checkReceipt(again, 'everything__echo', 'completed');
+  assert.ok(upstreamPids().length > pids.length, 'a new upstream process was started');
+});
+
+step('motebit_task with an mcp executor', async () => {
+  const r = await wl.callTool({ name: 'motebit_task',
+    arguments: { prompt: '{"message":"as a task"}', required_capabilities: ['echo'] } });
+  assert.ok(!r.isError, r.content[0].text);
+  const er = r.structuredContent.receipt || r.structuredContent;
+  assert.equal(er.status, 'completed');
+  assert.equal(er.result, 'Echo: as a task');
+  assert.deepEqual(er.tools_used, ['everything__echo']);
+  verify(er);
+});
+
+let failed = 0;
+for (const [name, fn] of steps) {
+  try {
+    await fn();
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').slice(0, 6).join('\n  ')}`);
+  }
+}
+for (const c of [wl, direct, directFs]) await c?.close().catch(() => {});
+if (failed) console.log(`--- workledger stderr (tail) ---\n${stderr.split('\n').slice(-40).join('\n')}`);
+rmSync(dir, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
