@@ -268,6 +268,48 @@ step('motebit_task with an mcp executor', async () => {
   verify(er);
 });
 
+// A misbehaving upstream (tests/e2e/fakes/upstream_fake.py) costs a clear error, never the server.
+const FAKE = join(HERE, '..', 'fakes', 'upstream_fake.py');
+let bad, badStderr = '';
+step('a misbehaving upstream: garbage, hang, huge reply and crash are clear errors', async () => {
+  const bdir = mkdtempSync(join(tmpdir(), 'wl-upstream-bad-'));
+  mkdirSync(join(bdir, '.motus'));
+  writeFileSync(join(bdir, '.motus', 'config.json'), JSON.stringify({
+    policy: { preset: 'autonomous' },
+    upstreams: [{ name: 'bad', command: ['python3', FAKE], env: { PATH: '/usr/bin:/bin' },
+      timeout_s: 5, max_result_bytes: 1048576 }],
+  }));
+  const benv = { ...process.env, MOTUS_KERNEL_STORE_PATH: join(bdir, '.motus', 'kernel-store.db') };
+  spawnSync(BIN, ['init'], { cwd: bdir, env: benv, stdio: 'ignore' });
+  const transport = new StdioClientTransport({ command: BIN, args: ['serve'], cwd: bdir, env: benv,
+    stderr: 'pipe' });
+  transport.stderr.on('data', (d) => { badStderr += d.toString(); });
+  bad = new Client({ name: 'upstream-e2e-bad', version: '1.0.0' });
+  await bad.connect(transport);
+  const call = (name) => bad.callTool({ name: `bad__${name}`, arguments: {} });
+  const failedWith = async (name, re) => {
+    const r = await call(name);
+    assert.equal(r.isError, true, `${name}: isError`);
+    assert.match(r.content[0].text, re, `${name}: message`);
+    assert.equal(receipt(r).status, 'failed');
+    verify(receipt(r));
+    const ok = await call('ok'); // the server (and, restarted, the upstream) still serves
+    assert.match(ok.content[0].text, /^ok from pid \d+$/, `after ${name}`);
+    return ok.content[0].text;
+  };
+  const first = (await call('ok')).content[0].text;
+  const g = await call('garbage');
+  assert.equal(g.content[0].text, 'ok after garbage');
+  assert.match(badStderr, /skipped a line on stdout that is not a JSON-RPC message/);
+  await failedWith('hang', /no answer to tools\/call within 5000 ms/);
+  const afterHuge = await failedWith('huge', /exceeded the size cap of 1048576 bytes/);
+  assert.notEqual(afterHuge, first, 'the oversized upstream was restarted');
+  const afterCrash = await failedWith('crash', /exited \(status 3\)/);
+  assert.notEqual(afterCrash, afterHuge, 'the crashed upstream was restarted');
+  await bad.close();
+  rmSync(bdir, { recursive: true, force: true });
+});
+
 let failed = 0;
 for (const [name, fn] of steps) {
   try {
@@ -279,6 +321,6 @@ for (const [name, fn] of steps) {
   }
 }
 for (const c of [wl, direct, directFs]) await c?.close().catch(() => {});
-if (failed) console.log(`--- workledger stderr (tail) ---\n${stderr.split('\n').slice(-40).join('\n')}`);
+if (failed) console.log(`--- workledger stderr (tail) ---\n${stderr.split('\n').slice(-40).join('\n')}\n--- bad ---\n${badStderr.split('\n').slice(-30).join('\n')}`);
 rmSync(dir, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
