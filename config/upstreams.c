@@ -202,13 +202,13 @@ int cfg__check_mcp_executors(cfg_vctx *c, const json_t *cfg)
   json_object_foreach(json_object_get(cfg, "executors"), cap, e) {
     const char *up = json_string_value(json_object_get(e, "upstream"));
     const char *type = json_string_value(json_object_get(e, "type"));
-    char p[CFG_PATH_CAP];
+    char p[CFG_PATH_CAP], q[CFG_PATH_CAP];
     if (!type || strcmp(type, "mcp") != 0)
       continue;
     if (!mcp_config_upstream(cfg, up)) {
       cfg__join(p, "executors", cap);
-      cfg__join(p, p, "upstream");
-      return cfg__fail(c, p, "names no entry of upstreams");
+      cfg__join(q, p, "upstream");
+      return cfg__fail(c, q, "names no entry of upstreams");
     }
   }
   return 0;
