@@ -4,14 +4,14 @@
 # (spec/upstreams.md "Limits"): it answers initialize and tools/list properly, then its tools
 # misbehave on purpose: `garbage` prints non-JSON lines on stdout before a good answer, `hang`
 # never answers, `huge` answers with a message far over the size cap, `crash` exits, `ok`
-# answers. Usage: upstream_fake.py (no arguments); logs nothing on stdout but protocol.
+# answers, `grow` adds a tool `grown` and sends notifications/tools/list_changed. Usage: upstream_fake.py (no arguments); logs nothing on stdout but protocol.
 import json
 import os
 import sys
 
 TOOLS = [{"name": n, "description": f"misbehaves: {n}",
           "inputSchema": {"type": "object", "properties": {}}} for n in
-         ("ok", "garbage", "hang", "huge", "crash")]
+         ("ok", "garbage", "hang", "huge", "crash", "grow")]
 
 
 def send(m):
@@ -46,6 +46,13 @@ for line in sys.stdin:
             text(rid, "x" * (3 * 1024 * 1024))
         elif name == "crash":
             os._exit(3)
+        elif name == "grow":  # a new tool, announced with notifications/tools/list_changed
+            TOOLS.append({"name": "grown", "description": "appeared later",
+                          "inputSchema": {"type": "object", "properties": {}}})
+            text(rid, "grown")
+            send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+        elif name == "grown":
+            text(rid, "I am new")
         # hang: no answer at all
     elif rid is not None and method:
         send({"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "no such method"}})

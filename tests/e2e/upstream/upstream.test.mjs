@@ -13,9 +13,10 @@
 // Usage: node upstream.test.mjs /path/to/workledger
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -271,7 +272,7 @@ step('motebit_task with an mcp executor', async () => {
 // A misbehaving upstream (tests/e2e/fakes/upstream_fake.py) costs a clear error, never the server.
 const FAKE = join(HERE, '..', 'fakes', 'upstream_fake.py');
 let bad, badStderr = '';
-step('a misbehaving upstream: garbage, hang, huge reply and crash are clear errors', async () => {
+step('a misbehaving upstream: garbage, hang, huge reply and crash are clear errors; list_changed relayed', async () => {
   const bdir = mkdtempSync(join(tmpdir(), 'wl-upstream-bad-'));
   mkdirSync(join(bdir, '.motus'));
   writeFileSync(join(bdir, '.motus', 'config.json'), JSON.stringify({
@@ -285,6 +286,8 @@ step('a misbehaving upstream: garbage, hang, huge reply and crash are clear erro
     stderr: 'pipe' });
   transport.stderr.on('data', (d) => { badStderr += d.toString(); });
   bad = new Client({ name: 'upstream-e2e-bad', version: '1.0.0' });
+  let changed = 0;
+  bad.setNotificationHandler(ToolListChangedNotificationSchema, () => { changed++; });
   await bad.connect(transport);
   const call = (name) => bad.callTool({ name: `bad__${name}`, arguments: {} });
   const failedWith = async (name, re) => {
@@ -306,8 +309,67 @@ step('a misbehaving upstream: garbage, hang, huge reply and crash are clear erro
   assert.notEqual(afterHuge, first, 'the oversized upstream was restarted');
   const afterCrash = await failedWith('crash', /exited \(status 3\)/);
   assert.notEqual(afterCrash, afterHuge, 'the crashed upstream was restarted');
+  // tools/list_changed of the upstream is relayed, and the new tool is served
+  assert.ok(!(await listAll(bad)).some((t) => t.name === 'bad__grown'));
+  const before = changed;
+  assert.equal((await call('grow')).content[0].text, 'grown');
+  await until('notifications/tools/list_changed relayed', () => changed > before);
+  assert.ok((await listAll(bad)).some((t) => t.name === 'bad__grown'));
+  assert.equal((await call('grown')).content[0].text, 'I am new');
   await bad.close();
   rmSync(bdir, { recursive: true, force: true });
+});
+
+// An HTTP upstream: server-everything over Streamable HTTP, reached with our MCP client.
+step('an HTTP upstream (Streamable HTTP, token from token_env)', async () => {
+  const port = await new Promise((res) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => res(p));
+    });
+  });
+  const se = spawn(NODE, [EVERYTHING, 'streamableHttp'], { env: { PATH: '/usr/bin:/bin', PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'] });
+  let seErr = '';
+  se.stderr.on('data', (d) => { seErr += d.toString(); });
+  try {
+    await until('server-everything listening', () => /listening on port/.test(seErr));
+    const hdir = mkdtempSync(join(tmpdir(), 'wl-upstream-http-'));
+    mkdirSync(join(hdir, '.motus'));
+    writeFileSync(join(hdir, '.motus', 'config.json'), JSON.stringify({
+      upstreams: [{ name: 'remote', url: `http://127.0.0.1:${port}/mcp`, token_env: 'WL_REMOTE_TOKEN' }],
+    }));
+    const henv = { ...process.env, MOTUS_KERNEL_STORE_PATH: join(hdir, '.motus', 'kernel-store.db') };
+    spawnSync(BIN, ['init'], { cwd: hdir, env: henv, stdio: 'ignore' });
+    const refused = spawnSync(BIN, ['serve'], { cwd: hdir, env: henv, input: '', encoding: 'utf8' });
+    assert.notEqual(refused.status, 0, 'serve refuses an unset token_env');
+    assert.match(refused.stderr, /upstream remote: token_env WL_REMOTE_TOKEN is not set/);
+    const transport = new StdioClientTransport({ command: BIN, args: ['serve'], cwd: hdir,
+      env: { ...henv, WL_REMOTE_TOKEN: 'not-a-real-secret' }, stderr: 'pipe' });
+    let herr = '';
+    transport.stderr.on('data', (d) => { herr += d.toString(); });
+    const c = new Client({ name: 'upstream-e2e-http', version: '1.0.0' });
+    await c.connect(transport);
+    try {
+      const tools = await listAll(c);
+      const echo = tools.find((t) => t.name === 'remote__echo');
+      assert.ok(echo, `remote__echo listed (${herr.slice(-300)})`);
+      assert.deepEqual(echo.inputSchema, (await direct.listTools()).tools.find((t) => t.name === 'echo').inputSchema);
+      const r = await c.callTool({ name: 'remote__echo', arguments: { message: 'over http' } });
+      assert.deepEqual(plain(r), await direct.callTool({ name: 'echo', arguments: { message: 'over http' } }));
+      checkReceipt(r, 'remote__echo', 'completed');
+      const seen = [];
+      const lr = await c.callTool({ name: 'remote__trigger-long-running-operation',
+        arguments: { duration: 1, steps: 3 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+      assert.ok(!lr.isError);
+      assert.deepEqual(seen.filter((x) => x >= 1 && x <= 3), [1, 2, 3], `progress over HTTP: ${seen}`);
+    } finally {
+      await c.close();
+      rmSync(hdir, { recursive: true, force: true });
+    }
+  } finally {
+    se.kill('SIGKILL');
+  }
 });
 
 let failed = 0;
