@@ -61,7 +61,8 @@ struct mcp_upstream {
 int ups__spawn(mcp_upstream *u);
 /* Kills the child's process group (SIGKILL), joins the reader (which reaps it). */
 void ups__kill(mcp_upstream *u);
-/* Writes one message (compact JSON + "\n") to the child. 0 or -1 (no child, write failed). */
+/* Writes one message (compact JSON + "\n") to the child, waiting at most timeout_ms while its
+ * stdin pipe is full. 0 or -1 (no child, write failed or timed out). */
 int ups__send(mcp_upstream *u, const json_t *msg);
 /* One "info" line on stderr about the upstream. */
 void ups__info(const mcp_upstream *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

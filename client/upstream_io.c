@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -136,6 +137,8 @@ int ups__spawn(mcp_upstream *u)
   }
   close(in_p[0]);
   close(out_p[1]);
+  /* our end of its stdin never blocks: a child that stops reading costs a write timeout */
+  (void)fcntl(in_p[1], F_SETFL, fcntl(in_p[1], F_GETFL) | O_NONBLOCK);
   pthread_mutex_lock(&u->mu);
   u->pid = pid;
   u->to_fd = in_p[1];
@@ -194,12 +197,19 @@ int ups__send(mcp_upstream *u, const json_t *msg)
   fd = u->to_fd;
   pthread_mutex_unlock(&u->mu);
   pthread_sigmask(SIG_BLOCK, &block, &old);
+  long waited = 0;
   while (fd >= 0 && off <= len) {
     const char *p = off < len ? text + off : "\n";
     size_t n = off < len ? len - off : 1;
     ssize_t w = write(fd, p, n);
     if (w < 0 && errno == EINTR)
       continue;
+    if (w < 0 && errno == EAGAIN && waited < u->timeout_ms) { /* the pipe is full: wait */
+      struct pollfd pf = {fd, POLLOUT, 0};
+      (void)poll(&pf, 1, 100);
+      waited += 100;
+      continue;
+    }
     if (w <= 0) {
       rc = -1;
       break;
