@@ -9,7 +9,9 @@
 // configured environment; a denied tool gives a signed denied receipt and never reaches the
 // upstream (the file is not written); progress, cancellation and elicitation pass through;
 // killing the upstream mid-call gives a failed receipt and the next call succeeds after the
-// restart; motebit_task with an `mcp` executor names the tool in tools_used.
+// restart; motebit_task with an `mcp` executor names the tool in tools_used; a misbehaving
+// fake upstream (garbage, hang, huge reply, crash, list_changed); HTTP upstreams (server-everything
+// over Streamable HTTP, and another workledger node in the 2026-07-28 era).
 // Usage: node upstream.test.mjs /path/to/workledger
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -18,7 +20,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -369,6 +371,53 @@ step('an HTTP upstream (Streamable HTTP, token from token_env)', async () => {
     }
   } finally {
     se.kill('SIGKILL');
+  }
+});
+
+// Another workledger node as an HTTP upstream: it speaks 2026-07-28, so our client uses the
+// modern era; its own receipt moves to _meta["io.motebit/upstream-receipt"] beside ours.
+step('a workledger node as an HTTP upstream (modern era, its receipt kept)', async () => {
+  const ndir = mkdtempSync(join(tmpdir(), 'wl-upstream-node-'));
+  mkdirSync(join(ndir, '.motus'));
+  const token = 'upstream-node-token-0123456789abcdef';
+  writeFileSync(join(ndir, '.motus', 'config.json'), JSON.stringify({
+    http: { tokens: [{ name: 'front', token }] } }));
+  const nenv = { ...process.env, MOTUS_KERNEL_STORE_PATH: join(ndir, '.motus', 'kernel-store.db') };
+  spawnSync(BIN, ['init'], { cwd: ndir, env: nenv, stdio: 'ignore' });
+  const node = spawn(BIN, ['serve', '--http', '127.0.0.1:0', '--port-file', join(ndir, 'port')],
+    { cwd: ndir, env: nenv, stdio: ['ignore', 'ignore', 'ignore'] });
+  try {
+    const port = await until('the upstream node listening', () => {
+      try { return readFileSync(join(ndir, 'port'), 'utf8').trim(); } catch { return ''; }
+    });
+    const fdir = mkdtempSync(join(tmpdir(), 'wl-upstream-front-'));
+    mkdirSync(join(fdir, '.motus'));
+    writeFileSync(join(fdir, '.motus', 'config.json'), JSON.stringify({
+      upstreams: [{ name: 'node', url: `http://127.0.0.1:${port}/mcp`, token_env: 'WL_NODE_TOKEN' }] }));
+    const fenv = { ...process.env, MOTUS_KERNEL_STORE_PATH: join(fdir, '.motus', 'kernel-store.db'),
+      WL_NODE_TOKEN: token };
+    spawnSync(BIN, ['init'], { cwd: fdir, env: fenv, stdio: 'ignore' });
+    const c = new Client({ name: 'upstream-e2e-front', version: '1.0.0' });
+    await c.connect(new StdioClientTransport({ command: BIN, args: ['serve'], cwd: fdir, env: fenv,
+      stderr: 'ignore' }));
+    try {
+      const tools = await listAll(c);
+      assert.ok(tools.some((t) => t.name === 'node__motebit_identity'));
+      const r = await c.callTool({ name: 'node__motebit_identity', arguments: {} });
+      assert.ok(!r.isError, r.content?.[0]?.text);
+      const ours = checkReceipt(r, 'node__motebit_identity', 'completed');
+      const theirs = r._meta['io.motebit/upstream-receipt'];
+      assert.equal(theirs.tool_name, 'motebit_identity', 'the upstream node receipt is kept');
+      assert.notEqual(theirs.public_key, ours.public_key, 'two nodes, two keys');
+      verify(theirs);
+      assert.ok(r._meta['io.modelcontextprotocol/serverInfo'], 'a 2026-07-28 (modern era) result');
+    } finally {
+      await c.close();
+      rmSync(fdir, { recursive: true, force: true });
+    }
+  } finally {
+    node.kill('SIGTERM');
+    rmSync(ndir, { recursive: true, force: true });
   }
 });
 
