@@ -178,17 +178,16 @@ static int source_call(void *self, mcp_ctx *ctx, const char *full, const json_t 
 int tools_upstream_call(mcp_ctx *ctx, const char *name, const char *tool, const json_t *args,
                         long timeout_ms, json_t **result_out, char *err, size_t errlen)
 {
-  int rc;
+  tools_upstreams *t;
   *result_out = NULL;
   pthread_mutex_lock(&g_mu);
-  tools_upstreams *t = g_set;
+  t = g_set;
   pthread_mutex_unlock(&g_mu);
   if (!t) {
     snprintf(err, errlen, "Error: no upstream servers are running");
     return -1;
   }
-  rc = set_call(t, ctx, name, tool, args, timeout_ms, result_out, err, errlen);
-  return rc;
+  return set_call(t, ctx, name, tool, args, timeout_ms, result_out, err, errlen);
 }
 
 /* ---- lifecycle ----------------------------------------------------------------------------- */
@@ -204,8 +203,12 @@ static char **env_strings(const json_t *env)
     return NULL;
   json_object_foreach((json_t *)env, k, v) {
     size_t len = strlen(k) + json_string_length(v) + 2;
-    if (!(out[i] = malloc(len)))
-      break;
+    if (!(out[i] = malloc(len))) { /* never a partial environment */
+      while (i > 0)
+        free(out[--i]);
+      free(out);
+      return NULL;
+    }
     snprintf(out[i++], len, "%s=%s", k, json_string_value(v));
   }
   return out;
