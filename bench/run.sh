@@ -5,7 +5,8 @@
 # bench/node, installed with npm ci on demand, Node 22) driven by the SAME generators in the same
 # run — stdio with 16 calls in flight (bench_stdio) and Streamable HTTP with 32 keep-alive
 # connections (bench_http) — then motebit_task (skipped when the server does not list it),
-# motus_work_evidence, `workledger verify` of the depth-2 chain in-process and as a whole exec,
+# motus_work_evidence, server-everything's echo behind workledger as an upstream (everything__echo,
+# and motebit_task on an `mcp` executor), `workledger verify` of the depth-2 chain in-process and as a whole exec,
 # wrap against the bare command, and Store appends (bench_store). Every workledger server gets a
 # fresh `workledger init` directory with synchronous=FULL (the default). Each step is bounded by
 # `timeout`. Prints the machine, a markdown results table, the ratios against server-everything
@@ -105,6 +106,23 @@ step 60 "$B/bench_stdio" --label wl_stdio_identity_w1 --window 1 --calls "$((CAL
 if [ $PEER = 1 ]; then
   step 60 "$B/bench_stdio" --label se_stdio_echo_w1 --tool echo --args '{"message":"hi"}' --window 1 \
     --calls "$((CALLS / 10))" --max-seconds 30 --server-log "$LOG" -- "$NODE" "$SE" stdio
+fi
+
+# ---- upstream MCP servers (spec/upstreams.md): server-everything's echo through workledger
+# (everything__echo) against the direct calls above, and motebit_task on an `mcp` executor (a
+# call on the live upstream) against the `cat` command executor above.
+if [ $PEER = 1 ]; then
+  UP="{\"name\":\"everything\",\"command\":[\"$NODE\",\"$SE\",\"stdio\"],\"env\":{\"PATH\":\"/usr/bin:/bin\"},\"max_concurrency\":64}"
+  D=$(mkstore stdio-upstream "{\"upstreams\":[$UP]}") || exit 1
+  step 120 "$B/bench_stdio" --label wl_stdio_upstream_echo --tool everything__echo --args '{"message":"hi"}' \
+    --window "$WIN" --calls "$CALLS" --max-seconds 90 --cwd "$D" --server-log "$LOG" -- "$WL" serve
+  D=$(mkstore stdio-upstream-w1 "{\"upstreams\":[$UP]}") || exit 1
+  step 60 "$B/bench_stdio" --label wl_stdio_upstream_echo_w1 --tool everything__echo --args '{"message":"hi"}' \
+    --window 1 --calls "$((CALLS / 10))" --max-seconds 30 --cwd "$D" --server-log "$LOG" -- "$WL" serve
+  D=$(mkstore stdio-task-mcp "{\"policy\":{\"preset\":\"autonomous\"},\"upstreams\":[$UP],\"executors\":{\"bench\":{\"type\":\"mcp\",\"upstream\":\"everything\",\"tool\":\"echo\"}}}") || exit 1
+  step 120 "$B/bench_stdio" --label wl_stdio_task_mcp --tool motebit_task \
+    --args '{"prompt":"{\"message\":\"bench\"}","required_capabilities":["bench"]}' --window "$WIN" \
+    --calls "$((CALLS / 10))" --max-seconds 60 --cwd "$D" --server-log "$LOG" -- "$WL" serve
 fi
 
 # ---- HTTP, CONNS keep-alive connections -----------------------------------------------------
@@ -227,6 +245,30 @@ END {
           (v[b, "cpu_us_per_call"] > 0 ? v[a, "cpu_us_per_call"] / v[b, "cpu_us_per_call"] : 0)
     }
     print ""
+  }
+  if (v["wl_stdio_upstream_echo", "cps"] != "" || v["wl_stdio_task_mcp", "cps"] != "") {
+    print "| upstream server-everything echo: through workledger vs direct | direct | through | added |"
+    print "|---|---|---|---|"
+    a = "wl_stdio_upstream_echo_w1"; b = "se_stdio_echo_w1"
+    if (v[a, "p50_ms"] != "" && v[b, "p50_ms"] != "")
+      printf "| p50 latency, w=1 | %.3f ms | %.3f ms | +%.3f ms |\n", v[b, "p50_ms"], v[a, "p50_ms"], v[a, "p50_ms"] - v[b, "p50_ms"]
+    a = "wl_stdio_upstream_echo"; b = "se_stdio_echo"
+    if (v[a, "p50_ms"] != "" && v[b, "p50_ms"] != "")
+      printf "| p50 latency, w=%s | %.3f ms | %.3f ms | +%.3f ms |\n", v[a, "window"], v[b, "p50_ms"], v[a, "p50_ms"], v[a, "p50_ms"] - v[b, "p50_ms"]
+    if (v[a, "cps"] != "" && v[b, "cps"] > 0)
+      printf "| calls/s, w=%s | %s | %s | %.2f× |\n", v[a, "window"], v[b, "cps"], v[a, "cps"], v[a, "cps"] / v[b, "cps"]
+    if (v[a, "cpu_us_per_call"] != "")
+      printf "| server CPU µs/call, w=%s (workledger alone; the upstream node process not counted) | %s (node) | %s (workledger) | +%s |\n", v[a, "window"], f(v[b, "cpu_us_per_call"], 0), f(v[a, "cpu_us_per_call"], 0), f(v[a, "cpu_us_per_call"], 0)
+    print ""
+    a = "wl_stdio_task_mcp"; b = "wl_stdio_task"
+    if (v[a, "cps"] != "" && v[b, "cps"] > 0) {
+      print "| motebit_task, w=16 | `command` executor (cat, a process per task) | `mcp` executor (echo on the live upstream) | ratio |"
+      print "|---|---|---|---|"
+      printf "| tasks/s | %s | %s | %.2f× |\n", v[b, "cps"], v[a, "cps"], v[a, "cps"] / v[b, "cps"]
+      printf "| p50 ms | %.3f | %.3f | |\n", v[b, "p50_ms"], v[a, "p50_ms"]
+      printf "| server CPU µs/task | %s | %s | |\n", f(v[b, "cpu_us_per_call"], 0), f(v[a, "cpu_us_per_call"], 0)
+      print ""
+    }
   }
   # Targets (measured, never asserted)
   print "| target | measured | |"

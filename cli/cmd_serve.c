@@ -121,6 +121,7 @@ int cmd_serve(int argc, char **argv)
   }
   rc = CLI_EXIT_OK;
 out:
+  serve_env_detach(&env); /* no list_changed relay into a freed server */
   mcp_server_free(srv);
   serve_env_free(&env);
   if (proto_fd >= 0)

@@ -364,6 +364,7 @@ int cmd_serve_http(int argc, char **argv)
   rc = CLI_EXIT_OK;
 out:
   mcp_http_stop(http);
+  serve_env_detach(&env); /* no list_changed relay into a freed server */
   mcp_server_free(srv);
   watchdog_stop(&wd);
   serve_env_free(&env);

@@ -8,6 +8,7 @@
 #include "cli/node.h"
 #include "config/config.h"
 #include "tools/tools.h"
+#include "tools/upstream.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #define SERVE_IDENTITY_MAX (64 * 1024) /* a larger motebit.md is not served */
+#define SERVE_UPSTREAM_WAIT_MS 30000   /* the longest serve waits for upstream tool listings */
 #include <sys/stat.h>
 
 void serve_common_opts_init(serve_common_opts *o)
@@ -226,13 +228,21 @@ static char *identity_text(const serve_env *e)
   return buf;
 }
 
-int serve_server_new(mcp_server **out, const serve_env *e, const serve_common_opts *o,
-                     long max_message, long progress_ms)
+int serve_server_new(mcp_server **out, serve_env *e, const serve_common_opts *o, long max_message,
+                     long progress_ms)
 {
   mcp_server_opts so;
-  char err[512], *identity = identity_text(e);
+  char err[512], *identity;
   int rc = 0;
+  if (tools_upstreams_start(&e->ups, e->cfg, err, sizeof err) != 0) {
+    cli_errorf("serve: %s", err);
+    return -1;
+  }
+  if (tools_upstreams_source(e->ups))
+    (void)tools_upstreams_wait(e->ups, SERVE_UPSTREAM_WAIT_MS);
+  identity = identity_text(e);
   memset(&so, 0, sizeof so);
+  so.tool_source = tools_upstreams_source(e->ups);
   so.store = e->store;
   so.key = e->key;
   so.motebit_id = e->motebit_id[0] ? e->motebit_id : mcp_config_motebit_id(e->cfg);
@@ -252,13 +262,22 @@ int serve_server_new(mcp_server **out, const serve_env *e, const serve_common_op
   if (mcp_server_new(out, &so, err, sizeof err) != MCP_OK) {
     cli_errorf("serve: %s", err);
     rc = -1;
+  } else {
+    tools_upstreams_attach(e->ups, *out);
   }
   free(identity);
   return rc;
 }
 
+void serve_env_detach(serve_env *e)
+{
+  tools_upstreams_attach(e->ups, NULL);
+}
+
 void serve_env_free(serve_env *e)
 {
+  tools_upstreams_free(e->ups);
+  e->ups = NULL;
   ledger_close(e->store);
   e->store = NULL;
   seal_key_free(e->key);

@@ -41,10 +41,11 @@ int serve_common_opt(serve_common_opts *o, const char *a, const char *v);
 typedef struct serve_env {
   const char *store_path; /* borrowed (cli_store_path) */
   char motus_dir[4096];
-  json_t *cfg;         /* new: the loaded .motus/config.json */
-  seal_key *key;       /* new: the node key (or an ephemeral one) */
-  char motebit_id[64]; /* the node's id; "" with an ephemeral key */
-  ledger *store;       /* new; NULL with --no-store */
+  json_t *cfg;                 /* new: the loaded .motus/config.json */
+  seal_key *key;               /* new: the node key (or an ephemeral one) */
+  char motebit_id[64];         /* the node's id; "" with an ephemeral key */
+  ledger *store;               /* new; NULL with --no-store */
+  struct tools_upstreams *ups; /* new: the running upstream servers (config "upstreams") */
 } serve_env;
 
 /* Loads the config of the Store's .motus directory into `e` (zeroed first) and sets o->profile
@@ -61,13 +62,19 @@ int serve_env_identity(serve_env *e, int ephemeral);
  * @return 0, or -1 (message printed). */
 int serve_env_store(serve_env *e, serve_common_opts *o);
 
-/* Builds the MCP core over `e` (borrowed: must outlive *out) with the tool table;
- * `max_message` 0 = the default, `progress_ms` 0 = the default heartbeat.
+/* Starts the configured upstream MCP servers into e->ups (waiting up to 30 s for their first
+ * tool listing) and builds the MCP core over `e` (borrowed: must outlive *out) with the tool
+ * table and the upstreams' tools; `max_message` 0 = the default, `progress_ms` 0 = the default
+ * heartbeat.
  * @return 0 with *out new, or -1 (message printed). */
-int serve_server_new(mcp_server **out, const serve_env *e, const serve_common_opts *o,
-                     long max_message, long progress_ms);
+int serve_server_new(mcp_server **out, serve_env *e, const serve_common_opts *o, long max_message,
+                     long progress_ms);
 
-/* Closes the Store, frees the key and the config; `e` may be partly filled. */
+/* Stops relaying upstream list_changed into the server: call before mcp_server_free. */
+void serve_env_detach(serve_env *e);
+
+/* Stops the upstreams, closes the Store, frees the key and the config (after the server was
+ * freed); `e` may be partly filled. */
 void serve_env_free(serve_env *e);
 
 #endif

@@ -703,7 +703,7 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
 {
   static const char *const keys[] = {"$schema",         "profile", "motebit_id", "device_id",
                                      "policy",          "http",    "executors",  "peers",
-                                     "service_listing", "memory",  NULL};
+                                     "service_listing", "memory",  "upstreams",  NULL};
   cfg_vctx c = {err, errlen};
   json_t *cfg = NULL, *v, *sec;
   *out = NULL;
@@ -749,6 +749,14 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   } else {
     json_object_set_new(cfg, "peers", json_array());
   }
+  if ((v = json_object_get(cfg, "upstreams"))) {
+    if (cfg__norm_upstreams(&c, v) != 0)
+      goto bad;
+  } else {
+    json_object_set_new(cfg, "upstreams", json_array());
+  }
+  if (cfg__check_mcp_executors(&c, cfg) != 0)
+    goto bad;
   if ((v = json_object_get(cfg, "service_listing"))) {
     if (cfg__want_object(&c, v, "service_listing") != 0 || norm_listing(&c, v) != 0)
       goto bad;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * config/config.h — loading and validating .motus/config.json (spec/config.md): the node's profile,
  * the policy gate, the HTTP listener, command executors, the embeddings endpoint of memory
- * recall, delegation peers, the service listing and memory settings. Loading yields ONE json_t object with every default filled in, so the
+ * recall, delegation peers, upstream MCP servers, the service listing and memory settings. Loading yields ONE json_t object with every default filled in, so the
  * other modules read plain values through the small getters below instead of re-validating.
  * Unknown keys anywhere are refused (a typo must not silently weaken the policy).
  *
@@ -84,6 +84,11 @@ const json_t *mcp_config_embeddings(const json_t *cfg);
 /* The "peers" array ([{name, url, public_key?, capabilities, token?, motebit_token, timeout_s}]).
  * Borrowed. */
 const json_t *mcp_config_peers(const json_t *cfg);
+/* The "upstreams" array ([{name, command, env, cwd | url, token_env, timeout_s,
+ * max_result_bytes, max_concurrency, tools}], spec/upstreams.md; [] when none). Borrowed. */
+const json_t *mcp_config_upstreams(const json_t *cfg);
+/* The upstreams entry named `name`, or NULL. Borrowed. */
+const json_t *mcp_config_upstream(const json_t *cfg, const char *name);
 /* The "service_listing" object, or NULL when none is configured. Borrowed. */
 const json_t *mcp_config_service_listing(const json_t *cfg);
 /* memory.half_life_days (default 7). */

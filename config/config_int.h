@@ -40,4 +40,11 @@ int cfg__url_ok(const char *s);
  * executors.embeddings). 0 or -1. */
 int cfg__norm_executors(cfg_vctx *c, json_t *ex);
 
+/* config/upstreams.c: the "upstreams" section; an executor of type "mcp" (its keys; `p` its
+ * path); the check, once both sections are normalised, that every mcp executor names a
+ * configured upstream. 0 or -1. */
+int cfg__norm_upstreams(cfg_vctx *c, json_t *ups);
+int cfg__norm_mcp_executor(cfg_vctx *c, json_t *e, const char *p);
+int cfg__check_mcp_executors(cfg_vctx *c, const json_t *cfg);
+
 #endif

@@ -175,9 +175,15 @@ int cfg__norm_executors(cfg_vctx *c, json_t *ex)
         return -1;
       continue;
     }
+    if (!chat && type && strcmp(type, "mcp") == 0) { /* a call on a live upstream */
+      if (cfg__norm_mcp_executor(c, e, p) != 0)
+        return -1;
+      continue;
+    }
     if (!type || strcmp(type, "command") != 0)
-      return cfg__fail(
-          c, q, chat ? "must be \"openai\", \"sampling\" or \"command\"" : "must be \"command\"");
+      return cfg__fail(c, q,
+                       chat ? "must be \"openai\", \"sampling\" or \"command\""
+                            : "must be \"command\" or \"mcp\"");
     if (cfg__check_keys(c, e, p, chat ? chat_keys : keys) != 0 ||
         (chat && norm_chat_common(c, e, p)))
       return -1;

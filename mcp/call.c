@@ -55,6 +55,8 @@ typedef struct call_state {
   const char *status;
   const char *idem_key; /* borrowed from the request's _meta, or NULL */
   ledger_scope *scope;  /* new: the call's open scope, or NULL */
+  mcp_tool_entry dyn;   /* an upstream tool (tool then points here) */
+  json_t *dyn_snap;     /* new: the source snapshot dyn borrows from, or NULL */
   int *code;            /* the JSON-RPC error of a call that gets no result */
   char *msg;
   size_t cap;
@@ -134,7 +136,8 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
     return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
   }
   cs->completed_at = mcp_now_ms();
-  seal_sha256_hex(cs->result_hash, text, strlen(text));
+  if (text) /* NULL: an upstream result, hashed by run_upstream */
+    seal_sha256_hex(cs->result_hash, text, strlen(text));
   receipt = cs->srv->fault == MCP_FAULT_SIGN ? NULL : make_receipt(cs);
   if (cs->idem_key)
     result_text = seal_json_dumps(result, JSON_COMPACT);
@@ -256,6 +259,8 @@ static int call_begin(call_state *cs, mcp_req *r)
                     "Invalid params: tools/call needs params.name (string)"),
            -1;
   cs->tool = mcp__tool_find(cs->srv, name);
+  if (!cs->tool && mcp__source_find(cs->srv, name, &cs->dyn, &cs->dyn_snap) == 0)
+    cs->tool = &cs->dyn;
   if (!cs->tool)
     return fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS, "Unknown tool: %.200s", name), -1;
   if (args && json_is_null(args))
@@ -420,8 +425,11 @@ static json_t *gate(call_state *cs, int *cancelled)
 {
   seal_jschema_err verr;
   char t[600];
-  /* arguments against inputSchema: a model-correctable isError result (SEP-1303) */
-  if (seal_jschema_validate(cs->tool->input_schema, cs->args, &verr) != SEAL_JSCHEMA_OK) {
+  /* arguments against inputSchema: a model-correctable isError result (SEP-1303); an upstream's
+   * schema only when our validator understands it (else the upstream checks its own) */
+  if ((!cs->tool->upstream || (json_is_object(cs->tool->input_schema) &&
+                               seal_jschema_check(cs->tool->input_schema, &verr) == 0)) &&
+      seal_jschema_validate(cs->tool->input_schema, cs->args, &verr) != SEAL_JSCHEMA_OK) {
     schema_args_message(t, sizeof t, cs->tool->name, verr.path, verr.msg);
     cs->verdict = "invalid_arguments";
     cs->status = "failed";
@@ -429,8 +437,21 @@ static json_t *gate(call_state *cs, int *cancelled)
     cs->decision.rule = "input_schema";
     return error_result(cs, t);
   }
-  mcp_policy_decide(cs->srv->policy, cs->tool->name, cs->tool->risk, cs->args, &cs->r->s->caller,
-                    cs->started_at, &cs->decision);
+  if (cs->tool->deny) { /* upstreams[].tools.<tool>.deny: never reaches the upstream */
+    cs->decision.verdict = MCP_DENY;
+    cs->decision.rule = "denylist";
+    snprintf(cs->decision.reason, sizeof cs->decision.reason,
+             "tool %.120s is denied by the upstream configuration", cs->tool->name);
+  } else {
+    mcp_policy_decide(cs->srv->policy, cs->tool->name, cs->tool->risk, cs->args, &cs->r->s->caller,
+                      cs->started_at, &cs->decision);
+    if (cs->tool->approval && cs->decision.verdict == MCP_ALLOW) {
+      cs->decision.verdict = MCP_NEEDS_APPROVAL;
+      cs->decision.rule = "approval_band";
+      snprintf(cs->decision.reason, sizeof cs->decision.reason,
+               "tool %.120s requires approval by the upstream configuration", cs->tool->name);
+    }
+  }
   if (cs->decision.verdict == MCP_DENY) {
     snprintf(t, sizeof t, "Policy denied: %s", cs->decision.reason);
     cs->verdict = "deny";
@@ -468,6 +489,49 @@ static char *result_text(call_state *cs, const json_t *payload)
   return text;
 }
 
+/* An upstream tool: the other server's CallToolResult, returned unchanged but for our receipt in
+ * _meta. result_hash = sha256 of the JCS of the result as returned minus
+ * _meta["io.motebit/receipt"] (and minus _meta when that leaves it empty): spec/upstreams.md. An
+ * upstream's own receipt under that key moves to _meta["io.motebit/upstream-receipt"]. */
+static json_t *run_upstream(call_state *cs)
+{
+  const mcp_tool_source *src = cs->srv->tool_source;
+  json_t *res = NULL, *meta, *theirs;
+  mcp_ctx ctx;
+  mcp_heartbeat hb;
+  char err[512] = "";
+  int rc;
+
+  memset(&ctx, 0, sizeof ctx);
+  ctx.req = cs->r;
+  ctx.tool = cs->tool;
+  ctx.scope = &cs->scope;
+  memcpy(ctx.invocation_id, cs->invocation_id, sizeof cs->invocation_id);
+  mcp__heartbeat_start(&hb, &ctx);
+  rc = src->call(src->self, &ctx, cs->tool->name, cs->args, &res, err, sizeof err);
+  mcp__heartbeat_stop(&hb);
+  if (rc != 0 || !json_is_object(res)) {
+    json_decref(res);
+    cs->status = "failed";
+    return error_result(cs, err[0] ? err : "Error: the upstream call failed");
+  }
+  meta = json_object_get(res, "_meta");
+  if (json_is_object(meta) && (theirs = json_object_get(meta, "io.motebit/receipt"))) {
+    json_object_set(meta, "io.motebit/upstream-receipt", theirs);
+    json_object_del(meta, "io.motebit/receipt");
+  }
+  if (json_is_object(meta) && json_object_size(meta) == 0)
+    json_object_del(res, "_meta"); /* the caller sees _meta holding our receipt alone */
+  if (seal_canon_sha256_hex(cs->result_hash, res, SEAL_CANON_JCS_REALS, NULL) != SEAL_OK) {
+    json_decref(res);
+    cs->status = "failed";
+    return error_result(cs, "Error: the upstream result cannot be canonicalized (JCS); it was "
+                            "not returned");
+  }
+  cs->status = json_is_true(json_object_get(res, "isError")) ? "failed" : "completed";
+  return finish(cs, res, NULL);
+}
+
 /* Runs the handler and turns its output into the call's final result. */
 static json_t *run_tool(call_state *cs)
 {
@@ -479,6 +543,8 @@ static json_t *run_tool(call_state *cs)
   char *text, t[600];
   int rc;
 
+  if (cs->tool->upstream)
+    return run_upstream(cs);
   memset(&out, 0, sizeof out);
   memset(&ctx, 0, sizeof ctx);
   ctx.req = cs->r;
@@ -561,6 +627,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
 out:
   ledger_scope_abort(cs.scope); /* left open only when the call ended early: nothing is kept */
   json_decref(cs.args);
+  json_decref(cs.dyn_snap);
   return result;
 }
 

@@ -124,6 +124,30 @@ void mcp__client_log(mcp_req *r, mcp_log_level lvl, const char *text)
   mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
 }
 
+void mcp_ctx_notify(mcp_ctx *ctx, const char *method, json_t *params)
+{
+  mcp_req *r = ctx->req;
+  json_t *note;
+  if (atomic_load(&r->cancelled)) {
+    json_decref(params);
+    return;
+  }
+  if (!strcmp(method, "notifications/message")) { /* only at the level the client asked for */
+    int lvl = mcp_log_level_parse(json_string_value(json_object_get(params, "level")));
+    if (r->log_level < 0 || lvl < r->log_level) {
+      json_decref(params);
+      return;
+    }
+  }
+  note = json_pack("{s:s,s:s}", "jsonrpc", "2.0", "method", method);
+  if (note && params)
+    json_object_set_new(note, "params", params);
+  else
+    json_decref(params);
+  if (note)
+    mcp__emit_json(r, note, MCP_EMIT_NOTIFICATION);
+}
+
 void mcp_ctx_log(mcp_ctx *ctx, mcp_log_level lvl, const char *fmt, ...)
 {
   char text[1000];

@@ -24,7 +24,8 @@ static json_t *server_info(const mcp_server *srv)
 /* s: the session answered (NULL for server/discover): subscriptions need a channel back. */
 static json_t *server_caps(const mcp_server *srv, const mcp_session *s)
 {
-  json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", 0, "logging");
+  json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", srv->tool_source != NULL,
+                           "logging");
   int sub = mcp__can_subscribe(s);
   if (caps && mcp__has_resources(srv))
     json_object_set_new(caps, "resources",

@@ -67,8 +67,9 @@ typedef enum mcp_rc {
 #define MCP_DEFAULT_WORKERS 16
 #define MCP_DEFAULT_WINDOW 64
 
-struct ledger;        /* ledger/ledger.h */
-struct mcp_tool_impl; /* mcp/tool.h */
+struct ledger;          /* ledger/ledger.h */
+struct mcp_tool_impl;   /* mcp/tool.h */
+struct mcp_tool_source; /* mcp/tool.h */
 
 typedef struct mcp_server_opts {
   struct ledger *store;   /* borrowed, must outlive the server; NULL = record nothing (tests) */
@@ -83,6 +84,9 @@ typedef struct mcp_server_opts {
   /* The tools: a NULL-terminated list of tool tables (mcp/tool.h), borrowed, must outlive the
    * server. The composition root passes tools_groups (tools/tools.h); NULL = no tools. */
   const struct mcp_tool_impl *const *tool_groups;
+  /* Tools of other MCP servers (mcp/tool.h, spec/upstreams.md), borrowed, must outlive the
+   * server; NULL = none. With one, tools/list announces listChanged. */
+  const struct mcp_tool_source *tool_source;
   /* Resources and prompts (mcp/tool.h): {NULL}-terminated lists of {NULL}-terminated tables,
    * borrowed, must outlive the server; NULL = none (and no such capability is announced). */
   const struct mcp_resource_impl *const *resource_groups;

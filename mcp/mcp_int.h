@@ -24,6 +24,10 @@ typedef struct mcp_tool_entry {
   mcp_tool_fn fn;
   unsigned flags;                                                /* mcp_tool_impl.flags */
   int (*precheck)(const json_t *args, char *err, size_t errlen); /* mcp_tool_impl.precheck */
+  int upstream; /* 1: a tool of mcp_server.tool_source (fn NULL, schemas borrowed from the
+                   snapshot the call holds) */
+  int deny;     /* upstream: denied by its config */
+  int approval; /* upstream: always in the approval band by its config */
 } mcp_tool_entry;
 
 typedef struct mcp_req mcp_req;
@@ -65,6 +69,9 @@ struct mcp_server {
   char *identity_file;                             /* new copy, or NULL */
   mcp_tool_entry *tools;
   size_t ntools;
+  const mcp_tool_source *tool_source; /* borrowed; NULL = none */
+  pthread_mutex_t sess_mu;            /* guards sessions */
+  mcp_session *sessions;              /* every open session (linked through srv_next) */
 
   /* worker pool */
   pthread_mutex_t mu;
@@ -110,6 +117,7 @@ struct mcp_session {
   mcp_watch *watch; /* subscriptions and list watching (subscribe.c), NULL until used */
   uint64_t next_ticket;
   uint64_t next_out_id;
+  mcp_session *srv_next; /* mcp_server.sessions */
 };
 
 struct mcp_req {
@@ -238,6 +246,9 @@ void mcp__heartbeat_stop(mcp_heartbeat *hb);
 int mcp__registry_load(mcp_server *srv, char *err, size_t errlen);
 void mcp__registry_free(mcp_server *srv);
 const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name);
+/* A tool of srv->tool_source by name: fills *e (strings and schemas borrowed from *snap_out, a
+ * new reference the caller releases after the call). 0, or -1 when there is no such tool. */
+int mcp__source_find(mcp_server *srv, const char *name, mcp_tool_entry *e, json_t **snap_out);
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap);
 

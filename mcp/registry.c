@@ -152,17 +152,80 @@ const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name)
   return NULL;
 }
 
-/* tools/list names the tools the policy does not deny to everyone (mcp_policy_listed: the
- * denylist, the allowlist, the deny band); a denied tool can still be called and gets its signed
- * denial. Cursors count listed tools. */
+/* The snapshot of srv->tool_source (new; [] without one). */
+static json_t *source_snapshot(mcp_server *srv)
+{
+  json_t *snap = srv->tool_source ? srv->tool_source->snapshot(srv->tool_source->self) : NULL;
+  return json_is_array(snap) ? snap : (json_decref(snap), json_array());
+}
+
+int mcp__source_find(mcp_server *srv, const char *name, mcp_tool_entry *e, json_t **snap_out)
+{
+  json_t *snap, *it;
+  size_t i;
+  *snap_out = NULL;
+  if (!srv->tool_source)
+    return -1;
+  snap = source_snapshot(srv);
+  json_array_foreach(snap, i, it) {
+    json_t *tool = json_object_get(it, "tool");
+    const char *n = json_string_value(json_object_get(tool, "name"));
+    json_int_t risk = json_integer_value(json_object_get(it, "risk"));
+    if (!n || strcmp(n, name) != 0)
+      continue;
+    memset(e, 0, sizeof *e);
+    e->name = n;
+    e->description = json_string_value(json_object_get(tool, "description"));
+    if (!e->description)
+      e->description = "";
+    e->risk = risk >= 0 && risk <= 4 ? (mcp_risk)risk : MCP_R3_EXECUTE;
+    e->input_schema = json_object_get(tool, "inputSchema");
+    e->output_schema = json_object_get(tool, "outputSchema");
+    e->listing = tool;
+    e->upstream = 1;
+    e->flags = MCP_TOOL_LONG; /* no Store scope held open while the upstream works */
+    e->deny = json_is_true(json_object_get(it, "deny"));
+    e->approval = json_is_true(json_object_get(it, "approval"));
+    *snap_out = snap;
+    return 0;
+  }
+  json_decref(snap);
+  return -1;
+}
+
+/* Entry i of the combined list: our tools first, then the source's snapshot. */
+static const json_t *entry_listing(const mcp_server *srv, json_t *snap, size_t i)
+{
+  return i < srv->ntools ? srv->tools[i].listing
+                         : json_object_get(json_array_get(snap, i - srv->ntools), "tool");
+}
+
+/* Whether entry i is listed: not denied to everyone by the policy (mcp_policy_listed: the
+ * denylist, the allowlist, the deny band) nor, for an upstream tool, by its config. */
+static int entry_listed(const mcp_server *srv, json_t *snap, size_t i)
+{
+  if (i < srv->ntools)
+    return mcp_policy_listed(srv->policy, srv->tools[i].name, srv->tools[i].risk);
+  json_t *it = json_array_get(snap, i - srv->ntools);
+  json_int_t risk = json_integer_value(json_object_get(it, "risk"));
+  const char *n = json_string_value(json_object_get(json_object_get(it, "tool"), "name"));
+  if (!n || json_is_true(json_object_get(it, "deny")))
+    return 0;
+  return mcp_policy_listed(srv->policy, n,
+                           risk >= 0 && risk <= 4 ? (mcp_risk)risk : MCP_R3_EXECUTE);
+}
+
+/* tools/list names the tools the policy does not deny to everyone; a denied tool can still be
+ * called and gets its signed denial. Cursors count listed tools. */
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap)
 {
   const json_t *cursor = json_object_get(params, "cursor");
-  size_t start = 0, nlisted = 0, i, k;
+  json_t *snap = source_snapshot(srv);
+  size_t start = 0, nlisted = 0, i, k, total = srv->ntools + json_array_size(snap);
   json_t *tools, *res;
-  for (i = 0; i < srv->ntools; i++)
-    nlisted += (size_t)mcp_policy_listed(srv->policy, srv->tools[i].name, srv->tools[i].risk);
+  for (i = 0; i < total; i++)
+    nlisted += (size_t)entry_listed(srv, snap, i);
   if (cursor && !json_is_null(cursor)) {
     const char *c = json_string_value(cursor);
     char *endp = NULL;
@@ -170,23 +233,26 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
     if (!c || strncmp(c, "wl1:", 4) != 0 || !c[4]) {
       *code = MCP_JSONRPC_INVALID_PARAMS;
       snprintf(msg, msgcap, "Invalid params: unknown cursor");
+      json_decref(snap);
       return NULL;
     }
     v = strtoul(c + 4, &endp, 10);
     if (*endp || v == 0 || v >= nlisted) {
       *code = MCP_JSONRPC_INVALID_PARAMS;
       snprintf(msg, msgcap, "Invalid params: unknown cursor");
+      json_decref(snap);
       return NULL;
     }
     start = (size_t)v;
   }
   tools = json_array();
-  for (i = 0, k = 0; i < srv->ntools && k < start + (size_t)srv->page_size; i++) {
-    if (!mcp_policy_listed(srv->policy, srv->tools[i].name, srv->tools[i].risk))
+  for (i = 0, k = 0; i < total && k < start + (size_t)srv->page_size; i++) {
+    if (!entry_listed(srv, snap, i))
       continue;
     if (k++ >= start)
-      json_array_append(tools, srv->tools[i].listing);
+      json_array_append(tools, (json_t *)entry_listing(srv, snap, i));
   }
+  json_decref(snap);
   res = json_pack("{s:o}", "tools", tools);
   if (k < nlisted) {
     char next[32];
@@ -194,7 +260,7 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
     json_object_set_new(res, "nextCursor", json_string(next));
   }
   if (r && r->modern) {
-    json_object_set_new(res, "ttlMs", json_integer(300000));
+    json_object_set_new(res, "ttlMs", json_integer(srv->tool_source ? 0 : 300000));
     json_object_set_new(res, "cacheScope", json_string("public"));
   }
   return res;
@@ -215,6 +281,22 @@ json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller)
       continue;
     json_array_append_new(out, json_pack("{s:s,s:s,s:i}", "name", e->name, "description",
                                          e->description, "risk", (int)e->risk));
+  }
+  {
+    json_t *snap = source_snapshot(srv), *it;
+    size_t i;
+    json_array_foreach(snap, i, it) {
+      mcp_tool_entry e;
+      json_t *held = NULL;
+      const char *n = json_string_value(json_object_get(json_object_get(it, "tool"), "name"));
+      if (!n || mcp__source_find(srv, n, &e, &held) != 0)
+        continue;
+      if (!e.deny && mcp_policy_visible(srv->policy_probe, e.name, e.risk, caller))
+        json_array_append_new(out, json_pack("{s:s,s:s,s:i}", "name", e.name, "description",
+                                             e.description, "risk", (int)e.risk));
+      json_decref(held);
+    }
+    json_decref(snap);
   }
   return out;
 }

@@ -134,6 +134,8 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
   snprintf(srv->server_name, sizeof srv->server_name, "%s",
            opts->server_name && *opts->server_name ? opts->server_name : "workledger");
   srv->tool_groups = opts->tool_groups;
+  srv->tool_source = opts->tool_source;
+  pthread_mutex_init(&srv->sess_mu, NULL);
   srv->fault = !opts->fault                                 ? MCP_FAULT_NONE
                : !strcmp(opts->fault, "sign")               ? MCP_FAULT_SIGN
                : !strcmp(opts->fault, "insert")             ? MCP_FAULT_INSERT
@@ -220,6 +222,7 @@ void mcp_server_free(mcp_server *srv)
   pthread_cond_destroy(&srv->cv_work);
   pthread_cond_destroy(&srv->cv_slot);
   pthread_mutex_destroy(&srv->rec_mu);
+  pthread_mutex_destroy(&srv->sess_mu);
   free(srv);
 }
 

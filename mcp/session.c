@@ -38,8 +38,23 @@ int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *
   s->next_out_id = 1;
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
+  pthread_mutex_lock(&srv->sess_mu);
+  s->srv_next = srv->sessions;
+  srv->sessions = s;
+  pthread_mutex_unlock(&srv->sess_mu);
   *out = s;
   return MCP_OK;
+}
+
+void mcp_server_tools_changed(mcp_server *srv)
+{
+  static const char note[] =
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}";
+  pthread_mutex_lock(&srv->sess_mu);
+  for (mcp_session *s = srv->sessions; s; s = s->srv_next)
+    if (s->send && !s->stateless)
+      s->send(note, sizeof note - 1, MCP_EMIT_NOTIFICATION, s->send_payload);
+  pthread_mutex_unlock(&srv->sess_mu);
 }
 
 void mcp_session_drain(mcp_session *s)
@@ -61,6 +76,13 @@ void mcp_session_free(mcp_session *s)
     return;
   mcp_session_drain(s); /* no request runs after this, so none can start a watcher */
   mcp__watch_stop(s);
+  pthread_mutex_lock(&s->srv->sess_mu);
+  for (mcp_session **pp = &s->srv->sessions; *pp; pp = &(*pp)->srv_next)
+    if (*pp == s) {
+      *pp = s->srv_next;
+      break;
+    }
+  pthread_mutex_unlock(&s->srv->sess_mu);
   for (o = s->out; o; o = n) {
     n = o->next;
     json_decref(o->response);

@@ -59,6 +59,34 @@ typedef struct mcp_tool_impl {
  * handler writes commits atomically with the call record (one transaction per call). */
 #define MCP_TOOL_LONG 1u
 
+/* ---- tools of other MCP servers (spec/upstreams.md) ----------------------------------------- */
+
+/* Tools the core serves on behalf of other MCP servers (tools/upstream.c): they are listed after
+ * the built-in ones and called through the same path (arguments checked against their
+ * inputSchema when our validator understands it, the policy gate, the signed receipt, one Store
+ * transaction), but their result is the other server's CallToolResult, returned unchanged with
+ * our receipt added to its _meta. Both functions may be called from several threads at once. */
+typedef struct mcp_tool_source {
+  /* The current tools: a new array of {"tool": <tools/list entry, its final name included>,
+   * "risk": 0..4, "deny": bool, "approval": bool}; never NULL (an empty array). */
+  json_t *(*snapshot)(void *self);
+  /* Calls tool `name` (as listed) with `args` (borrowed). Returns 0 with *result_out the
+   * CallToolResult as the other server returned it (new; isError results included), or -1 with
+   * a one-line message a model can act on in err (size errlen): then the call fails with a
+   * signed `failed` receipt. Must honour mcp_ctx_cancelled(ctx). */
+  int (*call)(void *self, mcp_ctx *ctx, const char *name, const json_t *args, json_t **result_out,
+              char *err, size_t errlen);
+  void *self; /* passed to both */
+} mcp_tool_source;
+
+/* Sends notifications/tools/list_changed to every session that has a channel to its client
+ * (stdio). Callable from any thread. */
+void mcp_server_tools_changed(mcp_server *srv);
+
+/* Relays a notification (method borrowed, params stolen; NULL = none) to the calling client
+ * as part of this call: notifications/message of another server, for instance. */
+void mcp_ctx_notify(mcp_ctx *ctx, const char *method, json_t *params);
+
 /* ---- resources and prompts (resources/list, resources/read, prompts/list, prompts/get) ------ */
 
 /* A resource offered by a tool group (tools/resources.c, tools/ledger_resources.c): one with a

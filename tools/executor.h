@@ -88,10 +88,12 @@ typedef struct mcp_executor {
   int (*run)(mcp_ctx *ctx, const mcp_task *task, const mcp_route *route, mcp_task_result *out);
 } mcp_executor;
 
-/* The built-in types, in routing order (tools/exec_command.c, tools/exec_delegate.c). */
+/* The built-in types, in routing order (tools/exec_command.c, tools/exec_mcp.c,
+ * tools/exec_delegate.c, tools/chat.c). */
 extern const mcp_executor mcp_executor_command;
 extern const mcp_executor mcp_executor_delegate;
 extern const mcp_executor mcp_executor_chat; /* tools/chat.c: the chat backend (executors.chat) */
+extern const mcp_executor mcp_executor_mcp;  /* tools/exec_mcp.c: a call on a live upstream */
 
 /* Longest delegation chain (tokens, root first) a task may carry or create (spec/mcp.md §3.1.1);
  * equal to the receipt nesting limit, so a chain and its receipts have the same depth. */

@@ -31,8 +31,9 @@
 #define MAX_CAP_LEN 128
 
 /* Executor types, asked in this order (local commands before peers). A new type adds one line. */
-static const mcp_executor *const executor_table[] = {&mcp_executor_command, &mcp_executor_delegate,
-                                                     &mcp_executor_chat, NULL};
+static const mcp_executor *const executor_table[] = {&mcp_executor_command, &mcp_executor_mcp,
+                                                     &mcp_executor_delegate, &mcp_executor_chat,
+                                                     NULL};
 
 const char *mcp_task_status_name(mcp_task_status st)
 {

@@ -47,7 +47,7 @@ only_headers() { # module, allowed-regex (headers of other modules it may includ
     grep -vE "\"$1/" | grep -vE "\"($2)\"")
   [ -z "$hits" ] || { bad "$1/ includes a header outside its allowed set:"; echo "$hits" >&2; }
 }
-only_headers tools 'mcp/tool\.h|tools/[a-z_]+\.h|ledger/(ledger|work|wrap|approval|kinds)\.h|client/(client|llm)\.h|config/config\.h|crypto/(err|seal|artifacts|jschema)\.h|schemas/schemas\.h'
+only_headers tools 'mcp/tool\.h|tools/[a-z_]+\.h|ledger/(ledger|work|wrap|approval|kinds)\.h|client/(client|llm|upstream)\.h|config/config\.h|crypto/(err|seal|artifacts|jschema)\.h|schemas/schemas\.h'
 only_headers serve 'mcp/mcp\.h|mcp/policy\.h|transports/[a-z_]+\.h|config/config\.h|ledger/ledger\.h|crypto/(err|seal|artifacts)\.h'
 if grep -rnE '#include\s*"[a-z]+/[a-z_]+_int\.h"' --include='*.[ch]' $mods 2>/dev/null |
     awk -F: '{ split($1, p, "/"); if (index($0, "\"" p[1] "/") == 0) print }' | grep -q .; then
