@@ -140,12 +140,12 @@ json_t *mcp_ctx_client_request(mcp_ctx *ctx, const char *capability, const char 
 {
   mcp_req *r = ctx->req;
   json_t *resp, *result, *e;
-  if (r->modern || !r->s->send) {
+  if (r->modern || (!r->s->send && !r->s->stateless)) {
     json_decref(params);
     snprintf(err, errlen,
              "the client cannot be asked (%s): this %s has no server-to-client channel; use a "
-             "stdio session",
-             method, r->modern ? "2026-07-28 request" : "stateless HTTP request");
+             "stdio session, a legacy HTTP request, or an InputRequiredResult",
+             method, r->modern ? "2026-07-28 request" : "session");
     return NULL;
   }
   if (capability && !json_object_get(r->client_caps, capability)) {

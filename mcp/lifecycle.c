@@ -29,6 +29,8 @@ static json_t *server_caps(const mcp_server *srv)
                         json_pack("{s:b,s:b}", "subscribe", 0, "listChanged", 0));
   if (caps && mcp__has_prompts(srv))
     json_object_set_new(caps, "prompts", json_pack("{s:b}", "listChanged", 0));
+  if (caps) /* SEP-2663: tools flagged MCP_TOOL_TASK run as tasks for clients that opt in */
+    json_object_set_new(caps, "extensions", json_pack("{s:{}}", "io.modelcontextprotocol/tasks"));
   return caps;
 }
 
@@ -38,7 +40,8 @@ void mcp__modernize(mcp_req *r, json_t *result)
   json_t *meta;
   if (!r->modern || !json_is_object(result))
     return;
-  json_object_set_new(result, "resultType", json_string("complete"));
+  if (!json_is_string(json_object_get(result, "resultType")))
+    json_object_set_new(result, "resultType", json_string("complete"));
   meta = json_object_get(result, "_meta");
   if (!json_is_object(meta)) {
     meta = json_object();
@@ -69,7 +72,14 @@ static json_t *do_initialize(mcp_req *r, int *code, char *msg, size_t cap)
   for (int i = 0; legacy_versions[i]; i++)
     if (strcmp(want, legacy_versions[i]) == 0)
       answer = legacy_versions[i];
-  if (!s->stateless) {
+  if (s->stateless) {
+    /* stateless HTTP remembers nothing but what the caller's client can be asked (legacy
+     * elicitation on the response stream needs the capability of its last initialize) */
+    pthread_mutex_lock(&s->mu);
+    json_decref(s->client_caps);
+    s->client_caps = caps ? json_incref(caps) : json_object();
+    pthread_mutex_unlock(&s->mu);
+  } else {
     pthread_mutex_lock(&s->mu);
     if (s->init_state > 0) {
       pthread_mutex_unlock(&s->mu);
@@ -131,8 +141,8 @@ static json_t *do_set_level(mcp_req *r, int *code, char *msg, size_t cap)
 static int known_method(const char *m)
 {
   static const char *const methods[] = {
-      "initialize",      "ping", "tools/list", "tools/call", "logging/setLevel",
-      "server/discover", NULL};
+      "initialize",      "ping",      "tools/list",   "tools/call",   "logging/setLevel",
+      "server/discover", "tasks/get", "tasks/update", "tasks/cancel", NULL};
   for (int i = 0; methods[i]; i++)
     if (strcmp(m, methods[i]) == 0)
       return 1;
@@ -182,7 +192,7 @@ int mcp__classify(mcp_session *s, const mcp_envelope *env, mcp_emit_fn emit, voi
   if (era < 0)
     return MCP_CLASS_ANSWERED;
   *modern = era;
-  if (!known_method(m) ||
+  if (!known_method(m) || (!era && !strncmp(m, "tasks/", 6)) ||
       (era && (!strcmp(m, "initialize") || !strcmp(m, "ping") || !strcmp(m, "logging/setLevel")))) {
     snprintf(why, sizeof why, "Method not found: %.150s", m);
     mcp__reply_error(emit, payload, env->id, MCP_JSONRPC_METHOD_NOT_FOUND, why, NULL);
@@ -232,5 +242,6 @@ void mcp__answer_inline(mcp_req *r)
 
 int mcp__req_can_elicit(const mcp_req *r)
 {
-  return !r->modern && r->s->send != NULL && caps_has(r->client_caps, "elicitation");
+  return !r->modern && (r->s->send != NULL || r->s->stateless) &&
+         caps_has(r->client_caps, "elicitation");
 }

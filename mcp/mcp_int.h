@@ -76,7 +76,9 @@ struct mcp_server {
   pthread_t *threads;
   int nthreads;
 
-  int fault; /* MCP_FAULT_* (tests: mcp_server_opts.fault) */
+  int fault;               /* MCP_FAULT_* (tests: mcp_server_opts.fault) */
+  uint8_t *state_key;      /* mrtr.c: the requestState HMAC key (sodium_malloc memory) */
+  struct mcp_tasks *tasks; /* tasks.c: the MCP tasks of this server */
 
   /* the Store run that holds this server's mcp.call events (see record.c) */
   pthread_mutex_t rec_mu;
@@ -178,6 +180,16 @@ int mcp__has_resources(const mcp_server *srv);
 int mcp__has_prompts(const mcp_server *srv);
 /* 1 for the methods above. */
 int mcp__is_resource_method(const char *method);
+
+/* mrtr.c: the requestState key (0 / -1 out of memory) and its release. */
+int mcp__state_key_init(mcp_server *srv);
+void mcp__state_key_free(mcp_server *srv);
+
+/* tasks.c: the task table (init also closes the tasks a crash left open; free cancels and
+ * joins every task thread) and tasks/get, tasks/update, tasks/cancel (NULL + code/msg/data). */
+int mcp__tasks_init(mcp_server *srv);
+void mcp__tasks_free(mcp_server *srv);
+json_t *mcp__tasks_request(mcp_req *r, int *code, char *msg, size_t cap, json_t **data);
 
 /* session.c */
 void mcp__session_link(mcp_session *s, mcp_req *r);   /* gives r its ticket, counts it live */

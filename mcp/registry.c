@@ -212,3 +212,9 @@ json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller)
   }
   return out;
 }
+
+const json_t *mcp_server_tool_schema(mcp_server *srv, const char *name)
+{
+  const mcp_tool_entry *t = srv && name ? mcp__tool_find(srv, name) : NULL;
+  return t ? t->input_schema : NULL;
+}

@@ -360,6 +360,19 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
     json_decref(root);
     return;
   }
+  const char *meth = json_string_value(json_object_get(root, "method"));
+  if (json_is_object(root) && json_object_get(root, "id") && meth && !strcmp(meth, "tools/call")) {
+    const char *tool = json_string_value(json_object_get(json_object_get(root, "params"), "name"));
+    json_t *schema = tool && h->conformance ? mcp_conformance_tool_schema(tool) : NULL;
+    if (tool && !schema)
+      schema = json_incref((json_t *)mcp_server_tool_schema(h->srv, tool));
+    int bad = http_check_param_headers(r, root, schema);
+    json_decref(schema);
+    if (bad) {
+      json_decref(root);
+      return;
+    }
+  }
   hreq *x = calloc(1, sizeof *x);
   if (!x) {
     json_decref(root);
@@ -372,14 +385,17 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
   x->refs = 2;
   x->sse_ok = sse_ok;
   x->modern = modern;
-  if (h->conformance && json_is_object(root) && json_object_get(root, "id") &&
-      mcp_conformance_handle(root, modern, on_emit, x)) {
-    json_decref(root);
-    hreq_unref(x);
-    return;
+  x->sess = session_for(h, ar);
+  if (h->conformance && x->sess && json_is_object(root) && json_object_get(root, "id") &&
+      json_object_get(root, "method")) {
+    mcp_conformance_ctx cx = {.srv = h->srv, .sess = x->sess, .caller = ar->caller_id};
+    if (mcp_conformance_handle(root, modern, &cx, on_emit, x)) {
+      json_decref(root);
+      hreq_unref(x);
+      return;
+    }
   }
   json_decref(root);
-  x->sess = session_for(h, ar);
   if (!x->sess) {
     pthread_mutex_destroy(&x->mu);
     free(x);
