@@ -266,6 +266,13 @@ static int mrtr_approval(call_state *cs, json_t **ask, char *why, size_t cap)
   const char *token = json_string_value(json_object_get(r->params, "requestState"));
   json_t *state, *entries;
   char *sealed;
+  if (answers && !json_is_object(answers)) {
+    fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+             "Invalid params: inputResponses must be an object of responses");
+    return -1;
+  }
+  if (answer && !json_is_object(answer))
+    answer = NULL; /* not an answer: asked again */
   if (answer || token) {
     state = token ? mcp_state_open(cs->srv, r->s->caller.id, "approval", token) : NULL;
     const char *st_tool = json_string_value(json_object_get(state, "tool"));

@@ -206,6 +206,9 @@ const json_t *mcp_server_tool_schema(mcp_server *srv, const char *name);
  * Returns a new string (free()) or NULL (bad arguments, out of memory). */
 char *mcp_state_seal(mcp_server *srv, const char *caller_id, const char *purpose,
                      const json_t *state);
+/* The same with its own lifetime (legacy HTTP session ids: a day). */
+char *mcp_state_seal_ttl(mcp_server *srv, const char *caller_id, const char *purpose,
+                         const json_t *state, int64_t ttl_ms);
 /* Opens a requestState: the sealed value (new) when its MAC checks for this caller and purpose
  * and it has not expired; NULL otherwise (tampered, another caller, expired, malformed). */
 json_t *mcp_state_open(mcp_server *srv, const char *caller_id, const char *purpose,

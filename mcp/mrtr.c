@@ -50,12 +50,18 @@ static char *state_mac(const mcp_server *srv, const char *caller_id, const char 
 char *mcp_state_seal(mcp_server *srv, const char *caller_id, const char *purpose,
                      const json_t *state)
 {
+  return mcp_state_seal_ttl(srv, caller_id, purpose, state, MCP_STATE_TTL_MS);
+}
+
+char *mcp_state_seal_ttl(mcp_server *srv, const char *caller_id, const char *purpose,
+                         const json_t *state, int64_t ttl_ms)
+{
   json_t *env;
   char *text, *b64, *mac, *out = NULL;
   if (!srv || !srv->state_key || !caller_id || !purpose || !state)
     return NULL;
-  env = json_pack("{s:s,s:I,s:O}", "p", purpose, "e", (json_int_t)(mcp_now_ms() + MCP_STATE_TTL_MS),
-                  "s", state);
+  env = json_pack("{s:s,s:I,s:O}", "p", purpose, "e", (json_int_t)(mcp_now_ms() + ttl_ms), "s",
+                  state);
   text = env ? seal_json_dumps(env, JSON_COMPACT) : NULL;
   json_decref(env);
   b64 = text ? seal_b64url_encode((const uint8_t *)text, strlen(text)) : NULL;

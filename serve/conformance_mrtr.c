@@ -31,9 +31,22 @@ static json_t *roots_req(void)
   return json_pack("{s:s,s:{}}", "method", "roots/list", "params");
 }
 
+/* An answer: only an object counts (anything else is asked again). */
 static const json_t *answer(const conf_call *c, const char *key)
 {
-  return json_object_get(json_object_get(c->params, "inputResponses"), key);
+  const json_t *a = json_object_get(json_object_get(c->params, "inputResponses"), key);
+  return json_is_object(a) ? a : NULL;
+}
+
+/* inputResponses present but not an object: a protocol error (answered, returns 1). */
+static int bad_responses(const conf_call *c)
+{
+  const json_t *ir = json_object_get(c->params, "inputResponses");
+  if (!ir || json_is_object(ir))
+    return 0;
+  conf_error(c->emit, c->payload, c->id, MCP_JSONRPC_INVALID_PARAMS,
+             "Invalid params: inputResponses must be an object of responses", NULL);
+  return 1;
 }
 
 static const char *answer_field(const conf_call *c, const char *key, const char *field)
@@ -189,6 +202,10 @@ int conf_mrtr_call(const conf_call *c, const char *name)
   char t[600];
   if (!c->modern || strncmp(name, "test_", 5) != 0)
     return 0;
+  if ((!strncmp(name, "test_input_required_result_", 27) ||
+       !strcmp(name, "test_streaming_elicitation")) &&
+      bad_responses(c))
+    return 1;
   if (!strcmp(name, "test_input_required_result_elicitation"))
     return one_elicit(c, name, "user_name", "What is your name?", "name", 0);
   if (!strcmp(name, "test_streaming_elicitation"))
@@ -253,6 +270,8 @@ int conf_mrtr_prompt(const conf_call *c, const char *name)
   const char *ctx;
   if (!c->modern || strcmp(name, "test_input_required_result_prompt") != 0)
     return 0;
+  if (bad_responses(c))
+    return 1;
   if (!answer(c, "user_context")) {
     ask(c,
         json_pack("{s:o}", "user_context",

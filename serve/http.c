@@ -58,6 +58,7 @@ typedef struct hreq {
   int refs;
   uint64_t ticket;
   int streaming, sse_ok, modern;
+  char *session_id; /* new: the Mcp-Session-Id an initialize answer carries, or NULL */
 } hreq;
 
 /* ---- small helpers -------------------------------------------------------------------------- */
@@ -249,6 +250,7 @@ static void hreq_unref(hreq *x)
   if (left)
     return;
   pthread_mutex_destroy(&x->mu);
+  free(x->session_id);
   free(x);
 }
 
@@ -305,7 +307,9 @@ static void on_emit(const char *msg, size_t len, unsigned flags, void *payload)
     } else if (!msg) {
       tp_http_reply(x->req, 202, NULL, NULL, NULL, 0);
     } else {
-      tp_http_reply(x->req, status_for(msg, len, x->modern), JSON_CT, NULL, msg, len);
+      const char *const sh[] = {"Mcp-Session-Id", x->session_id, NULL};
+      tp_http_reply(x->req, status_for(msg, len, x->modern), JSON_CT, x->session_id ? sh : NULL,
+                    msg, len);
     }
     hreq_unref(x);
     return;
@@ -373,11 +377,35 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
       return;
     }
   }
+  /* legacy sessions (spec/http.md): an id is a sealed token bound to the caller, checked on
+   * every request that carries one; nothing is kept per session (a restart ends them all) */
+  const char *sid = tp_http_req_header(r, "Mcp-Session-Id");
+  if (!modern && sid) {
+    json_t *st = mcp_state_open(h->srv, ar->caller_id, "http-session", sid);
+    if (!st) {
+      json_decref(root);
+      http_reply_error(r, 404, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                       "Not Found: unknown or expired Mcp-Session-Id; initialize again", NULL);
+      return;
+    }
+    json_decref(st);
+  }
   hreq *x = calloc(1, sizeof *x);
   if (!x) {
     json_decref(root);
     http_reply_error(r, 500, NULL, MCP_JSONRPC_INTERNAL_ERROR, "out of memory", NULL);
     return;
+  }
+  if (!modern && json_object_get(root, "id") &&
+      !strcmp(json_string_value(json_object_get(root, "method"))
+                  ? json_string_value(json_object_get(root, "method"))
+                  : "",
+              "initialize")) {
+    json_t *st = json_pack("{s:i}", "v", 1);
+    x->session_id = st ? mcp_state_seal_ttl(h->srv, ar->caller_id, "http-session", st,
+                                            24LL * 3600 * 1000)
+                       : NULL;
+    json_decref(st);
   }
   pthread_mutex_init(&x->mu, NULL);
   x->h = h;
@@ -398,6 +426,7 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
   json_decref(root);
   if (!x->sess) {
     pthread_mutex_destroy(&x->mu);
+    free(x->session_id);
     free(x);
     http_reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "too many distinct callers", NULL);
     return;
