@@ -184,7 +184,9 @@ int mcp_ctx_shutting_down(mcp_ctx *ctx)
 
 int mcp_ctx_cancelled(mcp_ctx *ctx)
 {
-  return atomic_load(&ctx->req->cancelled) || atomic_load(&ctx->req->s->srv->shutting_down);
+  mcp_req *r = ctx->req;
+  return atomic_load(&r->cancelled) || atomic_load(&r->s->srv->shutting_down) ||
+         (r->task_id[0] && mcp_task_cancelled(r->s->srv, r->task_id));
 }
 const char *mcp_ctx_identity_file(mcp_ctx *ctx)
 {

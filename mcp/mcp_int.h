@@ -127,6 +127,7 @@ struct mcp_req {
   double progress_last;
   pthread_mutex_t progress_mu; /* serialises progress between the handler and the heartbeat */
   json_t *client_caps;         /* new: effective client capabilities */
+  char task_id[64];            /* call_task.c: the task this call runs as, or "" */
   mcp_req *q_next;
   mcp_req *live_next;
 };
@@ -239,6 +240,9 @@ void mcp__registry_free(mcp_server *srv);
 const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name);
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap);
+
+/* call_task.c: tools/call, as a task when the tool and the client allow it (else as call.c). */
+json_t *mcp__tools_call_maybe_task(mcp_req *r, int *code, char *msg, size_t msgcap);
 
 /* call.c */
 json_t *mcp__tools_call(mcp_req *r, int *code, char *msg,

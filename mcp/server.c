@@ -246,7 +246,7 @@ static void handle_request(mcp_req *r)
   if (strcmp(r->method, "tools/list") == 0)
     result = mcp__tools_list(r->s->srv, r, r->params, &code, msg, sizeof msg);
   else if (strcmp(r->method, "tools/call") == 0)
-    result = mcp__tools_call(r, &code, msg, sizeof msg);
+    result = mcp__tools_call_maybe_task(r, &code, msg, sizeof msg);
   else if (mcp__is_resource_method(r->method))
     result = mcp__resources_request(r, &code, msg, sizeof msg);
   else if (strncmp(r->method, "tasks/", 6) == 0)
