@@ -15,15 +15,31 @@ static int caps_has(const json_t *caps, const char *name)
   return json_object_get(caps, name) != NULL;
 }
 
+/* The server's icon (a data: URI, so that no client has to fetch anything). */
+#define ICON_SVG                                                                                     \
+  "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAg"   \
+  "MCAzMiAzMiI+PHJlY3Qgd2lkdGg9IjMyIiBoZWlnaHQ9IjMyIiByeD0iNiIgZmlsbD0iIzFmNGU3OSIvPjxwYXRoIGQ9Ik04" \
+  "IDloMTZNOCAxNmgxNk04IDIzaDEwIiBzdHJva2U9IiNmZmYiIHN0cm9rZS13aWR0aD0iMyIvPjwvc3ZnPg=="
+
+/* Used when the configuration gives none (mcp_server_opts.instructions). */
+static const char default_instructions[] =
+    "workledger is a motebit node and a Motus Work Ledger: every tool call is policy-gated, "
+    "signed (a receipt in _meta io.motebit/receipt) and recorded. Claim work with "
+    "motus_work_claim, record evidence, renew long leases, release and decide; run long work as "
+    "a task (motebit_task, motus_wrap) when your client supports the tasks extension; calls in "
+    "the approval band ask the user (elicitation) or wait for `workledger approve`.";
+
 static json_t *server_info(const mcp_server *srv)
 {
-  return json_pack("{s:s,s:s,s:s}", "name", srv->server_name, "version", WL_VERSION, "title",
-                   "workledger");
+  return json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:[s]}]}", "name", srv->server_name, "version",
+                   WL_VERSION, "title", "workledger", "icons", "src", ICON_SVG, "mimeType",
+                   "image/svg+xml", "sizes", "any");
 }
 
 static json_t *server_caps(const mcp_server *srv)
 {
-  json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", 0, "logging");
+  json_t *caps = json_pack("{s:{s:b},s:{},s:{}}", "tools", "listChanged", 0, "logging",
+                           "completions");
   if (caps && mcp__has_resources(srv))
     json_object_set_new(caps, "resources",
                         json_pack("{s:b,s:b}", "subscribe", 0, "listChanged", 0));
@@ -103,8 +119,8 @@ static json_t *do_initialize(mcp_req *r, int *code, char *msg, size_t cap)
   }
   res = json_pack("{s:s,s:o,s:o}", "protocolVersion", answer, "capabilities", server_caps(srv),
                   "serverInfo", server_info(srv));
-  if (srv->instructions)
-    json_object_set_new(res, "instructions", json_string(srv->instructions));
+  json_object_set_new(res, "instructions",
+                      json_string(srv->instructions ? srv->instructions : default_instructions));
   return res;
 }
 
@@ -114,8 +130,8 @@ static json_t *do_discover(mcp_req *r)
   json_t *res = json_pack("{s:[s,s,s,s],s:o,s:i,s:s}", "supportedVersions", MCP_VERSION_MODERN,
                           "2025-11-25", "2025-06-18", "2025-03-26", "capabilities",
                           server_caps(srv), "ttlMs", 300000, "cacheScope", "public");
-  if (srv->instructions)
-    json_object_set_new(res, "instructions", json_string(srv->instructions));
+  json_object_set_new(res, "instructions",
+                      json_string(srv->instructions ? srv->instructions : default_instructions));
   return res;
 }
 
@@ -140,9 +156,17 @@ static json_t *do_set_level(mcp_req *r, int *code, char *msg, size_t cap)
 
 static int known_method(const char *m)
 {
-  static const char *const methods[] = {
-      "initialize",      "ping",      "tools/list",   "tools/call",   "logging/setLevel",
-      "server/discover", "tasks/get", "tasks/update", "tasks/cancel", NULL};
+  static const char *const methods[] = {"initialize",
+                                        "ping",
+                                        "tools/list",
+                                        "tools/call",
+                                        "logging/setLevel",
+                                        "server/discover",
+                                        "tasks/get",
+                                        "tasks/update",
+                                        "tasks/cancel",
+                                        "completion/complete",
+                                        NULL};
   for (int i = 0; methods[i]; i++)
     if (strcmp(m, methods[i]) == 0)
       return 1;

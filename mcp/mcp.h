@@ -197,7 +197,7 @@ int mcp_session_inflight(mcp_session *s);
  * HTTP binding's x-mcp-header checks (SEP-2243). */
 const json_t *mcp_server_tool_schema(mcp_server *srv, const char *name);
 
-/* ---- multi-round-trip requests (SEP-2322; spec/mcp.md §6) ----------------------------------- */
+/* ---- multi-round-trip requests (SEP-2322; spec/mcp.md §5.3) -------------------------------- */
 
 #define MCP_STATE_TTL_MS (15 * 60 * 1000) /* a requestState is good for 15 minutes */
 
@@ -255,7 +255,7 @@ int mcp_peek_method(const char *msg, size_t len, char *method_out, size_t mcap, 
                     size_t ncap);
 
 /* ---- durable MCP tasks (SEP-2663, the io.modelcontextprotocol/tasks extension of 2026-07-28;
- * spec/mcp.md §7; mcp/tasks.c) ------------------------------------------------------------------
+ * spec/mcp.md §5.4; mcp/tasks.c) ------------------------------------------------------------------
  * A task is created by the server for a call whose request declared the extension, answered at
  * once with a CreateTaskResult, and run on a thread of the task table; the client polls
  * tasks/get (the result or error is inlined there), answers inputRequests with tasks/update and

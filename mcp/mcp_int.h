@@ -192,6 +192,9 @@ int mcp__tasks_init(mcp_server *srv);
 void mcp__tasks_free(mcp_server *srv);
 json_t *mcp__tasks_request(mcp_req *r, int *code, char *msg, size_t cap, json_t **data);
 
+/* complete.c: completion/complete on a worker (NULL + code/msg on error). */
+json_t *mcp__complete_request(mcp_req *r, int *code, char *msg, size_t cap);
+
 /* session.c */
 void mcp__session_link(mcp_session *s, mcp_req *r);   /* gives r its ticket, counts it live */
 void mcp__session_unlink(mcp_session *s, mcp_req *r); /* r finished: wakes mcp_session_drain */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0
- * mcp/mrtr.c — multi-round-trip requests (SEP-2322, spec/mcp.md §6): the opaque requestState a
+ * mcp/mrtr.c — multi-round-trip requests (SEP-2322, spec/mcp.md §5.3): the opaque requestState a
  * server hands out with an InputRequiredResult and takes back on the retry. The state is the
  * base64url of a small JSON envelope {p: purpose, e: expiry ms, s: state} followed by "." and the
  * base64url HMAC-SHA-256 of the caller id and that text, under a per-process random key held in

@@ -249,6 +249,8 @@ static void handle_request(mcp_req *r)
     result = mcp__tools_call_maybe_task(r, &code, msg, sizeof msg);
   else if (mcp__is_resource_method(r->method))
     result = mcp__resources_request(r, &code, msg, sizeof msg);
+  else if (strcmp(r->method, "completion/complete") == 0)
+    result = mcp__complete_request(r, &code, msg, sizeof msg);
   else if (strncmp(r->method, "tasks/", 6) == 0)
     result = mcp__tasks_request(r, &code, msg, sizeof msg, &data);
   else {

@@ -296,6 +296,32 @@ static void write_event(hreq *x, const char *msg, size_t len)
   free(b);
 }
 
+static void drop_final(const char *msg, size_t len, unsigned flags, void *payload)
+{
+  (void)msg;
+  (void)len;
+  (void)flags;
+  (void)payload;
+}
+
+/* A server request (msg) that cannot reach a client without an SSE stream: answered at once, on
+ * the client's behalf, with an error, so that the waiting call goes on (pending approval). */
+static void answer_unreachable(hreq *x, const char *msg, size_t len)
+{
+  json_t *req = json_loadb(msg, len, 0, NULL);
+  json_t *resp = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+                           json_object_get(req, "id") ? json_object_get(req, "id") : json_null(),
+                           "error", "code", MCP_JSONRPC_INTERNAL_ERROR, "message",
+                           "the client cannot receive server requests (Accept has no "
+                           "text/event-stream)");
+  char *t = resp ? seal_json_dumps(resp, JSON_COMPACT) : NULL;
+  if (t && x->sess)
+    (void)mcp_submit(x->sess, t, strlen(t), drop_final, NULL, NULL);
+  free(t);
+  json_decref(resp);
+  json_decref(req);
+}
+
 static void on_emit(const char *msg, size_t len, unsigned flags, void *payload)
 {
   hreq *x = payload;
@@ -312,6 +338,10 @@ static void on_emit(const char *msg, size_t len, unsigned flags, void *payload)
                     msg, len);
     }
     hreq_unref(x);
+    return;
+  }
+  if (msg && !x->sse_ok && (flags & MCP_EMIT_REQUEST)) {
+    answer_unreachable(x, msg, len);
     return;
   }
   if (!msg || !x->sse_ok)
