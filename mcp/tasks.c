@@ -33,6 +33,7 @@ typedef struct mcp_task {
   int durable;
   pthread_t th;
   int has_thread;
+  int done; /* the thread returned (it may be joined without waiting on anything) */
   mcp_task_fn fn;
   void *arg;
   void (*arg_free)(void *);
@@ -334,7 +335,33 @@ static void *task_main(void *arg)
   pthread_mutex_unlock(&srv->tasks->mu);
   if (open)
     mcp_task_fail(srv, k->id, MCP_JSONRPC_INTERNAL_ERROR, "the task ended without a result");
+  pthread_mutex_lock(&srv->tasks->mu);
+  k->done = 1;
+  pthread_mutex_unlock(&srv->tasks->mu);
   return NULL;
+}
+
+/* Frees the ended tasks whose thread returned and that the Store keeps (tasks/get reads them
+ * back) or whose ttl passed, so that the table never fills (lock held). */
+static void prune_locked(struct mcp_tasks *t, int64_t now)
+{
+  mcp_task **pp = &t->head;
+  while (*pp) {
+    mcp_task *k = *pp;
+    if (k->done && terminal(k->status) && (k->durable || now - k->created > MCP_TASK_TTL_MS)) {
+      *pp = k->next;
+      if (k->has_thread)
+        pthread_join(k->th, NULL); /* returned already: its last act was to set done */
+      json_decref(k->result);
+      json_decref(k->error);
+      json_decref(k->pending);
+      json_decref(k->answers);
+      free(k);
+      t->n--;
+    } else {
+      pp = &k->next;
+    }
+  }
 }
 
 int mcp_task_start(mcp_server *srv, const char *owner, const char *tool, mcp_task_fn fn, void *arg,
@@ -374,6 +401,8 @@ int mcp_task_start(mcp_server *srv, const char *owner, const char *tool, mcp_tas
     k->durable = 1;
   }
   pthread_mutex_lock(&t->mu);
+  if (t->n >= MAX_TASKS)
+    prune_locked(t, k->created);
   if (t->stopping || t->n >= MAX_TASKS || atomic_load(&srv->shutting_down)) {
     pthread_mutex_unlock(&t->mu);
     snprintf(k->status, sizeof k->status, "failed");
@@ -503,7 +532,8 @@ json_t *mcp__tasks_request(mcp_req *r, int *code, char *msg, size_t cap, json_t 
   struct mcp_tasks *t = srv->tasks;
   const char *id = json_string_value(json_object_get(r->params, "taskId"));
   json_t *res = NULL;
-  mcp_task *k;
+  mcp_task *k, snap;
+  int close_now = 0, found;
   if (!r->modern || !mcp_task_client_supports(r->params)) {
     *code = MCP_ERR_MISSING_CAPABILITY;
     snprintf(msg, cap,
@@ -544,16 +574,20 @@ json_t *mcp__tasks_request(mcp_req *r, int *code, char *msg, size_t cap, json_t 
       k->updated = mcp_now_ms();
       json_decref(k->pending);
       k->pending = NULL;
+      snap = *k; /* closed in the Store below, outside the lock */
+      snap.result = snap.error = snap.pending = snap.answers = NULL;
+      close_now = 1;
     }
     pthread_cond_broadcast(&t->cv);
     res = json_object();
   }
+  found = k != NULL;
   pthread_mutex_unlock(&t->mu);
-  if (k && !strcmp(r->method, "tasks/cancel") && !strcmp(k->status, "cancelled"))
-    store_close(srv, k, NULL); /* a replay when it was closed before */
-  if (!k && !strcmp(r->method, "tasks/get"))
+  if (close_now)
+    store_close(srv, &snap, NULL);
+  if (!found && !strcmp(r->method, "tasks/get"))
     res = from_store(srv, id, r->s->caller.id);
-  if (!res && !k) {
+  if (!res && !found) {
     *code = MCP_JSONRPC_INVALID_PARAMS;
     snprintf(msg, cap, "Invalid params: unknown taskId %.100s", id);
   }

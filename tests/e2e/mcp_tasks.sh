@@ -10,7 +10,9 @@
 #     second as failed with a signed receipt that `workledger verify` accepts;
 #  3. with motebit_task in the approval band, the call answers an InputRequiredResult asking
 #     `approval` through elicitation/create; the retry with a tampered requestState is refused
-#     (-32602); the retry with the state and an accepting answer completes with a receipt.
+#     (-32602); the retry with the state and an accepting answer completes with a receipt;
+#  4. in the legacy era the SDK v1 client (elicitation declared) is asked on the response stream
+#     of its call (it holds an Mcp-Session-Id): accept completes, decline is denied, both signed.
 # The tooling is installed by tests/e2e/conformance/ensure.sh (skips with 77 without npm).
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
@@ -21,7 +23,11 @@ bash "$C/ensure.sh" || exit $?
 command -v python3 >/dev/null || { echo "SKIP: python3 absent"; exit 77; }
 T=$(mktemp -d)
 PID=
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$T"; }
+cleanup() {
+  [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
+  [ -s "$T/hang.pid" ] && kill "$(cat "$T/hang.pid")" 2>/dev/null # the executor SIGKILL orphaned
+  rm -rf "$T"
+}
 trap cleanup EXIT
 fails=0
 ok() { echo "ok   $*"; }
@@ -30,8 +36,8 @@ TOKEN=mcp-tasks-e2e-token
 config() { # $1 = require_approval_above
   printf '{"http":{"tokens":[{"name":"sdk","token":"%s"}]},"policy":{"require_approval_above":%s},
 "executors":{"echo":{"type":"command","argv":["cat"]},
-"hang":{"type":"command","argv":["/bin/sh","-c","echo started; sleep 20"],"timeout_s":120}}}\n' \
-    "$TOKEN" "$1" >"$T/.motus/config.json"
+"hang":{"type":"command","argv":["/bin/sh","-c","echo $$ >%s/hang.pid; echo started; exec sleep 600"],"timeout_s":900}}}\n' \
+    "$TOKEN" "$1" "$T" >"$T/.motus/config.json"
 }
 start() {
   rm -f "$T/port"
@@ -144,6 +150,22 @@ open(sys.argv[2], "w").write(json.dumps(r["structuredContent"]))
 PY
 if "$W" verify "$T/approved-receipt.json" >"$T/verify2.out" 2>&1; then ok "workledger verify accepts the task's ExecutionReceipt"
 else bad "verify execution receipt: $(cat "$T/verify2.out")"; fi
+# 4. legacy era over HTTP: the approval as elicitation/create on the call's response stream
+for ans in accept decline; do
+  l=$(cd "$C" && "$NODE" sdk-elicit.mjs "$URL" "Bearer $TOKEN" motebit_task \
+        '{"prompt":"legacy '"$ans"'","required_capabilities":["echo"]}' "$ans" 2>>"$T/sdk.err")
+  python3 - "$l" "$ans" <<'PY' && ok "legacy SDK client, $ans: elicitation on the response stream, signed receipt" || bad "legacy elicitation ($ans): $l $(tail -2 "$T/sdk.err")"
+import json, sys
+o, ans = json.loads(sys.argv[1]), sys.argv[2]
+assert o["session"] and len(o["elicited"]) == 1 and "motebit_task" in o["elicited"][0], o
+r = o["result"]
+rc = r["_meta"]["io.motebit/receipt"]
+if ans == "accept":
+    assert not r.get("isError") and rc["status"] == "completed", r
+else:
+    assert r.get("isError") and rc["status"] == "denied" and "not given" in r["content"][0]["text"], r
+PY
+done
 kill -TERM "$PID"; wait "$PID" 2>/dev/null; PID=
 [ $fails -eq 0 ] || { tail -20 "$T/server.err"; tail -5 "$T/sdk.err"; }
 exit $((fails > 0))
