@@ -510,8 +510,19 @@ json_t *mcp_task_ask(mcp_server *srv, const char *task_id, json_t *requests, int
   k->answers = json_object();
   snprintf(k->status, sizeof k->status, "input_required");
   k->updated = mcp_now_ms();
-  while (json_object_size(k->pending) && !k->cancel && !t->stopping) {
-    if (pthread_cond_timedwait(&t->cv, &t->mu, &dl) == ETIMEDOUT)
+  while (json_object_size(k->pending) && !k->cancel && !t->stopping &&
+         !atomic_load(&srv->shutting_down)) {
+    struct timespec slice; /* wakes every 250 ms to see a shutdown (SIGTERM drains sessions) */
+    clock_gettime(CLOCK_REALTIME, &slice);
+    slice.tv_nsec += 250000000L;
+    if (slice.tv_nsec >= 1000000000L) {
+      slice.tv_sec++;
+      slice.tv_nsec -= 1000000000L;
+    }
+    if (slice.tv_sec > dl.tv_sec || (slice.tv_sec == dl.tv_sec && slice.tv_nsec > dl.tv_nsec))
+      slice = dl;
+    if (pthread_cond_timedwait(&t->cv, &t->mu, &slice) == ETIMEDOUT &&
+        (slice.tv_sec == dl.tv_sec && slice.tv_nsec == dl.tv_nsec))
       break;
   }
   if (!json_object_size(k->pending) && !k->cancel && !terminal(k->status)) {
