@@ -178,6 +178,11 @@ void seal_wipe(void *p, size_t len);
 
 /* Fill with random bytes. */
 void seal_random(void *buf, size_t len);
+/* HMAC-SHA-256 of msg under a 32-byte key (borrowed; keep it in seal_secret_alloc memory). */
+#define SEAL_HMAC_BYTES 32
+#define SEAL_HMAC_KEY_BYTES 32
+void seal_hmac_sha256(uint8_t out[SEAL_HMAC_BYTES], const uint8_t key[SEAL_HMAC_KEY_BYTES],
+                      const void *msg, size_t len);
 /* A random UUID v4 into out[37]. */
 void seal_uuid4(char out[SEAL_SOVEREIGN_ID]);
 /* A UUID v7 (RFC 9562: 48-bit Unix milliseconds, then 74 random bits) into out[37]. Ids made

@@ -372,6 +372,12 @@ void seal_random(void *buf, size_t len)
   randombytes_buf(buf, len);
 }
 
+void seal_hmac_sha256(uint8_t out[SEAL_HMAC_BYTES], const uint8_t key[SEAL_HMAC_KEY_BYTES],
+                      const void *msg, size_t len)
+{
+  crypto_auth_hmacsha256(out, msg, (unsigned long long)len, key);
+}
+
 void seal_uuid4(char out[SEAL_SOVEREIGN_ID])
 {
   uint8_t h[16];

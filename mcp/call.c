@@ -244,6 +244,80 @@ static int elicit_approval(call_state *cs, const json_t *args, char *why, size_t
   }
 }
 
+/* The approval question as an elicitation/create inputRequests entry (new). */
+static json_t *approval_request_entry(call_state *cs)
+{
+  char text[700];
+  char *argtxt = seal_json_dumps(cs->args, JSON_COMPACT);
+  snprintf(text, sizeof text,
+           "workledger: the agent wants to call tool \"%s\" (risk %s) with arguments %.400s. "
+           "Approve this call?",
+           cs->tool->name, mcp_risk_name(cs->tool->risk), argtxt ? argtxt : "{}");
+  free(argtxt);
+  return mcp_elicit_request(
+      text, json_pack("{s:s,s:{s:{s:s,s:s,s:s}},s:[s]}", "type", "object", "properties", "approve",
+                      "type", "boolean", "title", "Approve", "description",
+                      "Allow this tool call to run once", "required", "approve"));
+}
+
+/* The 2026-07-28 approval round trip (SEP-2322): without an answer, an InputRequiredResult
+ * asking `approval` with a requestState bound to the caller, the tool and the arguments' hash;
+ * with one, the answer. Returns 1 approved, 0 declined (why set), 2 with *ask set (the
+ * InputRequiredResult to answer), -1 with the JSON-RPC error set (tampered or foreign state). */
+static int mrtr_approval(call_state *cs, json_t **ask, char *why, size_t cap)
+{
+  mcp_req *r = cs->r;
+  const json_t *answers = json_object_get(r->params, "inputResponses");
+  const json_t *answer = json_object_get(answers, "approval");
+  const char *token = json_string_value(json_object_get(r->params, "requestState"));
+  json_t *state, *entries;
+  char *sealed;
+  if (answers && !json_is_object(answers)) {
+    fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+             "Invalid params: inputResponses must be an object of responses");
+    return -1;
+  }
+  if (answer && !json_is_object(answer))
+    answer = NULL; /* not an answer: asked again */
+  if (answer || token) {
+    state = token ? mcp_state_open(cs->srv, r->s->caller.id, "approval", token) : NULL;
+    const char *st_tool = json_string_value(json_object_get(state, "tool"));
+    const char *st_hash = json_string_value(json_object_get(state, "args_hash"));
+    if (!state || !st_tool || !st_hash || strcmp(st_tool, cs->tool->name) ||
+        strcmp(st_hash, cs->args_hash)) {
+      json_decref(state);
+      fail_rpc(cs, MCP_JSONRPC_INVALID_PARAMS,
+               "Invalid params: requestState failed its integrity check (altered, expired, or "
+               "issued to another caller or call); start the call again without it");
+      return -1;
+    }
+    json_decref(state);
+    if (answer) {
+      const char *action = json_string_value(json_object_get(answer, "action"));
+      if (action && !strcmp(action, "accept") &&
+          json_is_true(json_object_get(json_object_get(answer, "content"), "approve")))
+        return 1;
+      snprintf(why, cap, "%s",
+               action && !strcmp(action, "cancel") ? "the user cancelled the call"
+                                                   : "the user declined the call");
+      return 0;
+    }
+  }
+  state = json_pack("{s:s,s:s}", "tool", cs->tool->name, "args_hash", cs->args_hash);
+  sealed = state ? mcp_state_seal(cs->srv, r->s->caller.id, "approval", state) : NULL;
+  json_decref(state);
+  entries = json_pack("{s:o}", "approval", approval_request_entry(cs));
+  *ask = sealed && entries ? mcp_input_required(entries, sealed) : NULL;
+  if (!*ask)
+    json_decref(entries);
+  free(sealed);
+  if (!*ask) {
+    fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
+    return -1;
+  }
+  return 2;
+}
+
 /* ---- the steps of a call ------------------------------------------------------------------- */
 
 /* Name, tool, arguments, their hash and the idempotency key. Returns 0, or -1 with the JSON-RPC
@@ -368,6 +442,23 @@ static json_t *approval_gate(call_state *cs, int *cancelled)
   }
   if (got == 1) {
     ans = 1;
+  } else if (r->modern && mcp_caps_has(r->client_caps, "elicitation")) {
+    json_t *ask = NULL;
+    ans = mrtr_approval(cs, &ask, why, sizeof why);
+    if (ans == 2 || ans < 0) {
+      cs->verdict = "input_required";
+      return ask; /* NULL with the JSON-RPC error set when ans < 0; nothing is recorded */
+    }
+    snprintf(cs->approval_id, sizeof cs->approval_id, "%s", cs->invocation_id);
+    mcp__approval_elicited(cs->srv, cs->tool->name, cs->args_hash, cs->tool->risk, ans == 1,
+                           ans == 1 ? NULL : why, cs->started_at, cs->approval_id,
+                           sizeof cs->approval_id);
+    if (ans == 0) {
+      snprintf(t, sizeof t, "Policy denied: approval for tool \"%s\" was not given (%s)",
+               cs->tool->name, why);
+      cs->decision.rule = "approval_band";
+      return error_result(cs, t);
+    }
   } else if (mcp__req_can_elicit(r)) {
     ans = elicit_approval(cs, cs->args, why, sizeof why);
     if (atomic_load(&r->cancelled)) {

@@ -164,12 +164,12 @@ json_t *mcp_ctx_client_request(mcp_ctx *ctx, const char *capability, const char 
 {
   mcp_req *r = ctx->req;
   json_t *resp, *result, *e;
-  if (r->modern || !r->s->send) {
+  if (r->modern || (!r->s->send && !r->s->stateless)) {
     json_decref(params);
     snprintf(err, errlen,
              "the client cannot be asked (%s): this %s has no server-to-client channel; use a "
-             "stdio session",
-             method, r->modern ? "2026-07-28 request" : "stateless HTTP request");
+             "stdio session, a legacy HTTP request, or an InputRequiredResult",
+             method, r->modern ? "2026-07-28 request" : "session");
     return NULL;
   }
   if (capability && !json_object_get(r->client_caps, capability)) {
@@ -208,7 +208,9 @@ int mcp_ctx_shutting_down(mcp_ctx *ctx)
 
 int mcp_ctx_cancelled(mcp_ctx *ctx)
 {
-  return atomic_load(&ctx->req->cancelled) || atomic_load(&ctx->req->s->srv->shutting_down);
+  mcp_req *r = ctx->req;
+  return atomic_load(&r->cancelled) || atomic_load(&r->s->srv->shutting_down) ||
+         (r->task_id[0] && mcp_task_cancelled(r->s->srv, r->task_id));
 }
 const char *mcp_ctx_identity_file(mcp_ctx *ctx)
 {

@@ -15,23 +15,40 @@ static int caps_has(const json_t *caps, const char *name)
   return json_object_get(caps, name) != NULL;
 }
 
+/* The server's icon (a data: URI, so that no client has to fetch anything). */
+#define ICON_SVG                                                                                     \
+  "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAg"   \
+  "MCAzMiAzMiI+PHJlY3Qgd2lkdGg9IjMyIiBoZWlnaHQ9IjMyIiByeD0iNiIgZmlsbD0iIzFmNGU3OSIvPjxwYXRoIGQ9Ik04" \
+  "IDloMTZNOCAxNmgxNk04IDIzaDEwIiBzdHJva2U9IiNmZmYiIHN0cm9rZS13aWR0aD0iMyIvPjwvc3ZnPg=="
+
+/* Used when the configuration gives none (mcp_server_opts.instructions). */
+static const char default_instructions[] =
+    "workledger is a motebit node and a Motus Work Ledger: every tool call is policy-gated, "
+    "signed (a receipt in _meta io.motebit/receipt) and recorded. Claim work with "
+    "motus_work_claim, record evidence, renew long leases, release and decide; run long work as "
+    "a task (motebit_task, motus_wrap) when your client supports the tasks extension; calls in "
+    "the approval band ask the user (elicitation) or wait for `workledger approve`.";
+
 static json_t *server_info(const mcp_server *srv)
 {
-  return json_pack("{s:s,s:s,s:s}", "name", srv->server_name, "version", WL_VERSION, "title",
-                   "workledger");
+  return json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:[s]}]}", "name", srv->server_name, "version",
+                   WL_VERSION, "title", "workledger", "icons", "src", ICON_SVG, "mimeType",
+                   "image/svg+xml", "sizes", "any");
 }
 
 /* s: the session answered (NULL for server/discover): subscriptions need a channel back. */
 static json_t *server_caps(const mcp_server *srv, const mcp_session *s)
 {
-  json_t *caps = json_pack("{s:{s:b},s:{}}", "tools", "listChanged", srv->tool_source != NULL,
-                           "logging");
+  json_t *caps = json_pack("{s:{s:b},s:{},s:{}}", "tools", "listChanged", srv->tool_source != NULL,
+                           "logging", "completions");
   int sub = mcp__can_subscribe(s);
   if (caps && mcp__has_resources(srv))
     json_object_set_new(caps, "resources",
                         json_pack("{s:b,s:b}", "subscribe", sub, "listChanged", sub));
   if (caps && mcp__has_prompts(srv))
     json_object_set_new(caps, "prompts", json_pack("{s:b}", "listChanged", 0));
+  if (caps) /* SEP-2663: tools flagged MCP_TOOL_TASK run as tasks for clients that opt in */
+    json_object_set_new(caps, "extensions", json_pack("{s:{}}", "io.modelcontextprotocol/tasks"));
   return caps;
 }
 
@@ -41,7 +58,8 @@ void mcp__modernize(mcp_req *r, json_t *result)
   json_t *meta;
   if (!r->modern || !json_is_object(result))
     return;
-  json_object_set_new(result, "resultType", json_string("complete"));
+  if (!json_is_string(json_object_get(result, "resultType")))
+    json_object_set_new(result, "resultType", json_string("complete"));
   meta = json_object_get(result, "_meta");
   if (!json_is_object(meta)) {
     meta = json_object();
@@ -72,7 +90,14 @@ static json_t *do_initialize(mcp_req *r, int *code, char *msg, size_t cap)
   for (int i = 0; legacy_versions[i]; i++)
     if (strcmp(want, legacy_versions[i]) == 0)
       answer = legacy_versions[i];
-  if (!s->stateless) {
+  if (s->stateless) {
+    /* stateless HTTP remembers nothing but what the caller's client can be asked (legacy
+     * elicitation on the response stream needs the capability of its last initialize) */
+    pthread_mutex_lock(&s->mu);
+    json_decref(s->client_caps);
+    s->client_caps = caps ? json_incref(caps) : json_object();
+    pthread_mutex_unlock(&s->mu);
+  } else {
     pthread_mutex_lock(&s->mu);
     if (s->init_state > 0) {
       pthread_mutex_unlock(&s->mu);
@@ -96,8 +121,8 @@ static json_t *do_initialize(mcp_req *r, int *code, char *msg, size_t cap)
   }
   res = json_pack("{s:s,s:o,s:o}", "protocolVersion", answer, "capabilities",
                   server_caps(srv, r->s), "serverInfo", server_info(srv));
-  if (srv->instructions)
-    json_object_set_new(res, "instructions", json_string(srv->instructions));
+  json_object_set_new(res, "instructions",
+                      json_string(srv->instructions ? srv->instructions : default_instructions));
   return res;
 }
 
@@ -107,8 +132,8 @@ static json_t *do_discover(mcp_req *r)
   json_t *res = json_pack("{s:[s,s,s,s],s:o,s:i,s:s}", "supportedVersions", MCP_VERSION_MODERN,
                           "2025-11-25", "2025-06-18", "2025-03-26", "capabilities",
                           server_caps(srv, NULL), "ttlMs", 300000, "cacheScope", "public");
-  if (srv->instructions)
-    json_object_set_new(res, "instructions", json_string(srv->instructions));
+  json_object_set_new(res, "instructions",
+                      json_string(srv->instructions ? srv->instructions : default_instructions));
   return res;
 }
 
@@ -133,9 +158,17 @@ static json_t *do_set_level(mcp_req *r, int *code, char *msg, size_t cap)
 
 static int known_method(const char *m)
 {
-  static const char *const methods[] = {
-      "initialize",      "ping", "tools/list", "tools/call", "logging/setLevel",
-      "server/discover", NULL};
+  static const char *const methods[] = {"initialize",
+                                        "ping",
+                                        "tools/list",
+                                        "tools/call",
+                                        "logging/setLevel",
+                                        "server/discover",
+                                        "tasks/get",
+                                        "tasks/update",
+                                        "tasks/cancel",
+                                        "completion/complete",
+                                        NULL};
   for (int i = 0; methods[i]; i++)
     if (strcmp(m, methods[i]) == 0)
       return 1;
@@ -185,7 +218,7 @@ int mcp__classify(mcp_session *s, const mcp_envelope *env, mcp_emit_fn emit, voi
   if (era < 0)
     return MCP_CLASS_ANSWERED;
   *modern = era;
-  if (!known_method(m) ||
+  if (!known_method(m) || (!era && !strncmp(m, "tasks/", 6)) ||
       (era && (!strcmp(m, "initialize") || !strcmp(m, "ping") || !strcmp(m, "logging/setLevel")))) {
     snprintf(why, sizeof why, "Method not found: %.150s", m);
     mcp__reply_error(emit, payload, env->id, MCP_JSONRPC_METHOD_NOT_FOUND, why, NULL);
@@ -235,5 +268,6 @@ void mcp__answer_inline(mcp_req *r)
 
 int mcp__req_can_elicit(const mcp_req *r)
 {
-  return !r->modern && r->s->send != NULL && caps_has(r->client_caps, "elicitation");
+  return !r->modern && (r->s->send != NULL || r->s->stateless) &&
+         caps_has(r->client_caps, "elicitation");
 }

@@ -186,8 +186,45 @@ void mcp_session_drain(mcp_session *s);
 /* Drains, then frees. NULL is a no-op. */
 void mcp_session_free(mcp_session *s);
 
+/* Sends the server->client request `method` (params stolen) through `emit` with
+ * MCP_EMIT_REQUEST (e.g. on the response stream of the POST it belongs to) and waits up to
+ * timeout_ms for the client's response, which arrives through mcp_submit on the same session.
+ * Returns the whole response message (new: {id, result} or {id, error}) or NULL (timeout, the
+ * session draining, out of memory). Blocks: never call it on a thread that reads the client. */
+json_t *mcp_session_ask(mcp_session *s, const char *method, json_t *params, mcp_emit_fn emit,
+                        void *payload, int timeout_ms);
+
 /* Number of submissions of the session still in flight (for tests and HTTP accounting). */
 int mcp_session_inflight(mcp_session *s);
+
+/* The inputSchema of a registered tool (borrowed, lives as long as the server), or NULL: for the
+ * HTTP binding's x-mcp-header checks (SEP-2243). */
+const json_t *mcp_server_tool_schema(mcp_server *srv, const char *name);
+
+/* ---- multi-round-trip requests (SEP-2322; spec/mcp.md §5.3) -------------------------------- */
+
+#define MCP_STATE_TTL_MS (15 * 60 * 1000) /* a requestState is good for 15 minutes */
+
+/* Seals `state` (borrowed JSON value) into an opaque requestState bound to `caller_id` and
+ * `purpose` (HMAC-SHA-256 under the server's per-process key, held in sodium_malloc memory).
+ * Returns a new string (free()) or NULL (bad arguments, out of memory). */
+char *mcp_state_seal(mcp_server *srv, const char *caller_id, const char *purpose,
+                     const json_t *state);
+/* The same with its own lifetime (legacy HTTP session ids: a day). */
+char *mcp_state_seal_ttl(mcp_server *srv, const char *caller_id, const char *purpose,
+                         const json_t *state, int64_t ttl_ms);
+/* Opens a requestState: the sealed value (new) when its MAC checks for this caller and purpose
+ * and it has not expired; NULL otherwise (tampered, another caller, expired, malformed). */
+json_t *mcp_state_open(mcp_server *srv, const char *caller_id, const char *purpose,
+                       const char *token);
+/* {resultType:"input_required", inputRequests, requestState?} (new); input_requests stolen
+ * (NULL = {}), request_state borrowed (NULL = none). */
+json_t *mcp_input_required(json_t *input_requests, const char *request_state);
+/* One inputRequests entry {method:"elicitation/create", params:{message, requestedSchema}}
+ * (new); message borrowed, schema stolen. */
+json_t *mcp_elicit_request(const char *message, json_t *schema);
+/* 1 when the client capabilities object (borrowed, may be NULL) declares `name`. */
+int mcp_caps_has(const json_t *client_caps, const char *name);
 
 /* ---- logging ------------------------------------------------------------------------------ */
 
@@ -220,5 +257,48 @@ int mcp_log_level_parse(const char *name);
  * and truncated to their capacity. */
 int mcp_peek_method(const char *msg, size_t len, char *method_out, size_t mcap, char *name_out,
                     size_t ncap);
+
+/* ---- durable MCP tasks (SEP-2663, the io.modelcontextprotocol/tasks extension of 2026-07-28;
+ * spec/mcp.md §5.4; mcp/tasks.c) ------------------------------------------------------------------
+ * A task is created by the server for a call whose request declared the extension, answered at
+ * once with a CreateTaskResult, and run on a thread of the task table; the client polls
+ * tasks/get (the result or error is inlined there), answers inputRequests with tasks/update and
+ * stops it with tasks/cancel. With a Store each task is a Store run (run_id = taskId): created
+ * before CreateTaskResult is sent, closed with its result, so tasks/get still answers after a
+ * restart, and a task a crash cut short is closed as failed, with a signed receipt, when the
+ * server comes back. Strings are borrowed for the call; json arguments are stolen where
+ * marked, results are new. */
+
+#define MCP_TASKS_EXTENSION "io.modelcontextprotocol/tasks"
+#define MCP_TASK_ID_MAX 64
+#define MCP_TASK_TTL_MS (24 * 3600 * 1000) /* kept for a day after creation */
+#define MCP_TASK_POLL_MS 500
+
+/* 1 when a request's params (borrowed) declare the tasks extension in their 2026-07-28
+ * _meta clientCapabilities.extensions. */
+int mcp_task_client_supports(const json_t *params);
+
+/* The body of a task: runs on its own thread; it ends the task with mcp_task_complete or
+ * mcp_task_fail (otherwise the task fails when fn returns). `arg` is the caller's. */
+typedef void (*mcp_task_fn)(mcp_server *srv, const char *task_id, void *arg);
+
+/* Creates a task owned by `owner` for `tool`, makes it durable (Store), starts fn(arg) on a new
+ * thread and returns the CreateTaskResult (new) in *created. arg_free (may be NULL) releases arg
+ * after fn returned, or at once on failure. Returns MCP_OK, MCP_ECLOSED (shutting down) or
+ * MCP_ERROR (out of memory, thread, Store). */
+int mcp_task_start(mcp_server *srv, const char *owner, const char *tool, mcp_task_fn fn, void *arg,
+                   void (*arg_free)(void *), json_t **created) MCP_WUR;
+
+/* Ends a task with a CallToolResult (stolen): status completed (a tool error is completed with
+ * result.isError). No-op for a task already terminal (cancelled). */
+void mcp_task_complete(mcp_server *srv, const char *task_id, json_t *result);
+/* Ends a task with a protocol error: status failed, error {code, message}. */
+void mcp_task_fail(mcp_server *srv, const char *task_id, int code, const char *message);
+/* Parks the task in input_required with `requests` (stolen: {key: {method, params}}) and waits up
+ * to timeout_ms until every key was answered through tasks/update. Returns {key: response}
+ * (new), or NULL when cancelled, shut down or timed out. */
+json_t *mcp_task_ask(mcp_server *srv, const char *task_id, json_t *requests, int timeout_ms);
+/* 1 when the task was cancelled (tasks/cancel) or the server is shutting down. */
+int mcp_task_cancelled(mcp_server *srv, const char *task_id);
 
 #endif

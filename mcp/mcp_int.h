@@ -85,7 +85,9 @@ struct mcp_server {
   pthread_t *threads;
   int nthreads;
 
-  int fault; /* MCP_FAULT_* (tests: mcp_server_opts.fault) */
+  int fault;               /* MCP_FAULT_* (tests: mcp_server_opts.fault) */
+  uint8_t *state_key;      /* mrtr.c: the requestState HMAC key (sodium_malloc memory) */
+  struct mcp_tasks *tasks; /* tasks.c: the MCP tasks of this server */
 
   /* the Store run that holds this server's mcp.call events (see record.c) */
   pthread_mutex_t rec_mu;
@@ -136,6 +138,7 @@ struct mcp_req {
   double progress_last;
   pthread_mutex_t progress_mu; /* serialises progress between the handler and the heartbeat */
   json_t *client_caps;         /* new: effective client capabilities */
+  char task_id[64];            /* call_task.c: the task this call runs as, or "" */
   mcp_req *q_next;
   mcp_req *live_next;
 };
@@ -200,6 +203,19 @@ json_t *mcp__subscribe_request(mcp_req *r, int *code, char *msg, size_t cap);
 void mcp__watch_list(mcp_session *s); /* after resources/list: watch the listing too */
 void mcp__watch_stop(mcp_session *s);
 
+/* mrtr.c: the requestState key (0 / -1 out of memory) and its release. */
+int mcp__state_key_init(mcp_server *srv);
+void mcp__state_key_free(mcp_server *srv);
+
+/* tasks.c: the task table (init also closes the tasks a crash left open; free cancels and
+ * joins every task thread) and tasks/get, tasks/update, tasks/cancel (NULL + code/msg/data). */
+int mcp__tasks_init(mcp_server *srv);
+void mcp__tasks_free(mcp_server *srv);
+json_t *mcp__tasks_request(mcp_req *r, int *code, char *msg, size_t cap, json_t **data);
+
+/* complete.c: completion/complete on a worker (NULL + code/msg on error). */
+json_t *mcp__complete_request(mcp_req *r, int *code, char *msg, size_t cap);
+
 /* session.c */
 void mcp__session_link(mcp_session *s, mcp_req *r);   /* gives r its ticket, counts it live */
 void mcp__session_unlink(mcp_session *s, mcp_req *r); /* r finished: wakes mcp_session_drain */
@@ -251,6 +267,9 @@ const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name);
 int mcp__source_find(mcp_server *srv, const char *name, mcp_tool_entry *e, json_t **snap_out);
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap);
+
+/* call_task.c: tools/call, as a task when the tool and the client allow it (else as call.c). */
+json_t *mcp__tools_call_maybe_task(mcp_req *r, int *code, char *msg, size_t msgcap);
 
 /* call.c */
 json_t *mcp__tools_call(mcp_req *r, int *code, char *msg,

@@ -122,6 +122,8 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
       json_object_set(e->listing, "title", json_object_get(doc, "title"));
     if (e->output_schema)
       json_object_set(e->listing, "outputSchema", e->output_schema);
+    if (e->flags & MCP_TOOL_TASK) /* SEP-2663: may run as a task */
+      json_object_set_new(e->listing, "execution", json_pack("{s:s}", "taskSupport", "optional"));
   }
   for (int g = 0; srv->tool_groups && srv->tool_groups[g]; g++)
     for (const mcp_tool_impl *t = srv->tool_groups[g]; t->name; t++)
@@ -299,4 +301,10 @@ json_t *mcp_server_tools_for(mcp_server *srv, const mcp_caller *caller)
     json_decref(snap);
   }
   return out;
+}
+
+const json_t *mcp_server_tool_schema(mcp_server *srv, const char *name)
+{
+  const mcp_tool_entry *t = srv && name ? mcp__tool_find(srv, name) : NULL;
+  return t ? t->input_schema : NULL;
 }

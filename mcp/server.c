@@ -168,11 +168,19 @@ int mcp_server_new(mcp_server **out, const mcp_server_opts *opts, char *err, siz
     mcp_server_free(srv);
     return MCP_EINVAL;
   }
+  if (mcp__state_key_init(srv) != 0) {
+    mcp_server_free(srv);
+    return MCP_ERROR;
+  }
   if (mcp__registry_load(srv, err, errlen) != 0) {
     mcp_server_free(srv);
     return MCP_ERROR;
   }
   if (mcp__record_open(srv, err, errlen) != 0) {
+    mcp_server_free(srv);
+    return MCP_ERROR;
+  }
+  if (mcp__tasks_init(srv) != 0) {
     mcp_server_free(srv);
     return MCP_ERROR;
   }
@@ -204,6 +212,7 @@ void mcp_server_free(mcp_server *srv)
 {
   if (!srv)
     return;
+  mcp__tasks_free(srv); /* task threads stop (cancelled) and end before anything they use */
   pthread_mutex_lock(&srv->mu);
   srv->stopping = 1;
   pthread_cond_broadcast(&srv->cv_work);
@@ -213,6 +222,7 @@ void mcp_server_free(mcp_server *srv)
   free(srv->threads);
   mcp__record_close(srv);
   mcp__registry_free(srv);
+  mcp__state_key_free(srv);
   mcp_policy_free(srv->policy);
   mcp_policy_free(srv->policy_probe);
   json_decref(srv->config);
@@ -239,17 +249,22 @@ static void handle_request(mcp_req *r)
   if (strcmp(r->method, "tools/list") == 0)
     result = mcp__tools_list(r->s->srv, r, r->params, &code, msg, sizeof msg);
   else if (strcmp(r->method, "tools/call") == 0)
-    result = mcp__tools_call(r, &code, msg, sizeof msg);
+    result = mcp__tools_call_maybe_task(r, &code, msg, sizeof msg);
   else if (mcp__is_subscribe_method(r->method))
     result = mcp__subscribe_request(r, &code, msg, sizeof msg);
   else if (mcp__is_resource_method(r->method))
     result = mcp__resources_request(r, &code, msg, sizeof msg);
+  else if (strcmp(r->method, "completion/complete") == 0)
+    result = mcp__complete_request(r, &code, msg, sizeof msg);
+  else if (strncmp(r->method, "tasks/", 6) == 0)
+    result = mcp__tasks_request(r, &code, msg, sizeof msg, &data);
   else {
     code = MCP_JSONRPC_METHOD_NOT_FOUND;
     snprintf(msg, sizeof msg, "Method not found: %s", r->method);
   }
   if (atomic_load(&r->cancelled)) {
     json_decref(result);
+    json_decref(data);
     r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload);
     return;
   }

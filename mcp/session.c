@@ -210,18 +210,18 @@ void mcp__session_take_response(mcp_session *s, json_t *msg)
   pthread_mutex_unlock(&s->mu);
 }
 
-json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int timeout_ms)
+/* Sends a server->client request (params stolen) through `send` (the session channel, or the
+ * response stream of the request it belongs to) and waits for the client's answer, the timeout,
+ * `*cancelled`, or the session draining. `slots`: lend the window slot back while waiting. */
+static json_t *ask_client(mcp_session *s, mcp_emit_fn send, void *send_payload,
+                          const atomic_int *cancelled, const char *method, json_t *params,
+                          int timeout_ms, int slots)
 {
-  mcp_session *s = r->s;
   mcp_outreq *o, **pp;
   json_t *msg, *resp = NULL;
   struct timespec deadline;
   char *text;
 
-  if (!s->send) {
-    json_decref(params);
-    return NULL;
-  }
   o = calloc(1, sizeof *o);
   if (!o) {
     json_decref(params);
@@ -238,7 +238,7 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
   text = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
   if (text) {
-    s->send(text, strlen(text), MCP_EMIT_REQUEST, s->send_payload);
+    send(text, strlen(text), MCP_EMIT_REQUEST, send_payload);
     free(text);
   }
   clock_gettime(CLOCK_REALTIME, &deadline);
@@ -252,14 +252,16 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
    * through the same reader that a full window blocks, so keeping the slot could stall the
    * session until the timeout. It takes the slot back without waiting (the window may be
    * exceeded by the requests that were waiting on their clients). */
-  mcp__slot_release(s->srv);
+  if (slots)
+    mcp__slot_release(s->srv);
   pthread_mutex_lock(&s->mu);
-  while (text && !o->done && !atomic_load(&r->cancelled) && !s->draining) {
+  while (text && !o->done && !(cancelled && atomic_load(cancelled)) && !s->draining) {
     if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT)
       break;
   }
   pthread_mutex_unlock(&s->mu);
-  mcp__slot_retake(s->srv);
+  if (slots)
+    mcp__slot_retake(s->srv);
   pthread_mutex_lock(&s->mu);
   resp = o->response;
   o->response = NULL;
@@ -271,4 +273,26 @@ json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int
   pthread_mutex_unlock(&s->mu);
   free(o);
   return resp;
+}
+
+json_t *mcp__session_request(mcp_req *r, const char *method, json_t *params, int timeout_ms)
+{
+  mcp_session *s = r->s;
+  /* stdio: the session channel; stateless HTTP: the response stream of this very request */
+  if (s->send)
+    return ask_client(s, s->send, s->send_payload, &r->cancelled, method, params, timeout_ms, 1);
+  if (s->stateless)
+    return ask_client(s, r->emit, r->payload, &r->cancelled, method, params, timeout_ms, 1);
+  json_decref(params);
+  return NULL;
+}
+
+json_t *mcp_session_ask(mcp_session *s, const char *method, json_t *params, mcp_emit_fn emit,
+                        void *payload, int timeout_ms)
+{
+  if (!s || !method || !emit) {
+    json_decref(params);
+    return NULL;
+  }
+  return ask_client(s, emit, payload, NULL, method, params, timeout_ms, 0);
 }

@@ -58,6 +58,10 @@ typedef struct mcp_tool_impl {
  * mcp_ctx_join_call_tx() commits with the call record. Without this flag, everything the
  * handler writes commits atomically with the call record (one transaction per call). */
 #define MCP_TOOL_LONG 1u
+/* The tool may run as an MCP task (SEP-2663, taskSupport "optional"): a 2026-07-28 client that
+ * declares the io.modelcontextprotocol/tasks extension gets a CreateTaskResult and polls
+ * tasks/get; every other client gets the synchronous answer. */
+#define MCP_TOOL_TASK 2u
 
 /* ---- tools of other MCP servers (spec/upstreams.md) ----------------------------------------- */
 

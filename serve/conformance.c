@@ -7,7 +7,7 @@
  * modern (2026-07-28) results carry resultType/_meta serverInfo and caching hints; requests
  * with malformed modern _meta are left to the core, which rejects them. Sampling, elicitation
  * and SSE resumption fixtures are deliberately absent (spec/http.md "Conformance baseline"). */
-#include "serve/conformance.h"
+#include "serve/conformance_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #define WAV_B64 "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
 #define SERVER_NAME "workledger-conformance"
 
-static void send_json(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
+void conf_send_json(mcp_emit_fn emit, void *payload, json_t *msg, unsigned flags)
 {
   char *s = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
   json_decref(msg);
@@ -29,11 +29,12 @@ static void send_json(mcp_emit_fn emit, void *payload, json_t *msg, unsigned fla
   free(s);
 }
 
-static void result(mcp_emit_fn emit, void *payload, const json_t *id, json_t *res, int modern,
-                   int cache)
+void conf_result(mcp_emit_fn emit, void *payload, const json_t *id, json_t *res, int modern,
+                 int cache)
 {
   if (modern) {
-    json_object_set_new(res, "resultType", json_string("complete"));
+    if (!json_object_get(res, "resultType"))
+      json_object_set_new(res, "resultType", json_string("complete"));
     json_t *meta = json_object_get(res, "_meta");
     if (!meta)
       json_object_set_new(res, "_meta", meta = json_object());
@@ -44,24 +45,32 @@ static void result(mcp_emit_fn emit, void *payload, const json_t *id, json_t *re
       json_object_set_new(res, "cacheScope", json_string("public"));
     }
   }
-  send_json(emit, payload, json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result", res),
-            MCP_EMIT_FINAL);
+  conf_send_json(emit, payload,
+                 json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result", res),
+                 MCP_EMIT_FINAL);
 }
 
-static void error(mcp_emit_fn emit, void *payload, const json_t *id, int code, const char *msg,
-                  json_t *data)
+void conf_error(mcp_emit_fn emit, void *payload, const json_t *id, int code, const char *msg,
+                json_t *data)
 {
   json_t *e = json_pack("{s:i,s:s}", "code", code, "message", msg);
   if (data)
     json_object_set_new(e, "data", data);
-  send_json(emit, payload, json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "error", e),
-            MCP_EMIT_FINAL);
+  conf_send_json(emit, payload, json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "error", e),
+                 MCP_EMIT_FINAL);
+}
+
+void conf_text_result(const conf_call *c, const char *text)
+{
+  conf_result(c->emit, c->payload, c->id, json_pack("{s:[o]}", "content", conf_text_block(text)),
+              c->modern, 0);
 }
 
 static json_t *caps(int modern)
 {
   if (modern) /* 2026-07-28: no resources/subscribe, no logging capability, no listChanged streams */
-    return json_pack("{s:{},s:{},s:{},s:{}}", "tools", "resources", "prompts", "completions");
+    return json_pack("{s:{},s:{},s:{},s:{},s:{s:{}}}", "tools", "resources", "prompts",
+                     "completions", "extensions", "io.modelcontextprotocol/tasks");
   return json_pack("{s:{s:b},s:{s:b,s:b},s:{s:b},s:{},s:{}}", "tools", "listChanged", 0,
                    "resources", "subscribe", 1, "listChanged", 0, "prompts", "listChanged", 0,
                    "logging", "completions");
@@ -78,7 +87,19 @@ static json_t *tool(const char *name, const char *desc, json_t *schema)
                    schema ? schema : empty_schema());
 }
 
-static json_t *tools_list(void)
+static json_t *tools_list_base(void);
+static json_t *tools_list(int modern)
+{
+  json_t *list = tools_list_base();
+  conf_legacy_tools(list);
+  if (modern) {
+    conf_mrtr_tools(list);
+    conf_tasks_tools(list);
+  }
+  return list;
+}
+
+static json_t *tools_list_base(void)
 {
   json_t *schema2020 = json_loads(
       "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
@@ -108,32 +129,37 @@ static json_t *tools_list(void)
       tool("test_logging_tool", "Logs only when the request's _meta logLevel asks for it", NULL));
 }
 
-static json_t *text_block(const char *t)
+json_t *conf_text_block(const char *t)
 {
   return json_pack("{s:s,s:s}", "type", "text", "text", t);
 }
 
 static void log_note(mcp_emit_fn emit, void *payload, const char *text)
 {
-  send_json(emit, payload,
-            json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "jsonrpc", "2.0", "method",
-                      "notifications/message", "params", "level", "info", "logger", SERVER_NAME,
-                      "data", text),
-            MCP_EMIT_NOTIFICATION);
+  conf_send_json(emit, payload,
+                 json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "jsonrpc", "2.0", "method",
+                           "notifications/message", "params", "level", "info", "logger",
+                           SERVER_NAME, "data", text),
+                 MCP_EMIT_NOTIFICATION);
 }
 
 /* 1 handled, 0 not a fixture tool. */
-static int call_tool(const json_t *id, const json_t *params, int modern, mcp_emit_fn emit,
-                     void *payload)
+static int call_tool(const conf_call *c)
 {
+  const json_t *id = c->id, *params = c->params;
+  int modern = c->modern;
+  mcp_emit_fn emit = c->emit;
+  void *payload = c->payload;
   const char *name = json_string_value(json_object_get(params, "name"));
   const json_t *meta = json_object_get(params, "_meta");
   json_t *content = NULL;
   int is_error = 0;
   if (!name)
     return 0;
+  if (conf_mrtr_call(c, name) || conf_tasks_call(c, name) || conf_legacy_call(c, name))
+    return 1;
   if (!strcmp(name, "test_simple_text")) {
-    content = json_pack("[o]", text_block("This is a simple text response for testing."));
+    content = json_pack("[o]", conf_text_block("This is a simple text response for testing."));
   } else if (!strcmp(name, "test_image_content")) {
     content = json_pack("[{s:s,s:s,s:s}]", "type", "image", "data", IMG_B64, "mimeType",
                         "image/png");
@@ -146,7 +172,7 @@ static int call_tool(const json_t *id, const json_t *params, int modern, mcp_emi
                         "This is an embedded resource content.");
   } else if (!strcmp(name, "test_multiple_content_types")) {
     content = json_pack("[o,{s:s,s:s,s:s},{s:s,s:{s:s,s:s,s:s}}]",
-                        text_block("Multiple content types test:"), "type", "image", "data",
+                        conf_text_block("Multiple content types test:"), "type", "image", "data",
                         IMG_B64, "mimeType", "image/png", "type", "resource", "resource", "uri",
                         "test://mixed-content-resource", "mimeType", "application/json", "text",
                         "{\"test\":\"data\",\"value\":123}");
@@ -158,26 +184,27 @@ static int call_tool(const json_t *id, const json_t *params, int modern, mcp_emi
       log_note(emit, payload, "Tool processing data");
       log_note(emit, payload, "Tool execution completed");
     }
-    content = json_pack("[o]", text_block("Tool with logging executed successfully"));
+    content = json_pack("[o]", conf_text_block("Tool with logging executed successfully"));
   } else if (!strcmp(name, "test_tool_with_progress")) {
     const json_t *tok = json_object_get(meta, "progressToken");
     for (int step = 0; tok && step <= 100; step += 50) {
       char m[64];
       snprintf(m, sizeof m, "Completed step %d of 100", step);
-      send_json(emit, payload,
-                json_pack("{s:s,s:s,s:{s:O,s:i,s:i,s:s}}", "jsonrpc", "2.0", "method",
-                          "notifications/progress", "params", "progressToken", tok, "progress",
-                          step, "total", 100, "message", m),
-                MCP_EMIT_NOTIFICATION);
+      conf_send_json(emit, payload,
+                     json_pack("{s:s,s:s,s:{s:O,s:i,s:i,s:s}}", "jsonrpc", "2.0", "method",
+                               "notifications/progress", "params", "progressToken", tok, "progress",
+                               step, "total", 100, "message", m),
+                     MCP_EMIT_NOTIFICATION);
     }
     char t[128];
     if (json_is_string(tok))
       snprintf(t, sizeof t, "%s", json_string_value(tok));
     else
       snprintf(t, sizeof t, "%lld", tok ? (long long)json_integer_value(tok) : 0LL);
-    content = json_pack("[o]", text_block(t));
+    content = json_pack("[o]", conf_text_block(t));
   } else if (!strcmp(name, "test_error_handling")) {
-    content = json_pack("[o]", text_block("This tool intentionally returns an error for testing"));
+    content = json_pack("[o]",
+                        conf_text_block("This tool intentionally returns an error for testing"));
     is_error = 1;
   } else if (!strcmp(name, "json_schema_2020_12_tool")) {
     char *a = seal_json_dumps(json_object_get(params, "arguments")
@@ -187,23 +214,23 @@ static int call_tool(const json_t *id, const json_t *params, int modern, mcp_emi
     char t[1024];
     snprintf(t, sizeof t, "JSON Schema 2020-12 tool called with: %s", a ? a : "{}");
     free(a);
-    content = json_pack("[o]", text_block(t));
+    content = json_pack("[o]", conf_text_block(t));
   } else if (!strcmp(name, "test_missing_capability")) {
     const json_t *cc = json_object_get(meta, "io.modelcontextprotocol/clientCapabilities");
     if (!json_object_get(cc, "sampling")) {
-      error(emit, payload, id, MCP_ERR_MISSING_CAPABILITY,
-            "Missing required client capability: sampling",
-            json_pack("{s:{s:{}}}", "requiredCapabilities", "sampling"));
+      conf_error(emit, payload, id, MCP_ERR_MISSING_CAPABILITY,
+                 "Missing required client capability: sampling",
+                 json_pack("{s:{s:{}}}", "requiredCapabilities", "sampling"));
       return 1;
     }
-    content = json_pack("[o]", text_block("sampling capability declared"));
+    content = json_pack("[o]", conf_text_block("sampling capability declared"));
   } else {
     return 0;
   }
   json_t *res = json_pack("{s:o}", "content", content);
   if (is_error)
     json_object_set_new(res, "isError", json_true());
-  result(emit, payload, id, res, modern, 0);
+  conf_result(emit, payload, id, res, modern, 0);
   return 1;
 }
 
@@ -246,35 +273,40 @@ static int read_resource(const json_t *id, const json_t *params, int modern, mcp
   } else {
     goto notfound;
   }
-  result(emit, payload, id, json_pack("{s:[o]}", "contents", c), modern, 1);
+  conf_result(emit, payload, id, json_pack("{s:[o]}", "contents", c), modern, 1);
   return 1;
 notfound:
-  error(emit, payload, id, modern ? MCP_JSONRPC_INVALID_PARAMS : -32002, "Resource not found",
-        json_pack("{s:s}", "uri", uri));
+  conf_error(emit, payload, id, modern ? MCP_JSONRPC_INVALID_PARAMS : -32002, "Resource not found",
+             json_pack("{s:s}", "uri", uri));
   return 1;
 }
 
 static json_t *msg_text(const char *t)
 {
-  return json_pack("{s:s,s:o}", "role", "user", "content", text_block(t));
+  return json_pack("{s:s,s:o}", "role", "user", "content", conf_text_block(t));
 }
 
-static int get_prompt(const json_t *id, const json_t *params, int modern, mcp_emit_fn emit,
-                      void *payload)
+static int get_prompt(const conf_call *c)
 {
+  const json_t *id = c->id, *params = c->params;
+  int modern = c->modern;
+  mcp_emit_fn emit = c->emit;
+  void *payload = c->payload;
   const char *name = json_string_value(json_object_get(params, "name"));
   const json_t *args = json_object_get(params, "arguments");
   json_t *msgs;
   if (!name)
     return 0;
+  if (conf_mrtr_prompt(c, name))
+    return 1;
   if (!strcmp(name, "test_simple_prompt")) {
     msgs = json_pack("[o]", msg_text("This is a simple prompt for testing."));
   } else if (!strcmp(name, "test_prompt_with_arguments")) {
     const char *a1 = json_string_value(json_object_get(args, "arg1"));
     const char *a2 = json_string_value(json_object_get(args, "arg2"));
     if (!a1 || !a2) {
-      error(emit, payload, id, MCP_JSONRPC_INVALID_PARAMS,
-            "Invalid params: arg1 and arg2 are required", NULL);
+      conf_error(emit, payload, id, MCP_JSONRPC_INVALID_PARAMS,
+                 "Invalid params: arg1 and arg2 are required", NULL);
       return 1;
     }
     char t[1024];
@@ -291,10 +323,11 @@ static int get_prompt(const json_t *id, const json_t *params, int modern, mcp_em
                      "data", IMG_B64, "mimeType", "image/png",
                      msg_text("Please analyze the image above."));
   } else {
-    error(emit, payload, id, MCP_JSONRPC_INVALID_PARAMS, "Invalid params: unknown prompt", NULL);
+    conf_error(emit, payload, id, MCP_JSONRPC_INVALID_PARAMS, "Invalid params: unknown prompt",
+               NULL);
     return 1;
   }
-  result(emit, payload, id, json_pack("{s:o}", "messages", msgs), modern, 0);
+  conf_result(emit, payload, id, json_pack("{s:o}", "messages", msgs), modern, 0);
   return 1;
 }
 
@@ -315,11 +348,20 @@ static json_t *prompts_list(void)
       "A prompt that includes image content");
 }
 
-int mcp_conformance_handle(const json_t *msg, int modern, mcp_emit_fn emit, void *payload)
+int mcp_conformance_handle(const json_t *msg, int modern, const mcp_conformance_ctx *cx,
+                           mcp_emit_fn emit, void *payload)
 {
   const json_t *id = json_object_get(msg, "id");
   const char *m = json_string_value(json_object_get(msg, "method"));
   const json_t *params = json_object_get(msg, "params");
+  conf_call c = {.id = id,
+                 .params = params,
+                 .modern = modern,
+                 .srv = cx->srv,
+                 .sess = cx->sess,
+                 .caller = cx->caller,
+                 .emit = emit,
+                 .payload = payload};
   if (!id || !m)
     return 0;
   if (modern) {
@@ -337,63 +379,68 @@ int mcp_conformance_handle(const json_t *msg, int modern, mcp_emit_fn emit, void
     if (req &&
         (!strcmp(req, "2025-11-25") || !strcmp(req, "2025-06-18") || !strcmp(req, "2025-03-26")))
       ver = req;
-    result(emit, payload, id,
-           json_pack("{s:s,s:o,s:{s:s,s:s}}", "protocolVersion", ver, "capabilities", caps(0),
-                     "serverInfo", "name", SERVER_NAME, "version", WL_VERSION),
-           0, 0);
+    conf_result(emit, payload, id,
+                json_pack("{s:s,s:o,s:{s:s,s:s}}", "protocolVersion", ver, "capabilities", caps(0),
+                          "serverInfo", "name", SERVER_NAME, "version", WL_VERSION),
+                0, 0);
     return 1;
   }
   if (modern && !strcmp(m, "server/discover")) {
-    result(emit, payload, id,
-           json_pack("{s:[s,s,s,s],s:o}", "supportedVersions", MCP_VERSION_MODERN, "2025-11-25",
-                     "2025-06-18", "2025-03-26", "capabilities", caps(1)),
-           1, 1);
+    conf_result(emit, payload, id,
+                json_pack("{s:[s,s,s,s],s:o}", "supportedVersions", MCP_VERSION_MODERN,
+                          "2025-11-25", "2025-06-18", "2025-03-26", "capabilities", caps(1)),
+                1, 1);
     return 1;
   }
   if (!modern && (!strcmp(m, "ping") || !strcmp(m, "logging/setLevel") ||
                   !strcmp(m, "resources/subscribe") || !strcmp(m, "resources/unsubscribe"))) {
-    result(emit, payload, id, json_object(), 0, 0);
+    conf_result(emit, payload, id, json_object(), 0, 0);
     return 1;
   }
   if (!strcmp(m, "tools/list")) {
-    result(emit, payload, id, json_pack("{s:o}", "tools", tools_list()), modern, 1);
+    conf_result(emit, payload, id, json_pack("{s:o}", "tools", tools_list(modern)), modern, 1);
     return 1;
   }
   if (!strcmp(m, "tools/call"))
-    return call_tool(id, params, modern, emit, payload);
+    return call_tool(&c);
   if (!strcmp(m, "resources/list")) {
-    result(emit, payload, id,
-           json_pack("{s:[o,o,o]}", "resources",
-                     resource("test://static-text", "static-text", "Static Text Resource",
-                              "A static text resource for testing", "text/plain"),
-                     resource("test://static-binary", "static-binary", "Static Binary Resource",
-                              "A static binary resource (image) for testing", "image/png"),
-                     resource("test://watched-resource", "watched-resource", "Watched Resource",
-                              "A resource that can be subscribed to", "text/plain")),
-           modern, 1);
+    conf_result(
+        emit, payload, id,
+        json_pack("{s:[o,o,o]}", "resources",
+                  resource("test://static-text", "static-text", "Static Text Resource",
+                           "A static text resource for testing", "text/plain"),
+                  resource("test://static-binary", "static-binary", "Static Binary Resource",
+                           "A static binary resource (image) for testing", "image/png"),
+                  resource("test://watched-resource", "watched-resource", "Watched Resource",
+                           "A resource that can be subscribed to", "text/plain")),
+        modern, 1);
     return 1;
   }
   if (!strcmp(m, "resources/templates/list")) {
-    result(emit, payload, id,
-           json_pack("{s:[{s:s,s:s,s:s,s:s,s:s}]}", "resourceTemplates", "uriTemplate",
-                     "test://template/{id}/data", "name", "template", "title", "Resource Template",
-                     "description", "A resource template with parameter substitution", "mimeType",
-                     "application/json"),
-           modern, 1);
+    conf_result(emit, payload, id,
+                json_pack("{s:[{s:s,s:s,s:s,s:s,s:s}]}", "resourceTemplates", "uriTemplate",
+                          "test://template/{id}/data", "name", "template", "title",
+                          "Resource Template", "description",
+                          "A resource template with parameter substitution", "mimeType",
+                          "application/json"),
+                modern, 1);
     return 1;
   }
   if (!strcmp(m, "resources/read"))
     return read_resource(id, params, modern, emit, payload);
   if (!strcmp(m, "prompts/list")) {
-    result(emit, payload, id, json_pack("{s:o}", "prompts", prompts_list()), modern, 1);
+    json_t *pl = prompts_list();
+    if (modern)
+      conf_mrtr_prompts(pl);
+    conf_result(emit, payload, id, json_pack("{s:o}", "prompts", pl), modern, 1);
     return 1;
   }
   if (!strcmp(m, "prompts/get"))
-    return get_prompt(id, params, modern, emit, payload);
+    return get_prompt(&c);
   if (!strcmp(m, "completion/complete")) {
-    result(emit, payload, id,
-           json_pack("{s:{s:[],s:i,s:b}}", "completion", "values", "total", 0, "hasMore", 0),
-           modern, 0);
+    conf_result(emit, payload, id,
+                json_pack("{s:{s:[],s:i,s:b}}", "completion", "values", "total", 0, "hasMore", 0),
+                modern, 0);
     return 1;
   }
   return 0;

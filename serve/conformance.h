@@ -13,7 +13,17 @@
 /* Handles one parsed JSON-RPC request `msg` (borrowed) when it belongs to the fixture surface:
  * emits zero or more notifications and then exactly one MCP_EMIT_FINAL message through `emit`
  * (synchronously) and returns 1. Returns 0 when the message is not a fixture method (the caller
- * hands it to the core). `modern` = the request carried 2026-07-28 _meta. */
-int mcp_conformance_handle(const json_t *msg, int modern, mcp_emit_fn emit, void *payload);
+ * hands it to the core). `modern` = the request carried 2026-07-28 _meta; cx borrowed. Task
+ * fixtures answer later from their own threads (the FINAL message may come after the return). */
+typedef struct mcp_conformance_ctx {
+  mcp_server *srv;    /* the core (requestState sealing, the task table) */
+  mcp_session *sess;  /* the caller's session (server->client requests), may be NULL */
+  const char *caller; /* the authenticated caller id */
+} mcp_conformance_ctx;
+int mcp_conformance_handle(const json_t *msg, int modern, const mcp_conformance_ctx *cx,
+                           mcp_emit_fn emit, void *payload);
+
+/* The inputSchema of a fixture tool that declares x-mcp-header parameters (new), or NULL. */
+json_t *mcp_conformance_tool_schema(const char *name);
 
 #endif

@@ -61,6 +61,7 @@ typedef struct hreq {
   int refs;
   uint64_t ticket;
   int streaming, sse_ok, modern;
+  char *session_id; /* new: the Mcp-Session-Id an initialize answer carries, or NULL */
 } hreq;
 
 /* ---- small helpers -------------------------------------------------------------------------- */
@@ -252,6 +253,7 @@ static void hreq_unref(hreq *x)
   if (left)
     return;
   pthread_mutex_destroy(&x->mu);
+  free(x->session_id);
   free(x);
 }
 
@@ -297,6 +299,32 @@ static void write_event(hreq *x, const char *msg, size_t len)
   free(b);
 }
 
+static void drop_final(const char *msg, size_t len, unsigned flags, void *payload)
+{
+  (void)msg;
+  (void)len;
+  (void)flags;
+  (void)payload;
+}
+
+/* A server request (msg) that cannot reach a client without an SSE stream: answered at once, on
+ * the client's behalf, with an error, so that the waiting call goes on (pending approval). */
+static void answer_unreachable(hreq *x, const char *msg, size_t len)
+{
+  json_t *req = json_loadb(msg, len, 0, NULL);
+  json_t *resp = json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+                           json_object_get(req, "id") ? json_object_get(req, "id") : json_null(),
+                           "error", "code", MCP_JSONRPC_INTERNAL_ERROR, "message",
+                           "the client cannot receive server requests (Accept has no "
+                           "text/event-stream)");
+  char *t = resp ? seal_json_dumps(resp, JSON_COMPACT) : NULL;
+  if (t && x->sess)
+    (void)mcp_submit(x->sess, t, strlen(t), drop_final, NULL, NULL);
+  free(t);
+  json_decref(resp);
+  json_decref(req);
+}
+
 static void on_emit(const char *msg, size_t len, unsigned flags, void *payload)
 {
   hreq *x = payload;
@@ -308,9 +336,15 @@ static void on_emit(const char *msg, size_t len, unsigned flags, void *payload)
     } else if (!msg) {
       tp_http_reply(x->req, 202, NULL, NULL, NULL, 0);
     } else {
-      tp_http_reply(x->req, status_for(msg, len, x->modern), JSON_CT, NULL, msg, len);
+      const char *const sh[] = {"Mcp-Session-Id", x->session_id, NULL};
+      tp_http_reply(x->req, status_for(msg, len, x->modern), JSON_CT, x->session_id ? sh : NULL,
+                    msg, len);
     }
     hreq_unref(x);
+    return;
+  }
+  if (msg && !x->sse_ok && (flags & MCP_EMIT_REQUEST)) {
+    answer_unreachable(x, msg, len);
     return;
   }
   if (!msg || !x->sse_ok)
@@ -363,11 +397,48 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
     json_decref(root);
     return;
   }
+  const char *meth = json_string_value(json_object_get(root, "method"));
+  if (json_is_object(root) && json_object_get(root, "id") && meth && !strcmp(meth, "tools/call")) {
+    const char *tool = json_string_value(json_object_get(json_object_get(root, "params"), "name"));
+    json_t *schema = tool && h->conformance ? mcp_conformance_tool_schema(tool) : NULL;
+    if (tool && !schema)
+      schema = json_incref((json_t *)mcp_server_tool_schema(h->srv, tool));
+    int bad = http_check_param_headers(r, root, schema);
+    json_decref(schema);
+    if (bad) {
+      json_decref(root);
+      return;
+    }
+  }
+  /* legacy sessions (spec/http.md): an id is a sealed token bound to the caller, checked on
+   * every request that carries one; nothing is kept per session (a restart ends them all) */
+  const char *sid = tp_http_req_header(r, "Mcp-Session-Id");
+  if (!modern && sid) {
+    json_t *st = mcp_state_open(h->srv, ar->caller_id, "http-session", sid);
+    if (!st) {
+      json_decref(root);
+      http_reply_error(r, 404, NULL, MCP_JSONRPC_INVALID_REQUEST,
+                       "Not Found: unknown or expired Mcp-Session-Id; initialize again", NULL);
+      return;
+    }
+    json_decref(st);
+  }
   hreq *x = calloc(1, sizeof *x);
   if (!x) {
     json_decref(root);
     http_reply_error(r, 500, NULL, MCP_JSONRPC_INTERNAL_ERROR, "out of memory", NULL);
     return;
+  }
+  if (!modern && json_object_get(root, "id") &&
+      !strcmp(json_string_value(json_object_get(root, "method"))
+                  ? json_string_value(json_object_get(root, "method"))
+                  : "",
+              "initialize")) {
+    json_t *st = json_pack("{s:i}", "v", 1);
+    x->session_id = st ? mcp_state_seal_ttl(h->srv, ar->caller_id, "http-session", st,
+                                            24LL * 3600 * 1000)
+                       : NULL;
+    json_decref(st);
   }
   pthread_mutex_init(&x->mu, NULL);
   x->h = h;
@@ -375,16 +446,20 @@ static void handle_mcp_post(mcp_http *h, tp_http_req *r, const mcp_auth_result *
   x->refs = 2;
   x->sse_ok = sse_ok;
   x->modern = modern;
-  if (h->conformance && json_is_object(root) && json_object_get(root, "id") &&
-      mcp_conformance_handle(root, modern, on_emit, x)) {
-    json_decref(root);
-    hreq_unref(x);
-    return;
+  x->sess = session_for(h, ar);
+  if (h->conformance && x->sess && json_is_object(root) && json_object_get(root, "id") &&
+      json_object_get(root, "method")) {
+    mcp_conformance_ctx cx = {.srv = h->srv, .sess = x->sess, .caller = ar->caller_id};
+    if (mcp_conformance_handle(root, modern, &cx, on_emit, x)) {
+      json_decref(root);
+      hreq_unref(x);
+      return;
+    }
   }
   json_decref(root);
-  x->sess = session_for(h, ar);
   if (!x->sess) {
     pthread_mutex_destroy(&x->mu);
+    free(x->session_id);
     free(x);
     http_reply_error(r, 503, NULL, MCP_JSONRPC_INTERNAL_ERROR, "too many distinct callers", NULL);
     return;

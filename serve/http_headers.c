@@ -46,6 +46,34 @@ static int b64_val(int c)
   return -1;
 }
 
+/* Strict RFC 4648 base64 (standard or url alphabet) of n chars into out (cap): the length a
+ * multiple of 4, '=' only as the last one or two. 0 ok, -1 bad. */
+static int b64_strict(char *out, size_t cap, const char *p, size_t n)
+{
+  size_t o = 0, pad = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  if (n % 4 != 0)
+    return -1;
+  while (pad < 2 && pad < n && p[n - 1 - pad] == '=')
+    pad++;
+  for (size_t i = 0; i < n - pad; i++) {
+    int d = b64_val((unsigned char)p[i]);
+    if (d < 0)
+      return -1;
+    acc = (acc << 6) | (unsigned)d;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (o + 1 >= cap)
+        return -1;
+      out[o++] = (char)((acc >> bits) & 0xff);
+    }
+  }
+  out[o] = 0;
+  return memchr(out, 0, o) ? -1 : 0; /* no NUL inside a header value */
+}
+
 /* Header value with OWS trimmed and `=?base64?...?=` decoded; into out (cap). 0 ok, -1 bad. */
 static int header_value(char *out, size_t cap, const char *v)
 {
@@ -54,33 +82,59 @@ static int header_value(char *out, size_t cap, const char *v)
   size_t n = strlen(v);
   while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
     n--;
-  if (n >= 12 && strncasecmp(v, "=?base64?", 9) == 0 && strncmp(v + n - 2, "?=", 2) == 0) {
-    const char *p = v + 9, *end = v + n - 2;
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (; p < end; p++) {
-      if (*p == '=')
-        break;
-      int d = b64_val((unsigned char)*p);
-      if (d < 0)
-        return -1;
-      acc = (acc << 6) | (unsigned)d;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        if (o + 1 >= cap)
-          return -1;
-        out[o++] = (char)((acc >> bits) & 0xff);
-      }
-    }
-    out[o] = 0;
-    return 0;
-  }
+  if (n >= 11 && strncasecmp(v, "=?base64?", 9) == 0 && strncmp(v + n - 2, "?=", 2) == 0)
+    return b64_strict(out, cap, v + 9, n - 11);
   if (n >= cap)
     return -1;
   memcpy(out, v, n);
   out[n] = 0;
+  return 0;
+}
+
+/* The text a header carries for an argument value: strings as they are, integers, reals and
+ * booleans as JSON prints them. 0 ok, -1 for a value a header cannot carry. */
+static int arg_text(char *out, size_t cap, const json_t *v)
+{
+  if (json_is_string(v))
+    return json_string_length(v) < cap ? (snprintf(out, cap, "%s", json_string_value(v)), 0) : -1;
+  if (json_is_integer(v))
+    return snprintf(out, cap, "%lld", (long long)json_integer_value(v)), 0;
+  if (json_is_boolean(v))
+    return snprintf(out, cap, "%s", json_is_true(v) ? "true" : "false"), 0;
+  if (json_is_real(v))
+    return snprintf(out, cap, "%.17g", json_real_value(v)), 0;
+  return -1;
+}
+
+int http_check_param_headers(tp_http_req *r, const json_t *root, const json_t *schema)
+{
+  const json_t *params = json_object_get(root, "params");
+  const json_t *args = json_object_get(params, "arguments");
+  const json_t *props = json_object_get(schema, "properties"), *p;
+  const json_t *id = json_object_get(root, "id");
+  const char *k;
+  json_object_foreach((json_t *)props, k, p) {
+    const char *hn = json_string_value(json_object_get(p, "x-mcp-header"));
+    const json_t *v = json_object_get(args, k);
+    char name[160], hv[1024], want[1024], msg[300];
+    const char *raw;
+    if (!hn || strlen(hn) > 100)
+      continue;
+    snprintf(name, sizeof name, "Mcp-Param-%s", hn);
+    raw = tp_http_req_header(r, name);
+    if (!raw && (!v || json_is_null(v)))
+      continue;
+    if (!raw)
+      snprintf(msg, sizeof msg, "Header mismatch: %s header is required (argument %.60s)", name, k);
+    else if (header_value(hv, sizeof hv, raw) != 0)
+      snprintf(msg, sizeof msg, "Header mismatch: %s is not a valid header value", name);
+    else if (!v || json_is_null(v) || arg_text(want, sizeof want, v) != 0 || strcmp(hv, want))
+      snprintf(msg, sizeof msg, "Header mismatch: %s does not match argument %.60s", name, k);
+    else
+      continue;
+    http_reply_error(r, 400, id, MCP_ERR_HEADER_MISMATCH, msg, NULL);
+    return 400;
+  }
   return 0;
 }
 
@@ -149,8 +203,12 @@ int http_check_headers(tp_http_req *r, const json_t *root, int *modern_out)
     want = json_string_value(json_object_get(params, "name"));
   else if (!strcmp(method, "resources/read"))
     want = json_string_value(json_object_get(params, "uri"));
+  else if (!strcmp(method, "tasks/get") || !strcmp(method, "tasks/update") ||
+           !strcmp(method, "tasks/cancel")) /* SEP-2663: Mcp-Name carries the taskId */
+    want = json_string_value(json_object_get(params, "taskId"));
   if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get") ||
-      !strcmp(method, "resources/read")) {
+      !strcmp(method, "resources/read") || !strcmp(method, "tasks/get") ||
+      !strcmp(method, "tasks/update") || !strcmp(method, "tasks/cancel")) {
     const char *nh = tp_http_req_header(r, "Mcp-Name");
     char nb[1024];
     if (!nh || header_value(nb, sizeof nb, nh) != 0 || !want || strcmp(nb, want) != 0) {

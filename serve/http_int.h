@@ -51,5 +51,10 @@ int http_has_token(const char *list, const char *tok);
 /* Modern/legacy header checks of a POST whose body is root (borrowed). Sets *modern_out. Returns
  * 0 to continue, or the HTTP status after replying. */
 int http_check_headers(tp_http_req *r, const json_t *root, int *modern_out);
+/* SEP-2243 custom headers of a tools/call (root borrowed) whose tool's inputSchema (borrowed,
+ * may be NULL) declares `x-mcp-header` parameters: each such argument present in the body must
+ * come with an equal Mcp-Param-<Name> header (plain, or `=?base64?...?=` with valid padding), and
+ * no such header without its argument. Returns 0 to continue, or 400 after replying -32020. */
+int http_check_param_headers(tp_http_req *r, const json_t *root, const json_t *schema);
 
 #endif

@@ -206,6 +206,6 @@ const mcp_tool_impl tools_motus[] = {
     {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
     {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
     {"motus_run_export", export_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_LONG, NULL},
+    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_LONG | MCP_TOOL_TASK, NULL},
     {NULL, NULL, 0, NULL, 0, NULL},
 };

@@ -233,4 +233,4 @@ const mcp_prompt_impl tools_prompts[] = {
 
 const mcp_resource_impl *const tools_resource_groups[] = {tools_resources, tools_ledger_resources,
                                                           NULL};
-const mcp_prompt_impl *const tools_prompt_groups[] = {tools_prompts, NULL};
+const mcp_prompt_impl *const tools_prompt_groups[] = {tools_prompts, tools_work_prompts, NULL};

@@ -24,6 +24,8 @@ extern const mcp_tool_impl *const tools_groups[];
  * chat, recall and reflect, as mcp_server_opts.resource_groups / prompt_groups. */
 extern const mcp_resource_impl tools_resources[];
 extern const mcp_prompt_impl tools_prompts[];
+/* tools/prompts_work.c: start_work, summarise_run, review_approvals. */
+extern const mcp_prompt_impl tools_work_prompts[];
 extern const mcp_resource_impl *const tools_resource_groups[];
 /* tools/ledger_resources.c: runs, events, Work Receipts, stored receipts and their trees,
  * pending approvals and health as workledger:// resources (in tools_resource_groups). */

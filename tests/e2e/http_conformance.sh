@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # e2e: the official MCP conformance suite against `serve --http 127.0.0.1:<port> --conformance`:
-# the 0.1.16 active suite (legacy eras) and the 2026-07-28 requirements of 0.2.0-alpha.12, each
-# with its checked-in baseline of expected failures (tests/e2e/conformance/baseline-*.yml, every
-# entry with its reason). Fails on an unexpected failure AND on a stale baseline entry that now
-# passes. The pinned tooling is installed by tests/e2e/conformance/ensure.sh (`npm ci`; skips with 77
+# the 0.1.16 active suite (legacy eras), the 2026-07-28 requirements of 0.2.0-alpha.12 and its
+# `--suite all` (every scenario, tasks and legacy sampling/elicitation included), each with its
+# checked-in baseline of expected failures (tests/e2e/conformance/baseline-*.yml: empty; an entry
+# needs its reason). Fails on an unexpected failure or warning AND on a stale baseline entry. The pinned tooling is installed by tests/e2e/conformance/ensure.sh (`npm ci`; skips with 77
 # when npm or the network is missing).
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
@@ -32,6 +32,13 @@ if timeout 900 "$NODE" node_modules/conformance-alpha/dist/index.js server --url
      --expected-failures baseline-2026-07-28.yml -o "$T/modern" >"$T/modern.log" 2>&1; then
   echo "ok   conformance 0.2.0-alpha.12 --requirements 2026-07-28: $(grep -E '^Total' "$T/modern.log")"
 else echo "FAIL conformance 2026-07-28"; tail -30 "$T/modern.log"; fails=1; fi
+if timeout 900 "$NODE" node_modules/conformance-alpha/dist/index.js server --url "$URL" --suite all \
+     --expected-failures baseline-2026-07-28.yml -o "$T/all" >"$T/all.log" 2>&1; then
+  echo "ok   conformance 0.2.0-alpha.12 --suite all: $(grep -E '^Total' "$T/all.log")"
+else echo "FAIL conformance --suite all"; tail -30 "$T/all.log"; fails=1; fi
+for f in legacy modern all; do
+  grep -qE '^Total: [0-9]+ passed, 0 failed' "$T/$f.log" || { echo "FAIL $f: failures"; fails=1; }
+done
 grep -q 'dns-rebinding-protection: 2 passed, 0 failed' "$T/legacy.log" && grep -q 'dns-rebinding-protection: 2 passed, 0 failed' "$T/modern.log" &&
   echo "ok   dns-rebinding-protection passes in both" || { echo "FAIL dns-rebinding-protection"; fails=1; }
 kill -TERM $PID; wait $PID; PID=
