@@ -52,6 +52,11 @@ typedef struct mcp_tool_impl {
  * mcp_ctx_join_call_tx() commits with the call record. Without this flag, everything the
  * handler writes commits atomically with the call record (one transaction per call). */
 #define MCP_TOOL_LONG 1u
+/* The handler is short, writes nothing to the Store and never talks to the client (no progress,
+ * no sampling): a session opened with mcp_session_opts.run_short runs its calls on the thread
+ * that submits them (the stdio reader) when the policy can never ask for an approval on them,
+ * instead of handing them to a worker. Its record still commits asynchronously, grouped. */
+#define MCP_TOOL_SHORT 2u
 
 /* ---- resources and prompts (resources/list, resources/read, prompts/list, prompts/get) ------ */
 
