@@ -178,8 +178,11 @@ void ledger_scope_abort(ledger_scope *s);
  * already ended. `payload` and `arg` are borrowed until done runs; done must be short and must
  * not call into this Store's write path (it runs on the writer thread). `rerunnable` says that
  * fn only appends, as for ledger_tx_rerunnable (used when the scope had no earlier step). The
- * scope is stolen. A group commit thus needs no thread waiting per call (spec/store.md). */
-typedef void (*ledger_done_fn)(int rc, const ledger_err *err, void *arg);
+ * scope is stolen. A group commit thus needs no thread waiting per call (spec/store.md). `last`
+ * is 1 when no other done of the same batch follows (the writer is about to go on to the next
+ * batch, or done runs on the calling thread): callers may gather work over a batch (answers
+ * written in one system call) and finish it then. */
+typedef void (*ledger_done_fn)(int rc, const ledger_err *err, int last, void *arg);
 void ledger_scope_commit_async(ledger_scope *s, ledger_tx_fn fn, void *payload, int rerunnable,
                                ledger_done_fn done, void *arg);
 

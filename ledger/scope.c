@@ -220,7 +220,7 @@ int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_
 }
 
 /* Writer thread, after the batch holding the scope's job: the outcome to the caller's callback. */
-static void scope_async_complete(ledger_job *j)
+static void scope_async_complete(ledger_job *j, int last)
 {
   ledger_scope *s = j->payload;
   ledger_done_fn done = s->done;
@@ -229,7 +229,7 @@ static void scope_async_complete(ledger_job *j)
   ledger_err e = s->done_err;
   pthread_cond_destroy(&j->cv);
   scope_free(s);
-  done(rc, &e, arg);
+  done(rc, &e, last, arg);
 }
 
 static int scope_async_job(ledger_txn *t, void *payload, ledger_err *err)
@@ -246,7 +246,7 @@ void ledger_scope_commit_async(ledger_scope *s, ledger_tx_fn fn, void *payload, 
   memset(&e, 0, sizeof e);
   if (!s) {
     ledger__errf(&e, LEDGER_EINVAL, 0, "no call scope");
-    done(LEDGER_EINVAL, &e, arg);
+    done(LEDGER_EINVAL, &e, 1, arg);
     return;
   }
   tls_scope = NULL;
@@ -290,7 +290,7 @@ void ledger_scope_commit_async(ledger_scope *s, ledger_tx_fn fn, void *payload, 
   if (s->unrun)
     e = s->why;
   scope_free(s);
-  done(rc, &e, arg);
+  done(rc, &e, 1, arg);
 }
 
 void ledger_scope_abort(ledger_scope *s)

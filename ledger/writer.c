@@ -187,7 +187,7 @@ static void batch_done(ledger *l, ledger_job *batch, int n)
   pthread_mutex_unlock(&l->mu);
   for (ledger_job *j = async, *nx; j; j = nx) {
     nx = j->next; /* complete() frees j */
-    j->complete(j);
+    j->complete(j, nx == NULL);
   }
 }
 

@@ -111,7 +111,49 @@ typedef struct deferred {
   char line[300]; /* the log line of the call, "" when nobody wants it */
   mcp_log_level lvl;
   int to_client;
+  struct deferred *next; /* in the writer thread's outbox */
 } deferred;
+
+/* Answers of the current group commit waiting to be written together (joined_finals sessions);
+ * only the Store's writer thread, which runs call_done, touches it. */
+static _Thread_local deferred *outbox, **outbox_end;
+
+/* Writes the outbox: consecutive answers to the same output in one emit (joined by '\n'), then
+ * ends their requests. */
+static void outbox_flush(void)
+{
+  deferred *d = outbox, *run_end, *nx;
+  outbox = NULL;
+  outbox_end = &outbox;
+  while (d) {
+    size_t len = 0, at = 0;
+    char *buf;
+    for (run_end = d;
+         run_end && run_end->r->emit == d->r->emit && run_end->r->payload == d->r->payload;
+         run_end = run_end->next)
+      len += strlen(run_end->text) + 1;
+    buf = d->next == run_end ? NULL : malloc(len);
+    if (buf) {
+      for (deferred *e = d; e != run_end; e = e->next) {
+        size_t n = strlen(e->text);
+        memcpy(buf + at, e->text, n);
+        at += n;
+        buf[at++] = '\n';
+      }
+      d->r->emit(buf, at - 1, MCP_EMIT_FINAL, d->r->payload);
+      free(buf);
+    }
+    for (; d != run_end; d = nx) {
+      mcp_req *r = d->r;
+      nx = d->next;
+      if (!buf) /* one answer, or no memory to join them: one at a time */
+        r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
+      free(d->text);
+      free(d);
+      mcp__req_done(r);
+    }
+  }
+}
 
 /* The log line of a finished call (stderr, and the client when it asked for logs); "" when
  * nobody wants it: the line is built only then. */
@@ -136,9 +178,10 @@ static void log_line(mcp_req *r, const char *line, mcp_log_level lvl, int to_cli
     mcp__client_log(r, lvl, line);
 }
 
-/* Writer thread, once the call's transaction is durable (rc 0) or failed: the answer goes out,
+/* Writer thread, once the call's transaction is durable (rc 0) or failed: the answer goes out
+ * (a joined_finals session's with the other answers of the batch, when the last one is done),
  * then the request ends (mcp__req_done). */
-static void call_done(int rc, const char *err, void *arg)
+static void call_done(int rc, const char *err, int last, void *arg)
 {
   deferred *d = arg;
   mcp_req *r = d->r;
@@ -159,13 +202,25 @@ static void call_done(int rc, const char *err, void *arg)
                      MCP_EMIT_FINAL);
   } else if (atomic_load(&r->cancelled)) {
     r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload); /* recorded; a cancelled call gets no response */
+  } else if (r->s->joined) {
+    log_line(r, d->line, d->lvl, d->to_client);
+    if (!outbox)
+      outbox_end = &outbox;
+    d->next = NULL;
+    *outbox_end = d; /* in commit order */
+    outbox_end = &d->next;
+    d = NULL;
   } else {
     log_line(r, d->line, d->lvl, d->to_client);
     r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
   }
-  free(d->text);
-  free(d);
-  mcp__req_done(r);
+  if (d) {
+    free(d->text);
+    free(d);
+    mcp__req_done(r);
+  }
+  if (last)
+    outbox_flush();
 }
 
 /* The record of a finished call. With a scope open, the final message is built now, the COMMIT

@@ -154,6 +154,9 @@ typedef struct mcp_session_opts {
    * worker) when no approval can be asked for them; their answer still comes after their
    * record's group commit, from the Store's writer thread. For a single reader (stdio). */
   int run_short;
+  /* 1 = emit accepts several final responses in one call, joined by '\n' (one line each: stdio);
+   * the answers of one group commit are then written together. */
+  int joined_finals;
 } mcp_session_opts;
 
 /* Opens a session on `srv`. Returns MCP_OK or MCP_ERROR. */

@@ -92,6 +92,7 @@ struct mcp_session {
   int stateless;
   int no_wait;   /* mcp_submit answers MCP_EBUSY instead of waiting for a window slot */
   int run_short; /* mcp_session_opts.run_short */
+  int joined;    /* mcp_session_opts.joined_finals */
   mcp_emit_fn send;
   void *send_payload;
 
@@ -264,12 +265,13 @@ int mcp__record_call(mcp_server *srv, struct ledger_scope *scope, const mcp_call
 /* mcp__record_call without the wait (spec/mcp.md "One call, one transaction"): prepares the
  * record on this thread (everything of rec is copied; rec may go away on return), then hands
  * the scope's COMMIT to the writer and returns 0 at once; done(rc, err, arg) runs exactly once
- * after the COMMIT is durable or failed, on the writer thread (see ledger_scope_commit_async).
+ * after the COMMIT is durable or failed, on the writer thread (see ledger_scope_commit_async;
+ * last: no other done of the same group commit follows).
  * Returns -1 with a message in err when the record could not be prepared: then the scope was
  * aborted, nothing was kept and done is not called. `scope` must not be NULL (stolen). */
 int mcp__record_call_async(mcp_server *srv, struct ledger_scope *scope, const mcp_call_record *rec,
-                           void (*done)(int rc, const char *err, void *arg), void *arg, char *err,
-                           size_t errlen);
+                           void (*done)(int rc, const char *err, int last, void *arg), void *arg,
+                           char *err, size_t errlen);
 /* server.c: a request that a tools/call took over (answered later from the writer thread) is
  * ended here: its window slot and its place in the session are given back, then r is freed. */
 void mcp__req_done(mcp_req *r);

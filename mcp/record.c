@@ -232,7 +232,7 @@ typedef struct async_rec {
   char *caller_id, *idempotency_key, *result_text;
   char args_hash[SEAL_SHA256_HEX];
   char invocation_id[SEAL_SOVEREIGN_ID];
-  void (*done)(int rc, const char *err, void *arg);
+  void (*done)(int rc, const char *err, int last, void *arg);
   void *arg;
 } async_rec;
 
@@ -245,16 +245,16 @@ static void async_free(async_rec *a)
   free(a);
 }
 
-static void async_done(int rc, const ledger_err *lerr, void *arg)
+static void async_done(int rc, const ledger_err *lerr, int last, void *arg)
 {
   async_rec *a = arg;
-  void (*done)(int, const char *, void *) = a->done;
+  void (*done)(int, const char *, int, void *) = a->done;
   void *darg = a->arg;
   char msg[sizeof lerr->msg];
   snprintf(msg, sizeof msg, "%s",
            rc == LEDGER_OK ? "" : (lerr && lerr->msg[0] ? lerr->msg : ledger_strerror(rc)));
   async_free(a);
-  done(rc, msg, darg);
+  done(rc, msg, last, darg);
 }
 
 static char *dup_or_null(const char *s, int *oom)
@@ -266,8 +266,8 @@ static char *dup_or_null(const char *s, int *oom)
 }
 
 int mcp__record_call_async(mcp_server *srv, ledger_scope *scope, const mcp_call_record *rec,
-                           void (*done)(int rc, const char *err, void *arg), void *arg, char *err,
-                           size_t errlen)
+                           void (*done)(int rc, const char *err, int last, void *arg), void *arg,
+                           char *err, size_t errlen)
 {
   ledger_err lerr;
   async_rec *a = calloc(1, sizeof *a);
