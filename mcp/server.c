@@ -355,9 +355,10 @@ static int enqueue(mcp_req *r, uint64_t *ticket_out, int *queued)
 static int runs_here(const mcp_req *r)
 {
   const mcp_tool_entry *t;
-  if (!r->s->run_short || strcmp(r->method, "tools/call") != 0)
+  const char *name = json_string_value(json_object_get(r->params, "name"));
+  if (!r->s->run_short || !name || strcmp(r->method, "tools/call") != 0)
     return 0;
-  t = mcp__tool_find(r->s->srv, json_string_value(json_object_get(r->params, "name")));
+  t = mcp__tool_find(r->s->srv, name);
   return t && (t->flags & MCP_TOOL_SHORT) &&
          mcp_policy_never_asks(r->s->srv->policy, t->risk, &r->s->caller);
 }
