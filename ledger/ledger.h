@@ -175,6 +175,20 @@ typedef struct ledger_scope ledger_scope;
 int ledger_scope_begin(ledger *l, ledger_scope **out, ledger_err *err) LEDGER_WUR;
 int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_err *err);
 void ledger_scope_abort(ledger_scope *s);
+/* ledger_scope_commit without the wait: queues `fn` (may be NULL) as the last step and returns at
+ * once. done(rc, err, arg) is then called exactly once, with the outcome ledger_scope_commit
+ * would have returned (err borrowed, valid during the call): on the writer thread after the
+ * COMMIT is durable or failed, or on this thread before this returns when the scope had
+ * already ended. `payload` and `arg` are borrowed until done runs; done must be short and must
+ * not call into this Store's write path (it runs on the writer thread). `rerunnable` says that
+ * fn only appends, as for ledger_tx_rerunnable (used when the scope had no earlier step). The
+ * scope is stolen. A group commit thus needs no thread waiting per call (spec/store.md). `last`
+ * is 1 when no other done of the same batch follows (the writer is about to go on to the next
+ * batch, or done runs on the calling thread): callers may gather work over a batch (answers
+ * written in one system call) and finish it then. */
+typedef void (*ledger_done_fn)(int rc, const ledger_err *err, int last, void *arg);
+void ledger_scope_commit_async(ledger_scope *s, ledger_tx_fn fn, void *payload, int rerunnable,
+                               ledger_done_fn done, void *arg);
 
 /* Replay of calls made with an idempotency key (ledger/replay.c): the answer of the first call
  * of (caller, key), kept so that a retry gets it again without doing the work twice.

@@ -45,6 +45,9 @@ typedef struct ledger_job {
    * outcome. NULL for plain jobs; a call scope's job wakes its caller with it (scope.c). */
   void (*unrun)(struct ledger_job *j, int rc, const ledger_err *err);
   int ran; /* writer: fn was called */
+  /* asynchronous jobs (ledger_scope_commit_async): called by the writer after the batch's
+   * outcome is known, instead of waking a waiter; it owns the job's memory from then on */
+  void (*complete)(struct ledger_job *j, int last); /* last: no later one in this batch */
 } ledger_job;
 
 /* The writer's queue (store.c): enqueue a job (the caller keeps it alive until done) and wait

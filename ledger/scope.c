@@ -35,6 +35,9 @@ struct ledger_scope {
   int unrun;     /* the writer could not run the job: why holds its error */
   ledger_err why;
   ledger_job job;
+  ledger_done_fn done; /* ledger_scope_commit_async: the caller's callback and its argument */
+  void *done_arg;
+  ledger_err done_err; /* the outcome's error text for done */
 };
 
 static _Thread_local ledger_scope *tls_scope;
@@ -214,6 +217,80 @@ int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_
   rc = ledger__job_wait(s->l, &s->job);
   scope_free(s);
   return rc;
+}
+
+/* Writer thread, after the batch holding the scope's job: the outcome to the caller's callback. */
+static void scope_async_complete(ledger_job *j, int last)
+{
+  ledger_scope *s = j->payload;
+  ledger_done_fn done = s->done;
+  void *arg = s->done_arg;
+  int rc = j->rc;
+  ledger_err e = s->done_err;
+  pthread_cond_destroy(&j->cv);
+  scope_free(s);
+  done(rc, &e, last, arg);
+}
+
+static int scope_async_job(ledger_txn *t, void *payload, ledger_err *err)
+{
+  ledger_scope *s = payload;
+  return s->fn(t, s->payload, err);
+}
+
+void ledger_scope_commit_async(ledger_scope *s, ledger_tx_fn fn, void *payload, int rerunnable,
+                               ledger_done_fn done, void *arg)
+{
+  ledger_err e;
+  int rc;
+  memset(&e, 0, sizeof e);
+  if (!s) {
+    ledger__errf(&e, LEDGER_EINVAL, 0, "no call scope");
+    done(LEDGER_EINVAL, &e, 1, arg);
+    return;
+  }
+  tls_scope = NULL;
+  if (!fn)
+    fn = ledger__scope_noop;
+  s->done = done;
+  s->done_arg = arg;
+  if (!s->submitted) { /* no earlier step: the last step is an ordinary job of its own */
+    s->submitted = 1;
+    s->fn = fn;
+    s->payload = payload;
+    memset(&s->job, 0, sizeof s->job);
+    s->job.fn = scope_async_job;
+    s->job.payload = s;
+    s->job.err = &s->done_err;
+    s->job.rerunnable = rerunnable;
+    s->job.complete = scope_async_complete;
+    pthread_cond_init(&s->job.cv, NULL);
+    ledger__job_enqueue(s->l, &s->job);
+    return;
+  }
+  pthread_mutex_lock(&s->mu);
+  if (!s->finished) {
+    /* the writer waits in scope_job for this command: it runs fn, ends the job and the batch's
+     * COMMIT hands the outcome to scope_async_complete */
+    s->job.err = &s->done_err;
+    s->job.complete = scope_async_complete;
+    s->cmd = CMD_COMMIT;
+    s->fn = fn;
+    s->payload = payload;
+    s->err = &s->done_err;
+    s->step_done = 0;
+    pthread_cond_signal(&s->cv_writer);
+    pthread_mutex_unlock(&s->mu);
+    return;
+  }
+  pthread_mutex_unlock(&s->mu);
+  /* the transaction was lost under an earlier step, or never began */
+  rc = ledger__errf(&e, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
+  (void)ledger__job_wait(s->l, &s->job);
+  if (s->unrun)
+    e = s->why;
+  scope_free(s);
+  done(rc, &e, 1, arg);
 }
 
 void ledger_scope_abort(ledger_scope *s)

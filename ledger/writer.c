@@ -165,18 +165,30 @@ again:;
   }
 }
 
-/* Counts the batch and wakes each job's caller. */
+/* Counts the batch, wakes each waiting job's caller, then completes the asynchronous jobs
+ * (outside the queue mutex: their callbacks answer clients). */
 static void batch_done(ledger *l, ledger_job *batch, int n)
 {
+  ledger_job *async = NULL, **at = &async;
   pthread_mutex_lock(&l->mu);
   l->commits++;
   l->jobs += (uint64_t)n;
   for (ledger_job *j = batch, *nx; j; j = nx) {
     nx = j->next; /* read before the caller may return and free j */
+    if (j->complete) {
+      j->next = NULL;
+      *at = j;
+      at = &j->next;
+      continue;
+    }
     j->done = 1;
     pthread_cond_signal(&j->cv);
   }
   pthread_mutex_unlock(&l->mu);
+  for (ledger_job *j = async, *nx; j; j = nx) {
+    nx = j->next; /* complete() frees j */
+    j->complete(j, nx == NULL);
+  }
 }
 
 void *ledger__writer_main(void *arg)
@@ -336,7 +348,8 @@ static int tx_submit(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err,
     return ledger__errf(err, LEDGER_EINVAL, 0, "Store opened read-only");
   if (ledger__scope_owns(l)) /* inside a call scope: a step of the call's one transaction */
     return ledger__scope_step(l, fn, payload, err);
-  ledger_job j = {fn, payload, err, 0, 0, rerunnable, PTHREAD_COND_INITIALIZER, NULL, NULL, 0};
+  ledger_job j = {fn,   payload, err, 0,   0, rerunnable, PTHREAD_COND_INITIALIZER,
+                  NULL, NULL,    0,   NULL};
   ledger__job_enqueue(l, &j);
   return ledger__job_wait(l, &j);
 }

@@ -57,6 +57,7 @@ typedef struct call_state {
   ledger_scope *scope;  /* new: the call's open scope, or NULL */
   mcp_tool_entry dyn;   /* an upstream tool (tool then points here) */
   json_t *dyn_snap;     /* new: the source snapshot dyn borrows from, or NULL */
+  int *taken;           /* set to 1 when the call answers its request itself (call_done) */
   int *code;            /* the JSON-RPC error of a call that gets no result */
   char *msg;
   size_t cap;
@@ -105,20 +106,209 @@ static json_t *make_receipt(call_state *cs)
   return signed_rc;
 }
 
-/* The one log line of a finished call (stderr, and the client when it asked for logs). */
-static void log_call(call_state *cs)
+/* A call whose record commits asynchronously: its final message, ready before the COMMIT, and
+ * what call_done needs once the COMMIT is durable or failed. */
+typedef struct deferred {
+  mcp_req *r;
+  char *text; /* the JSON-RPC response (new) */
+  char tool[64];
+  char invocation_id[SEAL_SOVEREIGN_ID];
+  char line[300]; /* the log line of the call, "" when nobody wants it */
+  mcp_log_level lvl;
+  int to_client;
+  struct deferred *next; /* in the writer thread's outbox */
+} deferred;
+
+/* Answers of the current group commit waiting to be written together (joined_finals sessions);
+ * only the Store's writer thread, which runs call_done, touches it. */
+static _Thread_local deferred *outbox, **outbox_end;
+
+/* Writes the outbox: consecutive answers to the same output in one emit (joined by '\n'), then
+ * ends their requests. */
+static void outbox_flush(void)
 {
-  mcp_log_level lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
-  int to_client = cs->r->log_level >= 0 && (int)lvl >= cs->r->log_level;
-  char line[300];
-  if (!to_client && !mcp_log_enabled(MCP_LOG_INFO))
-    return; /* the line is built only when wanted */
-  snprintf(line, sizeof line, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
+  deferred *d = outbox, *run_end, *nx;
+  outbox = NULL;
+  outbox_end = &outbox;
+  while (d) {
+    size_t len = 0, at = 0;
+    char *buf;
+    for (run_end = d;
+         run_end && run_end->r->emit == d->r->emit && run_end->r->payload == d->r->payload;
+         run_end = run_end->next)
+      len += strlen(run_end->text) + 1;
+    buf = d->next == run_end ? NULL : malloc(len);
+    if (buf) {
+      for (deferred *e = d; e != run_end; e = e->next) {
+        size_t n = strlen(e->text);
+        memcpy(buf + at, e->text, n);
+        at += n;
+        buf[at++] = '\n';
+      }
+      d->r->emit(buf, at - 1, MCP_EMIT_FINAL, d->r->payload);
+      free(buf);
+    }
+    for (; d != run_end; d = nx) {
+      mcp_req *r = d->r;
+      nx = d->next;
+      if (!buf) /* one answer, or no memory to join them: one at a time */
+        r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
+      free(d->text);
+      free(d);
+      mcp__req_done(r);
+    }
+  }
+}
+
+/* The log line of a finished call (stderr, and the client when it asked for logs); "" when
+ * nobody wants it: the line is built only then. */
+static void call_line(call_state *cs, char *line, size_t cap, mcp_log_level *lvl, int *to_client)
+{
+  *lvl = strcmp(cs->status, "completed") == 0 ? MCP_LOG_INFO : MCP_LOG_WARNING;
+  *to_client = cs->r->log_level >= 0 && (int)*lvl >= cs->r->log_level;
+  line[0] = '\0';
+  if (!*to_client && !mcp_log_enabled(MCP_LOG_INFO))
+    return;
+  snprintf(line, cap, "tools/call %s by %s: %s (%s) %lldms, receipt %s", cs->tool->name,
            cs->r->s->caller.id, cs->status, cs->verdict,
            (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
+}
+
+static void log_line(mcp_req *r, const char *line, mcp_log_level lvl, int to_client)
+{
+  if (!line[0])
+    return;
   mcp_log(MCP_LOG_INFO, "%s", line);
   if (to_client)
-    mcp__client_log(cs->r, lvl, line);
+    mcp__client_log(r, lvl, line);
+}
+
+/* Writer thread, once the call's transaction is durable (rc 0) or failed: the answer goes out
+ * (a joined_finals session's with the other answers of the batch, when the last one is done),
+ * then the request ends (mcp__req_done). */
+static void call_done(int rc, const char *err, int last, void *arg)
+{
+  deferred *d = arg;
+  mcp_req *r = d->r;
+  if (rc == 0 && r->s->srv->fault == MCP_FAULT_KILL_AFTER_COMMIT)
+    raise(SIGKILL);
+  if (rc != 0) {
+    char msg[600];
+    mcp_log(MCP_LOG_ERROR, "tools/call %s %s: Store write failed: %s", d->tool, d->invocation_id,
+            err);
+    snprintf(msg, sizeof msg,
+             "Internal error: the call could not be recorded in the Store (%s); nothing of it "
+             "was kept",
+             err);
+    if (atomic_load(&r->cancelled))
+      r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload);
+    else
+      mcp__emit_json(r, mcp__error_msg(r->id, MCP_JSONRPC_INTERNAL_ERROR, msg, NULL),
+                     MCP_EMIT_FINAL);
+  } else if (atomic_load(&r->cancelled)) {
+    r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload); /* recorded; a cancelled call gets no response */
+  } else if (r->s->joined) {
+    log_line(r, d->line, d->lvl, d->to_client);
+    if (!outbox)
+      outbox_end = &outbox;
+    d->next = NULL;
+    *outbox_end = d; /* in commit order */
+    outbox_end = &d->next;
+    d = NULL;
+  } else {
+    log_line(r, d->line, d->lvl, d->to_client);
+    r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
+  }
+  if (d) {
+    free(d->text);
+    free(d);
+    mcp__req_done(r);
+  }
+  if (last)
+    outbox_flush();
+}
+
+/* The record of a finished call. With a scope open, the final message is built now, the COMMIT
+ * is handed to the writer and call_done answers after it (returns NULL, cs->taken set); else
+ * (no Store, or a long tool that has no scope) the record commits here and the result comes
+ * back. `result` and `receipt` are stolen. */
+static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json_t *receipt)
+{
+  char err[256] = "";
+  json_t *meta;
+  int lrc;
+  if (cs->scope && cs->srv->store && cs->taken) {
+    deferred *d = calloc(1, sizeof *d);
+    json_t *msg;
+    meta = json_object_get(result, "_meta");
+    if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
+      meta = NULL; /* freed by the failed set */
+    /* the record below reads the receipt too: the message takes a reference of its own */
+    if (!d || json_object_set_new(meta, "io.motebit/receipt", json_incref(receipt)) != 0) {
+      free(d);
+      json_decref(receipt);
+      json_decref(result);
+      ledger_scope_abort(cs->scope);
+      cs->scope = NULL;
+      return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
+    }
+    mcp__modernize(cs->r, result);
+    msg = mcp__result_msg(cs->r->id, result); /* result stolen */
+    d->text = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
+    json_decref(msg);
+    if (!d->text) {
+      free(d);
+      json_decref(receipt);
+      ledger_scope_abort(cs->scope);
+      cs->scope = NULL;
+      return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
+    }
+    d->r = cs->r;
+    snprintf(d->tool, sizeof d->tool, "%s", cs->tool->name);
+    snprintf(d->invocation_id, sizeof d->invocation_id, "%s", cs->invocation_id);
+    call_line(cs, d->line, sizeof d->line, &d->lvl, &d->to_client);
+    if (cs->srv->fault == MCP_FAULT_KILL_BEFORE_COMMIT)
+      raise(SIGKILL);
+    lrc = mcp__record_call_async(cs->srv, cs->scope, rec, call_done, d, err, sizeof err);
+    json_decref(receipt); /* serialised into the prepared event: d and the writer do not use it */
+    cs->scope = NULL;     /* committed later, or aborted */
+    if (lrc == 0) {
+      *cs->taken = 1; /* from here on d, and the request, belong to call_done */
+      return NULL;
+    }
+    free(d->text);
+    free(d);
+  } else {
+    if (cs->srv->fault == MCP_FAULT_KILL_BEFORE_COMMIT)
+      raise(SIGKILL);
+    lrc = mcp__record_call(cs->srv, cs->scope, rec, NULL, err, sizeof err);
+    if (cs->srv->fault == MCP_FAULT_KILL_AFTER_COMMIT && lrc == 0)
+      raise(SIGKILL);
+    cs->scope = NULL; /* committed or aborted by record_call */
+    if (lrc == 0) {
+      char line[300];
+      mcp_log_level lvl;
+      int to_client;
+      meta = json_object_get(result, "_meta");
+      if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
+        meta = NULL; /* freed by the failed set */
+      if (json_object_set_new(meta, "io.motebit/receipt", receipt) != 0) {
+        json_decref(result); /* out of memory: no result without its receipt (the record stands) */
+        return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
+      }
+      call_line(cs, line, sizeof line, &lvl, &to_client);
+      log_line(cs->r, line, lvl, to_client);
+      return result;
+    }
+    json_decref(receipt);
+    json_decref(result);
+  }
+  mcp_log(MCP_LOG_ERROR, "tools/call %s %s: Store write failed: %s", cs->tool->name,
+          cs->invocation_id, err);
+  return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
+                  "Internal error: the call could not be recorded in the Store (%s); nothing "
+                  "of it was kept",
+                  err);
 }
 
 /* Finishes a call: hashes the text, signs the receipt, records everything in one transaction
@@ -126,9 +316,8 @@ static void log_call(call_state *cs)
 static json_t *finish(call_state *cs, json_t *result, const char *text)
 {
   mcp_call_record rec;
-  json_t *receipt, *meta;
-  char err[256] = "", *result_text = NULL;
-  int lrc = 0;
+  json_t *receipt, *out;
+  char *result_text = NULL;
 
   if (!result) { /* out of memory while building it: nothing is recorded */
     ledger_scope_abort(cs->scope);
@@ -172,32 +361,9 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
     ledger_fault_commits(cs->srv->store, 1);
   if (!cs->scope && cs->srv->store && !(cs->tool->flags & MCP_TOOL_LONG))
     scope_open(cs); /* nothing written yet: the record alone */
-  if (cs->srv->fault == MCP_FAULT_KILL_BEFORE_COMMIT)
-    raise(SIGKILL);
-  lrc = mcp__record_call(cs->srv, cs->scope, &rec, NULL, err, sizeof err);
-  if (cs->srv->fault == MCP_FAULT_KILL_AFTER_COMMIT && lrc == 0)
-    raise(SIGKILL);
-  cs->scope = NULL; /* committed or aborted by record_call */
+  out = record(cs, &rec, result, receipt);
   free(result_text);
-  if (lrc != 0) {
-    mcp_log(MCP_LOG_ERROR, "tools/call %s %s: Store write failed: %s", cs->tool->name,
-            cs->invocation_id, err);
-    json_decref(receipt);
-    json_decref(result);
-    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
-                    "Internal error: the call could not be recorded in the Store (%s); nothing "
-                    "of it was kept",
-                    err);
-  }
-  meta = json_object_get(result, "_meta");
-  if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
-    meta = NULL; /* freed by the failed set */
-  if (json_object_set_new(meta, "io.motebit/receipt", receipt) != 0) {
-    json_decref(result); /* out of memory: no result without its receipt (the record stands) */
-    return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
-  }
-  log_call(cs);
-  return result;
+  return out;
 }
 
 static json_t *error_result(call_state *cs, const char *text)
@@ -687,15 +853,18 @@ static json_t *run_tool(call_state *cs)
   return result;
 }
 
-json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
+json_t *mcp__tools_call(mcp_req *r, int *taken, int *code, char *msg, size_t cap)
 {
   call_state cs;
   json_t *result = NULL;
   int done = 0, cancelled = 0;
 
   memset(&cs, 0, sizeof cs);
+  if (taken)
+    *taken = 0;
   cs.r = r;
   cs.srv = r->s->srv;
+  cs.taken = taken;
   cs.code = code;
   cs.msg = msg;
   cs.cap = cap;
@@ -713,7 +882,7 @@ json_t *mcp__tools_call(mcp_req *r, int *code, char *msg, size_t cap)
     result = json_object(); /* dropped by the caller: no response for a cancelled call */
     goto out;
   }
-  if (!result && *code == 0)
+  if (!result && *code == 0 && !(taken && *taken))
     result = run_tool(&cs);
 out:
   ledger_scope_abort(cs.scope); /* left open only when the call ended early: nothing is kept */

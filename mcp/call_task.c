@@ -74,7 +74,7 @@ static void task_body(mcp_server *srv, const char *task_id, void *arg)
   for (int round = 0; round < TASK_MAX_ROUNDS; round++) {
     int code = 0;
     char msg[600] = "";
-    json_t *res = mcp__tools_call(c, &code, msg, sizeof msg), *answers;
+    json_t *res = mcp__tools_call(c, NULL, &code, msg, sizeof msg), *answers;
     const char *rt = json_string_value(json_object_get(res, "resultType"));
     if (!res) {
       mcp_task_fail(srv, task_id, code ? code : MCP_JSONRPC_INTERNAL_ERROR,
@@ -103,15 +103,16 @@ static void task_body(mcp_server *srv, const char *task_id, void *arg)
   mcp_task_fail(srv, task_id, MCP_JSONRPC_INTERNAL_ERROR, "too many input rounds");
 }
 
-json_t *mcp__tools_call_maybe_task(mcp_req *r, int *code, char *msg, size_t cap)
+json_t *mcp__tools_call_maybe_task(mcp_req *r, int *taken, int *code, char *msg, size_t cap)
 {
+  *taken = 0;
   const char *name = json_string_value(json_object_get(r->params, "name"));
   const mcp_tool_entry *t = name ? mcp__tool_find(r->s->srv, name) : NULL;
   json_t *created = NULL;
   mcp_req *c;
   if (!t || !(t->flags & MCP_TOOL_TASK) || !r->modern || !mcp_task_client_supports(r->params) ||
       r->task_id[0])
-    return mcp__tools_call(r, code, msg, cap);
+    return mcp__tools_call(r, taken, code, msg, cap);
   if (!(c = clone_req(r))) {
     *code = MCP_JSONRPC_INTERNAL_ERROR;
     snprintf(msg, cap, "Internal error: out of memory");

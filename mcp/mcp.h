@@ -154,6 +154,13 @@ typedef struct mcp_session_opts {
   /* 1 = never block in mcp_submit: a full in-flight window answers MCP_EBUSY (HTTP: the listener
    * thread serves every connection and must not wait; the client gets 503 + Retry-After). */
   int no_wait;
+  /* 1 = tools flagged MCP_TOOL_SHORT run on the thread calling mcp_submit (no hand-off to a
+   * worker) when no approval can be asked for them; their answer still comes after their
+   * record's group commit, from the Store's writer thread. For a single reader (stdio). */
+  int run_short;
+  /* 1 = emit accepts several final responses in one call, joined by '\n' (one line each: stdio);
+   * the answers of one group commit are then written together. */
+  int joined_finals;
 } mcp_session_opts;
 
 /* Opens a session on `srv`. Returns MCP_OK or MCP_ERROR. */

@@ -101,7 +101,9 @@ struct mcp_session {
   char *caller_id;
   char *caller_scope;
   int stateless;
-  int no_wait; /* mcp_submit answers MCP_EBUSY instead of waiting for a window slot */
+  int no_wait;   /* mcp_submit answers MCP_EBUSY instead of waiting for a window slot */
+  int run_short; /* mcp_session_opts.run_short */
+  int joined;    /* mcp_session_opts.joined_finals */
   mcp_emit_fn send;
   void *send_payload;
 
@@ -268,12 +270,15 @@ int mcp__source_find(mcp_server *srv, const char *name, mcp_tool_entry *e, json_
 json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *code, char *msg,
                         size_t msgcap);
 
-/* call_task.c: tools/call, as a task when the tool and the client allow it (else as call.c). */
-json_t *mcp__tools_call_maybe_task(mcp_req *r, int *code, char *msg, size_t msgcap);
+/* call_task.c: tools/call, as a task when the tool and the client allow it (else as call.c,
+ * *taken included; a task's created result always comes back with *taken 0). */
+json_t *mcp__tools_call_maybe_task(mcp_req *r, int *taken, int *code, char *msg, size_t msgcap);
 
 /* call.c */
-json_t *mcp__tools_call(mcp_req *r, int *code, char *msg,
-                        size_t msgcap); /* result or NULL + error */
+/* result, or NULL + error; or NULL with *taken 1: the call answers r itself later (its record
+ * commits asynchronously) and r must not be touched again. taken NULL (a task's own call): the
+ * record commits before the call returns and the result always comes back. */
+json_t *mcp__tools_call(mcp_req *r, int *taken, int *code, char *msg, size_t msgcap);
 
 /* record.c: durable recording of calls and approvals in the Store. */
 typedef struct mcp_call_record {
@@ -302,6 +307,19 @@ void mcp__record_close(mcp_server *srv);
  * ledger_rc in *code (may be NULL) and a message in err: then nothing of the call was kept. */
 int mcp__record_call(mcp_server *srv, struct ledger_scope *scope, const mcp_call_record *rec,
                      int *code, char *err, size_t errlen);
+/* mcp__record_call without the wait (spec/mcp.md "One call, one transaction"): prepares the
+ * record on this thread (everything of rec is copied; rec may go away on return), then hands
+ * the scope's COMMIT to the writer and returns 0 at once; done(rc, err, arg) runs exactly once
+ * after the COMMIT is durable or failed, on the writer thread (see ledger_scope_commit_async;
+ * last: no other done of the same group commit follows).
+ * Returns -1 with a message in err when the record could not be prepared: then the scope was
+ * aborted, nothing was kept and done is not called. `scope` must not be NULL (stolen). */
+int mcp__record_call_async(mcp_server *srv, struct ledger_scope *scope, const mcp_call_record *rec,
+                           void (*done)(int rc, const char *err, int last, void *arg), void *arg,
+                           char *err, size_t errlen);
+/* server.c: a request that a tools/call took over (answered later from the writer thread) is
+ * ended here: its window slot and its place in the session are given back, then r is freed. */
+void mcp__req_done(mcp_req *r);
 /* Approvals for (tool, args_hash) requested by `caller_id` (an approval belongs to the caller
  * that asked for it; NULL matches only approvals recorded without a caller): an approved,
  * unused decision is consumed (returns 1, id into approval_id); a denied, unused one returns 2

@@ -603,6 +603,19 @@ int mcp_policy_listed(const mcp_policy *p, const char *tool, mcp_risk risk)
   return (int)risk <= p->deny_above;
 }
 
+int mcp_policy_never_asks(const mcp_policy *p, mcp_risk risk, const mcp_caller *caller)
+{
+  mcp_trust trust = effective_trust(p, caller);
+  if (risk >= MCP_R4_MONEY || (unsigned)trust > (unsigned)MCP_TRUST_LOCAL)
+    return 0; /* as in mcp_policy_decide: money always asks; out of range = unknown */
+  switch (trust) {
+  case MCP_TRUST_TRUSTED: return 1;
+  case MCP_TRUST_VERIFIED:
+  case MCP_TRUST_LOCAL: return (int)risk <= p->approval_above;
+  default: return 0; /* blocked (denied), unknown and first contact (always asked) */
+  }
+}
+
 int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk,
                        const mcp_caller *caller)
 {

@@ -98,6 +98,11 @@ int mcp_policy_visible(const mcp_policy *p, const char *tool, mcp_risk risk,
  * everyone, else 1. */
 int mcp_policy_listed(const mcp_policy *p, const char *tool, mcp_risk risk);
 
+/* 1 when mcp_policy_decide can never answer MCP_NEEDS_APPROVAL for a tool of this risk and this
+ * caller (it may still deny), else 0: the MCP core runs such short calls without a worker.
+ * Does not touch the budget. caller NULL = local operator. */
+int mcp_policy_never_asks(const mcp_policy *p, mcp_risk risk, const mcp_caller *caller);
+
 /* The effective bands: requireApprovalAbove and denyAbove (-1..4), and the preset name (static). */
 void mcp_policy_bands(const mcp_policy *p, int *require_approval_above, int *deny_above);
 const char *mcp_policy_preset(const mcp_policy *p);

@@ -225,6 +225,86 @@ int mcp__record_call(mcp_server *srv, ledger_scope *scope, const mcp_call_record
   return 0;
 }
 
+/* The asynchronous record: call_fn's job with its own copies of what call_fn reads. */
+typedef struct async_rec {
+  call_job j;
+  mcp_call_record rec;
+  char *caller_id, *idempotency_key, *result_text;
+  char args_hash[SEAL_SHA256_HEX];
+  char invocation_id[SEAL_SOVEREIGN_ID];
+  void (*done)(int rc, const char *err, int last, void *arg);
+  void *arg;
+} async_rec;
+
+static void async_free(async_rec *a)
+{
+  ledger_event_prep_free(a->j.call);
+  free(a->caller_id);
+  free(a->idempotency_key);
+  free(a->result_text);
+  free(a);
+}
+
+static void async_done(int rc, const ledger_err *lerr, int last, void *arg)
+{
+  async_rec *a = arg;
+  void (*done)(int, const char *, int, void *) = a->done;
+  void *darg = a->arg;
+  char msg[sizeof lerr->msg];
+  snprintf(msg, sizeof msg, "%s",
+           rc == LEDGER_OK ? "" : (lerr && lerr->msg[0] ? lerr->msg : ledger_strerror(rc)));
+  async_free(a);
+  done(rc, msg, last, darg);
+}
+
+static char *dup_or_null(const char *s, int *oom)
+{
+  char *d = s ? strdup(s) : NULL;
+  if (s && !d)
+    *oom = 1;
+  return d;
+}
+
+int mcp__record_call_async(mcp_server *srv, ledger_scope *scope, const mcp_call_record *rec,
+                           void (*done)(int rc, const char *err, int last, void *arg), void *arg,
+                           char *err, size_t errlen)
+{
+  ledger_err lerr;
+  async_rec *a = calloc(1, sizeof *a);
+  int oom = 0, rc;
+  memset(&lerr, 0, sizeof lerr);
+  if (!a) {
+    ledger_scope_abort(scope);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  a->caller_id = dup_or_null(rec->caller_id ? rec->caller_id : "", &oom);
+  a->idempotency_key = dup_or_null(rec->idempotency_key, &oom);
+  a->result_text = dup_or_null(rec->result_text, &oom);
+  snprintf(a->args_hash, sizeof a->args_hash, "%s", rec->args_hash);
+  snprintf(a->invocation_id, sizeof a->invocation_id, "%s", rec->invocation_id);
+  a->rec.caller_id = a->caller_id;
+  a->rec.idempotency_key = a->idempotency_key;
+  a->rec.result_text = a->result_text;
+  a->rec.args_hash = a->args_hash;
+  a->rec.invocation_id = a->invocation_id;
+  a->j.rec = &a->rec;
+  a->j.fail_insert = srv->fault == MCP_FAULT_INSERT;
+  a->done = done;
+  a->arg = arg;
+  rc = oom ? wl_err_set(&lerr, LEDGER_ERROR, ENOMEM, "out of memory")
+           : prepare_call(srv, rec, &a->j, &lerr);
+  if (rc != LEDGER_OK) {
+    ledger_scope_abort(scope);
+    snprintf(err, errlen, "%s", lerr.msg[0] ? lerr.msg : ledger_strerror(rc));
+    async_free(a);
+    return -1;
+  }
+  /* call_fn only appends: a scope without earlier steps may join a batch without savepoints */
+  ledger_scope_commit_async(scope, call_fn, &a->j, 1, async_done, a);
+  return 0;
+}
+
 /* ---- approvals ------------------------------------------------------------------------------ */
 
 typedef struct use_job {

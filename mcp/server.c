@@ -57,7 +57,7 @@ void mcp__slot_release(mcp_server *srv)
   pthread_mutex_unlock(&srv->mu);
 }
 
-static void handle_request(mcp_req *r);
+static int handle_request(mcp_req *r);
 
 void mcp__slot_retake(mcp_server *srv)
 {
@@ -88,13 +88,22 @@ static void *worker_main(void *arg)
       mcp_session *s = r->s;
       if (atomic_load(&r->cancelled))
         r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload);
-      else
-        handle_request(r);
+      else if (handle_request(r))
+        continue; /* the call answers r once its commit is durable (mcp__req_done) */
       mcp__session_unlink(s, r);
       req_free(r);
       mcp__slot_release(srv);
     }
   }
+}
+
+void mcp__req_done(mcp_req *r)
+{
+  mcp_session *s = r->s;
+  /* the slot first: once unlinked, a drained session (and then the server) may be freed */
+  mcp__slot_release(s->srv);
+  mcp__session_unlink(s, r);
+  req_free(r);
 }
 
 /* ---- server --------------------------------------------------------------------------------- */
@@ -238,10 +247,11 @@ void mcp_server_free(mcp_server *srv)
 
 /* ---- routing and submit ---------------------------------------------------------------------- */
 
-/* Runs on a worker: produces the final message for r. */
-static void handle_request(mcp_req *r)
+/* Runs on a worker: produces the final message for r. Returns 1 when a tools/call took r over
+ * (it answers and ends r itself once its record is durable), else 0. */
+static int handle_request(mcp_req *r)
 {
-  int code = 0;
+  int code = 0, taken = 0;
   char msg[600] = "";
   json_t *result = NULL;
   json_t *data = NULL;
@@ -249,7 +259,7 @@ static void handle_request(mcp_req *r)
   if (strcmp(r->method, "tools/list") == 0)
     result = mcp__tools_list(r->s->srv, r, r->params, &code, msg, sizeof msg);
   else if (strcmp(r->method, "tools/call") == 0)
-    result = mcp__tools_call_maybe_task(r, &code, msg, sizeof msg);
+    result = mcp__tools_call_maybe_task(r, &taken, &code, msg, sizeof msg);
   else if (mcp__is_subscribe_method(r->method))
     result = mcp__subscribe_request(r, &code, msg, sizeof msg);
   else if (mcp__is_resource_method(r->method))
@@ -262,11 +272,13 @@ static void handle_request(mcp_req *r)
     code = MCP_JSONRPC_METHOD_NOT_FOUND;
     snprintf(msg, sizeof msg, "Method not found: %s", r->method);
   }
+  if (taken)
+    return 1;
   if (atomic_load(&r->cancelled)) {
     json_decref(result);
     json_decref(data);
     r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload);
-    return;
+    return 0;
   }
   if (result) {
     mcp__modernize(r, result);
@@ -277,6 +289,7 @@ static void handle_request(mcp_req *r)
     mcp__emit_json(r, mcp__error_msg(r->id, code, msg[0] ? msg : "Internal error", data),
                    MCP_EMIT_FINAL);
   }
+  return 0;
 }
 
 /* A request for the worker or an inline answer, built from its envelope (references taken). */
@@ -356,6 +369,43 @@ static int enqueue(mcp_req *r, uint64_t *ticket_out, int *queued)
   return MCP_OK;
 }
 
+/* A tools/call that the submitting thread may run itself (mcp_session_opts.run_short): a tool
+ * flagged MCP_TOOL_SHORT on which the policy can never ask for an approval (an elicitation
+ * would wait for this very reader). */
+static int runs_here(const mcp_req *r)
+{
+  const mcp_tool_entry *t;
+  const char *name = json_string_value(json_object_get(r->params, "name"));
+  if (!r->s->run_short || !name || strcmp(r->method, "tools/call") != 0)
+    return 0;
+  t = mcp__tool_find(r->s->srv, name);
+  return t && (t->flags & MCP_TOOL_SHORT) &&
+         mcp_policy_never_asks(r->s->srv->policy, t->risk, &r->s->caller);
+}
+
+/* Runs r on this thread with a window slot of its own, as a worker would. */
+static int run_here(mcp_req *r)
+{
+  mcp_session *s = r->s;
+  mcp_server *srv = s->srv;
+  pthread_mutex_lock(&srv->mu);
+  while (srv->inflight >= srv->window && !srv->stopping)
+    pthread_cond_wait(&srv->cv_slot, &srv->mu);
+  if (srv->stopping) {
+    pthread_mutex_unlock(&srv->mu);
+    mcp__reply_error(r->emit, r->payload, r->id, MCP_JSONRPC_INTERNAL_ERROR, "server shutting down",
+                     NULL);
+    req_free(r);
+    return MCP_OK;
+  }
+  srv->inflight++;
+  pthread_mutex_unlock(&srv->mu);
+  mcp__session_link(s, r);
+  if (!handle_request(r))
+    mcp__req_done(r);
+  return MCP_OK;
+}
+
 static int session_draining(mcp_session *s)
 {
   int d;
@@ -398,9 +448,12 @@ int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, vo
     mcp__reply_error(emit, payload, env.id, MCP_JSONRPC_INTERNAL_ERROR, "out of memory", NULL);
     goto out;
   }
-  if (kind == MCP_CLASS_INLINE)
+  if (kind == MCP_CLASS_INLINE) {
     mcp__answer_inline(r);
-  else if ((rc = enqueue(r, ticket_out, &queued)) == MCP_OK && queued)
+  } else if (runs_here(r)) {
+    rc = run_here(r);
+    r = NULL; /* answered and freed, or taken by its asynchronous record */
+  } else if ((rc = enqueue(r, ticket_out, &queued)) == MCP_OK && queued)
     r = NULL; /* the worker frees it */
 out:
   req_free(r);

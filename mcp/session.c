@@ -24,6 +24,8 @@ int mcp_session_new(mcp_session **out, mcp_server *srv, const mcp_session_opts *
     s->caller = opts->caller;
     s->stateless = opts->stateless;
     s->no_wait = opts->no_wait;
+    s->run_short = opts->run_short;
+    s->joined = opts->joined_finals;
     s->send = opts->send;
     s->send_payload = opts->send_payload;
   } else {

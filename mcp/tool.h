@@ -90,6 +90,11 @@ void mcp_server_tools_changed(mcp_server *srv);
 /* Relays a notification (method borrowed, params stolen; NULL = none) to the calling client
  * as part of this call: notifications/message of another server, for instance. */
 void mcp_ctx_notify(mcp_ctx *ctx, const char *method, json_t *params);
+/* The handler is short, writes nothing to the Store and never talks to the client (no progress,
+ * no sampling): a session opened with mcp_session_opts.run_short runs its calls on the thread
+ * that submits them (the stdio reader) when the policy can never ask for an approval on them,
+ * instead of handing them to a worker. Its record still commits asynchronously, grouped. */
+#define MCP_TOOL_SHORT 4u
 
 /* ---- resources and prompts (resources/list, resources/read, prompts/list, prompts/get) ------ */
 

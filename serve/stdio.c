@@ -56,6 +56,8 @@ int serve_stdio_run(mcp_server *srv, int in_fd, int out_fd, size_t max_line, cha
   sopts.caller.trust = MCP_TRUST_LOCAL;
   sopts.send = stdio_emit;
   sopts.send_payload = &o;
+  sopts.run_short = 1;     /* one reader: short read-only calls need no worker hand-off */
+  sopts.joined_finals = 1; /* the answers of one group commit go out in one write */
   if (mcp_session_new(&sess, srv, &sopts) != MCP_OK) {
     set_err(err, errlen, "cannot open the stdio session");
     goto out;
