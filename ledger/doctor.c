@@ -26,28 +26,27 @@ static void add(json_t *checks, const char *name, const char *status, const char
 
 static int scalar_text(lconn *c, const char *sql, char *out, size_t cap)
 {
-  sqlite3_stmt *st = NULL;
+  db_stmt *st = NULL;
   out[0] = 0;
-  if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+  if (db_prepare(c, sql, &st) != SQLITE_OK)
     return -1;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+  int rc = db_step(st);
+  if (rc == SQLITE_ROW && db_column_text(st, 0))
     snprintf(out, cap, "%s", COLTXT(st, 0));
-  sqlite3_finalize(st);
+  db_finalize(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 static void check_events(lconn *c, json_t *checks)
 {
-  sqlite3_stmt *st = NULL;
+  db_stmt *st = NULL;
   long n = 0, bad = 0;
   char first[300] = "";
   json_t *kinds = json_object();
   /* kind_versions: recompute each schema hash from its required_payload */
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT event_kind, required_payload, schema_hash FROM kind_versions", -1,
-                         &st, NULL) == SQLITE_OK) {
-    while (sqlite3_step(st) == SQLITE_ROW) {
+  if (db_prepare(c, "SELECT event_kind, required_payload, schema_hash FROM kind_versions", &st) ==
+      SQLITE_OK) {
+    while (db_step(st) == SQLITE_ROW) {
       char h[LEDGER_HASH_MAX];
       json_t *req = json_loads(COLTXT(st, 1), 0, NULL);
       if (!req || ledger__kind_schema_hash(h, COLTXT(st, 0), req, NULL) ||
@@ -60,17 +59,17 @@ static void check_events(lconn *c, json_t *checks)
       json_object_set_new(kinds, COLTXT(st, 0), json_string(COLTXT(st, 2)));
     }
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   st = NULL;
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT run_id, seq, event_id, event_kind, occurred_at, idempotency_key,"
-                         " producer_id, payload, payload_hash, schema_hash FROM events",
-                         -1, &st, NULL) != SQLITE_OK) {
-    add(checks, "event_hashes", "fail", "cannot read events: %s", sqlite3_errmsg(c->db));
+  if (db_prepare(c,
+                 "SELECT run_id, seq, event_id, event_kind, occurred_at, idempotency_key,"
+                 " producer_id, payload, payload_hash, schema_hash FROM events",
+                 &st) != SQLITE_OK) {
+    add(checks, "event_hashes", "fail", "cannot read events: %s", db_errmsg(c));
     json_decref(kinds);
     return;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while (db_step(st) == SQLITE_ROW) {
     n++;
     const char *why = NULL;
     json_t *payload = json_loads(COLTXT(st, 7), 0, NULL);
@@ -92,11 +91,11 @@ static void check_events(lconn *c, json_t *checks)
     } else {
       json_t *ev = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}", "schema_version",
                              "motus.work-event.v0.1", "run_id", COLTXT(st, 0), "seq",
-                             (json_int_t)sqlite3_column_int64(st, 1), "event_kind", COLTXT(st, 3),
+                             (json_int_t)db_column_int64(st, 1), "event_kind", COLTXT(st, 3),
                              "occurred_at", COLTXT(st, 4), "idempotency_key", COLTXT(st, 5),
                              "payload_hash", COLTXT(st, 8), "schema_hash", COLTXT(st, 9), "payload",
                              payload);
-      if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+      if (db_column_type(st, 6) != SQLITE_NULL)
         json_object_set_new(ev, "producer_id", json_string(COLTXT(st, 6)));
       if (!ev || ledger__hash_prefixed(eid, ev, NULL) || strcmp(eid, COLTXT(st, 2)) != 0)
         why = "event_id does not recompute";
@@ -108,10 +107,10 @@ static void check_events(lconn *c, json_t *checks)
       bad++;
       if (!first[0])
         snprintf(first, sizeof first, "run %s seq %lld: %s", COLTXT(st, 0),
-                 (long long)sqlite3_column_int64(st, 1), why);
+                 (long long)db_column_int64(st, 1), why);
     }
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   json_decref(kinds);
   if (bad)
     add(checks, "event_hashes", "fail", "%ld of %ld events fail; first: %s", bad, n, first);
@@ -122,22 +121,21 @@ static void check_events(lconn *c, json_t *checks)
 
 static void check_seq(lconn *c, json_t *checks)
 {
-  sqlite3_stmt *st = NULL;
+  db_stmt *st = NULL;
   long runs = 0, bad = 0;
   char first[200] = "";
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT r.run_id, r.status, r.closed_at, r.outcome_status,"
-                         " COUNT(e.seq), COALESCE(MIN(e.seq),0), COALESCE(MAX(e.seq),0)"
-                         " FROM runs r LEFT JOIN events e ON e.run_id = r.run_id GROUP BY r.run_id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    add(checks, "seq_contiguity", "fail", "cannot read runs: %s", sqlite3_errmsg(c->db));
+  if (db_prepare(c,
+                 "SELECT r.run_id, r.status, r.closed_at, r.outcome_status,"
+                 " COUNT(e.seq), COALESCE(MIN(e.seq),0), COALESCE(MAX(e.seq),0)"
+                 " FROM runs r LEFT JOIN events e ON e.run_id = r.run_id GROUP BY r.run_id",
+                 &st) != SQLITE_OK) {
+    add(checks, "seq_contiguity", "fail", "cannot read runs: %s", db_errmsg(c));
     return;
   }
   long closed_bad = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while (db_step(st) == SQLITE_ROW) {
     runs++;
-    long cnt = sqlite3_column_int64(st, 4), mn = sqlite3_column_int64(st, 5),
-         mx = sqlite3_column_int64(st, 6);
+    long cnt = db_column_int64(st, 4), mn = db_column_int64(st, 5), mx = db_column_int64(st, 6);
     if (cnt > 0 && (mn != 1 || mx != cnt)) {
       bad++;
       if (!first[0])
@@ -147,7 +145,7 @@ static void check_seq(lconn *c, json_t *checks)
     if (strcmp(COLTXT(st, 1), "closed") == 0 && cnt == 0)
       closed_bad++;
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   if (bad)
     add(checks, "seq_contiguity", "fail", "%ld of %ld runs have gaps; first: %s", bad, runs, first);
   else
@@ -228,7 +226,7 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
   if (scalar_text(c, "PRAGMA integrity_check", buf, sizeof buf) == 0 && strcmp(buf, "ok") == 0)
     add(checks, "integrity_check", "pass", "ok");
   else
-    add(checks, "integrity_check", "fail", "%s", buf[0] ? buf : sqlite3_errmsg(c->db));
+    add(checks, "integrity_check", "fail", "%s", buf[0] ? buf : db_errmsg(c));
   if (scalar_text(c, "PRAGMA foreign_key_check", buf, sizeof buf) == 0 && !buf[0])
     add(checks, "foreign_keys", "pass", "no dangling references");
   else
@@ -237,16 +235,15 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
     char missing[200] = "";
     int nmiss = 0;
     for (int i = 0; ledger__triggers[i]; i++) {
-      sqlite3_stmt *st = NULL;
-      sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?1", -1,
-                         &st, NULL);
-      sqlite3_bind_text(st, 1, ledger__triggers[i], -1, SQLITE_STATIC);
-      if (sqlite3_step(st) != SQLITE_ROW) {
+      db_stmt *st = NULL;
+      db_prepare(c, "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?1", &st);
+      db_bind_text(st, 1, ledger__triggers[i], -1, SQLITE_STATIC);
+      if (db_step(st) != SQLITE_ROW) {
         if (!nmiss)
           snprintf(missing, sizeof missing, "%s", ledger__triggers[i]);
         nmiss++;
       }
-      sqlite3_finalize(st);
+      db_finalize(st);
     }
     if (nmiss)
       add(checks, "triggers", "fail",
@@ -258,26 +255,25 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
   check_seq(c, checks);
   {
     /* expired leases still marked active */
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long expired = 0, marked = 0;
     char now[LEDGER_TS_MAX];
     int64_t nms = 0;
     ledger_now(now);
     if (ledger_ts_parse(&nms, now))
       nms = 0;
-    sqlite3_prepare_v2(c->db,
-                       "SELECT lease_status, lease_expires_at FROM runs WHERE lease_id IS NOT NULL",
-                       -1, &st, NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    db_prepare(c, "SELECT lease_status, lease_expires_at FROM runs WHERE lease_id IS NOT NULL",
+               &st);
+    while (st && db_step(st) == SQLITE_ROW) {
       int64_t ms;
       const char *s = COLTXT(st, 0);
       if (s && strcmp(s, "expired") == 0)
         marked++;
-      else if (s && strcmp(s, "active") == 0 && sqlite3_column_text(st, 1) &&
+      else if (s && strcmp(s, "active") == 0 && db_column_text(st, 1) &&
                ledger_ts_parse(&ms, COLTXT(st, 1)) == 0 && ms <= nms)
         expired++;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (expired)
       add(checks, "leases", "warn",
           "%ld active leases are past expires_at (doctor --fix marks them)", expired);

@@ -220,19 +220,19 @@ static int register_builtins(lconn *c, ledger_err *err)
 
 static int pragma_int(lconn *c, const char *sql, int *out, ledger_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+  db_stmt *st = NULL;
+  int rc = db_prepare(c, sql, &st);
   if (rc != SQLITE_OK)
     return ledger__sqlerr(err, c, rc, "read Store header");
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    *out = sqlite3_column_int(st, 0);
+    *out = db_column_int(st, 0);
     rc = SQLITE_OK;
   } else if (rc == SQLITE_DONE) {
     *out = 0;
     rc = SQLITE_OK;
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   if (rc != SQLITE_OK)
     return ledger__sqlerr(err, c, rc, "read Store header");
   return LEDGER_OK;

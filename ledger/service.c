@@ -38,16 +38,16 @@ static int rd_stats(lconn *c, void *p, ledger_err *err)
 {
   struct stats_rd *r = p;
   ledger_task_stats *s = r->out;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_TASK_STATS, err);
+  db_stmt *st = ledger__stmt(c, SQL_TASK_STATS, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, LEDGER_KIND_EXECUTION_RECEIPT, -1, SQLITE_STATIC);
+  db_bind_text(st, 1, LEDGER_KIND_EXECUTION_RECEIPT, -1, SQLITE_STATIC);
   if (r->motebit_id)
-    sqlite3_bind_text(st, 2, r->motebit_id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    db_bind_text(st, 2, r->motebit_id, -1, SQLITE_TRANSIENT);
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     const char *status = COLTXT(st, 0);
-    int64_t n = sqlite3_column_int64(st, 1);
+    int64_t n = db_column_int64(st, 1);
     int ran = 0;
     if (status && strcmp(status, "completed") == 0) {
       s->completed += n;
@@ -60,22 +60,22 @@ static int rd_stats(lconn *c, void *p, ledger_err *err)
     } else {
       s->other += n;
     }
-    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-      int64_t v = sqlite3_column_int64(st, 2);
+    if (db_column_type(st, 2) != SQLITE_NULL) {
+      int64_t v = db_column_int64(st, 2);
       if (s->first_ms == 0 || v < s->first_ms)
         s->first_ms = v;
     }
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-      int64_t v = sqlite3_column_int64(st, 3);
+    if (db_column_type(st, 3) != SQLITE_NULL) {
+      int64_t v = db_column_int64(st, 3);
       if (v > s->last_ms)
         s->last_ms = v;
     }
-    if (ran && sqlite3_column_type(st, 4) != SQLITE_NULL) {
-      s->latency_sum_ms += sqlite3_column_int64(st, 4);
-      s->latency_n += sqlite3_column_int64(st, 5);
+    if (ran && db_column_type(st, 4) != SQLITE_NULL) {
+      s->latency_sum_ms += db_column_int64(st, 4);
+      s->latency_n += db_column_int64(st, 5);
     }
   }
-  sqlite3_reset(st);
+  db_reset(st);
   return rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "count task receipts");
 }
 

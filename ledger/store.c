@@ -50,7 +50,7 @@ int ledger__errf(ledger_err *err, int code, int cause, const char *fmt, ...)
 int ledger__sqlerr(ledger_err *err, lconn *c, int rc, const char *what)
 {
   int code = LEDGER_ERROR;
-  const char *m = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+  const char *m = c && (c->db || c->pg) ? db_errmsg(c) : sqlite3_errstr(rc);
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     if (strstr(m, "closed"))
       code = LEDGER_ECLOSED;
@@ -148,16 +148,16 @@ void ledger__rand_hex(char *out, size_t nbytes)
 
 /* ---- connections ---------------------------------------------------------------------------- */
 
-sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
+db_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
 {
   for (int i = 0; i < c->ncache; i++)
     if (c->cache[i].sql == sql) {
-      sqlite3_reset(c->cache[i].st);
-      sqlite3_clear_bindings(c->cache[i].st);
+      db_reset(c->cache[i].st);
+      db_clear_bindings(c->cache[i].st);
       return c->cache[i].st;
     }
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+  db_stmt *st = NULL;
+  int rc = ledger__db_prepare(c, sql, SQLITE_PREPARE_PERSISTENT, &st);
   if (rc != SQLITE_OK) {
     ledger__sqlerr(err, c, rc, "prepare");
     return NULL;
@@ -168,7 +168,7 @@ sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
     c->ncache++;
   } else {
     /* cache full: evict the last slot */
-    sqlite3_finalize(c->cache[LCONN_CACHE - 1].st);
+    db_finalize(c->cache[LCONN_CACHE - 1].st);
     c->cache[LCONN_CACHE - 1].sql = sql;
     c->cache[LCONN_CACHE - 1].st = st;
   }
@@ -188,10 +188,10 @@ int ledger__exec(lconn *c, const char *sql, ledger_err *err)
   return LEDGER_OK;
 }
 
-int ledger__step_done(lconn *c, sqlite3_stmt *st, ledger_err *err, const char *what)
+int ledger__step_done(lconn *c, db_stmt *st, ledger_err *err, const char *what)
 {
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
+  int rc = db_step(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, what);
   return LEDGER_OK;
@@ -202,7 +202,7 @@ void ledger__conn_close(lconn *c)
   if (!c)
     return;
   for (int i = 0; i < c->ncache; i++)
-    sqlite3_finalize(c->cache[i].st);
+    db_finalize(c->cache[i].st);
   sqlite3_close_v2(c->db);
   free(c);
 }
