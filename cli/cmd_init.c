@@ -46,6 +46,8 @@ int cmd_init(int argc, char **argv)
     snprintf(store_path, sizeof store_path, "%s/.motus/kernel-store.db", dir);
   }
   cli_motus_dir(motus_dir, sizeof motus_dir, store_path);
+  if (ledger_store_is_uri(store_path)) /* PostgreSQL: the identity goes in DIR/.motus */
+    snprintf(motus_dir, sizeof motus_dir, "%s/.motus", dir);
   if (mkdir(motus_dir, 0700) != 0 && errno != EEXIST) {
     cli_errorf("init: cannot create %s: %s", motus_dir, strerror(errno));
     return CLI_EXIT_FAIL;
@@ -54,10 +56,19 @@ int cmd_init(int argc, char **argv)
   ledger *l = NULL;
   ledger_opts o = LEDGER_OPTS_INIT;
   ledger_err e = {0};
+  char shown[1024];
+  ledger_store_display(shown, sizeof shown, store_path);
+  if (ledger_store_is_uri(store_path)) {
+    o.read_only = 1;
+    existed = ledger_open(&l, store_path, &o, NULL) == LEDGER_OK;
+    ledger_close(l);
+    l = NULL;
+    o.read_only = 0;
+  }
   o.create = 1;
   int rc = ledger_open(&l, store_path, &o, &e);
   if (rc) {
-    cli_errorf("init: %s: %s", store_path, e.msg);
+    cli_errorf("init: %s: %s", shown, e.msg);
     return CLI_EXIT_FAIL;
   }
   ledger_close(l);
@@ -70,14 +81,13 @@ int cmd_init(int argc, char **argv)
   }
   if (json) {
     json_t *out = json_pack("{s:s,s:s,s:b,s:b,s:s,s:s,s:s,s:i}", "motus_dir", motus_dir, "store",
-                            store_path, "store_created", !existed, "key_created", created,
-                            "motebit_id", node.motebit_id, "public_key", seal_key_pk_hex(node.key),
-                            "did", node.did, "schema_version", LEDGER_SCHEMA_VERSION);
+                            shown, "store_created", !existed, "key_created", created, "motebit_id",
+                            node.motebit_id, "public_key", seal_key_pk_hex(node.key), "did",
+                            node.did, "schema_version", LEDGER_SCHEMA_VERSION);
     cli_print_json(out);
     json_decref(out);
   } else if (!quiet) {
-    printf("%s Store %s (schema %d)\n", existed ? "kept" : "created", store_path,
-           LEDGER_SCHEMA_VERSION);
+    printf("%s Store %s (schema %d)\n", existed ? "kept" : "created", shown, LEDGER_SCHEMA_VERSION);
     printf("%s identity %s/identity (motebit_id %s)\n", created ? "created" : "kept", motus_dir,
            node.motebit_id);
   }

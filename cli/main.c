@@ -5,6 +5,7 @@
  * subcommand. It also holds the small shared helpers of cli/cli.h (errors, Store and .motus
  * paths, integer options); no protocol or Store logic. */
 #include "cli/cli.h"
+#include "ledger/ledger.h"
 #include "crypto/seal.h"
 
 #include <errno.h>
@@ -39,6 +40,10 @@ const char *cli_store_path(const char *opt)
 
 void cli_motus_dir(char *out, size_t cap, const char *store_path)
 {
+  if (ledger_store_is_uri(store_path)) { /* a PostgreSQL Store: the identity stays local */
+    snprintf(out, cap, ".motus");
+    return;
+  }
   const char *slash = strrchr(store_path, '/');
   if (!slash)
     snprintf(out, cap, ".");

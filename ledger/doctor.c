@@ -170,54 +170,11 @@ static void check_space(ledger *l, json_t *checks)
         (long long)(h.free_bytes / 1024), (long long)(h.min_free_bytes / 1024));
 }
 
-struct fixjob {
-  int expired;
-};
-
-static int fix_fn(ledger_txn *t, void *p, ledger_err *err)
+/* The SQLite file's own checks: schema version, journal mode, integrity, foreign keys and the
+ * append-only triggers. */
+static void check_sqlite(lconn *c, json_t *checks)
 {
-  struct fixjob *f = p;
-  int rc = ledger__schema_fix(t->c, err);
-  if (rc)
-    return rc;
-  /* expired leases end expired: marked, their open runs closed (ledger/work_int.h) */
-  return ledger__leases_expire_due(t, NULL, "doctor", &f->expired, err);
-}
-
-int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
-{
-  json_t *checks = json_array();
   char buf[256];
-  int rc;
-  *out = NULL;
-  struct fixjob fj = {0};
-  if (fix) {
-    ledger_err fe = {0};
-    if ((rc = ledger_tx(l, fix_fn, &fj, &fe)))
-      add(checks, "fix", "fail", "%s", fe.msg);
-    else
-      add(checks, "fix", "pass", "schema objects ensured; %d expired leases marked", fj.expired);
-  }
-  lconn *c = ledger__reader_get(l, err);
-  if (!c) {
-    json_decref(checks);
-    return ledger__disk_full_rewrite(l->path, l->min_free, err ? err->code : LEDGER_ERROR, err,
-                                     "the Store cannot be read");
-  }
-  {
-    ledger_err be = {0};
-    if ((rc = ledger__exec(c, "BEGIN; SELECT count(*) FROM sqlite_master", &be))) {
-      /* the wal-index cannot be mapped (a full disk) or the file cannot be read */
-      ledger__exec(c, "ROLLBACK", NULL);
-      ledger__reader_put(l, c);
-      json_decref(checks);
-      rc = ledger__disk_full_rewrite(l->path, l->min_free, rc, &be, "the Store cannot be read");
-      if (err)
-        *err = be;
-      return rc;
-    }
-  }
-  add(checks, "store_path", "pass", "%s", l->path);
   scalar_text(c, "PRAGMA user_version", buf, sizeof buf);
   add(checks, "schema_version", atol(buf) == LEDGER_SCHEMA_VERSION ? "pass" : "fail",
       "schema version %s (this build: %d)", buf, LEDGER_SCHEMA_VERSION);
@@ -251,6 +208,93 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
     else
       add(checks, "triggers", "pass", "append-only triggers present");
   }
+}
+
+/* A PostgreSQL Store's own checks: schema version (wl_meta), synchronous_commit, and the
+ * append-only triggers (foreign keys and page integrity are the server's). */
+static void check_pg(lconn *c, json_t *checks)
+{
+  char buf[256], missing[200] = "";
+  int nmiss = 0;
+  scalar_text(c, "SELECT value FROM wl_meta WHERE key = 'schema_version'", buf, sizeof buf);
+  add(checks, "schema_version", atol(buf) == LEDGER_SCHEMA_VERSION ? "pass" : "fail",
+      "schema version %s (this build: %d)", buf, LEDGER_SCHEMA_VERSION);
+  scalar_text(c, "SELECT current_setting('synchronous_commit')", buf, sizeof buf);
+  add(checks, "synchronous_commit", strcmp(buf, "on") == 0 ? "pass" : "warn",
+      "synchronous_commit %s", buf);
+  scalar_text(c, "SELECT version()", buf, sizeof buf);
+  add(checks, "engine", buf[0] ? "pass" : "fail", "%.120s", buf[0] ? buf : db_errmsg(c));
+  for (size_t i = 0; ledger__pg_trigger_name(i); i++) {
+    db_stmt *st = NULL;
+    db_prepare(c, "SELECT 1 FROM pg_trigger WHERE tgname = ?1 AND NOT tgisinternal", &st);
+    if (st)
+      db_bind_text(st, 1, ledger__pg_trigger_name(i), -1, SQLITE_STATIC);
+    if (!st || db_step(st) != SQLITE_ROW) {
+      if (!nmiss)
+        snprintf(missing, sizeof missing, "%s", ledger__pg_trigger_name(i));
+      nmiss++;
+    }
+    db_finalize(st);
+  }
+  if (nmiss)
+    add(checks, "triggers", "fail", "%d append-only triggers missing (first: %s); run doctor --fix",
+        nmiss, missing);
+  else
+    add(checks, "triggers", "pass", "append-only triggers present");
+}
+
+struct fixjob {
+  int expired;
+};
+
+static int fix_fn(ledger_txn *t, void *p, ledger_err *err)
+{
+  struct fixjob *f = p;
+  int rc = t->c->pg ? ledger__pg_schema_fix(t->c, err) : ledger__schema_fix(t->c, err);
+  if (rc)
+    return rc;
+  /* expired leases end expired: marked, their open runs closed (ledger/work_int.h) */
+  return ledger__leases_expire_due(t, NULL, "doctor", &f->expired, err);
+}
+
+int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
+{
+  json_t *checks = json_array();
+  int rc;
+  *out = NULL;
+  struct fixjob fj = {0};
+  if (fix) {
+    ledger_err fe = {0};
+    if ((rc = ledger_tx(l, fix_fn, &fj, &fe)))
+      add(checks, "fix", "fail", "%s", fe.msg);
+    else
+      add(checks, "fix", "pass", "schema objects ensured; %d expired leases marked", fj.expired);
+  }
+  lconn *c = ledger__reader_get(l, err);
+  if (!c) {
+    json_decref(checks);
+    return ledger__disk_full_rewrite(l->path, l->min_free, err ? err->code : LEDGER_ERROR, err,
+                                     "the Store cannot be read");
+  }
+  {
+    ledger_err be = {0};
+    if ((rc = ledger__exec(
+             c, c->pg ? "BEGIN; SELECT 1" : "BEGIN; SELECT count(*) FROM sqlite_master", &be))) {
+      /* the wal-index cannot be mapped (a full disk) or the file cannot be read */
+      ledger__exec(c, "ROLLBACK", NULL);
+      ledger__reader_put(l, c);
+      json_decref(checks);
+      rc = ledger__disk_full_rewrite(l->path, l->min_free, rc, &be, "the Store cannot be read");
+      if (err)
+        *err = be;
+      return rc;
+    }
+  }
+  add(checks, "store_path", "pass", "%s", l->path);
+  if (c->pg)
+    check_pg(c, checks);
+  else
+    check_sqlite(c, checks);
   check_events(c, checks);
   check_seq(c, checks);
   {

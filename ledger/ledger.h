@@ -93,9 +93,16 @@ typedef struct ledger_opts {
  *         above LEDGER_SCHEMA_VERSION); LEDGER_ERROR. */
 int ledger_open(ledger **out, const char *path, const ledger_opts *opts,
                 ledger_err *err) LEDGER_WUR;
+/* 1 when path is a PostgreSQL connection URI (starts with postgresql:// or postgres://): then
+ * ledger_open uses the PostgreSQL engine (spec/store.md "Engines"); anything else is a SQLite
+ * file path. */
+int ledger_store_is_uri(const char *path);
+/* path as it may be shown or logged: a URI's password (user:PASSWORD@, password=...) replaced
+ * by ***; a file path unchanged. Writes at most cap bytes (NUL-terminated) to out. */
+void ledger_store_display(char *out, size_t cap, const char *path);
 /* Stop the writer (after finishing queued jobs) and close every connection. NULL is a no-op. */
 void ledger_close(ledger *l);
-/* The path given to ledger_open; borrowed from l. */
+/* The path given to ledger_open (a URI without its password); borrowed from l. */
 const char *ledger_path(const ledger *l);
 
 /* Counters of this handle's writer since ledger_open (for logs and benchmarks). */

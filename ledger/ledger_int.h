@@ -60,7 +60,8 @@ int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *er
 int ledger__scope_noop(ledger_txn *t, void *payload, ledger_err *err);
 
 struct ledger {
-  char *path;
+  char *path; /* the SQLite file, or the PostgreSQL URI shown without its password */
+  char *uri;  /* PostgreSQL: the connection URI (may hold a password: never logged); else NULL */
   ledger_opts opts;
   lconn *wconn; /* used only by the writer thread once started */
   pthread_t writer;
@@ -133,6 +134,31 @@ const char *ledger__pg_errmsg(lconn *c);
 int ledger__pg_errcode(lconn *c);
 int ledger__pg_changes(lconn *c);
 int ledger__pg_idle(lconn *c);
+/* PostgreSQL sessions (pg_store.c): open a connection to uri (read_only: a reader, every transaction
+ * REPEATABLE READ READ ONLY); free its PostgreSQL half (ledger__conn_close); run SQL text with
+ * the simple protocol (several statements allowed). */
+int ledger__pg_conn_open(lconn **out, const char *uri, int read_only, const ledger_opts *o,
+                         ledger_err *err);
+void ledger__pg_conn_free(lconn *c);
+int ledger__pg_exec(lconn *c, const char *sql, ledger_err *err);
+
+/* Schema (pg_schema.c): check a database (*version_out 0: empty, a fresh Store), migrate it,
+ * re-create the re-runnable objects, and the names of the triggers it requires (NULL past the
+ * last). */
+int ledger__pg_check_store(lconn *c, int *version_out, ledger_err *err);
+int ledger__pg_migrate(lconn *c, ledger_err *err);
+int ledger__pg_schema_fix(lconn *c, ledger_err *err);
+const char *ledger__pg_trigger_name(size_t i);
+
+/* Several nodes on one PostgreSQL Store (pg_store.c; no-ops on SQLite, where BEGIN IMMEDIATE
+ * serialises every writer): lock_run takes the run's row lock until the transaction ends (the
+ * next seq and the idempotency check then see every committed event of the run); lock_key an
+ * advisory transaction lock on "ns:key" (a work id's claim, a lock resource). */
+int ledger__lock_run(lconn *c, const char *run_id, ledger_err *err);
+int ledger__lock_key(lconn *c, const char *ns, const char *key, ledger_err *err);
+/* The built-in event kinds (schema.c), registered by both engines' migrations. */
+int ledger__register_builtins(lconn *c, ledger_err *err);
+
 /* db_prepare with SQLite's prepare flags (SQLITE_PREPARE_PERSISTENT for the cache; db.c). */
 int ledger__db_prepare(lconn *c, const char *sql, unsigned flags, db_stmt **out);
 

@@ -237,6 +237,10 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   ledger_event_in probe;
   int rc;
 
+  /* several nodes (PostgreSQL): the run's row lock first, so that the replay check and the
+   * next seq below see every committed event of the run */
+  if ((rc = ledger__lock_run(c, e->run_id, err)))
+    return rc;
   memset(&probe, 0, sizeof probe);
   probe.run_id = e->run_id;
   probe.idempotency_key = e->key;

@@ -48,6 +48,10 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
   if (expires_at && !ledger__valid_ts(expires_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid expires_at");
   ledger_now(now);
+  /* several nodes (PostgreSQL): one acquirer of a resource at a time, each seeing the last
+   * committed holder (exactly one winner) */
+  if ((rc = ledger__lock_key(c, "lock", resource, err)))
+    return rc;
   db_stmt *st = ledger__stmt(c, SQL_LOCK_GET, err);
   if (!st)
     return LEDGER_ERROR;
@@ -94,6 +98,9 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
 
 int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, ledger_err *err)
 {
+  int lrc = ledger__lock_key(t->c, "lock", resource, err); /* see ledger_txn_lock_acquire */
+  if (lrc)
+    return lrc;
   db_stmt *st = ledger__stmt(t->c, SQL_LOCK_GET, err);
   if (!st)
     return LEDGER_ERROR;

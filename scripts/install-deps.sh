@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
-      libgnutls28-dev check ca-certificates python3 python3-jsonschema python3-cryptography xxd curl strace)
+      libgnutls28-dev libpq-dev postgresql check ca-certificates python3 python3-jsonschema python3-cryptography xxd curl strace)
 # Node.js (for the end-to-end tests with the official MCP clients): any node with npm will do;
 # nodesource's nodejs ships npm itself, Debian's needs the npm package.
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
