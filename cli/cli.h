@@ -35,6 +35,7 @@ int cmd_tasks(int argc, char **argv);
 int cmd_receipts(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 /* `serve --http HOST:PORT ...`: cmd_serve() hands the whole argv here when --http is present. */
 int cmd_serve_http(int argc, char **argv);
 

@@ -87,6 +87,7 @@ static const struct {
     {"wrap", cmd_wrap, "run a command as a recorded Store run: wrap -- CMD [ARG...]"},
     {"work", cmd_work, "the work loop: claim, evidence, decision, release, receipt, status, list"},
     {"run", cmd_run, "runs in the Store: list, packet"},
+    {"store", cmd_store, "move a Store between engines: store copy --from SRC --to DST"},
     {"doctor", cmd_doctor, "check the Store (and --fix what is missing)"},
     {"approvals", cmd_approvals, "list pending approvals"},
     {"approve", cmd_approve, "approve a pending call: approve ID"},

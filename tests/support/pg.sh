@@ -15,10 +15,10 @@ pg_bindir() {
   return 1
 }
 
-# Runs "$@" as the cluster's owner.
+# Runs "$@" as the cluster's owner (from /: the caller's directory may be closed to that user).
 pg_as() {
   if [ "$(id -u)" -eq 0 ]; then
-    setpriv --reuid="$WL_PG_USER" --regid="$WL_PG_USER" --init-groups env HOME=/ "$@"
+    (cd / && setpriv --reuid="$WL_PG_USER" --regid="$WL_PG_USER" --init-groups env HOME=/ "$@")
   else
     "$@"
   fi
@@ -52,13 +52,13 @@ pg_start() {
   pg_as "$WL_PG_BIN/pg_ctl" -D "$WL_PG_DATA" -l "$WL_PG_DIR/server.log" -w -t 120 \
     -o "-c listen_addresses='' -c unix_socket_directories='$WL_PG_DIR' -c max_connections=200 -c shared_buffers=32MB" \
     start >/dev/null 2>&1 || { echo "pg.sh: the server did not start:" >&2; cat "$WL_PG_DIR/server.log" >&2; return 1; }
-  pg_as "$WL_PG_BIN/createdb" -h "$WL_PG_DIR" -U wl wl || { echo "pg.sh: createdb failed" >&2; return 1; }
+  (cd / && "$WL_PG_BIN/createdb" -h "$WL_PG_DIR" -U wl wl) || { echo "pg.sh: createdb failed" >&2; return 1; }
   WL_PG_URI="postgresql://wl@/wl?host=$WL_PG_DIR"
   export WL_PG_URI
 }
 
 # A fresh database in the running cluster: prints its URI.
 pg_newdb() {
-  pg_as "$WL_PG_BIN/createdb" -h "$WL_PG_DIR" -U wl "$1" >&2 || return 1
+  (cd / && "$WL_PG_BIN/createdb" -h "$WL_PG_DIR" -U wl "$1") >&2 || return 1
   echo "postgresql://wl@/$1?host=$WL_PG_DIR"
 }
