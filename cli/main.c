@@ -35,6 +35,16 @@ const char *cli_store_path(const char *opt)
     return e;
   if ((e = getenv("MOTUS_STORE_PATH")) && *e)
     return e;
+  /* the config key "store" of ./.motus/config.json (validated when the config is loaded) */
+  static char from_config[4096];
+  json_t *cfg = json_load_file(".motus/config.json", 0, NULL);
+  const char *s = json_string_value(json_object_get(cfg, "store"));
+  if (s && *s && strlen(s) < sizeof from_config) {
+    snprintf(from_config, sizeof from_config, "%s", s);
+    json_decref(cfg);
+    return from_config;
+  }
+  json_decref(cfg);
   return ".motus/kernel-store.db";
 }
 

@@ -300,12 +300,20 @@ static const char SQL_CALL_RCPT[] =
     " WHERE r.work_id >= 'mcp-session-' AND r.work_id < 'mcp-session.'"
     " AND e.event_kind = 'mcp.call' AND json_type(e.payload, '$.receipt') = 'object' LIMIT 1";
 
+/* PostgreSQL: the member read with json operators (the stored payload is canonical JSON). */
+static const char SQL_CALL_RCPT_PG[] =
+    "SELECT CAST(e.payload AS json)->'receipt' FROM runs r"
+    " JOIN events e ON e.run_id = r.run_id AND e.idempotency_key = CAST(?1 AS text) || ':call'"
+    " WHERE r.work_id >= 'mcp-session-' AND r.work_id < 'mcp-session.'"
+    " AND e.event_kind = 'mcp.call' AND json_typeof(CAST(e.payload AS json)->'receipt') = 'object'"
+    " LIMIT 1";
+
 static int rd_receipt(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
   int rc = one_json(c, SQL_RCPT_ONE, r->a, &r->out, err, "receipt");
   if (rc == LEDGER_ENOTFOUND) /* not a receipts row: a tool call's receipt, in its event */
-    rc = one_json(c, SQL_CALL_RCPT, r->a, &r->out, err, "receipt");
+    rc = one_json(c, c->pg ? SQL_CALL_RCPT_PG : SQL_CALL_RCPT, r->a, &r->out, err, "receipt");
   return rc;
 }
 

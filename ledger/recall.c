@@ -119,6 +119,7 @@ int ledger_txn_memory_vector_put(ledger_txn *t, const char *memory_id, const cha
 typedef struct tokenizer {
   fts5_tokenizer api;
   Fts5Tokenizer *inst;
+  sqlite3 *mem; /* PostgreSQL Stores: a private in-memory SQLite for the same tokenizer */
 } tokenizer;
 
 static const char SQL_FTS5_API[] = "SELECT fts5(?1)";
@@ -128,13 +129,27 @@ static int tokenizer_open(lconn *c, tokenizer *t, ledger_err *err)
 {
   fts5_api *api = NULL;
   void *ud = NULL;
-  db_stmt *st = ledger__stmt(c, SQL_FTS5_API, err);
   memset(t, 0, sizeof *t);
-  if (!st)
-    return LEDGER_ERROR;
-  sqlite3_bind_pointer(st->s, 1, (void *)&api, "fts5_api_ptr", NULL);
-  (void)db_step(st);
-  db_reset(st);
+  if (c->pg) { /* words are split by SQLite's unicode61 on either engine */
+    sqlite3_stmt *ms = NULL;
+    if (sqlite3_open_v2(":memory:", &t->mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(t->mem, SQL_FTS5_API, -1, &ms, NULL) != SQLITE_OK) {
+      sqlite3_close(t->mem);
+      t->mem = NULL;
+      return ledger__errf(err, LEDGER_ERROR, 0, "the FTS5 unicode61 tokenizer is not available");
+    }
+    sqlite3_bind_pointer(ms, 1, (void *)&api, "fts5_api_ptr", NULL);
+    (void)sqlite3_step(ms);
+    sqlite3_finalize(ms);
+  } else {
+    db_stmt *st = ledger__stmt(c, SQL_FTS5_API, err);
+    if (!st)
+      return LEDGER_ERROR;
+    sqlite3_bind_pointer(st->s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    (void)db_step(st);
+    db_reset(st);
+  }
   if (!api || api->xFindTokenizer(api, "unicode61", &ud, &t->api) != SQLITE_OK ||
       t->api.xCreate(ud, NULL, 0, &t->inst) != SQLITE_OK) {
     t->inst = NULL;
@@ -148,6 +163,8 @@ static void tokenizer_close(tokenizer *t)
   if (t->inst)
     t->api.xDelete(t->inst);
   t->inst = NULL;
+  sqlite3_close(t->mem);
+  t->mem = NULL;
 }
 
 /* A set of words: the tokens in one buffer (each NUL-terminated), then, once sorted, `w`
@@ -307,6 +324,25 @@ static const char SQL_VEC_SCAN[] =
     " WHERE v.model = ?1 AND v.dims = ?2 AND m.sensitivity IN (SELECT value FROM json_each(?3))"
     " ORDER BY m.created_at DESC, m.memory_id";
 
+/* PostgreSQL: the same candidates without FTS5 — memories whose words ('simple' text search:
+ * split and lowercased) include a query word, the same MATCH text read by websearch_to_tsquery,
+ * ranked by ts_rank (negated: lower is better, as bm25) instead of bm25. */
+static const char SQL_MEM_RECALL_PG[] =
+    "SELECT m.memory_id, m.content, m.sensitivity, m.confidence, m.created_at,"
+    " -ts_rank(to_tsvector('simple', m.content), q.q)::float8, v.dims, v.vector"
+    " FROM memories m CROSS JOIN websearch_to_tsquery('simple', ?1) AS q(q)"
+    " LEFT JOIN memory_vectors v ON v.memory_id = m.memory_id AND v.model = ?4 AND v.dims = ?5"
+    " WHERE to_tsvector('simple', m.content) @@ q.q"
+    " AND m.sensitivity IN (SELECT json_array_elements_text(CAST(?2 AS json)))"
+    " ORDER BY 6, m.created_at DESC, m.memory_id LIMIT ?3";
+
+static const char SQL_VEC_SCAN_PG[] =
+    "SELECT m.memory_id, m.content, m.sensitivity, m.confidence, m.created_at, v.vector"
+    " FROM memory_vectors v JOIN memories m ON m.memory_id = v.memory_id"
+    " WHERE v.model = ?1 AND v.dims = ?2"
+    " AND m.sensitivity IN (SELECT json_array_elements_text(CAST(?3 AS json)))"
+    " ORDER BY m.created_at DESC, m.memory_id";
+
 typedef struct recall_rd {
   const ledger_recall_opts *o;
   const char *allowed; /* JSON array text */
@@ -342,7 +378,7 @@ static int lexical_candidates(lconn *c, recall_rd *r, ledger_err *err)
   int rc;
   if (!match)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  if (!(st = ledger__stmt(c, SQL_MEM_RECALL, err))) {
+  if (!(st = ledger__stmt(c, c->pg ? SQL_MEM_RECALL_PG : SQL_MEM_RECALL, err))) {
     free(match);
     return LEDGER_ERROR;
   }
@@ -418,7 +454,7 @@ static int semantic_candidates(lconn *c, recall_rd *r, ledger_err *err)
   int n = 0, rc = LEDGER_OK, step;
   if (!top)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  if (!(st = ledger__stmt(c, SQL_VEC_SCAN, err))) {
+  if (!(st = ledger__stmt(c, c->pg ? SQL_VEC_SCAN_PG : SQL_VEC_SCAN, err))) {
     free(top);
     return LEDGER_ERROR;
   }

@@ -29,6 +29,20 @@ static const char SQL_TASK_STATS[] = "SELECT " INT_FIELD(
                                                                                                                                    "motebit_id") " = ?2)"
                                                                                                                                                  " GROUP BY 1";
 
+/* The same query on PostgreSQL: the fields read with json operators, an integer being a JSON
+ * number written with digits only (SQLite's typeof() = 'integer'). */
+#define PG_INT(f)                                                                                  \
+  "CASE WHEN json_typeof(j->'" f "') = 'number' AND (j->>'" f "') ~ '^-?[0-9]+$'"                  \
+  " THEN (j->>'" f "')::bigint END"
+static const char SQL_TASK_STATS_PG[] =
+    "SELECT st, COUNT(*), MIN(s), MAX(c),"
+    " SUM(CASE WHEN s IS NOT NULL AND c IS NOT NULL AND c >= s THEN c - s END)::bigint,"
+    " COUNT(CASE WHEN s IS NOT NULL AND c IS NOT NULL AND c >= s THEN 1 END)"
+    " FROM (SELECT j->>'status' AS st, " PG_INT("submitted_at") " AS s, " PG_INT(
+        "completed_at") " AS c"
+                        " FROM (SELECT CAST(json AS json) AS j FROM receipts WHERE kind = ?1) r"
+                        " WHERE (?2 IS NULL OR j->>'motebit_id' = ?2)) x GROUP BY 1";
+
 struct stats_rd {
   const char *motebit_id;
   ledger_task_stats *out;
@@ -38,7 +52,7 @@ static int rd_stats(lconn *c, void *p, ledger_err *err)
 {
   struct stats_rd *r = p;
   ledger_task_stats *s = r->out;
-  db_stmt *st = ledger__stmt(c, SQL_TASK_STATS, err);
+  db_stmt *st = ledger__stmt(c, c->pg ? SQL_TASK_STATS_PG : SQL_TASK_STATS, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;

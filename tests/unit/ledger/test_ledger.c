@@ -448,6 +448,8 @@ START_TEST(test_triggers)
 }
 END_TEST
 
+#define TAMPER "UPDATE events SET payload='{\"tool_refs\":[{\"name\":\"evil\"}]}' WHERE seq=3"
+
 START_TEST(test_doctor_detects_tampering)
 {
   ledger *l = open_new();
@@ -463,14 +465,11 @@ START_TEST(test_doctor_detects_tampering)
   }
   ck_assert_str_eq(doctor_status(l, NULL), "pass");
   /* an attacker with file access drops the trigger and rewrites a payload */
-  ck_assert_int_eq(
-      raw_exec(store,
-               pg_host ? "DROP TRIGGER events_no_update ON events;"
-                       : "DROP TRIGGER events_no_update;"
-                         "UPDATE events SET payload='{\"tool_refs\":[{\"name\":\"evil\"}]}'"
-                         " WHERE seq=3",
-               NULL, 0),
-      0);
+  ck_assert_int_eq(raw_exec(store,
+                            pg_host ? "DROP TRIGGER events_no_update ON events;" TAMPER
+                                    : "DROP TRIGGER events_no_update;" TAMPER,
+                            NULL, 0),
+                   0);
   json_t *d = NULL;
   ck_assert_str_eq(doctor_status(l, &d), "fail");
   char *txt = json_dumps(d, 0);
