@@ -76,7 +76,7 @@ int ledger__pg_note(lconn *c, PGresult *res)
   ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY) {
     const char *n = res ? PQcmdTuples(res) : "";
-    p->changes = n && *n ? atoi(n) : 0;
+    p->changes = n && *n ? (int)strtol(n, NULL, 10) : 0;
     p->errcode = SQLITE_OK;
     return SQLITE_OK;
   }
@@ -121,8 +121,8 @@ int ledger__pg_idle(lconn *c)
  * of parameters (highest N), -1 when out of memory or too many. */
 static int translate(const char *sql, char **out, Oid *types)
 {
-  size_t n = strlen(sql);
-  char *o = malloc(n * 2 + 8), *w = o;
+  size_t n = strlen(sql), cap = n * 4 + 16; /* "?" (1 byte) becomes at most "$32" */
+  char *o = malloc(cap), *w = o;
   int next = 0, max = 0;
   char q = 0;
   if (!o)
@@ -153,7 +153,7 @@ static int translate(const char *sql, char **out, Oid *types)
       }
       if (!strncmp(s + 1, " IS NULL", 8) || !strncmp(s + 1, " IS NOT NULL", 12))
         types[k - 1] = PG_TEXTOID;
-      w += sprintf(w, "$%d", k);
+      w += snprintf(w, cap - (size_t)(w - o), "$%d", k);
     } else {
       *w++ = *s;
     }

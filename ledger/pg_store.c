@@ -101,7 +101,8 @@ int ledger__pg_conn_open(lconn **out, const char *uri, int read_only, const ledg
   c->pg = p;
   p->read_only = read_only;
   const char *st = getenv("WORKLEDGER_PG_STATEMENT_TIMEOUT_MS");
-  p->statement_timeout_ms = st && atoi(st) > 0 ? atoi(st) : 30000;
+  long ms = st ? strtol(st, NULL, 10) : 0;
+  p->statement_timeout_ms = ms > 0 && ms <= 86400000 ? (int)ms : 30000;
   p->conn = PQconnectdb(uri);
   p->gen = 1;
   if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {

@@ -102,5 +102,16 @@ P2=$(pg_newdb tampered) || exit 1
 "$W" store copy --from bad.db --to "$P2" > /dev/null 2> bad.err; rc=$?
 [ $rc = 1 ] && grep -q "does not verify" bad.err && ok "a tampered source event is refused: $(head -c 140 bad.err)" || bad "tampered copy: exit $rc, $(cat bad.err)"
 
+# ---- a password in the URI is never shown -------------------------------------------------------
+for u in "postgresql://wl:S3cretPw@/nosuchdb?host=$WL_PG_DIR" "postgres://wl@/nosuchdb?host=$WL_PG_DIR&password=S3cretPw"; do
+  "$W" --store "$u" doctor > pw.out 2> pw.err; rc=$?
+  "$W" store copy --from "$u" --to "$T/pw.db" >> pw.out 2>> pw.err
+  if [ $rc != 0 ] && ! grep -q S3cretPw pw.out pw.err && grep -q '\*\*\*' pw.err; then
+    ok "a failing Store URI is reported without its password: $(head -c 120 pw.err)"
+  else
+    bad "password shown or no error: $(cat pw.out pw.err)"
+  fi
+done
+
 echo "pg_store_copy: $fails failures"
 [ $fails = 0 ]

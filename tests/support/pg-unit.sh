@@ -11,6 +11,7 @@ pg_start
 rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
 export WL_TEST_PG_HOST="$WL_PG_DIR"
+export PATH="$WL_PG_BIN:$PATH" # createdb, psql of the same version
 [ $# -ge 2 ] && export CK_RUN_SUITE="$2"
 "$1"
 rc=$?
