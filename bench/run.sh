@@ -84,26 +84,32 @@ PG=0
 if [ "${BENCH_NO_PG:-0}" != 1 ]; then
   # shellcheck source=tests/support/pg.sh
   . "$ROOT/tests/support/pg.sh"
-  if pg_start 2>>"$LOG"; then
+  if pg_start 2>>"$LOG" >&2; then
     PG=1
     trap 'rm -rf "$TMP"; pg_stop' EXIT
+    trap 'exit 143' TERM INT
   else
     echo "SKIP PostgreSQL rows: no PostgreSQL server could be started (see $LOG)" >>"$RES"
   fi
 fi
-# A node directory whose Store is the PostgreSQL database $2 (created), sharing the identity of
-# the node directory $3 when given (one service identity on every node).
+# A node directory: "DIR URI" of a new PostgreSQL database $2 with `init` run on it; or, given
+# the node directory $3, "DIR" sharing its identity (one service identity on every node).
 mkpgnode() {
-  local d=$TMP/$1.${rep:-1} uri
-  uri=$(pg_newdb "$2" 2>>"$LOG") || uri=$WL_PG_BASE$2
+  local d=$TMP/$1.${rep:-1} uri=
   mkdir -p "$d"
-  if [ $# -ge 3 ]; then cp -a "$3/.motus" "$d/"; else (cd "$d" && MOTUS_KERNEL_STORE_PATH=$uri "$WL" init >/dev/null 2>>"$LOG") || return 1; fi
+  if [ $# -ge 3 ]; then
+    cp -a "$3/.motus" "$d/"
+  else
+    uri=$(pg_newdb "$2" 2>>"$LOG") || return 1
+    (cd "$d" && MOTUS_KERNEL_STORE_PATH=$uri "$WL" init >/dev/null 2>>"$LOG") || return 1
+  fi
   printf '%s' '{"http":{"tokens":[{"name":"bench","token":"'$TOKEN'"}]}}' >"$d/.motus/config.json"
   echo "$d $uri"
 }
 # Starts `serve --http` in node dir $1 on Store $2; prints "PID PORT".
 pgserve() {
-  (cd "$1" && rm -f port && MOTUS_KERNEL_STORE_PATH=$2 exec "$WL" serve --http 127.0.0.1:0 --port-file port 2>>"$LOG") &
+  # stdout closed: the caller reads this function's output to its end
+  (cd "$1" && rm -f port && MOTUS_KERNEL_STORE_PATH=$2 exec "$WL" serve --http 127.0.0.1:0 --port-file port >/dev/null 2>>"$LOG") &
   local pid=$! i
   for i in $(seq 1 300); do [ -s "$1/port" ] && break; sleep 0.1; done
   echo "$pid $(cat "$1/port" 2>/dev/null)"
@@ -132,7 +138,7 @@ pg_http() {
   awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[NR, kv[1]] = kv[2] } ; n[++c] = NR }
     END { if (c != 2) exit; a = n[1]; b = n[2]; m = "p50_ms p90_ms p99_ms max_ms"
       printf "RESULT label=wl_http_pg2 transport=http conns=%s cps=%.0f errors=%d", r[a, "conns"] + r[b, "conns"], r[a, "cps"] + r[b, "cps"], r[a, "errors"] + r[b, "errors"]
-      split(m, ks, " "); for (k in ks) { x = r[a, ks[k]] + 0; y = r[b, ks[k]] + 0; printf " %s=%.3f", ks[k], x > y ? x : y }
+      split(m, ks, " "); for (k in ks) { x = r[a, ks[k]] + 0; y = r[b, ks[k]] + 0; printf " %s=%.3f", ks[k], (x > y ? x : y) }
       printf "\n" }' "$TMP/pg2a" "$TMP/pg2b" >>"$RES"
 }
 
