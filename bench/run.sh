@@ -79,6 +79,70 @@ if [ "${BENCH_NO_PEER:-0}" != 1 ]; then
   fi
 fi
 
+# PostgreSQL Stores (issue #18): a throwaway cluster from tests/support/pg.sh; without one the
+# PostgreSQL rows are skipped, saying so.
+PG=0
+if [ "${BENCH_NO_PG:-0}" != 1 ]; then
+  # shellcheck source=tests/support/pg.sh
+  . "$ROOT/tests/support/pg.sh"
+  if pg_start 2>>"$LOG" >&2; then
+    PG=1
+    trap 'rm -rf "$TMP"; pg_stop' EXIT
+    trap 'exit 143' TERM INT
+  else
+    echo "SKIP PostgreSQL rows: no PostgreSQL server could be started (see $LOG)" >>"$RES"
+  fi
+fi
+# A node directory: "DIR URI" of a new PostgreSQL database $2 with `init` run on it; or, given
+# the node directory $3, "DIR" sharing its identity (one service identity on every node).
+mkpgnode() {
+  local d=$TMP/$1.${rep:-1} uri=
+  mkdir -p "$d"
+  if [ $# -ge 3 ]; then
+    cp -a "$3/.motus" "$d/"
+  else
+    uri=$(pg_newdb "$2" 2>>"$LOG") || return 1
+    (cd "$d" && MOTUS_KERNEL_STORE_PATH=$uri "$WL" init >/dev/null 2>>"$LOG") || return 1
+  fi
+  printf '%s' '{"http":{"tokens":[{"name":"bench","token":"'$TOKEN'"}]}}' >"$d/.motus/config.json"
+  echo "$d $uri"
+}
+# Starts `serve --http` in node dir $1 on Store $2; prints "PID PORT".
+pgserve() {
+  # stdout closed: the caller reads this function's output to its end
+  (cd "$1" && rm -f port && MOTUS_KERNEL_STORE_PATH=$2 exec "$WL" serve --http 127.0.0.1:0 --port-file port >/dev/null 2>>"$LOG") &
+  local pid=$! i
+  for i in $(seq 1 300); do [ -s "$1/port" ] && break; sleep 0.1; done
+  echo "$pid $(cat "$1/port" 2>/dev/null)"
+}
+# HTTP on PostgreSQL: one node, then two nodes on one Store measured at the same time (each with
+# half the connections); the two-node row sums calls/s and keeps the worse percentiles.
+pg_http() {
+  local n1 n2 a b pa pb porta portb
+  read -r n1 uri1 <<<"$(mkpgnode pg1 "bench1_$rep")" || return
+  read -r pa porta <<<"$(pgserve "$n1" "$uri1")"
+  step 90 "$B/bench_http" --label wl_http_pg1 --conns "$CONNS" --seconds "$SECS" --token "$TOKEN" \
+    --url "http://127.0.0.1:$porta/mcp" --pid "$pa"
+  kill "$pa"; wait "$pa" 2>/dev/null
+  read -r n1 uri2 <<<"$(mkpgnode pg2a "bench2_$rep")" || return
+  read -r n2 _ <<<"$(mkpgnode pg2b "bench2_$rep" "$n1")"
+  read -r pa porta <<<"$(pgserve "$n1" "$uri2")"
+  read -r pb portb <<<"$(pgserve "$n2" "$uri2")"
+  timeout --kill-after=5 90 "$B/bench_http" --label wl_http_pg2_a --conns $((CONNS / 2)) --seconds "$SECS" \
+    --token "$TOKEN" --url "http://127.0.0.1:$porta/mcp" --pid "$pa" >"$TMP/pg2a" &
+  a=$!
+  timeout --kill-after=5 90 "$B/bench_http" --label wl_http_pg2_b --conns $((CONNS / 2)) --seconds "$SECS" \
+    --token "$TOKEN" --url "http://127.0.0.1:$portb/mcp" --pid "$pb" >"$TMP/pg2b"
+  wait "$a"
+  kill "$pa" "$pb"; wait "$pa" "$pb" 2>/dev/null
+  cat "$TMP/pg2a" "$TMP/pg2b" >>"$RES"
+  awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); r[NR, kv[1]] = kv[2] } ; n[++c] = NR }
+    END { if (c != 2) exit; a = n[1]; b = n[2]; m = "p50_ms p90_ms p99_ms max_ms"
+      printf "RESULT label=wl_http_pg2 transport=http conns=%s cps=%.0f errors=%d", r[a, "conns"] + r[b, "conns"], r[a, "cps"] + r[b, "cps"], r[a, "errors"] + r[b, "errors"]
+      split(m, ks, " "); for (k in ks) { x = r[a, ks[k]] + 0; y = r[b, ks[k]] + 0; printf " %s=%.3f", ks[k], (x > y ? x : y) }
+      printf "\n" }' "$TMP/pg2a" "$TMP/pg2b" >>"$RES"
+}
+
 echo "### running (human lines; raw results in $RES)" >&2
 for rep in $(seq 1 "$REPEAT"); do
 [ "$REPEAT" -gt 1 ] && echo "--- round $rep of $REPEAT" >&2
@@ -129,6 +193,7 @@ fi
 D=$(mkstore http-identity) || exit 1
 step 90 "$B/bench_http" --label wl_http_identity --conns "$CONNS" --seconds "$SECS" --token "$TOKEN" \
   --cwd "$D" --server-log "$LOG" -- "$WL" serve --http '127.0.0.1:{PORT}'
+[ $PG = 1 ] && pg_http
 if [ $PEER = 1 ]; then
   step 90 "$B/bench_http" --label se_http_echo --tool echo --args '{"message":"hi"}' --conns "$CONNS" \
     --seconds "$SECS" --server-log "$LOG" -- "$NODE" "$SE" streamableHttp

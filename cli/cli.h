@@ -35,6 +35,7 @@ int cmd_tasks(int argc, char **argv);
 int cmd_receipts(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_call(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 
 /* Prints the usage of command `cmd` (borrowed) on stdout (cli/help.c). @return 1, or 0 when
@@ -50,7 +51,9 @@ int cmd_serve_http(int argc, char **argv);
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The Store path: `opt` (from --store) if non-NULL, else $MOTUS_KERNEL_STORE_PATH, else
- * $MOTUS_STORE_PATH, else ".motus/kernel-store.db". Borrowed (static or from the environment). */
+ * $MOTUS_STORE_PATH, else the key "store" of ./.motus/config.json, else ".motus/kernel-store.db".
+ * A value starting with postgresql:// or postgres:// is a PostgreSQL Store. Borrowed (static or
+ * from the environment). */
 const char *cli_store_path(const char *opt);
 
 /* The .motus directory that holds the Store: the directory part of cli_store_path(opt) when

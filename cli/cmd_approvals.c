@@ -72,10 +72,12 @@ static ledger *open_store(const char *store_opt, int read_only, char *motus_dir,
   if (motus_dir)
     cli_motus_dir(motus_dir, cap, path);
   if (ledger_open(&l, path, &lo, &lerr) != LEDGER_OK) {
+    char shown[1024]; /* a URI without its password */
+    ledger_store_display(shown, sizeof shown, path);
     if (lerr.code == LEDGER_ENOTFOUND)
-      cli_errorf("no Store at %s (run `workledger init`)", path);
+      cli_errorf("no Store at %s (run `workledger init`)", shown);
     else
-      cli_errorf("cannot open the Store %s: %s", path,
+      cli_errorf("cannot open the Store %s: %s", shown,
                  lerr.msg[0] ? lerr.msg : ledger_strerror(lerr.code));
     return NULL;
   }

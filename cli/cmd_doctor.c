@@ -24,7 +24,7 @@ int cmd_doctor(int argc, char **argv)
     }
   }
   const char *path = cli_store_path(cli_opt_store);
-  if (!fix && access(path, F_OK) != 0) {
+  if (!fix && !ledger_store_is_uri(path) && access(path, F_OK) != 0) {
     if (json) {
       json_t *o = json_pack("{s:s,s:[{s:s,s:s,s:s}]}", "status", "fail", "checks", "name",
                             "store_path", "status", "fail", "message",

@@ -142,7 +142,8 @@ static void store_copy(const json_t *rec)
   ledger_err e = {0};
   put_job j;
   char h[SEAL_SHA256_HEX];
-  if (access(path, F_OK) != 0 || seal_canon_sha256_hex(h, rec, SEAL_CANON_JCS, NULL) != SEAL_OK)
+  if ((!ledger_store_is_uri(path) && access(path, F_OK) != 0) ||
+      seal_canon_sha256_hex(h, rec, SEAL_CANON_JCS, NULL) != SEAL_OK)
     return;
   if (ledger_open(&l, path, &o, &e) != LEDGER_OK) {
     cli_errorf("identity rotate: warning: the Store copy of the record was not written: %s", e.msg);

@@ -18,13 +18,14 @@
 #include <unistd.h>
 
 /* What init and install make: DIR/.motus/ (0700), the Store and the node identity. Fills
- * store_path and motus_dir (4096 bytes each), *store_existed and *key_created, and *node (free
+ * store_path (the Store as it may be shown: a PostgreSQL URI without its password) and motus_dir
+ * (4096 bytes each), *store_existed and *key_created, and *node (free
  * with cli_node_free). @return 0, or an exit code after one "workledger: CMD: ..." line. */
 static int make_node(const char *what, const char *dir, char *store_path, char *motus_dir,
                      int *store_existed, int *key_created, cli_node *node)
 {
   struct stat st;
-  char err[512];
+  char err[512], shown[1024];
   ledger *l = NULL;
   ledger_opts o = LEDGER_OPTS_INIT;
   ledger_err e = {0};
@@ -37,17 +38,28 @@ static int make_node(const char *what, const char *dir, char *store_path, char *
   else
     snprintf(store_path, 4096, "%s/.motus/kernel-store.db", dir);
   cli_motus_dir(motus_dir, 4096, store_path);
+  if (ledger_store_is_uri(store_path)) /* PostgreSQL: the identity goes in DIR/.motus */
+    snprintf(motus_dir, 4096, "%s/.motus", dir);
   if (mkdir(motus_dir, 0700) != 0 && errno != EEXIST) {
     cli_errorf("%s: cannot create %s: %s", what, motus_dir, strerror(errno));
     return CLI_EXIT_FAIL;
   }
   *store_existed = access(store_path, F_OK) == 0;
+  ledger_store_display(shown, sizeof shown, store_path); /* no password in a message */
+  if (ledger_store_is_uri(store_path)) {
+    o.read_only = 1;
+    *store_existed = ledger_open(&l, store_path, &o, NULL) == LEDGER_OK;
+    ledger_close(l);
+    l = NULL;
+    o.read_only = 0;
+  }
   o.create = 1;
   if (ledger_open(&l, store_path, &o, &e)) {
-    cli_errorf("%s: %s: %s", what, store_path, e.msg);
+    cli_errorf("%s: %s: %s", what, shown, e.msg);
     return CLI_EXIT_FAIL;
   }
   ledger_close(l);
+  snprintf(store_path, 4096, "%s", shown); /* from here on store_path is what we print */
   *key_created = 0;
   if (cli_node_init(node, motus_dir, key_created, err, sizeof err)) {
     cli_errorf("%s: %s", what, err);

@@ -114,7 +114,7 @@ int cmd_serve(int argc, char **argv)
       serve_server_new(&srv, &env, &o.c, o.max_line, o.heartbeat) != 0)
     goto out;
   mcp_log(MCP_LOG_INFO, "serving MCP over stdio (store %s, profile %s)",
-          env.store ? env.store_path : "none", o.c.profile);
+          env.store ? ledger_path(env.store) : "none", o.c.profile);
   if (serve_stdio_run(srv, 0, proto_fd, (size_t)o.max_line, err, sizeof err) != 0) {
     cli_errorf("serve: %s", err);
     goto out;

@@ -205,12 +205,14 @@ int cli_store_open(ledger **out, int create)
     o.create = 1;
   }
   int rc = ledger_open(out, path, &o, &e);
+  char shown[1024]; /* a URI without its password */
+  ledger_store_display(shown, sizeof shown, path);
   if (rc == LEDGER_ENOTFOUND) {
-    cli_errorf("no Store at %s (run `workledger init`)", path);
+    cli_errorf("no Store at %s (run `workledger init`)", shown);
     return CLI_EXIT_FAIL;
   }
   if (rc) {
-    cli_errorf("%s: %s", path, e.msg);
+    cli_errorf("%s: %s", shown, e.msg);
     return CLI_EXIT_FAIL;
   }
   return 0;

@@ -5,6 +5,7 @@
  * subcommand. It also holds the small shared helpers of cli/cli.h (errors, Store and .motus
  * paths, integer options); no protocol or Store logic. */
 #include "cli/cli.h"
+#include "ledger/ledger.h"
 #include "crypto/seal.h"
 
 #include <errno.h>
@@ -34,11 +35,25 @@ const char *cli_store_path(const char *opt)
     return e;
   if ((e = getenv("MOTUS_STORE_PATH")) && *e)
     return e;
+  /* the config key "store" of ./.motus/config.json (validated when the config is loaded) */
+  static char from_config[4096];
+  json_t *cfg = json_load_file(".motus/config.json", 0, NULL);
+  const char *s = json_string_value(json_object_get(cfg, "store"));
+  if (s && *s && strlen(s) < sizeof from_config) {
+    snprintf(from_config, sizeof from_config, "%s", s);
+    json_decref(cfg);
+    return from_config;
+  }
+  json_decref(cfg);
   return ".motus/kernel-store.db";
 }
 
 void cli_motus_dir(char *out, size_t cap, const char *store_path)
 {
+  if (ledger_store_is_uri(store_path)) { /* a PostgreSQL Store: the identity stays local */
+    snprintf(out, cap, ".motus");
+    return;
+  }
   const char *slash = strrchr(store_path, '/');
   if (!slash)
     snprintf(out, cap, ".");
@@ -83,6 +98,7 @@ static const struct {
     {"wrap", cmd_wrap, "run a command as a recorded Store run: wrap -- CMD [ARG...]"},
     {"work", cmd_work, "the work loop: claim, evidence, decision, release, receipt, status, list"},
     {"run", cmd_run, "runs in the Store: list, packet"},
+    {"store", cmd_store, "move a Store between engines: store copy --from SRC --to DST"},
     {"doctor", cmd_doctor, "check the Store (and --fix what is missing)"},
     {"approvals", cmd_approvals, "list pending approvals"},
     {"approve", cmd_approve, "approve a pending call: approve ID"},

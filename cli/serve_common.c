@@ -199,7 +199,9 @@ int serve_env_store(serve_env *e, serve_common_opts *o)
   o->lopts.create = 1;
   memset(&lerr, 0, sizeof lerr);
   if (ledger_open(&e->store, e->store_path, &o->lopts, &lerr) != LEDGER_OK) {
-    cli_errorf("serve: cannot open the Store %s: %s", e->store_path, lerr.msg);
+    char shown[1024];
+    ledger_store_display(shown, sizeof shown, e->store_path);
+    cli_errorf("serve: cannot open the Store %s: %s", shown, lerr.msg);
     return -1;
   }
   return 0;

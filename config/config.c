@@ -701,9 +701,9 @@ static json_t *section(cfg_vctx *c, json_t *cfg, const char *key)
 
 int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errlen)
 {
-  static const char *const keys[] = {"$schema",         "profile", "motebit_id", "device_id",
-                                     "policy",          "http",    "executors",  "peers",
-                                     "service_listing", "memory",  "upstreams",  NULL};
+  static const char *const keys[] = {
+      "$schema", "profile",         "motebit_id", "device_id", "policy", "http", "executors",
+      "peers",   "service_listing", "memory",     "upstreams", "store",  NULL};
   cfg_vctx c = {err, errlen};
   json_t *cfg = NULL, *v, *sec;
   *out = NULL;
@@ -722,6 +722,13 @@ int mcp_config_normalize(json_t **out, const json_t *in, char *err, size_t errle
   if (cfg__check_keys(&c, cfg, "", keys) != 0)
     goto bad;
   const char *profile = SEAL_PROFILE_PERSONAL;
+  /* the Store (read by the CLI before the config, see cli_store_path): a SQLite path or a
+   * postgresql:// URI */
+  if ((v = json_object_get(cfg, "store")) &&
+      (!json_is_string(v) || json_string_length(v) < 1 || json_string_length(v) > 4000)) {
+    cfg__fail(&c, "store", "must be a SQLite path or a postgresql:// URI (1..4000 characters)");
+    goto bad;
+  }
   if ((v = json_object_get(cfg, "profile"))) {
     const char *s = json_string_value(v);
     if (!seal_profile_valid(s)) {

@@ -26,28 +26,27 @@ static void add(json_t *checks, const char *name, const char *status, const char
 
 static int scalar_text(lconn *c, const char *sql, char *out, size_t cap)
 {
-  sqlite3_stmt *st = NULL;
+  db_stmt *st = NULL;
   out[0] = 0;
-  if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+  if (db_prepare(c, sql, &st) != SQLITE_OK)
     return -1;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+  int rc = db_step(st);
+  if (rc == SQLITE_ROW && db_column_text(st, 0))
     snprintf(out, cap, "%s", COLTXT(st, 0));
-  sqlite3_finalize(st);
+  db_finalize(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 static void check_events(lconn *c, json_t *checks)
 {
-  sqlite3_stmt *st = NULL;
+  db_stmt *st = NULL;
   long n = 0, bad = 0;
   char first[300] = "";
   json_t *kinds = json_object();
   /* kind_versions: recompute each schema hash from its required_payload */
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT event_kind, required_payload, schema_hash FROM kind_versions", -1,
-                         &st, NULL) == SQLITE_OK) {
-    while (sqlite3_step(st) == SQLITE_ROW) {
+  if (db_prepare(c, "SELECT event_kind, required_payload, schema_hash FROM kind_versions", &st) ==
+      SQLITE_OK) {
+    while (db_step(st) == SQLITE_ROW) {
       char h[LEDGER_HASH_MAX];
       json_t *req = json_loads(COLTXT(st, 1), 0, NULL);
       if (!req || ledger__kind_schema_hash(h, COLTXT(st, 0), req, NULL) ||
@@ -60,17 +59,17 @@ static void check_events(lconn *c, json_t *checks)
       json_object_set_new(kinds, COLTXT(st, 0), json_string(COLTXT(st, 2)));
     }
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   st = NULL;
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT run_id, seq, event_id, event_kind, occurred_at, idempotency_key,"
-                         " producer_id, payload, payload_hash, schema_hash FROM events",
-                         -1, &st, NULL) != SQLITE_OK) {
-    add(checks, "event_hashes", "fail", "cannot read events: %s", sqlite3_errmsg(c->db));
+  if (db_prepare(c,
+                 "SELECT run_id, seq, event_id, event_kind, occurred_at, idempotency_key,"
+                 " producer_id, payload, payload_hash, schema_hash FROM events",
+                 &st) != SQLITE_OK) {
+    add(checks, "event_hashes", "fail", "cannot read events: %s", db_errmsg(c));
     json_decref(kinds);
     return;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while (db_step(st) == SQLITE_ROW) {
     n++;
     const char *why = NULL;
     json_t *payload = json_loads(COLTXT(st, 7), 0, NULL);
@@ -92,11 +91,11 @@ static void check_events(lconn *c, json_t *checks)
     } else {
       json_t *ev = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:O}", "schema_version",
                              "motus.work-event.v0.1", "run_id", COLTXT(st, 0), "seq",
-                             (json_int_t)sqlite3_column_int64(st, 1), "event_kind", COLTXT(st, 3),
+                             (json_int_t)db_column_int64(st, 1), "event_kind", COLTXT(st, 3),
                              "occurred_at", COLTXT(st, 4), "idempotency_key", COLTXT(st, 5),
                              "payload_hash", COLTXT(st, 8), "schema_hash", COLTXT(st, 9), "payload",
                              payload);
-      if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+      if (db_column_type(st, 6) != SQLITE_NULL)
         json_object_set_new(ev, "producer_id", json_string(COLTXT(st, 6)));
       if (!ev || ledger__hash_prefixed(eid, ev, NULL) || strcmp(eid, COLTXT(st, 2)) != 0)
         why = "event_id does not recompute";
@@ -108,10 +107,10 @@ static void check_events(lconn *c, json_t *checks)
       bad++;
       if (!first[0])
         snprintf(first, sizeof first, "run %s seq %lld: %s", COLTXT(st, 0),
-                 (long long)sqlite3_column_int64(st, 1), why);
+                 (long long)db_column_int64(st, 1), why);
     }
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   json_decref(kinds);
   if (bad)
     add(checks, "event_hashes", "fail", "%ld of %ld events fail; first: %s", bad, n, first);
@@ -122,22 +121,21 @@ static void check_events(lconn *c, json_t *checks)
 
 static void check_seq(lconn *c, json_t *checks)
 {
-  sqlite3_stmt *st = NULL;
+  db_stmt *st = NULL;
   long runs = 0, bad = 0;
   char first[200] = "";
-  if (sqlite3_prepare_v2(c->db,
-                         "SELECT r.run_id, r.status, r.closed_at, r.outcome_status,"
-                         " COUNT(e.seq), COALESCE(MIN(e.seq),0), COALESCE(MAX(e.seq),0)"
-                         " FROM runs r LEFT JOIN events e ON e.run_id = r.run_id GROUP BY r.run_id",
-                         -1, &st, NULL) != SQLITE_OK) {
-    add(checks, "seq_contiguity", "fail", "cannot read runs: %s", sqlite3_errmsg(c->db));
+  if (db_prepare(c,
+                 "SELECT r.run_id, r.status, r.closed_at, r.outcome_status,"
+                 " COUNT(e.seq), COALESCE(MIN(e.seq),0), COALESCE(MAX(e.seq),0)"
+                 " FROM runs r LEFT JOIN events e ON e.run_id = r.run_id GROUP BY r.run_id",
+                 &st) != SQLITE_OK) {
+    add(checks, "seq_contiguity", "fail", "cannot read runs: %s", db_errmsg(c));
     return;
   }
   long closed_bad = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while (db_step(st) == SQLITE_ROW) {
     runs++;
-    long cnt = sqlite3_column_int64(st, 4), mn = sqlite3_column_int64(st, 5),
-         mx = sqlite3_column_int64(st, 6);
+    long cnt = db_column_int64(st, 4), mn = db_column_int64(st, 5), mx = db_column_int64(st, 6);
     if (cnt > 0 && (mn != 1 || mx != cnt)) {
       bad++;
       if (!first[0])
@@ -147,7 +145,7 @@ static void check_seq(lconn *c, json_t *checks)
     if (strcmp(COLTXT(st, 1), "closed") == 0 && cnt == 0)
       closed_bad++;
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   if (bad)
     add(checks, "seq_contiguity", "fail", "%ld of %ld runs have gaps; first: %s", bad, runs, first);
   else
@@ -172,6 +170,79 @@ static void check_space(ledger *l, json_t *checks)
         (long long)(h.free_bytes / 1024), (long long)(h.min_free_bytes / 1024));
 }
 
+/* The SQLite file's own checks: schema version, journal mode, integrity, foreign keys and the
+ * append-only triggers. */
+static void check_sqlite(lconn *c, json_t *checks)
+{
+  char buf[256];
+  scalar_text(c, "PRAGMA user_version", buf, sizeof buf);
+  add(checks, "schema_version", atol(buf) == LEDGER_SCHEMA_VERSION ? "pass" : "fail",
+      "schema version %s (this build: %d)", buf, LEDGER_SCHEMA_VERSION);
+  scalar_text(c, "PRAGMA journal_mode", buf, sizeof buf);
+  add(checks, "journal_mode", strcmp(buf, "wal") == 0 ? "pass" : "warn", "journal_mode %s", buf);
+  if (scalar_text(c, "PRAGMA integrity_check", buf, sizeof buf) == 0 && strcmp(buf, "ok") == 0)
+    add(checks, "integrity_check", "pass", "ok");
+  else
+    add(checks, "integrity_check", "fail", "%s", buf[0] ? buf : db_errmsg(c));
+  if (scalar_text(c, "PRAGMA foreign_key_check", buf, sizeof buf) == 0 && !buf[0])
+    add(checks, "foreign_keys", "pass", "no dangling references");
+  else
+    add(checks, "foreign_keys", "fail", "dangling reference in table %s", buf);
+  {
+    char missing[200] = "";
+    int nmiss = 0;
+    for (int i = 0; ledger__triggers[i]; i++) {
+      db_stmt *st = NULL;
+      db_prepare(c, "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?1", &st);
+      db_bind_text(st, 1, ledger__triggers[i], -1, SQLITE_STATIC);
+      if (db_step(st) != SQLITE_ROW) {
+        if (!nmiss)
+          snprintf(missing, sizeof missing, "%s", ledger__triggers[i]);
+        nmiss++;
+      }
+      db_finalize(st);
+    }
+    if (nmiss)
+      add(checks, "triggers", "fail",
+          "%d append-only triggers missing (first: %s); run doctor --fix", nmiss, missing);
+    else
+      add(checks, "triggers", "pass", "append-only triggers present");
+  }
+}
+
+/* A PostgreSQL Store's own checks: schema version (wl_meta), synchronous_commit, and the
+ * append-only triggers (foreign keys and page integrity are the server's). */
+static void check_pg(lconn *c, json_t *checks)
+{
+  char buf[256], missing[200] = "";
+  int nmiss = 0;
+  scalar_text(c, "SELECT value FROM wl_meta WHERE key = 'schema_version'", buf, sizeof buf);
+  add(checks, "schema_version", atol(buf) == LEDGER_SCHEMA_VERSION ? "pass" : "fail",
+      "schema version %s (this build: %d)", buf, LEDGER_SCHEMA_VERSION);
+  scalar_text(c, "SELECT current_setting('synchronous_commit')", buf, sizeof buf);
+  add(checks, "synchronous_commit", strcmp(buf, "on") == 0 ? "pass" : "warn",
+      "synchronous_commit %s", buf);
+  scalar_text(c, "SELECT version()", buf, sizeof buf);
+  add(checks, "engine", buf[0] ? "pass" : "fail", "%.120s", buf[0] ? buf : db_errmsg(c));
+  for (size_t i = 0; ledger__pg_trigger_name(i); i++) {
+    db_stmt *st = NULL;
+    db_prepare(c, "SELECT 1 FROM pg_trigger WHERE tgname = ?1 AND NOT tgisinternal", &st);
+    if (st)
+      db_bind_text(st, 1, ledger__pg_trigger_name(i), -1, SQLITE_STATIC);
+    if (!st || db_step(st) != SQLITE_ROW) {
+      if (!nmiss)
+        snprintf(missing, sizeof missing, "%s", ledger__pg_trigger_name(i));
+      nmiss++;
+    }
+    db_finalize(st);
+  }
+  if (nmiss)
+    add(checks, "triggers", "fail", "%d append-only triggers missing (first: %s); run doctor --fix",
+        nmiss, missing);
+  else
+    add(checks, "triggers", "pass", "append-only triggers present");
+}
+
 struct fixjob {
   int expired;
 };
@@ -179,7 +250,7 @@ struct fixjob {
 static int fix_fn(ledger_txn *t, void *p, ledger_err *err)
 {
   struct fixjob *f = p;
-  int rc = ledger__schema_fix(t->c, err);
+  int rc = t->c->pg ? ledger__pg_schema_fix(t->c, err) : ledger__schema_fix(t->c, err);
   if (rc)
     return rc;
   /* expired leases end expired: marked, their open runs closed (ledger/work_int.h) */
@@ -189,7 +260,6 @@ static int fix_fn(ledger_txn *t, void *p, ledger_err *err)
 int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
 {
   json_t *checks = json_array();
-  char buf[256];
   int rc;
   *out = NULL;
   struct fixjob fj = {0};
@@ -208,7 +278,8 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
   }
   {
     ledger_err be = {0};
-    if ((rc = ledger__exec(c, "BEGIN; SELECT count(*) FROM sqlite_master", &be))) {
+    if ((rc = ledger__exec(
+             c, c->pg ? "BEGIN; SELECT 1" : "BEGIN; SELECT count(*) FROM sqlite_master", &be))) {
       /* the wal-index cannot be mapped (a full disk) or the file cannot be read */
       ledger__exec(c, "ROLLBACK", NULL);
       ledger__reader_put(l, c);
@@ -220,64 +291,33 @@ int ledger_doctor(ledger *l, int fix, json_t **out, ledger_err *err)
     }
   }
   add(checks, "store_path", "pass", "%s", l->path);
-  scalar_text(c, "PRAGMA user_version", buf, sizeof buf);
-  add(checks, "schema_version", atol(buf) == LEDGER_SCHEMA_VERSION ? "pass" : "fail",
-      "schema version %s (this build: %d)", buf, LEDGER_SCHEMA_VERSION);
-  scalar_text(c, "PRAGMA journal_mode", buf, sizeof buf);
-  add(checks, "journal_mode", strcmp(buf, "wal") == 0 ? "pass" : "warn", "journal_mode %s", buf);
-  if (scalar_text(c, "PRAGMA integrity_check", buf, sizeof buf) == 0 && strcmp(buf, "ok") == 0)
-    add(checks, "integrity_check", "pass", "ok");
+  if (c->pg)
+    check_pg(c, checks);
   else
-    add(checks, "integrity_check", "fail", "%s", buf[0] ? buf : sqlite3_errmsg(c->db));
-  if (scalar_text(c, "PRAGMA foreign_key_check", buf, sizeof buf) == 0 && !buf[0])
-    add(checks, "foreign_keys", "pass", "no dangling references");
-  else
-    add(checks, "foreign_keys", "fail", "dangling reference in table %s", buf);
-  {
-    char missing[200] = "";
-    int nmiss = 0;
-    for (int i = 0; ledger__triggers[i]; i++) {
-      sqlite3_stmt *st = NULL;
-      sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name=?1", -1,
-                         &st, NULL);
-      sqlite3_bind_text(st, 1, ledger__triggers[i], -1, SQLITE_STATIC);
-      if (sqlite3_step(st) != SQLITE_ROW) {
-        if (!nmiss)
-          snprintf(missing, sizeof missing, "%s", ledger__triggers[i]);
-        nmiss++;
-      }
-      sqlite3_finalize(st);
-    }
-    if (nmiss)
-      add(checks, "triggers", "fail",
-          "%d append-only triggers missing (first: %s); run doctor --fix", nmiss, missing);
-    else
-      add(checks, "triggers", "pass", "append-only triggers present");
-  }
+    check_sqlite(c, checks);
   check_events(c, checks);
   check_seq(c, checks);
   {
     /* expired leases still marked active */
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     long expired = 0, marked = 0;
     char now[LEDGER_TS_MAX];
     int64_t nms = 0;
     ledger_now(now);
     if (ledger_ts_parse(&nms, now))
       nms = 0;
-    sqlite3_prepare_v2(c->db,
-                       "SELECT lease_status, lease_expires_at FROM runs WHERE lease_id IS NOT NULL",
-                       -1, &st, NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    db_prepare(c, "SELECT lease_status, lease_expires_at FROM runs WHERE lease_id IS NOT NULL",
+               &st);
+    while (st && db_step(st) == SQLITE_ROW) {
       int64_t ms;
       const char *s = COLTXT(st, 0);
       if (s && strcmp(s, "expired") == 0)
         marked++;
-      else if (s && strcmp(s, "active") == 0 && sqlite3_column_text(st, 1) &&
+      else if (s && strcmp(s, "active") == 0 && db_column_text(st, 1) &&
                ledger_ts_parse(&ms, COLTXT(st, 1)) == 0 && ms <= nms)
         expired++;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (expired)
       add(checks, "leases", "warn",
           "%ld active leases are past expires_at (doctor --fix marks them)", expired);

@@ -93,9 +93,30 @@ typedef struct ledger_opts {
  *         above LEDGER_SCHEMA_VERSION); LEDGER_ERROR. */
 int ledger_open(ledger **out, const char *path, const ledger_opts *opts,
                 ledger_err *err) LEDGER_WUR;
+/* 1 when path is a PostgreSQL connection URI (starts with postgresql:// or postgres://): then
+ * ledger_open uses the PostgreSQL engine (spec/store.md "Engines"); anything else is a SQLite
+ * file path. */
+int ledger_store_is_uri(const char *path);
+/* path as it may be shown or logged: a URI's password (user:PASSWORD@, password=...) replaced
+ * by ***; a file path unchanged. Writes at most cap bytes (NUL-terminated) to out. */
+void ledger_store_display(char *out, size_t cap, const char *path);
+/* Copies every stored fact of src into dst (any engines; spec/store.md "Moving a Store"): kinds,
+ * runs, events, locks, receipts, approvals, memories and their vectors, call replays, in key
+ * order, in batches of one transaction each on dst. Rows dst has already are skipped (resumable,
+ * idempotent); every event is verified first (canonical payload, payload_hash, event_id) and one
+ * that fails stops the copy (LEDGER_ECORRUPT); another event at the same place in dst is
+ * LEDGER_ECONFLICT. stats may be NULL; rows[i] counts the rows of table ledger_copy_table_name(i)
+ * (NULL past the last). src and dst borrowed; they must be different Stores. */
+#define LEDGER_COPY_TABLES 9
+typedef struct ledger_copy_stats {
+  int64_t rows[LEDGER_COPY_TABLES];
+  int64_t written, skipped;
+} ledger_copy_stats;
+int ledger_store_copy(ledger *src, ledger *dst, ledger_copy_stats *stats, ledger_err *err);
+const char *ledger_copy_table_name(size_t i);
 /* Stop the writer (after finishing queued jobs) and close every connection. NULL is a no-op. */
 void ledger_close(ledger *l);
-/* The path given to ledger_open; borrowed from l. */
+/* The path given to ledger_open (a URI without its password); borrowed from l. */
 const char *ledger_path(const ledger *l);
 
 /* Counters of this handle's writer since ledger_open (for logs and benchmarks). */

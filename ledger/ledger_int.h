@@ -11,6 +11,7 @@
 #include "ledger/ledger.h"
 
 #include <pthread.h>
+#include "ledger/db.h"
 #include <sqlite3.h>
 #include <stdarg.h>
 
@@ -19,13 +20,14 @@
 #define LEDGER_RUN_HINTS 8
 #define LEDGER_KIND_NAMES 256
 
-/* One SQLite connection plus cached prepared statements keyed by the SQL text's address
+/* One engine connection (SQLite, or PostgreSQL through pg.c) plus cached prepared statements keyed by the SQL text's address
  * (statements are always string literals / static const strings). */
 typedef struct lconn {
-  sqlite3 *db;
+  sqlite3 *db;        /* SQLite engine; NULL on PostgreSQL */
+  struct pg_conn *pg; /* PostgreSQL engine (pg.c); NULL on SQLite */
   struct {
     const char *sql;
-    sqlite3_stmt *st;
+    db_stmt *st;
   } cache[LCONN_CACHE];
   int ncache;
   int busy; /* reader pool: in use */
@@ -61,7 +63,8 @@ int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *er
 int ledger__scope_noop(ledger_txn *t, void *payload, ledger_err *err);
 
 struct ledger {
-  char *path;
+  char *path; /* the SQLite file, or the PostgreSQL URI shown without its password */
+  char *uri;  /* PostgreSQL: the connection URI (may hold a password: never logged); else NULL */
   ledger_opts opts;
   lconn *wconn; /* used only by the writer thread once started */
   pthread_t writer;
@@ -127,14 +130,49 @@ int ledger__errf(ledger_err *err, int code, int cause, const char *fmt, ...)
 /* err from the connection's last SQLite error: code LEDGER_ERROR unless mapped. */
 int ledger__sqlerr(ledger_err *err, lconn *c, int rc, const char *what);
 
+/* The PostgreSQL side of db.c (pg.c): prepare (SQLite's ?N parameters translated), the last
+ * error message / SQLite-mapped code, rows changed by the last statement, and 1 when idle. */
+int ledger__pg_prepare(lconn *c, const char *sql, struct pg_stmt **out);
+const char *ledger__pg_errmsg(lconn *c);
+int ledger__pg_errcode(lconn *c);
+int ledger__pg_changes(lconn *c);
+int ledger__pg_idle(lconn *c);
+/* PostgreSQL sessions (pg_store.c): open a connection to uri (read_only: a reader, every transaction
+ * REPEATABLE READ READ ONLY); free its PostgreSQL half (ledger__conn_close); run SQL text with
+ * the simple protocol (several statements allowed). */
+int ledger__pg_conn_open(lconn **out, const char *uri, int read_only, const ledger_opts *o,
+                         ledger_err *err);
+void ledger__pg_conn_free(lconn *c);
+int ledger__pg_exec(lconn *c, const char *sql, ledger_err *err);
+
+/* Schema (pg_schema.c): check a database (*version_out 0: empty, a fresh Store), migrate it,
+ * re-create the re-runnable objects, and the names of the triggers it requires (NULL past the
+ * last). */
+int ledger__pg_check_store(lconn *c, int *version_out, ledger_err *err);
+int ledger__pg_migrate(lconn *c, ledger_err *err);
+int ledger__pg_schema_fix(lconn *c, ledger_err *err);
+const char *ledger__pg_trigger_name(size_t i);
+
+/* Several nodes on one PostgreSQL Store (pg_store.c; no-ops on SQLite, where BEGIN IMMEDIATE
+ * serialises every writer): lock_run takes the run's row lock until the transaction ends (the
+ * next seq and the idempotency check then see every committed event of the run); lock_key an
+ * advisory transaction lock on "ns:key" (a work id's claim, a lock resource). */
+int ledger__lock_run(lconn *c, const char *run_id, ledger_err *err);
+int ledger__lock_key(lconn *c, const char *ns, const char *key, ledger_err *err);
+/* The built-in event kinds (schema.c), registered by both engines' migrations. */
+int ledger__register_builtins(lconn *c, ledger_err *err);
+
+/* db_prepare with SQLite's prepare flags (SQLITE_PREPARE_PERSISTENT for the cache; db.c). */
+int ledger__db_prepare(lconn *c, const char *sql, unsigned flags, db_stmt **out);
+
 /* Prepared statement from the cache (reset, bindings cleared). NULL on error (err filled). */
-sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err);
+db_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err);
 int ledger__exec(lconn *c, const char *sql, ledger_err *err);
 /* Steps a statement that returns no row and resets it; err from `what` unless SQLITE_DONE. */
-int ledger__step_done(lconn *c, sqlite3_stmt *st, ledger_err *err, const char *what);
+int ledger__step_done(lconn *c, db_stmt *st, ledger_err *err, const char *what);
 /* Text binding (copied) and optional text binding (NULL binds SQL NULL). */
-#define BIND_TEXT(st, i, s) sqlite3_bind_text((st), (i), (s), -1, SQLITE_TRANSIENT)
-#define BIND_OPT(st, i, s) ((s) ? BIND_TEXT(st, i, s) : sqlite3_bind_null((st), (i)))
+#define BIND_TEXT(st, i, s) db_bind_text((st), (i), (s), -1, SQLITE_TRANSIENT)
+#define BIND_OPT(st, i, s) ((s) ? BIND_TEXT(st, i, s) : db_bind_null((st), (i)))
 /* Length (1..4) of the well-formed UTF-8 sequence at p (no overlongs, surrogates or code points
  * above U+10FFFF; at most `avail` bytes read), 0 when there is none (txn.c). */
 int ledger__utf8_seq(const unsigned char *p, size_t avail);
@@ -194,7 +232,7 @@ int ledger__valid_ts(const char *ts);
 /* Work loop (work.c): the string member k of args, NULL when absent or empty. */
 const char *ledger__arg_str(const json_t *args, const char *k);
 /* Column i of the current row as text (NULL for SQL NULL). */
-#define COLTXT(st, i) ((const char *)sqlite3_column_text((st), (i)))
+#define COLTXT(st, i) ((const char *)db_column_text((st), (i)))
 
 /* Loaders over any connection (no transaction handling). */
 int ledger__run_json(lconn *c, const char *run_id, json_t **out, ledger_err *err);

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_opt(json_t *o, const char *k, sqlite3_stmt *st, int i)
+static void set_opt(json_t *o, const char *k, db_stmt *st, int i)
 {
-  if (sqlite3_column_type(st, i) != SQLITE_NULL)
+  if (db_column_type(st, i) != SQLITE_NULL)
     json_object_set_new(o, k, json_string(COLTXT(st, i)));
 }
 
@@ -28,7 +28,7 @@ static const char SQL_RUN_LIST[] =
     " (SELECT COUNT(*) FROM events e WHERE e.run_id = runs.run_id) FROM runs"
     " WHERE (?1 = 0 OR status = 'open') ORDER BY started_at DESC, run_id ASC LIMIT ?2";
 
-static json_t *run_row(sqlite3_stmt *st)
+static json_t *run_row(db_stmt *st)
 {
   json_t *o = json_object();
   json_object_set_new(o, "run_id", json_string(COLTXT(st, 0)));
@@ -38,14 +38,14 @@ static json_t *run_row(sqlite3_stmt *st)
   set_opt(o, "closed_at", st, 4);
   set_opt(o, "outcome_status", st, 5);
   set_opt(o, "producer_id", st, 6);
-  json_object_set_new(o, "event_count", json_integer(sqlite3_column_int64(st, 12)));
-  if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+  json_object_set_new(o, "event_count", json_integer(db_column_int64(st, 12)));
+  if (db_column_type(st, 7) != SQLITE_NULL) {
     json_t *l = json_object();
     json_object_set_new(l, "lease_id", json_string(COLTXT(st, 7)));
     set_opt(l, "status", st, 8);
     set_opt(l, "expires_at", st, 9);
     set_opt(l, "actor_id", st, 10);
-    json_object_set_new(l, "fencing_token", json_integer(sqlite3_column_int64(st, 11)));
+    json_object_set_new(l, "fencing_token", json_integer(db_column_int64(st, 11)));
     json_object_set_new(o, "lease", l);
   }
   return o;
@@ -53,17 +53,17 @@ static json_t *run_row(sqlite3_stmt *st)
 
 int ledger__run_json(lconn *c, const char *run_id, json_t **out, ledger_err *err)
 {
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RUN_ROW, err);
+  db_stmt *st = ledger__stmt(c, SQL_RUN_ROW, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
+  db_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  int rc = db_step(st);
   if (rc == SQLITE_ROW) {
     *out = run_row(st);
-    sqlite3_reset(st);
+    db_reset(st);
     return LEDGER_OK;
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc == SQLITE_DONE)
     return ledger__errf(err, LEDGER_ENOTFOUND, 0, "run %s not found", run_id);
   return ledger__sqlerr(err, c, rc, "read run");
@@ -77,17 +77,17 @@ int ledger__resolve_id(lconn *c, const char *id, char run_id[LEDGER_ID_MAX], led
 {
   if (!id || !*id)
     return ledger__errf(err, LEDGER_EINVAL, 0, "a lease or run id is required");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RESOLVE, err);
+  db_stmt *st = ledger__stmt(c, SQL_RESOLVE, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
+  db_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+  int rc = db_step(st);
   if (rc == SQLITE_ROW) {
     snprintf(run_id, LEDGER_ID_MAX, "%s", COLTXT(st, 0));
-    sqlite3_reset(st);
+    db_reset(st);
     return LEDGER_OK;
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc == SQLITE_DONE)
     return ledger__errf(err, LEDGER_ENOTFOUND, 0, "no lease or run '%s'", id);
   return ledger__sqlerr(err, c, rc, "resolve id");
@@ -101,31 +101,31 @@ static const char SQL_EVENTS[] =
 
 int ledger__events_json(lconn *c, const char *run_id, json_t **out, ledger_err *err)
 {
-  sqlite3_stmt *st = ledger__stmt(c, SQL_EVENTS, err);
+  db_stmt *st = ledger__stmt(c, SQL_EVENTS, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
   json_t *arr = json_array();
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     json_error_t je;
     json_t *payload = json_loads(COLTXT(st, 6), JSON_DECODE_ANY, &je);
     if (!payload) {
-      sqlite3_reset(st);
+      db_reset(st);
       json_decref(arr);
       return ledger__errf(err, LEDGER_ECORRUPT, 0, "event %s of run %s has an unreadable payload",
                           COLTXT(st, 1), run_id);
     }
     json_t *e = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "schema_version",
                           "motus.work-event.v0.1", "event_id", COLTXT(st, 1), "run_id", run_id,
-                          "seq", (json_int_t)sqlite3_column_int64(st, 0), "event_kind",
-                          COLTXT(st, 2), "occurred_at", COLTXT(st, 3), "idempotency_key",
-                          COLTXT(st, 4), "payload_hash", COLTXT(st, 7), "schema_hash",
-                          COLTXT(st, 8), "payload", payload);
+                          "seq", (json_int_t)db_column_int64(st, 0), "event_kind", COLTXT(st, 2),
+                          "occurred_at", COLTXT(st, 3), "idempotency_key", COLTXT(st, 4),
+                          "payload_hash", COLTXT(st, 7), "schema_hash", COLTXT(st, 8), "payload",
+                          payload);
     set_opt(e, "producer_id", st, 5);
     json_array_append_new(arr, e);
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(arr);
     return ledger__sqlerr(err, c, rc, "read events");
@@ -199,16 +199,16 @@ int ledger_run_get(ledger *l, const char *run_id, json_t **out, ledger_err *err)
 static int rd_run_list(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RUN_LIST, err);
+  db_stmt *st = ledger__stmt(c, SQL_RUN_LIST, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_int(st, 1, r->i);
-  sqlite3_bind_int(st, 2, r->j);
+  db_bind_int(st, 1, r->i);
+  db_bind_int(st, 2, r->j);
   r->out = json_array();
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+  while ((rc = db_step(st)) == SQLITE_ROW)
     json_array_append_new(r->out, run_row(st));
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(r->out);
     r->out = NULL;
@@ -270,17 +270,17 @@ static const char SQL_RCPT_LIST[] =
 static int one_json(lconn *c, const char *sql, const char *key, json_t **out, ledger_err *err,
                     const char *what)
 {
-  sqlite3_stmt *st = ledger__stmt(c, sql, err);
+  db_stmt *st = ledger__stmt(c, sql, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
+  db_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+  int rc = db_step(st);
   if (rc == SQLITE_ROW) {
     *out = json_loads(COLTXT(st, 0), 0, NULL);
-    sqlite3_reset(st);
+    db_reset(st);
     return *out ? LEDGER_OK : ledger__errf(err, LEDGER_ECORRUPT, 0, "stored %s is not JSON", what);
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc == SQLITE_DONE)
     return ledger__errf(err, LEDGER_ENOTFOUND, 0, "%s %s not found", what, key);
   return ledger__sqlerr(err, c, rc, what);
@@ -300,12 +300,20 @@ static const char SQL_CALL_RCPT[] =
     " WHERE r.work_id >= 'mcp-session-' AND r.work_id < 'mcp-session.'"
     " AND e.event_kind = 'mcp.call' AND json_type(e.payload, '$.receipt') = 'object' LIMIT 1";
 
+/* PostgreSQL: the member read with json operators (the stored payload is canonical JSON). */
+static const char SQL_CALL_RCPT_PG[] =
+    "SELECT CAST(e.payload AS json)->'receipt' FROM runs r"
+    " JOIN events e ON e.run_id = r.run_id AND e.idempotency_key = CAST(?1 AS text) || ':call'"
+    " WHERE r.work_id >= 'mcp-session-' AND r.work_id < 'mcp-session.'"
+    " AND e.event_kind = 'mcp.call' AND json_typeof(CAST(e.payload AS json)->'receipt') = 'object'"
+    " LIMIT 1";
+
 static int rd_receipt(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
   int rc = one_json(c, SQL_RCPT_ONE, r->a, &r->out, err, "receipt");
   if (rc == LEDGER_ENOTFOUND) /* not a receipts row: a tool call's receipt, in its event */
-    rc = one_json(c, SQL_CALL_RCPT, r->a, &r->out, err, "receipt");
+    rc = one_json(c, c->pg ? SQL_CALL_RCPT_PG : SQL_CALL_RCPT, r->a, &r->out, err, "receipt");
   return rc;
 }
 
@@ -319,11 +327,11 @@ int ledger_receipt_get(ledger *l, const char *receipt_id, json_t **out, ledger_e
 
 /* Steps `st` (SELECT receipt_id, kind, run_id, task_id, created_at, json) into a new array of
  * {receipt_id, kind, run_id?, task_id?, created_at, json} at *out. */
-static int receipt_rows(lconn *c, sqlite3_stmt *st, json_t **out, ledger_err *err)
+static int receipt_rows(lconn *c, db_stmt *st, json_t **out, ledger_err *err)
 {
   int rc;
   *out = json_array();
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     json_t *o = json_pack("{s:s,s:s,s:s}", "receipt_id", COLTXT(st, 0), "kind", COLTXT(st, 1),
                           "created_at", COLTXT(st, 4));
     set_opt(o, "run_id", st, 2);
@@ -332,7 +340,7 @@ static int receipt_rows(lconn *c, sqlite3_stmt *st, json_t **out, ledger_err *er
     json_object_set_new(o, "json", j ? j : json_null());
     json_array_append_new(*out, o);
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(*out);
     *out = NULL;
@@ -344,13 +352,13 @@ static int receipt_rows(lconn *c, sqlite3_stmt *st, json_t **out, ledger_err *er
 static int rd_receipt_list(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_LIST, err);
+  db_stmt *st = ledger__stmt(c, SQL_RCPT_LIST, err);
   if (!st)
     return LEDGER_ERROR;
   if (r->a)
-    sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
+    db_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
   if (r->b)
-    sqlite3_bind_text(st, 2, r->b, -1, SQLITE_TRANSIENT);
+    db_bind_text(st, 2, r->b, -1, SQLITE_TRANSIENT);
   return receipt_rows(c, st, &r->out, err);
 }
 
@@ -373,11 +381,11 @@ static const char SQL_RCPT_KIND[] =
 static int rd_receipt_kind(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_KIND, err);
+  db_stmt *st = ledger__stmt(c, SQL_RCPT_KIND, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 2, r->i);
+  db_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
+  db_bind_int(st, 2, r->i);
   return receipt_rows(c, st, &r->out, err);
 }
 
@@ -400,15 +408,15 @@ static const char SQL_APPR_LIST[] =
     " created_at, resolved_at FROM approvals WHERE ?1 IS NULL OR status = ?1"
     " ORDER BY created_at, approval_id";
 
-static json_t *appr_row(sqlite3_stmt *st)
+static json_t *appr_row(db_stmt *st)
 {
   json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "approval_id", COLTXT(st, 0), "tool",
-                        COLTXT(st, 1), "args_hash", COLTXT(st, 2), "risk",
-                        sqlite3_column_int(st, 3), "caller", COLTXT(st, 4), "status", COLTXT(st, 5),
-                        "created_at", COLTXT(st, 9));
+                        COLTXT(st, 1), "args_hash", COLTXT(st, 2), "risk", db_column_int(st, 3),
+                        "caller", COLTXT(st, 4), "status", COLTXT(st, 5), "created_at",
+                        COLTXT(st, 9));
   set_opt(o, "reason", st, 6);
   for (int i = 7; i <= 8; i++)
-    if (sqlite3_column_type(st, i) != SQLITE_NULL) {
+    if (db_column_type(st, i) != SQLITE_NULL) {
       json_t *j = json_loads(COLTXT(st, i), 0, NULL);
       if (j)
         json_object_set_new(o, i == 7 ? "request" : "decision", j);
@@ -420,25 +428,25 @@ static json_t *appr_row(sqlite3_stmt *st)
 static int rd_appr(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, r->i ? SQL_APPR_LIST : SQL_APPR_ONE, err);
+  db_stmt *st = ledger__stmt(c, r->i ? SQL_APPR_LIST : SQL_APPR_ONE, err);
   if (!st)
     return LEDGER_ERROR;
   if (r->a)
-    sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
+    db_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
   int rc;
   if (!r->i) {
-    rc = sqlite3_step(st);
+    rc = db_step(st);
     if (rc == SQLITE_ROW)
       r->out = appr_row(st);
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == SQLITE_DONE)
       return ledger__errf(err, LEDGER_ENOTFOUND, 0, "approval %s not found", r->a);
     return rc == SQLITE_ROW ? LEDGER_OK : ledger__sqlerr(err, c, rc, "read approval");
   }
   r->out = json_array();
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+  while ((rc = db_step(st)) == SQLITE_ROW)
     json_array_append_new(r->out, appr_row(st));
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(r->out);
     r->out = NULL;
@@ -479,19 +487,19 @@ struct memlist_rd {
 static int rd_memlist(lconn *c, void *p, ledger_err *err)
 {
   struct memlist_rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_MEM_LIST, err);
+  db_stmt *st = ledger__stmt(c, SQL_MEM_LIST, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, r->allowed, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 2, r->limit);
+  db_bind_text(st, 1, r->allowed, -1, SQLITE_TRANSIENT);
+  db_bind_int(st, 2, r->limit);
   r->out = json_array();
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+  while ((rc = db_step(st)) == SQLITE_ROW)
     json_array_append_new(r->out,
                           json_pack("{s:s,s:s,s:s,s:i,s:s}", "memory_id", COLTXT(st, 0), "content",
                                     COLTXT(st, 1), "sensitivity", COLTXT(st, 2), "confidence",
-                                    sqlite3_column_int(st, 3), "created_at", COLTXT(st, 4)));
-  sqlite3_reset(st);
+                                    db_column_int(st, 3), "created_at", COLTXT(st, 4)));
+  db_reset(st);
   if (rc != SQLITE_DONE || !r->out) {
     json_decref(r->out);
     r->out = NULL;

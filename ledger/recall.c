@@ -77,7 +77,7 @@ int ledger_txn_memory_vector_put(ledger_txn *t, const char *memory_id, const cha
 {
   char now[LEDGER_TS_MAX];
   unsigned char *blob;
-  sqlite3_stmt *st;
+  db_stmt *st;
   int rc;
   if (!memory_id || !model || !*model || strlen(model) > LEDGER_MODEL_MAX || !vector || dims == 0 ||
       dims > LEDGER_VECTOR_MAX_DIMS)
@@ -91,8 +91,8 @@ int ledger_txn_memory_vector_put(ledger_txn *t, const char *memory_id, const cha
   if (!(st = ledger__stmt(t->c, SQL_MEM_EXISTS, err)))
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, memory_id);
-  rc = sqlite3_step(st);
-  sqlite3_reset(st);
+  rc = db_step(st);
+  db_reset(st);
   if (rc == SQLITE_DONE)
     return ledger__errf(err, LEDGER_EINVAL, 0, "no memory %s", memory_id);
   if (rc != SQLITE_ROW)
@@ -107,8 +107,8 @@ int ledger_txn_memory_vector_put(ledger_txn *t, const char *memory_id, const cha
   }
   BIND_TEXT(st, 1, memory_id);
   BIND_TEXT(st, 2, model);
-  sqlite3_bind_int(st, 3, (int)dims);
-  sqlite3_bind_blob(st, 4, blob, (int)(dims * 4), SQLITE_TRANSIENT);
+  db_bind_int(st, 3, (int)dims);
+  db_bind_blob(st, 4, blob, (int)(dims * 4), SQLITE_TRANSIENT);
   BIND_TEXT(st, 5, now);
   free(blob);
   return ledger__step_done(t->c, st, err, "store memory vector");
@@ -119,6 +119,7 @@ int ledger_txn_memory_vector_put(ledger_txn *t, const char *memory_id, const cha
 typedef struct tokenizer {
   fts5_tokenizer api;
   Fts5Tokenizer *inst;
+  sqlite3 *mem; /* PostgreSQL Stores: a private in-memory SQLite for the same tokenizer */
 } tokenizer;
 
 static const char SQL_FTS5_API[] = "SELECT fts5(?1)";
@@ -128,13 +129,27 @@ static int tokenizer_open(lconn *c, tokenizer *t, ledger_err *err)
 {
   fts5_api *api = NULL;
   void *ud = NULL;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_FTS5_API, err);
   memset(t, 0, sizeof *t);
-  if (!st)
-    return LEDGER_ERROR;
-  sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-  (void)sqlite3_step(st);
-  sqlite3_reset(st);
+  if (c->pg) { /* words are split by SQLite's unicode61 on either engine */
+    sqlite3_stmt *ms = NULL;
+    if (sqlite3_open_v2(":memory:", &t->mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(t->mem, SQL_FTS5_API, -1, &ms, NULL) != SQLITE_OK) {
+      sqlite3_close(t->mem);
+      t->mem = NULL;
+      return ledger__errf(err, LEDGER_ERROR, 0, "the FTS5 unicode61 tokenizer is not available");
+    }
+    sqlite3_bind_pointer(ms, 1, (void *)&api, "fts5_api_ptr", NULL);
+    (void)sqlite3_step(ms);
+    sqlite3_finalize(ms);
+  } else {
+    db_stmt *st = ledger__stmt(c, SQL_FTS5_API, err);
+    if (!st)
+      return LEDGER_ERROR;
+    sqlite3_bind_pointer(st->s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    (void)db_step(st);
+    db_reset(st);
+  }
   if (!api || api->xFindTokenizer(api, "unicode61", &ud, &t->api) != SQLITE_OK ||
       t->api.xCreate(ud, NULL, 0, &t->inst) != SQLITE_OK) {
     t->inst = NULL;
@@ -148,6 +163,8 @@ static void tokenizer_close(tokenizer *t)
   if (t->inst)
     t->api.xDelete(t->inst);
   t->inst = NULL;
+  sqlite3_close(t->mem);
+  t->mem = NULL;
 }
 
 /* A set of words: the tokens in one buffer (each NUL-terminated), then, once sorted, `w`
@@ -307,6 +324,25 @@ static const char SQL_VEC_SCAN[] =
     " WHERE v.model = ?1 AND v.dims = ?2 AND m.sensitivity IN (SELECT value FROM json_each(?3))"
     " ORDER BY m.created_at DESC, m.memory_id";
 
+/* PostgreSQL: the same candidates without FTS5 — memories whose words ('simple' text search:
+ * split and lowercased) include a query word, the same MATCH text read by websearch_to_tsquery,
+ * ranked by ts_rank (negated: lower is better, as bm25) instead of bm25. */
+static const char SQL_MEM_RECALL_PG[] =
+    "SELECT m.memory_id, m.content, m.sensitivity, m.confidence, m.created_at,"
+    " -ts_rank(to_tsvector('simple', m.content), q.q)::float8, v.dims, v.vector"
+    " FROM memories m CROSS JOIN websearch_to_tsquery('simple', ?1) AS q(q)"
+    " LEFT JOIN memory_vectors v ON v.memory_id = m.memory_id AND v.model = ?4 AND v.dims = ?5"
+    " WHERE to_tsvector('simple', m.content) @@ q.q"
+    " AND m.sensitivity IN (SELECT json_array_elements_text(CAST(?2 AS json)))"
+    " ORDER BY 6, m.created_at DESC, m.memory_id LIMIT ?3";
+
+static const char SQL_VEC_SCAN_PG[] =
+    "SELECT m.memory_id, m.content, m.sensitivity, m.confidence, m.created_at, v.vector"
+    " FROM memory_vectors v JOIN memories m ON m.memory_id = v.memory_id"
+    " WHERE v.model = ?1 AND v.dims = ?2"
+    " AND m.sensitivity IN (SELECT json_array_elements_text(CAST(?3 AS json)))"
+    " ORDER BY m.created_at DESC, m.memory_id";
+
 typedef struct recall_rd {
   const ledger_recall_opts *o;
   const char *allowed; /* JSON array text */
@@ -319,15 +355,15 @@ typedef struct recall_rd {
 
 /* One candidate row (columns 0..4 of either statement) with its lexical measure; NULL on
  * failure. */
-static json_t *row_json(recall_rd *r, sqlite3_stmt *st)
+static json_t *row_json(recall_rd *r, db_stmt *st)
 {
   const char *content = COLTXT(st, 1);
   double lex = content ? lexical(&r->tk, &r->q, content) : -1;
   if (lex < 0)
     return NULL;
   return json_pack("{s:s,s:s,s:s,s:i,s:s,s:f}", "memory_id", COLTXT(st, 0), "content", content,
-                   "sensitivity", COLTXT(st, 2), "confidence", sqlite3_column_int(st, 3),
-                   "created_at", COLTXT(st, 4), "lexical", lex);
+                   "sensitivity", COLTXT(st, 2), "confidence", db_column_int(st, 3), "created_at",
+                   COLTXT(st, 4), "lexical", lex);
 }
 
 static int put_real(json_t *o, const char *k, double v)
@@ -338,33 +374,33 @@ static int put_real(json_t *o, const char *k, double v)
 static int lexical_candidates(lconn *c, recall_rd *r, ledger_err *err)
 {
   char *match = match_any(&r->q);
-  sqlite3_stmt *st;
+  db_stmt *st;
   int rc;
   if (!match)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  if (!(st = ledger__stmt(c, SQL_MEM_RECALL, err))) {
+  if (!(st = ledger__stmt(c, c->pg ? SQL_MEM_RECALL_PG : SQL_MEM_RECALL, err))) {
     free(match);
     return LEDGER_ERROR;
   }
-  sqlite3_bind_text(st, 1, match, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, r->allowed, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int(st, 3, r->limit);
+  db_bind_text(st, 1, match, -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 2, r->allowed, -1, SQLITE_TRANSIENT);
+  db_bind_int(st, 3, r->limit);
   BIND_OPT(st, 4, r->qnorm > 0 ? r->o->model : NULL);
-  sqlite3_bind_int64(st, 5, (sqlite3_int64)r->o->dims);
+  db_bind_int64(st, 5, (sqlite3_int64)r->o->dims);
   free(match);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     json_t *row = row_json(r, st);
-    const void *blob = sqlite3_column_blob(st, 7);
-    if (!row || put_real(row, "bm25", sqlite3_column_double(st, 5)) != 0 ||
+    const void *blob = db_column_blob(st, 7);
+    if (!row || put_real(row, "bm25", db_column_double(st, 5)) != 0 ||
         (blob && r->qnorm > 0 &&
          put_real(row, "cosine", vec_cosine(r->o->vector, r->qnorm, blob, r->o->dims)) != 0) ||
         json_array_append_new(r->out, row) != 0) {
       json_decref(row);
-      sqlite3_reset(st);
+      db_reset(st);
       return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
     }
   }
-  sqlite3_reset(st);
+  db_reset(st);
   return rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "search memories");
 }
 
@@ -386,13 +422,13 @@ static int listed(const json_t *out, const char *memory_id)
 
 /* Keeps the r->nearest best rows by cosine in `top` (best first; ties: scan order, newest
  * first). *n rows are held. 0, or -1 on out of memory. */
-static int keep_nearest(recall_rd *r, sqlite3_stmt *st, near *top, int *n)
+static int keep_nearest(recall_rd *r, db_stmt *st, near *top, int *n)
 {
-  const void *blob = sqlite3_column_blob(st, 5);
+  const void *blob = db_column_blob(st, 5);
   double cs;
   json_t *row;
   int at;
-  if (!blob || (size_t)sqlite3_column_bytes(st, 5) != r->o->dims * 4)
+  if (!blob || (size_t)db_column_bytes(st, 5) != r->o->dims * 4)
     return 0;
   cs = vec_cosine(r->o->vector, r->qnorm, blob, r->o->dims);
   if (*n == r->nearest && cs <= top[*n - 1].cosine)
@@ -414,23 +450,23 @@ static int keep_nearest(recall_rd *r, sqlite3_stmt *st, near *top, int *n)
 static int semantic_candidates(lconn *c, recall_rd *r, ledger_err *err)
 {
   near *top = calloc((size_t)r->nearest, sizeof *top);
-  sqlite3_stmt *st;
+  db_stmt *st;
   int n = 0, rc = LEDGER_OK, step;
   if (!top)
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  if (!(st = ledger__stmt(c, SQL_VEC_SCAN, err))) {
+  if (!(st = ledger__stmt(c, c->pg ? SQL_VEC_SCAN_PG : SQL_VEC_SCAN, err))) {
     free(top);
     return LEDGER_ERROR;
   }
   BIND_TEXT(st, 1, r->o->model);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)r->o->dims);
-  sqlite3_bind_text(st, 3, r->allowed, -1, SQLITE_TRANSIENT);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW)
+  db_bind_int64(st, 2, (sqlite3_int64)r->o->dims);
+  db_bind_text(st, 3, r->allowed, -1, SQLITE_TRANSIENT);
+  while ((step = db_step(st)) == SQLITE_ROW)
     if (keep_nearest(r, st, top, &n) != 0) {
       rc = ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
       break;
     }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc == LEDGER_OK && step != SQLITE_DONE)
     rc = ledger__sqlerr(err, c, step, "scan memory vectors");
   for (int i = 0; i < n; i++) {

@@ -20,7 +20,7 @@ int ledger_txn_replay_put(ledger_txn *t, const char *caller, const char *key, co
                           const char *invocation_id, const char *result, ledger_err *err)
 {
   char now[LEDGER_TS_MAX];
-  sqlite3_stmt *st;
+  db_stmt *st;
   int rc;
   if (!caller || !key || !args_hash || !invocation_id || !result)
     return ledger__errf(err, LEDGER_EINVAL, 0, "replay: missing member");
@@ -28,15 +28,15 @@ int ledger_txn_replay_put(ledger_txn *t, const char *caller, const char *key, co
   if (!st)
     return LEDGER_ERROR;
   ledger_now(now);
-  sqlite3_bind_text(st, 1, caller, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, args_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, invocation_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, result, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  db_bind_text(st, 1, caller, -1, SQLITE_STATIC);
+  db_bind_text(st, 2, key, -1, SQLITE_STATIC);
+  db_bind_text(st, 3, args_hash, -1, SQLITE_STATIC);
+  db_bind_text(st, 4, invocation_id, -1, SQLITE_STATIC);
+  db_bind_text(st, 5, result, -1, SQLITE_STATIC);
+  db_bind_text(st, 6, now, -1, SQLITE_STATIC);
+  rc = db_step(st);
+  db_reset(st);
+  db_clear_bindings(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, t->c, rc, "replay");
   return LEDGER_OK;
@@ -51,17 +51,17 @@ typedef struct get_job {
 static int get_fn(lconn *c, void *payload, ledger_err *err)
 {
   get_job *j = payload;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_GET, err);
+  db_stmt *st = ledger__stmt(c, SQL_GET, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, j->caller, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, j->key, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st);
+  db_bind_text(st, 1, j->caller, -1, SQLITE_STATIC);
+  db_bind_text(st, 2, j->key, -1, SQLITE_STATIC);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    const char *h = (const char *)sqlite3_column_text(st, 0);
-    const char *id = (const char *)sqlite3_column_text(st, 1);
-    const char *res = (const char *)sqlite3_column_text(st, 2);
+    const char *h = (const char *)db_column_text(st, 0);
+    const char *id = (const char *)db_column_text(st, 1);
+    const char *res = (const char *)db_column_text(st, 2);
     snprintf(j->args_hash, LEDGER_HASH_MAX, "%s", h ? h : "");
     snprintf(j->invocation_id, LEDGER_ID_MAX, "%s", id ? id : "");
     j->result = strdup(res ? res : "");
@@ -71,8 +71,8 @@ static int get_fn(lconn *c, void *payload, ledger_err *err)
   } else {
     rc = ledger__sqlerr(err, c, rc, "replay");
   }
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  db_reset(st);
+  db_clear_bindings(st);
   return rc;
 }
 

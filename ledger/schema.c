@@ -203,7 +203,7 @@ int ledger__schema_fix(lconn *c, ledger_err *err)
   return ledger__exec(c, schema_objects, err);
 }
 
-static int register_builtins(lconn *c, ledger_err *err)
+int ledger__register_builtins(lconn *c, ledger_err *err)
 {
   ledger_txn t = {NULL, c};
   for (size_t i = 0; i < sizeof builtin_kinds / sizeof builtin_kinds[0]; i++) {
@@ -220,19 +220,19 @@ static int register_builtins(lconn *c, ledger_err *err)
 
 static int pragma_int(lconn *c, const char *sql, int *out, ledger_err *err)
 {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+  db_stmt *st = NULL;
+  int rc = db_prepare(c, sql, &st);
   if (rc != SQLITE_OK)
     return ledger__sqlerr(err, c, rc, "read Store header");
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    *out = sqlite3_column_int(st, 0);
+    *out = db_column_int(st, 0);
     rc = SQLITE_OK;
   } else if (rc == SQLITE_DONE) {
     *out = 0;
     rc = SQLITE_OK;
   }
-  sqlite3_finalize(st);
+  db_finalize(st);
   if (rc != SQLITE_OK)
     return ledger__sqlerr(err, c, rc, "read Store header");
   return LEDGER_OK;
@@ -282,7 +282,7 @@ int ledger__migrate(lconn *c, ledger_err *err)
   if (ver < 1) {
     char sql[96];
     if ((rc = ledger__exec(c, schema_tables, err)) || (rc = ledger__exec(c, schema_objects, err)) ||
-        (rc = register_builtins(c, err)))
+        (rc = ledger__register_builtins(c, err)))
       goto fail;
     snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=1",
              LEDGER_APPLICATION_ID);
@@ -294,7 +294,7 @@ int ledger__migrate(lconn *c, ledger_err *err)
   if (ver < 3 && (rc = ledger__exec(c, schema_v3, err)))
     /* kinds a later build added (chat.exchanged) are registered in older Stores too:
    * re-registering an identical kind writes nothing */
-    if (ver >= 1 && (rc = register_builtins(c, err)))
+    if (ver >= 1 && (rc = ledger__register_builtins(c, err)))
       goto fail;
   return ledger__exec(c, "COMMIT", err);
 fail:

@@ -79,10 +79,10 @@ static int scope_job(ledger_txn *t, void *payload, ledger_err *job_err)
     }
     int rc = cmd == CMD_COMMIT ? s->fn(t, s->payload, s->err)
                                : run_step(t, s->fn, s->payload, s->err);
-    if (sqlite3_get_autocommit(t->c->db) && rc == LEDGER_OK)
+    if (db_autocommit(t->c) && rc == LEDGER_OK)
       rc = ledger__errf(s->err, LEDGER_ERROR, 0, "the Store transaction was rolled back by SQLite");
     pthread_mutex_lock(&s->mu);
-    if (cmd == CMD_COMMIT || sqlite3_get_autocommit(t->c->db)) {
+    if (cmd == CMD_COMMIT || db_autocommit(t->c)) {
       /* done: the writer releases (or rolls back) the job's savepoint and commits the batch;
        * after a lost transaction every later command is refused */
       s->finished = 1;

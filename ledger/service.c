@@ -29,6 +29,20 @@ static const char SQL_TASK_STATS[] = "SELECT " INT_FIELD(
                                                                                                                                    "motebit_id") " = ?2)"
                                                                                                                                                  " GROUP BY 1";
 
+/* The same query on PostgreSQL: the fields read with json operators, an integer being a JSON
+ * number written with digits only (SQLite's typeof() = 'integer'). */
+#define PG_INT(f)                                                                                  \
+  "CASE WHEN json_typeof(j->'" f "') = 'number' AND (j->>'" f "') ~ '^-?[0-9]+$'"                  \
+  " THEN (j->>'" f "')::bigint END"
+static const char SQL_TASK_STATS_PG[] =
+    "SELECT st, COUNT(*), MIN(s), MAX(c),"
+    " SUM(CASE WHEN s IS NOT NULL AND c IS NOT NULL AND c >= s THEN c - s END)::bigint,"
+    " COUNT(CASE WHEN s IS NOT NULL AND c IS NOT NULL AND c >= s THEN 1 END)"
+    " FROM (SELECT j->>'status' AS st, " PG_INT("submitted_at") " AS s, " PG_INT(
+        "completed_at") " AS c"
+                        " FROM (SELECT CAST(json AS json) AS j FROM receipts WHERE kind = ?1) r"
+                        " WHERE (?2 IS NULL OR j->>'motebit_id' = ?2)) x GROUP BY 1";
+
 struct stats_rd {
   const char *motebit_id;
   ledger_task_stats *out;
@@ -38,16 +52,16 @@ static int rd_stats(lconn *c, void *p, ledger_err *err)
 {
   struct stats_rd *r = p;
   ledger_task_stats *s = r->out;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_TASK_STATS, err);
+  db_stmt *st = ledger__stmt(c, c->pg ? SQL_TASK_STATS_PG : SQL_TASK_STATS, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, LEDGER_KIND_EXECUTION_RECEIPT, -1, SQLITE_STATIC);
+  db_bind_text(st, 1, LEDGER_KIND_EXECUTION_RECEIPT, -1, SQLITE_STATIC);
   if (r->motebit_id)
-    sqlite3_bind_text(st, 2, r->motebit_id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    db_bind_text(st, 2, r->motebit_id, -1, SQLITE_TRANSIENT);
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     const char *status = COLTXT(st, 0);
-    int64_t n = sqlite3_column_int64(st, 1);
+    int64_t n = db_column_int64(st, 1);
     int ran = 0;
     if (status && strcmp(status, "completed") == 0) {
       s->completed += n;
@@ -60,22 +74,22 @@ static int rd_stats(lconn *c, void *p, ledger_err *err)
     } else {
       s->other += n;
     }
-    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-      int64_t v = sqlite3_column_int64(st, 2);
+    if (db_column_type(st, 2) != SQLITE_NULL) {
+      int64_t v = db_column_int64(st, 2);
       if (s->first_ms == 0 || v < s->first_ms)
         s->first_ms = v;
     }
-    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-      int64_t v = sqlite3_column_int64(st, 3);
+    if (db_column_type(st, 3) != SQLITE_NULL) {
+      int64_t v = db_column_int64(st, 3);
       if (v > s->last_ms)
         s->last_ms = v;
     }
-    if (ran && sqlite3_column_type(st, 4) != SQLITE_NULL) {
-      s->latency_sum_ms += sqlite3_column_int64(st, 4);
-      s->latency_n += sqlite3_column_int64(st, 5);
+    if (ran && db_column_type(st, 4) != SQLITE_NULL) {
+      s->latency_sum_ms += db_column_int64(st, 4);
+      s->latency_n += db_column_int64(st, 5);
     }
   }
-  sqlite3_reset(st);
+  db_reset(st);
   return rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "count task receipts");
 }
 

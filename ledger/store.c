@@ -50,7 +50,7 @@ int ledger__errf(ledger_err *err, int code, int cause, const char *fmt, ...)
 int ledger__sqlerr(ledger_err *err, lconn *c, int rc, const char *what)
 {
   int code = LEDGER_ERROR;
-  const char *m = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+  const char *m = c && (c->db || c->pg) ? db_errmsg(c) : sqlite3_errstr(rc);
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     if (strstr(m, "closed"))
       code = LEDGER_ECLOSED;
@@ -148,16 +148,16 @@ void ledger__rand_hex(char *out, size_t nbytes)
 
 /* ---- connections ---------------------------------------------------------------------------- */
 
-sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
+db_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
 {
   for (int i = 0; i < c->ncache; i++)
     if (c->cache[i].sql == sql) {
-      sqlite3_reset(c->cache[i].st);
-      sqlite3_clear_bindings(c->cache[i].st);
+      db_reset(c->cache[i].st);
+      db_clear_bindings(c->cache[i].st);
       return c->cache[i].st;
     }
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+  db_stmt *st = NULL;
+  int rc = ledger__db_prepare(c, sql, SQLITE_PREPARE_PERSISTENT, &st);
   if (rc != SQLITE_OK) {
     ledger__sqlerr(err, c, rc, "prepare");
     return NULL;
@@ -168,7 +168,7 @@ sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
     c->ncache++;
   } else {
     /* cache full: evict the last slot */
-    sqlite3_finalize(c->cache[LCONN_CACHE - 1].st);
+    db_finalize(c->cache[LCONN_CACHE - 1].st);
     c->cache[LCONN_CACHE - 1].sql = sql;
     c->cache[LCONN_CACHE - 1].st = st;
   }
@@ -177,6 +177,8 @@ sqlite3_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
 
 int ledger__exec(lconn *c, const char *sql, ledger_err *err)
 {
+  if (c->pg)
+    return ledger__pg_exec(c, sql, err);
   char *msg = NULL;
   int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
   if (rc != SQLITE_OK) {
@@ -188,10 +190,10 @@ int ledger__exec(lconn *c, const char *sql, ledger_err *err)
   return LEDGER_OK;
 }
 
-int ledger__step_done(lconn *c, sqlite3_stmt *st, ledger_err *err, const char *what)
+int ledger__step_done(lconn *c, db_stmt *st, ledger_err *err, const char *what)
 {
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
+  int rc = db_step(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, what);
   return LEDGER_OK;
@@ -202,8 +204,11 @@ void ledger__conn_close(lconn *c)
   if (!c)
     return;
   for (int i = 0; i < c->ncache; i++)
-    sqlite3_finalize(c->cache[i].st);
-  sqlite3_close_v2(c->db);
+    db_finalize(c->cache[i].st);
+  if (c->pg)
+    ledger__pg_conn_free(c);
+  else
+    sqlite3_close_v2(c->db);
   free(c);
 }
 
@@ -254,9 +259,12 @@ lconn *ledger__reader_get(ledger *l, ledger_err *err)
   pthread_mutex_unlock(&l->rmu);
   if (c)
     return c;
-  if (ledger__conn_open(&c, l->path, SQLITE_OPEN_READWRITE, &l->opts, err))
+  if (l->uri) {
+    if (ledger__pg_conn_open(&c, l->uri, 1, &l->opts, err))
+      return NULL;
+  } else if (ledger__conn_open(&c, l->path, SQLITE_OPEN_READWRITE, &l->opts, err)) {
     return NULL;
-  if (ledger__exec(c, "PRAGMA query_only=1", err)) {
+  } else if (ledger__exec(c, "PRAGMA query_only=1", err)) {
     ledger__conn_close(c);
     return NULL;
   }
@@ -301,6 +309,35 @@ int ledger__read(ledger *l, ledger_read_fn fn, void *payload, ledger_err *err)
 
 /* ---- open / close --------------------------------------------------------------------------- */
 
+/* The PostgreSQL half of ledger_open: l is set up, l->uri holds the URI. A database without a
+ * Store is "no Store" unless o->create (then the migration creates it). */
+static int open_pg(ledger *l, const ledger_opts *o, ledger_err *err)
+{
+  int rc, ver = 0;
+  lconn *c = NULL;
+  if ((rc = ledger__pg_conn_open(&c, l->uri, o->read_only, o, err)))
+    return rc;
+  if ((rc = ledger__pg_check_store(c, &ver, err))) {
+    ledger__conn_close(c);
+    return rc;
+  }
+  if (ver < 1 && (!o->create || o->read_only)) {
+    ledger__conn_close(c);
+    return ledger__errf(err, LEDGER_ENOTFOUND, 0, "no Store at %s", l->path);
+  }
+  if (o->read_only) {
+    ledger__conn_close(c);
+    return LEDGER_OK;
+  }
+  l->wconn = c;
+  if ((rc = ledger__pg_migrate(c, err)))
+    return rc;
+  if (pthread_create(&l->writer, NULL, ledger__writer_main, l) != 0)
+    return ledger__errf(err, LEDGER_ERROR, errno, "cannot start the writer thread");
+  l->writer_started = 1;
+  return LEDGER_OK;
+}
+
 int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_err *err)
 {
   ledger_opts o = LEDGER_OPTS_INIT;
@@ -311,7 +348,9 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   if (o.readers <= 0)
     o.readers = 4;
   struct stat st;
-  if (stat(path, &st) != 0) {
+  if (ledger_store_is_uri(path)) {
+    /* PostgreSQL: see open_pg */
+  } else if (stat(path, &st) != 0) {
     if (!o.create || o.read_only)
       return ledger__errf(err, LEDGER_ENOTFOUND, errno, "no Store at %s", path);
   } else if (!S_ISREG(st.st_mode)) {
@@ -320,7 +359,11 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
     return ledger__errf(err, LEDGER_ENOTSTORE, 0, "%s is not a workledger Store", path);
   }
   ledger *l = calloc(1, sizeof *l);
-  if (!l || !(l->path = strdup(path))) {
+  char shown[1024];
+  ledger_store_display(shown, sizeof shown, path);
+  if (!l || !(l->path = strdup(shown)) || (ledger_store_is_uri(path) && !(l->uri = strdup(path)))) {
+    if (l)
+      free(l->path);
     free(l);
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
   }
@@ -339,6 +382,14 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   if (!l->readers) {
     ledger_close(l);
     return ledger__errf(err, LEDGER_ERROR, ENOMEM, "out of memory");
+  }
+  if (l->uri) {
+    if ((rc = open_pg(l, &o, err))) {
+      ledger_close(l);
+      return rc;
+    }
+    *out = l;
+    return LEDGER_OK;
   }
   if (o.read_only) {
     lconn *c = NULL;
@@ -417,7 +468,7 @@ void ledger_close(ledger *l)
    * and not while the database file has never been checkpointed into (a Store whose file alone,
    * without its -wal, would look empty). */
   struct stat dbst;
-  if (l->wal_last < CKPT_CLOSE_FRAMES && l->opts.durability != LEDGER_DURABLE_NORMAL &&
+  if (!l->uri && l->wal_last < CKPT_CLOSE_FRAMES && l->opts.durability != LEDGER_DURABLE_NORMAL &&
       stat(l->path, &dbst) == 0 && dbst.st_size > 4096) {
     lconn *all[1] = {l->wconn};
     for (int i = 0; i < 1; i++)
@@ -440,6 +491,10 @@ void ledger_close(ledger *l)
   pthread_cond_destroy(&l->work_cv);
   pthread_cond_destroy(&l->done_cv);
   free(l->path);
+  if (l->uri) {
+    memset(l->uri, 0, strlen(l->uri));
+    free(l->uri);
+  }
   free(l);
 }
 

@@ -92,15 +92,15 @@ int ledger_txn_run_open(ledger_txn *t, const ledger_run_in *in, char run_id_out[
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid work id");
   if (in->started_at && !ledger__valid_ts(in->started_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid started_at '%s'", in->started_at);
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RUN_GET, err);
+  db_stmt *st = ledger__stmt(c, SQL_RUN_GET, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, id);
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    const char *w = (const char *)sqlite3_column_text(st, 0);
+    const char *w = (const char *)db_column_text(st, 0);
     int same = (!w && !in->work_id) || (w && in->work_id && strcmp(w, in->work_id) == 0);
-    sqlite3_reset(st);
+    db_reset(st);
     if (!same)
       return ledger__errf(err, LEDGER_ECONFLICT, 0, "run %s exists with another work id", id);
     memcpy(run_id_out, id, strlen(id) + 1);
@@ -108,7 +108,7 @@ int ledger_txn_run_open(ledger_txn *t, const ledger_run_in *in, char run_id_out[
       *replayed_out = 1;
     return LEDGER_OK;
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, "read run");
   ledger_now(now);
@@ -147,19 +147,19 @@ int ledger_txn_kind_register(ledger_txn *t, const char *event_kind, const json_t
       return ledger__errf(err, LEDGER_EINVAL, 0, "required_payload must hold non-empty strings");
   if ((rc = ledger__kind_schema_hash(hash, event_kind, required_payload, err)))
     return rc;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_KIND_GET, err);
+  db_stmt *st = ledger__stmt(c, SQL_KIND_GET, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, event_kind);
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    int same = strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0;
-    sqlite3_reset(st);
+    int same = strcmp((const char *)db_column_text(st, 1), hash) == 0;
+    db_reset(st);
     return same ? LEDGER_OK
                 : ledger__errf(err, LEDGER_ECONFLICT, 0,
                                "event kind %s is registered with another schema", event_kind);
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, "read kind");
   char *req = seal_json_dumps(required_payload, JSON_COMPACT);
@@ -191,27 +191,27 @@ static const char SQL_EV_INS[] =
 static int find_replay(lconn *c, const ledger_event_in *in, const char *payload_hash,
                        ledger_event_ref *out, ledger_err *err)
 {
-  sqlite3_stmt *st = ledger__stmt(c, SQL_EV_BY_KEY, err);
+  db_stmt *st = ledger__stmt(c, SQL_EV_BY_KEY, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, in->run_id);
   BIND_TEXT(st, 2, in->idempotency_key);
-  int rc = sqlite3_step(st);
+  int rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    int same = strcmp((const char *)sqlite3_column_text(st, 2), payload_hash) == 0;
+    int same = strcmp((const char *)db_column_text(st, 2), payload_hash) == 0;
     if (out) {
-      out->seq = sqlite3_column_int64(st, 0);
-      snprintf(out->event_id, sizeof out->event_id, "%s", (const char *)sqlite3_column_text(st, 1));
+      out->seq = db_column_int64(st, 0);
+      snprintf(out->event_id, sizeof out->event_id, "%s", (const char *)db_column_text(st, 1));
       out->replayed = 1;
     }
-    sqlite3_reset(st);
+    db_reset(st);
     if (!same)
       return ledger__errf(err, LEDGER_ECONFLICT, 0,
                           "idempotency key '%s' was used with a different payload",
                           in->idempotency_key);
     return 1;
   }
-  sqlite3_reset(st);
+  db_reset(st);
   return rc == SQLITE_DONE ? 0 : ledger__sqlerr(err, c, rc, "read event");
 }
 
@@ -237,29 +237,33 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   ledger_event_in probe;
   int rc;
 
+  /* several nodes (PostgreSQL): the run's row lock first, so that the replay check and the
+   * next seq below see every committed event of the run */
+  if ((rc = ledger__lock_run(c, e->run_id, err)))
+    return rc;
   memset(&probe, 0, sizeof probe);
   probe.run_id = e->run_id;
   probe.idempotency_key = e->key;
   if ((rc = find_replay(c, &probe, e->payload_hash, out, err)) != 0)
     return rc > 0 ? LEDGER_OK : rc;
   /* the run */
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RUN_GET, err);
+  db_stmt *st = ledger__stmt(c, SQL_RUN_GET, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, e->run_id);
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == SQLITE_DONE)
       return ledger__errf(err, LEDGER_ENOTFOUND, 0, "run %s not found", e->run_id);
     return ledger__sqlerr(err, c, rc, "read run");
   }
-  int closed = strcmp((const char *)sqlite3_column_text(st, 1), "closed") == 0;
+  int closed = strcmp((const char *)db_column_text(st, 1), "closed") == 0;
   char producer[LEDGER_ID_MAX] = "";
-  int has_producer = sqlite3_column_type(st, 2) != SQLITE_NULL;
+  int has_producer = db_column_type(st, 2) != SQLITE_NULL;
   if (has_producer)
-    snprintf(producer, sizeof producer, "%s", (const char *)sqlite3_column_text(st, 2));
-  sqlite3_reset(st);
+    snprintf(producer, sizeof producer, "%s", (const char *)db_column_text(st, 2));
+  db_reset(st);
   if (closed)
     return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", e->run_id);
   ledger__run_hint_put(t->l, e->run_id, has_producer ? producer : NULL);
@@ -268,14 +272,14 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   if (!(st = ledger__stmt(c, SQL_KIND_GET, err)))
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, e->kind);
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
+    db_reset(st);
     if (rc == SQLITE_DONE)
       return ledger__errf(err, LEDGER_EINVAL, 0, "unknown event kind '%s'", e->kind);
     return ledger__sqlerr(err, c, rc, "read kind");
   }
-  snprintf(schema_hash, sizeof schema_hash, "%s", (const char *)sqlite3_column_text(st, 1));
+  snprintf(schema_hash, sizeof schema_hash, "%s", (const char *)db_column_text(st, 1));
   /* a prepared event checked the required members against a kind with this very schema hash
    * (the hash covers the required list) */
   int use_hashed = e->hashed && strcmp(e->hashed_schema, schema_hash) == 0 &&
@@ -283,7 +287,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
                     (producer_id && e->hashed_producer &&
                      strcmp(producer_id, e->hashed_producer) == 0));
   if (!use_hashed) {
-    const char *reqtxt = (const char *)sqlite3_column_text(st, 0);
+    const char *reqtxt = (const char *)db_column_text(st, 0);
     json_t *req = json_loads(reqtxt, 0, NULL);
     size_t i;
     json_t *m;
@@ -293,23 +297,23 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
         rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
                           json_string_value(m));
         json_decref(req);
-        sqlite3_reset(st);
+        db_reset(st);
         return rc;
       }
     }
     json_decref(req);
   }
-  sqlite3_reset(st);
+  db_reset(st);
   /* seq */
   if (!(st = ledger__stmt(c, SQL_EV_NEXT, err)))
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, e->run_id);
-  if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-    sqlite3_reset(st);
+  if ((rc = db_step(st)) != SQLITE_ROW) {
+    db_reset(st);
     return ledger__sqlerr(err, c, rc, "next seq");
   }
-  int64_t seq = sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
+  int64_t seq = db_column_int64(st, 0);
+  db_reset(st);
 
   if (use_hashed) {
     ledger__event_hash_finish(e->hashed, seq, event_id);
@@ -322,17 +326,17 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, e->run_id);
-  sqlite3_bind_int64(st, 2, seq);
+  db_bind_int64(st, 2, seq);
   BIND_TEXT(st, 3, event_id);
   BIND_TEXT(st, 4, e->kind);
   BIND_TEXT(st, 5, e->occurred_at);
   BIND_TEXT(st, 6, e->key);
   BIND_OPT(st, 7, producer_id);
-  sqlite3_bind_text(st, 8, e->payload_txt, (int)e->payload_len, SQLITE_STATIC);
+  db_bind_text(st, 8, e->payload_txt, (int)e->payload_len, SQLITE_STATIC);
   BIND_TEXT(st, 9, e->payload_hash);
   BIND_TEXT(st, 10, schema_hash);
   rc = ledger__step_done(c, st, err, "append event");
-  sqlite3_clear_bindings(st); /* payload was bound without a copy */
+  db_clear_bindings(st); /* payload was bound without a copy */
   if (rc)
     return rc;
   if (out) {
@@ -538,7 +542,7 @@ int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_e
     *out = ref;
   if (ref.replayed)
     return LEDGER_OK;
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_RUN_CLOSE, err);
+  db_stmt *st = ledger__stmt(t->c, SQL_RUN_CLOSE, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, in.run_id);

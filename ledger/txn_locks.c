@@ -48,23 +48,26 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
   if (expires_at && !ledger__valid_ts(expires_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid expires_at");
   ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LOCK_GET, err);
+  /* several nodes (PostgreSQL): one acquirer of a resource at a time, each seeing the last
+   * committed holder (exactly one winner) */
+  if ((rc = ledger__lock_key(c, "lock", resource, err)))
+    return rc;
+  db_stmt *st = ledger__stmt(c, SQL_LOCK_GET, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, resource);
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    int held = strcmp((const char *)sqlite3_column_text(st, 2), "held") == 0;
-    int64_t tok = sqlite3_column_int64(st, 1);
-    const char *exp = (const char *)sqlite3_column_text(st, 3);
+    int held = strcmp((const char *)db_column_text(st, 2), "held") == 0;
+    int64_t tok = db_column_int64(st, 1);
+    const char *exp = (const char *)db_column_text(st, 3);
     if (held && !expired_at(exp, now_ms())) {
       rc = ledger__errf(err, LEDGER_EBUSY, 0, "%s is held by %s", resource,
-                        sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
-                                                   : "?");
-      sqlite3_reset(st);
+                        db_column_text(st, 0) ? (const char *)db_column_text(st, 0) : "?");
+      db_reset(st);
       return rc;
     }
-    sqlite3_reset(st);
+    db_reset(st);
     if (!(st = ledger__stmt(c, SQL_LOCK_TAKE, err)))
       return LEDGER_ERROR;
     BIND_TEXT(st, 1, resource);
@@ -77,7 +80,7 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
       *token_out = tok + 1;
     return LEDGER_OK;
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, "read lock");
   if (!(st = ledger__stmt(c, SQL_LOCK_INS, err)))
@@ -95,19 +98,22 @@ int ledger_txn_lock_acquire(ledger_txn *t, const char *resource, const char *hol
 
 int ledger_txn_lock_check(ledger_txn *t, const char *resource, int64_t token, ledger_err *err)
 {
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_LOCK_GET, err);
+  int lrc = ledger__lock_key(t->c, "lock", resource, err); /* see ledger_txn_lock_acquire */
+  if (lrc)
+    return lrc;
+  db_stmt *st = ledger__stmt(t->c, SQL_LOCK_GET, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, resource);
-  int rc = sqlite3_step(st);
+  int rc = db_step(st);
   if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
+    db_reset(st);
     return rc == SQLITE_DONE ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "no lock on %s", resource)
                              : ledger__sqlerr(err, t->c, rc, "read lock");
   }
-  int ok = sqlite3_column_int64(st, 1) == token &&
-           strcmp((const char *)sqlite3_column_text(st, 2), "held") == 0;
-  sqlite3_reset(st);
+  int ok = db_column_int64(st, 1) == token &&
+           strcmp((const char *)db_column_text(st, 2), "held") == 0;
+  db_reset(st);
   return ok ? LEDGER_OK
             : ledger__errf(err, LEDGER_ESTALE, 0, "fencing token %lld on %s is no longer current",
                            (long long)token, resource);
@@ -120,7 +126,7 @@ int ledger_txn_lock_release(ledger_txn *t, const char *resource, int64_t token, 
   if (rc)
     return rc;
   ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_LOCK_FREE, err);
+  db_stmt *st = ledger__stmt(t->c, SQL_LOCK_FREE, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, resource);
@@ -141,15 +147,15 @@ int ledger_txn_leases_expire(ledger_txn *t, int *count_out, ledger_err *err)
   int64_t now = now_ms();
   int n = 0, rc;
   json_t *ids = json_array();
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASE_ACTIVE, err);
+  db_stmt *st = ledger__stmt(c, SQL_LEASE_ACTIVE, err);
   if (!st) {
     json_decref(ids);
     return LEDGER_ERROR;
   }
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    if (expired_at((const char *)sqlite3_column_text(st, 1), now))
-      json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
-  sqlite3_reset(st);
+  while ((rc = db_step(st)) == SQLITE_ROW)
+    if (expired_at((const char *)db_column_text(st, 1), now))
+      json_array_append_new(ids, json_string((const char *)db_column_text(st, 0)));
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(ids);
     return ledger__sqlerr(err, c, rc, "list leases");

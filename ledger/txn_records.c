@@ -82,22 +82,22 @@ int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const cha
   int rc;
   if (!ledger__valid_id_text(receipt_id) || !kind || !*kind || !txt)
     return ledger__errf(err, LEDGER_EINVAL, 0, "receipt needs an id, a kind and a body");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RCPT_GET, err);
+  db_stmt *st = ledger__stmt(c, SQL_RCPT_GET, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, receipt_id);
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc == SQLITE_ROW) {
-    const char *have = (const char *)sqlite3_column_text(st, 0);
-    size_t hlen = (size_t)sqlite3_column_bytes(st, 0);
+    const char *have = (const char *)db_column_text(st, 0);
+    size_t hlen = (size_t)db_column_bytes(st, 0);
     int same = (hlen == len && memcmp(have, txt, len) == 0) ||
                same_value_text(have, hlen, txt, len);
-    sqlite3_reset(st);
+    db_reset(st);
     return same ? LEDGER_OK
                 : ledger__errf(err, LEDGER_ECONFLICT, 0, "receipt %s exists with other content",
                                receipt_id);
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, "read receipt");
   ledger_now(now);
@@ -107,10 +107,10 @@ int ledger_txn_receipt_put_text(ledger_txn *t, const char *receipt_id, const cha
   BIND_TEXT(st, 2, kind);
   BIND_OPT(st, 3, run_id);
   BIND_OPT(st, 4, task_id);
-  sqlite3_bind_text(st, 5, txt, (int)len, SQLITE_STATIC);
+  db_bind_text(st, 5, txt, (int)len, SQLITE_STATIC);
   BIND_TEXT(st, 6, now);
   rc = ledger__step_done(c, st, err, "store receipt");
-  sqlite3_clear_bindings(st); /* the body was bound without a copy */
+  db_clear_bindings(st); /* the body was bound without a copy */
   return rc;
 }
 
@@ -161,7 +161,7 @@ int ledger_txn_approval_create(ledger_txn *t, const ledger_approval_in *in,
   if (in->request && !(req = seal_json_dumps(in->request, JSON_COMPACT | JSON_SORT_KEYS)))
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
   ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(c, SQL_APPR_INS, err);
+  db_stmt *st = ledger__stmt(c, SQL_APPR_INS, err);
   if (!st) {
     free(req);
     return LEDGER_ERROR;
@@ -169,7 +169,7 @@ int ledger_txn_approval_create(ledger_txn *t, const ledger_approval_in *in,
   BIND_TEXT(st, 1, id);
   BIND_TEXT(st, 2, in->tool);
   BIND_TEXT(st, 3, in->args_hash);
-  sqlite3_bind_int(st, 4, in->risk);
+  db_bind_int(st, 4, in->risk);
   BIND_TEXT(st, 5, in->caller);
   BIND_OPT(st, 6, req);
   BIND_TEXT(st, 7, now);
@@ -189,19 +189,19 @@ int ledger_txn_approval_resolve(ledger_txn *t, const char *approval_id, const ch
   int rc;
   if (!status || (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0))
     return ledger__errf(err, LEDGER_EINVAL, 0, "approval status must be approved or denied");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_APPR_STATUS, err);
+  db_stmt *st = ledger__stmt(c, SQL_APPR_STATUS, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, approval_id ? approval_id : "");
-  rc = sqlite3_step(st);
+  rc = db_step(st);
   if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
+    db_reset(st);
     return rc == SQLITE_DONE
                ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "approval %s not found", approval_id)
                : ledger__sqlerr(err, c, rc, "read approval");
   }
-  int pending = strcmp((const char *)sqlite3_column_text(st, 0), "pending") == 0;
-  sqlite3_reset(st);
+  int pending = strcmp((const char *)db_column_text(st, 0), "pending") == 0;
+  db_reset(st);
   if (!pending)
     return ledger__errf(err, LEDGER_ECONFLICT, 0, "approval %s is already resolved", approval_id);
   if (decision && !(dec = seal_json_dumps(decision, JSON_COMPACT | JSON_SORT_KEYS)))
@@ -235,13 +235,13 @@ int ledger_txn_memory_put(ledger_txn *t, const char *content, const char *sensit
   seal_uuid4(u);
   snprintf(id, sizeof id, "mem_%s", u);
   ledger_now(now);
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_MEM_INS, err);
+  db_stmt *st = ledger__stmt(t->c, SQL_MEM_INS, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, id);
   BIND_TEXT(st, 2, content);
   BIND_TEXT(st, 3, sensitivity ? sensitivity : "none");
-  sqlite3_bind_int(st, 4, confidence);
+  db_bind_int(st, 4, confidence);
   BIND_TEXT(st, 5, now);
   int rc = ledger__step_done(t->c, st, err, "store memory");
   if (!rc)

@@ -120,13 +120,13 @@ typedef ledger__lease_row lease_row;
 static int set_lease_status(lconn *c, const char *run_id, const char *status, ledger_err *err)
 {
   static const char SQL[] = "UPDATE runs SET lease_status = ?2 WHERE run_id = ?1";
-  sqlite3_stmt *st = ledger__stmt(c, SQL, err);
+  db_stmt *st = ledger__stmt(c, SQL, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
+  db_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
+  int rc = db_step(st);
+  db_reset(st);
   return rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "update lease");
 }
 
@@ -227,7 +227,7 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
    * ends expired (its run closes) before the new run opens */
   if ((rc = ledger__leases_expire_due(t, j->work_id, "claim", NULL, err)))
     return rc;
-  sqlite3_stmt *st;
+  db_stmt *st;
   snprintf(producer, sizeof producer, "workledger.%s", ctx_kind(j->ctx));
   ledger_run_in rin = {NULL, j->work_id, producer, now};
   if ((rc = ledger_txn_run_open(t, &rin, run_id, NULL, err)))
@@ -237,13 +237,13 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
     json_decref(actor);
     return LEDGER_ERROR;
   }
-  sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, lease_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 3, json_string_value(json_object_get(actor, "id")), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 4, exp, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st, 5, token);
-  rc = sqlite3_step(st);
-  sqlite3_reset(st);
+  db_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 2, lease_id, -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 3, json_string_value(json_object_get(actor, "id")), -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 4, exp, -1, SQLITE_TRANSIENT);
+  db_bind_int64(st, 5, token);
+  rc = db_step(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(actor);
     return ledger__sqlerr(err, t->c, rc, "record lease");

@@ -16,7 +16,7 @@ static const char SQL_LEASE[] =
     "SELECT run_id, lease_id, work_id, status, lease_status, lease_expires_at, lease_token"
     " FROM runs WHERE lease_id = ?1 OR (run_id = ?1 AND lease_id IS NOT NULL) LIMIT 1";
 
-static void lease_fill(sqlite3_stmt *st, ledger__lease_row *r)
+static void lease_fill(db_stmt *st, ledger__lease_row *r)
 {
   memset(r, 0, sizeof *r);
   snprintf(r->run_id, sizeof r->run_id, "%s", COLTXT(st, 0));
@@ -25,25 +25,25 @@ static void lease_fill(sqlite3_stmt *st, ledger__lease_row *r)
   snprintf(r->status, sizeof r->status, "%s", COLTXT(st, 3));
   snprintf(r->lease_status, sizeof r->lease_status, "%s", COLTXT(st, 4) ? COLTXT(st, 4) : "");
   snprintf(r->expires_at, sizeof r->expires_at, "%s", COLTXT(st, 5) ? COLTXT(st, 5) : "");
-  r->token = sqlite3_column_int64(st, 6);
+  r->token = db_column_int64(st, 6);
 }
 
 int ledger__lease_get(lconn *c, const char *id, ledger__lease_row *r, ledger_err *err)
 {
   if (!id)
     return ledger__errf(err, LEDGER_EINVAL, 0, "a lease id is required");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASE, err);
+  db_stmt *st = ledger__stmt(c, SQL_LEASE, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, id);
-  int rc = sqlite3_step(st);
+  int rc = db_step(st);
   if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
+    db_reset(st);
     return rc == SQLITE_DONE ? ledger__errf(err, LEDGER_ENOTFOUND, 0, "unknown lease '%s'", id)
                              : ledger__sqlerr(err, c, rc, "read lease");
   }
   lease_fill(st, r);
-  sqlite3_reset(st);
+  db_reset(st);
   return LEDGER_OK;
 }
 
@@ -102,7 +102,7 @@ int ledger__lease_expire(ledger_txn *t, const ledger__lease_row *r, const char *
     if (rc)
       return rc;
   }
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_MARK, err);
+  db_stmt *st = ledger__stmt(t->c, SQL_MARK, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, r->run_id);
@@ -125,16 +125,16 @@ int ledger__leases_expire_due(ledger_txn *t, const char *work_id, const char *by
   ledger__lease_row *rows = NULL;
   size_t n = 0, cap = 0;
   int rc, count = 0;
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_DUE, err);
+  db_stmt *st = ledger__stmt(t->c, SQL_DUE, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_OPT(st, 1, work_id);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     if (n == cap) {
       size_t nc = cap ? cap * 2 : 8;
       ledger__lease_row *nr = realloc(rows, nc * sizeof *nr);
       if (!nr) {
-        sqlite3_reset(st);
+        db_reset(st);
         free(rows);
         return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
       }
@@ -145,7 +145,7 @@ int ledger__leases_expire_due(ledger_txn *t, const char *work_id, const char *by
     if (ledger__lease_past(&rows[n]))
       n++;
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     free(rows);
     return ledger__sqlerr(err, t->c, rc, "list leases");
@@ -166,16 +166,16 @@ json_t *ledger__lease_holder(lconn *c, const char *work_id)
       "SELECT lease_id, run_id, lease_actor, lease_expires_at, lease_token FROM runs"
       " WHERE work_id = ?1 AND lease_status = 'active' AND status = 'open'"
       " ORDER BY started_at DESC LIMIT 1";
-  sqlite3_stmt *st = ledger__stmt(c, SQL, NULL);
+  db_stmt *st = ledger__stmt(c, SQL, NULL);
   json_t *o = NULL;
   if (!st)
     return NULL;
   BIND_TEXT(st, 1, work_id);
-  if (sqlite3_step(st) == SQLITE_ROW)
+  if (db_step(st) == SQLITE_ROW)
     o = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:I}", "work_id", work_id, "lease_id", COLTXT(st, 0),
                   "run_id", COLTXT(st, 1), "actor_id", COLTXT(st, 2), "expires_at", COLTXT(st, 3),
-                  "fencing_token", (json_int_t)sqlite3_column_int64(st, 4));
-  sqlite3_reset(st);
+                  "fencing_token", (json_int_t)db_column_int64(st, 4));
+  db_reset(st);
   return o;
 }
 
@@ -240,15 +240,15 @@ static int renew_rows(ledger_txn *t, const ledger__lease_row *r, const char *exp
   char res[LEDGER_ID_MAX + 8];
   int rc;
   snprintf(res, sizeof res, "work:%s", r->work_id);
-  sqlite3_stmt *st = ledger__stmt(t->c, SQL_LOCK, err);
+  db_stmt *st = ledger__stmt(t->c, SQL_LOCK, err);
   if (!st)
     return LEDGER_ERROR;
   BIND_TEXT(st, 1, res);
-  sqlite3_bind_int64(st, 2, r->token);
+  db_bind_int64(st, 2, r->token);
   BIND_TEXT(st, 3, exp);
   if ((rc = ledger__step_done(t->c, st, err, "renew lock")))
     return rc;
-  if (sqlite3_changes(t->c->db) != 1)
+  if (db_changes(t->c) != 1)
     return ledger__errf(err, LEDGER_ESTALE, 0, "fencing token %lld on %s is no longer current",
                         (long long)r->token, res);
   if (!(st = ledger__stmt(t->c, SQL_RUN, err)))

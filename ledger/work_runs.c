@@ -25,7 +25,7 @@ struct runs_q {
 static int runs_view(lconn *c, void *p, ledger_err *err)
 {
   struct runs_q *q = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_RUNS, err);
+  db_stmt *st = ledger__stmt(c, SQL_RUNS, err);
   json_t *ids = json_array(), *items = json_array(), *v;
   size_t i;
   int rc;
@@ -34,15 +34,15 @@ static int runs_view(lconn *c, void *p, ledger_err *err)
     json_decref(items);
     return LEDGER_ERROR;
   }
-  sqlite3_bind_int(st, 1, q->open_only);
+  db_bind_int(st, 1, q->open_only);
   BIND_OPT(st, 2, q->outcome);
   BIND_OPT(st, 3, q->work_id);
   BIND_OPT(st, 4, q->since[0] ? q->since : NULL);
-  sqlite3_bind_int64(st, 5, q->limit);
-  sqlite3_bind_int64(st, 6, q->offset);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+  db_bind_int64(st, 5, q->limit);
+  db_bind_int64(st, 6, q->offset);
+  while ((rc = db_step(st)) == SQLITE_ROW)
     json_array_append_new(ids, json_string(COLTXT(st, 0)));
-  sqlite3_reset(st);
+  db_reset(st);
   rc = rc == SQLITE_DONE ? LEDGER_OK : ledger__sqlerr(err, c, rc, "list runs");
   json_array_foreach(ids, i, v) {
     json_t *run = NULL;

@@ -209,13 +209,13 @@ static int list_view(lconn *c, void *p, ledger_err *err)
 {
   struct view *v = p;
   json_t *open = json_object_get(v->args, "open");
-  sqlite3_stmt *st = ledger__stmt(c, SQL_LEASES, err);
+  db_stmt *st = ledger__stmt(c, SQL_LEASES, err);
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_int(st, 1, json_is_true(open) ? 1 : 0);
+  db_bind_int(st, 1, json_is_true(open) ? 1 : 0);
   json_t *items = json_array();
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while ((rc = db_step(st)) == SQLITE_ROW) {
     const char *ls = ledger__lease_status_now(COLTXT(st, 6), COLTXT(st, 5));
     if (json_is_true(open) && (!ls || strcmp(ls, "active") != 0))
       continue; /* past expires_at: no longer open */
@@ -224,7 +224,7 @@ static int list_view(lconn *c, void *p, ledger_err *err)
                          COLTXT(st, 1), "work_id", COLTXT(st, 2), "actor_id", COLTXT(st, 3),
                          "claimed_at", COLTXT(st, 4), "expires_at", COLTXT(st, 5), "status", ls));
   }
-  sqlite3_reset(st);
+  db_reset(st);
   if (rc != SQLITE_DONE) {
     json_decref(items);
     return ledger__sqlerr(err, c, rc, "list leases");

@@ -20,12 +20,12 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 static int exec_cached(lconn *c, const char *sql, ledger_err *err)
 {
-  sqlite3_stmt *st = ledger__stmt(c, sql, err);
+  db_stmt *st = ledger__stmt(c, sql, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;
-  rc = sqlite3_step(st);
-  sqlite3_reset(st);
+  rc = db_step(st);
+  db_reset(st);
   if (rc != SQLITE_DONE)
     return ledger__sqlerr(err, c, rc, sql);
   return LEDGER_OK;
@@ -105,7 +105,7 @@ again:;
     if (j->rc != LEDGER_OK)
       exec_cached(c, SQL_ROLLBACK_TO, NULL);
     exec_cached(c, SQL_RELEASE, NULL);
-    if (sqlite3_get_autocommit(c->db)) {
+    if (db_autocommit(c)) {
       /* SQLite itself rolled the whole transaction back (disk full, I/O error, ...): nothing
          * of this batch is kept, and no later job may run outside it (its SAVEPOINT would open
          * a transaction of its own and RELEASE would commit it alone) */
@@ -117,8 +117,8 @@ again:;
     ledger__commit_outcome(l, 0, &berr);
   } else if (lost) {
     ledger_err lerr = {0};
-    ledger__errf(&lerr, LEDGER_ERROR, sqlite3_extended_errcode(c->db),
-                 "the Store transaction was rolled back by SQLite: %s", sqlite3_errmsg(c->db));
+    ledger__errf(&lerr, LEDGER_ERROR, db_errcode(c),
+                 "the Store transaction was rolled back by SQLite: %s", db_errmsg(c));
     ledger__disk_full_rewrite(l->path, l->min_free, LEDGER_ERROR, &lerr, "nothing was kept");
     ledger__commit_outcome(l, 0, &lerr);
     for (ledger_job *j = batch; j; j = j->next) {

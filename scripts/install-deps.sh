@@ -4,10 +4,11 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
       libjansson-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev
-      libgnutls28-dev check ca-certificates python3 python3-jsonschema python3-cryptography python3-yaml
-      xxd curl strace groff-base chromium)
+      libgnutls28-dev libpq-dev postgresql check ca-certificates python3 python3-jsonschema
+      python3-cryptography python3-yaml xxd curl strace groff-base chromium)
 # chromium: the console's browser tests (tests/e2e/console.sh) drive Debian's headless Chromium
-# with puppeteer-core; no browser is downloaded by npm.
+# with puppeteer-core; no browser is downloaded by npm. postgresql: the PostgreSQL engine's tests
+# start a cluster of their own (tests/support/pg.sh).
 # Node.js (for the end-to-end tests with the official MCP clients): any node with npm will do;
 # nodesource's nodejs ships npm itself, Debian's needs the npm package.
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
