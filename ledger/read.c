@@ -544,16 +544,16 @@ static const char SQL_KIND_SINCE[] =
 static int rd_kind_since(lconn *c, void *p, ledger_err *err)
 {
   struct rd *r = p;
-  sqlite3_stmt *st = ledger__stmt(c, SQL_KIND_SINCE, err);
+  db_stmt *st = ledger__stmt(c, SQL_KIND_SINCE, err);
   int rc;
   if (!st)
     return LEDGER_ERROR;
-  sqlite3_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, r->b, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step(st);
+  db_bind_text(st, 1, r->a, -1, SQLITE_TRANSIENT);
+  db_bind_text(st, 2, r->b, -1, SQLITE_TRANSIENT);
+  rc = db_step(st);
   if (rc == SQLITE_ROW)
-    r->i = (int)sqlite3_column_int64(st, 0);
-  sqlite3_reset(st);
+    r->i = (int)db_column_int64(st, 0);
+  db_reset(st);
   return rc == SQLITE_ROW ? LEDGER_OK : ledger__sqlerr(err, c, rc, "event count");
 }
 
