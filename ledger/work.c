@@ -786,7 +786,8 @@ static int release_fn(ledger_txn *t, void *p, ledger_err *err)
                      "run_id", r.run_id, "lease_id", r.lease_id, "outcome",
                      json_object_get(json_object_get(receipt, "outcome"), "status"), "replayed",
                      replayed);
-  if (j->out && !replayed && j->receiver)
+  /* a governed handoff names its receiver, also when a repeated release answers */
+  if (j->out && json_object_get(json_object_get(receipt, "handoff"), "receiver"))
     json_object_set(j->out, "handoff", json_object_get(receipt, "handoff"));
   json_decref(receipt);
   return j->out ? LEDGER_OK : ledger__errf(err, LEDGER_ERROR, 0, "stored receipt is malformed");

@@ -49,6 +49,8 @@ check "next actor and receiver must be one actor (Level 2), Store unchanged" '[ 
   --expected-action "review and accept the release" --reason "needs a human sign-off" \
   > r1.out; rc=$?
 check "release with the handoff fields; the output names the receiver" '[ $rc = 0 ] && grep -q "handed off to human:reviewer" r1.out'
+"$W" work release "$L1" success --json > r1b.json; rc=$?
+check "a repeated release answers the same receipt and still names the receiver" '[ $rc = 0 ] && [ "$(jget r1b.json replayed)" = True ] && [ "$(jget r1b.json handoff.receiver.id)" = reviewer ] && grep -qF "$(jget r1b.json receipt_id)" r1.out'
 "$W" work receipt "$L1" --export leg1 > /dev/null || bad "export leg 1"
 if mcheck leg1 --level 2; then ok "leg 1 passes the Motus Level 2 governed handoff checks"; else bad "leg 1 Level 2"; fi
 check "the receipt hands the evidence on" '[ "$(jget leg1/receipt.json handoff.evidence_refs)" != "" ] && jget leg1/receipt.json handoff.evidence_refs | grep -q "$EV1"'
