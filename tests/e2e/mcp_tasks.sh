@@ -7,7 +7,8 @@
 #     tasks/get reaches completed with the signed ExecutionReceipt inlined in the result;
 #  2. a second task (an executor that sleeps) is working when the server is SIGKILLed; after the
 #     restart tasks/get still answers the first task (same result, same receipt) and reports the
-#     second as failed with a signed receipt that `workledger verify` accepts;
+#     second as failed with a signed receipt that `workledger verify` accepts; completion/complete
+#     offers both task runs as run ids and the summarise_run prompt reads the first one's events;
 #  3. with motebit_task in the approval band, the call answers an InputRequiredResult asking
 #     `approval` through elicitation/create; the retry with a tampered requestState is refused
 #     (-32602); the retry with the state and an accepting answer completes with a receipt;
@@ -119,6 +120,20 @@ u=$(rpc tasks/get '{"taskId":"mcptask-does-not-exist"}' "$CAPS")
 n=$(rpc tasks/get "{\"taskId\":\"$TA\"}" '{}') # HTTP 400: the SDK transport reports the body
 [ -z "$n" ] && tail -1 "$T/sdk.err" | grep -q '"code":-32021' && ok "tasks/get without the extension: -32021 (HTTP 400)" ||
   bad "gate: $n $(tail -1 "$T/sdk.err")"
+
+# the ledger prompts and completions see the tasks' runs
+cp=$(rpc completion/complete '{"ref":{"type":"ref/prompt","name":"summarise_run"},"argument":{"name":"run_id","value":"mcptask-"}}' '{}')
+python3 - "$cp" "$TA" "$TB" <<'PY' && ok "completion/complete run_id: both task runs" || bad "completion: $cp"
+import json, sys
+c = json.loads(sys.argv[1])["result"]["completion"]
+assert sys.argv[2] in c["values"] and sys.argv[3] in c["values"] and c["total"] >= 2, c
+PY
+sp=$(rpc prompts/get "{\"name\":\"summarise_run\",\"arguments\":{\"run_id\":\"$TA\"}}" '{}')
+python3 - "$sp" "$TA" <<'PY' && ok "prompt summarise_run: the task's run and its events" || bad "summarise_run: $sp"
+import json, sys
+t = json.loads(sys.argv[1])["result"]["messages"][0]["content"]["text"]
+assert sys.argv[2] in t and "work.started" in t and "work.closed" in t, t[:400]
+PY
 
 # 3. approvals as an InputRequiredResult
 kill -TERM "$PID"; wait "$PID" 2>/dev/null; PID=

@@ -110,9 +110,9 @@ await step('resources: listed, identity verifies, memories privacy-filtered', as
   await assert.rejects(c.readResource({ uri: 'motebit://nothing' }), /Resource not found/);
 });
 
-await step('prompts: chat, recall, reflect', async () => {
+await step('prompts: chat, recall, reflect (and the ledger prompts)', async () => {
   const names = (await c.listPrompts()).prompts.map((p) => p.name).sort();
-  assert.deepEqual(names, ['chat', 'recall', 'reflect']);
+  assert.deepEqual(names, ['chat', 'recall', 'reflect', 'review_approvals', 'start_work', 'summarise_run']);
   const r = await c.getPrompt({ name: 'recall', arguments: { query: 'sky green' } });
   assert.match(r.messages[0].content.text, /the sky is green here/);
   const all = await c.getPrompt({ name: 'recall', arguments: { query: 'planted sky' } });
