@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * ledger/ledger.h — the public interface of the Store: a SQLite file (WAL, synchronous=FULL by
- * default) holding Motus runs and append-only events, event-kind versions, fenced locks, and our
+ * default), or a PostgreSQL database named by a postgresql:// URI (spec/store.md §1a), holding Motus runs and append-only events, event-kind versions, fenced locks, and our
  * own tables (receipts, approvals, memories with FTS5 and optional embedding vectors, leases as a
  * view of runs). Writes go
  * through ledger_tx(): one writer thread holds the write connection and commits the jobs of all
