@@ -567,24 +567,37 @@ static json_t *replay(call_state *cs, int *done)
 }
 
 /* A held call whose caller cannot be asked waits up to policy.approval_wait_s for the operator's
- * decision (the console, `workledger approve`), polling the Store. Returns 1 approved, 2 denied
- * (reason in why), 0 no decision in time or the call was cancelled. */
+ * decision (the console, `workledger approve`), polling the Store. At most half the workers wait
+ * at once, so the operator's own call (and every other) still finds one; past that a held call
+ * answers at once. Returns 1 approved, 2 denied (reason in why), 0 no decision in time, no
+ * worker to spare, or the call was cancelled. */
 static int wait_for_decision(call_state *cs, char *why, size_t cap)
 {
   int64_t wait_ms = 1000 * mcp_config_int(cs->srv->config, "policy.approval_wait_s", 0);
   int64_t until = mcp_now_ms() + wait_ms;
   char id[128];
-  while (wait_ms > 0 && mcp_now_ms() < until && !atomic_load(&cs->r->cancelled)) {
+  int got = 0;
+  if (wait_ms <= 0)
+    return 0;
+  if (atomic_fetch_add(&cs->srv->approval_waiters, 1) >= cs->srv->nthreads / 2) {
+    atomic_fetch_sub(&cs->srv->approval_waiters, 1);
+    mcp_log(MCP_LOG_WARNING, "approval for %s: too many calls waiting; not waiting",
+            cs->tool->name);
+    return 0;
+  }
+  while (mcp_now_ms() < until && !atomic_load(&cs->r->cancelled)) {
     struct timespec ts = {0, APPROVAL_POLL_MS * 1000000L};
-    int got = mcp__approval_take(cs->srv, cs->tool->name, cs->args_hash, cs->r->s->caller.id, id,
-                                 sizeof id, why, cap, cs->invocation_id);
+    got = mcp__approval_take(cs->srv, cs->tool->name, cs->args_hash, cs->r->s->caller.id, id,
+                             sizeof id, why, cap, cs->invocation_id);
     if (got == 1 || got == 2) {
       snprintf(cs->approval_id, sizeof cs->approval_id, "%s", id);
-      return got;
+      break;
     }
+    got = 0;
     nanosleep(&ts, NULL);
   }
-  return 0;
+  atomic_fetch_sub(&cs->srv->approval_waiters, 1);
+  return got;
 }
 
 /* Approval band: a recorded decision, an elicitation round trip, or a pending approval. Returns

@@ -84,6 +84,7 @@ struct mcp_server {
   atomic_int shutting_down; /* mcp_server_shutdown: every running call sees itself cancelled */
   pthread_t *threads;
   int nthreads;
+  atomic_int approval_waiters; /* held calls waiting for a decision (call.c) */
 
   int fault;               /* MCP_FAULT_* (tests: mcp_server_opts.fault) */
   uint8_t *state_key;      /* mrtr.c: the requestState HMAC key (sodium_malloc memory) */

@@ -346,6 +346,7 @@ Suite *config_suite(void)
 {
   Suite *s = suite_create("config");
   TCase *tc = tcase_create("config");
+  tcase_set_timeout(tc, 60); /* not Check's 4 s: a busy 2-core machine under ASan is slower */
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_config_load__missing_file_defaults);
   tcase_add_test(tc, test_config_load__full_example);
