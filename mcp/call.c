@@ -29,16 +29,6 @@
 #define IDEMPOTENCY_META "io.motebit/idempotency-key"
 #define IDEMPOTENCY_KEY_MAX 200
 
-static json_t *text_result(const char *text, int is_error)
-{
-  json_t *res = json_pack("{s:[{s:s,s:s}]}", "content", "type", "text", "text", text);
-  if (is_error && json_object_set_new(res, "isError", json_true()) != 0) {
-    json_decref(res); /* out of memory: never an error result that reads as a success */
-    return NULL;
-  }
-  return res;
-}
-
 typedef struct call_state {
   mcp_req *r;
   const mcp_tool_entry *tool;
@@ -174,15 +164,6 @@ static void call_line(call_state *cs, char *line, size_t cap, mcp_log_level *lvl
            (long long)(cs->completed_at - cs->started_at), cs->invocation_id);
 }
 
-static void log_line(mcp_req *r, const char *line, mcp_log_level lvl, int to_client)
-{
-  if (!line[0])
-    return;
-  mcp_log(MCP_LOG_INFO, "%s", line);
-  if (to_client)
-    mcp__client_log(r, lvl, line);
-}
-
 /* Writer thread, once the call's transaction is durable (rc 0) or failed: the answer goes out
  * (a joined_finals session's with the other answers of the batch, when the last one is done),
  * then the request ends (mcp__req_done). */
@@ -208,7 +189,7 @@ static void call_done(int rc, const char *err, int last, void *arg)
   } else if (atomic_load(&r->cancelled)) {
     r->emit(NULL, 0, MCP_EMIT_FINAL, r->payload); /* recorded; a cancelled call gets no response */
   } else if (r->s->joined) {
-    log_line(r, d->line, d->lvl, d->to_client);
+    mcp__call_log_line(r, d->line, d->lvl, d->to_client);
     if (!outbox)
       outbox_end = &outbox;
     d->next = NULL;
@@ -216,7 +197,7 @@ static void call_done(int rc, const char *err, int last, void *arg)
     outbox_end = &d->next;
     d = NULL;
   } else {
-    log_line(r, d->line, d->lvl, d->to_client);
+    mcp__call_log_line(r, d->line, d->lvl, d->to_client);
     r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
   }
   if (d) {
@@ -297,7 +278,7 @@ static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json
         return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
       }
       call_line(cs, line, sizeof line, &lvl, &to_client);
-      log_line(cs->r, line, lvl, to_client);
+      mcp__call_log_line(cs->r, line, lvl, to_client);
       return result;
     }
     json_decref(receipt);
@@ -368,7 +349,7 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
 
 static json_t *error_result(call_state *cs, const char *text)
 {
-  return finish(cs, text_result(text, 1), text);
+  return finish(cs, mcp__text_result(text, 1), text);
 }
 
 /* Asks the user through elicitation/create. Returns 1 approved, 0 declined, -1 no answer. */
@@ -744,21 +725,6 @@ static json_t *gate(call_state *cs, int *cancelled)
 
 /* The handler's text: the compact payload, tagged with the node's identity for motebit tools.
  * NULL on out of memory. */
-static char *result_text(call_state *cs, const json_t *payload)
-{
-  char *payload_text = seal_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY), *text;
-  size_t tlen;
-  if (!payload_text || strncmp(cs->tool->name, "motebit_", 8) != 0)
-    return payload_text;
-  tlen = strlen(payload_text) + 64;
-  text = malloc(tlen);
-  if (text)
-    snprintf(text, tlen, "%s\n[motebit:%.8s key:%.16s]", payload_text, cs->srv->motebit_id,
-             seal_key_pk_hex(cs->srv->key));
-  free(payload_text);
-  return text;
-}
-
 /* An upstream tool: the other server's CallToolResult, returned unchanged but for our receipt in
  * _meta. result_hash = sha256 of the JCS of the result as returned minus
  * _meta["io.motebit/receipt"] (and minus _meta when that leaves it empty): spec/upstreams.md. An
@@ -833,7 +799,7 @@ static json_t *run_tool(call_state *cs)
     return error_result(cs, out.error[0] ? out.error : "Error: the tool failed");
   }
   /* the result: text (+ motebit tag), structuredContent checked against outputSchema */
-  text = result_text(cs, out.payload);
+  text = mcp__result_text(cs->srv, cs->tool->name, out.payload);
   structured = out.structured ? out.structured
                               : (json_is_object(out.payload) ? json_incref(out.payload) : NULL);
   json_decref(out.payload);
@@ -856,7 +822,7 @@ static json_t *run_tool(call_state *cs)
     return error_result(cs, t);
   }
   cs->status = "completed";
-  result = text_result(text, 0);
+  result = mcp__text_result(text, 0);
   if (structured && json_object_set_new(result, "structuredContent", structured) != 0) {
     json_decref(result); /* out of memory; finish() reports it */
     result = NULL;

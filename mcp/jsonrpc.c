@@ -2,7 +2,8 @@
  * mcp/jsonrpc.c — JSON-RPC 2.0 with limits for the MCP core: the pre-scan that enforces size,
  * depth, string length and NUL bytes before jansson sees the bytes, the envelope parse of
  * mcp_submit (object, id, jsonrpc, method, params; batches refused), mcp_peek_method, and the
- * construction and emission of result and error messages through the binding's callback. */
+ * construction and emission of result and error messages through the binding's callback, and
+ * the small result builders of tools/call (a text result, a result's text block, a call's log line). */
 #include "mcp/mcp_int.h"
 
 #include <stdio.h>
@@ -238,4 +239,38 @@ int mcp__jsonrpc_parse(const mcp_server *srv, const char *msg, size_t len, mcp_e
   }
   env->root = root;
   return 0;
+}
+
+json_t *mcp__text_result(const char *text, int is_error)
+{
+  json_t *res = json_pack("{s:[{s:s,s:s}]}", "content", "type", "text", "text", text);
+  if (is_error && json_object_set_new(res, "isError", json_true()) != 0) {
+    json_decref(res); /* out of memory: never an error result that reads as a success */
+    return NULL;
+  }
+  return res;
+}
+
+void mcp__call_log_line(mcp_req *r, const char *line, mcp_log_level lvl, int to_client)
+{
+  if (!line[0])
+    return;
+  mcp_log(MCP_LOG_INFO, "%s", line);
+  if (to_client)
+    mcp__client_log(r, lvl, line);
+}
+
+char *mcp__result_text(const mcp_server *srv, const char *tool, const json_t *payload)
+{
+  char *payload_text = seal_json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY), *text;
+  size_t tlen;
+  if (!payload_text || strncmp(tool, "motebit_", 8) != 0)
+    return payload_text;
+  tlen = strlen(payload_text) + 64;
+  text = malloc(tlen);
+  if (text)
+    snprintf(text, tlen, "%s\n[motebit:%.8s key:%.16s]", payload_text, srv->motebit_id,
+             seal_key_pk_hex(srv->key));
+  free(payload_text);
+  return text;
 }

@@ -275,6 +275,15 @@ json_t *mcp__tools_list(mcp_server *srv, mcp_req *r, const json_t *params, int *
  * *taken included; a task's created result always comes back with *taken 0). */
 json_t *mcp__tools_call_maybe_task(mcp_req *r, int *taken, int *code, char *msg, size_t msgcap);
 
+/* jsonrpc.c, for call.c: a CallToolResult with one text block (new; NULL when out of memory,
+ * never an error result that reads as a success), and a call's log line (stderr, and to the
+ * client at lvl when to_client). */
+json_t *mcp__text_result(const char *text, int is_error);
+/* The text block of a tool's result: the compact payload (new, free()), with the node's
+ * motebit tag for motebit_* tools; NULL when out of memory. */
+char *mcp__result_text(const mcp_server *srv, const char *tool, const json_t *payload);
+void mcp__call_log_line(mcp_req *r, const char *line, mcp_log_level lvl, int to_client);
+
 /* call.c */
 /* result, or NULL + error; or NULL with *taken 1: the call answers r itself later (its record
  * commits asynchronously) and r must not be touched again. taken NULL (a task's own call): the
