@@ -147,11 +147,16 @@ step('tools listed as <upstream>__<tool> with the upstream schemas', async () =>
     ...(await listAll(directFs)).map((t) => ['fs', t])];
   // conditional tools (elicitation) are registered after initialize and announced by
   // list_changed, which workledger relays: poll until they are there
+  // a tool its config denies is not listed (tools/list never lists a denied tool); called by
+  // name it still gets a signed denial (below)
+  const denied = (u, t) => u === 'fs' && t.name === 'write_file';
+  const listed = theirs.filter(([u, t]) => !denied(u, t));
   const ours = await until('every upstream tool listed', async () => {
     const l = await listAll(wl);
-    return theirs.every(([u, t]) => l.some((o) => o.name === `${u}__${t.name}`)) && l;
+    return listed.every(([u, t]) => l.some((o) => o.name === `${u}__${t.name}`)) && l;
   });
-  for (const [u, t] of theirs) {
+  assert.ok(!ours.some((o) => o.name === 'fs__write_file'), 'a denied upstream tool is not listed');
+  for (const [u, t] of listed) {
     const o = ours.find((x) => x.name === `${u}__${t.name}`);
     assert.equal(o.description, t.description, `${o.name} description`);
     assert.deepEqual(o.inputSchema, t.inputSchema, `${o.name} inputSchema`);
