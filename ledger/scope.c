@@ -11,7 +11,8 @@
  * last step as an ordinary job. Between steps the writer waits for the calling thread, so a
  * scope must only span short work (no user interaction, no child process): the MCP core opens
  * one around each handler that is not long-running, and long handlers join it only for their
- * final writes. */
+ * final writes. ledger_scope_commit_async() ends a scope without waiting: the writer calls the
+ * caller's callback after the batch's COMMIT (scope_async_complete). */
 #include "ledger/ledger_int.h"
 
 #include <stdlib.h>

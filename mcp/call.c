@@ -8,8 +8,10 @@
  * (spec/mcp.md "One call, one transaction"): a ledger call scope is open around everything the
  * call writes (approval use, the handler's writes, the decision, the call record, the receipt,
  * the replay row), the receipt is signed on this thread, and record.c commits it all at once
- * before the result goes back to the transport; if anything fails, nothing is kept and the
- * client gets a JSON-RPC error. It does not parse JSON-RPC (server.c). */
+ * before the result goes back to the transport: the whole response is built here and the
+ * Store's writer thread writes it once the group commit is durable (call_done; over stdio the
+ * answers of one commit in one write), so no thread waits for the commit. If anything fails,
+ * nothing is kept and the client gets a JSON-RPC error. It does not parse JSON-RPC (server.c). */
 #include "config/config.h"
 #include "crypto/artifacts.h"
 #include "crypto/jschema.h"
