@@ -24,7 +24,8 @@ extern char **environ;
 #define STDERR_KEEP 2048 /* bytes of stderr kept for the failure message */
 #define STDERR_SHOW 300  /* bytes of it shown */
 
-static int command_route(const json_t *config, const json_t *required, mcp_route *out)
+int mcp_executor_route_typed(const json_t *config, const json_t *required, const char *type,
+                             mcp_route *out)
 {
   const json_t *ex = mcp_config_executors(config);
   const json_t *spec = NULL;
@@ -49,11 +50,16 @@ static int command_route(const json_t *config, const json_t *required, mcp_route
     spec = name ? json_object_get(ex, name) : NULL;
   }
   if (!spec || !mcp_config_executor_is_task(name) ||
-      strcmp(mcp_config_str(spec, "type", ""), "command") != 0)
+      strcmp(mcp_config_str(spec, "type", ""), type) != 0)
     return 0;
   out->spec = spec;
   snprintf(out->name, sizeof out->name, "%s", name);
   return 1;
+}
+
+static int command_route(const json_t *config, const json_t *required, mcp_route *out)
+{
+  return mcp_executor_route_typed(config, required, "command", out);
 }
 
 typedef struct buf {

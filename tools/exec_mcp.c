@@ -18,33 +18,7 @@
 
 static int mcp_route_fn(const json_t *config, const json_t *required, mcp_route *out)
 {
-  const json_t *ex = mcp_config_executors(config), *spec = NULL;
-  const char *name = NULL;
-  if (!json_is_object(ex) || mcp_config_task_executor_count(config) == 0)
-    return 0;
-  if (json_array_size(required) == 0) {
-    if ((spec = json_object_get(ex, "default"))) {
-      name = "default";
-    } else if (mcp_config_task_executor_count(config) == 1) {
-      const char *k;
-      json_t *v;
-      json_object_foreach((json_t *)ex, k, v) {
-        if (mcp_config_executor_is_task(k)) {
-          name = k;
-          spec = v;
-        }
-      }
-    }
-  } else if (json_array_size(required) == 1) {
-    name = json_string_value(json_array_get(required, 0));
-    spec = name ? json_object_get(ex, name) : NULL;
-  }
-  if (!spec || !mcp_config_executor_is_task(name) ||
-      strcmp(mcp_config_str(spec, "type", ""), "mcp") != 0)
-    return 0;
-  out->spec = spec;
-  snprintf(out->name, sizeof out->name, "%s", name);
-  return 1;
+  return mcp_executor_route_typed(config, required, "mcp", out);
 }
 
 /* The text of a CallToolResult (new): its text blocks joined by "\n", else structuredContent

@@ -95,6 +95,12 @@ extern const mcp_executor mcp_executor_delegate;
 extern const mcp_executor mcp_executor_chat; /* tools/chat.c: the chat backend (executors.chat) */
 extern const mcp_executor mcp_executor_mcp;  /* tools/exec_mcp.c: a call on a live upstream */
 
+/* The routing rule of the executor types configured by name (tools/exec_command.c): the
+ * executor `required` names (one capability), else "default", else the only task executor;
+ * 1 with out filled when that executor's "type" is `type`, else 0. config and required borrowed. */
+int mcp_executor_route_typed(const json_t *config, const json_t *required, const char *type,
+                             mcp_route *out);
+
 /* Longest delegation chain (tokens, root first) a task may carry or create (spec/mcp.md §3.1.1);
  * equal to the receipt nesting limit, so a chain and its receipts have the same depth. */
 #define MCP_DELEGATION_MAX_CHAIN 10
