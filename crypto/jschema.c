@@ -34,6 +34,117 @@ static pthread_mutex_t re_lock = PTHREAD_MUTEX_INITIALIZER;
 static re_entry *re_head;
 static size_t re_count;
 
+/* Whether a pattern is safe to hand to regcomp. glibc builds its automaton by copying the
+ * subexpression a repetition applies to, so stacked quantifiers ("a++++") and nested bounded
+ * repetitions ("(a{1,200}){1,200}") cost memory exponential in the pattern's length: a schema
+ * from an upstream server or a config file must not be able to exhaust us. The estimate walks the
+ * pattern as ERE atoms, groups and quantifiers, multiplies an atom's cost by its repetition bound
+ * (2 for '*', '+' and '?'), and refuses a quantifier that follows another one (ECMAScript rejects
+ * those too, except the lazy '?', which POSIX does not have) and any estimate above the limit. */
+#define RE_MAX_PATTERN 1024
+#define RE_MAX_COST 16384.0
+#define RE_MAX_DEPTH 32
+
+static int re_bound(const char **pp, double *mul)
+{
+  const char *p = *pp + 1; /* past '{' */
+  long lo = 0, hi;
+  if (*p < '0' || *p > '9')
+    return 0;
+  while (*p >= '0' && *p <= '9' && lo <= 10000)
+    lo = lo * 10 + (*p++ - '0');
+  hi = lo;
+  if (*p == ',') {
+    p++;
+    if (*p >= '0' && *p <= '9') {
+      hi = 0;
+      while (*p >= '0' && *p <= '9' && hi <= 10000)
+        hi = hi * 10 + (*p++ - '0');
+    } else {
+      hi = lo + 1; /* {m,}: m copies and a star */
+    }
+  }
+  if (*p != '}' || lo > 10000 || hi > 10000 || hi < lo)
+    return 0;
+  *mul = hi > 1 ? (double)hi : 2.0;
+  *pp = p;
+  return 1;
+}
+
+static int re_sane(const char *pat)
+{
+  double cost[RE_MAX_DEPTH + 1] = {0}, last[RE_MAX_DEPTH + 1] = {0};
+  int depth = 0, quantified = 1; /* at the start, a quantifier has nothing to repeat */
+  if (strlen(pat) > RE_MAX_PATTERN)
+    return 0;
+  for (const char *p = pat; *p; p++) {
+    double mul = 0, atom = 1;
+    switch (*p) {
+    case '*':
+    case '+':
+    case '?': mul = 2; break;
+    case '{':
+      if (!re_bound(&p, &mul))
+        return 0;
+      break;
+    case '(':
+      if (++depth > RE_MAX_DEPTH)
+        return 0;
+      cost[depth] = last[depth] = 0;
+      quantified = 1;
+      continue;
+    case ')':
+      if (depth == 0)
+        return 0;
+      atom = cost[depth--] + 1;
+      break;
+    case '|':
+    case '^':
+    case '$':
+      quantified = 1;
+      last[depth] = 0;
+      cost[depth] += 1;
+      continue;
+    case '\\':
+      if (!*++p)
+        return 0;
+      break;
+    case '[':
+      p++;
+      if (*p == '^')
+        p++;
+      if (*p == ']')
+        p++;
+      while (*p && *p != ']') {
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+          const char *end = strchr(p + 2, p[1]);
+          if (!end || end[1] != ']')
+            return 0;
+          p = end + 1;
+        }
+        p++;
+      }
+      if (!*p)
+        return 0;
+      break;
+    default: break;
+    }
+    if (mul > 0) { /* a quantifier repeats the atom before it */
+      if (quantified)
+        return 0;
+      cost[depth] += last[depth] * (mul - 1);
+      quantified = 1;
+    } else {
+      last[depth] = atom;
+      cost[depth] += atom;
+      quantified = 0;
+    }
+    if (cost[depth] > RE_MAX_COST)
+      return 0;
+  }
+  return depth == 0;
+}
+
 static const re_entry *re_get(const char *pattern)
 {
   re_entry *e;
@@ -49,7 +160,7 @@ static const re_entry *re_get(const char *pattern)
         free(e);
         e = NULL;
       } else {
-        e->ok = regcomp(&e->re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
+        e->ok = re_sane(pattern) && regcomp(&e->re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
         e->next = re_head;
         re_head = e;
         re_count++;

@@ -89,12 +89,57 @@ START_TEST(combinators_and_refs)
 }
 END_TEST
 
+START_TEST(pattern_cost)
+{
+  /* patterns whose glibc automaton would grow exponentially are refused before regcomp; the
+   * ordinary ones schemas use still compile and match */
+  static const char *refused[] = {
+      "^[a-z]++++++++++++++++++++++++++++++++++++++++$",
+      "(a{1,200}){1,200}",
+      "((a{1,30}){1,30}){1,30}",
+      "a**",
+      "*a",
+      "a{2,1}",
+      "a{20000}",
+      "[a-z",
+      "a)",
+      "(a",
+  };
+  static const char *kept[] = {
+      "^sha256:[a-f0-9]{64}$",
+      "^[A-Za-z0-9_-]{1,128}$",
+      "^(did:key:z[1-9A-HJ-NP-Za-km-z]+)$",
+      "^[[:alpha:]]+( [[:alpha:]]+)*$",
+      "^.{0,4096}$",
+      "^[]a]+$",
+      "^a\\+b$",
+  };
+  seal_jschema_err e;
+  char schema[256];
+  for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+    json_t *s = json_pack("{s:s,s:s}", "type", "string", "pattern", refused[i]);
+    ck_assert_int_eq(seal_jschema_check(s, &e), SEAL_JSCHEMA_BADSCHEMA);
+    ck_assert_ptr_nonnull(strstr(e.msg, "does not compile"));
+    json_decref(s);
+  }
+  for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+    json_t *s = json_pack("{s:s,s:s}", "type", "string", "pattern", kept[i]);
+    ck_assert_msg(seal_jschema_check(s, &e) == SEAL_JSCHEMA_OK, "%s: %s", kept[i], e.msg);
+    json_decref(s);
+  }
+  snprintf(schema, sizeof schema, "{\"type\":\"string\",\"pattern\":\"^[]a]+$\"}");
+  ck_assert_int_eq(v(schema, "\"a]a\"", &e), 0);
+  ck_assert_int_eq(v(schema, "\"ab\"", &e), SEAL_JSCHEMA_INVALID);
+}
+END_TEST
+
 Suite *jschema_suite(void)
 {
   Suite *s = suite_create("jschema");
   TCase *tc = tcase_create("validate");
   tcase_add_test(tc, keywords);
   tcase_add_test(tc, combinators_and_refs);
+  tcase_add_test(tc, pattern_cost);
   suite_add_tcase(s, tc);
   return s;
 }
