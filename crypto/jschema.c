@@ -34,15 +34,17 @@ static pthread_mutex_t re_lock = PTHREAD_MUTEX_INITIALIZER;
 static re_entry *re_head;
 static size_t re_count;
 
-/* Whether a pattern is safe to hand to regcomp. glibc builds its automaton by copying the
- * subexpression a repetition applies to, so stacked quantifiers ("a++++") and nested bounded
- * repetitions ("(a{1,200}){1,200}") cost memory exponential in the pattern's length: a schema
- * from an upstream server or a config file must not be able to exhaust us. The estimate walks the
- * pattern as ERE atoms, groups and quantifiers, multiplies an atom's cost by its repetition bound
- * (2 for '*', '+' and '?'), and refuses a quantifier that follows another one (ECMAScript rejects
- * those too, except the lazy '?', which POSIX does not have) and any estimate above the limit. */
+/* What a pattern would cost regcomp, or 0 when it must not be compiled. glibc builds its
+ * automaton by copying the subexpression a repetition applies to: "a{n}" costs n copies, "a{m,n}"
+ * grows with (n - m) squared (nested optionals: ".{0,1000}" takes 17 MB, ".{0,4096}" 270 MB), and
+ * stacked quantifiers ("a++++") or nested bounds ("(a{1,127}){1,127}", 54 MB) multiply. A schema
+ * from an upstream server or a config file must not be able to exhaust us, so the estimate walks
+ * the pattern as ERE atoms, groups and quantifiers, multiplies an atom's cost by its repetition's,
+ * and refuses a quantifier that follows another one (ECMAScript rejects those too, except the lazy
+ * '?', which POSIX does not have), unbalanced groups and brackets, and any estimate above
+ * RE_MAX_COST (about 4 MB of automaton at worst). */
 #define RE_MAX_PATTERN 1024
-#define RE_MAX_COST 16384.0
+#define RE_MAX_COST 32768.0
 #define RE_MAX_DEPTH 32
 
 static int re_bound(const char **pp, double *mul)
@@ -66,12 +68,12 @@ static int re_bound(const char **pp, double *mul)
   }
   if (*p != '}' || lo > 10000 || hi > 10000 || hi < lo)
     return 0;
-  *mul = hi > 1 ? (double)hi : 2.0;
+  *mul = (double)lo + (double)(hi - lo) * (double)(hi - lo) / 7.0 + 1.0;
   *pp = p;
   return 1;
 }
 
-static int re_sane(const char *pat)
+static double re_cost(const char *pat)
 {
   double cost[RE_MAX_DEPTH + 1] = {0}, last[RE_MAX_DEPTH + 1] = {0};
   int depth = 0, quantified = 1; /* at the start, a quantifier has nothing to repeat */
@@ -142,33 +144,50 @@ static int re_sane(const char *pat)
     if (cost[depth] > RE_MAX_COST)
       return 0;
   }
-  return depth == 0;
+  return depth == 0 ? cost[0] + 1 : 0;
 }
 
-static const re_entry *re_get(const char *pattern)
+/* The compiled form of a pattern: from the cache when it is there; else compiled and, while the
+ * cache has room (RE_CACHE entries), kept. Returns the entry to match with, or NULL when the
+ * pattern is refused or does not compile. The cache holds at most RE_CACHE entries and
+ * RE_CACHE_COST of estimated automaton. A pattern compiled past the cache's room is returned in
+ * *tmp, which the caller frees with re_drop after matching; cached entries live for the process. */
+#define RE_CACHE 256
+#define RE_CACHE_COST (16 * RE_MAX_COST)
+static double re_cached_cost;
+
+static const re_entry *re_get(const char *pattern, re_entry **tmp)
 {
   re_entry *e;
+  *tmp = NULL;
   pthread_mutex_lock(&re_lock);
   for (e = re_head; e; e = e->next)
     if (strcmp(e->pattern, pattern) == 0)
       break;
-  if (!e && re_count < 256) {
-    e = calloc(1, sizeof *e);
-    if (e) {
-      e->pattern = strdup(pattern);
-      if (!e->pattern) {
-        free(e);
-        e = NULL;
-      } else {
-        e->ok = re_sane(pattern) && regcomp(&e->re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
-        e->next = re_head;
-        re_head = e;
-        re_count++;
-      }
+  if (!e && (e = calloc(1, sizeof *e)) != NULL) {
+    double cost = re_cost(pattern);
+    e->ok = cost > 0 && regcomp(&e->re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
+    if (re_count < RE_CACHE && re_cached_cost + cost <= RE_CACHE_COST &&
+        (e->pattern = strdup(pattern)) != NULL) {
+      e->next = re_head;
+      re_head = e;
+      re_count++;
+      re_cached_cost += cost;
+    } else {
+      *tmp = e;
     }
   }
   pthread_mutex_unlock(&re_lock);
-  return e;
+  return e && e->ok ? e : NULL;
+}
+
+static void re_drop(re_entry *tmp)
+{
+  if (tmp) {
+    if (tmp->ok)
+      regfree(&tmp->re);
+    free(tmp);
+  }
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -458,15 +477,19 @@ static int validate_string(vctx *c, const json_t *s, const json_t *v)
   }
   if (pat) {
     const re_entry *re;
+    re_entry *tmp;
+    int matched;
     if (!json_is_string(pat))
       return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern must be a string");
-    re = re_get(json_string_value(pat));
-    if (!re || !re->ok)
-      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern \"%.100s\" does not compile",
-                  json_string_value(pat));
     if (strlen(str) != blen)
       return fail(c, SEAL_JSCHEMA_INVALID, "string contains NUL");
-    if (regexec(&re->re, str, 0, NULL, 0) != 0)
+    re = re_get(json_string_value(pat), &tmp);
+    if (!re)
+      return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern \"%.100s\" does not compile",
+                  json_string_value(pat));
+    matched = regexec(&re->re, str, 0, NULL, 0) == 0;
+    re_drop(tmp);
+    if (!matched)
       return fail(c, SEAL_JSCHEMA_INVALID, "string does not match pattern \"%.100s\"",
                   json_string_value(pat));
   }
@@ -709,8 +732,10 @@ static int check_walk(vctx *c, const json_t *s, int depth)
         rc = fail(c, SEAL_JSCHEMA_BADSCHEMA, "unresolvable $ref \"%.100s\"",
                   json_string_value(val));
     } else if (strcmp(k, "pattern") == 0 && json_is_string(val)) {
-      const re_entry *re = re_get(json_string_value(val));
-      if (!re || !re->ok)
+      re_entry *tmp;
+      const re_entry *re = re_get(json_string_value(val), &tmp);
+      re_drop(tmp);
+      if (!re)
         rc = fail(c, SEAL_JSCHEMA_BADSCHEMA, "pattern \"%.100s\" does not compile",
                   json_string_value(val));
     } else if (strcmp(k, "enum") == 0 || strcmp(k, "const") == 0 || strcmp(k, "default") == 0 ||
