@@ -49,7 +49,7 @@ void seal_buf_put(seal_buf *b, const void *data, size_t len)
   if (b->oom)
     return;
   if (b->len + len + 1 > b->cap) {
-    size_t ncap = b->cap ? b->cap : 256;
+    size_t ncap = b->cap ? b->cap : 4096; /* one allocation for most texts: a receipt is ~1.5 KB */
     char *n;
     while (ncap < b->len + len + 1)
       ncap *= 2;
