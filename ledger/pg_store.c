@@ -103,6 +103,15 @@ int ledger__pg_conn_open(lconn **out, const char *uri, int read_only, const ledg
   const char *st = getenv("WORKLEDGER_PG_STATEMENT_TIMEOUT_MS");
   long ms = st ? strtol(st, NULL, 10) : 0;
   p->statement_timeout_ms = ms > 0 && ms <= 86400000 ? (int)ms : 30000;
+  const char *why;
+  if (ledger__pq_load(&why) != 0) {
+    char shown[512];
+    ledger_store_display(shown, sizeof shown, uri);
+    ledger__errf(err, LEDGER_ERROR, SQLITE_CANTOPEN, "cannot open the PostgreSQL Store %s: %s",
+                 shown, why);
+    ledger__conn_close(c);
+    return LEDGER_ERROR;
+  }
   p->conn = PQconnectdb(uri);
   p->gen = 1;
   if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
