@@ -484,9 +484,11 @@ static int validate_string(vctx *c, const json_t *s, const json_t *v)
     if (strlen(str) != blen)
       return fail(c, SEAL_JSCHEMA_INVALID, "string contains NUL");
     re = re_get(json_string_value(pat), &tmp);
-    if (!re)
+    if (!re) {
+      re_drop(tmp);
       return fail(c, SEAL_JSCHEMA_BADSCHEMA, "schema: pattern \"%.100s\" does not compile",
                   json_string_value(pat));
+    }
     matched = regexec(&re->re, str, 0, NULL, 0) == 0;
     re_drop(tmp);
     if (!matched)
