@@ -46,6 +46,7 @@ static size_t re_count;
 #define RE_MAX_PATTERN 1024
 #define RE_MAX_COST 32768.0
 #define RE_MAX_DEPTH 32
+#define RE_MAX_BOUND 10000 /* the largest m or n of a {m,n} */
 
 static int re_bound(const char **pp, double *mul)
 {
@@ -53,20 +54,20 @@ static int re_bound(const char **pp, double *mul)
   long lo = 0, hi;
   if (*p < '0' || *p > '9')
     return 0;
-  while (*p >= '0' && *p <= '9' && lo <= 10000)
+  while (*p >= '0' && *p <= '9' && lo <= RE_MAX_BOUND)
     lo = lo * 10 + (*p++ - '0');
   hi = lo;
   if (*p == ',') {
     p++;
     if (*p >= '0' && *p <= '9') {
       hi = 0;
-      while (*p >= '0' && *p <= '9' && hi <= 10000)
+      while (*p >= '0' && *p <= '9' && hi <= RE_MAX_BOUND)
         hi = hi * 10 + (*p++ - '0');
     } else {
       hi = lo + 1; /* {m,}: m copies and a star */
     }
   }
-  if (*p != '}' || lo > 10000 || hi > 10000 || hi < lo)
+  if (*p != '}' || lo > RE_MAX_BOUND || hi > RE_MAX_BOUND || hi < lo)
     return 0;
   *mul = (double)lo + (double)(hi - lo) * (double)(hi - lo) / 7.0 + 1.0;
   *pp = p;

@@ -138,8 +138,8 @@ static int maybe_in_repo(const char *dir)
   if (g && *g)
     return 1;
   if (dir) {
-    if (strlen(dir) >= sizeof path - 8)
-      return 1; /* let git decide */
+    if (dir[0] != '/' || strlen(dir) >= sizeof path - 8)
+      return 1; /* relative or very long: let git decide */
     snprintf(path, sizeof path, "%s", dir);
   } else if (!getcwd(path, sizeof path - 8)) {
     return 1;
