@@ -32,7 +32,7 @@
 #define LEDGER_WUR
 #endif
 
-#define LEDGER_SCHEMA_VERSION 3
+#define LEDGER_SCHEMA_VERSION 4
 #define LEDGER_APPLICATION_ID 0x574c4447 /* "WLDG" */
 #define LEDGER_ID_MAX 128                /* max length of any id we store, incl. NUL */
 #define LEDGER_TS_LEN 24                 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */

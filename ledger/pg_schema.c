@@ -41,7 +41,7 @@ static const char pg_tables[] =
     "CREATE TABLE events("
     " run_id " T " NOT NULL REFERENCES runs(run_id),"
     " seq BIGINT NOT NULL CHECK(seq >= 1),"
-    " event_id " T " NOT NULL UNIQUE,"
+    " event_id " T " NOT NULL,"
     " event_kind " T " NOT NULL REFERENCES kind_versions(event_kind),"
     " occurred_at " T " NOT NULL,"
     " idempotency_key " T " NOT NULL CHECK(length(idempotency_key) >= 1),"
@@ -250,6 +250,14 @@ int ledger__pg_migrate(lconn *c, ledger_err *err)
         (rc = ledger__register_builtins(c, err)) || (rc = ledger__pg_exec(c, sql, err)))
       goto fail;
   }
+  /* version 4 (spec/store.md "Schema version 4"): no UNIQUE index on event_id, which (run_id,
+   * seq) already implies and nothing reads; the SQLite step also rebuilds its events table */
+  if (ver >= 1 && ver < 4 &&
+      (rc = ledger__pg_exec(c,
+                            "ALTER TABLE events DROP CONSTRAINT IF EXISTS events_event_id_key;"
+                            " UPDATE wl_meta SET value = '4' WHERE key = 'schema_version'",
+                            err)))
+    goto fail;
   /* later schema versions: their migration steps go here, each raising schema_version */
   return ledger__pg_exec(c, "COMMIT", err);
 fail:

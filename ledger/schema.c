@@ -104,6 +104,38 @@ static const char schema_v3[] =
     " created_at TEXT NOT NULL);"
     "PRAGMA user_version=3;";
 
+/* Version 4: events in an ordinary rowid table, without the UNIQUE index on event_id
+ * (spec/store.md "Schema version 4"). A WITHOUT ROWID table keeps at most about 1000 bytes of a
+ * row on its b-tree page and spills the rest to an overflow page of its own, so every event of
+ * 1-2 KB took a leaf share plus one 4 KiB overflow page; a rowid table keeps such rows whole, two
+ * or three to a page. event_id is a hash over the run and seq among the rest, so (run_id, seq)
+ * already makes it unique, and nothing looks an event up by it: its index was a random-order
+ * b-tree written on every append and never read. The rows are copied as they are (same bytes,
+ * same hashes); the trigger on runs that names events is dropped first and recreated with the
+ * table's own triggers by schema_objects. */
+static const char schema_v4[] =
+    "DROP TRIGGER IF EXISTS runs_close_needs_event;"
+    "CREATE TABLE events_v4("
+    " run_id TEXT NOT NULL REFERENCES runs(run_id),"
+    " seq INTEGER NOT NULL CHECK(seq >= 1),"
+    " event_id TEXT NOT NULL,"
+    " event_kind TEXT NOT NULL REFERENCES kind_versions(event_kind),"
+    " occurred_at TEXT NOT NULL,"
+    " idempotency_key TEXT NOT NULL CHECK(length(idempotency_key) >= 1),"
+    " producer_id TEXT,"
+    " payload TEXT NOT NULL,"
+    " payload_hash TEXT NOT NULL,"
+    " schema_hash TEXT NOT NULL,"
+    " PRIMARY KEY(run_id, seq),"
+    " UNIQUE(run_id, idempotency_key));"
+    "INSERT INTO events_v4(run_id, seq, event_id, event_kind, occurred_at, idempotency_key,"
+    " producer_id, payload, payload_hash, schema_hash)"
+    " SELECT run_id, seq, event_id, event_kind, occurred_at, idempotency_key, producer_id, payload,"
+    " payload_hash, schema_hash FROM events ORDER BY run_id, seq;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_v4 RENAME TO events;"
+    "PRAGMA user_version=4;";
+
 /* Re-runnable parts (doctor --fix recreates what is missing). */
 static const char schema_objects[] =
     "CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at DESC, run_id);"
@@ -292,10 +324,14 @@ int ledger__migrate(lconn *c, ledger_err *err)
   if (ver < 2 && (rc = ledger__exec(c, schema_v2, err)))
     goto fail;
   if (ver < 3 && (rc = ledger__exec(c, schema_v3, err)))
-    /* kinds a later build added (chat.exchanged) are registered in older Stores too:
+    goto fail;
+  if (ver < 4 &&
+      ((rc = ledger__exec(c, schema_v4, err)) || (rc = ledger__exec(c, schema_objects, err))))
+    goto fail;
+  /* kinds a later build added (chat.exchanged) are registered in a Store this open migrated:
    * re-registering an identical kind writes nothing */
-    if (ver >= 1 && (rc = ledger__register_builtins(c, err)))
-      goto fail;
+  if (ver >= 1 && ver < LEDGER_SCHEMA_VERSION && (rc = ledger__register_builtins(c, err)))
+    goto fail;
   return ledger__exec(c, "COMMIT", err);
 fail:
   ledger__exec(c, "ROLLBACK", NULL);

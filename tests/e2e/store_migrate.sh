@@ -6,7 +6,9 @@
 # run's Motus export, projection manifest and Work Receipt are byte-identical to what the old
 # release exported, an old tool-call receipt is still shown and verifies, and new calls recorded
 # in the new layout (one mcp.call event carrying the receipt) sit beside the old ones with doctor
-# still clean. History is never rewritten: every old event is still there, unchanged.
+# still clean. History is never rewritten: every old event is still there, unchanged, column for
+# column. The events table is then in the layout of schema version 4 (a rowid table, no event_id
+# index) with its append-only triggers back in place.
 set -euo pipefail
 BIN=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 command -v python3 >/dev/null || { echo "SKIP: python3 absent"; exit 77; }
@@ -20,7 +22,8 @@ unset MOTUS_KERNEL_STORE_PATH MOTUS_STORE_PATH
 "$BIN" init >/dev/null 2>&1
 cp "$VEC/kernel-store.db" .motus/kernel-store.db
 rm -f .motus/kernel-store.db-wal .motus/kernel-store.db-shm
-old_events=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*), group_concat(event_id) from events").fetchone())' "$VEC/kernel-store.db")
+COLS="run_id, seq, event_id, event_kind, occurred_at, idempotency_key, producer_id, payload, payload_hash, schema_hash"
+python3 -c 'import json,sqlite3,sys; print(json.dumps(sqlite3.connect(sys.argv[1]).execute("select " + sys.argv[2] + " from events order by run_id, seq").fetchall()))' "$VEC/kernel-store.db" "$COLS" >old-events.json
 
 "$BIN" doctor >doctor.txt || { cat doctor.txt; echo "FAIL: doctor on the migrated Store"; exit 1; }
 grep -q 'schema version [0-9]* (this build' doctor.txt
@@ -62,15 +65,34 @@ ev = [json.loads(x) for (x,) in db.execute("select payload from events where eve
 new = [e for e in ev if e.get("invocation_id") == rc["invocation_id"]]
 assert len(new) == 1 and new[0]["receipt"] == rc, new
 PY
-now_old=$(python3 - "$old_events" <<'PY'
-import sqlite3, sys
-n, ids = eval(sys.argv[1])
+now_old=$(python3 - "$COLS" <<'PY'
+import json, sqlite3, sys
+old = [tuple(r) for r in json.load(open("old-events.json"))]
 db = sqlite3.connect(".motus/kernel-store.db")
-have = {r[0] for r in db.execute("select event_id from events")}
-missing = [i for i in ids.split(",") if i not in have]
-print("missing" if missing else "kept")
+have = set(db.execute("select " + sys.argv[1] + " from events"))
+print("kept" if old and all(r in have for r in old) else "missing")
 PY
 )
 [ "$now_old" = kept ] || { echo "FAIL: old events were rewritten or lost"; exit 1; }
+# schema version 4: events in a rowid table, no index on event_id; an UPDATE is still refused
+python3 - <<'PY'
+import sqlite3
+db = sqlite3.connect(".motus/kernel-store.db")
+assert db.execute("pragma user_version").fetchone()[0] >= 4
+sql = db.execute("select sql from sqlite_master where type='table' and name='events'").fetchone()[0]
+assert "WITHOUT ROWID" not in sql.upper(), sql
+idx = [r[0] for r in db.execute("select name from pragma_index_list('events')")]
+cols = {n: [c[2] for c in db.execute("select * from pragma_index_info(?)", (n,))] for n in idx}
+assert sorted(map(tuple, cols.values())) == [("run_id", "idempotency_key"), ("run_id", "seq")], cols
+trig = {r[0] for r in db.execute("select name from sqlite_master where type='trigger'")}
+assert {"events_no_update", "events_no_delete", "events_open_run", "events_contiguous",
+        "runs_close_needs_event"} <= trig, trig
+row = db.execute("select run_id, seq, idempotency_key from events order by rowid desc limit 1").fetchone()
+try:
+    db.execute("update events set payload = '{}' where run_id = ? and seq = ?", row[:2])
+    raise SystemExit("an event was updated")
+except sqlite3.IntegrityError as e:
+    assert "append-only" in str(e), e
+PY
 "$BIN" doctor >doctor2.txt || { cat doctor2.txt; echo "FAIL: doctor after new calls"; exit 1; }
 echo "PASS store_migrate: v1 Store migrated, exports byte-identical, old and new receipts found"
