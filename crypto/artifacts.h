@@ -103,6 +103,12 @@ int seal_sign_execution_receipt(json_t **out, const json_t *body, const seal_key
                                 seal_err *err) SEAL_WUR;
 int seal_sign_tool_invocation_receipt(json_t **out, const json_t *body, const seal_key *key,
                                       seal_err *err) SEAL_WUR;
+/* As seal_sign_tool_invocation_receipt, but signs `body` itself instead of a copy: `body` is
+ * stolen (set as *out on success, released on failure), and it must already hold the key's
+ * `public_key` and the b64 `suite` (SEAL_EINVAL otherwise). For the receipt of every call, built
+ * to be signed. */
+int seal_sign_tool_invocation_receipt_own(json_t **out, json_t *body, const seal_key *key,
+                                          seal_err *err) SEAL_WUR;
 int seal_sign_approval_decision(json_t **out, const json_t *body, const seal_key *key,
                                 seal_err *err) SEAL_WUR;
 int seal_sign_delegation_token(json_t **out, const json_t *body, const seal_key *key,

@@ -83,9 +83,16 @@ static void put_string(writer *w, const char *str, size_t len)
   seal_buf_putc(&w->b, '"');
   while (i < len) {
     unsigned cp;
-    size_t n = utf8_next(s + i, len - i, &cp);
+    size_t n;
     const char *esc = NULL;
     char seq[16];
+    /* printable ASCII that needs no escape (the common case): no UTF-8 decoding */
+    if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' &&
+        (s[i] != '/' || !(w->flags & JSON_ESCAPE_SLASH))) {
+      i++;
+      continue;
+    }
+    n = utf8_next(s + i, len - i, &cp);
     if (n == 0) {
       w->bad = 1;
       return;

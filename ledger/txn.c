@@ -289,19 +289,29 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   if (!use_hashed) {
     const char *reqtxt = (const char *)db_column_text(st, 0);
     json_t *req = json_loads(reqtxt, 0, NULL);
+    /* a prepared event that was hashed keeps only its text: parsed again in this rare case */
+    json_t *parsed = e->payload ? NULL : json_loadb(e->payload_txt, e->payload_len, 0, NULL);
+    const json_t *payload = e->payload ? e->payload : parsed;
     size_t i;
     json_t *m;
     ledger__kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
+    if (!payload) {
+      json_decref(req);
+      db_reset(st);
+      return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+    }
     json_array_foreach(req, i, m) {
-      if (!json_object_get(e->payload, json_string_value(m))) {
+      if (!json_object_get(payload, json_string_value(m))) {
         rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
                           json_string_value(m));
         json_decref(req);
+        json_decref(parsed);
         db_reset(st);
         return rc;
       }
     }
     json_decref(req);
+    json_decref(parsed);
   }
   db_reset(st);
   /* seq */
@@ -469,6 +479,10 @@ int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep
                                p->hashed_has_producer ? p->hashed_producer : NULL,
                                p->hashed_schema);
       p->hashed_ok = 1;
+      /* the writer needs the text only: the tree is released here, on the caller's thread,
+       * not on the writer's (spec/store.md "One call, one transaction") */
+      json_decref(p->payload);
+      p->payload = NULL;
     }
   }
   *out = p;

@@ -89,12 +89,12 @@ static json_t *make_receipt(call_state *cs)
                          "status", cs->status, "args_hash", cs->args_hash, "result_hash",
                          cs->result_hash, "invocation_origin", origin, "suite", SEAL_SUITE_B64);
   memset(&serr, 0, sizeof serr);
-  if (!rc || seal_sign_tool_invocation_receipt(&signed_rc, rc, srv->key, &serr) != SEAL_OK) {
-    mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s", serr.msg);
-    json_decref(rc);
+  /* rc is stolen: signed in place, no copy */
+  if (!rc || seal_sign_tool_invocation_receipt_own(&signed_rc, rc, srv->key, &serr) != SEAL_OK) {
+    mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s",
+            rc ? serr.msg : "out of memory");
     return NULL;
   }
-  json_decref(rc);
   return signed_rc;
 }
 
@@ -103,6 +103,7 @@ static json_t *make_receipt(call_state *cs)
 typedef struct deferred {
   mcp_req *r;
   char *text; /* the JSON-RPC response (new) */
+  size_t len; /* strlen(text), measured on the calling thread */
   char tool[64];
   char invocation_id[SEAL_SOVEREIGN_ID];
   char line[300]; /* the log line of the call, "" when nobody wants it */
@@ -128,11 +129,11 @@ static void outbox_flush(void)
     for (run_end = d;
          run_end && run_end->r->emit == d->r->emit && run_end->r->payload == d->r->payload;
          run_end = run_end->next)
-      len += strlen(run_end->text) + 1;
+      len += run_end->len + 1;
     buf = d->next == run_end ? NULL : malloc(len);
     if (buf) {
       for (deferred *e = d; e != run_end; e = e->next) {
-        size_t n = strlen(e->text);
+        size_t n = e->len;
         memcpy(buf + at, e->text, n);
         at += n;
         buf[at++] = '\n';
@@ -144,7 +145,7 @@ static void outbox_flush(void)
       mcp_req *r = d->r;
       nx = d->next;
       if (!buf) /* one answer, or no memory to join them: one at a time */
-        r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
+        r->emit(d->text, d->len, MCP_EMIT_FINAL, r->payload);
       free(d->text);
       free(d);
       mcp__req_done(r);
@@ -200,7 +201,7 @@ static void call_done(int rc, const char *err, int last, void *arg)
     d = NULL;
   } else {
     mcp__call_log_line(r, d->line, d->lvl, d->to_client);
-    r->emit(d->text, strlen(d->text), MCP_EMIT_FINAL, r->payload);
+    r->emit(d->text, d->len, MCP_EMIT_FINAL, r->payload);
   }
   if (d) {
     free(d->text);
@@ -239,6 +240,8 @@ static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json
     msg = mcp__result_msg(cs->r->id, result); /* result stolen */
     d->text = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
     json_decref(msg);
+    if (d->text)
+      d->len = strlen(d->text);
     if (!d->text) {
       free(d);
       json_decref(receipt);

@@ -364,11 +364,48 @@ START_TEST(text_front_door)
 }
 END_TEST
 
+/* The in-place signer gives the same signed bytes as the copying one and refuses a body whose
+ * public_key or suite is not the signer's (it is released either way: ASan/LSan see a leak). */
+START_TEST(sign_receipt_in_place)
+{
+  seal_key *k = key_seq(0x02);
+  json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "invocation_id",
+                           "inv-2", "task_id", "task-2", "motebit_id", "m", "device_id", "d",
+                           "tool_name", "motebit_identity", "started_at", (json_int_t)1,
+                           "completed_at", (json_int_t)2, "status", "completed", "args_hash",
+                           "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                           "result_hash",
+                           "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                           "public_key", seal_key_pk_hex(k), "suite", SEAL_SUITE_B64);
+  json_t *copied = NULL, *own = NULL, *bad = NULL;
+  seal_err err = {0};
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt(&copied, body, k, NULL), SEAL_OK);
+  json_t *wrong = json_deep_copy(body);
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_own(&own, body, k, NULL), SEAL_OK);
+  ck_assert_ptr_eq(own, body); /* signed in place */
+  char *a = seal_json_dumps(copied, JSON_COMPACT | JSON_SORT_KEYS);
+  char *b = seal_json_dumps(own, JSON_COMPACT | JSON_SORT_KEYS);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  seal_key *other = key_seq(0x03);
+  json_object_set_new(wrong, "public_key", json_string(seal_key_pk_hex(other)));
+  seal_key_free(other);
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_own(&bad, wrong, k, &err), SEAL_EINVAL);
+  ck_assert_ptr_null(bad);
+  ck_assert_ptr_nonnull(strstr(err.msg, "public_key"));
+  json_decref(copied);
+  json_decref(own);
+  seal_key_free(k);
+}
+END_TEST
+
 Suite *suite_artifacts(void)
 {
   Suite *s = suite_create("artifacts");
   TCase *tc = tcase_create("signed");
   tcase_add_test(tc, auth_token_vector);
+  tcase_add_test(tc, sign_receipt_in_place);
   tcase_add_test(tc, delegation_tokens);
   tcase_add_test(tc, identity_file);
   tcase_add_test(tc, succession);
