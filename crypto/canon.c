@@ -208,8 +208,7 @@ static int emit(seal_buf *b, const json_t *v, seal_canon_flavor fl, int depth, c
   case JSON_TRUE: seal_buf_puts(b, "true"); return SEAL_OK;
   case JSON_FALSE: seal_buf_puts(b, "false"); return SEAL_OK;
   case JSON_INTEGER:
-    snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    seal_buf_puts(b, num);
+    seal_buf_put(b, num, seal_int_text(num, (long long)json_integer_value(v)));
     return SEAL_OK;
   case JSON_REAL:
     if (fl != SEAL_CANON_JCS_REALS) /* R-CANON-007 */
@@ -294,6 +293,92 @@ int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor f
                seal_err *err)
 {
   return seal_canon_without(out, out_len, v, NULL, flavor, err);
+}
+
+/* Valid UTF-8 without NUL (what jansson accepts in a string): 1, else 0. */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i], cp, k;
+    if (c >= 0x01 && c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+      k = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+      k = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+      k = 3, cp = c & 0x07;
+    else
+      return 0;
+    for (unsigned j = 1; j <= k; j++) {
+      if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
+        return 0;
+      cp = cp << 6 | (s[i + j] & 0x3f);
+    }
+    if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    i += k + 1;
+  }
+  return 1;
+}
+
+int seal_canon_members(char **out, size_t *out_len, seal_cmember *ms, size_t n,
+                       seal_canon_flavor flavor, seal_err *err)
+{
+  /* a member first, so that the key comparators read a pointer to one as a member */
+  struct cm_ref {
+    member k;
+    const seal_cmember *m;
+  } keys[32];
+  seal_buf b = {0};
+  char num[SEAL_INT_TEXT_MAX];
+  if (n > sizeof keys / sizeof keys[0])
+    return seal_errf(err, SEAL_EINVAL, 0, "canonical JSON: more than %zu members",
+                     sizeof keys / sizeof keys[0]);
+  for (size_t i = 0; i < n; i++) {
+    keys[i].k.key = ms[i].key;
+    keys[i].k.len = strlen(ms[i].key);
+    keys[i].k.value = NULL;
+    keys[i].m = &ms[i];
+    if (!utf8_ok((const unsigned char *)ms[i].key, keys[i].k.len) ||
+        (ms[i].type == SEAL_CM_STR &&
+         !utf8_ok((const unsigned char *)ms[i].str, strlen(ms[i].str))))
+      return seal_errf(err, SEAL_EINVAL, 0, "canonical JSON: member %s is not UTF-8 text",
+                       ms[i].key);
+  }
+  qsort(keys, n, sizeof *keys, flavor == SEAL_CANON_MOTUS ? cmp_bytes : cmp_utf16);
+  seal_buf_putc(&b, '{');
+  for (size_t i = 0; i < n; i++) {
+    const seal_cmember *m = keys[i].m;
+    if (i && keys[i].k.len == keys[i - 1].k.len &&
+        !memcmp(keys[i].k.key, keys[i - 1].k.key, keys[i].k.len)) {
+      seal_buf_free(&b);
+      return seal_errf(err, SEAL_EINVAL, 0, "canonical JSON: member %s twice", m->key);
+    }
+    if (i)
+      seal_buf_putc(&b, ',');
+    seal_buf_json_string(&b, keys[i].k.key, keys[i].k.len);
+    seal_buf_putc(&b, ':');
+    if (m->type == SEAL_CM_STR)
+      seal_buf_json_string(&b, m->str, strlen(m->str));
+    else if (m->type == SEAL_CM_INT)
+      seal_buf_put(&b, num, seal_int_text(num, m->num));
+    else
+      seal_buf_put(&b, m->str, m->raw_len);
+  }
+  seal_buf_putc(&b, '}');
+  if (b.oom || !b.buf) {
+    seal_buf_free(&b);
+    return seal_errf(err, SEAL_ERROR, 0, "out of memory");
+  }
+  *out = b.buf;
+  if (out_len)
+    *out_len = b.len;
+  return SEAL_OK;
 }
 
 int seal_canon_sha256_hex(char out[SEAL_SHA256_HEX], const json_t *v, seal_canon_flavor flavor,

@@ -216,8 +216,7 @@ static void put_value(writer *w, const json_t *v, int depth)
   case JSON_TRUE: seal_buf_puts(&w->b, "true"); return;
   case JSON_FALSE: seal_buf_puts(&w->b, "false"); return;
   case JSON_INTEGER:
-    snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    seal_buf_puts(&w->b, num);
+    seal_buf_put(&w->b, num, seal_int_text(num, (long long)json_integer_value(v)));
     return;
   case JSON_REAL:
     if (seal_es_number(num, json_real_value(v)) != SEAL_OK) {

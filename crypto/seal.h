@@ -75,6 +75,16 @@ typedef enum seal_canon_flavor {
  * "-0" -> "0", "1.0" -> "1"). SEAL_OK, or SEAL_EINVAL for NaN/Infinity. */
 int seal_es_number(char out[SEAL_ES_NUMBER_MAX], double v) SEAL_WUR;
 
+/* Decimal text of `v` into `out` (at least SEAL_INT_TEXT_MAX bytes), NUL-terminated, as
+ * printf's "%lld" writes it; returns its length. Without printf's machinery: the hot paths
+ * (canonical JSON, dumps, timestamps) write several numbers per call. */
+#define SEAL_INT_TEXT_MAX 21
+size_t seal_int_text(char *out, long long v);
+
+/* Copies `src` into `dst` of `cap` bytes (cap >= 1), truncated and always NUL-terminated, as
+ * snprintf(dst, cap, "%s", src) does; returns the length copied. */
+size_t seal_strcopy(char *dst, size_t cap, const char *src);
+
 /* Serialise `v` (borrowed) canonically: no whitespace, sorted keys, raw UTF-8, only `"` `\`
  * and control characters escaped (\b \f \n \r \t short forms, others \u00xx lowercase), `/`
  * never escaped. Reals are refused (SEAL_EREAL) except in SEAL_CANON_JCS_REALS; more than
@@ -87,6 +97,25 @@ int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor f
 /* Same, but `omit_key` (may be NULL) is left out of the TOP-LEVEL object only: used for
  * "everything except signature". */
 int seal_canon_without(char **out, size_t *out_len, const json_t *v, const char *omit_key,
+                       seal_canon_flavor flavor, seal_err *err) SEAL_WUR;
+
+/* One member of an object written by seal_canon_members: a string (`str`, NUL-terminated
+ * UTF-8), an integer (`num`) or a value already in canonical text (`str`, `raw_len` bytes,
+ * emitted as they are: the caller vouches for them, e.g. the output of seal_canon). */
+typedef enum seal_cm_type { SEAL_CM_STR, SEAL_CM_INT, SEAL_CM_RAW } seal_cm_type;
+typedef struct seal_cmember {
+  const char *key; /* borrowed, NUL-terminated UTF-8; keys must be distinct */
+  seal_cm_type type;
+  const char *str; /* borrowed */
+  size_t raw_len;
+  long long num;
+} seal_cmember;
+
+/* The canonical text of the object made of `ms[0..n)`, byte for byte what seal_canon writes for
+ * the same object, without building a json_t: `ms` is sorted in place by the flavor's key order.
+ * `*out` is new (free()), `*out_len` its length. SEAL_EINVAL when a key or a string is not
+ * valid UTF-8 (or holds a NUL), or two keys are equal; SEAL_ERROR out of memory. */
+int seal_canon_members(char **out, size_t *out_len, seal_cmember *ms, size_t n,
                        seal_canon_flavor flavor, seal_err *err) SEAL_WUR;
 
 /* sha256 of the canonical bytes of `v`, as 64 lowercase hex chars into out[SEAL_SHA256_HEX]. */

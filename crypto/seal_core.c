@@ -44,7 +44,7 @@ int seal_errf(seal_err *err, int code, int cause, const char *fmt, ...)
 
 /* ---- buffer --------------------------------------------------------------------------------- */
 
-void seal_buf_put(seal_buf *b, const void *data, size_t len)
+void seal_buf_put_grow(seal_buf *b, const void *data, size_t len)
 {
   if (b->oom)
     return;
@@ -65,11 +65,6 @@ void seal_buf_put(seal_buf *b, const void *data, size_t len)
     memcpy(b->buf + b->len, data, len);
   b->len += len;
   b->buf[b->len] = '\0';
-}
-
-void seal_buf_putc(seal_buf *b, char c)
-{
-  seal_buf_put(b, &c, 1);
 }
 
 void seal_buf_puts(seal_buf *b, const char *s)
@@ -385,6 +380,31 @@ void seal_uuid4(char out[SEAL_SOVEREIGN_ID])
   h[6] = (uint8_t)(0x40 | (h[6] & 0x0f));
   h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
   uuid_format(out, h);
+}
+
+size_t seal_int_text(char *out, long long v)
+{
+  char tmp[SEAL_INT_TEXT_MAX];
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  size_t n = 0, o = 0;
+  do {
+    tmp[n++] = (char)('0' + (int)(u % 10));
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    out[o++] = '-';
+  while (n)
+    out[o++] = tmp[--n];
+  out[o] = '\0';
+  return o;
+}
+
+size_t seal_strcopy(char *dst, size_t cap, const char *src)
+{
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+  return n;
 }
 
 void seal_uuid7(char out[SEAL_SOVEREIGN_ID])

@@ -7,6 +7,7 @@
 #include "crypto/seal.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 /* Fills `err` (may be NULL) and returns `code`. */
 int seal_errf(seal_err *err, int code, int cause, const char *fmt, ...)
@@ -21,8 +22,33 @@ typedef struct seal_buf {
   int oom;
 } seal_buf;
 
-void seal_buf_put(seal_buf *b, const void *data, size_t len);
-void seal_buf_putc(seal_buf *b, char c);
+/* The slow path of the two below: grows the buffer (or marks it oom), then appends. */
+void seal_buf_put_grow(seal_buf *b, const void *data, size_t len);
+
+/* Appends `len` bytes; on out of memory the buffer keeps what it had and `oom` is set. The
+ * common case (room left) is inline: the serialisers append hundreds of pieces per call. */
+static inline void seal_buf_put(seal_buf *b, const void *data, size_t len)
+{
+  if (b->len + len + 1 > b->cap || b->oom) {
+    seal_buf_put_grow(b, data, len);
+    return;
+  }
+  if (len)
+    memcpy(b->buf + b->len, data, len);
+  b->len += len;
+  b->buf[b->len] = '\0';
+}
+
+static inline void seal_buf_putc(seal_buf *b, char c)
+{
+  if (b->len + 2 > b->cap || b->oom) {
+    seal_buf_put_grow(b, &c, 1);
+    return;
+  }
+  b->buf[b->len++] = c;
+  b->buf[b->len] = '\0';
+}
+
 void seal_buf_puts(seal_buf *b, const char *s);
 void seal_buf_free(seal_buf *b);
 /* Appends `s` as a JSON string with the canonical escapes (spec/canonical-json.md R-CANON-002). */

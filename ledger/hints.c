@@ -47,23 +47,61 @@ void ledger__kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
     }
   if (slot < 0)
     slot = l->nkinds < LEDGER_KIND_HINTS ? l->nkinds++ : LEDGER_KIND_HINTS - 1;
-  snprintf(l->kinds[slot].kind, sizeof l->kinds[slot].kind, "%s", kind);
-  snprintf(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, "%s", schema_hash);
+  seal_strcopy(l->kinds[slot].kind, sizeof l->kinds[slot].kind, kind);
+  seal_strcopy(l->kinds[slot].schema_hash, LEDGER_HASH_MAX, schema_hash);
   memcpy(l->kinds[slot].names, names, off + 1);
   pthread_mutex_unlock(&l->hmu);
 }
 
-/* Copies the hinted schema hash and checks the hinted required members against payload. 1 when
- * the hint exists and the payload has every member, else 0. */
-int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload,
-                          char schema_hash[LEDGER_HASH_MAX])
+/* 1 when the canonical object text `t` (n bytes) has the top-level member `name`. A key written
+ * with an escape is not recognised (0): the writer then checks the parsed payload itself. */
+static int text_has_member(const char *t, size_t n, const char *name)
+{
+  size_t i = 1, nl = strlen(name);
+  int depth = 0;
+  if (n < 2 || t[0] != '{')
+    return 0;
+  while (i < n) {
+    char c = t[i];
+    if (c == '"') { /* a string: a key when depth is 0 and a ':' follows */
+      size_t j = i + 1;
+      int esc = 0;
+      while (j < n && t[j] != '"') {
+        if (t[j] == '\\') {
+          esc = 1;
+          j++;
+        }
+        j++;
+      }
+      if (j >= n)
+        return 0;
+      if (depth == 0 && !esc && j + 1 < n && t[j + 1] == ':' && j - i - 1 == nl &&
+          memcmp(t + i + 1, name, nl) == 0)
+        return 1;
+      i = j + 1;
+      continue;
+    }
+    if (c == '{' || c == '[')
+      depth++;
+    else if (c == '}' || c == ']')
+      depth--;
+    i++;
+  }
+  return 0;
+}
+
+/* Copies the hinted schema hash and checks the hinted required members against payload (or,
+ * when payload is NULL, against the canonical text). 1 when the hint exists and the payload has
+ * every member, else 0. */
+int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload, const char *text,
+                          size_t text_len, char schema_hash[LEDGER_HASH_MAX])
 {
   char names[LEDGER_KIND_NAMES];
   int found = 0;
   pthread_mutex_lock(&l->hmu);
   for (int i = 0; i < l->nkinds; i++)
     if (strcmp(l->kinds[i].kind, kind) == 0) {
-      snprintf(schema_hash, LEDGER_HASH_MAX, "%s", l->kinds[i].schema_hash);
+      seal_strcopy(schema_hash, LEDGER_HASH_MAX, l->kinds[i].schema_hash);
       memcpy(names, l->kinds[i].names, sizeof names);
       found = 1;
       break;
@@ -72,7 +110,7 @@ int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload,
   if (!found)
     return 0;
   for (const char *nm = names; *nm; nm += strlen(nm) + 1)
-    if (!json_object_get(payload, nm))
+    if (payload ? !json_object_get(payload, nm) : !text_has_member(text, text_len, nm))
       return 0;
   return 1;
 }
@@ -90,8 +128,8 @@ void ledger__run_hint_put(ledger *l, const char *run_id, const char *producer)
     slot = l->next_run_hint;
     l->next_run_hint = (l->next_run_hint + 1) % LEDGER_RUN_HINTS;
   }
-  snprintf(l->runs[slot].run_id, LEDGER_ID_MAX, "%s", run_id);
-  snprintf(l->runs[slot].producer, LEDGER_ID_MAX, "%s", producer ? producer : "");
+  seal_strcopy(l->runs[slot].run_id, LEDGER_ID_MAX, run_id);
+  seal_strcopy(l->runs[slot].producer, LEDGER_ID_MAX, producer ? producer : "");
   l->runs[slot].has_producer = producer != NULL;
   pthread_mutex_unlock(&l->hmu);
 }
@@ -103,7 +141,7 @@ int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_
   pthread_mutex_lock(&l->hmu);
   for (int i = 0; i < LEDGER_RUN_HINTS; i++)
     if (l->runs[i].run_id[0] && strcmp(l->runs[i].run_id, run_id) == 0) {
-      snprintf(producer, LEDGER_ID_MAX, "%s", l->runs[i].producer);
+      seal_strcopy(producer, LEDGER_ID_MAX, l->runs[i].producer);
       *has = l->runs[i].has_producer;
       found = 1;
       break;

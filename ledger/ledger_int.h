@@ -268,8 +268,8 @@ int ledger__receipt_of_run(lconn *c, const char *run_id, json_t **out, ledger_er
  * is known. */
 void ledger__kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
                            const char *required);
-int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload,
-                          char schema_hash[LEDGER_HASH_MAX]);
+int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload, const char *text,
+                          size_t text_len, char schema_hash[LEDGER_HASH_MAX]);
 void ledger__run_hint_put(ledger *l, const char *run_id, const char *producer);
 int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_MAX], int *has);
 /* Frees the prepare hints (ledger_close). */

@@ -77,8 +77,19 @@ void ledger_ts_format(char out[LEDGER_TS_MAX], int64_t ms)
   int y = tm.tm_year + 1900;
   if (y < 0 || y > 9999)
     y = y < 0 ? 0 : 9999;
-  snprintf(out, LEDGER_TS_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, (tm.tm_mon + 1) % 100,
-           tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, frac % 1000);
+  /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", without printf: one per event */
+  const int part[7] = {y, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac};
+  static const char width[7] = {4, 2, 2, 2, 2, 2, 3},
+                    after[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+  size_t o = 0;
+  for (int i = 0; i < 7; i++) {
+    int v = part[i];
+    for (int d = width[i] - 1; d >= 0; d--, v /= 10)
+      out[o + (size_t)d] = (char)('0' + v % 10);
+    o += (size_t)width[i];
+    out[o++] = after[i];
+  }
+  out[o] = '\0';
 }
 
 void ledger_now(char out[LEDGER_TS_MAX])

@@ -201,7 +201,7 @@ static int find_replay(lconn *c, const ledger_event_in *in, const char *payload_
     int same = strcmp((const char *)db_column_text(st, 2), payload_hash) == 0;
     if (out) {
       out->seq = db_column_int64(st, 0);
-      snprintf(out->event_id, sizeof out->event_id, "%s", (const char *)db_column_text(st, 1));
+      seal_strcopy(out->event_id, sizeof out->event_id, (const char *)db_column_text(st, 1));
       out->replayed = 1;
     }
     db_reset(st);
@@ -262,7 +262,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   char producer[LEDGER_ID_MAX] = "";
   int has_producer = db_column_type(st, 2) != SQLITE_NULL;
   if (has_producer)
-    snprintf(producer, sizeof producer, "%s", (const char *)db_column_text(st, 2));
+    seal_strcopy(producer, sizeof producer, (const char *)db_column_text(st, 2));
   db_reset(st);
   if (closed)
     return ledger__errf(err, LEDGER_ECLOSED, 0, "run %s is closed", e->run_id);
@@ -279,7 +279,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
       return ledger__errf(err, LEDGER_EINVAL, 0, "unknown event kind '%s'", e->kind);
     return ledger__sqlerr(err, c, rc, "read kind");
   }
-  snprintf(schema_hash, sizeof schema_hash, "%s", (const char *)db_column_text(st, 1));
+  seal_strcopy(schema_hash, sizeof schema_hash, (const char *)db_column_text(st, 1));
   /* a prepared event checked the required members against a kind with this very schema hash
    * (the hash covers the required list) */
   int use_hashed = e->hashed && strcmp(e->hashed_schema, schema_hash) == 0 &&
@@ -351,7 +351,7 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
     return rc;
   if (out) {
     out->seq = seq;
-    snprintf(out->event_id, sizeof out->event_id, "%s", event_id);
+    seal_strcopy(out->event_id, sizeof out->event_id, event_id);
     out->replayed = 0;
   }
   return LEDGER_OK;
@@ -438,7 +438,19 @@ int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep
   ledger_event_prep *p;
   int rc;
   *out = NULL;
-  if ((rc = check_event_in(in, err)))
+  if (in->payload_text && !in->payload) { /* canonical text: check_event_in wants an object */
+    ledger_event_in probe = *in;
+    probe.payload = json_object();
+    rc = probe.payload ? check_event_in(&probe, err)
+                       : ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+    json_decref((json_t *)probe.payload);
+    if (!rc && (in->payload_len < 2 || in->payload_text[0] != '{' ||
+                in->payload_text[in->payload_len - 1] != '}'))
+      rc = ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
+  } else {
+    rc = check_event_in(in, err);
+  }
+  if (rc)
     return rc;
   if (in->occurred_at && !ledger__valid_ts(in->occurred_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid occurred_at '%s'", in->occurred_at);
@@ -447,28 +459,37 @@ int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep
     return ledger__errf(err, LEDGER_EINVAL, 0, "id must be 1..%d characters", LEDGER_ID_MAX - 1);
   if (!(p = calloc(1, sizeof *p)))
     return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  if ((rc = ledger__canon(&p->payload_txt, &p->payload_len, in->payload, err))) {
+  if (in->payload_text && !in->payload) {
+    if (!(p->payload_txt = malloc(in->payload_len + 1))) {
+      free(p);
+      return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+    }
+    memcpy(p->payload_txt, in->payload_text, in->payload_len);
+    p->payload_txt[in->payload_len] = '\0';
+    p->payload_len = in->payload_len;
+  } else if ((rc = ledger__canon(&p->payload_txt, &p->payload_len, in->payload, err))) {
     free(p);
     return rc;
   }
   payload_hash_of(p->payload_hash, p->payload_txt, p->payload_len);
-  snprintf(p->run_id, sizeof p->run_id, "%s", in->run_id);
-  snprintf(p->kind, sizeof p->kind, "%s", in->event_kind);
-  snprintf(p->key, sizeof p->key, "%s", in->idempotency_key);
+  seal_strcopy(p->run_id, sizeof p->run_id, in->run_id);
+  seal_strcopy(p->kind, sizeof p->kind, in->event_kind);
+  seal_strcopy(p->key, sizeof p->key, in->idempotency_key);
   if (in->occurred_at)
-    snprintf(p->occurred_at, sizeof p->occurred_at, "%s", in->occurred_at);
+    seal_strcopy(p->occurred_at, sizeof p->occurred_at, in->occurred_at);
   else
     ledger_now(p->occurred_at);
   if (in->producer_id) {
-    snprintf(p->producer_in, sizeof p->producer_in, "%s", in->producer_id);
+    seal_strcopy(p->producer_in, sizeof p->producer_in, in->producer_id);
     p->has_producer_in = 1;
   }
-  p->payload = json_incref((json_t *)in->payload);
+  p->payload = json_incref((json_t *)in->payload); /* NULL for a payload given as text */
   /* the event hash up to seq, when the kind and the producer are known here */
-  if (ledger__kind_hint_get(l, p->kind, p->payload, p->hashed_schema)) {
+  if (ledger__kind_hint_get(l, p->kind, p->payload, p->payload_txt, p->payload_len,
+                            p->hashed_schema)) {
     int known = 1;
     if (p->has_producer_in) {
-      snprintf(p->hashed_producer, sizeof p->hashed_producer, "%s", p->producer_in);
+      seal_strcopy(p->hashed_producer, sizeof p->hashed_producer, p->producer_in);
       p->hashed_has_producer = 1;
     } else {
       known = ledger__run_hint_get(l, p->run_id, p->hashed_producer, &p->hashed_has_producer);

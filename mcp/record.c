@@ -156,30 +156,50 @@ static int call_fn(ledger_txn *t, void *payload, ledger_err *err)
 }
 
 /* The one event of a call (spec/mcp.md "Where events go"): the gate's decision, the call's
- * outcome and its signed receipt, which is stored nowhere else. */
+ * outcome and its signed receipt, which is stored nowhere else. Its canonical text is written
+ * here member by member (seal_canon_members), with the receipt's canonical text inside, instead
+ * of building a JSON tree only to serialise it: byte for byte the same text (doctor recomputes
+ * it), at a fraction of the allocations. */
 static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j, ledger_err *err)
 {
   char key[96], ts[LEDGER_TS_MAX];
   ledger_event_in ev;
-  json_t *p;
+  seal_cmember m[15];
+  size_t n = 0;
+  char *receipt_txt = NULL, *txt = NULL;
+  size_t receipt_len = 0, len = 0;
+  seal_err serr;
   int rc;
 
-  p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:O}", "tool", rec->tool,
-                "invocation_id", rec->invocation_id, "status", rec->status, "verdict", rec->verdict,
-                "rule", rec->rule ? rec->rule : "", "reason", rec->reason ? rec->reason : "",
-                "caller", rec->caller_id ? rec->caller_id : "", "risk", mcp_risk_name(rec->risk),
-                "args_hash", rec->args_hash, "result_hash", rec->result_hash, "started_at_ms",
-                (json_int_t)rec->started_at, "completed_at_ms", (json_int_t)rec->completed_at,
-                "receipt", rec->receipt);
-  if (!p)
-    return wl_err_set(err, LEDGER_ERROR, ENOMEM, "out of memory");
-  if ((rec->work_run_id &&
-       json_object_set_new(p, "work_run_id", json_string(rec->work_run_id)) != 0) ||
-      (rec->approval_id &&
-       json_object_set_new(p, "approval_id", json_string(rec->approval_id)) != 0)) {
-    json_decref(p);
-    return wl_err_set(err, LEDGER_ERROR, ENOMEM, "out of memory");
-  }
+  memset(&serr, 0, sizeof serr);
+  if (seal_canon(&receipt_txt, &receipt_len, rec->receipt, SEAL_CANON_MOTUS, &serr) != SEAL_OK)
+    return wl_err_set(err, LEDGER_ERROR, 0, "cannot serialise the receipt: %s", serr.msg);
+#define STR_M(k, v) (m[n++] = (seal_cmember){(k), SEAL_CM_STR, (v), 0, 0})
+#define INT_M(k, v) (m[n++] = (seal_cmember){(k), SEAL_CM_INT, NULL, 0, (long long)(v)})
+  STR_M("tool", rec->tool);
+  STR_M("invocation_id", rec->invocation_id);
+  STR_M("status", rec->status);
+  STR_M("verdict", rec->verdict);
+  STR_M("rule", rec->rule ? rec->rule : "");
+  STR_M("reason", rec->reason ? rec->reason : "");
+  STR_M("caller", rec->caller_id ? rec->caller_id : "");
+  STR_M("risk", mcp_risk_name(rec->risk));
+  STR_M("args_hash", rec->args_hash);
+  STR_M("result_hash", rec->result_hash);
+  INT_M("started_at_ms", rec->started_at);
+  INT_M("completed_at_ms", rec->completed_at);
+  m[n++] = (seal_cmember){"receipt", SEAL_CM_RAW, receipt_txt, receipt_len, 0};
+  if (rec->work_run_id)
+    STR_M("work_run_id", rec->work_run_id);
+  if (rec->approval_id)
+    STR_M("approval_id", rec->approval_id);
+#undef STR_M
+#undef INT_M
+  rc = seal_canon_members(&txt, &len, m, n, SEAL_CANON_MOTUS, &serr);
+  free(receipt_txt);
+  if (rc != SEAL_OK)
+    return wl_err_set(err, rc == SEAL_ERROR ? LEDGER_ERROR : LEDGER_EINVAL, 0,
+                      "cannot serialise the call record: %s", serr.msg);
   memset(&ev, 0, sizeof ev);
   ledger_ts_format(ts, rec->completed_at);
   ev.run_id = srv->run_id;
@@ -187,9 +207,10 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   snprintf(key, sizeof key, "%s:call", rec->invocation_id);
   ev.idempotency_key = key;
   ev.occurred_at = ts;
-  ev.payload = p;
+  ev.payload_text = txt;
+  ev.payload_len = len;
   rc = ledger_event_prepare(srv->store, &ev, &j->call, err);
-  json_decref(p);
+  free(txt);
   return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "crypto/seal.h"
 #include "tests/unit/crypto/crypto_tests.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -232,6 +233,38 @@ START_TEST(same_as_json_dumps_without_reals)
 END_TEST
 
 /* R-JSON-003: what is refused; the text always parses back to the same value. */
+/* seal_int_text and seal_strcopy write what printf's "%lld" and "%s" write, at the edges too */
+START_TEST(int_text_and_strcopy)
+{
+  const long long vs[] = {0,         1,          -1,
+                          9,         10,         -10,
+                          123456789, -987654321, 1700000000123LL,
+                          LLONG_MAX, LLONG_MIN,  LLONG_MIN + 1};
+  char got[SEAL_INT_TEXT_MAX], want[32], small[4];
+  for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+    size_t n = seal_int_text(got, vs[i]);
+    snprintf(want, sizeof want, "%lld", vs[i]);
+    ck_assert_str_eq(got, want);
+    ck_assert_uint_eq(n, strlen(want));
+  }
+  /* every integer a sweep of random 64-bit patterns gives */
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 10000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    long long v = (long long)(x >> (i % 64));
+    seal_int_text(got, v);
+    snprintf(want, sizeof want, "%lld", v);
+    ck_assert_str_eq(got, want);
+  }
+  ck_assert_uint_eq(seal_strcopy(small, sizeof small, "abcdef"), 3);
+  ck_assert_str_eq(small, "abc");
+  ck_assert_uint_eq(seal_strcopy(small, sizeof small, ""), 0);
+  ck_assert_str_eq(small, "");
+  ck_assert_uint_eq(seal_strcopy(small, 1, "x"), 0);
+  ck_assert_str_eq(small, "");
+}
+END_TEST
+
 START_TEST(refusals_and_parse_back)
 {
   json_t *bad = json_pack("{s:o}", "s", json_string_nocheck("\xff\xfe"));
@@ -279,6 +312,7 @@ Suite *suite_json_text(void)
   tcase_add_test(tc, reals_nested_and_integers);
   tcase_add_test(tc, same_as_json_dumps_without_reals);
   tcase_add_test(tc, refusals_and_parse_back);
+  tcase_add_test(tc, int_text_and_strcopy);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -120,7 +120,7 @@ static int job_open(ledger_txn *t, void *p, ledger_err *err)
 static int job_append(ledger_txn *t, void *p, ledger_err *err)
 {
   struct job *j = p;
-  ledger_event_in in = {j->run_id, j->kind, j->key, j->at, NULL, j->payload};
+  ledger_event_in in = {j->run_id, j->kind, j->key, j->at, NULL, j->payload, NULL, 0};
   return j->close ? ledger_txn_run_close(t, &in, &j->ref, err)
                   : ledger_txn_event_append(t, &in, &j->ref, err);
 }
@@ -249,6 +249,23 @@ START_TEST(test_open_and_reopen)
                                     : "PRAGMA application_id",
                             msg, sizeof msg),
                    SQLITE_OK);
+}
+END_TEST
+
+/* ledger_ts_format: the Motus timestamp form, milliseconds before 1970 included */
+START_TEST(test_ts_format)
+{
+  char ts[LEDGER_TS_MAX];
+  ledger_ts_format(ts, 0);
+  ck_assert_str_eq(ts, "1970-01-01T00:00:00.000Z");
+  ledger_ts_format(ts, 1700000000123LL);
+  ck_assert_str_eq(ts, "2023-11-14T22:13:20.123Z");
+  ledger_ts_format(ts, -1);
+  ck_assert_str_eq(ts, "1969-12-31T23:59:59.999Z");
+  ledger_ts_format(ts, 951782400007LL); /* a leap day */
+  ck_assert_str_eq(ts, "2000-02-29T00:00:00.007Z");
+  ledger_ts_format(ts, 253402300799999LL);
+  ck_assert_str_eq(ts, "9999-12-31T23:59:59.999Z");
 }
 END_TEST
 
@@ -1137,7 +1154,7 @@ static int job_prepared(ledger_txn *t, void *arg, ledger_err *err)
 static int append_prep(ledger *l, const char *run, const char *kind, const char *key,
                        const char *producer, json_t *payload, ledger_event_ref *ref, ledger_err *e)
 {
-  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload};
+  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload, NULL, 0};
   struct prep_job j = {0};
   int rc = ledger_event_prepare(l, &in, &j.p, e);
   if (rc)
@@ -1442,6 +1459,7 @@ Suite *ledger_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_open_and_reopen);
   tcase_add_test(tc, test_missing_store);
+  tcase_add_test(tc, test_ts_format);
   tcase_add_test(tc, test_not_a_store);
   tcase_add_test(tc, test_newer_schema);
   tcase_add_test(tc, test_append_and_replay);
