@@ -230,6 +230,30 @@ typedef struct ev_core {
   const char *hashed_schema;
 } ev_core;
 
+/* The kind's required members (`reqtxt`, a JSON array) against the event's payload: its json_t,
+ * or its text parsed here (a prepared event keeps only the text). Also refreshes the kind hint. */
+static int check_required(ledger_txn *t, const ev_core *e, const char *schema_hash,
+                          const char *reqtxt, ledger_err *err)
+{
+  json_t *req = json_loads(reqtxt, 0, NULL);
+  json_t *parsed = e->payload ? NULL : json_loadb(e->payload_txt, e->payload_len, 0, NULL);
+  const json_t *payload = e->payload ? e->payload : parsed;
+  size_t i;
+  json_t *m;
+  int rc = LEDGER_OK;
+  ledger__kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
+  if (!json_is_object(payload)) /* a text that does not parse (or out of memory) */
+    rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload cannot be read as a JSON object", e->kind);
+  json_array_foreach(req, i, m) {
+    if (rc == LEDGER_OK && !json_object_get(payload, json_string_value(m)))
+      rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
+                        json_string_value(m));
+  }
+  json_decref(req);
+  json_decref(parsed);
+  return rc;
+}
+
 static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, ledger_err *err)
 {
   lconn *c = t->c;
@@ -286,32 +310,10 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
                    ((!producer_id && !e->hashed_producer) ||
                     (producer_id && e->hashed_producer &&
                      strcmp(producer_id, e->hashed_producer) == 0));
-  if (!use_hashed) {
-    const char *reqtxt = (const char *)db_column_text(st, 0);
-    json_t *req = json_loads(reqtxt, 0, NULL);
-    /* a prepared event that was hashed keeps only its text: parsed again in this rare case */
-    json_t *parsed = e->payload ? NULL : json_loadb(e->payload_txt, e->payload_len, 0, NULL);
-    const json_t *payload = e->payload ? e->payload : parsed;
-    size_t i;
-    json_t *m;
-    ledger__kind_hint_put(t->l, e->kind, schema_hash, reqtxt);
-    if (!payload) {
-      json_decref(req);
-      db_reset(st);
-      return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-    }
-    json_array_foreach(req, i, m) {
-      if (!json_object_get(payload, json_string_value(m))) {
-        rc = ledger__errf(err, LEDGER_EINVAL, 0, "%s payload lacks required member '%s'", e->kind,
-                          json_string_value(m));
-        json_decref(req);
-        json_decref(parsed);
-        db_reset(st);
-        return rc;
-      }
-    }
-    json_decref(req);
-    json_decref(parsed);
+  if (!use_hashed &&
+      (rc = check_required(t, e, schema_hash, (const char *)db_column_text(st, 0), err))) {
+    db_reset(st);
+    return rc;
   }
   db_reset(st);
   /* seq */

@@ -265,6 +265,51 @@ START_TEST(int_text_and_strcopy)
 }
 END_TEST
 
+/* seal_canon_members writes what seal_canon writes for the same object, in both key orders */
+START_TEST(canon_members_same_as_canon)
+{
+  json_t *inner = json_pack("{s:s,s:I}", "z", "last", "a", (json_int_t)-7);
+  char *inner_txt = NULL, *a = NULL, *b = NULL;
+  size_t inner_len = 0, alen = 0, blen = 0;
+  const seal_canon_flavor fls[] = {SEAL_CANON_MOTUS, SEAL_CANON_JCS};
+  ck_assert_int_eq(seal_canon(&inner_txt, &inner_len, inner, SEAL_CANON_MOTUS, NULL), SEAL_OK);
+  for (size_t f = 0; f < 2; f++) {
+    /* keys whose byte order and UTF-16 order differ (U+FF61 vs U+1F600), escapes, controls */
+    seal_cmember m[] = {{"tool", SEAL_CM_STR, "q\"uote\\ back\n\x01/", 0, 0},
+                        {"\xef\xbd\xa1", SEAL_CM_STR, "halfwidth", 0, 0},
+                        {"\xf0\x9f\x98\x80", SEAL_CM_STR, "emoji \xc3\xa9", 0, 0},
+                        {"n", SEAL_CM_INT, NULL, 0, LLONG_MIN},
+                        {"inner", SEAL_CM_RAW, inner_txt, inner_len, 0},
+                        {"", SEAL_CM_STR, "", 0, 0},
+                        {"nn", SEAL_CM_INT, NULL, 0, 42}};
+    json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:O,s:s,s:I}", "tool", "q\"uote\\ back\n\x01/",
+                          "\xef\xbd\xa1", "halfwidth", "\xf0\x9f\x98\x80", "emoji \xc3\xa9", "n",
+                          (json_int_t)LLONG_MIN, "inner", inner, "", "", "nn", (json_int_t)42);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(seal_canon(&a, &alen, o, fls[f], NULL), SEAL_OK);
+    ck_assert_int_eq(seal_canon_members(&b, &blen, m, sizeof m / sizeof m[0], fls[f], NULL),
+                     SEAL_OK);
+    ck_assert_uint_eq(alen, blen);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    json_decref(o);
+  }
+  /* refusals: a key twice, a string that is not UTF-8 (lone continuation, surrogate, overlong) */
+  seal_err err = {0};
+  seal_cmember dup[] = {{"k", SEAL_CM_INT, NULL, 0, 1}, {"k", SEAL_CM_INT, NULL, 0, 2}};
+  ck_assert_int_eq(seal_canon_members(&b, &blen, dup, 2, SEAL_CANON_MOTUS, &err), SEAL_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.msg, "twice"));
+  const char *bad[] = {"\x80", "\xed\xa0\x80", "\xc0\xaf", "\xe2\x82", "ok\xff"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    seal_cmember one[] = {{"k", SEAL_CM_STR, bad[i], 0, 0}};
+    ck_assert_int_eq(seal_canon_members(&b, &blen, one, 1, SEAL_CANON_MOTUS, NULL), SEAL_EINVAL);
+  }
+  free(inner_txt);
+  json_decref(inner);
+}
+END_TEST
+
 START_TEST(refusals_and_parse_back)
 {
   json_t *bad = json_pack("{s:o}", "s", json_string_nocheck("\xff\xfe"));
@@ -313,6 +358,7 @@ Suite *suite_json_text(void)
   tcase_add_test(tc, same_as_json_dumps_without_reals);
   tcase_add_test(tc, refusals_and_parse_back);
   tcase_add_test(tc, int_text_and_strcopy);
+  tcase_add_test(tc, canon_members_same_as_canon);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1243,6 +1243,68 @@ START_TEST(test_prepared_events)
 }
 END_TEST
 
+static int append_text(ledger *l, const char *run, const char *key, const char *text,
+                       ledger_event_ref *ref, ledger_err *e)
+{
+  ledger_event_in in = {run,  "tool.used", key,  "2026-01-02T03:04:05.006Z",
+                        NULL, NULL,        text, strlen(text)};
+  struct prep_job j = {0};
+  int rc = ledger_event_prepare(l, &in, &j.p, e);
+  if (rc)
+    return rc;
+  rc = ledger_tx(l, job_prepared, &j, e);
+  ledger_event_prep_free(j.p);
+  if (ref)
+    *ref = j.ref;
+  return rc;
+}
+
+/* A payload given as canonical text (ledger_event_in.payload_text) is the same event as the same
+ * payload given as JSON: a replay of its key with the JSON payload is recognised as identical.
+ * The required members are found in the text at the top level only (one inside a nested object
+ * does not count), and the writer's fallback (a wrong producer hint) parses the text itself. */
+START_TEST(test_prepared_text_payload)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  ledger_event_ref a, b;
+  ledger_err e = {0};
+  open_run(l, "run_text", run);
+  json_t *p = json_pack("{s:[{s:s}],s:s}", "tool_refs", "name", "x\"y\n\x01z", "note",
+                        "caf\xc3\xa9");
+  char *txt = NULL;
+  size_t len = 0;
+  ck_assert_int_eq(seal_canon(&txt, &len, p, SEAL_CANON_MOTUS, NULL), 0);
+  ck_assert_int_eq(append_prep(l, run, "tool.used", "warm", NULL, p, NULL, &e), 0); /* hints */
+  for (int i = 0; i < 3; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "t%d", i);
+    ck_assert_msg(append_text(l, run, key, txt, &a, &e) == 0, "%s", e.msg);
+    ck_assert_msg(append_prep(l, run, "tool.used", key, NULL, p, &b, &e) == 0, "%s", e.msg);
+    ck_assert_int_eq(b.replayed, 1);
+    ck_assert_str_eq(a.event_id, b.event_id);
+  }
+  /* the member only inside a nested object, or absent: refused, nothing written */
+  ck_assert_int_eq(append_text(l, run, "nested", "{\"x\":{\"tool_refs\":[]}}", &a, &e),
+                   LEDGER_EINVAL);
+  ck_assert_int_eq(append_text(l, run, "none", "{\"note\":\"tool_refs\"}", &a, &e), LEDGER_EINVAL);
+  ck_assert_int_eq(append_text(l, run, "array", "[1]", &a, &e), LEDGER_EINVAL);
+  /* a wrong producer hint: the writer recomputes from the text */
+  pthread_mutex_lock(&l->hmu);
+  for (int i = 0; i < LEDGER_RUN_HINTS; i++)
+    if (strcmp(l->runs[i].run_id, run) == 0)
+      snprintf(l->runs[i].producer, LEDGER_ID_MAX, "wrong");
+  pthread_mutex_unlock(&l->hmu);
+  ck_assert_msg(append_text(l, run, "after-wrong-hint", txt, &a, &e) == 0, "%s", e.msg);
+  check_event_ids(l, run);
+  ck_assert_int_eq(count_events(store, run), 5);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  free(txt);
+  json_decref(p);
+  ledger_close(l);
+}
+END_TEST
+
 /* The checkpointer: with a small threshold, background passes plus the writer's small inline
  * finishes keep the WAL well below everything the four appending threads wrote. */
 struct walmon {
@@ -1460,6 +1522,7 @@ Suite *ledger_suite(void)
   tcase_add_test(tc, test_open_and_reopen);
   tcase_add_test(tc, test_missing_store);
   tcase_add_test(tc, test_ts_format);
+  tcase_add_test(tc, test_prepared_text_payload);
   tcase_add_test(tc, test_not_a_store);
   tcase_add_test(tc, test_newer_schema);
   tcase_add_test(tc, test_append_and_replay);
