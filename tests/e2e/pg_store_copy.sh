@@ -7,7 +7,8 @@
 # manifest) are byte-identical and the receipts verify; copying again writes nothing; a copy of a
 # grown source writes only what is new (resumable); copying back to a new SQLite file gives the
 # same rows, byte for byte, in every table (kind registrations: the same kinds and schema hashes);
-# a source whose event was tampered with is refused with the event named.
+# a source whose event was tampered with is refused with the event named; a database left at
+# schema version 3 is migrated to 4.
 set -u
 W=${WORKLEDGER_BIN:?WORKLEDGER_BIN not set}
 W=$(cd "$(dirname "$W")" && pwd)/$(basename "$W")
@@ -112,6 +113,22 @@ for u in "postgresql://wl:S3cretPw@/nosuchdb?host=$WL_PG_DIR" "postgres://wl@/no
     bad "password shown or no error: $(cat pw.out pw.err)"
   fi
 done
+
+# Schema version 4 on PostgreSQL: a database as version 3 left it (the event_id UNIQUE
+# constraint, schema_version 3) is migrated on open: the constraint goes, the version is 4, the
+# events stay and doctor is clean.
+PSQL="$(pg_bindir)/psql"
+"$PSQL" "$P" -qAtc "ALTER TABLE events ADD CONSTRAINT events_event_id_key UNIQUE (event_id);
+  UPDATE wl_meta SET value = '3' WHERE key = 'schema_version'" > /dev/null 2>&1 || bad "v3 setup"
+n_before=$("$PSQL" "$P" -Atc "SELECT count(*) FROM events")
+MOTUS_KERNEL_STORE_PATH=$P "$W" doctor > doctor-v3.txt 2>&1
+if grep -q 'schema version 4 (this build: 4)' doctor-v3.txt && grep -q '^PASS  event_hashes' doctor-v3.txt &&
+  [ "$("$PSQL" "$P" -Atc "SELECT count(*) FROM pg_constraint WHERE conname = 'events_event_id_key'")" = 0 ] &&
+  [ "$("$PSQL" "$P" -Atc "SELECT count(*) FROM events")" = "$n_before" ]; then
+  ok "a version 3 PostgreSQL Store is migrated to 4 (event_id constraint dropped, events kept)"
+else
+  bad "version 3 → 4 on PostgreSQL"; cat doctor-v3.txt
+fi
 
 echo "pg_store_copy: $fails failures"
 [ $fails = 0 ]
