@@ -289,21 +289,26 @@ int seal_sign_b64(json_t **out, const json_t *body, const seal_key *key, seal_er
   return sign_into(out, copy, key, err);
 }
 
+/* The fields of a body about to be signed: SEAL_OK, or SEAL_EINVAL naming the first problem. */
+static int check_to_sign(const json_t *body, const field *fs, const char *what, seal_err *err)
+{
+  seal_verdict v;
+  int rc = SEAL_OK;
+  seal_verdict_init(&v);
+  if (check_fields(body, fs, what, &v, 1, 0))
+    rc = seal_errf(err, SEAL_EINVAL, 0, "%s", json_string_value(json_array_get(v.reasons, 0)));
+  seal_verdict_clear(&v);
+  return rc;
+}
+
 static int sign_checked(json_t **out, const json_t *body, const seal_key *key, const field *fs,
                         const char *what, seal_err *err)
 {
-  seal_verdict v;
-  int bad;
+  int rc;
   if (!json_is_object(body))
     return seal_errf(err, SEAL_EINVAL, 0, "%s: body must be an object", what);
-  seal_verdict_init(&v);
-  bad = check_fields(body, fs, what, &v, 1, 0);
-  if (bad) {
-    seal_errf(err, SEAL_EINVAL, 0, "%s", json_string_value(json_array_get(v.reasons, 0)));
-    seal_verdict_clear(&v);
-    return SEAL_EINVAL;
-  }
-  seal_verdict_clear(&v);
+  if ((rc = check_to_sign(body, fs, what, err)))
+    return rc;
   return seal_sign_b64(out, body, key, err);
 }
 
@@ -322,8 +327,7 @@ int seal_sign_tool_invocation_receipt(json_t **out, const json_t *body, const se
 int seal_sign_tool_invocation_receipt_own(json_t **out, json_t *body, const seal_key *key,
                                           seal_err *err)
 {
-  seal_verdict v;
-  int bad;
+  int rc;
   if (!json_is_object(body) || !key) {
     json_decref(body);
     return seal_errf(err, SEAL_EINVAL, 0, "tool invocation receipt: body must be an object");
@@ -336,15 +340,10 @@ int seal_sign_tool_invocation_receipt_own(json_t **out, json_t *body, const seal
     return seal_errf(err, SEAL_EINVAL, 0,
                      "tool invocation receipt: public_key and suite must be the signer's");
   }
-  seal_verdict_init(&v);
-  bad = check_fields(body, tool_receipt_fields, "tool invocation receipt", &v, 1, 0);
-  if (bad) {
-    seal_errf(err, SEAL_EINVAL, 0, "%s", json_string_value(json_array_get(v.reasons, 0)));
-    seal_verdict_clear(&v);
+  if ((rc = check_to_sign(body, tool_receipt_fields, "tool invocation receipt", err))) {
     json_decref(body);
-    return SEAL_EINVAL;
+    return rc;
   }
-  seal_verdict_clear(&v);
   return sign_into(out, body, key, err);
 }
 
@@ -357,7 +356,7 @@ int seal_sign_approval_decision(json_t **out, const json_t *body, const seal_key
 int seal_sign_delegation_token(json_t **out, const json_t *body, const seal_key *key, seal_err *err)
 {
   json_t *copy;
-  seal_verdict v;
+  int rc;
   if (!json_is_object(body) || !key)
     return seal_errf(err, SEAL_EINVAL, 0, "delegation token: body must be an object");
   copy = json_deep_copy(body);
@@ -366,14 +365,10 @@ int seal_sign_delegation_token(json_t **out, const json_t *body, const seal_key 
   /* the token names its signer delegator_public_key; it has no public_key field */
   json_object_set_new(copy, "delegator_public_key", json_string(seal_key_pk_hex(key)));
   json_object_set_new(copy, "suite", json_string(SEAL_SUITE_B64));
-  seal_verdict_init(&v);
-  if (check_fields(copy, token_fields, "delegation token", &v, 1, 0)) {
-    seal_errf(err, SEAL_EINVAL, 0, "%s", json_string_value(json_array_get(v.reasons, 0)));
-    seal_verdict_clear(&v);
+  if ((rc = check_to_sign(copy, token_fields, "delegation token", err))) {
     json_decref(copy);
-    return SEAL_EINVAL;
+    return rc;
   }
-  seal_verdict_clear(&v);
   return sign_into(out, copy, key, err);
 }
 

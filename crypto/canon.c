@@ -298,31 +298,10 @@ int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor f
 /* Valid UTF-8 without NUL (what jansson accepts in a string): 1, else 0. */
 static int utf8_ok(const unsigned char *s, size_t n)
 {
-  size_t i = 0;
-  while (i < n) {
-    unsigned c = s[i], cp, k;
-    if (c >= 0x01 && c < 0x80) {
-      i++;
-      continue;
-    }
-    if (c >= 0xc2 && c <= 0xdf)
-      k = 1, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-      k = 2, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-      k = 3, cp = c & 0x07;
-    else
+  unsigned cp;
+  for (size_t i = 0, k; i < n; i += k)
+    if (s[i] == 0 || !(k = seal_utf8_next(s + i, n - i, &cp)))
       return 0;
-    for (unsigned j = 1; j <= k; j++) {
-      if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
-        return 0;
-      cp = cp << 6 | (s[i + j] & 0x3f);
-    }
-    if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-    i += k + 1;
-  }
   return 1;
 }
 

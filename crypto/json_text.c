@@ -40,39 +40,6 @@ static void put_indent(writer *w, int depth, int space)
   }
 }
 
-/* One UTF-8 sequence at s[0..n): its length, the code point in *cp; 0 when it is not valid
- * UTF-8 (overlong forms, surrogates and code points above U+10FFFF included), as jansson's
- * utf8_iterate. */
-static size_t utf8_next(const unsigned char *s, size_t n, unsigned *cp)
-{
-  unsigned c = s[0], v;
-  size_t len, i;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c >= 0xc2 && c <= 0xdf)
-    len = 2, v = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef)
-    len = 3, v = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4)
-    len = 4, v = c & 0x07;
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    v = v << 6 | (s[i] & 0x3f);
-  }
-  if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || v > 0x10ffff ||
-      (v >= 0xd800 && v <= 0xdfff))
-    return 0;
-  *cp = v;
-  return len;
-}
-
 /* jansson's dump_string: `"` and `\` escaped, \b \f \n \r \t short, other control characters
  * \u00XX (uppercase hex, as jansson writes them); `/` only under JSON_ESCAPE_SLASH; non-ASCII
  * raw, or \uXXXX (surrogate pairs above the BMP) under JSON_ENSURE_ASCII. */
@@ -92,7 +59,7 @@ static void put_string(writer *w, const char *str, size_t len)
       i++;
       continue;
     }
-    n = utf8_next(s + i, len - i, &cp);
+    n = seal_utf8_next(s + i, len - i, &cp);
     if (n == 0) {
       w->bad = 1;
       return;

@@ -53,6 +53,10 @@ void seal_buf_puts(seal_buf *b, const char *s);
 void seal_buf_free(seal_buf *b);
 /* Appends `s` as a JSON string with the canonical escapes (spec/canonical-json.md R-CANON-002). */
 void seal_buf_json_string(seal_buf *b, const char *s, size_t len);
+/* One UTF-8 sequence at s[0..n) (n >= 1): its length, the code point in *cp; 0 when it is not
+ * valid UTF-8 (overlong forms, surrogates and code points above U+10FFFF included), as jansson's
+ * utf8_iterate. */
+size_t seal_utf8_next(const unsigned char *s, size_t n, unsigned *cp);
 /* Current time in epoch milliseconds. */
 int64_t seal_now_ms(void);
 

@@ -1151,12 +1151,11 @@ static int job_prepared(ledger_txn *t, void *arg, ledger_err *err)
   return ledger_txn_event_append_prepared(t, j->p, &j->ref, err);
 }
 
-static int append_prep(ledger *l, const char *run, const char *kind, const char *key,
-                       const char *producer, json_t *payload, ledger_event_ref *ref, ledger_err *e)
+static int append_prep_in(ledger *l, const ledger_event_in *in, ledger_event_ref *ref,
+                          ledger_err *e)
 {
-  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload, NULL, 0};
   struct prep_job j = {0};
-  int rc = ledger_event_prepare(l, &in, &j.p, e);
+  int rc = ledger_event_prepare(l, in, &j.p, e);
   if (rc)
     return rc;
   rc = ledger_tx(l, job_prepared, &j, e);
@@ -1164,6 +1163,13 @@ static int append_prep(ledger *l, const char *run, const char *kind, const char 
   if (ref)
     *ref = j.ref;
   return rc;
+}
+
+static int append_prep(ledger *l, const char *run, const char *kind, const char *key,
+                       const char *producer, json_t *payload, ledger_event_ref *ref, ledger_err *e)
+{
+  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload, NULL, 0};
+  return append_prep_in(l, &in, ref, e);
 }
 
 static void check_event_ids(ledger *l, const char *run)
@@ -1248,15 +1254,7 @@ static int append_text(ledger *l, const char *run, const char *key, const char *
 {
   ledger_event_in in = {run,  "tool.used", key,  "2026-01-02T03:04:05.006Z",
                         NULL, NULL,        text, strlen(text)};
-  struct prep_job j = {0};
-  int rc = ledger_event_prepare(l, &in, &j.p, e);
-  if (rc)
-    return rc;
-  rc = ledger_tx(l, job_prepared, &j, e);
-  ledger_event_prep_free(j.p);
-  if (ref)
-    *ref = j.ref;
-  return rc;
+  return append_prep_in(l, &in, ref, e);
 }
 
 /* A payload given as canonical text (ledger_event_in.payload_text) is the same event as the same
