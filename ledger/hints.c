@@ -5,6 +5,7 @@
  * in append_core (txn.c). */
 #include "ledger/ledger_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,12 +54,23 @@ void ledger__kind_hint_put(ledger *l, const char *kind, const char *schema_hash,
   pthread_mutex_unlock(&l->hmu);
 }
 
-/* 1 when the canonical object text `t` (n bytes) has the top-level member `name`. A key written
- * with an escape is not recognised (0): the writer then checks the parsed payload itself. */
-static int text_has_member(const char *t, size_t n, const char *name)
+/* 1 when the canonical object text `t` (n bytes) has every top-level member of `names`
+ * ("a\0b\0\0", at most 64 of them), found in one pass over the text. A key written with an
+ * escape is not recognised: the writer then checks the parsed payload itself. */
+static int text_has_members(const char *t, size_t n, const char *names)
 {
-  size_t i = 1, nl = strlen(name);
+  const char *nm[64];
+  size_t nl[64], want = 0, i = 1;
+  uint64_t seen = 0;
   int depth = 0;
+  for (const char *p = names; *p; p += strlen(p) + 1) {
+    if (want == 64)
+      return 0;
+    nm[want] = p;
+    nl[want++] = strlen(p);
+  }
+  if (!want)
+    return 1;
   if (n < 2 || t[0] != '{')
     return 0;
   while (i < n) {
@@ -75,9 +87,10 @@ static int text_has_member(const char *t, size_t n, const char *name)
       }
       if (j >= n)
         return 0;
-      if (depth == 0 && !esc && j + 1 < n && t[j + 1] == ':' && j - i - 1 == nl &&
-          memcmp(t + i + 1, name, nl) == 0)
-        return 1;
+      if (depth == 0 && !esc && j + 1 < n && t[j + 1] == ':')
+        for (size_t k = 0; k < want; k++)
+          if (j - i - 1 == nl[k] && memcmp(t + i + 1, nm[k], nl[k]) == 0)
+            seen |= 1ULL << k;
       i = j + 1;
       continue;
     }
@@ -87,7 +100,7 @@ static int text_has_member(const char *t, size_t n, const char *name)
       depth--;
     i++;
   }
-  return 0;
+  return seen == (want == 64 ? ~0ULL : (1ULL << want) - 1);
 }
 
 /* Copies the hinted schema hash and checks the hinted required members against payload (or,
@@ -109,8 +122,10 @@ int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload, co
   pthread_mutex_unlock(&l->hmu);
   if (!found)
     return 0;
+  if (!payload)
+    return text_has_members(text, text_len, names);
   for (const char *nm = names; *nm; nm += strlen(nm) + 1)
-    if (payload ? !json_object_get(payload, nm) : !text_has_member(text, text_len, nm))
+    if (!json_object_get(payload, nm))
       return 0;
   return 1;
 }
