@@ -366,7 +366,8 @@ static int check_event_in(const ledger_event_in *in, ledger_err *err)
                         "event needs run_id, event_kind and an idempotency_key of UTF-8 text");
   if (in->producer_id && !ledger__valid_id_text(in->producer_id))
     return ledger__errf(err, LEDGER_EINVAL, 0, "producer_id must be UTF-8 text");
-  if (!json_is_object(in->payload))
+  /* a payload given as canonical text (prepare only) is checked by its caller */
+  if (!(in->payload_text && !in->payload) && !json_is_object(in->payload))
     return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
   return LEDGER_OK;
 }
@@ -389,6 +390,8 @@ static int append(ledger_txn *t, const ledger_event_in *in, const char *occurred
 
   if ((rc = check_event_in(in, err)))
     return rc;
+  if (!json_is_object(in->payload)) /* payload_text is for ledger_event_prepare only */
+    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
   if ((rc = ledger__canon(&payload_txt, &payload_len, in->payload, err)))
     return rc;
   payload_hash_of(payload_hash, payload_txt, payload_len);
@@ -440,20 +443,12 @@ int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep
   ledger_event_prep *p;
   int rc;
   *out = NULL;
-  if (in->payload_text && !in->payload) { /* canonical text: check_event_in wants an object */
-    ledger_event_in probe = *in;
-    probe.payload = json_object();
-    rc = probe.payload ? check_event_in(&probe, err)
-                       : ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-    json_decref((json_t *)probe.payload);
-    if (!rc && (in->payload_len < 2 || in->payload_text[0] != '{' ||
-                in->payload_text[in->payload_len - 1] != '}'))
-      rc = ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
-  } else {
-    rc = check_event_in(in, err);
-  }
-  if (rc)
+  if ((rc = check_event_in(in, err)))
     return rc;
+  if (in->payload_text && !in->payload &&
+      (in->payload_len < 2 || in->payload_text[0] != '{' ||
+       in->payload_text[in->payload_len - 1] != '}'))
+    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
   if (in->occurred_at && !ledger__valid_ts(in->occurred_at))
     return ledger__errf(err, LEDGER_EINVAL, 0, "invalid occurred_at '%s'", in->occurred_at);
   if (strlen(in->run_id) >= LEDGER_ID_MAX || strlen(in->event_kind) >= LEDGER_ID_MAX ||
