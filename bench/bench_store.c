@@ -45,7 +45,7 @@ static int open_fn(ledger_txn *t, void *p, ledger_err *err)
 static int append_fn(ledger_txn *t, void *p, ledger_err *err)
 {
   struct job *j = p;
-  ledger_event_in in = {j->run_id, LEDGER_KIND_TOOL_USED, j->key, NULL, NULL, j->payload, NULL, 0};
+  ledger_event_in in = {j->run_id, LEDGER_KIND_TOOL_USED, j->key, NULL, NULL, j->payload};
   return ledger_txn_event_append(t, &in, NULL, err);
 }
 

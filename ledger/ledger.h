@@ -252,11 +252,6 @@ typedef struct ledger_event_in {
   const char *occurred_at;     /* NULL: now */
   const char *producer_id;     /* NULL: the run's producer_id (may stay NULL) */
   const json_t *payload; /* borrowed; an object; no reals; must hold the kind's required members */
-  /* ledger_event_prepare only, instead of `payload` (then NULL): the payload's canonical text
-   * (Motus flavour, seal_canon_members or seal_canon with SEAL_CANON_MOTUS), borrowed, of
-   * payload_len bytes. The caller vouches that it is canonical; doctor recomputes it. */
-  const char *payload_text;
-  size_t payload_len;
 } ledger_event_in;
 
 typedef struct ledger_event_ref {
@@ -289,13 +284,19 @@ int ledger_txn_run_close(ledger_txn *t, const ledger_event_in *closing, ledger_e
  * are already known to this process. The appended event is byte-identical to
  * ledger_txn_event_append's; anything the writer finds different from what was assumed here
  * (kind, producer) is recomputed there. Validation errors (EINVAL) come from prepare.
- * `in` is borrowed (the prep keeps its own copy of the payload text, and a reference to the
- * payload only when the writer may need it). `in->payload_text` spares the serialisation of a
- * payload the caller already has as canonical text. Free with
+ * `in` is borrowed (the prep keeps the payload's canonical text, and a reference to the
+ * payload only when the writer may need it). Free with
  * ledger_event_prep_free; a prep may be appended in any ledger_tx of the same Store. */
 typedef struct ledger_event_prep ledger_event_prep;
 int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
                          ledger_err *err) LEDGER_WUR;
+/* As ledger_event_prepare, for a caller that already has the payload as canonical text (Motus
+ * flavour: seal_canon_members, or seal_canon with SEAL_CANON_MOTUS): `in->payload` must be NULL,
+ * and `text` (new, NUL-terminated, `len` bytes) is stolen, on failure too. The caller vouches
+ * that it is canonical (doctor recomputes every stored payload). The kind's required members
+ * are looked up among its top-level keys; the writer parses the text when a hint was wrong. */
+int ledger_event_prepare_text(ledger *l, const ledger_event_in *in, char *text, size_t len,
+                              ledger_event_prep **out, ledger_err *err) LEDGER_WUR;
 int ledger_txn_event_append_prepared(ledger_txn *t, const ledger_event_prep *p,
                                      ledger_event_ref *out, ledger_err *err) LEDGER_WUR;
 void ledger_event_prep_free(ledger_event_prep *p);

@@ -359,16 +359,18 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   return LEDGER_OK;
 }
 
-static int check_event_in(const ledger_event_in *in, ledger_err *err)
+/* The event's ids, and its payload object unless the payload comes as text (`text`). */
+static int check_event_in(const ledger_event_in *in, int text, ledger_err *err)
 {
   if (!in->run_id || !in->event_kind || !ledger__valid_id_text(in->idempotency_key))
     return ledger__errf(err, LEDGER_EINVAL, 0,
                         "event needs run_id, event_kind and an idempotency_key of UTF-8 text");
   if (in->producer_id && !ledger__valid_id_text(in->producer_id))
     return ledger__errf(err, LEDGER_EINVAL, 0, "producer_id must be UTF-8 text");
-  /* a payload given as canonical text (prepare only) is checked by its caller */
-  if (!(in->payload_text && !in->payload) && !json_is_object(in->payload))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
+  if (text ? in->payload != NULL : !json_is_object(in->payload))
+    return ledger__errf(err, LEDGER_EINVAL, 0,
+                        text ? "an event payload is given as text or as an object, not both"
+                             : "event payload must be a JSON object");
   return LEDGER_OK;
 }
 
@@ -388,10 +390,8 @@ static int append(ledger_txn *t, const ledger_event_in *in, const char *occurred
   ev_core e;
   int rc;
 
-  if ((rc = check_event_in(in, err)))
+  if ((rc = check_event_in(in, 0, err)))
     return rc;
-  if (!json_is_object(in->payload)) /* payload_text is for ledger_event_prepare only */
-    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
   if ((rc = ledger__canon(&payload_txt, &payload_len, in->payload, err)))
     return rc;
   payload_hash_of(payload_hash, payload_txt, payload_len);
@@ -437,33 +437,31 @@ void ledger_event_prep_free(ledger_event_prep *p)
   free(p);
 }
 
-int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
-                         ledger_err *err)
+/* Both prepares: `text` (new, stolen, freed on failure) is the payload's canonical text, or
+ * NULL to canonicalise in->payload here. */
+static int prepare(ledger *l, const ledger_event_in *in, char *text, size_t text_len,
+                   ledger_event_prep **out, ledger_err *err)
 {
   ledger_event_prep *p;
   int rc;
   *out = NULL;
-  if ((rc = check_event_in(in, err)))
+  rc = check_event_in(in, text != NULL, err);
+  if (!rc && text && (text_len < 2 || text[0] != '{' || text[text_len - 1] != '}'))
+    rc = ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
+  if (!rc && in->occurred_at && !ledger__valid_ts(in->occurred_at))
+    rc = ledger__errf(err, LEDGER_EINVAL, 0, "invalid occurred_at '%s'", in->occurred_at);
+  if (!rc && (strlen(in->run_id) >= LEDGER_ID_MAX || strlen(in->event_kind) >= LEDGER_ID_MAX ||
+              (in->producer_id && strlen(in->producer_id) >= LEDGER_ID_MAX)))
+    rc = ledger__errf(err, LEDGER_EINVAL, 0, "id must be 1..%d characters", LEDGER_ID_MAX - 1);
+  if (!rc && !(p = calloc(1, sizeof *p)))
+    rc = ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
+  if (rc) {
+    free(text);
     return rc;
-  if (in->payload_text && !in->payload &&
-      (in->payload_len < 2 || in->payload_text[0] != '{' ||
-       in->payload_text[in->payload_len - 1] != '}'))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
-  if (in->occurred_at && !ledger__valid_ts(in->occurred_at))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "invalid occurred_at '%s'", in->occurred_at);
-  if (strlen(in->run_id) >= LEDGER_ID_MAX || strlen(in->event_kind) >= LEDGER_ID_MAX ||
-      (in->producer_id && strlen(in->producer_id) >= LEDGER_ID_MAX))
-    return ledger__errf(err, LEDGER_EINVAL, 0, "id must be 1..%d characters", LEDGER_ID_MAX - 1);
-  if (!(p = calloc(1, sizeof *p)))
-    return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-  if (in->payload_text && !in->payload) {
-    if (!(p->payload_txt = malloc(in->payload_len + 1))) {
-      free(p);
-      return ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
-    }
-    memcpy(p->payload_txt, in->payload_text, in->payload_len);
-    p->payload_txt[in->payload_len] = '\0';
-    p->payload_len = in->payload_len;
+  }
+  if (text) {
+    p->payload_txt = text;
+    p->payload_len = text_len;
   } else if ((rc = ledger__canon(&p->payload_txt, &p->payload_len, in->payload, err))) {
     free(p);
     return rc;
@@ -505,6 +503,22 @@ int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep
   }
   *out = p;
   return LEDGER_OK;
+}
+
+int ledger_event_prepare(ledger *l, const ledger_event_in *in, ledger_event_prep **out,
+                         ledger_err *err)
+{
+  return prepare(l, in, NULL, 0, out, err);
+}
+
+int ledger_event_prepare_text(ledger *l, const ledger_event_in *in, char *text, size_t len,
+                              ledger_event_prep **out, ledger_err *err)
+{
+  if (!text) {
+    *out = NULL;
+    return ledger__errf(err, LEDGER_EINVAL, 0, "event payload must be a JSON object");
+  }
+  return prepare(l, in, text, len, out, err);
 }
 
 int ledger_txn_event_append_prepared(ledger_txn *t, const ledger_event_prep *p,

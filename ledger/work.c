@@ -257,7 +257,7 @@ static int claim_fn(ledger_txn *t, void *p, ledger_err *err)
                               (json_int_t)token, "runtime", ctx_runtime(j->ctx));
   char key[LEDGER_ID_MAX + 8];
   snprintf(key, sizeof key, "claim:%s", lease_id);
-  ledger_event_in ev = {run_id, "work.started", key, now, NULL, payload, NULL, 0};
+  ledger_event_in ev = {run_id, "work.started", key, now, NULL, payload};
   rc = ledger_txn_event_append(t, &ev, NULL, err);
   json_decref(payload);
   if (rc)
@@ -331,7 +331,7 @@ static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
   char key[LEDGER_ID_MAX * 2];
   snprintf(key, sizeof key, "%s:%s", j->key_prefix, j->id);
   json_object_set_new(j->payload, "lease_id", json_string(r.lease_id));
-  ledger_event_in ev = {r.run_id, "evidence.referenced", key, NULL, NULL, j->payload, NULL, 0};
+  ledger_event_in ev = {r.run_id, "evidence.referenced", key, NULL, NULL, j->payload};
   ledger_event_ref ref;
   if ((rc = ledger_txn_event_append(t, &ev, &ref, err)))
     return rc;
@@ -740,7 +740,7 @@ static int release_close(ledger_txn *t, struct rel_job *j, const lease_row *r, j
   json_t *payload = closed_payload(j, now, &f);
   facts_free(&f);
   snprintf(key, sizeof key, "release:%s", r->lease_id);
-  ledger_event_in ev = {r->run_id, LEDGER_KIND_WORK_CLOSED, key, now, NULL, payload, NULL, 0};
+  ledger_event_in ev = {r->run_id, LEDGER_KIND_WORK_CLOSED, key, now, NULL, payload};
   rc = payload ? ledger_txn_run_close(t, &ev, NULL, err)
                : ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
   json_decref(payload);

@@ -95,7 +95,7 @@ int ledger__lease_expire(ledger_txn *t, const ledger__lease_row *r, const char *
     ledger_now(now);
     json_t *payload = expired_payload(r, by, now);
     snprintf(key, sizeof key, "expire:%s", r->lease_id);
-    ledger_event_in ev = {r->run_id, LEDGER_KIND_WORK_CLOSED, key, now, NULL, payload, NULL, 0};
+    ledger_event_in ev = {r->run_id, LEDGER_KIND_WORK_CLOSED, key, now, NULL, payload};
     rc = payload ? ledger_txn_run_close(t, &ev, NULL, err)
                  : ledger__errf(err, LEDGER_ERROR, 0, "out of memory");
     json_decref(payload);
@@ -274,7 +274,7 @@ static int custody_append(ledger_txn *t, const ledger_work_ctx *ctx, json_t *pay
     return rc;
   ledger__rand_hex(hex, 4);
   snprintf(key, sizeof key, "renew:%s:%s", lease_id, hex);
-  ledger_event_in ev = {CUSTODY_RUN, LEDGER_KIND_LEASE_RENEWED, key, now, NULL, payload, NULL, 0};
+  ledger_event_in ev = {CUSTODY_RUN, LEDGER_KIND_LEASE_RENEWED, key, now, NULL, payload};
   return ledger_txn_event_append(t, &ev, NULL, err);
 }
 

@@ -165,8 +165,8 @@ static int start_fn(ledger_txn *t, void *p, ledger_err *err)
   int rc = ledger_txn_run_open(t, &in, j->run_id, NULL, err);
   if (rc)
     return rc;
-  ledger_event_in ev = {
-      j->run_id, LEDGER_KIND_WORK_STARTED, "wrap:start", j->now, NULL, j->payload, NULL, 0};
+  ledger_event_in ev = {j->run_id, LEDGER_KIND_WORK_STARTED, "wrap:start", j->now, NULL,
+                        j->payload};
   return ledger_txn_event_append(t, &ev, NULL, err);
 }
 
@@ -183,9 +183,9 @@ static int end_fn(ledger_txn *t, void *p, ledger_err *err)
   char now[LEDGER_TS_MAX];
   int rc;
   ledger_now(now);
-  ledger_event_in a = {j->run_id, LEDGER_KIND_TOOL_USED, "wrap:tool", now, NULL, j->tool, NULL, 0};
-  ledger_event_in b = {
-      j->run_id, LEDGER_KIND_EVIDENCE_REFERENCED, "wrap:output", now, NULL, j->evidence, NULL, 0};
+  ledger_event_in a = {j->run_id, LEDGER_KIND_TOOL_USED, "wrap:tool", now, NULL, j->tool};
+  ledger_event_in b = {j->run_id,  LEDGER_KIND_EVIDENCE_REFERENCED, "wrap:output", now, NULL,
+                       j->evidence};
   if ((rc = ledger_txn_event_append(t, &a, NULL, err)) ||
       (rc = ledger_txn_event_append(t, &b, NULL, err)))
     return rc;
@@ -195,8 +195,7 @@ static int end_fn(ledger_txn *t, void *p, ledger_err *err)
   json_t *acc = json_object_get(j->closed, "acceptance");
   if (json_object_get(acc, "actor"))
     json_object_set_new(acc, "accepted_at", json_string(now));
-  ledger_event_in c = {j->run_id, LEDGER_KIND_WORK_CLOSED, "wrap:close", now, NULL, j->closed, NULL,
-                       0};
+  ledger_event_in c = {j->run_id, LEDGER_KIND_WORK_CLOSED, "wrap:close", now, NULL, j->closed};
   if ((rc = ledger_txn_run_close(t, &c, NULL, err)))
     return rc;
   json_t *exp = NULL, *receipt = NULL;

@@ -207,11 +207,7 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   snprintf(key, sizeof key, "%s:call", rec->invocation_id);
   ev.idempotency_key = key;
   ev.occurred_at = ts;
-  ev.payload_text = txt;
-  ev.payload_len = len;
-  rc = ledger_event_prepare(srv->store, &ev, &j->call, err);
-  free(txt);
-  return rc;
+  return ledger_event_prepare_text(srv->store, &ev, txt, len, &j->call, err); /* txt stolen */
 }
 
 int mcp__record_call(mcp_server *srv, ledger_scope *scope, const mcp_call_record *rec, int *code,

@@ -120,7 +120,7 @@ static int job_open(ledger_txn *t, void *p, ledger_err *err)
 static int job_append(ledger_txn *t, void *p, ledger_err *err)
 {
   struct job *j = p;
-  ledger_event_in in = {j->run_id, j->kind, j->key, j->at, NULL, j->payload, NULL, 0};
+  ledger_event_in in = {j->run_id, j->kind, j->key, j->at, NULL, j->payload};
   return j->close ? ledger_txn_run_close(t, &in, &j->ref, err)
                   : ledger_txn_event_append(t, &in, &j->ref, err);
 }
@@ -1151,11 +1151,11 @@ static int job_prepared(ledger_txn *t, void *arg, ledger_err *err)
   return ledger_txn_event_append_prepared(t, j->p, &j->ref, err);
 }
 
-static int append_prep_in(ledger *l, const ledger_event_in *in, ledger_event_ref *ref,
-                          ledger_err *e)
+/* Appends the prepared event `p` (freed here) in a transaction of its own; `rc` is prepare's. */
+static int append_prepared(ledger *l, int rc, ledger_event_prep *p, ledger_event_ref *ref,
+                           ledger_err *e)
 {
-  struct prep_job j = {0};
-  int rc = ledger_event_prepare(l, in, &j.p, e);
+  struct prep_job j = {p, {0}};
   if (rc)
     return rc;
   rc = ledger_tx(l, job_prepared, &j, e);
@@ -1168,8 +1168,10 @@ static int append_prep_in(ledger *l, const ledger_event_in *in, ledger_event_ref
 static int append_prep(ledger *l, const char *run, const char *kind, const char *key,
                        const char *producer, json_t *payload, ledger_event_ref *ref, ledger_err *e)
 {
-  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload, NULL, 0};
-  return append_prep_in(l, &in, ref, e);
+  ledger_event_in in = {run, kind, key, "2026-01-02T03:04:05.006Z", producer, payload};
+  ledger_event_prep *p = NULL;
+  int rc = ledger_event_prepare(l, &in, &p, e);
+  return append_prepared(l, rc, p, ref, e);
 }
 
 static void check_event_ids(ledger *l, const char *run)
@@ -1252,12 +1254,15 @@ END_TEST
 static int append_text(ledger *l, const char *run, const char *key, const char *text,
                        ledger_event_ref *ref, ledger_err *e)
 {
-  ledger_event_in in = {run,  "tool.used", key,  "2026-01-02T03:04:05.006Z",
-                        NULL, NULL,        text, strlen(text)};
-  return append_prep_in(l, &in, ref, e);
+  ledger_event_in in = {run, "tool.used", key, "2026-01-02T03:04:05.006Z", NULL, NULL};
+  ledger_event_prep *p = NULL;
+  char *copy = strdup(text);
+  ck_assert_ptr_nonnull(copy);
+  int rc = ledger_event_prepare_text(l, &in, copy, strlen(copy), &p, e); /* copy stolen */
+  return append_prepared(l, rc, p, ref, e);
 }
 
-/* A payload given as canonical text (ledger_event_in.payload_text) is the same event as the same
+/* A payload given as canonical text (ledger_event_prepare_text) is the same event as the same
  * payload given as JSON: a replay of its key with the JSON payload is recognised as identical.
  * The required members are found in the text at the top level only (one inside a nested object
  * does not count), and the writer's fallback (a wrong producer hint) parses the text itself. */

@@ -71,7 +71,7 @@ static int job_big(ledger_txn *t, void *p, ledger_err *err)
     snprintf(key, sizeof key, "big-%c-%d", b->tag, i);
     json_t *pl = json_pack("{s:s,s:s,s:s,s:s}", "tool", "t", "caller", "c", "status", "completed",
                            "blob", blob);
-    ledger_event_in in = {b->run, "mcp.call", key, NULL, NULL, pl, NULL, 0};
+    ledger_event_in in = {b->run, "mcp.call", key, NULL, NULL, pl};
     rc = ledger_txn_event_append(t, &in, NULL, err);
     json_decref(pl);
   }
