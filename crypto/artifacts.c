@@ -324,29 +324,6 @@ int seal_sign_tool_invocation_receipt(json_t **out, const json_t *body, const se
   return sign_checked(out, body, key, tool_receipt_fields, "tool invocation receipt", err);
 }
 
-int seal_sign_tool_invocation_receipt_own(json_t **out, json_t *body, const seal_key *key,
-                                          seal_err *err)
-{
-  int rc;
-  if (!json_is_object(body) || !key) {
-    json_decref(body);
-    return seal_errf(err, SEAL_EINVAL, 0, "tool invocation receipt: body must be an object");
-  }
-  const char *pk = json_string_value(json_object_get(body, "public_key"));
-  const char *suite = json_string_value(json_object_get(body, "suite"));
-  if (!pk || strcmp(pk, seal_key_pk_hex(key)) != 0 || !suite ||
-      strcmp(suite, SEAL_SUITE_B64) != 0) {
-    json_decref(body);
-    return seal_errf(err, SEAL_EINVAL, 0,
-                     "tool invocation receipt: public_key and suite must be the signer's");
-  }
-  if ((rc = check_to_sign(body, tool_receipt_fields, "tool invocation receipt", err))) {
-    json_decref(body);
-    return rc;
-  }
-  return sign_into(out, body, key, err);
-}
-
 int seal_sign_approval_decision(json_t **out, const json_t *body, const seal_key *key,
                                 seal_err *err)
 {

@@ -103,12 +103,22 @@ int seal_sign_execution_receipt(json_t **out, const json_t *body, const seal_key
                                 seal_err *err) SEAL_WUR;
 int seal_sign_tool_invocation_receipt(json_t **out, const json_t *body, const seal_key *key,
                                       seal_err *err) SEAL_WUR;
-/* As seal_sign_tool_invocation_receipt, but signs `body` itself instead of a copy: `body` is
- * stolen (set as *out on success, released on failure), and it must already hold the key's
- * `public_key` and the b64 `suite` (SEAL_EINVAL otherwise). For the receipt of every call, built
- * to be signed. */
-int seal_sign_tool_invocation_receipt_own(json_t **out, json_t *body, const seal_key *key,
-                                          seal_err *err) SEAL_WUR;
+/* The fields of a ToolInvocationReceipt but public_key, suite and signature, which the signer
+ * sets (crypto/tir_text.c). Every pointer is borrowed; invocation_origin may be NULL (left out). */
+typedef struct seal_tir_fields {
+  const char *invocation_id, *task_id, *motebit_id, *device_id, *tool_name, *status;
+  const char *args_hash, *result_hash, *invocation_origin;
+  long long started_at, completed_at;
+} seal_tir_fields;
+/* Signs the receipt made of `f`, the key's public_key and the b64 suite, and writes its
+ * canonical text, signature included, into `*out` (new, free(); `*out_len` its length): the
+ * same bytes as seal_canon of what seal_sign_tool_invocation_receipt returns for that body, in
+ * the JCS and in the Motus key order alike (all its keys are ASCII). Returns SEAL_OK;
+ * SEAL_EINVAL naming the field that is missing or malformed (a hash that is not 64 lowercase
+ * hex, an unknown invocation_origin, a string that is not UTF-8); SEAL_ERROR when signing or
+ * memory fails. Nothing is written on failure. */
+int seal_sign_tool_invocation_receipt_text(char **out, size_t *out_len, const seal_tir_fields *f,
+                                           const seal_key *key, seal_err *err) SEAL_WUR;
 int seal_sign_approval_decision(json_t **out, const json_t *body, const seal_key *key,
                                 seal_err *err) SEAL_WUR;
 int seal_sign_delegation_token(json_t **out, const json_t *body, const seal_key *key,

@@ -299,39 +299,74 @@ int seal_canon(char **out, size_t *out_len, const json_t *v, seal_canon_flavor f
 static int utf8_ok(const unsigned char *s, size_t n)
 {
   unsigned cp;
-  for (size_t i = 0, k; i < n; i += k)
+  for (size_t i = 0, k; i < n; i += k) {
+    if (s[i] >= 0x20 && s[i] < 0x80) { /* printable ASCII: most of every text */
+      k = 1;
+      continue;
+    }
     if (s[i] == 0 || !(k = seal_utf8_next(s + i, n - i, &cp)))
       return 0;
+  }
   return 1;
+}
+
+/* The key order of `fl` for two distinct keys, without decoding the common ASCII case: up to
+ * the first byte that differs both orders are the byte order, and there two ASCII bytes (or a
+ * key that ends) decide it alike. */
+static int key_before(const member *x, const member *y, seal_canon_flavor fl)
+{
+  size_t n = x->len < y->len ? x->len : y->len, i = 0;
+  const unsigned char *p = (const unsigned char *)x->key, *q = (const unsigned char *)y->key;
+  while (i < n && p[i] == q[i])
+    i++;
+  if (i == n)
+    return x->len < y->len;
+  if (fl == SEAL_CANON_MOTUS || (p[i] < 0x80 && q[i] < 0x80))
+    return p[i] < q[i];
+  return cmp_utf16(x, y) < 0;
 }
 
 int seal_canon_members(char **out, size_t *out_len, seal_cmember *ms, size_t n,
                        seal_canon_flavor flavor, seal_err *err)
 {
-  /* a member first, so that the key comparators read a pointer to one as a member */
+  /* a member first, so that the key comparator reads a pointer to one as a member */
   struct cm_ref {
     member k;
     const seal_cmember *m;
-  } keys[32];
+    size_t str_len;
+  } keys[32], t;
   seal_buf b = {0};
   char num[SEAL_INT_TEXT_MAX];
+  size_t i, j, need = 2;
   if (n > sizeof keys / sizeof keys[0])
     return seal_errf(err, SEAL_EINVAL, 0, "canonical JSON: more than %zu members",
                      sizeof keys / sizeof keys[0]);
-  for (size_t i = 0; i < n; i++) {
+  for (i = 0; i < n; i++) {
     keys[i].k.key = ms[i].key;
     keys[i].k.len = strlen(ms[i].key);
     keys[i].k.value = NULL;
     keys[i].m = &ms[i];
+    keys[i].str_len = ms[i].type == SEAL_CM_STR   ? strlen(ms[i].str)
+                      : ms[i].type == SEAL_CM_RAW ? ms[i].raw_len
+                                                  : SEAL_INT_TEXT_MAX;
+    need += keys[i].k.len + keys[i].str_len + 8;
     if (!utf8_ok((const unsigned char *)ms[i].key, keys[i].k.len) ||
-        (ms[i].type == SEAL_CM_STR &&
-         !utf8_ok((const unsigned char *)ms[i].str, strlen(ms[i].str))))
+        (ms[i].type == SEAL_CM_STR && !utf8_ok((const unsigned char *)ms[i].str, keys[i].str_len)))
       return seal_errf(err, SEAL_EINVAL, 0, "canonical JSON: member %s is not UTF-8 text",
                        ms[i].key);
   }
-  qsort(keys, n, sizeof *keys, flavor == SEAL_CANON_MOTUS ? cmp_bytes : cmp_utf16);
+  /* insertion sort: a few members, usually given nearly in order */
+  for (i = 1; i < n; i++) {
+    t = keys[i];
+    for (j = i; j > 0 && key_before(&t.k, &keys[j - 1].k, flavor); j--)
+      keys[j] = keys[j - 1];
+    keys[j] = t;
+  }
+  if (!(b.buf = malloc(need + need / 8))) /* room for the text but a few escapes */
+    return seal_errf(err, SEAL_ERROR, 0, "out of memory");
+  b.cap = need + need / 8;
   seal_buf_putc(&b, '{');
-  for (size_t i = 0; i < n; i++) {
+  for (i = 0; i < n; i++) {
     const seal_cmember *m = keys[i].m;
     if (i && keys[i].k.len == keys[i - 1].k.len &&
         !memcmp(keys[i].k.key, keys[i - 1].k.key, keys[i].k.len)) {
@@ -343,18 +378,18 @@ int seal_canon_members(char **out, size_t *out_len, seal_cmember *ms, size_t n,
     seal_buf_json_string(&b, keys[i].k.key, keys[i].k.len);
     seal_buf_putc(&b, ':');
     if (m->type == SEAL_CM_STR)
-      seal_buf_json_string(&b, m->str, strlen(m->str));
+      seal_buf_json_string(&b, m->str, keys[i].str_len);
     else if (m->type == SEAL_CM_INT)
       seal_buf_put(&b, num, seal_int_text(num, m->num));
     else
       seal_buf_put(&b, m->str, m->raw_len);
   }
   seal_buf_putc(&b, '}');
-  if (b.oom || !b.buf) {
+  if (b.oom) {
     seal_buf_free(&b);
     return seal_errf(err, SEAL_ERROR, 0, "out of memory");
   }
-  *out = b.buf;
+  *out = b.buf; /* NUL-terminated, as seal_buf keeps it */
   if (out_len)
     *out_len = b.len;
   return SEAL_OK;

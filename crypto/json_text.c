@@ -17,7 +17,10 @@
 typedef struct writer {
   seal_buf b;
   size_t flags;
-  int bad; /* a value json_dumps would refuse: non-finite real, invalid UTF-8, too deep */
+  int bad;          /* a value json_dumps would refuse: non-finite real, invalid UTF-8, too deep */
+  const json_t *at; /* seal_json_dumps_splice: the value written as `raw` instead */
+  const char *raw;
+  size_t raw_len;
 } writer;
 
 typedef struct key_ref {
@@ -134,14 +137,14 @@ static void put_object(writer *w, const json_t *v, int depth)
 {
   size_t n = json_object_size(v), m = 0;
   const char *sep = (w->flags & JSON_COMPACT) ? ":" : ": ";
-  key_ref *ks;
+  key_ref small[16], *ks = small; /* most objects: no allocation */
   void *it;
   seal_buf_putc(&w->b, '{');
   if (n == 0) {
     seal_buf_putc(&w->b, '}');
     return;
   }
-  if (!(ks = malloc(n * sizeof *ks))) {
+  if (n > sizeof small / sizeof *small && !(ks = malloc(n * sizeof *ks))) {
     w->b.oom = 1;
     return;
   }
@@ -165,7 +168,8 @@ static void put_object(writer *w, const json_t *v, int depth)
       put_indent(w, depth, 0);
     }
   }
-  free(ks);
+  if (ks != small)
+    free(ks);
   seal_buf_putc(&w->b, '}');
 }
 
@@ -174,6 +178,10 @@ static void put_value(writer *w, const json_t *v, int depth)
   char num[SEAL_ES_NUMBER_MAX];
   if (w->bad || w->b.oom)
     return;
+  if (v == w->at) {
+    seal_buf_put(&w->b, w->raw, w->raw_len);
+    return;
+  }
   if (depth >= SEAL_JSON_MAX_DEPTH && (json_is_array(v) || json_is_object(v))) {
     w->bad = 1; /* also what stops a value that contains itself */
     return;
@@ -199,7 +207,8 @@ static void put_value(writer *w, const json_t *v, int depth)
   w->bad = 1;
 }
 
-char *seal_json_dumps(const json_t *v, size_t flags)
+char *seal_json_dumps_splice(const json_t *v, size_t flags, const json_t *at, const char *raw,
+                             size_t raw_len, size_t *out_len)
 {
   writer w;
   if (!v)
@@ -208,10 +217,20 @@ char *seal_json_dumps(const json_t *v, size_t flags)
     return NULL;
   memset(&w, 0, sizeof w);
   w.flags = flags;
+  w.at = at;
+  w.raw = raw;
+  w.raw_len = raw_len;
   put_value(&w, v, 0);
+  if (out_len && !w.bad && !w.b.oom && w.b.buf)
+    *out_len = w.b.len;
   if (w.bad || w.b.oom || !w.b.buf) {
     seal_buf_free(&w.b);
     return NULL;
   }
   return w.b.buf;
+}
+
+char *seal_json_dumps(const json_t *v, size_t flags)
+{
+  return seal_json_dumps_splice(v, flags, NULL, NULL, 0, NULL);
 }

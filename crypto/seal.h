@@ -144,6 +144,12 @@ json_t *seal_json_parse_strict(const char *text, size_t len, seal_err *err);
  * without JSON_ENCODE_ANY, or more than SEAL_JSON_MAX_DEPTH nested arrays/objects (which also
  * stops a value that contains itself). `v` is borrowed. */
 char *seal_json_dumps(const json_t *v, size_t flags);
+/* As seal_json_dumps, but the value `at` (compared by address, wherever it occurs in `v`; NULL:
+ * none) is written as the `raw_len` bytes of `raw` instead, as they are: the caller vouches that
+ * they are one JSON value (e.g. a signed receipt's canonical text, which is not printed again).
+ * `*out_len` (may be NULL) receives the text's length on success. */
+char *seal_json_dumps_splice(const json_t *v, size_t flags, const json_t *at, const char *raw,
+                             size_t raw_len, size_t *out_len);
 
 /* ---- digests and encodings ------------------------------------------------------------------ */
 

@@ -74,28 +74,30 @@ static void scope_open(call_state *cs)
   if (ledger_scope_begin(cs->srv->store, &cs->scope, NULL) != LEDGER_OK)
     cs->scope = NULL; /* then the handler's writes commit on their own, as before */
 }
-static json_t *make_receipt(call_state *cs)
+/* Signs the call's receipt: its canonical text (new) into *out, *len. 0, or -1 (logged). */
+static int make_receipt(call_state *cs, char **out, size_t *len)
 {
   mcp_server *srv = cs->srv;
-  json_t *signed_rc = NULL;
   seal_err serr;
-  const char *origin = cs->r->s->caller.trust == MCP_TRUST_LOCAL ? "ai-loop" : "agent-to-agent";
-  json_t *rc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "invocation_id",
-                         cs->invocation_id, "task_id",
-                         srv->run_id[0] ? srv->run_id : cs->invocation_id, "motebit_id",
-                         srv->motebit_id, "public_key", seal_key_pk_hex(srv->key), "device_id",
-                         srv->device_id, "tool_name", cs->tool->name, "started_at",
-                         (json_int_t)cs->started_at, "completed_at", (json_int_t)cs->completed_at,
-                         "status", cs->status, "args_hash", cs->args_hash, "result_hash",
-                         cs->result_hash, "invocation_origin", origin, "suite", SEAL_SUITE_B64);
+  seal_tir_fields f = {
+      .invocation_id = cs->invocation_id,
+      .task_id = srv->run_id[0] ? srv->run_id : cs->invocation_id,
+      .motebit_id = srv->motebit_id,
+      .device_id = srv->device_id,
+      .tool_name = cs->tool->name,
+      .status = cs->status,
+      .args_hash = cs->args_hash,
+      .result_hash = cs->result_hash,
+      .invocation_origin = cs->r->s->caller.trust == MCP_TRUST_LOCAL ? "ai-loop" : "agent-to-agent",
+      .started_at = cs->started_at,
+      .completed_at = cs->completed_at,
+  };
   memset(&serr, 0, sizeof serr);
-  /* rc is stolen: signed in place, no copy */
-  if (!rc || seal_sign_tool_invocation_receipt_own(&signed_rc, rc, srv->key, &serr) != SEAL_OK) {
-    mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s",
-            rc ? serr.msg : "out of memory");
-    return NULL;
+  if (seal_sign_tool_invocation_receipt_text(out, len, &f, srv->key, &serr) != SEAL_OK) {
+    mcp_log(MCP_LOG_ERROR, "cannot sign a ToolInvocationReceipt: %s", serr.msg);
+    return -1;
   }
-  return signed_rc;
+  return 0;
 }
 
 /* A call whose record commits asynchronously: its final message, ready before the COMMIT, and
@@ -212,52 +214,53 @@ static void call_done(int rc, const char *err, int last, void *arg)
     outbox_flush();
 }
 
+/* Puts the receipt in the result's _meta: a marker for the text to be spliced in at printing
+ * (`marker`), or the text parsed. Returns the value set, or NULL out of memory. */
+static json_t *attach_receipt(json_t *result, const char *rtext, size_t rlen, int marker)
+{
+  json_t *meta = json_object_get(result, "_meta"), *v;
+  if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
+    return NULL; /* meta freed by the failed set */
+  v = marker ? json_object() : json_loadb(rtext, rlen, 0, NULL);
+  return json_object_set_new(meta, "io.motebit/receipt", v) == 0 ? v : NULL;
+}
+
 /* The record of a finished call. With a scope open, the final message is built now, the COMMIT
  * is handed to the writer and call_done answers after it (returns NULL, cs->taken set); else
  * (no Store, or a long tool that has no scope) the record commits here and the result comes
- * back. `result` and `receipt` are stolen. */
-static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json_t *receipt)
+ * back. `result` is stolen; rec->receipt_text is borrowed. */
+static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result)
 {
   char err[256] = "";
-  json_t *meta;
   int lrc;
   if (cs->scope && cs->srv->store && cs->taken) {
     deferred *d = calloc(1, sizeof *d);
-    json_t *msg;
-    meta = json_object_get(result, "_meta");
-    if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
-      meta = NULL; /* freed by the failed set */
-    /* the record below reads the receipt too: the message takes a reference of its own */
-    if (!d || json_object_set_new(meta, "io.motebit/receipt", json_incref(receipt)) != 0) {
-      free(d);
-      json_decref(receipt);
-      json_decref(result);
-      ledger_scope_abort(cs->scope);
-      cs->scope = NULL;
-      return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
+    json_t *msg, *marker;
+    if (d && (marker = attach_receipt(result, NULL, 0, 1))) {
+      mcp__modernize(cs->r, result);
+      msg = mcp__result_msg(cs->r->id, result); /* result stolen */
+      result = NULL;
+      /* the receipt goes out as the very text that was signed and recorded */
+      d->text = msg ? seal_json_dumps_splice(msg, JSON_COMPACT, marker, rec->receipt_text,
+                                             rec->receipt_len, &d->len)
+                    : NULL;
+      json_decref(msg);
     }
-    mcp__modernize(cs->r, result);
-    msg = mcp__result_msg(cs->r->id, result); /* result stolen */
-    d->text = msg ? seal_json_dumps(msg, JSON_COMPACT) : NULL;
-    json_decref(msg);
-    if (d->text)
-      d->len = strlen(d->text);
-    if (!d->text) {
+    json_decref(result);
+    if (!d || !d->text) {
       free(d);
-      json_decref(receipt);
       ledger_scope_abort(cs->scope);
       cs->scope = NULL;
       return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
     }
     d->r = cs->r;
-    snprintf(d->tool, sizeof d->tool, "%s", cs->tool->name);
-    snprintf(d->invocation_id, sizeof d->invocation_id, "%s", cs->invocation_id);
+    seal_strcopy(d->tool, sizeof d->tool, cs->tool->name);
+    seal_strcopy(d->invocation_id, sizeof d->invocation_id, cs->invocation_id);
     call_line(cs, d->line, sizeof d->line, &d->lvl, &d->to_client);
     if (cs->srv->fault == MCP_FAULT_KILL_BEFORE_COMMIT)
       raise(SIGKILL);
     lrc = mcp__record_call_async(cs->srv, cs->scope, rec, call_done, d, err, sizeof err);
-    json_decref(receipt); /* serialised into the prepared event: d and the writer do not use it */
-    cs->scope = NULL;     /* committed later, or aborted */
+    cs->scope = NULL; /* committed later, or aborted */
     if (lrc == 0) {
       *cs->taken = 1; /* from here on d, and the request, belong to call_done */
       return NULL;
@@ -275,10 +278,7 @@ static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json
       char line[300];
       mcp_log_level lvl;
       int to_client;
-      meta = json_object_get(result, "_meta");
-      if (!json_is_object(meta) && json_object_set_new(result, "_meta", meta = json_object()) != 0)
-        meta = NULL; /* freed by the failed set */
-      if (json_object_set_new(meta, "io.motebit/receipt", receipt) != 0) {
+      if (!attach_receipt(result, rec->receipt_text, rec->receipt_len, 0)) {
         json_decref(result); /* out of memory: no result without its receipt (the record stands) */
         return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: out of memory");
       }
@@ -286,7 +286,6 @@ static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json
       mcp__call_log_line(cs->r, line, lvl, to_client);
       return result;
     }
-    json_decref(receipt);
     json_decref(result);
   }
   mcp_log(MCP_LOG_ERROR, "tools/call %s %s: Store write failed: %s", cs->tool->name,
@@ -302,8 +301,10 @@ static json_t *record(call_state *cs, mcp_call_record *rec, json_t *result, json
 static json_t *finish(call_state *cs, json_t *result, const char *text)
 {
   mcp_call_record rec;
-  json_t *receipt, *out;
-  char *result_text = NULL;
+  json_t *out;
+  char *result_text = NULL, *receipt = NULL;
+  size_t receipt_len = 0;
+  int signed_ok;
 
   if (!result) { /* out of memory while building it: nothing is recorded */
     ledger_scope_abort(cs->scope);
@@ -313,13 +314,13 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
   cs->completed_at = mcp_now_ms();
   if (text) /* NULL: an upstream result, hashed by run_upstream */
     seal_sha256_hex(cs->result_hash, text, strlen(text));
-  receipt = cs->srv->fault == MCP_FAULT_SIGN ? NULL : make_receipt(cs);
+  signed_ok = cs->srv->fault != MCP_FAULT_SIGN && make_receipt(cs, &receipt, &receipt_len) == 0;
   if (cs->idem_key)
     result_text = seal_json_dumps(result, JSON_COMPACT);
-  if (!receipt || (cs->idem_key && !result_text)) {
+  if (!signed_ok || (cs->idem_key && !result_text)) {
     ledger_scope_abort(cs->scope);
     cs->scope = NULL;
-    json_decref(receipt);
+    free(receipt);
     json_decref(result);
     free(result_text);
     return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR,
@@ -340,14 +341,16 @@ static json_t *finish(call_state *cs, json_t *result, const char *text)
   rec.approval_id = cs->approval_id[0] ? cs->approval_id : NULL;
   rec.started_at = cs->started_at;
   rec.completed_at = cs->completed_at;
-  rec.receipt = receipt;
+  rec.receipt_text = receipt;
+  rec.receipt_len = receipt_len;
   rec.idempotency_key = cs->idem_key;
   rec.result_text = result_text;
   if (cs->srv->fault == MCP_FAULT_COMMIT && cs->srv->store)
     ledger_fault_commits(cs->srv->store, 1);
   if (!cs->scope && cs->srv->store && !(cs->tool->flags & MCP_TOOL_LONG))
     scope_open(cs); /* nothing written yet: the record alone */
-  out = record(cs, &rec, result, receipt);
+  out = record(cs, &rec, result);
+  free(receipt);
   free(result_text);
   return out;
 }

@@ -305,7 +305,8 @@ typedef struct mcp_call_record {
   const char *work_run_id; /* the handler's run, or NULL */
   const char *approval_id; /* or NULL */
   int64_t started_at, completed_at;
-  const json_t *receipt;       /* the signed ToolInvocationReceipt (borrowed) */
+  const char *receipt_text; /* the signed ToolInvocationReceipt's canonical text (borrowed) */
+  size_t receipt_len;
   const char *idempotency_key; /* the caller's key, or NULL: then nothing is kept for replay */
   const char *result_text;     /* the CallToolResult without its receipt (kept for replay) */
 } mcp_call_record;

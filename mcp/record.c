@@ -166,14 +166,12 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   ledger_event_in ev;
   seal_cmember m[15];
   size_t n = 0;
-  char *receipt_txt = NULL, *txt = NULL;
-  size_t receipt_len = 0, len = 0;
+  char *txt = NULL;
+  size_t len = 0;
   seal_err serr;
   int rc;
 
   memset(&serr, 0, sizeof serr);
-  if (seal_canon(&receipt_txt, &receipt_len, rec->receipt, SEAL_CANON_MOTUS, &serr) != SEAL_OK)
-    return wl_err_set(err, LEDGER_ERROR, 0, "cannot serialise the receipt: %s", serr.msg);
 #define STR_M(k, v) (m[n++] = (seal_cmember){(k), SEAL_CM_STR, (v), 0, 0})
 #define INT_M(k, v) (m[n++] = (seal_cmember){(k), SEAL_CM_INT, NULL, 0, (long long)(v)})
   STR_M("tool", rec->tool);
@@ -188,7 +186,8 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
   STR_M("result_hash", rec->result_hash);
   INT_M("started_at_ms", rec->started_at);
   INT_M("completed_at_ms", rec->completed_at);
-  m[n++] = (seal_cmember){"receipt", SEAL_CM_RAW, receipt_txt, receipt_len, 0};
+  /* the receipt's canonical text is its Motus text too (ASCII keys): in as it is */
+  m[n++] = (seal_cmember){"receipt", SEAL_CM_RAW, rec->receipt_text, rec->receipt_len, 0};
   if (rec->work_run_id)
     STR_M("work_run_id", rec->work_run_id);
   if (rec->approval_id)
@@ -196,7 +195,6 @@ static int prepare_call(mcp_server *srv, const mcp_call_record *rec, call_job *j
 #undef STR_M
 #undef INT_M
   rc = seal_canon_members(&txt, &len, m, n, SEAL_CANON_MOTUS, &serr);
-  free(receipt_txt);
   if (rc != SEAL_OK)
     return wl_err_set(err, rc == SEAL_ERROR ? LEDGER_ERROR : LEDGER_EINVAL, 0,
                       "cannot serialise the call record: %s", serr.msg);

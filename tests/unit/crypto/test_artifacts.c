@@ -364,38 +364,67 @@ START_TEST(text_front_door)
 }
 END_TEST
 
-/* The in-place signer gives the same signed bytes as the copying one and refuses a body whose
- * public_key or suite is not the signer's (it is released either way: ASan/LSan see a leak). */
-START_TEST(sign_receipt_in_place)
+/* The text signer writes byte for byte the canonical text (JCS and Motus alike) of what the
+ * json_t signer returns for the same body, verifies, and refuses malformed fields. */
+START_TEST(sign_receipt_text)
 {
   seal_key *k = key_seq(0x02);
-  json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "invocation_id",
-                           "inv-2", "task_id", "task-2", "motebit_id", "m", "device_id", "d",
-                           "tool_name", "motebit_identity", "started_at", (json_int_t)1,
-                           "completed_at", (json_int_t)2, "status", "completed", "args_hash",
-                           "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
-                           "result_hash",
-                           "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
-                           "public_key", seal_key_pk_hex(k), "suite", SEAL_SUITE_B64);
-  json_t *copied = NULL, *own = NULL, *bad = NULL;
+  const char *h = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+  seal_tir_fields f = {.invocation_id = "inv-2",
+                       .task_id = "task-2",
+                       .motebit_id = "m",
+                       .device_id = "d",
+                       .tool_name = "t\u00e9\"\n\U0001F600",
+                       .status = "completed",
+                       .args_hash = h,
+                       .result_hash = h,
+                       .invocation_origin = "ai-loop",
+                       .started_at = 1,
+                       .completed_at = 1796647060231LL};
+  json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "invocation_id",
+                           f.invocation_id, "task_id", f.task_id, "motebit_id", f.motebit_id,
+                           "device_id", f.device_id, "tool_name", f.tool_name, "started_at",
+                           (json_int_t)f.started_at, "completed_at", (json_int_t)f.completed_at,
+                           "status", f.status, "args_hash", h, "result_hash", h,
+                           "invocation_origin", f.invocation_origin);
+  json_t *copied = NULL, *parsed;
+  char *text = NULL, *want = NULL, *motus = NULL;
+  size_t len = 0, want_len = 0, motus_len = 0;
   seal_err err = {0};
+  seal_verdict v;
   ck_assert_int_eq(seal_sign_tool_invocation_receipt(&copied, body, k, NULL), SEAL_OK);
-  json_t *wrong = json_deep_copy(body);
-  ck_assert_int_eq(seal_sign_tool_invocation_receipt_own(&own, body, k, NULL), SEAL_OK);
-  ck_assert_ptr_eq(own, body); /* signed in place */
-  char *a = seal_json_dumps(copied, JSON_COMPACT | JSON_SORT_KEYS);
-  char *b = seal_json_dumps(own, JSON_COMPACT | JSON_SORT_KEYS);
-  ck_assert_str_eq(a, b);
-  free(a);
-  free(b);
-  seal_key *other = key_seq(0x03);
-  json_object_set_new(wrong, "public_key", json_string(seal_key_pk_hex(other)));
-  seal_key_free(other);
-  ck_assert_int_eq(seal_sign_tool_invocation_receipt_own(&bad, wrong, k, &err), SEAL_EINVAL);
-  ck_assert_ptr_null(bad);
-  ck_assert_ptr_nonnull(strstr(err.msg, "public_key"));
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_text(&text, &len, &f, k, &err), SEAL_OK);
+  ck_assert_int_eq(seal_canon(&want, &want_len, copied, SEAL_CANON_JCS, NULL), SEAL_OK);
+  ck_assert_uint_eq(len, strlen(text));
+  ck_assert_str_eq(text, want);
+  parsed = json_loadb(text, len, 0, NULL);
+  ck_assert_ptr_nonnull(parsed);
+  ck_assert_int_eq(seal_canon(&motus, &motus_len, parsed, SEAL_CANON_MOTUS, NULL), SEAL_OK);
+  ck_assert_str_eq(motus, text);
+  ck_assert_int_eq(seal_verify_tool_invocation_receipt(parsed, NULL, &v), SEAL_OK);
+  seal_verdict_clear(&v);
+  /* refusals: nothing is written */
+  char *none = NULL;
+  seal_tir_fields bad = f;
+  bad.result_hash = "44136FA355B3678A1146AD16F7E8649E94FB4FC21FE77E8310C060F61CAAFF8A";
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_text(&none, &len, &bad, k, &err), SEAL_EINVAL);
+  ck_assert_ptr_nonnull(strstr(err.msg, "result_hash"));
+  bad = f;
+  bad.invocation_origin = "sideways";
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_text(&none, &len, &bad, k, &err), SEAL_EINVAL);
+  bad = f;
+  bad.tool_name = "";
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_text(&none, &len, &bad, k, &err), SEAL_EINVAL);
+  bad = f;
+  bad.device_id = "\xff";
+  ck_assert_int_eq(seal_sign_tool_invocation_receipt_text(&none, &len, &bad, k, &err), SEAL_EINVAL);
+  ck_assert_ptr_null(none);
+  free(text);
+  free(want);
+  free(motus);
+  json_decref(parsed);
   json_decref(copied);
-  json_decref(own);
+  json_decref(body);
   seal_key_free(k);
 }
 END_TEST
@@ -405,7 +434,7 @@ Suite *suite_artifacts(void)
   Suite *s = suite_create("artifacts");
   TCase *tc = tcase_create("signed");
   tcase_add_test(tc, auth_token_vector);
-  tcase_add_test(tc, sign_receipt_in_place);
+  tcase_add_test(tc, sign_receipt_text);
   tcase_add_test(tc, delegation_tokens);
   tcase_add_test(tc, identity_file);
   tcase_add_test(tc, succession);
