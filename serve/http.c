@@ -582,6 +582,8 @@ static void on_request(tp_http_req *r, void *payload)
     http_reply_error(r, st, NULL, -32001, m, hdrs);
     return;
   }
+  if (strcmp(ar.method, "none") != 0)
+    tp_http_req_keep_alive(r); /* a verified credential: its connection may stay open */
   if (strcmp(method, "POST") != 0) {
     static const char *const allow_post[] = {"Allow", "POST", NULL};
     http_reply_error(r, 405, NULL, MCP_JSONRPC_INVALID_REQUEST,

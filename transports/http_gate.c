@@ -8,8 +8,9 @@
  * (or a slow connection is evicted to admit a new one), 503 when the library's connections are
  * full. Good requests are handed to libmicrohttpd with MHD_add_connection(); anonymous ones may
  * take only the connections outside a reserve kept for GET /health and requests that carry
- * credentials. Refused connections are half-closed and drained briefly so that the reply is not
- * lost to a reset. Plain HTTP only: a TLS connection is handed over at once (the door sees
+ * credentials. A connection kept alive for a verified caller (spec/http.md R-HTTP-060) is
+ * back under the head deadline after each answer (tp__gate_rearm). Refused connections are
+ * half-closed and drained briefly so that the reply is not lost to a reset. Plain HTTP only: a TLS connection is handed over at once (the door sees
  * ciphertext), under the same connection caps. */
 #include "transports/http_server_int.h"
 #include "transports/tp_dl.h"
@@ -298,6 +299,22 @@ int tp__gate_phase(tp_http_server *s, struct MHD_Connection *conn, int phase)
   }
   pthread_mutex_unlock(&g->mu);
   return reaped ? -1 : 0;
+}
+
+void tp__gate_rearm(tp_http_server *s, struct MHD_Connection *conn)
+{
+  tp_gate *g = s->gate;
+  const union MHD_ConnectionInfo *ci = M->get_connection_info(conn,
+                                                              MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  served *sv = g && ci ? ci->socket_context : NULL;
+  if (!sv)
+    return;
+  pthread_mutex_lock(&g->mu);
+  if (!sv->reaped) {
+    sv->phase = SV_HEAD;
+    sv->since = tp__now_ms();
+  }
+  pthread_mutex_unlock(&g->mu);
 }
 
 /* Deadlines of connections the library serves: a head (TLS) or a body that the door did not wait

@@ -178,6 +178,13 @@ int tp_http_req_is_tls(const tp_http_req *r)
   return r->srv->tls;
 }
 
+void tp_http_req_keep_alive(tp_http_req *r)
+{
+  pthread_mutex_lock(&r->mu);
+  r->keep = 1;
+  pthread_mutex_unlock(&r->mu);
+}
+
 void tp_http_req_on_abort(tp_http_req *r, tp_http_abort_fn fn, void *payload)
 {
   pthread_mutex_lock(&r->mu);

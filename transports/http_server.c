@@ -114,10 +114,12 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
   return n;
 }
 
-static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs)
+static void add_headers(struct MHD_Response *resp, const char *ctype, char **hdrs, int keep)
 {
-  /* one request per connection: every request passes the front door (http_gate.c) */
-  M->add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+  /* one request per connection, so that every request passes the front door (http_gate.c),
+   * unless the upper layer authenticated this one (spec/http.md R-HTTP-060) */
+  if (!keep)
+    M->add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   if (ctype)
     M->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
   for (char **p = hdrs; p && p[0] && p[1]; p += 2)
@@ -251,7 +253,7 @@ static enum MHD_Result prepare_answer(tp_http_server *s, tp_http_req *r, struct 
   r->queued = 1;
   if (!*resp)
     return MHD_NO;
-  add_headers(*resp, r->ctype, r->hdrs);
+  add_headers(*resp, r->ctype, r->hdrs, r->keep);
   *status = r->status;
   return MHD_YES;
 }
@@ -300,7 +302,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
   tp_http_server *s = cls;
   tp_http_req *r = *con_cls;
-  (void)c;
   if (!r)
     return;
   *con_cls = NULL;
@@ -315,6 +316,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     r->prev = r->next = NULL;
     pthread_mutex_unlock(&s->mu);
   }
+  if (r->keep && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+    tp__gate_rearm(s, c); /* the next request of a kept-alive connection: the head deadline */
   pthread_mutex_lock(&r->mu);
   r->completed = 1;
   r->conn = NULL;
@@ -324,7 +327,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     r->aborted = 1;
     fire = 1;
   }
-  (void)toe;
   pthread_mutex_unlock(&r->mu);
   if (fire)
     tp__fire_abort(r);
@@ -483,6 +485,9 @@ int tp_http_server_start(tp_http_server **out, const tp_http_opts *o, char *err,
       /* the front door enforces max_conn; the library's own limit only backs it up */
       {MHD_OPTION_CONNECTION_LIMIT, max_conn * 2 + 16, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_s ? o->idle_timeout_s : DEF_IDLE_S, NULL},
+      /* the requests after the first of a kept-alive connection are parsed by the library
+       * alone: its strict mode (a Host in HTTP/1.1, no space before a field's colon, ...) */
+      {MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL},
       /* room for a head the front door passed, with the window of body read behind it */
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(2 * (max_header + GATE_WINDOW)), NULL},
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},

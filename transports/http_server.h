@@ -113,6 +113,13 @@ const char *tp_http_req_peer(const tp_http_req *r);
 int tp_http_req_peer_is_loopback(const tp_http_req *r);
 /* Whether the connection uses TLS. */
 int tp_http_req_is_tls(const tp_http_req *r);
+/* The upper layer verified this request's credential: its answer keeps the connection open for
+ * the same client's next request (no `Connection: close`; HTTP/1.0 and a client's own
+ * `Connection: close` still end it). That request is parsed by libmicrohttpd in its strict mode,
+ * not by the front door, and its head must be complete within the door's head deadline from the
+ * end of this answer. Call it before the answer; a request never marked closes its connection
+ * after its answer, as every request of an anonymous or failed caller does. */
+void tp_http_req_keep_alive(tp_http_req *r);
 /* Per-request abort callback (see above); may be set from the handler only. */
 void tp_http_req_on_abort(tp_http_req *r, tp_http_abort_fn fn, void *payload);
 /* 1 once the client has gone away. */

@@ -28,6 +28,7 @@ struct tp_http_req {
   size_t body_len, body_cap;
   int too_big, dispatched, queued, suspended, completed, aborted, upper_done;
   int has_length; /* the request carried Content-Length */
+  int keep; /* tp_http_req_keep_alive: no Connection: close, the door re-arms the head deadline */
   int kind;
   unsigned status;
   char *ctype;
@@ -126,6 +127,9 @@ void tp__gate_free(tp_http_server *s);
 int tp__gate_phase(tp_http_server *s, struct MHD_Connection *conn, int phase);
 /* The library's connection notifications (MHD_OPTION_NOTIFY_CONNECTION): started = 1 or 0. */
 void tp__gate_notify(tp_http_server *s, struct MHD_Connection *c, void **ctx, int started);
+/* A kept-alive connection finished a request: its next head must be complete within the head
+ * deadline from now (else it is shut down, as a head that missed it at the door). */
+void tp__gate_rearm(tp_http_server *s, struct MHD_Connection *conn);
 /* The JSON-RPC error body of a refusal: {"jsonrpc":"2.0","id":null,"error":{code,message}} into
  * out (cap bytes, NUL-terminated; msg is escaped). Returns its length. */
 size_t tp__error_json(char *out, size_t cap, unsigned status, const char *msg);

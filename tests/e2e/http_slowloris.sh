@@ -42,12 +42,17 @@ def request(raw, timeout):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s.settimeout(max(0.05, timeout - (time.monotonic() - t0)))
     s.sendall(raw)
-    data = b""
-    while True:
-        c = s.recv(65536)
+    data, want = b"", None
+    while want is None or len(data) < want:  # to the end of the body: an authenticated
+        c = s.recv(65536)                     # connection is kept alive after its answer
         if not c: break
         data += c
         if time.monotonic() - t0 > timeout: raise TimeoutError("slow reply")
+        head, sep, _ = data.partition(b"\r\n\r\n")
+        if sep and want is None:
+            for line in head.split(b"\r\n")[1:]:
+                k, _, v = line.partition(b":")
+                if k.strip().lower() == b"content-length": want = len(head) + 4 + int(v)
     s.close()
     head, _, body = data.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), body, time.monotonic() - t0
