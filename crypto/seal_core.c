@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,11 +438,44 @@ size_t seal_strcopy(char *dst, size_t cap, const char *src)
   return n;
 }
 
+/* The random bits of UUIDs (public identifiers, not secrets) come from libsodium's CSPRNG in
+ * blocks, one getrandom(2) per 25 UUIDs instead of one per UUID. A forked child starts with an
+ * empty block (pthread_atfork), so that it never hands out its parent's bits. */
+static _Thread_local uint8_t id_pool[250];
+static _Thread_local size_t id_left;
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+
+static void id_pool_forget(void)
+{
+  id_left = 0;
+}
+
+static void id_pool_init(void)
+{
+  (void)pthread_atfork(NULL, NULL, id_pool_forget);
+}
+
+static void id_random(uint8_t *out, size_t n)
+{
+  if (n > sizeof id_pool) {
+    randombytes_buf(out, n);
+    return;
+  }
+  if (id_left < n) {
+    pthread_once(&id_once, id_pool_init);
+    randombytes_buf(id_pool, sizeof id_pool);
+    id_left = sizeof id_pool;
+  }
+  memcpy(out, id_pool + sizeof id_pool - id_left, n);
+  sodium_memzero(id_pool + sizeof id_pool - id_left, n);
+  id_left -= n;
+}
+
 void seal_uuid7(char out[SEAL_SOVEREIGN_ID])
 {
   uint8_t h[16];
   uint64_t ms = (uint64_t)seal_now_ms();
-  randombytes_buf(h + 6, sizeof h - 6);
+  id_random(h + 6, sizeof h - 6);
   for (int i = 0; i < 6; i++)
     h[i] = (uint8_t)(ms >> (8 * (5 - i)));
   h[6] = (uint8_t)(0x70 | (h[6] & 0x0f));

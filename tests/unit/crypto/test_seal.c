@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static json_t *parse(const char *text)
 {
@@ -271,6 +273,37 @@ START_TEST(encodings)
 }
 END_TEST
 
+/* The random bits of v7 ids come from a per-thread block: 1000 ids are distinct, and a forked
+ * child does not hand out the bits its parent holds next (pthread_atfork empties its block). */
+START_TEST(uuid7_random_block)
+{
+  static char ids[1000][SEAL_SOVEREIGN_ID];
+  char mine[SEAL_SOVEREIGN_ID], theirs[SEAL_SOVEREIGN_ID] = "";
+  int fds[2], st = 0;
+  for (int i = 0; i < 1000; i++)
+    seal_uuid7(ids[i]);
+  for (int i = 0; i < 1000; i++)
+    for (int j = i + 1; j < 1000; j++)
+      ck_assert_str_ne(ids[i] + 19, ids[j] + 19); /* the random tail alone */
+  seal_uuid7(mine); /* 1001 ids: the block is not empty at the fork (250 bytes = 25 ids) */
+  ck_assert_int_eq(pipe(fds), 0);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    char c[SEAL_SOVEREIGN_ID];
+    seal_uuid7(c);
+    _exit(write(fds[1], c, sizeof c) == (ssize_t)sizeof c ? 0 : 1);
+  }
+  seal_uuid7(mine);
+  ck_assert_int_eq(read(fds[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+  ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+  ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  ck_assert_str_ne(mine + 19, theirs + 19);
+  close(fds[0]);
+  close(fds[1]);
+}
+END_TEST
+
 /* R-SIGN-001: Ed25519 V1 vector (motebit signature-byte-compat test) */
 START_TEST(ed25519_v1)
 {
@@ -382,6 +415,7 @@ Suite *suite_seal(void)
   Suite *s = suite_create("seal");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, uuid7_random_block);
   tcase_add_test(tc, secret_strings);
   tcase_add_test(tc, canon_strings);
   tcase_add_test(tc, canon_key_order);
