@@ -168,6 +168,9 @@ int ledger__db_prepare(lconn *c, const char *sql, unsigned flags, db_stmt **out)
 /* Prepared statement from the cache (reset, bindings cleared). NULL on error (err filled). */
 db_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err);
 int ledger__exec(lconn *c, const char *sql, ledger_err *err);
+/* The same through the connection's statement cache (for statements run on every job: BEGIN,
+ * SAVEPOINT, RELEASE, ...): no parse per call. */
+int ledger__exec_cached(lconn *c, const char *sql, ledger_err *err);
 /* Steps a statement that returns no row and resets it; err from `what` unless SQLITE_DONE. */
 int ledger__step_done(lconn *c, db_stmt *st, ledger_err *err, const char *what);
 /* Text binding (copied) and optional text binding (NULL binds SQL NULL). */

@@ -50,13 +50,13 @@ static const char SQL_STEP_END[] = "RELEASE step";
 /* One step inside its own savepoint (writer thread). */
 static int run_step(ledger_txn *t, ledger_tx_fn fn, void *payload, ledger_err *err)
 {
-  int rc = ledger__exec(t->c, SQL_STEP, err);
+  int rc = ledger__exec_cached(t->c, SQL_STEP, err);
   if (rc)
     return rc;
   rc = fn(t, payload, err);
   if (rc != LEDGER_OK)
-    (void)ledger__exec(t->c, SQL_STEP_UNDO, NULL);
-  (void)ledger__exec(t->c, SQL_STEP_END, NULL);
+    (void)ledger__exec_cached(t->c, SQL_STEP_UNDO, NULL);
+  (void)ledger__exec_cached(t->c, SQL_STEP_END, NULL);
   return rc;
 }
 

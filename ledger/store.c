@@ -186,6 +186,19 @@ db_stmt *ledger__stmt(lconn *c, const char *sql, ledger_err *err)
   return st;
 }
 
+int ledger__exec_cached(lconn *c, const char *sql, ledger_err *err)
+{
+  db_stmt *st = ledger__stmt(c, sql, err);
+  int rc;
+  if (!st)
+    return LEDGER_ERROR;
+  rc = db_step(st);
+  db_reset(st);
+  if (rc != SQLITE_DONE)
+    return ledger__sqlerr(err, c, rc, sql);
+  return LEDGER_OK;
+}
+
 int ledger__exec(lconn *c, const char *sql, ledger_err *err)
 {
   if (c->pg)

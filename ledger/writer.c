@@ -18,19 +18,6 @@ static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
 static const char SQL_RELEASE[] = "RELEASE job";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
-static int exec_cached(lconn *c, const char *sql, ledger_err *err)
-{
-  db_stmt *st = ledger__stmt(c, sql, err);
-  int rc;
-  if (!st)
-    return LEDGER_ERROR;
-  rc = db_step(st);
-  db_reset(st);
-  if (rc != SQLITE_DONE)
-    return ledger__sqlerr(err, c, rc, sql);
-  return LEDGER_OK;
-}
-
 /* ---- writer --------------------------------------------------------------------------------- */
 
 #define MAX_BATCH 512
@@ -73,7 +60,7 @@ again:;
   /* below the free-space margin nothing is begun: the jobs fail with the disk-full message
    * before SQLite can run out of room halfway through the WAL */
   int brc = ledger__space_err(l, 0, &berr);
-  if (!brc && (brc = exec_cached(c, SQL_BEGIN, &berr)))
+  if (!brc && (brc = ledger__exec_cached(c, SQL_BEGIN, &berr)))
     brc = ledger__disk_full_rewrite(l->path, l->min_free, brc, &berr, "nothing was written");
   int failed = 0, lost = 0;
   for (ledger_job *j = batch; j; j = j->next)
@@ -97,14 +84,14 @@ again:;
       }
       continue;
     }
-    if (exec_cached(c, SQL_SAVEPOINT, j->err)) {
+    if (ledger__exec_cached(c, SQL_SAVEPOINT, j->err)) {
       j->rc = LEDGER_ERROR;
       continue;
     }
     j->rc = j->fn(&t, j->payload, j->err);
     if (j->rc != LEDGER_OK)
-      exec_cached(c, SQL_ROLLBACK_TO, NULL);
-    exec_cached(c, SQL_RELEASE, NULL);
+      ledger__exec_cached(c, SQL_ROLLBACK_TO, NULL);
+    ledger__exec_cached(c, SQL_RELEASE, NULL);
     if (db_autocommit(c)) {
       /* SQLite itself rolled the whole transaction back (disk full, I/O error, ...): nothing
          * of this batch is kept, and no later job may run outside it (its SAVEPOINT would open
@@ -131,7 +118,7 @@ again:;
         j->unrun(j, LEDGER_ERROR, &lerr);
     }
   } else if (!brc && failed) {
-    exec_cached(c, SQL_ROLLBACK, NULL);
+    ledger__exec_cached(c, SQL_ROLLBACK, NULL);
     if (n > 1) {
       fast = 0;
       l->reruns++; /* writer thread only; read under mu by ledger_stats_get after a commit */
@@ -149,7 +136,7 @@ again:;
     ledger_err cerr = {0};
     int crc = atomic_load(&l->fail_commits) > 0 && atomic_fetch_sub(&l->fail_commits, 1) > 0
                   ? ledger__errf(&cerr, LEDGER_ERROR, 0, "injected COMMIT failure")
-                  : exec_cached(c, SQL_COMMIT, &cerr);
+                  : ledger__exec_cached(c, SQL_COMMIT, &cerr);
     if (crc)
       ledger__disk_full_rewrite(l->path, l->min_free, crc, &cerr, "nothing of it was kept");
     ledger__commit_outcome(l, crc == LEDGER_OK, &cerr);
