@@ -78,7 +78,7 @@ typedef struct ledger_opts {
   int create;                   /* 1: create the file (and parent dir must exist) if missing */
   int read_only;                /* 1: never write (no migration, no writer thread) */
   int busy_timeout_ms;          /* 0 = default 5000 */
-  int readers;                  /* size of the read-connection pool; 0 = default 4 */
+  int readers;                  /* read-connection pool; 0 = 16 (SQLite), 4 (PostgreSQL) */
 } ledger_opts;
 #define LEDGER_OPTS_VERSION 1
 /* clang-format off */

@@ -61,6 +61,15 @@ int ledger__job_wait(ledger *l, ledger_job *j);
 int ledger__scope_owns(const ledger *l);
 int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err);
 int ledger__scope_noop(ledger_txn *t, void *payload, ledger_err *err);
+/* Defers a write of the calling thread's open scope on `l` to the scope's commit, where it runs
+ * in the same writer job just before the commit's last step (and is rerun with it): for a
+ * handler whose write needs nothing back from the Store but its success. Only before the
+ * scope's first step (the writer is not waiting for this thread yet); a later step first runs
+ * the deferred writes as steps of their own, in order. `free_fn(payload)` (may be NULL) runs
+ * once the scope ends, on whichever thread ends it. Returns 0, or -1 when it cannot defer (no
+ * such scope, a step already ran, out of memory): then the caller writes now (ledger_tx) and
+ * keeps `payload`. A deferred write that fails fails the whole call's commit. */
+int ledger__scope_defer(ledger *l, ledger_tx_fn fn, void *payload, void (*free_fn)(void *));
 
 struct ledger {
   char *path; /* the SQLite file, or the PostgreSQL URI shown without its password */

@@ -20,6 +20,13 @@
 
 enum { CMD_NONE, CMD_STEP, CMD_COMMIT, CMD_ABORT };
 
+typedef struct defer_step {
+  ledger_tx_fn fn;
+  void *payload;
+  void (*free_fn)(void *);
+  struct defer_step *next;
+} defer_step;
+
 struct ledger_scope {
   ledger *l;
   pthread_mutex_t mu;
@@ -38,6 +45,9 @@ struct ledger_scope {
   ledger_job job;
   ledger_done_fn done; /* ledger_scope_commit_async: the caller's callback and its argument */
   void *done_arg;
+  defer_step *deferred, **defer_end; /* ledger__scope_defer: writes that run at the commit */
+  ledger_tx_fn last_fn;              /* the commit's own last step, after the deferred ones */
+  void *last_payload;
   ledger_err done_err; /* the outcome's error text for done */
 };
 
@@ -177,14 +187,71 @@ static int post(ledger_scope *s, int cmd, ledger_tx_fn fn, void *payload, ledger
   return rc;
 }
 
+static defer_step *defer_pop(ledger_scope *s)
+{
+  defer_step *d = s->deferred;
+  if (d && !(s->deferred = d->next))
+    s->defer_end = &s->deferred;
+  return d;
+}
+
+static void defer_drop(defer_step *d)
+{
+  if (d->free_fn)
+    d->free_fn(d->payload);
+  free(d);
+}
+
 int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
 {
+  ledger_scope *s = tls_scope;
+  defer_step *d;
   (void)l;
-  return post(tls_scope, CMD_STEP, fn, payload, err);
+  /* a write after deferred ones: those run first, as steps, so that the order stays the
+   * handler's */
+  while ((d = defer_pop(s))) {
+    int rc = post(s, CMD_STEP, d->fn, d->payload, err);
+    defer_drop(d);
+    if (rc != LEDGER_OK)
+      return rc;
+  }
+  return post(s, CMD_STEP, fn, payload, err);
+}
+
+int ledger__scope_defer(ledger *l, ledger_tx_fn fn, void *payload, void (*free_fn)(void *))
+{
+  ledger_scope *s = tls_scope;
+  defer_step *d;
+  if (!s || s->l != l || s->finished || s->submitted || !(d = calloc(1, sizeof *d)))
+    return -1;
+  d->fn = fn;
+  d->payload = payload;
+  d->free_fn = free_fn;
+  if (!s->defer_end)
+    s->defer_end = &s->deferred;
+  *s->defer_end = d;
+  s->defer_end = &d->next;
+  return 0;
+}
+
+/* The deferred writes, then the commit's last step: one writer job (rerun as a whole when its
+ * batch is; every deferred write is a function of the Store's state). */
+static int deferred_then_last(ledger_txn *t, void *payload, ledger_err *err)
+{
+  ledger_scope *s = payload;
+  for (defer_step *d = s->deferred; d; d = d->next) {
+    int rc = d->fn(t, d->payload, err);
+    if (rc != LEDGER_OK)
+      return rc;
+  }
+  return s->last_fn(t, s->last_payload, err);
 }
 
 static void scope_free(ledger_scope *s)
 {
+  defer_step *d;
+  while ((d = defer_pop(s)))
+    defer_drop(d);
   if (tls_scope == s)
     tls_scope = NULL;
   pthread_cond_destroy(&s->cv_writer);
@@ -200,7 +267,9 @@ int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_
     return ledger__errf(err, LEDGER_EINVAL, 0, "no call scope");
   tls_scope = NULL; /* from here on this thread's ledger_tx calls are ordinary jobs again */
   if (!s->submitted) {
-    rc = fn ? ledger_tx(s->l, fn, payload, err) : LEDGER_OK;
+    s->last_fn = fn ? fn : ledger__scope_noop;
+    s->last_payload = payload;
+    rc = fn || s->deferred ? ledger_tx(s->l, deferred_then_last, s, err) : LEDGER_OK;
     scope_free(s);
     return rc;
   }
@@ -236,7 +305,9 @@ static void scope_async_complete(ledger_job *j, int last)
 static int scope_async_job(ledger_txn *t, void *payload, ledger_err *err)
 {
   ledger_scope *s = payload;
-  return s->fn(t, s->payload, err);
+  s->last_fn = s->fn;
+  s->last_payload = s->payload;
+  return deferred_then_last(t, s, err);
 }
 
 void ledger_scope_commit_async(ledger_scope *s, ledger_tx_fn fn, void *payload, int rerunnable,

@@ -369,8 +369,10 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   *out = NULL;
   if (opts)
     o = *opts;
+  /* SQLite: one per MCP worker (MCP_DEFAULT_WORKERS), each opened on first use; PostgreSQL:
+   * each is a server backend, and its tool calls read through the writer's transaction */
   if (o.readers <= 0)
-    o.readers = 4;
+    o.readers = ledger_store_is_uri(path) ? 4 : 16;
   struct stat st;
   if (ledger_store_is_uri(path)) {
     /* PostgreSQL: see open_pg */

@@ -132,7 +132,7 @@ static int set_lease_status(lconn *c, const char *run_id, const char *status, le
 
 /* An active, unexpired lease whose fencing token is still current (and equal to `want_token`
  * when the caller named one, i.e. want_token >= 0). */
-static int lease_usable(ledger_txn *t, const lease_row *r, json_int_t want_token, ledger_err *err)
+int ledger__lease_usable(ledger_txn *t, const lease_row *r, json_int_t want_token, ledger_err *err)
 {
   char res[LEDGER_ID_MAX + 8];
   if (strcmp(r->status, "closed") == 0 && strcmp(r->lease_status, "expired") != 0)
@@ -326,7 +326,7 @@ static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
   lease_row r;
   int rc;
   if ((rc = ledger__lease_get(t->c, j->lease_id, &r, err)) ||
-      (rc = lease_usable(t, &r, j->want_token, err)))
+      (rc = ledger__lease_usable(t, &r, j->want_token, err)))
     return rc;
   char key[LEDGER_ID_MAX * 2];
   snprintf(key, sizeof key, "%s:%s", j->key_prefix, j->id);
@@ -506,7 +506,12 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
     json_object_set(payload, "counts", counts);
   json_decref(counts);
   struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "evidence", token, NULL};
-  rc = ledger_tx(l, evidence_fn, &j, err);
+  char key[LEDGER_ID_MAX * 2];
+  snprintf(key, sizeof key, "evidence:%s", id);
+  /* inside a tool call: checked now, written at the call's commit (work_evidence.c) */
+  rc = ledger__evidence_defer(l, j.lease_id, token, payload, key, "evidence_id", id, &j.out, err);
+  if (rc == LEDGER__NOT_DEFERRED)
+    rc = ledger_tx(l, evidence_fn, &j, err);
   json_decref(payload);
   if (rc) {
     json_decref(dig);
@@ -727,7 +732,8 @@ static int release_close(ledger_txn *t, struct rel_job *j, const lease_row *r, j
   char now[LEDGER_TS_MAX], key[LEDGER_ID_MAX + 16], res[LEDGER_ID_MAX + 8];
   run_facts f;
   int rc;
-  if ((rc = lease_usable(t, r, j->want_token, err)) || (rc = read_facts(t->c, r->run_id, &f, err)))
+  if ((rc = ledger__lease_usable(t, r, j->want_token, err)) ||
+      (rc = read_facts(t->c, r->run_id, &f, err)))
     return rc;
   if (j->receiver && !json_array_size(f.evidence)) {
     facts_free(&f);

@@ -24,6 +24,25 @@ typedef struct ledger__lease_row {
  * @return LEDGER_OK, LEDGER_EINVAL (no id), LEDGER_ENOTFOUND, LEDGER_ERROR. */
 int ledger__lease_get(lconn *c, const char *id, ledger__lease_row *r, ledger_err *err);
 
+/* May evidence (or a decision) be recorded on lease r now: open, not past expires_at, active,
+ * `want_token` (-1: any) its current fencing token, and the work's lock still held with it.
+ * @return LEDGER_OK, LEDGER_ECLOSED, LEDGER_EEXPIRED, LEDGER_ESTALE, or the Store error. */
+int ledger__lease_usable(ledger_txn *t, const ledger__lease_row *r, json_int_t want_token,
+                         ledger_err *err);
+
+/* Inside a tool call's scope (SQLite Stores): checks lease `lease_id` now, on a reader
+ * connection, sets payload's "lease_id", prepares the evidence.referenced event (key `key`)
+ * and defers its append to the call's commit, which checks the lease again first
+ * (ledger__scope_defer). *out (new) is {id_name: id, run_id, lease_id}: no seq, which only the
+ * commit assigns. Returns LEDGER_OK; the lease's error (as ledger__lease_usable, or
+ * LEDGER_ENOTFOUND) when it cannot take evidence now; LEDGER__NOT_DEFERRED when there is no
+ * scope, the Store is PostgreSQL, or the scope already ran a step: then nothing was done and
+ * the caller appends now. `payload` borrowed. */
+#define LEDGER__NOT_DEFERRED 1000
+int ledger__evidence_defer(ledger *l, const char *lease_id, json_int_t want_token, json_t *payload,
+                           const char *key, const char *id_name, const char *id, json_t **out,
+                           ledger_err *err);
+
 /* 1 when the lease has expired: marked "expired", or still "active" with expires_at <= now. */
 int ledger__lease_past(const ledger__lease_row *r);
 

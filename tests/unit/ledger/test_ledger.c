@@ -1516,6 +1516,103 @@ START_TEST(test_rerunnable_batches)
 END_TEST
 
 Suite *ledger_suite(void);
+/* ---- deferred writes of a call scope (ledger__scope_defer) ---------------------------------- */
+
+static int freed_defers;
+static void count_free(void *p)
+{
+  (void)p;
+  freed_defers++;
+}
+
+static int job_append_then_fail(ledger_txn *t, void *p, ledger_err *err)
+{
+  int rc = job_append(t, p, err);
+  return rc ? rc : ledger__errf(err, LEDGER_ESTALE, 0, "injected: the lease moved on");
+}
+
+static pthread_mutex_t async_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t async_cv = PTHREAD_COND_INITIALIZER;
+static int async_rc = -1;
+static void async_record(int rc, const ledger_err *err, int last, void *arg)
+{
+  (void)err, (void)last, (void)arg;
+  pthread_mutex_lock(&async_mu);
+  async_rc = rc;
+  pthread_cond_signal(&async_cv);
+  pthread_mutex_unlock(&async_mu);
+}
+
+/* A deferred write runs at the scope's commit, just before its last step and in the same
+ * transaction (both land, in that order), and is freed once. When it fails, the commit fails
+ * and nothing of the scope is kept. A step after it runs it first; once a step ran nothing more
+ * is deferred; an abort drops it unrun; without a scope nothing is deferred. The asynchronous
+ * commit runs it too. */
+START_TEST(test_scope_deferred_writes)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  ledger_err e = {0};
+  ledger_scope *s = NULL;
+  json_t *p = tool_payload(1);
+  open_run(l, "run_defer", run);
+  struct job d1 = {.run_id = run, .kind = "tool.used", .key = "d1", .payload = p};
+  struct job d2 = d1, d3 = d1, bad = d1, last = d1, last2 = d1, last3 = d1, step = d1;
+  d2.key = "d2", d3.key = "d3", bad.key = "bad", last.key = "last", last2.key = "last2";
+  last3.key = "last3", step.key = "step";
+  freed_defers = 0;
+  /* 1: deferred, then the commit's last step */
+  ck_assert_int_eq(ledger_scope_begin(l, &s, &e), 0);
+  ck_assert_int_eq(ledger__scope_defer(l, job_append, &d1, count_free), 0);
+  ck_assert_int_eq(count_events(store, run), 0);
+  ck_assert_msg(ledger_scope_commit(s, job_append, &last, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(d1.ref.seq, 1);
+  ck_assert_int_eq(last.ref.seq, 2);
+  ck_assert_int_eq(freed_defers, 1);
+  /* 2: a deferred write that fails: the commit fails, nothing of it is kept */
+  ck_assert_int_eq(ledger_scope_begin(l, &s, &e), 0);
+  ck_assert_int_eq(ledger__scope_defer(l, job_append_then_fail, &bad, count_free), 0);
+  ck_assert_int_eq(ledger_scope_commit(s, job_append, &last2, &e), LEDGER_ESTALE);
+  ck_assert_ptr_nonnull(strstr(e.msg, "moved on"));
+  ck_assert_int_eq(count_events(store, run), 2);
+  ck_assert_int_eq(freed_defers, 2);
+  /* 3: a step after a deferred write runs it first; then nothing more is deferred */
+  ck_assert_int_eq(ledger_scope_begin(l, &s, &e), 0);
+  ck_assert_int_eq(ledger__scope_defer(l, job_append, &d2, count_free), 0);
+  ck_assert_msg(ledger_tx(l, job_append, &step, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(d2.ref.seq, 3);
+  ck_assert_int_eq(step.ref.seq, 4);
+  ck_assert_int_eq(freed_defers, 3);
+  ck_assert_int_ne(ledger__scope_defer(l, job_append, &d3, count_free), 0);
+  ledger_scope_abort(s); /* both steps roll back */
+  ck_assert_int_eq(count_events(store, run), 2);
+  /* 4: an abort drops a deferred write unrun */
+  ck_assert_int_eq(ledger_scope_begin(l, &s, &e), 0);
+  ck_assert_int_eq(ledger__scope_defer(l, job_append, &d3, count_free), 0);
+  ledger_scope_abort(s);
+  ck_assert_int_eq(freed_defers, 4);
+  ck_assert_int_eq(count_events(store, run), 2);
+  /* 5: no scope, no deferral */
+  ck_assert_int_ne(ledger__scope_defer(l, job_append, &d3, count_free), 0);
+  /* 6: the asynchronous commit runs the deferred write before its last step */
+  ck_assert_int_eq(ledger_scope_begin(l, &s, &e), 0);
+  ck_assert_int_eq(ledger__scope_defer(l, job_append, &d3, count_free), 0);
+  ledger_scope_commit_async(s, job_append, &last3, 1, async_record, NULL);
+  pthread_mutex_lock(&async_mu);
+  while (async_rc < 0)
+    pthread_cond_wait(&async_cv, &async_mu);
+  pthread_mutex_unlock(&async_mu);
+  ck_assert_int_eq(async_rc, 0);
+  ck_assert_int_eq(d3.ref.seq, 3);
+  ck_assert_int_eq(last3.ref.seq, 4);
+  ck_assert_int_eq(freed_defers, 5);
+  ck_assert_int_eq(count_events(store, run), 4);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  json_decref(p);
+  ledger_close(l);
+}
+END_TEST
+
 Suite *ledger_suite(void)
 {
   Suite *s = suite_create("ledger");
@@ -1531,6 +1628,7 @@ Suite *ledger_suite(void)
   tcase_add_test(tc, test_append_and_replay);
   tcase_add_test(tc, test_prepared_events);
   tcase_add_test(tc, test_rerunnable_batches);
+  tcase_add_test(tc, test_scope_deferred_writes);
   tcase_add_test(tc, test_triggers);
   tcase_add_test(tc, test_doctor_detects_tampering);
   tcase_add_test(tc, test_golden_event_backed);
