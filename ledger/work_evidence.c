@@ -51,14 +51,11 @@ int ledger__evidence_defer(ledger *l, const char *lease_id, json_int_t want_toke
   lconn *c;
   int rc;
   *out = NULL;
-  if (!ledger__scope_owns(l) || !lease_id)
+  /* PostgreSQL (a Store URI): no reader is taken only to be put back */
+  if (l->uri || !ledger__scope_owns(l) || !lease_id)
     return LEDGER__NOT_DEFERRED;
   if (!(c = ledger__reader_get(l, NULL)))
     return LEDGER__NOT_DEFERRED;
-  if (c->pg) {
-    ledger__reader_put(l, c);
-    return LEDGER__NOT_DEFERRED;
-  }
   ledger_txn t = {l, c};
   rc = ledger__lease_get(c, lease_id, &r, err);
   if (rc == LEDGER_OK)
