@@ -53,8 +53,23 @@ typedef enum seal_rc {
  * trailing newline; never holds secret material). */
 typedef wl_err seal_err;
 
-/* Initialise libsodium. Call once before anything else (idempotent). Returns SEAL_OK or SEAL_ERROR. */
+/* Initialise libsodium, and make seal_free_soon jansson's free function. Call once before
+ * anything else (idempotent). Returns SEAL_OK or SEAL_ERROR. */
 int seal_init(void) SEAL_WUR;
+
+/* Frees handed back (crypto/graveyard.c). A thread between seal_graveyard_begin() and
+ * seal_graveyard_end() does not free what it passes to seal_free_soon() (nor, after seal_init,
+ * the jansson trees it releases): end() hands it to the graveyard, and the next
+ * seal_graveyard_drain(), on whichever thread calls it, frees it. Outside that window
+ * seal_free_soon(p) is free(p). The Store's writer collects while it ends calls that another
+ * thread allocated, so that those frees do not contend for that thread's malloc arena. Drain
+ * returns how many blocks it freed. seal_graveyard_thread_end() frees what a collecting thread
+ * still holds (at its exit). Thread-safe; p may be NULL. */
+void seal_graveyard_begin(void);
+void seal_graveyard_end(void);
+void seal_free_soon(void *p);
+size_t seal_graveyard_drain(void);
+void seal_graveyard_thread_end(void);
 
 /* Static one-line description of a seal_rc. */
 const char *seal_strerror(int rc);

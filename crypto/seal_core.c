@@ -15,6 +15,7 @@
 
 int seal_init(void)
 {
+  json_set_alloc_funcs(malloc, seal_free_soon); /* graveyard.c: plain free() unless collecting */
   return sodium_init() < 0 ? SEAL_ERROR : SEAL_OK;
 }
 

@@ -199,7 +199,7 @@ static void defer_drop(defer_step *d)
 {
   if (d->free_fn)
     d->free_fn(d->payload);
-  free(d);
+  seal_free_soon(d);
 }
 
 int ledger__scope_step(ledger *l, ledger_tx_fn fn, void *payload, ledger_err *err)
@@ -257,7 +257,7 @@ static void scope_free(ledger_scope *s)
   pthread_cond_destroy(&s->cv_writer);
   pthread_cond_destroy(&s->cv_caller);
   pthread_mutex_destroy(&s->mu);
-  free(s);
+  seal_free_soon(s); /* on the writer, for an asynchronous commit: back to the caller's thread */
 }
 
 int ledger_scope_commit(ledger_scope *s, ledger_tx_fn fn, void *payload, ledger_err *err)

@@ -485,6 +485,7 @@ void ledger_close(ledger *l)
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->writer, NULL);
   }
+  (void)seal_graveyard_drain(); /* what the writer released last */
   ledger__ckpt_stop(l);
   /* The last connection to close would checkpoint the WAL into the database, sync it, and delete
    * the WAL, so that the next process creates (and directory-syncs) it again: most of the cost of

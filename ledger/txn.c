@@ -432,9 +432,9 @@ void ledger_event_prep_free(ledger_event_prep *p)
 {
   if (!p)
     return;
-  free(p->payload_txt);
+  seal_free_soon(p->payload_txt); /* freed on the writer: back to the preparing thread */
   json_decref(p->payload);
-  free(p);
+  seal_free_soon(p);
 }
 
 /* Both prepares: `text` (new, stolen, freed on failure) is the payload's canonical text, or

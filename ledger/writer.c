@@ -172,10 +172,14 @@ static void batch_done(ledger *l, ledger_job *batch, int n)
     pthread_cond_signal(&j->cv);
   }
   pthread_mutex_unlock(&l->mu);
+  /* what the callbacks release was allocated by the threads that made the calls: it goes back
+   * to the graveyard, which the next submitter drains (crypto/graveyard.c) */
+  seal_graveyard_begin();
   for (ledger_job *j = async, *nx; j; j = nx) {
     nx = j->next; /* complete() frees j */
     j->complete(j, nx == NULL);
   }
+  seal_graveyard_end();
 }
 
 void *ledger__writer_main(void *arg)
@@ -188,6 +192,7 @@ void *ledger__writer_main(void *arg)
     run_batch(l, c, batch, n);
     batch_done(l, batch, n);
   }
+  seal_graveyard_thread_end();
   return NULL;
 }
 

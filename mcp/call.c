@@ -148,8 +148,8 @@ static void outbox_flush(void)
       nx = d->next;
       if (!buf) /* one answer, or no memory to join them: one at a time */
         r->emit(d->text, d->len, MCP_EMIT_FINAL, r->payload);
-      free(d->text);
-      free(d);
+      seal_free_soon(d->text);
+      seal_free_soon(d);
       mcp__req_done(r);
     }
   }
@@ -206,8 +206,8 @@ static void call_done(int rc, const char *err, int last, void *arg)
     r->emit(d->text, d->len, MCP_EMIT_FINAL, r->payload);
   }
   if (d) {
-    free(d->text);
-    free(d);
+    seal_free_soon(d->text);
+    seal_free_soon(d);
     mcp__req_done(r);
   }
   if (last)

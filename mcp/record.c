@@ -253,11 +253,11 @@ typedef struct async_rec {
 
 static void async_free(async_rec *a)
 {
-  ledger_event_prep_free(a->j.call);
-  free(a->caller_id);
-  free(a->idempotency_key);
-  free(a->result_text);
-  free(a);
+  ledger_event_prep_free(a->j.call); /* on the writer: everything back to the caller's thread */
+  seal_free_soon(a->caller_id);
+  seal_free_soon(a->idempotency_key);
+  seal_free_soon(a->result_text);
+  seal_free_soon(a);
 }
 
 static void async_done(int rc, const ledger_err *lerr, int last, void *arg)

@@ -46,7 +46,7 @@ static void req_free(mcp_req *r)
   json_decref(r->progress_token);
   pthread_mutex_destroy(&r->progress_mu);
   json_decref(r->client_caps);
-  free(r);
+  seal_free_soon(r); /* ended on the Store's writer: back to the submitting thread */
 }
 
 void mcp__slot_release(mcp_server *srv)
@@ -426,6 +426,7 @@ int mcp_submit(mcp_session *s, const char *msg, size_t len, mcp_emit_fn emit, vo
     *ticket_out = 0;
   if (!s || !emit)
     return MCP_EINVAL;
+  (void)seal_graveyard_drain(); /* what the writer released of earlier calls, freed here */
   if (session_draining(s))
     return MCP_ECLOSED;
   if (mcp__jsonrpc_parse(s->srv, msg, len, emit, payload, &env) != 0)

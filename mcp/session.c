@@ -77,6 +77,7 @@ void mcp_session_free(mcp_session *s)
   if (!s)
     return;
   mcp_session_drain(s); /* no request runs after this, so none can start a watcher */
+  (void)seal_graveyard_drain();
   mcp__watch_stop(s);
   pthread_mutex_lock(&s->srv->sess_mu);
   for (mcp_session **pp = &s->srv->sessions; *pp; pp = &(*pp)->srv_next)

@@ -6,6 +6,7 @@
 #include "tests/unit/crypto/crypto_tests.h"
 
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -304,6 +305,50 @@ START_TEST(uuid7_random_block)
 }
 END_TEST
 
+/* Frees handed back (crypto/graveyard.c): a collecting thread frees nothing it passes to
+ * seal_free_soon (nor the jansson trees it releases), another thread's drain frees exactly
+ * that, once; outside the window seal_free_soon frees at once; the graveyard is bounded. */
+static void *collect_n(void *arg)
+{
+  size_t n = *(size_t *)arg;
+  seal_graveyard_begin();
+  for (size_t i = 0; i < n; i++)
+    seal_free_soon(malloc(32));
+  seal_free_soon(NULL);
+  seal_graveyard_end();
+  seal_graveyard_thread_end();
+  return NULL;
+}
+
+START_TEST(graveyard_frees)
+{
+  pthread_t th;
+  size_t n = 100;
+  ck_assert_int_eq(seal_init(), SEAL_OK);
+  (void)seal_graveyard_drain();
+  ck_assert_int_eq(pthread_create(&th, NULL, collect_n, &n), 0);
+  ck_assert_int_eq(pthread_join(th, NULL), 0);
+  ck_assert_uint_eq(seal_graveyard_drain(), 100);
+  ck_assert_uint_eq(seal_graveyard_drain(), 0);
+  seal_free_soon(malloc(32)); /* not collecting: freed now */
+  ck_assert_uint_eq(seal_graveyard_drain(), 0);
+  /* jansson's free goes through it after seal_init */
+  seal_graveyard_begin();
+  json_decref(json_pack("{s:s, s:[i]}", "a", "text", "b", 1));
+  seal_graveyard_end();
+  ck_assert_uint_ge(seal_graveyard_drain(), 4);
+  /* bounded: past 65536 waiting blocks the collector frees them itself */
+  n = 70000;
+  ck_assert_int_eq(pthread_create(&th, NULL, collect_n, &n), 0);
+  ck_assert_int_eq(pthread_join(th, NULL), 0);
+  ck_assert_int_eq(pthread_create(&th, NULL, collect_n, &n), 0);
+  ck_assert_int_eq(pthread_join(th, NULL), 0);
+  size_t k = seal_graveyard_drain();
+  ck_assert_uint_gt(k, 0);
+  ck_assert_uint_le(k, 65536);
+}
+END_TEST
+
 /* R-SIGN-001: Ed25519 V1 vector (motebit signature-byte-compat test) */
 START_TEST(ed25519_v1)
 {
@@ -416,6 +461,7 @@ Suite *suite_seal(void)
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, uuid7_random_block);
+  tcase_add_test(tc, graveyard_frees);
   tcase_add_test(tc, secret_strings);
   tcase_add_test(tc, canon_strings);
   tcase_add_test(tc, canon_key_order);
