@@ -6,6 +6,7 @@
 #include "ledger/ledger_int.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,4 +169,91 @@ int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_
 void ledger__hints_free(ledger *l)
 {
   l->nkinds = 0;
+  ledger__ac_clear(l);
+}
+
+/* ---- the writer's append cache (struct ledger ac) --------------------------------------------- */
+
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+
+void ledger__ac_clear(ledger *l)
+{
+  for (int i = 0; i < l->ac.nkinds; i++)
+    free(l->ac.kinds[i].required);
+  l->ac.nkinds = 0;
+  for (int i = 0; i < LEDGER_AC_RUNS; i++)
+    l->ac.runs[i].run_id[0] = '\0';
+}
+
+struct ledger_ac_run *ledger__ac_run(ledger *l, const char *run_id)
+{
+  for (int i = 0; i < LEDGER_AC_RUNS; i++)
+    if (l->ac.runs[i].run_id[0] && strcmp(l->ac.runs[i].run_id, run_id) == 0)
+      return &l->ac.runs[i];
+  return NULL;
+}
+
+int ledger__ac_begin(ledger *l, lconn *c)
+{
+  if (!l->ac_on || c != l->wconn || !c->db)
+    return 0;
+  if (l->ac.gen != l->txn_gen) {
+    db_stmt *st = ledger__stmt(c, SQL_DATA_VERSION, NULL);
+    long long dv;
+    if (!st || db_step(st) != SQLITE_ROW) {
+      if (st)
+        db_reset(st);
+      ledger__ac_clear(l);
+      return 0;
+    }
+    dv = (long long)db_column_int64(st, 0);
+    db_reset(st);
+    if (dv != l->ac.data_version) /* another connection committed since: nothing cached holds */
+      ledger__ac_clear(l);
+    l->ac.data_version = dv;
+    l->ac.gen = l->txn_gen;
+  }
+  return 1;
+}
+
+int ledger__ac_kind(ledger *l, const char *kind, const char **schema_hash, const char **required)
+{
+  for (int i = 0; i < l->ac.nkinds; i++)
+    if (strcmp(l->ac.kinds[i].kind, kind) == 0) {
+      *schema_hash = l->ac.kinds[i].schema_hash;
+      *required = l->ac.kinds[i].required;
+      return 1;
+    }
+  return 0;
+}
+
+void ledger__ac_put_run(ledger *l, const char *run_id, const char *producer, int64_t next_seq)
+{
+  if (!l->ac_on || strlen(run_id) >= sizeof l->ac.runs[0].run_id ||
+      (producer && strlen(producer) >= sizeof l->ac.runs[0].producer))
+    return;
+  struct ledger_ac_run *r = ledger__ac_run(l, run_id);
+  if (!r) { /* a free entry, else the oldest filled */
+    r = &l->ac.runs[l->ac.next_run];
+    l->ac.next_run = (l->ac.next_run + 1) % LEDGER_AC_RUNS;
+  }
+  memcpy(r->run_id, run_id, strlen(run_id) + 1);
+  r->has_producer = producer != NULL;
+  if (producer)
+    memcpy(r->producer, producer, strlen(producer) + 1);
+  r->next_seq = next_seq;
+}
+
+void ledger__ac_put_kind(ledger *l, const char *kind, const char *schema_hash, const char *required)
+{
+  const char *sh, *rq;
+  char *copy;
+  if (!l->ac_on || l->ac.nkinds >= LEDGER_AC_KINDS || ledger__ac_kind(l, kind, &sh, &rq) ||
+      strlen(kind) >= sizeof l->ac.kinds[0].kind ||
+      strlen(schema_hash) >= sizeof l->ac.kinds[0].schema_hash || !(copy = strdup(required)))
+    return;
+  memcpy(l->ac.kinds[l->ac.nkinds].kind, kind, strlen(kind) + 1);
+  memcpy(l->ac.kinds[l->ac.nkinds].schema_hash, schema_hash, strlen(schema_hash) + 1);
+  l->ac.kinds[l->ac.nkinds].required = copy;
+  l->ac.nkinds++;
 }

@@ -18,6 +18,8 @@
 #define LCONN_CACHE 64
 #define LEDGER_KIND_HINTS 32
 #define LEDGER_RUN_HINTS 8
+#define LEDGER_AC_KINDS 16
+#define LEDGER_AC_RUNS 4
 #define LEDGER_KIND_NAMES 256
 
 /* One engine connection (SQLite, or PostgreSQL through pg.c) plus cached prepared statements keyed by the SQL text's address
@@ -119,6 +121,31 @@ struct ledger {
     int has_producer;
   } runs[LEDGER_RUN_HINTS];
   int next_run_hint;
+  /* the writer's append cache (hints.c, used by txn.c append_core; SQLite only): the run last
+   * appended to with its producer and next seq, and the kinds read. Validated once per write
+   * transaction against PRAGMA data_version (another process committed: dropped), dropped on
+   * every rollback, and guarded by the events table itself: a stale seq, a closed run or a
+   * replayed key makes the insert fail a trigger or constraint, and the append reruns the full
+   * path, which reads everything again. Writer thread only. */
+  int ac_on;        /* set before the writer starts (SQLite) */
+  uint64_t txn_gen; /* write transactions begun by the writer */
+  struct {
+    uint64_t gen; /* txn_gen when data_version was last read */
+    long long data_version;
+    struct ledger_ac_run {
+      char run_id[LEDGER_ID_MAX]; /* "" = free */
+      char producer[LEDGER_ID_MAX];
+      int has_producer;
+      int64_t next_seq;
+    } runs[LEDGER_AC_RUNS];
+    int next_run;
+    struct {
+      char kind[64];
+      char schema_hash[LEDGER_HASH_MAX];
+      char *required; /* the kind's required_payload text */
+    } kinds[LEDGER_AC_KINDS];
+    int nkinds;
+  } ac;
   /* free space and commit health (space.c): the margin, and the writer's last outcome (under
    * mu): commit_failed while the last write transaction did not commit, commit_full when that
    * failure was the disk being full */
@@ -284,7 +311,18 @@ int ledger__kind_hint_get(ledger *l, const char *kind, const json_t *payload, co
                           size_t text_len, char schema_hash[LEDGER_HASH_MAX]);
 void ledger__run_hint_put(ledger *l, const char *run_id, const char *producer);
 int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_MAX], int *has);
-/* Frees the prepare hints (ledger_close). */
+/* The writer's append cache (struct ledger ac). ac_begin: at the first append of a write
+ * transaction, reads PRAGMA data_version and drops the cache when another connection committed;
+ * returns 1 when the cache may be used on `c`. ac_clear: drops it (every rollback). ac_kind /
+ * ac_run: the cached kind (1, its fields set) or run, else 0 / NULL. ac_put_run / ac_put_kind: remember what the full path read (copies). */
+int ledger__ac_begin(ledger *l, lconn *c);
+void ledger__ac_clear(ledger *l);
+int ledger__ac_kind(ledger *l, const char *kind, const char **schema_hash, const char **required);
+struct ledger_ac_run *ledger__ac_run(ledger *l, const char *run_id);
+void ledger__ac_put_run(ledger *l, const char *run_id, const char *producer, int64_t next_seq);
+void ledger__ac_put_kind(ledger *l, const char *kind, const char *schema_hash,
+                         const char *required);
+/* Frees the prepare hints and the append cache (ledger_close). */
 void ledger__hints_free(ledger *l);
 
 /* The content event id (event_hash.c): begin hashes every member up to "seq": (producer_id may

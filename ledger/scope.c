@@ -64,8 +64,10 @@ static int run_step(ledger_txn *t, ledger_tx_fn fn, void *payload, ledger_err *e
   if (rc)
     return rc;
   rc = fn(t, payload, err);
-  if (rc != LEDGER_OK)
+  if (rc != LEDGER_OK) {
     (void)ledger__exec_cached(t->c, SQL_STEP_UNDO, NULL);
+    ledger__ac_clear(t->l); /* the append cache may hold what was undone */
+  }
   (void)ledger__exec_cached(t->c, SQL_STEP_END, NULL);
   return rc;
 }

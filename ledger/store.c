@@ -461,6 +461,7 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts, ledger_
   sqlite3_wal_hook(l->wconn->db, ledger__wal_hook, l);
   if ((rc = ledger__migrate(l->wconn, err)))
     goto fail;
+  l->ac_on = 1; /* the writer's append cache (hints.c): SQLite only */
   if (pthread_create(&l->writer, NULL, ledger__writer_main, l) != 0) {
     rc = ledger__errf(err, LEDGER_ERROR, errno, "cannot start the writer thread");
     goto fail;

@@ -254,13 +254,96 @@ static int check_required(ledger_txn *t, const ev_core *e, const char *schema_ha
   return rc;
 }
 
+/* The event hash (from the prepared start when it holds), then the INSERT. Returns the SQLite
+ * code of the step: SQLITE_DONE when the event is in. */
+static int insert_event(ledger_txn *t, const ev_core *e, int64_t seq, const char *producer_id,
+                        const char *schema_hash, int use_hashed, ledger_event_ref *out,
+                        ledger_err *err)
+{
+  lconn *c = t->c;
+  char event_id[LEDGER_HASH_MAX];
+  db_stmt *st;
+  int rc;
+  if (use_hashed) {
+    ledger__event_hash_finish(e->hashed, seq, event_id);
+  } else {
+    seal_sha256_ctx h;
+    ledger__event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt,
+                             e->payload_len, e->payload_hash, producer_id, schema_hash);
+    ledger__event_hash_finish(&h, seq, event_id);
+  }
+  if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
+    return SQLITE_NOMEM;
+  BIND_TEXT(st, 1, e->run_id);
+  db_bind_int64(st, 2, seq);
+  BIND_TEXT(st, 3, event_id);
+  BIND_TEXT(st, 4, e->kind);
+  BIND_TEXT(st, 5, e->occurred_at);
+  BIND_TEXT(st, 6, e->key);
+  BIND_OPT(st, 7, producer_id);
+  db_bind_text(st, 8, e->payload_txt, (int)e->payload_len, SQLITE_STATIC);
+  BIND_TEXT(st, 9, e->payload_hash);
+  BIND_TEXT(st, 10, schema_hash);
+  rc = db_step(st);
+  db_reset(st);
+  db_clear_bindings(st); /* payload was bound without a copy */
+  if (rc == SQLITE_DONE && out) {
+    out->seq = seq;
+    seal_strcopy(out->event_id, sizeof out->event_id, event_id);
+    out->replayed = 0;
+  }
+  return rc;
+}
+
+/* A prepared event hashed with this very schema hash and producer (the hash covers the required
+ * list, so its required members were checked against it). */
+static int hashed_matches(const ev_core *e, const char *schema_hash, const char *producer_id)
+{
+  return e->hashed && strcmp(e->hashed_schema, schema_hash) == 0 &&
+         ((!producer_id && !e->hashed_producer) ||
+          (producer_id && e->hashed_producer && strcmp(producer_id, e->hashed_producer) == 0));
+}
+
+#define AC_MISS 1 /* append_cached: not from the cache; the full path decides */
+
+/* The append from the writer's cache (struct ledger ac): no read of the run, the kind, the next
+ * seq or the key. The events table still checks each of them (the open-run and contiguous-seq
+ * triggers, the primary key, UNIQUE(run_id, idempotency_key), the kind's foreign key): an
+ * insert that fails one of them changes nothing (only its statement is undone), and the full
+ * path runs instead, which tells a replay from a conflict and a closed run from a stale seq. */
+static int append_cached(ledger_txn *t, const ev_core *e, ledger_event_ref *out, ledger_err *err)
+{
+  ledger *l = t->l;
+  const char *schema_hash, *required, *producer_id;
+  struct ledger_ac_run *run = ledger__ac_run(l, e->run_id);
+  int use_hashed, rc;
+  if (!run || !ledger__ac_kind(l, e->kind, &schema_hash, &required))
+    return AC_MISS;
+  producer_id = e->producer_in ? e->producer_in : (run->has_producer ? run->producer : NULL);
+  use_hashed = hashed_matches(e, schema_hash, producer_id);
+  if (!use_hashed && (rc = check_required(t, e, schema_hash, required, err)))
+    return rc;
+  rc = insert_event(t, e, run->next_seq, producer_id, schema_hash, use_hashed, out, err);
+  if (rc == SQLITE_DONE) {
+    run->next_seq++;
+    return LEDGER_OK;
+  }
+  run->run_id[0] = '\0';
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    return AC_MISS;
+  return rc == SQLITE_NOMEM && err && err->msg[0] ? LEDGER_ERROR
+                                                  : ledger__sqlerr(err, t->c, rc, "append event");
+}
+
 static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, ledger_err *err)
 {
   lconn *c = t->c;
-  char schema_hash[LEDGER_HASH_MAX], event_id[LEDGER_HASH_MAX];
+  char schema_hash[LEDGER_HASH_MAX];
   ledger_event_in probe;
-  int rc;
+  int rc, cached = ledger__ac_begin(t->l, c);
 
+  if (cached && (rc = append_cached(t, e, out, err)) != AC_MISS)
+    return rc;
   /* several nodes (PostgreSQL): the run's row lock first, so that the replay check and the
    * next seq below see every committed event of the run */
   if ((rc = ledger__lock_run(c, e->run_id, err)))
@@ -304,12 +387,9 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
     return ledger__sqlerr(err, c, rc, "read kind");
   }
   seal_strcopy(schema_hash, sizeof schema_hash, (const char *)db_column_text(st, 1));
-  /* a prepared event checked the required members against a kind with this very schema hash
-   * (the hash covers the required list) */
-  int use_hashed = e->hashed && strcmp(e->hashed_schema, schema_hash) == 0 &&
-                   ((!producer_id && !e->hashed_producer) ||
-                    (producer_id && e->hashed_producer &&
-                     strcmp(producer_id, e->hashed_producer) == 0));
+  if (cached)
+    ledger__ac_put_kind(t->l, e->kind, schema_hash, (const char *)db_column_text(st, 0));
+  int use_hashed = hashed_matches(e, schema_hash, producer_id);
   if (!use_hashed &&
       (rc = check_required(t, e, schema_hash, (const char *)db_column_text(st, 0), err))) {
     db_reset(st);
@@ -326,36 +406,12 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   }
   int64_t seq = db_column_int64(st, 0);
   db_reset(st);
-
-  if (use_hashed) {
-    ledger__event_hash_finish(e->hashed, seq, event_id);
-  } else {
-    seal_sha256_ctx h;
-    ledger__event_hash_begin(&h, e->run_id, e->kind, e->key, e->occurred_at, e->payload_txt,
-                             e->payload_len, e->payload_hash, producer_id, schema_hash);
-    ledger__event_hash_finish(&h, seq, event_id);
-  }
-  if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
-    return LEDGER_ERROR;
-  BIND_TEXT(st, 1, e->run_id);
-  db_bind_int64(st, 2, seq);
-  BIND_TEXT(st, 3, event_id);
-  BIND_TEXT(st, 4, e->kind);
-  BIND_TEXT(st, 5, e->occurred_at);
-  BIND_TEXT(st, 6, e->key);
-  BIND_OPT(st, 7, producer_id);
-  db_bind_text(st, 8, e->payload_txt, (int)e->payload_len, SQLITE_STATIC);
-  BIND_TEXT(st, 9, e->payload_hash);
-  BIND_TEXT(st, 10, schema_hash);
-  rc = ledger__step_done(c, st, err, "append event");
-  db_clear_bindings(st); /* payload was bound without a copy */
-  if (rc)
-    return rc;
-  if (out) {
-    out->seq = seq;
-    seal_strcopy(out->event_id, sizeof out->event_id, event_id);
-    out->replayed = 0;
-  }
+  rc = insert_event(t, e, seq, producer_id, schema_hash, use_hashed, out, err);
+  if (rc != SQLITE_DONE)
+    return rc == SQLITE_NOMEM && err && err->msg[0] ? LEDGER_ERROR
+                                                    : ledger__sqlerr(err, c, rc, "append event");
+  if (cached)
+    ledger__ac_put_run(t->l, e->run_id, has_producer ? producer : NULL, seq + 1);
   return LEDGER_OK;
 }
 

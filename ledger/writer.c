@@ -62,6 +62,7 @@ again:;
   int brc = ledger__space_err(l, 0, &berr);
   if (!brc && (brc = ledger__exec_cached(c, SQL_BEGIN, &berr)))
     brc = ledger__disk_full_rewrite(l->path, l->min_free, brc, &berr, "nothing was written");
+  l->txn_gen++; /* the append cache checks data_version again (hints.c) */
   int failed = 0, lost = 0;
   for (ledger_job *j = batch; j; j = j->next)
     j->ran = 0;
@@ -89,8 +90,10 @@ again:;
       continue;
     }
     j->rc = j->fn(&t, j->payload, j->err);
-    if (j->rc != LEDGER_OK)
+    if (j->rc != LEDGER_OK) {
       ledger__exec_cached(c, SQL_ROLLBACK_TO, NULL);
+      ledger__ac_clear(l); /* what it cached of its own writes is undone */
+    }
     ledger__exec_cached(c, SQL_RELEASE, NULL);
     if (db_autocommit(c)) {
       /* SQLite itself rolled the whole transaction back (disk full, I/O error, ...): nothing
@@ -104,6 +107,7 @@ again:;
     ledger__commit_outcome(l, 0, &berr);
   } else if (lost) {
     ledger_err lerr = {0};
+    ledger__ac_clear(l);
     ledger__errf(&lerr, LEDGER_ERROR, db_errcode(c),
                  "the Store transaction was rolled back by SQLite: %s", db_errmsg(c));
     ledger__disk_full_rewrite(l->path, l->min_free, LEDGER_ERROR, &lerr, "nothing was kept");
@@ -119,6 +123,7 @@ again:;
     }
   } else if (!brc && failed) {
     ledger__exec_cached(c, SQL_ROLLBACK, NULL);
+    ledger__ac_clear(l);
     if (n > 1) {
       fast = 0;
       l->reruns++; /* writer thread only; read under mu by ledger_stats_get after a commit */
@@ -142,6 +147,7 @@ again:;
     ledger__commit_outcome(l, crc == LEDGER_OK, &cerr);
     if (crc) {
       ledger__exec(c, "ROLLBACK", NULL);
+      ledger__ac_clear(l);
       for (ledger_job *j = batch; j; j = j->next)
         if (j->rc == LEDGER_OK) {
           j->rc = LEDGER_ERROR;

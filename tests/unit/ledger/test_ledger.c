@@ -1543,6 +1543,72 @@ static void async_record(int rc, const ledger_err *err, int last, void *arg)
   pthread_mutex_unlock(&async_mu);
 }
 
+/* The writer's append cache (hints.c, txn.c append_cached) never decides an append alone: after
+ * another process appended to the run, after a rolled-back append, for a replayed or conflicting
+ * key and for a closed run, the outcome is exactly that of the full path. */
+START_TEST(test_append_cache)
+{
+  ledger *l = open_new();
+  char run[LEDGER_ID_MAX];
+  ledger_err e = {0};
+  ledger_event_ref ref;
+  json_t *p1 = tool_payload(1), *p2 = tool_payload(2);
+  open_run(l, "run_cache", run);
+  ck_assert_int_eq(append(l, run, "tool.used", "k1", p1, &ref, &e), 0);
+  ck_assert_int_eq(append(l, run, "tool.used", "k2", p1, &ref, &e), 0);
+  ck_assert_int_eq(ref.seq, 2);
+  if (!pg_host) { /* the cache holds the run and its next seq */
+    struct ledger_ac_run *r = ledger__ac_run(l, run);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->next_seq, 3);
+  }
+  /* another process appends seq 3 */
+  pid_t c = fork();
+  if (c == 0)
+    child_append(run, 1, "child", -1);
+  int st = 0;
+  ck_assert_int_eq(waitpid(c, &st, 0), c);
+  ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  ck_assert_msg(append(l, run, "tool.used", "k3", p1, &ref, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(ref.seq, 4);
+  ck_assert_int_eq(ref.replayed, 0);
+  /* the same key again: the same payload is a replay, another one a conflict */
+  ck_assert_int_eq(append(l, run, "tool.used", "k1", p1, &ref, &e), 0);
+  ck_assert_int_eq(ref.replayed, 1);
+  ck_assert_int_eq(ref.seq, 1);
+  ck_assert_int_eq(append(l, run, "tool.used", "k3", p2, &ref, &e), LEDGER_ECONFLICT);
+  /* an append that is rolled back leaves no gap behind it */
+  struct job bad = {.run_id = run, .kind = "tool.used", .key = "gone", .payload = p1};
+  ck_assert_int_eq(ledger_tx(l, job_append_then_fail, &bad, &e), LEDGER_ESTALE);
+  ck_assert_int_eq(bad.ref.seq, 5);
+  ck_assert_msg(append(l, run, "tool.used", "k5", p1, &ref, &e) == 0, "%s", e.msg);
+  ck_assert_int_eq(ref.seq, 5);
+  /* a run closed by another process refuses the append as closed */
+  ck_assert_int_eq(append(l, run, "tool.used", "k6", p1, &ref, &e), 0);
+  c = fork();
+  if (c == 0) {
+    ledger *l2 = NULL;
+    struct job cl = {.run_id = run, .kind = "work.closed", .key = "close", .close = 1};
+    cl.payload = json_pack("{s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s},s:{s:s}}", "outcome", "status",
+                           "success", "acceptance", "status", "accepted", "method", "manual",
+                           "route_summary", "status", "complete", "handoff", "status", "none",
+                           "redaction", "status", "none");
+    if (ledger_open(&l2, store, NULL, NULL) || ledger_tx(l2, job_append, &cl, NULL))
+      _exit(3);
+    ledger_close(l2);
+    _exit(0);
+  }
+  ck_assert_int_eq(waitpid(c, &st, 0), c);
+  ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  ck_assert_int_eq(append(l, run, "tool.used", "k7", p1, &ref, &e), LEDGER_ECLOSED);
+  ck_assert_int_eq(count_events(store, run), 7);
+  ck_assert_str_eq(doctor_status(l, NULL), "pass");
+  json_decref(p1);
+  json_decref(p2);
+  ledger_close(l);
+}
+END_TEST
+
 /* A deferred write runs at the scope's commit, just before its last step and in the same
  * transaction (both land, in that order), and is freed once. When it fails, the commit fails
  * and nothing of the scope is kept. A step after it runs it first; once a step ran nothing more
@@ -1629,6 +1695,7 @@ Suite *ledger_suite(void)
   tcase_add_test(tc, test_prepared_events);
   tcase_add_test(tc, test_rerunnable_batches);
   tcase_add_test(tc, test_scope_deferred_writes);
+  tcase_add_test(tc, test_append_cache);
   tcase_add_test(tc, test_triggers);
   tcase_add_test(tc, test_doctor_detects_tampering);
   tcase_add_test(tc, test_golden_event_backed);
