@@ -92,11 +92,13 @@ static void json_string_to(void (*put)(void *, const char *, size_t), void *sink
   size_t i, start = 0;
   put(sink, "\"", 1);
   for (i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
+    unsigned char c;
     const char *esc = NULL;
     char u[7];
-    if (c >= 0x20 && c != '"' && c != '\\')
-      continue;
+    i += seal_json_plain_run(s + i, len - i, 0, 0);
+    if (i >= len)
+      break;
+    c = (unsigned char)s[i];
     put(sink, s + start, i - start);
     switch (c) {
     case '"': esc = "\\\""; break;
@@ -116,6 +118,11 @@ static void json_string_to(void (*put)(void *, const char *, size_t), void *sink
   }
   put(sink, s + start, len - start);
   put(sink, "\"", 1);
+}
+
+size_t seal_json_plain_prefix(const char *s, size_t len)
+{
+  return seal_json_plain_run(s, len, 0, 0);
 }
 
 static void put_buf(void *sink, const char *d, size_t n)
@@ -300,7 +307,10 @@ static int utf8_ok(const unsigned char *s, size_t n)
 {
   unsigned cp;
   for (size_t i = 0, k; i < n; i += k) {
-    if (s[i] >= 0x20 && s[i] < 0x80) { /* printable ASCII: most of every text */
+    i += seal_json_plain_run((const char *)s + i, n - i, 1, 0); /* plain ASCII: most of a text */
+    if (i >= n)
+      break;
+    if (s[i] >= 0x20 && s[i] < 0x80) { /* '"' and '\\' */
       k = 1;
       continue;
     }

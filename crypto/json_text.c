@@ -57,11 +57,9 @@ static void put_string(writer *w, const char *str, size_t len)
     const char *esc = NULL;
     char seq[16];
     /* printable ASCII that needs no escape (the common case): no UTF-8 decoding */
-    if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\' &&
-        (s[i] != '/' || !(w->flags & JSON_ESCAPE_SLASH))) {
-      i++;
-      continue;
-    }
+    i += seal_json_plain_run(str + i, len - i, 1, (w->flags & JSON_ESCAPE_SLASH) != 0);
+    if (i >= len)
+      break;
     n = seal_utf8_next(s + i, len - i, &cp);
     if (n == 0) {
       w->bad = 1;

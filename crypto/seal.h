@@ -71,6 +71,10 @@ void seal_free_soon(void *p);
 size_t seal_graveyard_drain(void);
 void seal_graveyard_thread_end(void);
 
+/* How many bytes from s a JSON string holds as they are (none is a control character, '"' or
+ * '\\'), scanned eight at a time: for finding the end of a string in JSON text quickly. */
+size_t seal_json_plain_prefix(const char *s, size_t len);
+
 /* Static one-line description of a seal_rc. */
 const char *seal_strerror(int rc);
 

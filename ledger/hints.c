@@ -79,12 +79,15 @@ static int text_has_members(const char *t, size_t n, const char *names)
     if (c == '"') { /* a string: a key when depth is 0 and a ':' follows */
       size_t j = i + 1;
       int esc = 0;
-      while (j < n && t[j] != '"') {
+      while (j < n) {
+        j += seal_json_plain_prefix(t + j, n - j);
+        if (j >= n || t[j] == '"')
+          break;
         if (t[j] == '\\') {
           esc = 1;
           j++;
         }
-        j++;
+        j++; /* the escaped byte, or a control byte */
       }
       if (j >= n)
         return 0;

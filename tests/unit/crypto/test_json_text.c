@@ -7,6 +7,7 @@
  * reals under every flag combination the code base uses (unicode, control characters, `/`,
  * NUL, empty containers, indentation, sorted keys, ENSURE_ASCII, ENCODE_ANY); refusals. */
 #include "crypto/seal.h"
+#include "crypto/seal_int.h"
 #include "tests/unit/crypto/crypto_tests.h"
 
 #include <limits.h>
@@ -68,6 +69,39 @@ static void expect_real(double d, const char *want)
 }
 
 /* R-JSON-002: the forms of ECMAScript Number::toString. */
+/* The plain-run scanner under canon and the printer (seal_int.h): every byte that needs an
+ * escape (or, in ASCII mode, UTF-8 decoding; with slash, '/'), at every position of a 20-byte
+ * string (each lane of both 8-byte words and the tail), ends the run exactly there; bytes
+ * around a match never flag early (0x21, 0x5b, 0x5d, 0x7f, 0x30 neighbours of the specials). */
+START_TEST(plain_run_lanes)
+{
+  const unsigned char special[] = {0x00, 0x01, 0x1f, '"', '\\', '/', 0x80, 0xc3, 0xff};
+  const unsigned char fill[] = {'a', 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x2e, 0x30, 0x23};
+  char buf[20];
+  for (size_t f = 0; f < sizeof fill; f++) {
+    memset(buf, fill[f], sizeof buf);
+    for (int mode = 0; mode < 4; mode++)
+      ck_assert_uint_eq(seal_json_plain_run(buf, sizeof buf, mode & 1, mode >> 1), sizeof buf);
+    for (size_t k = 0; k < sizeof special; k++)
+      for (size_t pos = 0; pos < sizeof buf; pos++) {
+        unsigned char c = special[k];
+        memset(buf, fill[f], sizeof buf);
+        buf[pos] = (char)c;
+        if (pos + 1 < sizeof buf)
+          buf[pos + 1] = 0x01; /* a second match after the first changes nothing */
+        for (int mode = 0; mode < 4; mode++) {
+          int ascii = mode & 1, slash = mode >> 1;
+          int stops = c < 0x20 || c == '"' || c == '\\' || (ascii && c >= 0x80) ||
+                      (slash && c == '/');
+          size_t want = stops ? pos : pos + 1;
+          ck_assert_msg(seal_json_plain_run(buf, sizeof buf, ascii, slash) == want,
+                        "byte 0x%02x at %zu fill 0x%02x mode %d", c, pos, fill[f], mode);
+        }
+      }
+  }
+}
+END_TEST
+
 START_TEST(reals_es_form)
 {
   expect_real(0.99, "0.99");
@@ -352,6 +386,7 @@ Suite *suite_json_text(void)
   Suite *s = suite_create("json_text");
   TCase *tc = tcase_create("json_text");
   tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, plain_run_lanes);
   tcase_add_test(tc, reals_es_form);
   tcase_add_test(tc, reals_sweep);
   tcase_add_test(tc, reals_nested_and_integers);
