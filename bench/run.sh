@@ -230,7 +230,7 @@ function mb(x) { return x == "" || x < 0 ? "–" : sprintf("%.1f", x / 1024) }
 /^RESULT / {
   # With BENCH_REPEAT > 1 a label comes several times: keep its best run (highest calls/s,
   # or lowest p50 for the one-shot measurements, lowest CPU for the signature: the unit of the
-  # CPU targets is the cheapest signature of the run, never a slow round's).
+  # CPU targets is the cheapest signature of the run, never that of a slow round).
   delete r
   for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
   lab = r["label"]
