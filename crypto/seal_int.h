@@ -23,11 +23,6 @@ typedef struct seal_buf {
   int oom;
 } seal_buf;
 
-/* The slow path of the two below: grows the buffer (or marks it oom), then appends. */
-void seal_buf_put_grow(seal_buf *b, const void *data, size_t len);
-
-/* Appends `len` bytes; on out of memory the buffer keeps what it had and `oom` is set. The
- * common case (room left) is inline: the serialisers append hundreds of pieces per call. */
 /* How many bytes from s a JSON string carries as they are: none of them a control character,
  * '"' or '\\'; with `ascii` none of them a byte >= 0x80 either (the caller decodes UTF-8 there)
  * and, with `slash`, no '/'. Eight bytes at a time (SWAR: a borrow only ever flags a byte at or
@@ -60,6 +55,11 @@ static inline size_t seal_json_plain_run(const char *str, size_t len, int ascii,
   return i;
 }
 
+/* The slow path of the two below: grows the buffer (or marks it oom), then appends. */
+void seal_buf_put_grow(seal_buf *b, const void *data, size_t len);
+
+/* Appends `len` bytes; on out of memory the buffer keeps what it had and `oom` is set. The
+ * common case (room left) is inline: the serialisers append hundreds of pieces per call. */
 static inline void seal_buf_put(seal_buf *b, const void *data, size_t len)
 {
   if (b->len + len + 1 > b->cap || b->oom) {

@@ -121,8 +121,8 @@ struct ledger {
     int has_producer;
   } runs[LEDGER_RUN_HINTS];
   int next_run_hint;
-  /* the writer's append cache (hints.c, used by txn.c append_core; SQLite only): the run last
-   * appended to with its producer and next seq, and the kinds read. Validated once per write
+  /* the writer's append cache (hints.c, used by txn.c append_core; SQLite only): the last runs
+   * appended to with their producer and next seq, and the kinds read. Validated once per write
    * transaction against PRAGMA data_version (another process committed: dropped), dropped on
    * every rollback, and guarded by the events table itself: a stale seq, a closed run or a
    * replayed key makes the insert fail a trigger or constraint, and the append reruns the full
@@ -314,7 +314,8 @@ int ledger__run_hint_get(ledger *l, const char *run_id, char producer[LEDGER_ID_
 /* The writer's append cache (struct ledger ac). ac_begin: at the first append of a write
  * transaction, reads PRAGMA data_version and drops the cache when another connection committed;
  * returns 1 when the cache may be used on `c`. ac_clear: drops it (every rollback). ac_kind /
- * ac_run: the cached kind (1, its fields set) or run, else 0 / NULL. ac_put_run / ac_put_kind: remember what the full path read (copies). */
+ * ac_run: the cached kind (1, its fields set) or run, else 0 / NULL. ac_put_run / ac_put_kind:
+ * remember what the full path read (copies). */
 int ledger__ac_begin(ledger *l, lconn *c);
 void ledger__ac_clear(ledger *l);
 int ledger__ac_kind(ledger *l, const char *kind, const char **schema_hash, const char **required);

@@ -254,11 +254,12 @@ static int check_required(ledger_txn *t, const ev_core *e, const char *schema_ha
   return rc;
 }
 
-/* The event hash (from the prepared start when it holds), then the INSERT. Returns the SQLite
- * code of the step: SQLITE_DONE when the event is in. */
+/* The event hash (from the prepared start when it holds), then the INSERT. Returns LEDGER_OK
+ * or the error; with `constraint` (the cached path) a failed trigger or constraint only sets
+ * *constraint and leaves err alone, for the full path to decide. */
 static int insert_event(ledger_txn *t, const ev_core *e, int64_t seq, const char *producer_id,
                         const char *schema_hash, int use_hashed, ledger_event_ref *out,
-                        ledger_err *err)
+                        int *constraint, ledger_err *err)
 {
   lconn *c = t->c;
   char event_id[LEDGER_HASH_MAX];
@@ -273,7 +274,7 @@ static int insert_event(ledger_txn *t, const ev_core *e, int64_t seq, const char
     ledger__event_hash_finish(&h, seq, event_id);
   }
   if (!(st = ledger__stmt(c, SQL_EV_INS, err)))
-    return SQLITE_NOMEM;
+    return LEDGER_ERROR;
   BIND_TEXT(st, 1, e->run_id);
   db_bind_int64(st, 2, seq);
   BIND_TEXT(st, 3, event_id);
@@ -287,12 +288,19 @@ static int insert_event(ledger_txn *t, const ev_core *e, int64_t seq, const char
   rc = db_step(st);
   db_reset(st);
   db_clear_bindings(st); /* payload was bound without a copy */
-  if (rc == SQLITE_DONE && out) {
+  if (rc != SQLITE_DONE) {
+    if (constraint && (rc & 0xff) == SQLITE_CONSTRAINT) {
+      *constraint = 1;
+      return LEDGER_ERROR;
+    }
+    return ledger__sqlerr(err, c, rc, "append event");
+  }
+  if (out) {
     out->seq = seq;
     seal_strcopy(out->event_id, sizeof out->event_id, event_id);
     out->replayed = 0;
   }
-  return rc;
+  return LEDGER_OK;
 }
 
 /* A prepared event hashed with this very schema hash and producer (the hash covers the required
@@ -316,23 +324,21 @@ static int append_cached(ledger_txn *t, const ev_core *e, ledger_event_ref *out,
   ledger *l = t->l;
   const char *schema_hash, *required, *producer_id;
   struct ledger_ac_run *run = ledger__ac_run(l, e->run_id);
-  int use_hashed, rc;
+  int use_hashed, rc, constraint = 0;
   if (!run || !ledger__ac_kind(l, e->kind, &schema_hash, &required))
     return AC_MISS;
   producer_id = e->producer_in ? e->producer_in : (run->has_producer ? run->producer : NULL);
   use_hashed = hashed_matches(e, schema_hash, producer_id);
   if (!use_hashed && (rc = check_required(t, e, schema_hash, required, err)))
     return rc;
-  rc = insert_event(t, e, run->next_seq, producer_id, schema_hash, use_hashed, out, err);
-  if (rc == SQLITE_DONE) {
+  rc = insert_event(t, e, run->next_seq, producer_id, schema_hash, use_hashed, out, &constraint,
+                    err);
+  if (rc == LEDGER_OK) {
     run->next_seq++;
     return LEDGER_OK;
   }
   run->run_id[0] = '\0';
-  if ((rc & 0xff) == SQLITE_CONSTRAINT)
-    return AC_MISS;
-  return rc == SQLITE_NOMEM && err && err->msg[0] ? LEDGER_ERROR
-                                                  : ledger__sqlerr(err, t->c, rc, "append event");
+  return constraint ? AC_MISS : rc;
 }
 
 static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, ledger_err *err)
@@ -406,10 +412,8 @@ static int append_core(ledger_txn *t, const ev_core *e, ledger_event_ref *out, l
   }
   int64_t seq = db_column_int64(st, 0);
   db_reset(st);
-  rc = insert_event(t, e, seq, producer_id, schema_hash, use_hashed, out, err);
-  if (rc != SQLITE_DONE)
-    return rc == SQLITE_NOMEM && err && err->msg[0] ? LEDGER_ERROR
-                                                    : ledger__sqlerr(err, c, rc, "append event");
+  if ((rc = insert_event(t, e, seq, producer_id, schema_hash, use_hashed, out, NULL, err)))
+    return rc;
   if (cached)
     ledger__ac_put_run(t->l, e->run_id, has_producer ? producer : NULL, seq + 1);
   return LEDGER_OK;
