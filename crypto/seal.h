@@ -230,14 +230,17 @@ void seal_secret_free(char *s);
 /* Wipes len bytes in a way the compiler cannot elide (sodium_memzero). */
 void seal_wipe(void *p, size_t len);
 
-/* Fill with random bytes. */
+/* Fill with random bytes (one getrandom(2) per call: keys, salts, nonces). */
 void seal_random(void *buf, size_t len);
+/* Random bytes for public identifiers (ids of runs, evidence, records; never a secret): from the
+ * same CSPRNG, drawn in blocks per thread, so most calls make no system call. */
+void seal_random_id(void *buf, size_t len);
 /* HMAC-SHA-256 of msg under a 32-byte key (borrowed; keep it in seal_secret_alloc memory). */
 #define SEAL_HMAC_BYTES 32
 #define SEAL_HMAC_KEY_BYTES 32
 void seal_hmac_sha256(uint8_t out[SEAL_HMAC_BYTES], const uint8_t key[SEAL_HMAC_KEY_BYTES],
                       const void *msg, size_t len);
-/* A random UUID v4 into out[37]. */
+/* A random UUID v4 into out[37] (its bits from seal_random_id: an identifier, not a secret). */
 void seal_uuid4(char out[SEAL_SOVEREIGN_ID]);
 /* A UUID v7 (RFC 9562: 48-bit Unix milliseconds, then 74 random bits) into out[37]. Ids made
  * later sort after earlier ones (to the millisecond), so an index of them grows at its right edge

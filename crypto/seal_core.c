@@ -375,10 +375,12 @@ void seal_hmac_sha256(uint8_t out[SEAL_HMAC_BYTES], const uint8_t key[SEAL_HMAC_
   crypto_auth_hmacsha256(out, msg, (unsigned long long)len, key);
 }
 
+static void id_random(uint8_t *out, size_t n);
+
 void seal_uuid4(char out[SEAL_SOVEREIGN_ID])
 {
   uint8_t h[16];
-  randombytes_buf(h, sizeof h);
+  id_random(h, sizeof h);
   h[6] = (uint8_t)(0x40 | (h[6] & 0x0f));
   h[8] = (uint8_t)(0x80 | (h[8] & 0x3f));
   uuid_format(out, h);
@@ -439,8 +441,8 @@ size_t seal_strcopy(char *dst, size_t cap, const char *src)
   return n;
 }
 
-/* The random bits of UUIDs (public identifiers, not secrets) come from libsodium's CSPRNG in
- * blocks, one getrandom(2) per 25 UUIDs instead of one per UUID. A forked child starts with an
+/* The random bits of identifiers (UUIDs, run and evidence ids: public, not secrets) come from
+ * libsodium's CSPRNG in blocks, one getrandom(2) per 250 bytes instead of one per id. A forked child starts with an
  * empty block (pthread_atfork), so that it never hands out its parent's bits. */
 static _Thread_local uint8_t id_pool[250];
 static _Thread_local size_t id_left;
@@ -470,6 +472,11 @@ static void id_random(uint8_t *out, size_t n)
   memcpy(out, id_pool + sizeof id_pool - id_left, n);
   sodium_memzero(id_pool + sizeof id_pool - id_left, n);
   id_left -= n;
+}
+
+void seal_random_id(void *buf, size_t len)
+{
+  id_random(buf, len);
 }
 
 void seal_uuid7(char out[SEAL_SOVEREIGN_ID])

@@ -97,6 +97,10 @@ int ledger_open(ledger **out, const char *path, const ledger_opts *opts,
  * ledger_open uses the PostgreSQL engine (spec/store.md "Engines"); anything else is a SQLite
  * file path. */
 int ledger_store_is_uri(const char *path);
+/* 1 when l is a SQLite Store: inside a call scope, evidence (ledger_work_evidence) then checks
+ * its lease on a reader connection and defers its append to the call's commit, so it never
+ * waits for the writer; 0 on PostgreSQL (the lease check takes row locks in a step) or l NULL. */
+int ledger_defers_writes(const ledger *l);
 /* path as it may be shown or logged: a URI's password (user:PASSWORD@, password=...) replaced
  * by ***; a file path unchanged. Writes at most cap bytes (NUL-terminated) to out. */
 void ledger_store_display(char *out, size_t cap, const char *path);

@@ -148,12 +148,17 @@ int ledger__valid_ts(const char *ts)
   return ledger_ts_parse(NULL, ts) == LEDGER_OK;
 }
 
+int ledger_defers_writes(const ledger *l)
+{
+  return l && !l->uri;
+}
+
 void ledger__rand_hex(char *out, size_t nbytes)
 {
   uint8_t buf[64];
   if (nbytes > sizeof buf)
     nbytes = sizeof buf;
-  seal_random(buf, nbytes);
+  seal_random_id(buf, nbytes);
   seal_hex_encode(out, buf, nbytes);
 }
 

@@ -22,8 +22,9 @@ typedef struct mcp_tool_entry {
   json_t *output_schema; /* borrowed from schema_file, may be NULL */
   json_t *listing;       /* new: the tools/list entry */
   mcp_tool_fn fn;
-  unsigned flags;                                                /* mcp_tool_impl.flags */
-  int (*precheck)(const json_t *args, char *err, size_t errlen); /* mcp_tool_impl.precheck */
+  unsigned flags;                                                    /* mcp_tool_impl.flags */
+  int (*precheck)(const json_t *args, char *err, size_t errlen);     /* mcp_tool_impl.precheck */
+  int (*runs_short)(const struct ledger *store, const json_t *args); /* mcp_tool_impl.runs_short */
   int upstream; /* 1: a tool of mcp_server.tool_source (fn NULL, schemas borrowed from the
                    snapshot the call holds) */
   int deny;     /* upstream: denied by its config */

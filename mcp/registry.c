@@ -111,6 +111,7 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     e->fn = impl->fn;
     e->flags = impl->flags;
     e->precheck = impl->precheck;
+    e->runs_short = impl->runs_short;
     ann = mcp_risk_annotations(e->risk);
     if (!ann)
       ann = json_object();

@@ -370,7 +370,7 @@ static int enqueue(mcp_req *r, uint64_t *ticket_out, int *queued)
 }
 
 /* A tools/call that the submitting thread may run itself (mcp_session_opts.run_short): a tool
- * flagged MCP_TOOL_SHORT on which the policy can never ask for an approval (an elicitation
+ * flagged MCP_TOOL_SHORT, or whose runs_short says so for these arguments, on which the policy can never ask for an approval (an elicitation
  * would wait for this very reader). */
 static int runs_here(const mcp_req *r)
 {
@@ -379,8 +379,11 @@ static int runs_here(const mcp_req *r)
   if (!r->s->run_short || !name || strcmp(r->method, "tools/call") != 0)
     return 0;
   t = mcp__tool_find(r->s->srv, name);
-  return t && (t->flags & MCP_TOOL_SHORT) &&
-         mcp_policy_never_asks(r->s->srv->policy, t->risk, &r->s->caller);
+  if (!t || !((t->flags & MCP_TOOL_SHORT) ||
+              (t->runs_short &&
+               t->runs_short(r->s->srv->store, json_object_get(r->params, "arguments")))))
+    return 0;
+  return mcp_policy_never_asks(r->s->srv->policy, t->risk, &r->s->caller);
 }
 
 /* Runs r on this thread with a window slot of its own, as a worker would. */

@@ -51,6 +51,12 @@ typedef struct mcp_tool_impl {
    * model-actionable line in err (errlen bytes, caller's buffer); the call then ends as an
    * isError result with status "failed" and the handler never runs. args is borrowed. */
   int (*precheck)(const json_t *args, char *err, size_t errlen);
+  /* Optional: 1 when this call is short as MCP_TOOL_SHORT says (no wait for the Store's writer,
+   * no file or child process, no talk with the client) for these arguments on this Store, so a
+   * run_short session may run it on its submitting thread; 0 = hand it to a worker. Called
+   * before the arguments are validated (args borrowed, of any shape; store borrowed, may be
+   * NULL), from any thread. */
+  int (*runs_short)(const struct ledger *store, const json_t *args);
 } mcp_tool_impl;
 
 /* The handler runs for long (a child process, a peer): its Store writes commit as it makes them

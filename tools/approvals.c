@@ -76,6 +76,6 @@ static int decide_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 }
 
 const mcp_tool_impl tools_approvals[] = {
-    {"workledger_approval_decide", decide_fn, 0, any_operator, MCP_TOOL_LONG, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+    {"workledger_approval_decide", decide_fn, 0, any_operator, MCP_TOOL_LONG, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };

@@ -413,8 +413,8 @@ static int chat_available(const json_t *config)
 }
 
 const mcp_tool_impl tools_chat[] = {
-    {"motebit_query", query_fn, 0, chat_available, MCP_TOOL_LONG, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+    {"motebit_query", query_fn, 0, chat_available, MCP_TOOL_LONG, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };
 
 /* ---- the `chat` executor of motebit_task --------------------------------------------------------- */

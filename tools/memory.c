@@ -316,7 +316,7 @@ static int recall_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
  * writes (mcp_ctx_join_call_tx), so memory, vector, memory.written and the call record still
  * commit as one. */
 const mcp_tool_impl tools_memory[] = {
-    {"motebit_remember", remember_fn, 0, NULL, MCP_TOOL_LONG, remember_precheck},
-    {"motebit_recall", recall_fn, 0, NULL, MCP_TOOL_LONG, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+    {"motebit_remember", remember_fn, 0, NULL, MCP_TOOL_LONG, remember_precheck, NULL},
+    {"motebit_recall", recall_fn, 0, NULL, MCP_TOOL_LONG, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };

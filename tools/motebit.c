@@ -36,7 +36,7 @@ static int tools_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 }
 
 const mcp_tool_impl tools_motebit[] = {
-    {"motebit_identity", identity_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_SHORT, NULL},
-    {"motebit_tools", tools_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_SHORT, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+    {"motebit_identity", identity_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_SHORT, NULL, NULL},
+    {"motebit_tools", tools_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_SHORT, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };

@@ -77,6 +77,13 @@ static int claim_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
 {
   return run_work(c, ledger_work_claim, "claim", a, o);
 }
+/* Evidence on a SQLite Store reads its lease on a reader connection and defers its append to the
+ * call's commit (ledger/work_evidence.c): short, unless it must hash a file first. */
+static int evidence_short(const ledger *l, const json_t *a)
+{
+  return ledger_defers_writes(l) && json_is_string(json_object_get(a, "lease_id")) &&
+         !json_object_get(a, "file");
+}
 static int evidence_fn(mcp_ctx *c, const json_t *a, mcp_tool_out *o)
 {
   return run_work(c, ledger_work_evidence, "evidence", a, o);
@@ -197,15 +204,15 @@ static int wrap_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 }
 
 const mcp_tool_impl tools_motus[] = {
-    {"motus_work_claim", claim_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_evidence", evidence_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_decision", decision_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_release", release_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_renew", renew_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_receipt", receipt_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_run_export", export_fn, MCP_PROFILE_ALL, NULL, 0, NULL},
-    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_LONG | MCP_TOOL_TASK, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+    {"motus_work_claim", claim_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_work_evidence", evidence_fn, MCP_PROFILE_ALL, NULL, 0, NULL, evidence_short},
+    {"motus_work_decision", decision_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_work_release", release_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_work_renew", renew_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_work_receipt", receipt_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_work_status", status_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_work_list", list_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_run_export", export_fn, MCP_PROFILE_ALL, NULL, 0, NULL, NULL},
+    {"motus_wrap", wrap_fn, MCP_PROFILE_ALL, NULL, MCP_TOOL_LONG | MCP_TOOL_TASK, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };

@@ -173,7 +173,7 @@ static int credentials_fn(mcp_ctx *ctx, const json_t *args, mcp_tool_out *out)
 }
 
 const mcp_tool_impl tools_service[] = {
-    {"motebit_service_listing", listing_fn, MCP_PROFILE_SERVICE, NULL, 0, NULL},
-    {"motebit_credentials", credentials_fn, MCP_PROFILE_SERVICE, NULL, 0, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+    {"motebit_service_listing", listing_fn, MCP_PROFILE_SERVICE, NULL, 0, NULL, NULL},
+    {"motebit_credentials", credentials_fn, MCP_PROFILE_SERVICE, NULL, 0, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };

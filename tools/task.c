@@ -676,6 +676,6 @@ int tools_task_routable(const json_t *config)
 
 const mcp_tool_impl tools_task[] = {
     {"motebit_task", task_fn, MCP_PROFILE_SERVICE, tools_task_routable,
-     MCP_TOOL_LONG | MCP_TOOL_TASK, NULL},
-    {NULL, NULL, 0, NULL, 0, NULL},
+     MCP_TOOL_LONG | MCP_TOOL_TASK, NULL, NULL},
+    {NULL, NULL, 0, NULL, 0, NULL, NULL},
 };
