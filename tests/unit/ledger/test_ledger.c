@@ -238,6 +238,8 @@ START_TEST(test_open_and_reopen)
   json_t *d = NULL;
   ck_assert_str_eq(doctor_status(l, &d), "pass");
   json_decref(d);
+  /* evidence defers its append to the call's commit on SQLite only (spec/mcp.md §6.1 item 7) */
+  ck_assert_int_eq(ledger_defers_writes(l), pg_host ? 0 : 1);
   ledger_close(l);
   /* reopen without create: the migration is a no-op */
   ledger_err e = {0};
