@@ -442,8 +442,9 @@ size_t seal_strcopy(char *dst, size_t cap, const char *src)
 }
 
 /* The random bits of identifiers (UUIDs, run and evidence ids: public, not secrets) come from
- * libsodium's CSPRNG in blocks, one getrandom(2) per 250 bytes instead of one per id. A forked child starts with an
- * empty block (pthread_atfork), so that it never hands out its parent's bits. */
+ * libsodium's CSPRNG in blocks, one getrandom(2) per 250 bytes instead of one per id. A forked
+ * child starts with an empty block (pthread_atfork), so that it never hands out its parent's
+ * bits. */
 static _Thread_local uint8_t id_pool[250];
 static _Thread_local size_t id_left;
 static pthread_once_t id_once = PTHREAD_ONCE_INIT;

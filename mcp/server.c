@@ -370,8 +370,8 @@ static int enqueue(mcp_req *r, uint64_t *ticket_out, int *queued)
 }
 
 /* A tools/call that the submitting thread may run itself (mcp_session_opts.run_short): a tool
- * flagged MCP_TOOL_SHORT, or whose runs_short says so for these arguments, on which the policy can never ask for an approval (an elicitation
- * would wait for this very reader). */
+ * flagged MCP_TOOL_SHORT, or whose runs_short says so for these arguments, on which the policy
+ * can never ask for an approval (an elicitation would wait for this very reader). */
 static int runs_here(const mcp_req *r)
 {
   const mcp_tool_entry *t;
