@@ -52,7 +52,7 @@ int ledger__evidence_defer(ledger *l, const char *lease_id, json_int_t want_toke
   int rc;
   *out = NULL;
   /* PostgreSQL (a Store URI): no reader is taken only to be put back */
-  if (l->uri || !ledger__scope_owns(l) || !lease_id)
+  if (!ledger_defers_writes(l) || !ledger__scope_owns(l) || !lease_id)
     return LEDGER__NOT_DEFERRED;
   if (!(c = ledger__reader_get(l, NULL)))
     return LEDGER__NOT_DEFERRED;
