@@ -777,6 +777,33 @@ static json_t *run_upstream(call_state *cs)
 }
 
 /* Runs the handler and turns its output into the call's final result. */
+int mcp__output_valid(const mcp_tool_entry *t, json_t *v, seal_jschema_err *verr)
+{
+  mcp_valid_memo *m = t->upstream ? NULL : t->memo;
+  json_t *copy;
+  int same = 0, kept = 0;
+  if (m) {
+    pthread_mutex_lock(&m->mu);
+    kept = m->value != NULL;
+    same = kept && json_equal(m->value, v);
+    pthread_mutex_unlock(&m->mu);
+    if (same)
+      return 1;
+  }
+  if (seal_jschema_validate(t->output_schema, v, verr) != SEAL_JSCHEMA_OK)
+    return 0;
+  if (m && !kept && (copy = json_deep_copy(v))) {
+    pthread_mutex_lock(&m->mu);
+    if (!m->value) {
+      m->value = copy;
+      copy = NULL;
+    }
+    pthread_mutex_unlock(&m->mu);
+    json_decref(copy);
+  }
+  return 1;
+}
+
 static json_t *run_tool(call_state *cs)
 {
   seal_jschema_err verr;
@@ -817,8 +844,7 @@ static json_t *run_tool(call_state *cs)
     cs->scope = NULL;
     return fail_rpc(cs, MCP_JSONRPC_INTERNAL_ERROR, "Internal error: cannot serialise the result");
   }
-  if (cs->tool->output_schema && structured &&
-      seal_jschema_validate(cs->tool->output_schema, structured, &verr) != SEAL_JSCHEMA_OK) {
+  if (cs->tool->output_schema && structured && !mcp__output_valid(cs->tool, structured, &verr)) {
     mcp_log(MCP_LOG_ERROR, "tool %s: result does not match its outputSchema at %s: %s",
             cs->tool->name, verr.path, verr.msg);
     snprintf(t, sizeof t,

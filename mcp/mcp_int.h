@@ -13,6 +13,15 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+/* The first structuredContent of a built-in tool found to match its outputSchema (call.c
+ * mcp__output_valid): a tool whose result does not change from call to call (motebit_identity) has
+ * it checked once. The schema lives as long as the server, and the same JSON value against the
+ * same schema gets the same verdict. */
+typedef struct mcp_valid_memo {
+  pthread_mutex_t mu;
+  json_t *value; /* new (a deep copy), or NULL until the first valid result */
+} mcp_valid_memo;
+
 typedef struct mcp_tool_entry {
   const char *name;        /* borrowed from schema json */
   const char *description; /* borrowed from schema json */
@@ -25,11 +34,18 @@ typedef struct mcp_tool_entry {
   unsigned flags;                                                    /* mcp_tool_impl.flags */
   int (*precheck)(const json_t *args, char *err, size_t errlen);     /* mcp_tool_impl.precheck */
   int (*runs_short)(const struct ledger *store, const json_t *args); /* mcp_tool_impl.runs_short */
-  int upstream; /* 1: a tool of mcp_server.tool_source (fn NULL, schemas borrowed from the
+  int upstream;         /* 1: a tool of mcp_server.tool_source (fn NULL, schemas borrowed from the
                    snapshot the call holds) */
-  int deny;     /* upstream: denied by its config */
-  int approval; /* upstream: always in the approval band by its config */
+  int deny;             /* upstream: denied by its config */
+  int approval;         /* upstream: always in the approval band by its config */
+  mcp_valid_memo *memo; /* new: built-in tools with an outputSchema, else NULL */
 } mcp_tool_entry;
+
+/* Checks a result's structuredContent `v` (borrowed) against t->output_schema (non-NULL): 1
+ * valid, 0 not (*verr set). A value equal to the first one found valid for a built-in tool
+ * (t->memo, a deep copy kept for the server's life) is not checked again. Thread-safe. */
+struct seal_jschema_err; /* crypto/jschema.h */
+int mcp__output_valid(const mcp_tool_entry *t, json_t *v, struct seal_jschema_err *verr);
 
 typedef struct mcp_req mcp_req;
 struct ledger_scope; /* ledger/ledger.h */

@@ -112,6 +112,8 @@ int mcp__registry_load(mcp_server *srv, char *err, size_t errlen)
     e->flags = impl->flags;
     e->precheck = impl->precheck;
     e->runs_short = impl->runs_short;
+    if (e->output_schema && (e->memo = calloc(1, sizeof *e->memo)))
+      pthread_mutex_init(&e->memo->mu, NULL);
     ann = mcp_risk_annotations(e->risk);
     if (!ann)
       ann = json_object();
@@ -141,6 +143,11 @@ void mcp__registry_free(mcp_server *srv)
   for (size_t i = 0; i < srv->ntools; i++) {
     json_decref(srv->tools[i].listing);
     json_decref(srv->tools[i].schema_file);
+    if (srv->tools[i].memo) {
+      pthread_mutex_destroy(&srv->tools[i].memo->mu);
+      json_decref(srv->tools[i].memo->value);
+      free(srv->tools[i].memo);
+    }
   }
   free(srv->tools);
   srv->tools = NULL;
