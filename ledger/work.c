@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -318,7 +319,21 @@ struct ev_job {
   const char *key_prefix;
   json_int_t want_token; /* -1: not given */
   json_t *out;
+  char key[LEDGER_ID_MAX * 2]; /* the event's idempotency key (ev_key) */
 };
+
+/* The idempotency key of an evidence or decision event, "<prefix>:<ms>:<id>" (spec/store.md
+ * "Idempotency keys"): the time it was made, in milliseconds since the epoch (13 digits), comes
+ * first, so that the keys of a run sort in time order and each new one lands at the end of the
+ * (run_id, idempotency_key) index instead of on a random page of it (the id itself is random,
+ * as Motus makes it). Stores written before keep their "<prefix>:<id>" keys. */
+static void ev_key(struct ev_job *j)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  snprintf(j->key, sizeof j->key, "%s:%013lld:%s", j->key_prefix,
+           (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, j->id);
+}
 
 static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
 {
@@ -328,10 +343,8 @@ static int evidence_fn(ledger_txn *t, void *p, ledger_err *err)
   if ((rc = ledger__lease_get(t->c, j->lease_id, &r, err)) ||
       (rc = ledger__lease_usable(t, &r, j->want_token, err)))
     return rc;
-  char key[LEDGER_ID_MAX * 2];
-  snprintf(key, sizeof key, "%s:%s", j->key_prefix, j->id);
   json_object_set_new(j->payload, "lease_id", json_string(r.lease_id));
-  ledger_event_in ev = {r.run_id, "evidence.referenced", key, NULL, NULL, j->payload};
+  ledger_event_in ev = {r.run_id, "evidence.referenced", j->key, NULL, NULL, j->payload};
   ledger_event_ref ref;
   if ((rc = ledger_txn_event_append(t, &ev, &ref, err)))
     return rc;
@@ -505,11 +518,10 @@ int ledger_work_evidence(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   if (json_object_size(counts))
     json_object_set(payload, "counts", counts);
   json_decref(counts);
-  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "evidence", token, NULL};
-  char key[LEDGER_ID_MAX * 2];
-  snprintf(key, sizeof key, "evidence:%s", id);
+  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "evidence", token, NULL, ""};
+  ev_key(&j);
   /* inside a tool call: checked now, written at the call's commit (work_evidence.c) */
-  rc = ledger__evidence_defer(l, j.lease_id, token, payload, key, "evidence_id", id, &j.out, err);
+  rc = ledger__evidence_defer(l, j.lease_id, token, payload, j.key, "evidence_id", id, &j.out, err);
   if (rc == LEDGER__NOT_DEFERRED)
     rc = ledger_tx(l, evidence_fn, &j, err);
   json_decref(payload);
@@ -564,7 +576,8 @@ int ledger_work_decision(ledger *l, const ledger_work_ctx *ctx, const json_t *ar
   json_t *payload = json_pack("{s:[{s:s,s:s,s:o,s:s,s:{s:s}}],s:o}", "evidence_refs", "evidence_id",
                               id, "kind", "decision", "digest", dig, "summary", text, "redaction",
                               "status", "none", "decision", decision);
-  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "decision", token, NULL};
+  struct ev_job j = {ledger__arg_str(args, "lease_id"), payload, id, "decision", token, NULL, ""};
+  ev_key(&j);
   rc = ledger_tx(l, evidence_fn, &j, err);
   if (!rc && (acceptor = json_object_get(decision, "accepted_by")))
     json_object_set(j.out, "accepted_by", acceptor);
