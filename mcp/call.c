@@ -777,33 +777,6 @@ static json_t *run_upstream(call_state *cs)
 }
 
 /* Runs the handler and turns its output into the call's final result. */
-int mcp__output_valid(const mcp_tool_entry *t, json_t *v, seal_jschema_err *verr)
-{
-  mcp_valid_memo *m = t->upstream ? NULL : t->memo;
-  json_t *copy;
-  int same = 0, kept = 0;
-  if (m) {
-    pthread_mutex_lock(&m->mu);
-    kept = m->value != NULL;
-    same = kept && json_equal(m->value, v);
-    pthread_mutex_unlock(&m->mu);
-    if (same)
-      return 1;
-  }
-  if (seal_jschema_validate(t->output_schema, v, verr) != SEAL_JSCHEMA_OK)
-    return 0;
-  if (m && !kept && (copy = json_deep_copy(v))) {
-    pthread_mutex_lock(&m->mu);
-    if (!m->value) {
-      m->value = copy;
-      copy = NULL;
-    }
-    pthread_mutex_unlock(&m->mu);
-    json_decref(copy);
-  }
-  return 1;
-}
-
 static json_t *run_tool(call_state *cs)
 {
   seal_jschema_err verr;

@@ -7,7 +7,8 @@
  * The tool tables come from the composition root (mcp_server_opts.tool_groups); the core names
  * no tool. Profiles (reference/motebit.md §1, spec/mcp.md §3): each table entry says which
  * profiles REQUIRE the tool (always registered there) and, through its `available` hook, when an
- * optional tool can do something on this node (profile_registers below). */
+ * optional tool can do something on this node (profile_registers below). It also keeps each
+ * built-in tool's outputSchema memo (mcp__output_valid). */
 #include "crypto/artifacts.h"
 #include "crypto/jschema.h"
 #include "mcp/mcp_int.h"
@@ -152,6 +153,33 @@ void mcp__registry_free(mcp_server *srv)
   free(srv->tools);
   srv->tools = NULL;
   srv->ntools = 0;
+}
+
+int mcp__output_valid(const mcp_tool_entry *t, json_t *v, seal_jschema_err *verr)
+{
+  mcp_valid_memo *m = t->upstream ? NULL : t->memo;
+  json_t *copy;
+  int same = 0, kept = 0;
+  if (m) {
+    pthread_mutex_lock(&m->mu);
+    kept = m->value != NULL;
+    same = kept && json_equal(m->value, v);
+    pthread_mutex_unlock(&m->mu);
+    if (same)
+      return 1;
+  }
+  if (seal_jschema_validate(t->output_schema, v, verr) != SEAL_JSCHEMA_OK)
+    return 0;
+  if (m && !kept && (copy = json_deep_copy(v))) {
+    pthread_mutex_lock(&m->mu);
+    if (!m->value) {
+      m->value = copy;
+      copy = NULL;
+    }
+    pthread_mutex_unlock(&m->mu);
+    json_decref(copy);
+  }
+  return 1;
 }
 
 const mcp_tool_entry *mcp__tool_find(const mcp_server *srv, const char *name)
