@@ -13,8 +13,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* The first structuredContent of a built-in tool found to match its outputSchema (call.c
- * mcp__output_valid): a tool whose result does not change from call to call (motebit_identity) has
+/* The first structuredContent of a built-in tool found to match its outputSchema
+ * (mcp__output_valid, registry.c): a tool whose result does not change from call to call (motebit_identity) has
  * it checked once. The schema lives as long as the server, and the same JSON value against the
  * same schema gets the same verdict. */
 typedef struct mcp_valid_memo {
@@ -34,8 +34,8 @@ typedef struct mcp_tool_entry {
   unsigned flags;                                                    /* mcp_tool_impl.flags */
   int (*precheck)(const json_t *args, char *err, size_t errlen);     /* mcp_tool_impl.precheck */
   int (*runs_short)(const struct ledger *store, const json_t *args); /* mcp_tool_impl.runs_short */
-  int upstream;         /* 1: a tool of mcp_server.tool_source (fn NULL, schemas borrowed from the
-                   snapshot the call holds) */
+  int upstream;         /* 1: a tool of mcp_server.tool_source (fn NULL, schemas borrowed
+                           from the snapshot the call holds) */
   int deny;             /* upstream: denied by its config */
   int approval;         /* upstream: always in the approval band by its config */
   mcp_valid_memo *memo; /* new: built-in tools with an outputSchema, else NULL */
