@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 /* The first structuredContent of a built-in tool found to match its outputSchema
- * (mcp__output_valid, registry.c): a tool whose result does not change from call to call (motebit_identity) has
- * it checked once. The schema lives as long as the server, and the same JSON value against the
- * same schema gets the same verdict. */
+ * (mcp__output_valid, registry.c): a tool whose result does not change from call to call
+ * (motebit_identity) has it checked once. The schema lives as long as the server, and the same
+ * JSON value against the same schema gets the same verdict. */
 typedef struct mcp_valid_memo {
   pthread_mutex_t mu;
   json_t *value; /* new (a deep copy), or NULL until the first valid result */
